@@ -1,0 +1,339 @@
+//! Configuration: command-line flags > environment > config file > defaults.
+//!
+//! Secrets (AppSecrets, the data key) are never taken from argv: every user of the machine can
+//! read another process's arguments. They come from the environment or from files.
+
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+use serde::Deserialize;
+
+use crate::secret::Secret;
+
+/// Options every subcommand understands.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct GlobalOpts {
+    /// Database URL (postgres://… or sqlite://…). Default: an embedded SQLite file in the per-user
+    /// data directory, created and migrated on first use.
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// TOML configuration file (WeChat apps, service and console settings).
+    #[arg(long, env = "WXLOGIN_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+
+    /// Operator name written on every audit row. Default: config, then SUDO_USER, then USER.
+    #[arg(long, env = "WXLOGIN_OPERATOR", global = true)]
+    pub operator: Option<String>,
+
+    /// Refuse every change: only look.
+    #[arg(long, global = true)]
+    pub read_only: bool,
+
+    /// More log output on stderr (-v info, -vv debug, -vvv trace). RUST_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+}
+
+/// The TOML config file. Every section is optional.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    pub database_url: Option<String>,
+    pub operator: Option<String>,
+    #[serde(default)]
+    pub read_only: bool,
+    /// Path of the file holding the 32-byte data key (base64) that encrypts session_keys.
+    pub data_key_file: Option<PathBuf>,
+    #[serde(default)]
+    pub wechat: WechatSection,
+    #[serde(default)]
+    pub apps: Vec<AppEntry>,
+    #[serde(default)]
+    pub service: ServiceSection,
+    #[serde(default)]
+    pub console: ConsoleSection,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WechatSection {
+    /// Default `https://api.weixin.qq.com`; point it at `wxlogin mock-wechat` or a proxy.
+    pub base_url: Option<String>,
+    pub connect_timeout_ms: Option<u64>,
+    pub timeout_ms: Option<u64>,
+}
+
+/// One mini program. The secret is given inline (the file must then be private) or, better,
+/// as a path to a file that holds only the secret.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppEntry {
+    pub appid: String,
+    pub name: Option<String>,
+    pub secret: Option<Secret>,
+    pub secret_file: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for AppEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppEntry")
+            .field("appid", &self.appid)
+            .field("name", &self.name)
+            .field("secret", &self.secret.as_ref().map(|_| "[redacted]"))
+            .field("secret_file", &self.secret_file)
+            .finish()
+    }
+}
+
+impl<'de> Deserialize<'de> for Secret {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(Secret::new)
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceSection {
+    pub listen: Option<String>,
+    /// Absolute session lifetime in seconds.
+    pub session_ttl_secs: Option<u64>,
+    /// Idle timeout in seconds: a session unused this long expires.
+    pub idle_timeout_secs: Option<u64>,
+    /// Header carrying the client address when behind a trusted reverse proxy (e.g. X-Forwarded-For).
+    pub trusted_ip_header: Option<String>,
+    pub login_rate_limit: Option<u32>,
+    pub login_rate_window_secs: Option<u64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsoleSection {
+    pub refresh_secs: Option<u64>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {path} is not valid: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl ConfigFile {
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: path.to_owned(),
+            message: e.message().to_owned(),
+        })
+    }
+
+    /// The file named by `--config`, or an empty configuration.
+    pub fn from_opts(opts: &GlobalOpts) -> Result<Self, ConfigError> {
+        match &opts.config {
+            Some(p) => Self::load(p),
+            None => Ok(Self::default()),
+        }
+    }
+}
+
+/// Who is acting, written on every audit row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub operator: String,
+    /// Where the operator came from: the SSH client address when there is one.
+    pub origin: Option<String>,
+}
+
+impl Actor {
+    pub fn new(operator: impl Into<String>, origin: Option<String>) -> Self {
+        Actor {
+            operator: operator.into(),
+            origin,
+        }
+    }
+
+    /// `--operator` / WXLOGIN_OPERATOR, then the config file, then SUDO_USER, then USER.
+    /// Origin: the client address of SSH_CONNECTION when present, else "local".
+    pub fn resolve(opts: &GlobalOpts, file: &ConfigFile) -> Self {
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        let operator = opts
+            .operator
+            .clone()
+            .filter(|v| !v.trim().is_empty())
+            .or_else(|| file.operator.clone())
+            .or_else(|| env("SUDO_USER"))
+            .or_else(|| env("USER"))
+            .unwrap_or_else(|| "unknown".to_owned());
+        let origin = env("SSH_CONNECTION")
+            .and_then(|c| c.split_whitespace().next().map(str::to_owned))
+            .map(|ip| format!("ssh:{ip}"))
+            .or_else(|| Some("local".to_owned()));
+        Actor { operator, origin }
+    }
+}
+
+/// The database to use: flag / DATABASE_URL, then the config file, then the embedded default.
+pub fn database_url(opts: &GlobalOpts, file: &ConfigFile) -> Result<String, ConfigError> {
+    if let Some(u) = opts.database_url.clone().filter(|u| !u.is_empty()) {
+        return Ok(u);
+    }
+    if let Some(u) = file.database_url.clone() {
+        return Ok(u);
+    }
+    let path = default_sqlite_path()?;
+    Ok(sqlite_url(&path))
+}
+
+/// `sqlite://PATH?mode=rwc`: create the file when it is missing.
+pub fn sqlite_url(path: &Path) -> String {
+    format!("sqlite://{}?mode=rwc", path.display())
+}
+
+/// `$XDG_DATA_HOME/wxlogin/wxlogin.db` (or the platform's equivalent).
+pub fn default_sqlite_path() -> Result<PathBuf, ConfigError> {
+    let dirs = directories::ProjectDirs::from("", "", "wxlogin").ok_or_else(|| {
+        ConfigError::Invalid(
+            "no home directory to keep the embedded database in; set DATABASE_URL".into(),
+        )
+    })?;
+    let dir = dirs.data_dir();
+    std::fs::create_dir_all(dir).map_err(|source| ConfigError::Read {
+        path: dir.to_owned(),
+        source,
+    })?;
+    Ok(dir.join("wxlogin.db"))
+}
+
+/// The database URL with any password replaced by `***`: the only form that is shown or logged.
+pub fn redact_database_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        Ok(u) => {
+            // Query parameters such as `password=` are dropped as well.
+            let mut u = u.clone();
+            if u.query_pairs().any(|(k, _)| k.eq_ignore_ascii_case("password")) {
+                u.set_query(None);
+            }
+            u.to_string()
+        }
+        Err(_) => "<unparsable database URL>".to_owned(),
+    }
+}
+
+/// The 32-byte key that encrypts WeChat session_keys at rest.
+#[derive(Clone)]
+pub struct DataKey(pub(crate) [u8; 32]);
+
+impl std::fmt::Debug for DataKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DataKey([redacted])")
+    }
+}
+
+impl Drop for DataKey {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.0);
+    }
+}
+
+impl DataKey {
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        DataKey(bytes)
+    }
+
+    /// Parses 32 bytes written in base64 (standard or URL-safe, padding optional).
+    pub fn from_base64(text: &str) -> Result<Self, ConfigError> {
+        let t = text.trim();
+        let engines = [
+            base64::engine::general_purpose::STANDARD,
+            base64::engine::general_purpose::URL_SAFE,
+        ];
+        let bytes = engines
+            .iter()
+            .find_map(|e| e.decode(t).ok())
+            .or_else(|| base64::engine::general_purpose::STANDARD_NO_PAD.decode(t).ok())
+            .or_else(|| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(t).ok())
+            .ok_or_else(|| ConfigError::Invalid("the data key is not valid base64".into()))?;
+        let arr: [u8; 32] = bytes.try_into().map_err(|b: Vec<u8>| {
+            ConfigError::Invalid(format!(
+                "the data key must be 32 bytes (base64 of 32 random bytes), got {} bytes; make one with `head -c32 /dev/urandom | base64`",
+                b.len()
+            ))
+        })?;
+        Ok(DataKey(arr))
+    }
+
+    /// A fresh random key (for `wxlogin demo` and tests).
+    pub fn generate() -> Self {
+        let mut k = [0u8; 32];
+        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut k);
+        DataKey(k)
+    }
+
+    pub fn to_base64(&self) -> String {
+        base64::engine::general_purpose::STANDARD.encode(self.0)
+    }
+
+    /// WXLOGIN_DATA_KEY, then WXLOGIN_DATA_KEY_FILE, then the config file's `data_key_file`.
+    /// `Ok(None)` when none is configured.
+    pub fn from_env(file: &ConfigFile) -> Result<Option<Self>, ConfigError> {
+        if let Ok(v) = std::env::var("WXLOGIN_DATA_KEY")
+            && !v.trim().is_empty()
+        {
+            return Self::from_base64(&v).map(Some);
+        }
+        let path = std::env::var_os("WXLOGIN_DATA_KEY_FILE")
+            .map(PathBuf::from)
+            .or_else(|| file.data_key_file.clone());
+        match path {
+            Some(p) => {
+                let text = std::fs::read_to_string(&p).map_err(|source| ConfigError::Read {
+                    path: p.clone(),
+                    source,
+                })?;
+                Self::from_base64(&text).map(Some)
+            }
+            None => Ok(None),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redaction_hides_the_password() {
+        let r = redact_database_url("postgres://app:s3cr3t@db.example:5432/wx");
+        assert!(!r.contains("s3cr3t"));
+        assert!(r.contains("app:***@db.example"));
+        let r = redact_database_url("postgres://db/wx?user=a&password=s3cr3t");
+        assert!(!r.contains("s3cr3t"));
+        assert_eq!(
+            redact_database_url("sqlite:///tmp/x.db?mode=rwc"),
+            "sqlite:///tmp/x.db?mode=rwc"
+        );
+    }
+
+    #[test]
+    fn data_key_must_be_32_bytes() {
+        assert!(DataKey::from_base64("c2hvcnQ=").is_err());
+        let k = DataKey::generate();
+        let back = DataKey::from_base64(&k.to_base64()).unwrap();
+        assert_eq!(back.0, k.0);
+        assert_eq!(format!("{k:?}"), "DataKey([redacted])");
+    }
+}

@@ -1,0 +1,72 @@
+//! Process exit codes, the same for every subcommand (documented in `--help` and the README).
+
+use std::fmt;
+
+/// 0 success, 1 runtime error, 2 usage error, 3 nothing matched, 4 refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Code {
+    Runtime = 1,
+    Usage = 2,
+    NothingMatched = 3,
+    Refused = 4,
+}
+
+/// An error that ends the process: one sentence for stderr and the exit code that goes with it.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: Code,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
+        Failure {
+            code,
+            message: message.into(),
+        }
+    }
+    pub fn runtime(message: impl Into<String>) -> Self {
+        Self::new(Code::Runtime, message)
+    }
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self::new(Code::Usage, message)
+    }
+    pub fn nothing_matched(message: impl Into<String>) -> Self {
+        Self::new(Code::NothingMatched, message)
+    }
+    pub fn refused(message: impl Into<String>) -> Self {
+        Self::new(Code::Refused, message)
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Failure {}
+
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Self {
+        if let Some(f) = e.downcast_ref::<Failure>() {
+            return Failure::new(f.code, f.message.clone());
+        }
+        Failure::runtime(format!("{e:#}"))
+    }
+}
+
+macro_rules! failure_from {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Failure {
+            fn from(e: $t) -> Self {
+                Failure::runtime(e.to_string())
+            }
+        }
+    )*};
+}
+failure_from!(
+    crate::store::StoreError,
+    crate::config::ConfigError,
+    std::io::Error
+);

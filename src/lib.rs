@@ -1,0 +1,12 @@
+//! wxlogin: the WeChat Mini Program login backend and its operations console.
+//!
+//! - [`store`]: the login database (PostgreSQL or embedded SQLite), one API for everything.
+//! - [`config`]: flags, environment and config file; secrets never from argv.
+//! - [`crypto`]: SessionIds, session_key encryption, password hashing.
+
+pub mod config;
+pub mod crypto;
+pub mod exit;
+pub mod sanitize;
+pub mod secret;
+pub mod store;

@@ -1,0 +1,73 @@
+//! `wxlogin`: argument parsing and dispatch only.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use wxlogin::config::{self, ConfigFile, GlobalOpts};
+use wxlogin::exit::Failure;
+use wxlogin::store::Store;
+
+const EXIT_CODES: &str = "Exit codes: 0 success, 1 runtime error (database, WeChat), 2 usage error, \
+3 nothing matched, 4 refused (read-only, no confirmation).";
+
+#[derive(Parser)]
+#[command(name = "wxlogin", version, about = "WeChat Mini Program login backend and its operations console", after_help = EXIT_CODES)]
+struct Cli {
+    #[command(flatten)]
+    global: GlobalOpts,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Apply database migrations (PostgreSQL needs this once per release; SQLite does it itself).
+    Migrate,
+}
+
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+async fn run(cli: Cli) -> Result<(), Failure> {
+    let file = ConfigFile::from_opts(&cli.global)?;
+    match cli.command {
+        Command::Migrate => {
+            let url = config::database_url(&cli.global, &file)?;
+            let store = Store::connect(&url, Default::default()).await?;
+            store.migrate().await?;
+            println!("{}: schema is up to date", store.redacted_url());
+            Ok(())
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.global.verbose);
+    let rt = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("wxlogin: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("wxlogin: {}", f.message);
+            ExitCode::from(f.code as u8)
+        }
+    }
+}

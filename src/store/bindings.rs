@@ -1,0 +1,176 @@
+//! openid ↔ account bindings: look up, unbind.
+
+use serde::Serialize;
+use serde_json::json;
+
+use super::types::{Arg, Sql};
+use super::{Account, Result, Store, Ts, bind_args, on_db, write_audit};
+use crate::config::Actor;
+
+/// A binding with its account and how many live sessions it has.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct BindingView {
+    pub id: i64,
+    pub appid: String,
+    pub openid: String,
+    pub unionid: Option<String>,
+    pub account_id: i64,
+    pub username: String,
+    pub account_disabled_at: Option<Ts>,
+    pub bound_at: Ts,
+    pub last_login_at: Option<Ts>,
+    pub active_sessions: i64,
+}
+
+/// How a support agent finds a binding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BindingQuery {
+    OpenId {
+        openid: String,
+        appid: Option<String>,
+    },
+    UnionId(String),
+    Username(String),
+    AccountId(i64),
+}
+
+impl BindingQuery {
+    fn push_where(&self, sql: &mut Sql) {
+        match self {
+            BindingQuery::OpenId { openid, appid } => {
+                sql.push(" WHERE b.openid = ").bind(Arg::Text(openid.clone()));
+                if let Some(a) = appid {
+                    sql.push(" AND b.appid = ").bind(Arg::Text(a.clone()));
+                }
+            }
+            BindingQuery::UnionId(u) => {
+                sql.push(" WHERE b.unionid = ").bind(Arg::Text(u.clone()));
+            }
+            BindingQuery::Username(u) => {
+                sql.push(" WHERE a.username = ").bind(Arg::Text(u.clone()));
+            }
+            BindingQuery::AccountId(id) => {
+                sql.push(" WHERE b.account_id = ").bind(Arg::I64(*id));
+            }
+        }
+    }
+}
+
+/// An account and every binding it has, across mini programs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AccountDetail {
+    pub account: Account,
+    pub bindings: Vec<BindingView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnbindOutcome {
+    pub appid: String,
+    pub openid: String,
+    pub account_id: i64,
+    pub username: String,
+    pub sessions_revoked: u64,
+}
+
+/// At most this many bindings are returned by one lookup (an account has a handful).
+const MAX_BINDINGS: i64 = 500;
+
+impl Store {
+    pub async fn find_bindings(&self, q: &BindingQuery) -> Result<Vec<BindingView>> {
+        let mut sql = Sql::new(
+            "SELECT b.id, b.appid, b.openid, b.unionid, b.account_id, a.username, \
+             a.disabled_at AS account_disabled_at, b.bound_at, b.last_login_at, \
+             (SELECT COUNT(*) FROM sessions s WHERE s.openid = b.openid AND s.appid = b.appid \
+              AND s.revoked_at IS NULL AND s.expires_at > ",
+        );
+        sql.bind(Arg::Ts(self.now_ts()))
+            .push(") AS active_sessions FROM wechat_bindings b JOIN accounts a ON a.id = b.account_id");
+        q.push_where(&mut sql);
+        sql.push(" ORDER BY b.bound_at DESC, b.id DESC LIMIT ")
+            .bind(Arg::I64(MAX_BINDINGS));
+        Ok(on_db!(self, |pool, d| {
+            bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.text)), &sql.args)
+                .fetch_all(pool)
+                .await?
+        }))
+    }
+
+    /// The account and all its bindings; `None` for an unknown id.
+    pub async fn account_detail(&self, account_id: i64) -> Result<Option<AccountDetail>> {
+        let Some(account) = self.account_by_id(account_id).await? else {
+            return Ok(None);
+        };
+        let bindings = self
+            .find_bindings(&BindingQuery::AccountId(account_id))
+            .await?;
+        Ok(Some(AccountDetail { account, bindings }))
+    }
+
+    /// Deletes the binding, revokes its live sessions and writes the audit row, all in one
+    /// transaction: either everything happens or nothing does. `None` when there is no such
+    /// binding.
+    pub async fn unbind(
+        &self,
+        appid: &str,
+        openid: &str,
+        actor: &Actor,
+        reason: &str,
+    ) -> Result<Option<UnbindOutcome>> {
+        let now = self.now_ts();
+        on_db!(self, |pool, d| {
+            let mut tx = pool.begin_with(d.begin_write()).await?;
+            // Deleting first takes the row lock a concurrent login holds or waits for, so no
+            // session can be issued for this binding after the revoke below.
+            let gone: Option<(i64, Option<String>)> = sqlx::query_as(
+                "DELETE FROM wechat_bindings WHERE appid = $1 AND openid = $2 \
+                 RETURNING account_id, unionid",
+            )
+            .bind(appid)
+            .bind(openid)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((account_id, unionid)) = gone else {
+                return Ok(None);
+            };
+            let revoked = sqlx::query(
+                "UPDATE sessions SET revoked_at = $1, revoked_by = $2, revoke_reason = $3 \
+                 WHERE appid = $4 AND openid = $5 AND revoked_at IS NULL AND expires_at > $1",
+            )
+            .bind(now)
+            .bind(&actor.operator)
+            .bind(reason)
+            .bind(appid)
+            .bind(openid)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            let username: String = sqlx::query_scalar("SELECT username FROM accounts WHERE id = $1")
+                .bind(account_id)
+                .fetch_one(&mut *tx)
+                .await?;
+            write_audit(
+                &mut *tx,
+                now,
+                actor,
+                "binding.unbind",
+                &format!("binding:{appid}/{openid}"),
+                Some(reason),
+                &json!({
+                    "account_id": account_id,
+                    "username": username,
+                    "unionid": unionid,
+                    "sessions_revoked": revoked,
+                }),
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(Some(UnbindOutcome {
+                appid: appid.to_owned(),
+                openid: openid.to_owned(),
+                account_id,
+                username,
+                sessions_revoked: revoked,
+            }))
+        })
+    }
+}

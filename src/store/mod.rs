@@ -1,0 +1,399 @@
+//! Everything that touches SQL. One async API over PostgreSQL (production) and SQLite (the
+//! embedded default); the console, the headless commands and the login service all call it, so
+//! a revoke from any of them writes the same rows and the same audit entry.
+//!
+//! Each query is written once: SQL text uses `$N` placeholders, which both backends accept, and
+//! the [`on_db!`] macro expands the same body for each pool type. Where the dialects differ
+//! (row locks, how a write transaction starts) the body asks the [`Dialect`].
+
+mod accounts;
+mod audit;
+mod bindings;
+mod sessions;
+mod types;
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+pub use accounts::{Account, AccountCredentials, NewAccount};
+pub use audit::{AuditEntry, AuditFilter};
+pub use bindings::{AccountDetail, BindingQuery, BindingView, UnbindOutcome};
+pub use sessions::{
+    IssuedSession, LoginOutcome, NewSession, RevokeOutcome, RevokeProgress, SessionFilter,
+    SessionRow, SessionState, TokenLookup,
+};
+pub use types::{Cursor, Page, Ts};
+
+use crate::config::Actor;
+
+static PG_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// Rows changed per transaction in a bulk revoke: small enough that each batch commits in
+/// milliseconds and a cancel takes effect quickly, large enough to revoke 100k rows in seconds.
+pub const DEFAULT_REVOKE_BATCH: i64 = 5_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+impl std::fmt::Display for Backend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Backend::Postgres => "PostgreSQL",
+            Backend::Sqlite => "SQLite",
+        })
+    }
+}
+
+/// SQL that differs between the backends.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Dialect(Backend);
+
+impl Dialect {
+    /// SQLite must take the write lock when a transaction starts, or two readers that both want
+    /// to write deadlock on the upgrade (SQLITE_BUSY without waiting).
+    pub(crate) fn begin_write(self) -> &'static str {
+        match self.0 {
+            Backend::Postgres => "BEGIN",
+            Backend::Sqlite => "BEGIN IMMEDIATE",
+        }
+    }
+    /// Row lock for a read that a concurrent change must wait for (SQLite serialises writers).
+    pub(crate) fn for_share(self) -> &'static str {
+        match self.0 {
+            Backend::Postgres => " FOR SHARE",
+            Backend::Sqlite => "",
+        }
+    }
+}
+
+#[derive(Clone)]
+pub(crate) enum Db {
+    Postgres(PgPool),
+    Sqlite(SqlitePool),
+}
+
+/// Runs `$body` with `$pool` bound to the concrete pool and `$d` to its [`Dialect`].
+macro_rules! on_db {
+    ($store:expr, |$pool:ident, $d:ident| $body:expr) => {
+        match &$store.db {
+            $crate::store::Db::Postgres($pool) => {
+                #[allow(unused_variables)]
+                let $d = $crate::store::Dialect($crate::store::Backend::Postgres);
+                $body
+            }
+            $crate::store::Db::Sqlite($pool) => {
+                #[allow(unused_variables)]
+                let $d = $crate::store::Dialect($crate::store::Backend::Sqlite);
+                $body
+            }
+        }
+    };
+}
+pub(crate) use on_db;
+
+/// Binds a list of [`types::Arg`] to a query in order.
+macro_rules! bind_args {
+    ($q:expr, $args:expr) => {{
+        let mut q = $q;
+        for a in $args {
+            q = match a {
+                $crate::store::types::Arg::I64(v) => q.bind(*v),
+                $crate::store::types::Arg::Text(v) => q.bind(v.as_str()),
+                $crate::store::types::Arg::Ts(v) => q.bind(*v),
+                $crate::store::types::Arg::Bytes(v) => q.bind(v.as_slice()),
+            };
+        }
+        q
+    }};
+}
+pub(crate) use bind_args;
+
+/// A clock the tests can move.
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "the database refused a change: this role may only read ({0}); use a role with write access or --read-only"
+    )]
+    PermissionDenied(String),
+    #[error("cannot reach the database {url}: {message}")]
+    Connect { url: String, message: String },
+    #[error(
+        "the database schema is not up to date (at version {current}, this wxlogin needs {needed}); run `wxlogin migrate`"
+    )]
+    SchemaBehind { current: i64, needed: i64 },
+    #[error("migration failed: {0}")]
+    Migrate(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("account {0} is disabled")]
+    AccountDisabled(String),
+    #[error("database error: {0}")]
+    Db(String),
+    #[error("the database connection was lost: {0}")]
+    ConnectionLost(String),
+}
+
+impl StoreError {
+    /// True when retrying later may work (the console shows a banner and reconnects).
+    pub fn is_connection(&self) -> bool {
+        matches!(self, StoreError::ConnectionLost(_) | StoreError::Connect { .. })
+    }
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::Database(db) => {
+                let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
+                let msg = db.message().to_owned();
+                // PostgreSQL 42501 insufficient_privilege (also our append-only trigger), 25006
+                // read_only_sql_transaction; SQLite 8 SQLITE_READONLY (and its extended codes).
+                if code == "42501"
+                    || code == "25006"
+                    || code == "8"
+                    || code.parse::<i32>().is_ok_and(|c| c & 0xff == 8)
+                {
+                    StoreError::PermissionDenied(msg)
+                } else if db.is_unique_violation() {
+                    StoreError::Conflict(msg)
+                } else {
+                    StoreError::Db(msg)
+                }
+            }
+            sqlx::Error::Io(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::Protocol(_) => StoreError::ConnectionLost(e.to_string()),
+            _ => StoreError::Db(e.to_string()),
+        }
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The store: cheap to clone, shareable across tasks.
+#[derive(Clone)]
+pub struct Store {
+    pub(crate) db: Db,
+    clock: Clock,
+    redacted_url: String,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("url", &self.redacted_url)
+            .finish()
+    }
+}
+
+/// Connection settings beyond the URL.
+#[derive(Debug, Clone)]
+pub struct ConnectOptions {
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+}
+
+impl Default for ConnectOptions {
+    fn default() -> Self {
+        ConnectOptions {
+            max_connections: 10,
+            acquire_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+impl Store {
+    /// Connects, creates an SQLite file when missing, brings an SQLite database's schema up to
+    /// date and checks that a PostgreSQL one is (PostgreSQL is migrated by `wxlogin migrate`).
+    pub async fn open(url: &str) -> Result<Self> {
+        let store = Self::connect(url, ConnectOptions::default()).await?;
+        match store.backend() {
+            Backend::Sqlite => store.migrate().await?,
+            Backend::Postgres => store.check_schema().await?,
+        }
+        Ok(store)
+    }
+
+    /// Connects without touching the schema.
+    pub async fn connect(url: &str, opts: ConnectOptions) -> Result<Self> {
+        let redacted_url = crate::config::redact_database_url(url);
+        let connect_err = |e: sqlx::Error| StoreError::Connect {
+            url: redacted_url.clone(),
+            message: e.to_string(),
+        };
+        let db = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let o = PgConnectOptions::from_str(url).map_err(connect_err)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(opts.max_connections)
+                .acquire_timeout(opts.acquire_timeout)
+                .connect_with(o)
+                .await
+                .map_err(connect_err)?;
+            Db::Postgres(pool)
+        } else if url.starts_with("sqlite:") {
+            let o = SqliteConnectOptions::from_str(url)
+                .map_err(connect_err)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true);
+            let pool = SqlitePoolOptions::new()
+                .max_connections(opts.max_connections.min(8))
+                .acquire_timeout(opts.acquire_timeout)
+                .connect_with(o)
+                .await
+                .map_err(connect_err)?;
+            Db::Sqlite(pool)
+        } else {
+            return Err(StoreError::Connect {
+                url: redacted_url,
+                message: "unsupported database URL: use postgres://… or sqlite://…".into(),
+            });
+        };
+        Ok(Store {
+            db,
+            clock: Arc::new(Utc::now),
+            redacted_url,
+        })
+    }
+
+    /// Replaces the clock (tests move time forward to expire sessions).
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        (self.clock)()
+    }
+
+    pub(crate) fn now_ts(&self) -> Ts {
+        Ts::from(self.now())
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.db {
+            Db::Postgres(_) => Backend::Postgres,
+            Db::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+
+    /// The URL with its password removed: the only form to display or log.
+    pub fn redacted_url(&self) -> &str {
+        &self.redacted_url
+    }
+
+    /// The PostgreSQL pool, for tests and tools that need raw SQL (benchmarks, EXPLAIN).
+    pub fn pg_pool(&self) -> Option<&PgPool> {
+        match &self.db {
+            Db::Postgres(p) => Some(p),
+            Db::Sqlite(_) => None,
+        }
+    }
+
+    /// The SQLite pool, for tests and tools that need raw SQL.
+    pub fn sqlite_pool(&self) -> Option<&SqlitePool> {
+        match &self.db {
+            Db::Sqlite(p) => Some(p),
+            Db::Postgres(_) => None,
+        }
+    }
+
+    /// Applies every pending migration. Safe to run again.
+    pub async fn migrate(&self) -> Result<()> {
+        let r = match &self.db {
+            Db::Postgres(p) => PG_MIGRATOR.run(p).await,
+            Db::Sqlite(p) => SQLITE_MIGRATOR.run(p).await,
+        };
+        r.map_err(|e| StoreError::Migrate(e.to_string()))
+    }
+
+    /// Errors when the database lacks migrations this binary needs.
+    pub async fn check_schema(&self) -> Result<()> {
+        let needed = match self.backend() {
+            Backend::Postgres => &PG_MIGRATOR,
+            Backend::Sqlite => &SQLITE_MIGRATOR,
+        }
+        .iter()
+        .map(|m| m.version)
+        .max()
+        .unwrap_or(0);
+        let sql = "SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success";
+        let current: std::result::Result<i64, sqlx::Error> = on_db!(self, |pool, d| {
+            sqlx::query_scalar(sql).fetch_one(pool).await
+        });
+        let current = match current {
+            Ok(v) => v,
+            // No migrations table at all: a fresh database.
+            Err(sqlx::Error::Database(_)) => 0,
+            Err(e) => return Err(e.into()),
+        };
+        if current < needed {
+            return Err(StoreError::SchemaBehind { current, needed });
+        }
+        Ok(())
+    }
+
+    /// Cheap round trip: is the database reachable?
+    pub async fn ping(&self) -> Result<()> {
+        on_db!(self, |pool, d| {
+            sqlx::query("SELECT 1").execute(pool).await?;
+        });
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        on_db!(self, |pool, d| pool.close().await)
+    }
+}
+
+/// Writes one audit row inside the caller's transaction.
+pub(crate) async fn write_audit<'c, E>(
+    exec: E,
+    now: Ts,
+    actor: &Actor,
+    action: &str,
+    target: &str,
+    reason: Option<&str>,
+    detail: &serde_json::Value,
+) -> Result<()>
+where
+    E: sqlx::Executor<'c>,
+    for<'q> Ts: sqlx::Encode<'q, E::Database> + sqlx::Type<E::Database>,
+    for<'q> &'q str: sqlx::Encode<'q, E::Database> + sqlx::Type<E::Database>,
+    for<'q> Option<&'q str>: sqlx::Encode<'q, E::Database> + sqlx::Type<E::Database>,
+    for<'q> sqlx::types::Json<&'q serde_json::Value>:
+        sqlx::Encode<'q, E::Database> + sqlx::Type<E::Database>,
+    <E::Database as sqlx::Database>::Arguments: for<'q> sqlx::IntoArguments<E::Database>,
+{
+    sqlx::query(
+        "INSERT INTO audit_log (at, operator, origin, action, target, reason, detail) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(now)
+    .bind(actor.operator.as_str())
+    .bind(actor.origin.as_deref())
+    .bind(action)
+    .bind(target)
+    .bind(reason)
+    .bind(sqlx::types::Json(detail))
+    .execute(exec)
+    .await?;
+    Ok(())
+}

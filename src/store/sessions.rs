@@ -1,0 +1,620 @@
+//! Sessions: issue, look up, list (keyset), revoke.
+
+use chrono::Duration;
+use serde::Serialize;
+use serde_json::json;
+
+use super::types::{Arg, Sql};
+use super::{Cursor, Page, Result, Store, StoreError, Ts, bind_args, on_db, write_audit};
+use crate::config::{Actor, DataKey};
+use crate::crypto::{SessionToken, TokenHash, encrypt_session_key, new_public_id};
+use crate::secret::Secret;
+
+/// Longest user agent kept; clients can send anything.
+pub const MAX_USER_AGENT: usize = 512;
+const MAX_CLIENT_IP: usize = 64;
+
+/// A session as operators see it (never the SessionId, never the session_key).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct SessionRow {
+    #[serde(skip)]
+    pub id: i64,
+    pub public_id: String,
+    pub account_id: i64,
+    pub username: String,
+    pub appid: String,
+    pub openid: String,
+    pub unionid: Option<String>,
+    pub created_at: Ts,
+    pub last_seen_at: Ts,
+    pub expires_at: Ts,
+    pub revoked_at: Option<Ts>,
+    pub revoked_by: Option<String>,
+    pub revoke_reason: Option<String>,
+    pub client_ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SessionState {
+    Active,
+    Revoked,
+    Expired,
+}
+
+impl SessionRow {
+    pub fn state(&self, now: Ts) -> SessionState {
+        if self.revoked_at.is_some() {
+            SessionState::Revoked
+        } else if self.expires_at <= now {
+            SessionState::Expired
+        } else {
+            SessionState::Active
+        }
+    }
+
+    pub fn cursor(&self) -> Cursor {
+        Cursor {
+            at: self.created_at,
+            id: self.id,
+        }
+    }
+}
+
+impl std::fmt::Display for SessionState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            SessionState::Active => "active",
+            SessionState::Revoked => "revoked",
+            SessionState::Expired => "expired",
+        })
+    }
+}
+
+/// Which sessions a list, count or revoke is about. Empty fields do not filter. Without
+/// `include_inactive` only live sessions (not revoked, not expired) match.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SessionFilter {
+    pub account_id: Option<i64>,
+    pub username: Option<String>,
+    pub appid: Option<String>,
+    pub openid: Option<String>,
+    pub unionid: Option<String>,
+    pub client_ip: Option<String>,
+    pub public_id: Option<String>,
+    /// The SHA-256 of a pasted SessionId: looked up, never displayed.
+    pub token_hash: Option<TokenHash>,
+    pub include_inactive: bool,
+}
+
+impl SessionFilter {
+    /// True when no field narrows the set (the whole table).
+    pub fn selects_everything(&self) -> bool {
+        self.account_id.is_none()
+            && self.username.is_none()
+            && self.appid.is_none()
+            && self.openid.is_none()
+            && self.unionid.is_none()
+            && self.client_ip.is_none()
+            && self.public_id.is_none()
+            && self.token_hash.is_none()
+    }
+
+    /// `account:42 appid:wx1`: how an audit row names what was selected. A token filter is
+    /// shown only as `token:sha256:<first 8 hex>`.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(v) = self.account_id {
+            parts.push(format!("account:{v}"));
+        }
+        let mut text = |k: &str, v: &Option<String>| {
+            if let Some(v) = v {
+                parts.push(format!("{k}:{v}"));
+            }
+        };
+        text("username", &self.username);
+        text("appid", &self.appid);
+        text("openid", &self.openid);
+        text("unionid", &self.unionid);
+        text("ip", &self.client_ip);
+        text("session", &self.public_id);
+        if let Some(h) = self.token_hash {
+            parts.push(format!("token:sha256:{}", &hex::encode(h.0)[..8]));
+        }
+        if parts.is_empty() {
+            "all".to_owned()
+        } else {
+            parts.join(" ")
+        }
+    }
+
+    fn push_where(&self, sql: &mut Sql, now: Ts) {
+        sql.push(" WHERE 1=1");
+        if let Some(v) = self.account_id {
+            sql.push(" AND s.account_id = ").bind(Arg::I64(v));
+        }
+        let mut text = |col: &str, v: &Option<String>| {
+            if let Some(v) = v {
+                sql.push(&format!(" AND {col} = ")).bind(Arg::Text(v.clone()));
+            }
+        };
+        text("a.username", &self.username);
+        text("s.openid", &self.openid);
+        text("s.appid", &self.appid);
+        text("s.unionid", &self.unionid);
+        text("s.client_ip", &self.client_ip);
+        text("s.public_id", &self.public_id);
+        if let Some(h) = self.token_hash {
+            sql.push(" AND s.token_hash = ").bind(Arg::Bytes(h.0.to_vec()));
+        }
+        if !self.include_inactive {
+            sql.push(" AND s.revoked_at IS NULL AND s.expires_at > ")
+                .bind(Arg::Ts(now));
+        }
+    }
+}
+
+const SESSION_COLS: &str = "s.id, s.public_id, s.account_id, a.username, s.appid, s.openid, \
+    s.unionid, s.created_at, s.last_seen_at, s.expires_at, s.revoked_at, s.revoked_by, \
+    s.revoke_reason, s.client_ip, s.user_agent";
+
+/// What the login service needs to issue a session.
+pub struct NewSession<'a> {
+    pub appid: &'a str,
+    pub openid: &'a str,
+    pub unionid: Option<&'a str>,
+    pub session_key: &'a Secret,
+    pub client_ip: Option<&'a str>,
+    pub user_agent: Option<&'a str>,
+    /// Absolute lifetime.
+    pub ttl: Duration,
+    /// Idle timeout: the session expires this long after its last use.
+    pub idle: Duration,
+}
+
+/// A freshly issued session. The token is returned to the client once and never stored.
+#[derive(Debug)]
+pub struct IssuedSession {
+    pub token: SessionToken,
+    pub public_id: String,
+    pub account_id: i64,
+    pub expires_at: Ts,
+}
+
+#[derive(Debug)]
+pub enum LoginOutcome {
+    Issued(IssuedSession),
+    /// No binding for (appid, openid): the client must send username and password.
+    NotBound,
+    /// The bound account is disabled.
+    Disabled,
+}
+
+/// A session found by its SessionId, with what validation needs.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TokenLookup {
+    #[sqlx(flatten)]
+    pub session: SessionRow,
+    pub absolute_expires_at: Ts,
+    pub account_disabled_at: Option<Ts>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RevokeProgress {
+    pub revoked: u64,
+    /// Live sessions that matched when the revoke started.
+    pub total: u64,
+    pub batches: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct RevokeOutcome {
+    pub revoked: u64,
+    pub batches: u64,
+    /// Stopped between batches at the caller's request: every finished batch stays revoked.
+    pub cancelled: bool,
+}
+
+fn clip(s: Option<&str>, max: usize) -> Option<String> {
+    s.map(|v| v.chars().take(max).collect())
+}
+
+impl Store {
+    async fn insert_session_sql<'c, E>(
+        exec: E,
+        key: &DataKey,
+        account_id: i64,
+        s: &NewSession<'_>,
+        now: Ts,
+    ) -> Result<IssuedSession>
+    where
+        E: sqlx::Executor<'c>,
+        for<'q> Ts: sqlx::Encode<'q, E::Database> + sqlx::Type<E::Database>,
+        for<'q> i64: sqlx::Encode<'q, E::Database> + sqlx::Type<E::Database>,
+        for<'q> &'q str: sqlx::Encode<'q, E::Database> + sqlx::Type<E::Database>,
+        for<'q> Option<&'q str>: sqlx::Encode<'q, E::Database> + sqlx::Type<E::Database>,
+        for<'q> Option<String>: sqlx::Encode<'q, E::Database> + sqlx::Type<E::Database>,
+        for<'q> &'q [u8]: sqlx::Encode<'q, E::Database> + sqlx::Type<E::Database>,
+        <E::Database as sqlx::Database>::Arguments: sqlx::IntoArguments<E::Database>,
+    {
+        let token = SessionToken::generate();
+        let hash = token.hash();
+        let public_id = new_public_id();
+        let envelope = encrypt_session_key(key, &public_id, s.session_key);
+        let absolute = Ts::from(now.0 + s.ttl);
+        let expires_at = absolute.min(Ts::from(now.0 + s.idle));
+        sqlx::query(
+            "INSERT INTO sessions (public_id, token_hash, account_id, appid, openid, unionid, \
+             session_key_enc, created_at, last_seen_at, expires_at, absolute_expires_at, \
+             client_ip, user_agent) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10, $11, $12)",
+        )
+        .bind(public_id.as_str())
+        .bind(&hash.0[..])
+        .bind(account_id)
+        .bind(s.appid)
+        .bind(s.openid)
+        .bind(s.unionid)
+        .bind(&envelope[..])
+        .bind(now)
+        .bind(expires_at)
+        .bind(absolute)
+        .bind(clip(s.client_ip, MAX_CLIENT_IP))
+        .bind(clip(s.user_agent, MAX_USER_AGENT))
+        .execute(exec)
+        .await?;
+        Ok(IssuedSession {
+            token,
+            public_id,
+            account_id,
+            expires_at,
+        })
+    }
+
+    /// Silent login: when (appid, openid) is bound, records the login on the binding and
+    /// issues a session, in one transaction. The binding row is locked for the duration, so an
+    /// unbind racing this login either happens first (this returns `NotBound`) or waits and
+    /// then revokes the new session too.
+    pub async fn login_bound(&self, key: &DataKey, s: &NewSession<'_>) -> Result<LoginOutcome> {
+        let now = self.now_ts();
+        on_db!(self, |pool, d| {
+            let mut tx = pool.begin_with(d.begin_write()).await?;
+            let bound: Option<(i64,)> = sqlx::query_as(
+                "UPDATE wechat_bindings SET last_login_at = $1, unionid = COALESCE($2, unionid) \
+                 WHERE appid = $3 AND openid = $4 RETURNING account_id",
+            )
+            .bind(now)
+            .bind(s.unionid)
+            .bind(s.appid)
+            .bind(s.openid)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((account_id,)) = bound else {
+                return Ok(LoginOutcome::NotBound);
+            };
+            let disabled: Option<Ts> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT disabled_at FROM accounts WHERE id = $1{}",
+                d.for_share()
+            )))
+            .bind(account_id)
+            .fetch_one(&mut *tx)
+            .await?;
+            if disabled.is_some() {
+                return Ok(LoginOutcome::Disabled);
+            }
+            let issued = Self::insert_session_sql(&mut *tx, key, account_id, s, now).await?;
+            tx.commit().await?;
+            Ok(LoginOutcome::Issued(issued))
+        })
+    }
+
+    /// First login: binds (appid, openid) to `account_id` and issues a session in one
+    /// transaction. If another request bound the identity meanwhile, this becomes a silent
+    /// login of whichever account holds the binding.
+    pub async fn bind_and_login(
+        &self,
+        key: &DataKey,
+        account_id: i64,
+        s: &NewSession<'_>,
+    ) -> Result<LoginOutcome> {
+        let now = self.now_ts();
+        let outcome = on_db!(self, |pool, d| {
+            let mut tx = pool.begin_with(d.begin_write()).await?;
+            let disabled: Option<Option<Ts>> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT disabled_at FROM accounts WHERE id = $1{}",
+                d.for_share()
+            )))
+            .bind(account_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            match disabled {
+                None => {
+                    return Err(StoreError::NotFound(format!(
+                        "no account with id {account_id}"
+                    )));
+                }
+                Some(Some(_)) => return Ok(LoginOutcome::Disabled),
+                Some(None) => {}
+            }
+            let inserted: Option<(i64,)> = sqlx::query_as(
+                "INSERT INTO wechat_bindings (appid, openid, unionid, account_id, bound_at, last_login_at) \
+                 VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (appid, openid) DO NOTHING RETURNING id",
+            )
+            .bind(s.appid)
+            .bind(s.openid)
+            .bind(s.unionid)
+            .bind(account_id)
+            .bind(now)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if inserted.is_none() {
+                // Lost a race with another first login: fall back to the silent path.
+                drop(tx);
+                None
+            } else {
+                let issued = Self::insert_session_sql(&mut *tx, key, account_id, s, now).await?;
+                tx.commit().await?;
+                Some(LoginOutcome::Issued(issued))
+            }
+        });
+        match outcome {
+            Some(o) => Ok(o),
+            None => self.login_bound(key, s).await,
+        }
+    }
+
+    /// The session whose SessionId hashes to `hash`, whatever its state.
+    pub async fn session_by_token(&self, hash: &TokenHash) -> Result<Option<TokenLookup>> {
+        let sql = format!(
+            "SELECT {SESSION_COLS}, s.absolute_expires_at, a.disabled_at AS account_disabled_at \
+             FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = $1"
+        );
+        Ok(on_db!(self, |pool, d| {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(&hash.0[..])
+                .fetch_optional(pool)
+                .await?
+        }))
+    }
+
+    pub async fn session_by_public_id(&self, public_id: &str) -> Result<Option<SessionRow>> {
+        let sql = format!(
+            "SELECT {SESSION_COLS} FROM sessions s JOIN accounts a ON a.id = s.account_id \
+             WHERE s.public_id = $1"
+        );
+        Ok(on_db!(self, |pool, d| {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(public_id)
+                .fetch_optional(pool)
+                .await?
+        }))
+    }
+
+    /// Records a use of a live session: last_seen_at, and the idle expiry slides forward (never
+    /// past the absolute expiry). Does nothing to a revoked session.
+    pub async fn touch_session(&self, id: i64, absolute: Ts, idle: Duration) -> Result<Ts> {
+        let now = self.now_ts();
+        let expires = absolute.min(Ts::from(now.0 + idle));
+        on_db!(self, |pool, d| {
+            sqlx::query(
+                "UPDATE sessions SET last_seen_at = $1, expires_at = $2 \
+                 WHERE id = $3 AND revoked_at IS NULL",
+            )
+            .bind(now)
+            .bind(expires)
+            .bind(id)
+            .execute(pool)
+            .await?;
+        });
+        Ok(expires)
+    }
+
+    /// A page of sessions matching `filter`, newest first, after `after` (keyset: an index
+    /// range scan however deep the page, never OFFSET).
+    pub async fn list_sessions(
+        &self,
+        filter: &SessionFilter,
+        after: Option<Cursor>,
+        limit: i64,
+    ) -> Result<Page<SessionRow>> {
+        let limit = limit.clamp(1, 10_000);
+        let mut sql = Sql::new(&format!(
+            "SELECT {SESSION_COLS} FROM sessions s JOIN accounts a ON a.id = s.account_id"
+        ));
+        filter.push_where(&mut sql, self.now_ts());
+        if let Some(c) = after {
+            sql.push(" AND (s.created_at, s.id) < (")
+                .bind(Arg::Ts(c.at))
+                .push(", ")
+                .bind(Arg::I64(c.id))
+                .push(")");
+        }
+        sql.push(" ORDER BY s.created_at DESC, s.id DESC LIMIT ")
+            .bind(Arg::I64(limit + 1));
+        let mut rows: Vec<SessionRow> = on_db!(self, |pool, d| {
+            bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.text)), &sql.args)
+                .fetch_all(pool)
+                .await?
+        });
+        let next = if rows.len() as i64 > limit {
+            rows.truncate(limit as usize);
+            rows.last().map(SessionRow::cursor)
+        } else {
+            None
+        };
+        Ok(Page { rows, next })
+    }
+
+    /// How many sessions match (for "this will revoke N sessions").
+    pub async fn count_sessions(&self, filter: &SessionFilter) -> Result<u64> {
+        let mut sql = Sql::new("SELECT COUNT(*) FROM sessions s JOIN accounts a ON a.id = s.account_id");
+        filter.push_where(&mut sql, self.now_ts());
+        let n: i64 = on_db!(self, |pool, d| {
+            bind_args!(sqlx::query_scalar(sqlx::AssertSqlSafe(sql.text)), &sql.args)
+                .fetch_one(pool)
+                .await?
+        });
+        Ok(n as u64)
+    }
+
+    /// Revokes the live sessions among `public_ids` in one transaction with one audit row.
+    /// Already revoked or unknown ids are skipped: the count says how many were revoked now.
+    pub async fn revoke_sessions(
+        &self,
+        public_ids: &[String],
+        actor: &Actor,
+        reason: &str,
+    ) -> Result<u64> {
+        if public_ids.is_empty() {
+            return Ok(0);
+        }
+        if public_ids.len() > 10_000 {
+            return Err(StoreError::Conflict(
+                "at most 10000 sessions by id at once; revoke by account, openid or appid instead"
+                    .into(),
+            ));
+        }
+        let now = self.now_ts();
+        let mut sql = Sql::new("UPDATE sessions SET revoked_at = ");
+        sql.bind(Arg::Ts(now))
+            .push(", revoked_by = ")
+            .bind(Arg::Text(actor.operator.clone()))
+            .push(", revoke_reason = ")
+            .bind(Arg::Text(reason.to_owned()))
+            .push(" WHERE revoked_at IS NULL AND public_id IN (");
+        for (i, id) in public_ids.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.bind(Arg::Text(id.clone()));
+        }
+        sql.push(") RETURNING public_id");
+        on_db!(self, |pool, d| {
+            let mut tx = pool.begin_with(d.begin_write()).await?;
+            let done: Vec<String> =
+                bind_args!(sqlx::query_scalar(sqlx::AssertSqlSafe(sql.text)), &sql.args)
+                    .fetch_all(&mut *tx)
+                    .await?;
+            if !done.is_empty() {
+                let target = match done.as_slice() {
+                    [one] => format!("session:{one}"),
+                    many => format!("sessions:{}", many.len()),
+                };
+                write_audit(
+                    &mut *tx,
+                    now,
+                    actor,
+                    "sessions.revoke",
+                    &target,
+                    Some(reason),
+                    &json!({ "revoked": done.len(), "public_ids": done }),
+                )
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(done.len() as u64)
+        })
+    }
+
+    /// Revokes every live session matching `filter`, `batch` rows per transaction, each batch
+    /// with its own audit row. `progress` is called after each batch; returning `false` stops
+    /// before the next one (whole batches only: nothing is ever half done). Refuses a filter
+    /// that selects the whole table.
+    pub async fn revoke_matching(
+        &self,
+        filter: &SessionFilter,
+        actor: &Actor,
+        reason: &str,
+        batch: i64,
+        progress: &mut (dyn FnMut(RevokeProgress) -> bool + Send),
+    ) -> Result<RevokeOutcome> {
+        if filter.selects_everything() {
+            return Err(StoreError::Conflict(
+                "refusing to revoke every session: name an account, openid, unionid, appid, IP or session"
+                    .into(),
+            ));
+        }
+        let filter = SessionFilter {
+            include_inactive: false,
+            ..filter.clone()
+        };
+        let batch = batch.clamp(1, 100_000);
+        let total = self.count_sessions(&filter).await?;
+        let target = filter.describe();
+        let mut out = RevokeOutcome {
+            revoked: 0,
+            batches: 0,
+            cancelled: false,
+        };
+        loop {
+            let now = self.now_ts();
+            let mut sql = Sql::new("UPDATE sessions SET revoked_at = ");
+            sql.bind(Arg::Ts(now))
+                .push(", revoked_by = ")
+                .bind(Arg::Text(actor.operator.clone()))
+                .push(", revoke_reason = ")
+                .bind(Arg::Text(reason.to_owned()))
+                .push(" WHERE id IN (SELECT s.id FROM sessions s JOIN accounts a ON a.id = s.account_id");
+            filter.push_where(&mut sql, now);
+            sql.push(" LIMIT ").bind(Arg::I64(batch)).push(")");
+            let n: u64 = on_db!(self, |pool, d| {
+                let mut tx = pool.begin_with(d.begin_write()).await?;
+                let n = bind_args!(sqlx::query(sqlx::AssertSqlSafe(sql.text)), &sql.args)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if n > 0 {
+                    write_audit(
+                        &mut *tx,
+                        now,
+                        actor,
+                        "sessions.revoke",
+                        &target,
+                        Some(reason),
+                        &json!({ "revoked": n, "batch": out.batches + 1, "matched_at_start": total }),
+                    )
+                    .await?;
+                }
+                tx.commit().await?;
+                n
+            });
+            if n == 0 {
+                break;
+            }
+            out.revoked += n;
+            out.batches += 1;
+            let keep_going = progress(RevokeProgress {
+                revoked: out.revoked,
+                total: total.max(out.revoked),
+                batches: out.batches,
+            });
+            if (n as i64) < batch {
+                break;
+            }
+            if !keep_going {
+                out.cancelled = true;
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// The holder of a SessionId logs out: marks it revoked by `self`. Not an operator action,
+    /// so no audit row; the session row records who ended it.
+    pub async fn logout(&self, id: i64) -> Result<bool> {
+        let now = self.now_ts();
+        let n = on_db!(self, |pool, d| {
+            sqlx::query(
+                "UPDATE sessions SET revoked_at = $1, revoked_by = 'self', revoke_reason = 'logout' \
+                 WHERE id = $2 AND revoked_at IS NULL",
+            )
+            .bind(now)
+            .bind(id)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        Ok(n > 0)
+    }
+}

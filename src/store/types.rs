@@ -1,0 +1,160 @@
+//! Value types shared by the store's queries.
+
+use base64::Engine;
+use chrono::{DateTime, TimeZone, Utc};
+use serde::Serialize;
+use sqlx::encode::IsNull;
+use sqlx::error::BoxDynError;
+use sqlx::postgres::{PgTypeInfo, PgValueRef};
+use sqlx::sqlite::{SqliteArgumentsBuffer, SqliteTypeInfo, SqliteValueRef};
+use sqlx::{Decode, Encode, Postgres, Sqlite, Type};
+
+/// A UTC timestamp with microsecond precision. PostgreSQL stores it as `timestamptz`; SQLite as
+/// INTEGER microseconds since the epoch, which sorts and compares exactly (sqlx's default text
+/// form for SQLite varies in width and does not sort).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct Ts(pub DateTime<Utc>);
+
+impl Ts {
+    pub fn micros(self) -> i64 {
+        self.0.timestamp_micros()
+    }
+    pub fn from_micros(us: i64) -> Option<Self> {
+        Utc.timestamp_micros(us).single().map(Ts)
+    }
+    /// RFC 3339 in UTC with seconds, e.g. `2026-11-21T23:04:12Z`.
+    pub fn rfc3339(self) -> String {
+        self.0.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    }
+}
+
+impl From<DateTime<Utc>> for Ts {
+    fn from(t: DateTime<Utc>) -> Self {
+        // Both backends keep microseconds: truncate so a value reads back equal.
+        Ts::from_micros(t.timestamp_micros()).unwrap_or(Ts(t))
+    }
+}
+
+impl Type<Postgres> for Ts {
+    fn type_info() -> PgTypeInfo {
+        <DateTime<Utc> as Type<Postgres>>::type_info()
+    }
+}
+impl Encode<'_, Postgres> for Ts {
+    fn encode_by_ref(
+        &self,
+        buf: &mut <Postgres as sqlx::Database>::ArgumentBuffer,
+    ) -> Result<IsNull, BoxDynError> {
+        <DateTime<Utc> as Encode<Postgres>>::encode_by_ref(&self.0, buf)
+    }
+}
+impl<'r> Decode<'r, Postgres> for Ts {
+    fn decode(value: PgValueRef<'r>) -> Result<Self, BoxDynError> {
+        <DateTime<Utc> as Decode<Postgres>>::decode(value).map(Ts)
+    }
+}
+
+impl Type<Sqlite> for Ts {
+    fn type_info() -> SqliteTypeInfo {
+        <i64 as Type<Sqlite>>::type_info()
+    }
+    fn compatible(ty: &SqliteTypeInfo) -> bool {
+        <i64 as Type<Sqlite>>::compatible(ty)
+    }
+}
+impl Encode<'_, Sqlite> for Ts {
+    fn encode_by_ref(&self, buf: &mut SqliteArgumentsBuffer) -> Result<IsNull, BoxDynError> {
+        <i64 as Encode<Sqlite>>::encode(self.micros(), buf)
+    }
+}
+impl<'r> Decode<'r, Sqlite> for Ts {
+    fn decode(value: SqliteValueRef<'r>) -> Result<Self, BoxDynError> {
+        let us = <i64 as Decode<Sqlite>>::decode(value)?;
+        Ts::from_micros(us).ok_or_else(|| format!("timestamp out of range: {us}").into())
+    }
+}
+
+/// A bind value for dynamically assembled SQL.
+#[derive(Debug, Clone)]
+pub(crate) enum Arg {
+    I64(i64),
+    Text(String),
+    Ts(Ts),
+    Bytes(Vec<u8>),
+}
+
+/// SQL text with `$N` placeholders and the values that go with them, built in order.
+#[derive(Debug, Default)]
+pub(crate) struct Sql {
+    pub text: String,
+    pub args: Vec<Arg>,
+}
+
+impl Sql {
+    pub fn new(text: &str) -> Self {
+        Sql {
+            text: text.to_owned(),
+            args: Vec::new(),
+        }
+    }
+    pub fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+    /// Appends the placeholder for `arg`.
+    pub fn bind(&mut self, arg: Arg) -> &mut Self {
+        self.args.push(arg);
+        self.text.push_str(&format!("${}", self.args.len()));
+        self
+    }
+}
+
+/// Where a keyset page ends: the sort key of its last row. Opaque to callers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    pub at: Ts,
+    pub id: i64,
+}
+
+impl Cursor {
+    pub fn encode(&self) -> String {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(format!("{}.{}", self.at.micros(), self.id))
+    }
+
+    pub fn decode(text: &str) -> Option<Self> {
+        let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(text.trim())
+            .ok()?;
+        let s = String::from_utf8(raw).ok()?;
+        let (a, b) = s.split_once('.')?;
+        Some(Cursor {
+            at: Ts::from_micros(a.parse().ok()?)?,
+            id: b.parse().ok()?,
+        })
+    }
+}
+
+/// One keyset page: the rows and the cursor for the next page, if there is one.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub rows: Vec<T>,
+    pub next: Option<Cursor>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursor_round_trips_and_rejects_garbage() {
+        let c = Cursor {
+            at: Ts::from_micros(1_763_766_252_123_456).unwrap(),
+            id: 42,
+        };
+        assert_eq!(Cursor::decode(&c.encode()), Some(c));
+        assert_eq!(Cursor::decode("not a cursor"), None);
+        assert_eq!(Cursor::decode(""), None);
+    }
+}
