@@ -1,0 +1,182 @@
+//! Shared test fixtures: real databases only. Every store-level test runs against an SQLite
+//! file in a temporary directory and, when `WXLOGIN_TEST_PG_URL` names a PostgreSQL server
+//! (as `scripts/test` arranges), against a fresh database on that server.
+#![allow(dead_code)]
+
+use std::ops::Deref;
+
+use chrono::Duration;
+use wxlogin::config::{Actor, DataKey};
+use wxlogin::crypto::hash_password;
+use wxlogin::secret::Secret;
+use wxlogin::store::{Account, IssuedSession, LoginOutcome, NewAccount, NewSession, Store};
+
+/// A store on a throwaway database. Keeps the temporary directory alive.
+pub struct TestDb {
+    pub store: Store,
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Deref for TestDb {
+    type Target = Store;
+    fn deref(&self) -> &Store {
+        &self.store
+    }
+}
+
+pub async fn sqlite_db() -> TestDb {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = wxlogin::config::sqlite_url(&dir.path().join("wxlogin.db"));
+    let store = Store::open(&url).await.expect("open sqlite");
+    TestDb {
+        store,
+        url,
+        _dir: Some(dir),
+    }
+}
+
+/// The admin URL of the test PostgreSQL server, if one is configured. With
+/// `WXLOGIN_REQUIRE_PG=1` (set by scripts/test) a missing server fails the test.
+pub fn pg_admin_url() -> Option<String> {
+    match std::env::var("WXLOGIN_TEST_PG_URL") {
+        Ok(u) if !u.is_empty() => Some(u),
+        _ => {
+            if std::env::var("WXLOGIN_REQUIRE_PG").is_ok_and(|v| v == "1") {
+                panic!("WXLOGIN_REQUIRE_PG=1 but WXLOGIN_TEST_PG_URL is not set");
+            }
+            eprintln!("note: WXLOGIN_TEST_PG_URL not set; PostgreSQL variant skipped (run scripts/test)");
+            None
+        }
+    }
+}
+
+/// A fresh, migrated PostgreSQL database, or `None` when no server is configured.
+pub async fn pg_db() -> Option<TestDb> {
+    let admin = pg_admin_url()?;
+    let url = create_pg_database(&admin).await;
+    let store = Store::connect(&url, Default::default())
+        .await
+        .expect("connect pg");
+    store.migrate().await.expect("migrate pg");
+    Some(TestDb {
+        store,
+        url,
+        _dir: None,
+    })
+}
+
+/// Creates an empty database on the admin server and returns its URL.
+pub async fn create_pg_database(admin: &str) -> String {
+    use sqlx::Connection;
+    let name = format!("wxt_{}", hex::encode(rand::random::<[u8; 6]>()));
+    let mut conn = sqlx::PgConnection::connect(admin)
+        .await
+        .expect("connect to the PostgreSQL admin URL");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut conn)
+        .await
+        .expect("create database");
+    let mut u = url::Url::parse(admin).expect("admin url");
+    u.set_path(&format!("/{name}"));
+    u.to_string()
+}
+
+/// Runs the same test body against SQLite and PostgreSQL: generates a module named after the
+/// test with one `#[tokio::test]` per backend.
+#[macro_export]
+macro_rules! store_test {
+    ($(#[$m:meta])* $name:ident, |$db:ident| $body:block) => {
+        $(#[$m])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let $db = $crate::common::sqlite_db().await;
+                $body
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let Some($db) = $crate::common::pg_db().await else { return };
+                $body
+            }
+        }
+    };
+}
+
+pub fn operator(name: &str) -> Actor {
+    Actor::new(name, Some("ssh:203.0.113.7".to_owned()))
+}
+
+pub fn data_key() -> DataKey {
+    DataKey::from_bytes([7u8; 32])
+}
+
+/// A fast Argon2id hash for fixtures (hashing is slow in debug builds, so it is done once).
+pub fn fixture_password_hash() -> String {
+    static H: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    H.get_or_init(|| hash_password("password123").expect("hash"))
+        .clone()
+}
+
+pub async fn account(store: &Store, username: &str) -> Account {
+    store
+        .create_account(
+            &NewAccount {
+                username: username.to_owned(),
+                password_hash: fixture_password_hash(),
+                display_name: Some(format!("{username} (test)")),
+            },
+            &operator("fixture"),
+        )
+        .await
+        .expect("create account")
+}
+
+pub struct Login<'a> {
+    pub appid: &'a str,
+    pub openid: &'a str,
+    pub unionid: Option<&'a str>,
+    pub ip: &'a str,
+    pub user_agent: &'a str,
+}
+
+impl<'a> Login<'a> {
+    pub fn new(appid: &'a str, openid: &'a str) -> Self {
+        Login {
+            appid,
+            openid,
+            unionid: None,
+            ip: "198.51.100.1",
+            user_agent: "Mozilla/5.0 MicroMessenger/8.0",
+        }
+    }
+}
+
+pub fn new_session<'a>(l: &Login<'a>, key: &'a Secret) -> NewSession<'a> {
+    NewSession {
+        appid: l.appid,
+        openid: l.openid,
+        unionid: l.unionid,
+        session_key: key,
+        client_ip: Some(l.ip),
+        user_agent: Some(l.user_agent),
+        ttl: Duration::days(30),
+        idle: Duration::days(7),
+    }
+}
+
+/// Binds (appid, openid) to the account if needed and issues a session, like a login.
+pub async fn login(store: &Store, account_id: i64, l: Login<'_>) -> IssuedSession {
+    let sk = Secret::new("SESSIONKEY-fixture-0123==");
+    let ns = new_session(&l, &sk);
+    match store
+        .bind_and_login(&data_key(), account_id, &ns)
+        .await
+        .expect("login")
+    {
+        LoginOutcome::Issued(s) => s,
+        other => panic!("expected a session, got {other:?}"),
+    }
+}
