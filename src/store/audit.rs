@@ -48,7 +48,9 @@ impl Store {
     ) -> Result<()> {
         let now = self.now_ts();
         on_db!(self, |pool, d| {
-            write_audit(pool, now, actor, action, target, reason, detail).await
+            Ok(write_audit!(
+                pool, now, actor, action, target, reason, detail
+            )?)
         })
     }
 
@@ -65,7 +67,8 @@ impl Store {
         );
         let mut text = |col: &str, v: &Option<String>| {
             if let Some(v) = v {
-                sql.push(&format!(" AND {col} = ")).bind(Arg::Text(v.clone()));
+                sql.push(&format!(" AND {col} = "))
+                    .bind(Arg::Text(v.clone()));
             }
         };
         text("operator", &filter.operator);
