@@ -218,6 +218,17 @@ pub struct RevokeOutcome {
     pub cancelled: bool,
 }
 
+/// `UPDATE sessions SET revoked_at, revoked_by, revoke_reason` with its three values bound.
+fn revoke_update(now: Ts, actor: &Actor, reason: &str) -> Sql {
+    let mut sql = Sql::new("UPDATE sessions SET revoked_at = ");
+    sql.bind(Arg::Ts(now))
+        .push(", revoked_by = ")
+        .bind(Arg::Text(actor.operator.clone()))
+        .push(", revoke_reason = ")
+        .bind(Arg::Text(reason.to_owned()));
+    sql
+}
+
 fn clip(s: Option<&str>, max: usize) -> Option<String> {
     s.map(|v| v.chars().take(max).collect())
 }
@@ -416,27 +427,13 @@ impl Store {
             "SELECT {SESSION_COLS} FROM sessions s JOIN accounts a ON a.id = s.account_id"
         ));
         filter.push_where(&mut sql, self.now_ts());
-        if let Some(c) = after {
-            sql.push(" AND (s.created_at, s.id) < (")
-                .bind(Arg::Ts(c.at))
-                .push(", ")
-                .bind(Arg::I64(c.id))
-                .push(")");
-        }
-        sql.push(" ORDER BY s.created_at DESC, s.id DESC LIMIT ")
-            .bind(Arg::I64(limit + 1));
-        let mut rows: Vec<SessionRow> = on_db!(self, |pool, d| {
+        sql.newest_first_page("s.created_at", "s.id", after, limit);
+        let rows: Vec<SessionRow> = on_db!(self, |pool, d| {
             bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.text)), &sql.args)
                 .fetch_all(pool)
                 .await?
         });
-        let next = if rows.len() as i64 > limit {
-            rows.truncate(limit as usize);
-            rows.last().map(SessionRow::cursor)
-        } else {
-            None
-        };
-        Ok(Page { rows, next })
+        Ok(Page::from_overfetch(rows, limit, SessionRow::cursor))
     }
 
     /// How many sessions match (for "this will revoke N sessions").
@@ -470,13 +467,8 @@ impl Store {
             ));
         }
         let now = self.now_ts();
-        let mut sql = Sql::new("UPDATE sessions SET revoked_at = ");
-        sql.bind(Arg::Ts(now))
-            .push(", revoked_by = ")
-            .bind(Arg::Text(actor.operator.clone()))
-            .push(", revoke_reason = ")
-            .bind(Arg::Text(reason.to_owned()))
-            .push(" WHERE revoked_at IS NULL AND public_id IN (");
+        let mut sql = revoke_update(now, actor, reason);
+        sql.push(" WHERE revoked_at IS NULL AND public_id IN (");
         for (i, id) in public_ids.iter().enumerate() {
             if i > 0 {
                 sql.push(", ");
@@ -542,13 +534,10 @@ impl Store {
         };
         loop {
             let now = self.now_ts();
-            let mut sql = Sql::new("UPDATE sessions SET revoked_at = ");
-            sql.bind(Arg::Ts(now))
-                .push(", revoked_by = ")
-                .bind(Arg::Text(actor.operator.clone()))
-                .push(", revoke_reason = ")
-                .bind(Arg::Text(reason.to_owned()))
-                .push(" WHERE id IN (SELECT s.id FROM sessions s JOIN accounts a ON a.id = s.account_id");
+            let mut sql = revoke_update(now, actor, reason);
+            sql.push(
+                " WHERE id IN (SELECT s.id FROM sessions s JOIN accounts a ON a.id = s.account_id",
+            );
             filter.push_where(&mut sql, now);
             sql.push(" LIMIT ").bind(Arg::I64(batch)).push(")");
             let n: u64 = on_db!(self, |pool, d| {
