@@ -16,6 +16,7 @@
 
 mod client;
 mod config;
+pub mod emulator;
 mod error;
 
 pub use client::{Code2Session, RetryPolicy, WechatClient};
