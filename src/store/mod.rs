@@ -8,6 +8,7 @@
 
 mod accounts;
 mod audit;
+mod bench_queries;
 mod bindings;
 mod sessions;
 mod types;
@@ -24,6 +25,7 @@ use sqlx::sqlite::{
 
 pub use accounts::{Account, AccountCredentials, NewAccount};
 pub use audit::{AuditEntry, AuditFilter};
+pub use bench_queries::{PlanMode, QueryPlan, QueryText, SessionSample};
 pub use bindings::{AccountDetail, BindingQuery, BindingView, UnbindOutcome};
 pub use sessions::{
     IssuedSession, LoginOutcome, NewSession, RevokeOutcome, RevokeProgress, SessionFilter,
