@@ -5,6 +5,7 @@
 //! - [`crypto`]: SessionIds, session_key encryption, password hashing.
 //! - [`wechat`]: the code2Session client and the WeChat emulator (`wxlogin mock-wechat`).
 
+pub mod bench;
 pub mod config;
 pub mod crypto;
 pub mod exit;

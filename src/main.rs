@@ -25,6 +25,10 @@ enum Command {
     Migrate,
     /// Run a WeChat code2Session emulator for tests, demos and drills (never for production).
     MockWechat(wxlogin::wechat::emulator::MockWechatArgs),
+    /// Fill an empty database with a realistic synthetic data set (for benchmarks and demos).
+    SeedSynthetic(wxlogin::bench::seed::SeedArgs),
+    /// Measure every performance target (issue 7) side by side and print the table.
+    Bench(wxlogin::bench::BenchArgs),
 }
 
 fn init_logging(verbose: u8) {
@@ -53,6 +57,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             Ok(())
         }
         Command::MockWechat(args) => wxlogin::wechat::emulator::run(args).await,
+        Command::SeedSynthetic(args) => wxlogin::bench::seed::run(&cli.global, &file, &args).await,
+        Command::Bench(args) => wxlogin::bench::run(&cli.global, &file, &args).await,
     }
 }
 
