@@ -5,6 +5,7 @@
 //! - [`crypto`]: SessionIds, session_key encryption, password hashing.
 
 pub mod config;
+pub mod console;
 pub mod crypto;
 pub mod exit;
 pub mod sanitize;

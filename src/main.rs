@@ -23,6 +23,8 @@ struct Cli {
 enum Command {
     /// Apply database migrations (PostgreSQL needs this once per release; SQLite does it itself).
     Migrate,
+    /// The operations console (TUI): sessions, bindings, revoke, unbind, test code exchanges, audit.
+    Console(wxlogin::console::ConsoleArgs),
 }
 
 fn init_logging(verbose: u8) {
@@ -50,12 +52,17 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             println!("{}: schema is up to date", store.redacted_url());
             Ok(())
         }
+        Command::Console(args) => wxlogin::console::run(&cli.global, args).await,
     }
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(cli.global.verbose);
+    match cli.command {
+        // Log lines would scribble over the TUI: the console logs to a file.
+        Command::Console(_) => wxlogin::console::init_logging(cli.global.verbose),
+        _ => init_logging(cli.global.verbose),
+    }
     let rt = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {

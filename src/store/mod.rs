@@ -9,6 +9,7 @@
 mod accounts;
 mod audit;
 mod bindings;
+mod console_queries;
 mod sessions;
 mod types;
 
