@@ -67,7 +67,9 @@ impl Action {
             Action::RevokeAccount => "revoking an account's sessions",
             Action::RevokeOpenid => "revoking an openid's sessions",
             Action::Unbind => "unbinding",
-            Action::RunExchange => "exchanging a code (it consumes the code and writes an audit row)",
+            Action::RunExchange => {
+                "exchanging a code (it consumes the code and writes an audit row)"
+            }
             _ => "this",
         }
     }

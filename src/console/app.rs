@@ -24,6 +24,8 @@ use crate::store::{DEFAULT_REVOKE_BATCH, Store, StoreError, Ts};
 /// Everything the console needs from outside: built once by [`super::run`] (or a test).
 pub struct ConsoleContext {
     pub store: Store,
+    /// The database as the header names it: the redacted URL (never a password).
+    pub db_label: String,
     pub actor: Actor,
     pub read_only: bool,
     /// Live refresh interval of the Sessions and Audit views.
@@ -37,6 +39,7 @@ pub struct ConsoleContext {
 impl ConsoleContext {
     pub fn new(store: Store, actor: Actor) -> Self {
         ConsoleContext {
+            db_label: store.redacted_url().to_owned(),
             store,
             actor,
             read_only: false,
@@ -101,7 +104,9 @@ impl PromptKind {
     pub fn label(self, view: View) -> &'static str {
         match (self, view) {
             (PromptKind::Command, _) => ":",
-            (PromptKind::Filter, View::Bindings) => "search (openid, unionid, username, account id): ",
+            (PromptKind::Filter, View::Bindings) => {
+                "search (openid, unionid, username, account id): "
+            }
             (PromptKind::Filter, View::Audit) => "filter (operator= action= target=): ",
             (PromptKind::Filter, _) => "filter (account= appid= openid= unionid= ip= id= all): ",
             (PromptKind::Token, _) => "SessionId (masked, hashed, never stored): ",
@@ -215,12 +220,29 @@ impl App {
         tokio::spawn(async move {
             let msg = match std::panic::AssertUnwindSafe(fut).catch_unwind().await {
                 Ok(m) => m,
-                Err(p) => Msg::Panicked(
-                    p.downcast_ref::<&str>()
-                        .map(|s| s.to_string())
-                        .or_else(|| p.downcast_ref::<String>().cloned())
-                        .unwrap_or_else(|| "a background task panicked".into()),
-                ),
+                Err(p) => Msg::Panicked(panic_text(p.as_ref())),
+            };
+            let _ = tx.send(Envelope { msg, last: true });
+        });
+    }
+
+    /// Like [`App::spawn`], for store calls whose futures the compiler cannot prove `Send`
+    /// (the store's write paths are generic over sqlx executors with higher-ranked bounds):
+    /// the future is built and driven on a blocking-pool thread with the runtime's handle.
+    pub(crate) fn spawn_unsend<F, Fut>(&mut self, make: F)
+    where
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: Future<Output = Msg>,
+    {
+        self.pending += 1;
+        let tx = self.tx.clone();
+        let handle = tokio::runtime::Handle::current();
+        tokio::task::spawn_blocking(move || {
+            let msg = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                handle.block_on(make())
+            })) {
+                Ok(m) => m,
+                Err(p) => Msg::Panicked(panic_text(p.as_ref())),
             };
             let _ = tx.send(Envelope { msg, last: true });
         });
@@ -572,7 +594,9 @@ impl App {
                 {
                     c.count = match result {
                         Ok(n) => Count::Known(n),
-                        Err(e) => Count::Failed(crate::sanitize::for_terminal(&e.to_string()).into_owned()),
+                        Err(e) => Count::Failed(
+                            crate::sanitize::for_terminal(&e.to_string()).into_owned(),
+                        ),
                     };
                 }
                 if err.is_some() {
@@ -598,7 +622,9 @@ impl App {
                     self.db_down = Some(e.to_string());
                 }
             }
-            Msg::Panicked(what) => self.error(format!("internal error in a background task: {what}")),
+            Msg::Panicked(what) => {
+                self.error(format!("internal error in a background task: {what}"))
+            }
             other => self.apply_exchange(other),
         }
     }
@@ -701,7 +727,9 @@ impl App {
         let problem = match (&c.count, reason.is_empty()) {
             (_, true) => Some("a reason is required: it is written to the audit log".to_owned()),
             (Count::Counting, _) => Some("still counting: wait a moment".to_owned()),
-            (Count::Known(0), _) => Some("nothing to do: no live session matches (Esc to close)".to_owned()),
+            (Count::Known(0), _) => {
+                Some("nothing to do: no live session matches (Esc to close)".to_owned())
+            }
             _ => None,
         };
         if let Some(p) = problem {
@@ -722,7 +750,7 @@ impl App {
         let actor = self.ctx.actor.clone();
         let batch = self.ctx.revoke_batch;
         let progress_tx = self.progress_sender();
-        self.spawn(async move {
+        self.spawn_unsend(move || async move {
             let result = match op {
                 Operation::RevokeSessions { public_ids } => store
                     .revoke_sessions(&public_ids, &actor, &reason)
@@ -769,13 +797,18 @@ impl App {
                         self.sessions.marks.remove(id);
                     }
                     let skipped = public_ids.len() as u64 - revoked.min(public_ids.len() as u64);
-                    let mut text = format!("revoked {} {}", thousands(revoked), sessions_word(revoked));
+                    let mut text =
+                        format!("revoked {} {}", thousands(revoked), sessions_word(revoked));
                     if skipped > 0 {
                         text.push_str(&format!(" ({skipped} already revoked or expired)"));
                     }
                     self.ok(text);
                 } else {
-                    self.ok(format!("revoked {} {}", thousands(revoked), sessions_word(revoked)));
+                    self.ok(format!(
+                        "revoked {} {}",
+                        thousands(revoked),
+                        sessions_word(revoked)
+                    ));
                 }
             }
             Ok(Outcome::RevokedMatching(o)) => {
@@ -788,7 +821,11 @@ impl App {
                         sessions_word(o.revoked)
                     )
                 } else {
-                    format!("revoked {} {}", thousands(o.revoked), sessions_word(o.revoked))
+                    format!(
+                        "revoked {} {}",
+                        thousands(o.revoked),
+                        sessions_word(o.revoked)
+                    )
                 };
                 self.ok(text);
             }
@@ -817,6 +854,13 @@ impl App {
             self.refresh_audit();
         }
     }
+}
+
+fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a background task panicked".into())
 }
 
 pub(crate) fn sessions_word(n: u64) -> &'static str {

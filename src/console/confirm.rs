@@ -84,7 +84,11 @@ impl Confirm {
     pub fn headline(&self) -> String {
         match &self.count {
             Count::Counting => format!("counting… ({})", self.consequence),
-            Count::Known(n) => format!("{} {}", thousands(*n), plural_consequence(*n, self.consequence)),
+            Count::Known(n) => format!(
+                "{} {}",
+                thousands(*n),
+                plural_consequence(*n, self.consequence)
+            ),
             Count::Failed(e) => format!("could not count: {e}"),
         }
     }

@@ -205,7 +205,10 @@ pub fn parse_binding_search(text: &str) -> Result<Option<BindingSearch>, String>
         }
     }
     if let Some(openid) = openid {
-        return Ok(Some(BindingSearch::Exact(BindingQuery::OpenId { openid, appid })));
+        return Ok(Some(BindingSearch::Exact(BindingQuery::OpenId {
+            openid,
+            appid,
+        })));
     }
     if let Some(q) = exact {
         return Ok(Some(BindingSearch::Exact(q)));
@@ -237,16 +240,28 @@ mod tests {
 
     #[test]
     fn session_filters_parse_and_print_back() {
-        let f = parse_session_filter("account=alice appid=wx123 ip=10.0.0.1 openid=o1 unionid=u1 id=ses_ab all")
-            .unwrap();
+        let f = parse_session_filter(
+            "account=alice appid=wx123 ip=10.0.0.1 openid=o1 unionid=u1 id=ses_ab all",
+        )
+        .unwrap();
         assert_eq!(f.username.as_deref(), Some("alice"));
         assert_eq!(f.appid.as_deref(), Some("wx123"));
         assert_eq!(f.client_ip.as_deref(), Some("10.0.0.1"));
         assert_eq!(f.public_id.as_deref(), Some("ses_ab"));
         assert!(f.include_inactive);
         assert_eq!(parse_session_filter(&format_session_filter(&f)).unwrap(), f);
-        assert_eq!(parse_session_filter("ses_00ff").unwrap().public_id.as_deref(), Some("ses_00ff"));
-        assert!(parse_session_filter("colour=blue").unwrap_err().contains("unknown filter"));
+        assert_eq!(
+            parse_session_filter("ses_00ff")
+                .unwrap()
+                .public_id
+                .as_deref(),
+            Some("ses_00ff")
+        );
+        assert!(
+            parse_session_filter("colour=blue")
+                .unwrap_err()
+                .contains("unknown filter")
+        );
         assert!(parse_session_filter("token=abc").is_err());
     }
 

@@ -49,8 +49,9 @@ impl TextInput {
 
     pub fn masked() -> Self {
         TextInput {
+            value: String::new(),
+            cursor: 0,
             masked: true,
-            ..Self::default()
         }
     }
 
@@ -93,7 +94,11 @@ impl TextInput {
         if self.masked {
             self.len().min(24)
         } else {
-            self.value.chars().take(self.cursor).map(display_width).sum()
+            self.value
+                .chars()
+                .take(self.cursor)
+                .map(display_width)
+                .sum()
         }
     }
 

@@ -42,10 +42,19 @@ impl Theme {
         Theme {
             color: true,
             header: s.fg(Color::White).bg(Color::Blue),
-            header_key: s.fg(Color::Yellow).bg(Color::Blue).add_modifier(Modifier::BOLD),
-            badge: s.fg(Color::White).bg(Color::Red).add_modifier(Modifier::BOLD),
+            header_key: s
+                .fg(Color::Yellow)
+                .bg(Color::Blue)
+                .add_modifier(Modifier::BOLD),
+            badge: s
+                .fg(Color::White)
+                .bg(Color::Red)
+                .add_modifier(Modifier::BOLD),
             tab: s.fg(Color::Gray),
-            tab_active: s.fg(Color::Black).bg(Color::Cyan).add_modifier(Modifier::BOLD),
+            tab_active: s
+                .fg(Color::Black)
+                .bg(Color::Cyan)
+                .add_modifier(Modifier::BOLD),
             border: s.fg(Color::DarkGray),
             title: s.fg(Color::Cyan).add_modifier(Modifier::BOLD),
             column: s.fg(Color::Yellow).add_modifier(Modifier::BOLD),
@@ -57,7 +66,10 @@ impl Theme {
             ok: s.fg(Color::Green),
             error: s.fg(Color::LightRed).add_modifier(Modifier::BOLD),
             warn: s.fg(Color::Yellow),
-            banner: s.fg(Color::White).bg(Color::Red).add_modifier(Modifier::BOLD),
+            banner: s
+                .fg(Color::White)
+                .bg(Color::Red)
+                .add_modifier(Modifier::BOLD),
             label: s.fg(Color::Gray),
             value: s.fg(Color::White),
             dialog: s.fg(Color::White).bg(Color::Black),

@@ -72,8 +72,10 @@ pub fn draw(frame: &mut Frame, app: &App) {
             frame.set_cursor_position((x.min(status.right().saturating_sub(1)), status.y));
             if p.kind == PromptKind::Token {
                 frame.render_widget(
-                    Paragraph::new("paste the SessionId; Enter hashes it and searches, Esc cancels")
-                        .style(theme.muted),
+                    Paragraph::new(
+                        "paste the SessionId; Enter hashes it and searches, Esc cancels",
+                    )
+                    .style(theme.muted),
                     footer,
                 );
             }
@@ -87,7 +89,10 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App) {
     let store = &app.ctx.store;
     let mut right = vec![
         Span::styled(" operator ", t.header),
-        Span::styled(for_terminal(&app.ctx.actor.operator).into_owned(), t.header_key),
+        Span::styled(
+            for_terminal(&app.ctx.actor.operator).into_owned(),
+            t.header_key,
+        ),
     ];
     if let Some(o) = &app.ctx.actor.origin {
         right.push(Span::styled(format!(" ({})", for_terminal(o)), t.header));
@@ -100,9 +105,8 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App) {
     let right_w: usize = right.iter().map(|s| s.content.chars().count()).sum();
     let title = " wxlogin console ";
     let backend = format!(" {} ", store.backend());
-    let room = (area.width as usize)
-        .saturating_sub(right_w + title.len() + backend.len() + 1);
-    let url = middle_truncate(&for_terminal(store.redacted_url()), room);
+    let room = (area.width as usize).saturating_sub(right_w + title.len() + backend.len() + 1);
+    let url = middle_truncate(&for_terminal(&app.ctx.db_label), room);
     let mut spans = vec![
         Span::styled(title, t.header_key),
         Span::styled(backend, t.header),
@@ -127,7 +131,9 @@ fn draw_tabs(frame: &mut Frame, area: Rect, app: &App) {
     let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
     let hint = " ? help  : command ";
     if (area.width as usize) >= used + hint.len() {
-        spans.push(Span::raw(" ".repeat(area.width as usize - used - hint.len())));
+        spans.push(Span::raw(
+            " ".repeat(area.width as usize - used - hint.len()),
+        ));
         spans.push(Span::styled(hint, t.muted));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
@@ -143,7 +149,10 @@ fn draw_status(frame: &mut Frame, area: Rect, app: &App) {
     };
     let mut spans = Vec::new();
     if loading {
-        spans.push(Span::styled(format!("{} loading… ", spinner(app.spinner)), t.warn));
+        spans.push(Span::styled(
+            format!("{} loading… ", spinner(app.spinner)),
+            t.warn,
+        ));
     }
     if let Some(s) = &app.status {
         let style = match s.kind {
@@ -222,8 +231,14 @@ fn draw_help(frame: &mut Frame, area: Rect, app: &App, scroll: u16) {
     }
     lines.push(Line::from(Span::styled("Commands", t.title)));
     for (c, what) in [
-        (":sessions [filters]", "account=alice account_id=42 appid=wx… openid=… unionid=… ip=… id=ses_… all"),
-        (":bindings [query]", "openid=… [appid=…] | unionid=… | username=… | account_id=42 | a bare word"),
+        (
+            ":sessions [filters]",
+            "account=alice account_id=42 appid=wx… openid=… unionid=… ip=… id=ses_… all",
+        ),
+        (
+            ":bindings [query]",
+            "openid=… [appid=…] | unionid=… | username=… | account_id=42 | a bare word",
+        ),
         (":audit [filters]", "operator=… action=… target=…"),
         (":exchange  :help  :q", ""),
     ] {
@@ -425,7 +440,9 @@ pub fn clean(text: &str, max: usize) -> String {
 }
 
 pub fn clean_opt(text: &Option<String>, max: usize) -> String {
-    text.as_deref().map(|t| clean(t, max)).unwrap_or_else(|| "-".into())
+    text.as_deref()
+        .map(|t| clean(t, max))
+        .unwrap_or_else(|| "-".into())
 }
 
 /// `2026-11-21 23:04` (UTC).
@@ -486,7 +503,12 @@ pub fn shorten_id(text: &str, max: usize) -> String {
 }
 
 /// A `label: value` line for detail panes.
-pub fn field<'a>(theme: &Theme, label: &str, value: impl Into<String>, style: Option<Style>) -> Line<'a> {
+pub fn field<'a>(
+    theme: &Theme,
+    label: &str,
+    value: impl Into<String>,
+    style: Option<Style>,
+) -> Line<'a> {
     Line::from(vec![
         Span::styled(format!("{label:>12}  "), theme.label),
         Span::styled(value.into(), style.unwrap_or(theme.value)),

@@ -92,6 +92,8 @@ pub struct Window<T> {
     pub at_bottom: bool,
     /// Position of `rows[0]` in the whole list, when known.
     pub start: Option<u64>,
+    /// Rows of the whole list after the window's last row, when known (0 at the bottom).
+    pub after: Option<u64>,
     /// The fetch in flight, with the generation it belongs to.
     pub loading: Option<(u64, Load)>,
     /// Bumped whenever the list is replaced (new filter, jump, refresh): results of older
@@ -111,6 +113,7 @@ impl<T> Default for Window<T> {
             at_top: true,
             at_bottom: false,
             start: Some(0),
+            after: None,
             loading: None,
             generation: 0,
             loaded: false,
@@ -225,6 +228,7 @@ impl<T: Keyed> Window<T> {
                 self.at_top = true;
                 self.at_bottom = page.next.is_none();
                 self.start = Some(0);
+                self.after = self.at_bottom.then_some(0);
             }
             Chunk::Bottom(rows) => {
                 self.at_top = rows.len() < PAGE;
@@ -233,9 +237,16 @@ impl<T: Keyed> Window<T> {
                 self.offset = self.selected;
                 self.at_bottom = true;
                 self.start = if self.at_top { Some(0) } else { None };
+                self.after = Some(0);
             }
             Chunk::Older(page) => {
                 self.at_bottom = page.next.is_none();
+                let appended = page.rows.len() as u64;
+                self.after = if self.at_bottom {
+                    Some(0)
+                } else {
+                    self.after.and_then(|a| a.checked_sub(appended))
+                };
                 self.rows.extend(page.rows);
                 let excess = self.rows.len().saturating_sub(CAP);
                 if excess > 0 {
@@ -264,8 +275,10 @@ impl<T: Keyed> Window<T> {
                     self.start.and_then(|s| s.checked_sub(n as u64))
                 };
                 if self.rows.len() > CAP {
+                    let dropped = (self.rows.len() - CAP) as u64;
                     self.rows.truncate(CAP);
                     self.at_bottom = false;
+                    self.after = self.after.map(|a| a + dropped);
                 }
             }
             Chunk::Around { above, below } => {
@@ -276,6 +289,9 @@ impl<T: Keyed> Window<T> {
                 let screen_row = self.selected.saturating_sub(self.offset);
                 let was_top_row = self.at_top && self.offset == 0;
                 let old_selected_abs = self.start.map(|s| s + self.selected as u64);
+                let old_below_selected = self
+                    .after
+                    .map(|a| a + (self.rows.len().saturating_sub(self.selected + 1)) as u64);
                 self.at_top = above.len() < wanted_above;
                 self.at_bottom = below.next.is_none();
                 let n_above = above.len();
@@ -299,6 +315,12 @@ impl<T: Keyed> Window<T> {
                 } else {
                     old_selected_abs.and_then(|a| a.checked_sub(self.selected as u64))
                 };
+                let below_selected = self.rows.len().saturating_sub(self.selected + 1) as u64;
+                self.after = if self.at_bottom {
+                    Some(0)
+                } else {
+                    old_below_selected.and_then(|b| b.checked_sub(below_selected))
+                };
             }
         }
         if self.selected >= self.rows.len() {
@@ -318,12 +340,9 @@ impl<T: Keyed> Window<T> {
             None
         });
         let start = self.start.or_else(|| {
-            // Known from the end when the window holds the last row.
-            if self.at_bottom {
-                total.and_then(|t| t.checked_sub(self.rows.len() as u64))
-            } else {
-                None
-            }
+            // Known from the end: total minus the rows after the window and in it.
+            let after = self.after?;
+            total?.checked_sub(after + self.rows.len() as u64)
         })?;
         Some((start + self.selected as u64 + 1, total))
     }

@@ -52,7 +52,11 @@ impl App {
         self.reload_audit();
     }
 
-    pub(crate) fn apply_audit(&mut self, generation: u64, result: Result<Chunk<AuditEntry>, StoreError>) {
+    pub(crate) fn apply_audit(
+        &mut self,
+        generation: u64,
+        result: Result<Chunk<AuditEntry>, StoreError>,
+    ) {
         let result = result.map_err(|e| self.store_error("cannot load the audit log", &e));
         if self.audit.window.apply(generation, result) {
             let h = self.list_height();
@@ -145,10 +149,22 @@ fn columns(wide: bool) -> Vec<(Col, Field)> {
     };
     vec![
         (c("WHEN", if wide { 19 } else { 11 }, 0, false), Field::At),
-        (c("OPERATOR", if wide { 16 } else { 10 }, 0, false), Field::Operator),
-        (c("ORIGIN", if wide { 22 } else { 14 }, 3, false), Field::Origin),
-        (c("ACTION", if wide { 18 } else { 16 }, 0, false), Field::Action),
-        (c("TARGET", if wide { 40 } else { 18 }, 1, false), Field::Target),
+        (
+            c("OPERATOR", if wide { 16 } else { 10 }, 0, false),
+            Field::Operator,
+        ),
+        (
+            c("ORIGIN", if wide { 22 } else { 14 }, 3, false),
+            Field::Origin,
+        ),
+        (
+            c("ACTION", if wide { 18 } else { 16 }, 0, false),
+            Field::Action,
+        ),
+        (
+            c("TARGET", if wide { 40 } else { 18 }, 1, false),
+            Field::Target,
+        ),
         (c("REASON", 12, 2, true), Field::Reason),
     ]
 }
@@ -194,7 +210,11 @@ fn draw_table(frame: &mut Frame, area: Rect, app: &App) {
         title.push(Span::styled(format!("[{}] ", ui::clean(&f, 60)), t.warn));
     }
     let pos = ui::position_text(w.position(None), w.is_loading());
-    let block = ui::view_block(t, Line::from(title), Some(Line::from(Span::styled(pos, t.label))));
+    let block = ui::view_block(
+        t,
+        Line::from(title),
+        Some(Line::from(Span::styled(pos, t.label))),
+    );
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if w.rows.is_empty() {
@@ -210,7 +230,11 @@ fn draw_table(frame: &mut Frame, area: Rect, app: &App) {
         let y = inner.y + inner.height / 2;
         frame.render_widget(
             ui::empty_message(t, &msg).wrap(Wrap { trim: true }),
-            Rect { y, height: inner.height.saturating_sub(inner.height / 2), ..inner },
+            Rect {
+                y,
+                height: inner.height.saturating_sub(inner.height / 2),
+                ..inner
+            },
         );
         return;
     }
@@ -226,15 +250,21 @@ fn draw_table(frame: &mut Frame, area: Rect, app: &App) {
     );
     let height = inner.height.saturating_sub(1) as usize;
     let offset = visible_offset(w.offset, w.selected, height);
-    let rows = w.rows.iter().enumerate().skip(offset).take(height).map(|(i, e)| {
-        let style = if i == w.selected { t.selected } else { t.value };
-        Row::new(
-            chosen
-                .iter()
-                .map(|&c| Cell::from(cell(e, cols[c].1, plain[c].width, wide))),
-        )
-        .style(style)
-    });
+    let rows = w
+        .rows
+        .iter()
+        .enumerate()
+        .skip(offset)
+        .take(height)
+        .map(|(i, e)| {
+            let style = if i == w.selected { t.selected } else { t.value };
+            Row::new(
+                chosen
+                    .iter()
+                    .map(|&c| Cell::from(cell(e, cols[c].1, plain[c].width, wide))),
+            )
+            .style(style)
+        });
     frame.render_widget(
         Table::new(rows, widths).header(header).column_spacing(1),
         inner,
@@ -247,7 +277,16 @@ fn draw_detail(frame: &mut Frame, area: Rect, app: &App) {
         return;
     };
     let mut lines = vec![
-        ui::field(t, "when", format!("{} ({})", ui::full_datetime(e.at), ui::relative(app.now, e.at)), None),
+        ui::field(
+            t,
+            "when",
+            format!(
+                "{} ({})",
+                ui::full_datetime(e.at),
+                ui::relative(app.now, e.at)
+            ),
+            None,
+        ),
         ui::field(t, "operator", ui::clean(&e.operator, 64), Some(t.title)),
         ui::field(t, "origin", ui::clean_opt(&e.origin, 64), None),
         ui::field(t, "action", ui::clean(&e.action, 64), None),
@@ -257,11 +296,16 @@ fn draw_detail(frame: &mut Frame, area: Rect, app: &App) {
     ];
     let pretty = serde_json::to_string_pretty(&e.detail.0).unwrap_or_default();
     for l in pretty.lines().take(200) {
-        lines.push(Line::from(Span::styled(format!("  {}", ui::clean(l, 400)), t.value)));
+        lines.push(Line::from(Span::styled(
+            format!("  {}", ui::clean(l, 400)),
+            t.value,
+        )));
     }
     let block = ui::view_block(t, Line::from(Span::styled(" Audit entry ", t.title)), None);
     frame.render_widget(
-        Paragraph::new(lines).block(block).wrap(Wrap { trim: false }),
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
         area,
     );
 }

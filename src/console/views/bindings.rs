@@ -169,9 +169,15 @@ impl App {
             let b = &mut self.bindings;
             if b.detail {
                 let n = b.account.as_ref().map_or(0, |a| a.bindings.len());
-                b.account_selected = b.account_selected.saturating_add_signed(delta).min(n.saturating_sub(1));
+                b.account_selected = b
+                    .account_selected
+                    .saturating_add_signed(delta)
+                    .min(n.saturating_sub(1));
             } else {
-                b.selected = b.selected.saturating_add_signed(delta).min(b.results.len().saturating_sub(1));
+                b.selected = b
+                    .selected
+                    .saturating_add_signed(delta)
+                    .min(b.results.len().saturating_sub(1));
                 b.offset = visible_offset(b.offset, b.selected, h);
             }
             return;
@@ -189,14 +195,22 @@ impl App {
             Action::Bottom => {
                 let b = &mut self.bindings;
                 if b.detail {
-                    b.account_selected = b.account.as_ref().map_or(0, |a| a.bindings.len().saturating_sub(1));
+                    b.account_selected = b
+                        .account
+                        .as_ref()
+                        .map_or(0, |a| a.bindings.len().saturating_sub(1));
                 } else {
                     b.selected = b.results.len().saturating_sub(1);
                     b.offset = visible_offset(b.offset, b.selected, h);
                 }
             }
             Action::Filter => {
-                let text = self.bindings.search.as_ref().map(BindingSearch::describe).unwrap_or_default();
+                let text = self
+                    .bindings
+                    .search
+                    .as_ref()
+                    .map(BindingSearch::describe)
+                    .unwrap_or_default();
                 self.prompt(PromptKind::Filter, TextInput::with_value(text));
             }
             Action::Refresh => {
@@ -205,7 +219,11 @@ impl App {
             }
             Action::Open => {
                 if !self.bindings.detail
-                    && let Some(id) = self.bindings.results.get(self.bindings.selected).map(|b| b.account_id)
+                    && let Some(id) = self
+                        .bindings
+                        .results
+                        .get(self.bindings.selected)
+                        .map(|b| b.account_id)
                 {
                     self.open_account(id);
                 }
@@ -245,8 +263,15 @@ impl App {
                         ("appid".into(), ui::clean(&b.appid, 64)),
                         ("openid".into(), ui::clean(&b.openid, 64)),
                         ("unionid".into(), ui::clean_opt(&b.unionid, 64)),
-                        ("account".into(), format!("{} (#{})", ui::clean(&b.username, 40), b.account_id)),
-                        ("after".into(), "the next login from this WeChat user asks for username and password".into()),
+                        (
+                            "account".into(),
+                            format!("{} (#{})", ui::clean(&b.username, 40), b.account_id),
+                        ),
+                        (
+                            "after".into(),
+                            "the next login from this WeChat user asks for username and password"
+                                .into(),
+                        ),
                     ],
                     None,
                     "live sessions will be revoked with it",
@@ -363,7 +388,10 @@ fn binding_table<'a>(
             .style(style)
         })
         .collect();
-    (Table::new(body, widths).header(header).column_spacing(1), offset)
+    (
+        Table::new(body, widths).header(header).column_spacing(1),
+        offset,
+    )
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
@@ -379,10 +407,16 @@ fn draw_results(frame: &mut Frame, area: Rect, app: &App) {
     let b = &app.bindings;
     let mut title = vec![Span::styled(" Bindings ", t.title)];
     if let Some(s) = &b.search {
-        title.push(Span::styled(format!("[{}] ", ui::clean(&s.describe(), 60)), t.warn));
+        title.push(Span::styled(
+            format!("[{}] ", ui::clean(&s.describe(), 60)),
+            t.warn,
+        ));
     }
     let count = if b.search.is_some() && !b.loading {
-        Some(Line::from(Span::styled(format!(" {} found ", b.results.len()), t.label)))
+        Some(Line::from(Span::styled(
+            format!(" {} found ", b.results.len()),
+            t.label,
+        )))
     } else {
         None
     };
@@ -391,7 +425,10 @@ fn draw_results(frame: &mut Frame, area: Rect, app: &App) {
     frame.render_widget(block, area);
     if b.results.is_empty() {
         let lines: Vec<Line> = if b.loading {
-            vec![Line::from(Span::styled(format!("{} searching…", ui::spinner(app.spinner)), t.muted))]
+            vec![Line::from(Span::styled(
+                format!("{} searching…", ui::spinner(app.spinner)),
+                t.muted,
+            ))]
         } else if let Some(e) = &b.error {
             vec![Line::from(Span::styled(ui::clean(e, 300), t.error))]
         } else if b.search.is_some() {
@@ -402,7 +439,10 @@ fn draw_results(frame: &mut Frame, area: Rect, app: &App) {
                 Line::raw(""),
                 Line::from(vec![
                     Span::styled("/", t.key),
-                    Span::styled(" search by openid, unionid, username or account id", t.muted),
+                    Span::styled(
+                        " search by openid, unionid, username or account id",
+                        t.muted,
+                    ),
                 ]),
                 Line::from(vec![
                     Span::styled(":bindings openid=o6_bmj… appid=wx…", t.key),
@@ -415,7 +455,11 @@ fn draw_results(frame: &mut Frame, area: Rect, app: &App) {
             Paragraph::new(lines)
                 .alignment(ratatui::layout::Alignment::Center)
                 .wrap(Wrap { trim: true }),
-            Rect { y, height: inner.height.saturating_sub(inner.height / 3), ..inner },
+            Rect {
+                y,
+                height: inner.height.saturating_sub(inner.height / 3),
+                ..inner
+            },
         );
         return;
     }
@@ -430,7 +474,10 @@ fn draw_account(frame: &mut Frame, area: Rect, app: &App) {
         let block = ui::view_block(t, Line::from(Span::styled(" Account ", t.title)), None);
         let text = match &b.account_error {
             Some(e) => Span::styled(ui::clean(e, 300), t.error),
-            None => Span::styled(format!("{} loading the account…", ui::spinner(app.spinner)), t.muted),
+            None => Span::styled(
+                format!("{} loading the account…", ui::spinner(app.spinner)),
+                t.muted,
+            ),
         };
         frame.render_widget(Paragraph::new(Line::from(text)).block(block), area);
         return;
@@ -439,14 +486,26 @@ fn draw_account(frame: &mut Frame, area: Rect, app: &App) {
     let live: i64 = acc.bindings.iter().map(|x| x.active_sessions).sum();
     let [card, list] = Layout::vertical([Constraint::Length(7), Constraint::Min(3)]).areas(area);
     let disabled = match a.disabled_at {
-        Some(d) => (format!("yes, since {}", ui::full_datetime(d)), Some(t.error)),
+        Some(d) => (
+            format!("yes, since {}", ui::full_datetime(d)),
+            Some(t.error),
+        ),
         None => ("no".to_owned(), Some(t.ok)),
     };
     let lines = vec![
         ui::field(t, "username", ui::clean(&a.username, 64), Some(t.title)),
         ui::field(t, "account id", a.id.to_string(), None),
         ui::field(t, "name", ui::clean_opt(&a.display_name, 64), None),
-        ui::field(t, "created", format!("{} ({})", ui::full_datetime(a.created_at), ui::relative(app.now, a.created_at)), None),
+        ui::field(
+            t,
+            "created",
+            format!(
+                "{} ({})",
+                ui::full_datetime(a.created_at),
+                ui::relative(app.now, a.created_at)
+            ),
+            None,
+        ),
         ui::field(t, "disabled", disabled.0, disabled.1),
     ];
     let title = Line::from(vec![
@@ -460,7 +519,12 @@ fn draw_account(frame: &mut Frame, area: Rect, app: &App) {
     let title = Line::from(vec![
         Span::styled(" Bindings of this account ", t.title),
         Span::styled(
-            format!("({} in {} apps, {} live sessions) ", acc.bindings.len(), distinct_apps(acc), live),
+            format!(
+                "({} in {} apps, {} live sessions) ",
+                acc.bindings.len(),
+                distinct_apps(acc),
+                live
+            ),
             t.label,
         ),
     ]);
@@ -468,7 +532,10 @@ fn draw_account(frame: &mut Frame, area: Rect, app: &App) {
     let inner = block.inner(list);
     frame.render_widget(block, list);
     if acc.bindings.is_empty() {
-        frame.render_widget(ui::empty_message(t, "no WeChat identity is bound to this account"), inner);
+        frame.render_widget(
+            ui::empty_message(t, "no WeChat identity is bound to this account"),
+            inner,
+        );
         return;
     }
     let (table, _) = binding_table(app, &acc.bindings, b.account_selected, 0, inner, false);

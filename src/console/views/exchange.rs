@@ -37,7 +37,11 @@ pub struct ExchangeSetup {
 impl ExchangeSetup {
     pub fn from_config(file: &crate::config::ConfigFile) -> Self {
         ExchangeSetup {
-            apps: file.apps.iter().map(|a| (a.appid.clone(), a.name.clone())).collect(),
+            apps: file
+                .apps
+                .iter()
+                .map(|a| (a.appid.clone(), a.name.clone()))
+                .collect(),
             base_url: file.wechat.base_url.clone().unwrap_or_default(),
             emulator: false,
             unavailable: Some("the WeChat client is not part of this build yet".into()),
@@ -83,7 +87,10 @@ pub enum BindingStatus {
     /// Not looked up (the exchange failed).
     NotApplicable,
     NotBound,
-    Bound { account_id: i64, username: String },
+    Bound {
+        account_id: i64,
+        username: String,
+    },
     Error(String),
 }
 
@@ -155,7 +162,10 @@ impl App {
         let h = self.list_height();
         if let Some(delta) = self.movement(action) {
             let x = &mut self.exchange;
-            x.selected = x.selected.saturating_add_signed(delta).min(x.history.len().saturating_sub(1));
+            x.selected = x
+                .selected
+                .saturating_add_signed(delta)
+                .min(x.history.len().saturating_sub(1));
             x.offset = visible_offset(x.offset, x.selected, h);
             return;
         }
@@ -178,7 +188,9 @@ impl App {
                 let appid = x.apps[x.app_index].0.clone();
                 self.info(format!("appid {}", ui::clean(&appid, 64)));
             }
-            Action::EnterCode | Action::Filter => self.prompt(PromptKind::Code, TextInput::masked()),
+            Action::EnterCode | Action::Filter => {
+                self.prompt(PromptKind::Code, TextInput::masked())
+            }
             Action::RunExchange => {
                 if self.exchange.code.is_empty() {
                     return self.prompt(PromptKind::Code, TextInput::masked());
@@ -279,7 +291,10 @@ impl App {
                 x.offset = 0;
                 self.audit_stale = true;
                 match audit_error {
-                    Some(e) => self.error(format!("{text}; the audit row was NOT written: {}", ui::clean(&e, 200))),
+                    Some(e) => self.error(format!(
+                        "{text}; the audit row was NOT written: {}",
+                        ui::clean(&e, 200)
+                    )),
                     None if failed => self.error(text),
                     None => self.ok(text),
                 }
@@ -348,7 +363,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let mut lines = vec![
         ui::field(t, "appid", app_text, None),
         ui::field(t, "WeChat API", endpoint, None),
-        Line::from(vec![Span::styled(format!("{:>12}  ", "code"), t.label), code]),
+        Line::from(vec![
+            Span::styled(format!("{:>12}  ", "code"), t.label),
+            code,
+        ]),
     ];
     if let Some(why) = &x.unavailable {
         lines = vec![Line::from(Span::styled(ui::clean(why, 300), t.error))];
@@ -365,7 +383,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let title = Line::from(Span::styled(" Result ", t.title));
     let block = ui::view_block(t, title, None);
     let lines = match x.history.get(x.selected) {
-        None if x.running => vec![Line::from(Span::styled(format!("{} exchanging…", ui::spinner(app.spinner)), t.muted))],
+        None if x.running => vec![Line::from(Span::styled(
+            format!("{} exchanging…", ui::spinner(app.spinner)),
+            t.muted,
+        ))],
         None => vec![Line::from(Span::styled(
             if x.emulator {
                 "m mints a test code for an emulator user; Enter exchanges it"
@@ -377,7 +398,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         Some(r) => result_lines(app, r),
     };
     frame.render_widget(
-        Paragraph::new(lines).block(block).wrap(Wrap { trim: false }),
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
         result,
     );
 
@@ -408,31 +431,52 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     ];
     let height = inner.height.saturating_sub(1) as usize;
     let offset = visible_offset(x.offset, x.selected, height);
-    let rows = x.history.iter().enumerate().skip(offset).take(height).map(|(i, r)| {
-        let outcome = match &r.outcome {
-            Ok(ok) => format!("openid {}", if wide { ui::clean(&ok.openid, 64) } else { ui::shorten_id(&ok.openid, 16) }),
-            Err(f) => match f.errcode {
-                Some(c) => format!("errcode {c}: {}", ui::clean(&f.meaning, 80)),
-                None => ui::clean(&f.message, 120),
-            },
-        };
-        let style = if i == x.selected {
-            t.selected
-        } else if r.outcome.is_err() {
-            t.error
-        } else {
-            t.value
-        };
-        Row::new([
-            Cell::from(r.at.0.format("%H:%M:%S").to_string()),
-            Cell::from(ui::clean(&r.appid, 20)),
-            Cell::from(r.user.as_deref().map(|u| ui::clean(u, 10)).unwrap_or_else(|| "-".into())),
-            Cell::from(outcome),
-            Cell::from(format!("{:>6}ms", r.latency.as_millis())),
-        ])
-        .style(style)
-    });
-    frame.render_widget(Table::new(rows, widths).header(header).column_spacing(1), inner);
+    let rows = x
+        .history
+        .iter()
+        .enumerate()
+        .skip(offset)
+        .take(height)
+        .map(|(i, r)| {
+            let outcome = match &r.outcome {
+                Ok(ok) => format!(
+                    "openid {}",
+                    if wide {
+                        ui::clean(&ok.openid, 64)
+                    } else {
+                        ui::shorten_id(&ok.openid, 16)
+                    }
+                ),
+                Err(f) => match f.errcode {
+                    Some(c) => format!("errcode {c}: {}", ui::clean(&f.meaning, 80)),
+                    None => ui::clean(&f.message, 120),
+                },
+            };
+            let style = if i == x.selected {
+                t.selected
+            } else if r.outcome.is_err() {
+                t.error
+            } else {
+                t.value
+            };
+            Row::new([
+                Cell::from(r.at.0.format("%H:%M:%S").to_string()),
+                Cell::from(ui::clean(&r.appid, 20)),
+                Cell::from(
+                    r.user
+                        .as_deref()
+                        .map(|u| ui::clean(u, 10))
+                        .unwrap_or_else(|| "-".into()),
+                ),
+                Cell::from(outcome),
+                Cell::from(format!("{:>6}ms", r.latency.as_millis())),
+            ])
+            .style(style)
+        });
+    frame.render_widget(
+        Table::new(rows, widths).header(header).column_spacing(1),
+        inner,
+    );
 }
 
 fn result_lines(app: &App, r: &ExchangeResult) -> Vec<Line<'static>> {
@@ -441,15 +485,23 @@ fn result_lines(app: &App, r: &ExchangeResult) -> Vec<Line<'static>> {
     let mut lines = match &r.outcome {
         Ok(ok) => {
             let binding = match &r.binding {
-                BindingStatus::Bound { account_id, username } => (
-                    format!("bound to {} (#{account_id}): b opens it in Bindings", ui::clean(username, 40)),
+                BindingStatus::Bound {
+                    account_id,
+                    username,
+                } => (
+                    format!(
+                        "bound to {} (#{account_id}): b opens it in Bindings",
+                        ui::clean(username, 40)
+                    ),
                     t.ok,
                 ),
                 BindingStatus::NotBound => (
                     "not bound: the first login asks for username and password".to_owned(),
                     t.warn,
                 ),
-                BindingStatus::Error(e) => (format!("cannot look it up: {}", ui::clean(e, 200)), t.error),
+                BindingStatus::Error(e) => {
+                    (format!("cannot look it up: {}", ui::clean(e, 200)), t.error)
+                }
                 BindingStatus::NotApplicable => ("-".to_owned(), t.muted),
             };
             vec![
@@ -479,7 +531,12 @@ fn result_lines(app: &App, r: &ExchangeResult) -> Vec<Line<'static>> {
         ],
     };
     if let Some(e) = &r.audit_error {
-        lines.push(ui::field(t, "audit", format!("not recorded: {}", ui::clean(e, 200)), Some(t.error)));
+        lines.push(ui::field(
+            t,
+            "audit",
+            format!("not recorded: {}", ui::clean(e, 200)),
+            Some(t.error),
+        ));
     }
     lines
 }

@@ -51,7 +51,12 @@ impl App {
     pub(crate) fn refresh_sessions(&mut self, recount: bool) {
         let (generation, load) = self.sessions.window.refresh();
         self.spawn_session_load(generation, load);
-        if recount || self.sessions.last_count.is_none_or(|t| t.elapsed() >= RECOUNT_EVERY) {
+        if recount
+            || self
+                .sessions
+                .last_count
+                .is_none_or(|t| t.elapsed() >= RECOUNT_EVERY)
+        {
             self.count_sessions();
         }
     }
@@ -117,7 +122,9 @@ impl App {
             let h = self.list_height();
             self.sessions.window.scroll_into_view(h);
             if self.sessions.filter.token_hash.is_some() && self.sessions.window.rows.is_empty() {
-                self.info("no session has that SessionId (a SessionId is only valid as issued, in full)");
+                self.info(
+                    "no session has that SessionId (a SessionId is only valid as issued, in full)",
+                );
             }
             self.fetch_sessions_ahead();
         }
@@ -209,7 +216,11 @@ impl App {
                 let Some(row) = selected else { return };
                 if self.sessions.marks.remove(&row.public_id).is_none() {
                     if row.state(self.now) != SessionState::Active {
-                        self.info(format!("{} is {}: only live sessions can be marked", row.public_id, row.state(self.now)));
+                        self.info(format!(
+                            "{} is {}: only live sessions can be marked",
+                            row.public_id,
+                            row.state(self.now)
+                        ));
                         return;
                     }
                     if self.sessions.marks.len() >= MAX_MARKS {
@@ -218,7 +229,9 @@ impl App {
                         ));
                         return;
                     }
-                    self.sessions.marks.insert(row.public_id.clone(), row.username.clone());
+                    self.sessions
+                        .marks
+                        .insert(row.public_id.clone(), row.username.clone());
                 }
                 self.sessions_action(Action::Down);
             }
@@ -239,8 +252,14 @@ impl App {
                     Operation::RevokeMatching { filter },
                     "Revoke every session of an account".into(),
                     vec![
-                        ("account".into(), format!("{} (#{})", ui::clean(&row.username, 40), row.account_id)),
-                        ("scope".into(), "every live session, in every mini program".into()),
+                        (
+                            "account".into(),
+                            format!("{} (#{})", ui::clean(&row.username, 40), row.account_id),
+                        ),
+                        (
+                            "scope".into(),
+                            "every live session, in every mini program".into(),
+                        ),
                     ],
                     None,
                     "sessions will be revoked",
@@ -261,7 +280,10 @@ impl App {
                     vec![
                         ("openid".into(), ui::clean(&row.openid, 64)),
                         ("appid".into(), ui::clean(&row.appid, 64)),
-                        ("account".into(), format!("{} (#{})", ui::clean(&row.username, 40), row.account_id)),
+                        (
+                            "account".into(),
+                            format!("{} (#{})", ui::clean(&row.username, 40), row.account_id),
+                        ),
                     ],
                     None,
                     "sessions will be revoked",
@@ -293,10 +315,18 @@ impl App {
             }
             let n = ids.len() as u64;
             let first = ids.iter().take(3).cloned().collect::<Vec<_>>().join(" ");
-            let more = if ids.len() > 3 { format!(" +{}", ids.len() - 3) } else { String::new() };
+            let more = if ids.len() > 3 {
+                format!(" +{}", ids.len() - 3)
+            } else {
+                String::new()
+            };
             self.open_dialog(
                 Operation::RevokeSessions { public_ids: ids },
-                format!("Revoke {} marked {}", thousands(n), crate::console::app::sessions_word(n)),
+                format!(
+                    "Revoke {} marked {}",
+                    thousands(n),
+                    crate::console::app::sessions_word(n)
+                ),
                 vec![
                     ("sessions".into(), format!("{first}{more}")),
                     ("accounts".into(), accounts),
@@ -320,13 +350,26 @@ impl App {
             "Revoke session".into(),
             vec![
                 ("session".into(), row.public_id.clone()),
-                ("account".into(), format!("{} (#{})", ui::clean(&row.username, 40), row.account_id)),
-                ("app".into(), format!("{}  openid {}", ui::clean(&row.appid, 24), ui::shorten_id(&row.openid, 20))),
-                ("client".into(), format!(
-                    "{}  {}",
-                    ui::clean_opt(&row.client_ip, 40),
-                    ui::clean_opt(&row.user_agent, 40)
-                )),
+                (
+                    "account".into(),
+                    format!("{} (#{})", ui::clean(&row.username, 40), row.account_id),
+                ),
+                (
+                    "app".into(),
+                    format!(
+                        "{}  openid {}",
+                        ui::clean(&row.appid, 24),
+                        ui::shorten_id(&row.openid, 20)
+                    ),
+                ),
+                (
+                    "client".into(),
+                    format!(
+                        "{}  {}",
+                        ui::clean_opt(&row.client_ip, 40),
+                        ui::clean_opt(&row.user_agent, 40)
+                    ),
+                ),
             ],
             Some(1),
             "sessions will be revoked",
@@ -458,10 +501,16 @@ fn title_line(app: &App) -> Line<'static> {
     let mut f = s.filter.clone();
     f.include_inactive = false;
     if !f.selects_everything() {
-        spans.push(Span::styled(format!("[{}] ", ui::clean(&f.describe(), 60)), t.warn));
+        spans.push(Span::styled(
+            format!("[{}] ", ui::clean(&f.describe(), 60)),
+            t.warn,
+        ));
     }
     if !s.marks.is_empty() {
-        spans.push(Span::styled(format!("{} marked ", thousands(s.marks.len() as u64)), t.marked));
+        spans.push(Span::styled(
+            format!("{} marked ", thousands(s.marks.len() as u64)),
+            t.marked,
+        ));
     }
     Line::from(spans)
 }
@@ -471,7 +520,11 @@ fn draw_table(frame: &mut Frame, area: Rect, app: &App) {
     let s = &app.sessions;
     let w = &s.window;
     let pos = ui::position_text(w.position(s.total), w.is_loading());
-    let block = ui::view_block(t, title_line(app), Some(Line::from(Span::styled(pos, t.label))));
+    let block = ui::view_block(
+        t,
+        title_line(app),
+        Some(Line::from(Span::styled(pos, t.label))),
+    );
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if w.rows.is_empty() {
@@ -489,7 +542,11 @@ fn draw_table(frame: &mut Frame, area: Rect, app: &App) {
         let y = inner.y + inner.height / 2;
         frame.render_widget(
             ui::empty_message(t, &msg).wrap(Wrap { trim: true }),
-            Rect { y, height: inner.height.saturating_sub(inner.height / 2), ..inner },
+            Rect {
+                y,
+                height: inner.height.saturating_sub(inner.height / 2),
+                ..inner
+            },
         );
         return;
     }
@@ -557,17 +614,59 @@ fn draw_detail(frame: &mut Frame, area: Rect, app: &App) {
             format!("{} ({})", ui::full_datetime(at), ui::relative(now, at)),
             None,
         ));
-        lines.push(ui::field(t, "revoked by", ui::clean_opt(&row.revoked_by, 60), None));
-        lines.push(ui::field(t, "reason", ui::clean_opt(&row.revoke_reason, 200), None));
+        lines.push(ui::field(
+            t,
+            "revoked by",
+            ui::clean_opt(&row.revoked_by, 60),
+            None,
+        ));
+        lines.push(ui::field(
+            t,
+            "reason",
+            ui::clean_opt(&row.revoke_reason, 200),
+            None,
+        ));
     }
     lines.extend([
-        ui::field(t, "account", format!("{} (#{})", ui::clean(&row.username, 60), row.account_id), None),
+        ui::field(
+            t,
+            "account",
+            format!("{} (#{})", ui::clean(&row.username, 60), row.account_id),
+            None,
+        ),
         ui::field(t, "appid", ui::clean(&row.appid, 64), None),
         ui::field(t, "openid", ui::clean(&row.openid, 128), None),
         ui::field(t, "unionid", ui::clean_opt(&row.unionid, 128), None),
-        ui::field(t, "created", format!("{} ({})", ui::full_datetime(row.created_at), ui::relative(now, row.created_at)), None),
-        ui::field(t, "last seen", format!("{} ({})", ui::full_datetime(row.last_seen_at), ui::relative(now, row.last_seen_at)), None),
-        ui::field(t, "expires", format!("{} ({})", ui::full_datetime(row.expires_at), ui::relative(now, row.expires_at)), None),
+        ui::field(
+            t,
+            "created",
+            format!(
+                "{} ({})",
+                ui::full_datetime(row.created_at),
+                ui::relative(now, row.created_at)
+            ),
+            None,
+        ),
+        ui::field(
+            t,
+            "last seen",
+            format!(
+                "{} ({})",
+                ui::full_datetime(row.last_seen_at),
+                ui::relative(now, row.last_seen_at)
+            ),
+            None,
+        ),
+        ui::field(
+            t,
+            "expires",
+            format!(
+                "{} ({})",
+                ui::full_datetime(row.expires_at),
+                ui::relative(now, row.expires_at)
+            ),
+            None,
+        ),
         ui::field(t, "client IP", ui::clean_opt(&row.client_ip, 64), None),
         ui::field(t, "user agent", ui::clean_opt(&row.user_agent, 600), None),
         Line::raw(""),
@@ -584,9 +683,15 @@ fn draw_detail(frame: &mut Frame, area: Rect, app: &App) {
             Span::styled(" back", t.muted),
         ]),
     ]);
-    let block = ui::view_block(t, Line::from(Span::styled(" Session detail ", t.title)), None);
+    let block = ui::view_block(
+        t,
+        Line::from(Span::styled(" Session detail ", t.title)),
+        None,
+    );
     frame.render_widget(
-        Paragraph::new(lines).block(block).wrap(Wrap { trim: false }),
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
         area,
     );
 }

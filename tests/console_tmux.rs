@@ -1,0 +1,201 @@
+//! End to end: the real `wxlogin console` binary in a real terminal (tmux), driven by keys,
+//! against a temporary SQLite database seeded through the store.
+
+mod common;
+mod console_support;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use console_support::*;
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn available() -> bool {
+        Command::new("tmux")
+            .arg("-V")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    }
+
+    fn new(tag: &str) -> Self {
+        Tmux {
+            socket: format!("wxlogin-e2e-{tag}-{}", std::process::id()),
+        }
+    }
+
+    fn cmd(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("run tmux");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn capture(&self) -> String {
+        self.cmd(&["capture-pane", "-p", "-t", "e2e"])
+    }
+
+    fn format(&self, f: &str) -> String {
+        self.cmd(&["display-message", "-p", "-t", "e2e", f])
+            .trim()
+            .to_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "e2e"];
+        args.extend_from_slice(keys);
+        self.cmd(&args);
+    }
+
+    /// Types text literally (no key-name interpretation).
+    fn type_text(&self, text: &str) {
+        self.cmd(&["send-keys", "-t", "e2e", "-l", text]);
+    }
+
+    /// Waits until the screen satisfies `ok`, or panics with the last screen.
+    fn wait_for(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let screen = self.capture();
+            if ok(&screen) {
+                return screen;
+            }
+            if Instant::now() > deadline {
+                panic!("timed out waiting for {what}; screen:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn wait_dead(&self) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while self.format("#{pane_dead}") != "1" {
+            assert!(
+                Instant::now() < deadline,
+                "the console did not exit:\n{}",
+                self.capture()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        self.format("#{pane_dead_status}")
+    }
+
+    /// Starts the console in a fresh 120x35 session; the pane stays after it exits.
+    fn start(&self, url: &str, pidfile: &Path) {
+        let bin = env!("CARGO_BIN_EXE_wxlogin");
+        let script = format!(
+            "echo $$ > '{}'; exec env NO_COLOR=1 TERM=xterm-256color '{bin}' --database-url '{url}' --operator e2e-operator console --refresh-secs 1",
+            pidfile.display()
+        );
+        self.cmd(&["kill-session", "-t", "e2e"]);
+        self.cmd(&[
+            "new-session",
+            "-d",
+            "-s",
+            "e2e",
+            "-x",
+            "120",
+            "-y",
+            "35",
+            "sh",
+            "-c",
+            &script,
+        ]);
+        self.cmd(&["set-option", "-t", "e2e", "remain-on-exit", "on"]);
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        self.cmd(&["kill-server"]);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_real_binary_lists_revokes_and_restores_the_terminal() {
+    if !Tmux::available() {
+        eprintln!("note: tmux is not installed; end-to-end console test skipped");
+        return;
+    }
+    let db = common::sqlite_db().await;
+    let fx = fixture(&db).await;
+    let newest = fx.sessions.last().unwrap().public_id.clone();
+    let dir = tempfile::tempdir().unwrap();
+    let pidfile = dir.path().join("pid");
+    let tmux = Tmux::new("main");
+
+    tmux.start(&db.url, &pidfile);
+    let screen = tmux.wait_for("the session list", |s| {
+        s.contains("alice") && s.contains("carol")
+    });
+    assert!(screen.contains("wxlogin console"), "{screen}");
+    assert!(screen.contains("e2e-operator"), "{screen}");
+    assert!(
+        screen.contains(&newest),
+        "full ids on a 120-column terminal? {screen}"
+    );
+    // The hostile user agent is shown escaped, not executed.
+    assert!(screen.contains(r"\x1b"), "{screen}");
+    assert_eq!(tmux.format("#{alternate_on}"), "1");
+
+    // Revoke the selected (newest) session through the dialog.
+    tmux.keys(&["d"]);
+    tmux.wait_for("the confirm dialog", |s| {
+        s.contains("1 session will be revoked")
+    });
+    tmux.type_text("e2e: revoked from tmux");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the result", |s| s.contains("revoked 1 session"));
+    let row = fx
+        .store
+        .session_by_public_id(&newest)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.revoke_reason.as_deref(), Some("e2e: revoked from tmux"));
+    assert_eq!(row.revoked_by.as_deref(), Some("e2e-operator"));
+    let screen = tmux.capture();
+    assert!(
+        !screen.contains(&newest),
+        "the revoked row left the list:\n{screen}"
+    );
+
+    // Help, then a resize to 80x24: still drawn, footer and all.
+    tmux.keys(&["?"]);
+    tmux.wait_for("help", |s| {
+        s.contains("Keys") && s.contains("revoke the marked sessions")
+    });
+    tmux.keys(&["Escape"]);
+    tmux.cmd(&["resize-window", "-t", "e2e", "-x", "80", "-y", "24"]);
+    let screen = tmux.wait_for("the 80x24 layout", |s| {
+        s.lines().count() <= 24 && s.contains("Sessions") && s.contains("revoke")
+    });
+    assert!(screen.lines().all(|l| l.chars().count() <= 80), "{screen}");
+
+    // The audit view shows the revoke.
+    tmux.keys(&["4"]);
+    tmux.wait_for("the audit entry", |s| {
+        s.contains("sessions.revoke") && s.contains("e2e-operat")
+    });
+
+    // q quits with status 0 and leaves the alternate screen.
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_dead(), "0");
+    assert_eq!(tmux.format("#{alternate_on}"), "0");
+
+    // SIGTERM (as from systemd or a closing SSH session): the terminal is restored too.
+    tmux.start(&db.url, &pidfile);
+    tmux.wait_for("the session list", |s| s.contains("alice"));
+    let pid = std::fs::read_to_string(&pidfile).unwrap().trim().to_owned();
+    let ok = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(ok.success());
+    assert_eq!(tmux.wait_dead(), "0");
+    assert_eq!(tmux.format("#{alternate_on}"), "0");
+}
