@@ -126,9 +126,6 @@ impl App {
                 let n = rows.len();
                 self.bindings.results = rows;
                 self.bindings.selected = self.bindings.selected.min(n.saturating_sub(1));
-                if n == 0 && !self.bindings.detail {
-                    self.info("no binding matches");
-                }
             }
             Err(e) => {
                 let text = self.store_error("cannot search bindings", &e);
