@@ -3,6 +3,7 @@
 //! - [`store`]: the login database (PostgreSQL or embedded SQLite), one API for everything.
 //! - [`config`]: flags, environment and config file; secrets never from argv.
 //! - [`crypto`]: SessionIds, session_key encryption, password hashing.
+//! - [`wechat`]: the code2Session client and the WeChat emulator (`wxlogin mock-wechat`).
 
 pub mod config;
 pub mod console;
@@ -11,3 +12,4 @@ pub mod exit;
 pub mod sanitize;
 pub mod secret;
 pub mod store;
+pub mod wechat;

@@ -23,6 +23,8 @@ struct Cli {
 enum Command {
     /// Apply database migrations (PostgreSQL needs this once per release; SQLite does it itself).
     Migrate,
+    /// Run a WeChat code2Session emulator for tests, demos and drills (never for production).
+    MockWechat(wxlogin::wechat::emulator::MockWechatArgs),
     /// The operations console (TUI): sessions, bindings, revoke, unbind, test code exchanges, audit.
     Console(wxlogin::console::ConsoleArgs),
 }
@@ -52,6 +54,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             println!("{}: schema is up to date", store.redacted_url());
             Ok(())
         }
+        Command::MockWechat(args) => wxlogin::wechat::emulator::run(args).await,
         Command::Console(args) => wxlogin::console::run(&cli.global, args).await,
     }
 }

@@ -226,28 +226,6 @@ impl App {
         });
     }
 
-    /// Like [`App::spawn`], for store calls whose futures the compiler cannot prove `Send`
-    /// (the store's write paths are generic over sqlx executors with higher-ranked bounds):
-    /// the future is built and driven on a blocking-pool thread with the runtime's handle.
-    pub(crate) fn spawn_unsend<F, Fut>(&mut self, make: F)
-    where
-        F: FnOnce() -> Fut + Send + 'static,
-        Fut: Future<Output = Msg>,
-    {
-        self.pending += 1;
-        let tx = self.tx.clone();
-        let handle = tokio::runtime::Handle::current();
-        tokio::task::spawn_blocking(move || {
-            let msg = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                handle.block_on(make())
-            })) {
-                Ok(m) => m,
-                Err(p) => Msg::Panicked(panic_text(p.as_ref())),
-            };
-            let _ = tx.send(Envelope { msg, last: true });
-        });
-    }
-
     /// A sender for progress reports (not the end of a task).
     pub(crate) fn progress_sender(&self) -> mpsc::UnboundedSender<Envelope> {
         self.tx.clone()
@@ -750,7 +728,7 @@ impl App {
         let actor = self.ctx.actor.clone();
         let batch = self.ctx.revoke_batch;
         let progress_tx = self.progress_sender();
-        self.spawn_unsend(move || async move {
+        self.spawn(async move {
             let result = match op {
                 Operation::RevokeSessions { public_ids } => store
                     .revoke_sessions(&public_ids, &actor, &reason)

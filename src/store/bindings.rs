@@ -151,7 +151,7 @@ impl Store {
                     .bind(account_id)
                     .fetch_one(&mut *tx)
                     .await?;
-            write_audit(
+            write_audit!(
                 &mut *tx,
                 now,
                 actor,
@@ -164,8 +164,7 @@ impl Store {
                     "unionid": unionid,
                     "sessions_revoked": revoked,
                 }),
-            )
-            .await?;
+            )?;
             tx.commit().await?;
             Ok(Some(UnbindOutcome {
                 appid: appid.to_owned(),

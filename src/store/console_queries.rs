@@ -8,6 +8,28 @@ use super::types::{Arg, Sql};
 use super::{AuditEntry, AuditFilter, Cursor, Result, SessionFilter, SessionRow, Store};
 use super::{bind_args, on_db};
 
+impl Sql {
+    /// The mirror of `newest_first_page`: rows sorting after `after` in ascending order (the
+    /// caller reverses them), `limit` of them, an index range scan read backwards.
+    fn oldest_first_after(
+        &mut self,
+        at_col: &str,
+        id_col: &str,
+        after: Option<Cursor>,
+        limit: i64,
+    ) -> &mut Self {
+        if let Some(c) = after {
+            self.push(&format!(" AND ({at_col}, {id_col}) > ("))
+                .bind(Arg::Ts(c.at))
+                .push(", ")
+                .bind(Arg::I64(c.id))
+                .push(")");
+        }
+        self.push(&format!(" ORDER BY {at_col} ASC, {id_col} ASC LIMIT "))
+            .bind(Arg::I64(limit))
+    }
+}
+
 impl Store {
     /// Up to `limit` sessions matching `filter` that sort just *before* `newer_than` in the
     /// console's newest-first order (the rows above it on screen), returned newest first.
@@ -23,15 +45,7 @@ impl Store {
             "SELECT {SESSION_COLS} FROM sessions s JOIN accounts a ON a.id = s.account_id"
         ));
         filter.push_where(&mut sql, self.now_ts());
-        if let Some(c) = newer_than {
-            sql.push(" AND (s.created_at, s.id) > (")
-                .bind(Arg::Ts(c.at))
-                .push(", ")
-                .bind(Arg::I64(c.id))
-                .push(")");
-        }
-        sql.push(" ORDER BY s.created_at ASC, s.id ASC LIMIT ")
-            .bind(Arg::I64(limit));
+        sql.oldest_first_after("s.created_at", "s.id", newer_than, limit);
         let mut rows: Vec<SessionRow> = on_db!(self, |pool, d| {
             bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.text)), &sql.args)
                 .fetch_all(pool)
@@ -65,15 +79,7 @@ impl Store {
         if let Some(since) = filter.since {
             sql.push(" AND at >= ").bind(Arg::Ts(since));
         }
-        if let Some(c) = newer_than {
-            sql.push(" AND (at, id) > (")
-                .bind(Arg::Ts(c.at))
-                .push(", ")
-                .bind(Arg::I64(c.id))
-                .push(")");
-        }
-        sql.push(" ORDER BY at ASC, id ASC LIMIT ")
-            .bind(Arg::I64(limit));
+        sql.oldest_first_after("at", "id", newer_than, limit);
         let mut rows: Vec<AuditEntry> = on_db!(self, |pool, d| {
             bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.text)), &sql.args)
                 .fetch_all(pool)

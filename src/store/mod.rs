@@ -32,8 +32,6 @@ pub use sessions::{
 };
 pub use types::{Cursor, Page, Ts};
 
-use crate::config::Actor;
-
 static PG_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -369,37 +367,27 @@ impl Store {
     }
 }
 
-/// Writes one audit row inside the caller's transaction.
-pub(crate) async fn write_audit<'c, E>(
-    exec: E,
-    now: Ts,
-    actor: &Actor,
-    action: &str,
-    target: &str,
-    reason: Option<&str>,
-    detail: &serde_json::Value,
-) -> Result<()>
-where
-    E: sqlx::Executor<'c>,
-    for<'q> Ts: sqlx::Encode<'q, E::Database> + sqlx::Type<E::Database>,
-    for<'q> &'q str: sqlx::Encode<'q, E::Database> + sqlx::Type<E::Database>,
-    for<'q> Option<&'q str>: sqlx::Encode<'q, E::Database> + sqlx::Type<E::Database>,
-    for<'q> sqlx::types::Json<&'q serde_json::Value>:
-        sqlx::Encode<'q, E::Database> + sqlx::Type<E::Database>,
-    <E::Database as sqlx::Database>::Arguments: for<'q> sqlx::IntoArguments<E::Database>,
-{
-    sqlx::query(
-        "INSERT INTO audit_log (at, operator, origin, action, target, reason, detail) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(now)
-    .bind(actor.operator.as_str())
-    .bind(actor.origin.as_deref())
-    .bind(action)
-    .bind(target)
-    .bind(reason)
-    .bind(sqlx::types::Json(detail))
-    .execute(exec)
-    .await?;
-    Ok(())
+/// Writes one audit row inside the caller's transaction (a macro rather than a generic
+/// function so that the future stays `Send` for each concrete backend).
+macro_rules! write_audit {
+    ($exec:expr, $now:expr, $actor:expr, $action:expr, $target:expr, $reason:expr, $detail:expr $(,)?) => {{
+        let actor: &$crate::config::Actor = $actor;
+        let reason: Option<&str> = $reason;
+        let detail: &serde_json::Value = $detail;
+        sqlx::query(
+            "INSERT INTO audit_log (at, operator, origin, action, target, reason, detail) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind($now)
+        .bind(actor.operator.as_str())
+        .bind(actor.origin.as_deref())
+        .bind($action)
+        .bind($target)
+        .bind(reason)
+        .bind(sqlx::types::Json(detail))
+        .execute($exec)
+        .await
+        .map(|_| ())
+    }};
 }
+pub(crate) use write_audit;
