@@ -18,17 +18,35 @@ const SIZES: [(u16, u16); 2] = [(80, 24), (200, 50)];
 fn snap(app: &mut App, name: &str) {
     for (w, h) in SIZES {
         let screen = render(app, w, h);
+        // The emulator listens on a random port.
+        let screen = regex_lite_port(&screen);
         insta::with_settings!({ filters => filters(), prepend_module_to_snapshot => false }, {
             insta::assert_snapshot!(format!("{name}_{w}x{h}"), screen);
         });
     }
 }
 
+/// `127.0.0.1:43817` → `127.0.0.1:PORT_` (same width, so the frame stays aligned).
+fn regex_lite_port(screen: &str) -> String {
+    let mut out = String::with_capacity(screen.len());
+    let mut rest = screen;
+    while let Some(i) = rest.find("127.0.0.1:") {
+        let (head, tail) = rest.split_at(i + "127.0.0.1:".len());
+        out.push_str(head);
+        let digits = tail.chars().take_while(char::is_ascii_digit).count();
+        out.push_str(&"PORT_"[..digits.min(5)]);
+        out.push_str(&"_".repeat(digits.saturating_sub(5)));
+        rest = &tail[digits..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// A console on the standard fixture, first page loaded.
 async fn console(read_only: bool) -> (common::TestDb, Fixture, App) {
     let db = common::sqlite_db().await;
     let fx = fixture(&db).await;
-    let mut app = app(&fx.store, read_only);
+    let mut app = console_support::app(&fx.store, read_only);
     app.settle().await;
     (db, fx, app)
 }
@@ -51,12 +69,12 @@ async fn empty_and_filtered_sessions() {
     let db = common::sqlite_db().await;
     let clock = TestClock::at(t0());
     let store = with_clock(&db, &clock);
-    let mut app = app(&store, false);
+    let mut app = console_support::app(&store, false);
     app.settle().await;
     snap(&mut app, "sessions_empty_database");
     drop(app);
     let fx = fixture(&db).await;
-    let mut app = app(&fx.store, false);
+    let mut app = console_support::app(&fx.store, false);
     app.settle().await;
     press(
         &mut app,
@@ -142,9 +160,55 @@ async fn audit_views() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exchange_view() {
-    let (_db, _fx, mut app) = console(false).await;
+    use wxlogin::console::views::exchange::{ExchangeSetup, ExchangeState};
+    use wxlogin::wechat::{WechatConfig, emulator};
+    let (_db, fx, mut app) = console(false).await;
+    // Without any WeChat app configured.
+    app.ctx.exchange =
+        ExchangeSetup::from_wechat(WechatConfig::new("https://api.weixin.qq.com", vec![]));
+    app.exchange = ExchangeState::new(&app.ctx.exchange);
     press(&mut app, "3").await;
+    snap(&mut app, "exchange_not_configured");
+    // Against the emulator: an unbound user, a bound one, and a reused code.
+    let em = emulator::spawn(
+        emulator::EmulatorConfig::default(),
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await
+    .unwrap();
+    let cfg = WechatConfig::new(em.base_url(), vec![emulator::demo_app()]);
+    app.ctx.exchange = ExchangeSetup::from_wechat(cfg);
+    app.exchange = ExchangeState::new(&app.ctx.exchange);
     snap(&mut app, "exchange_start");
+    common::login(
+        &fx.store,
+        fx.bob,
+        common::Login::new(
+            emulator::DEMO_APPID,
+            &emulator::openid(emulator::DEMO_APPID, "bob"),
+        ),
+    )
+    .await;
+    press(&mut app, "m<C-u>zoe<Enter>").await;
+    snap(&mut app, "exchange_code_minted");
+    let used = app.exchange.code.value().to_owned();
+    press(&mut app, "<Enter>m<C-u>bob<Enter><Enter>c").await;
+    app.handle_paste(used);
+    press(&mut app, "<Enter>").await;
+    // Latency and session_key differ run to run: pin them for the picture.
+    for (i, r) in app.exchange.history.iter_mut().enumerate() {
+        r.latency = std::time::Duration::from_millis(12 + i as u64);
+        if let Ok(ok) = &mut r.outcome {
+            ok.session_key_masked = "Xy••••Zz (24 chars)".into();
+        }
+    }
+    app.status = None;
+    snap(&mut app, "exchange_error");
+    press(&mut app, "j").await;
+    snap(&mut app, "exchange_bound");
+    press(&mut app, "j").await;
+    snap(&mut app, "exchange_not_bound");
+    em.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

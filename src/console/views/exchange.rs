@@ -2,7 +2,7 @@
 //! against the configured WeChat API, and see the openid, unionid, the session_key masked, the
 //! latency, or the errcode with its meaning and what to do; then whether that openid is bound.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -16,7 +16,10 @@ use crate::console::input::TextInput;
 use crate::console::tasks::Msg;
 use crate::console::ui::{self, WIDE};
 use crate::console::window::visible_offset;
+use crate::secret::Secret;
 use crate::store::{BindingQuery, BindingView, StoreError, Ts};
+use crate::wechat::{WechatClient, WechatConfig, emulator};
+use serde_json::json;
 
 /// Exchanges kept in this run's history.
 const HISTORY: usize = 200;
@@ -24,6 +27,7 @@ const HISTORY: usize = 200;
 /// What the Exchange view can use: the configured apps and the client.
 #[derive(Default)]
 pub struct ExchangeSetup {
+    pub client: Option<WechatClient>,
     /// (appid, display name).
     pub apps: Vec<(String, Option<String>)>,
     /// Where code2Session goes (shown; never with a secret in it).
@@ -35,17 +39,56 @@ pub struct ExchangeSetup {
 }
 
 impl ExchangeSetup {
+    /// From the environment and the config file (see [`WechatConfig::resolve`]). A problem
+    /// there disables the Exchange view with the reason, not the whole console.
     pub fn from_config(file: &crate::config::ConfigFile) -> Self {
-        ExchangeSetup {
-            apps: file
-                .apps
-                .iter()
-                .map(|a| (a.appid.clone(), a.name.clone()))
-                .collect(),
-            base_url: file.wechat.base_url.clone().unwrap_or_default(),
-            emulator: false,
-            unavailable: Some("the WeChat client is not part of this build yet".into()),
+        match WechatConfig::resolve(file) {
+            Ok(cfg) => Self::from_wechat(cfg),
+            Err(e) => ExchangeSetup {
+                unavailable: Some(format!("WeChat is not configured: {e}")),
+                ..Default::default()
+            },
         }
+    }
+
+    pub fn from_wechat(cfg: WechatConfig) -> Self {
+        let apps = cfg
+            .apps
+            .iter()
+            .map(|a| (a.appid.clone(), a.name.clone()))
+            .collect::<Vec<_>>();
+        let base_url = cfg.base_url.clone();
+        let emulator = is_loopback(&base_url);
+        let mut setup = ExchangeSetup {
+            apps,
+            base_url,
+            emulator,
+            ..Default::default()
+        };
+        if setup.apps.is_empty() {
+            setup.unavailable = Some(
+                "no WeChat app is configured: set WXLOGIN_APPID and WXLOGIN_APP_SECRET_FILE, or [[apps]] in the config file".into(),
+            );
+            return setup;
+        }
+        match WechatClient::new(cfg) {
+            Ok(c) => setup.client = Some(c),
+            Err(e) => setup.unavailable = Some(format!("cannot use the WeChat API: {e}")),
+        }
+        setup
+    }
+}
+
+/// The built-in emulator runs on loopback; the real API never does.
+fn is_loopback(base_url: &str) -> bool {
+    match url::Url::parse(base_url)
+        .ok()
+        .and_then(|u| u.host().map(|h| h.to_owned()))
+    {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
     }
 }
 
@@ -253,21 +296,119 @@ impl App {
             let why = why.clone();
             return self.error(why);
         }
-        let Some(appid) = self.exchange.appid().map(str::to_owned) else {
+        let (Some(client), Some(appid)) = (
+            self.ctx.exchange.client.clone(),
+            self.exchange.appid().map(str::to_owned),
+        ) else {
             return self.error("no WeChat app is configured");
         };
-        self.error(format!(
-            "exchanges are not available in this build (appid {})",
-            ui::clean(&appid, 64)
+        // The code leaves the input (which is wiped) for a Secret (wiped when dropped).
+        let code = Secret::new(self.exchange.code.consume(|c| c.trim().to_owned()));
+        let user = self.exchange.minted_for.take();
+        self.exchange.running = true;
+        self.exchange.seq += 1;
+        let seq = self.exchange.seq;
+        let at = self.now;
+        let store = self.ctx.store.clone();
+        let actor = self.ctx.actor.clone();
+        self.info(format!(
+            "exchanging the code with {}…",
+            ui::clean(&self.exchange.base_url, 80)
         ));
+        self.spawn(async move {
+            let started = Instant::now();
+            let answer = client.code2session(&appid, code.expose()).await;
+            let latency = started.elapsed();
+            drop(code);
+            let latency_ms = latency.as_millis() as u64;
+            let (outcome, target, detail) = match answer {
+                Ok(s) => {
+                    let detail = json!({
+                        "appid": appid,
+                        "ok": true,
+                        "openid": s.openid,
+                        "unionid": s.unionid,
+                        "latency_ms": latency_ms,
+                        "test_user": user,
+                    });
+                    let target = format!("wechat:{appid}/{}", s.openid);
+                    let ok = Exchanged {
+                        session_key_masked: s.session_key.masked(),
+                        openid: s.openid,
+                        unionid: s.unionid,
+                    };
+                    (Ok(ok), target, detail)
+                }
+                Err(e) => {
+                    let detail = json!({
+                        "appid": appid,
+                        "ok": false,
+                        "errcode": e.errcode(),
+                        "kind": format!("{:?}", e.kind()),
+                        "rid": e.rid(),
+                        "latency_ms": latency_ms,
+                        "test_user": user,
+                    });
+                    let failure = ExchangeFailure {
+                        errcode: e.errcode(),
+                        meaning: e.meaning().to_owned(),
+                        action: e.action().to_owned(),
+                        rid: e.rid().map(str::to_owned),
+                        message: e.to_string(),
+                    };
+                    (Err(failure), format!("wechat:{appid}"), detail)
+                }
+            };
+            // Audited without the code and without the session_key.
+            let audit_error = store
+                .record_audit(&actor, "wechat.exchange", &target, None, &detail)
+                .await
+                .err()
+                .map(|e| e.to_string());
+            let binding = match &outcome {
+                Ok(ok) => BindingStatus::from_lookup(
+                    store
+                        .find_bindings(&BindingQuery::OpenId {
+                            openid: ok.openid.clone(),
+                            appid: Some(appid.clone()),
+                        })
+                        .await,
+                ),
+                Err(_) => BindingStatus::NotApplicable,
+            };
+            Msg::Exchange(Box::new(ExchangeResult {
+                seq,
+                at,
+                appid,
+                user,
+                latency,
+                outcome,
+                binding,
+                audit_error,
+            }))
+        });
     }
 
     pub(crate) fn mint_code(&mut self, user: String) {
         if user.is_empty() {
             return self.info("no test user given");
         }
-        self.exchange.last_user = user;
-        self.error("minting is not available in this build");
+        self.exchange.last_user = user.clone();
+        let (Some(client), Some(appid)) = (
+            self.ctx.exchange.client.clone(),
+            self.exchange.appid().map(str::to_owned),
+        ) else {
+            return self.error("no WeChat app is configured");
+        };
+        let base = self.exchange.base_url.clone();
+        self.exchange.minting = true;
+        self.spawn(async move {
+            let result = emulator::mint_code(client.http(), &base, &appid, &user)
+                .await
+                .map(Secret::new)
+                .map_err(|e| e.to_string());
+            Msg::Minted { user, result }
+        });
     }
 
     pub(crate) fn apply_exchange(&mut self, msg: Msg) {
