@@ -18,8 +18,8 @@ const SIZES: [(u16, u16); 2] = [(80, 24), (200, 50)];
 fn snap(app: &mut App, name: &str) {
     for (w, h) in SIZES {
         let screen = render(app, w, h);
-        // The emulator listens on a random port.
-        let screen = regex_lite_port(&screen);
+        // The emulator listens on a random port; public session ids are random.
+        let screen = mask_session_ids(&regex_lite_port(&screen));
         insta::with_settings!({ filters => filters(), prepend_module_to_snapshot => false }, {
             insta::assert_snapshot!(format!("{name}_{w}x{h}"), screen);
         });
@@ -37,6 +37,21 @@ fn regex_lite_port(screen: &str) -> String {
         out.push_str(&"PORT_"[..digits.min(5)]);
         out.push_str(&"_".repeat(digits.saturating_sub(5)));
         rest = &tail[digits..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `ses_3fa9…` → `ses_····…`: every hex digit of a public id masked, widths kept.
+fn mask_session_ids(screen: &str) -> String {
+    let mut out = String::with_capacity(screen.len());
+    let mut rest = screen;
+    while let Some(i) = rest.find("ses_") {
+        let (head, tail) = rest.split_at(i + 4);
+        out.push_str(head);
+        let n = tail.chars().take_while(|c| c.is_ascii_hexdigit()).count();
+        out.push_str(&"·".repeat(n));
+        rest = &tail[n..];
     }
     out.push_str(rest);
     out

@@ -480,7 +480,7 @@ impl App {
     pub fn update(&mut self, action: Action) {
         if action.is_mutating() && self.ctx.read_only {
             self.error(format!(
-                "read-only: {} is refused (the console was started with --read-only)",
+                "read-only: {} is refused (--read-only)",
                 action.verb()
             ));
             return;
@@ -639,6 +639,7 @@ impl App {
         consequence: &'static str,
     ) {
         self.next_dialog += 1;
+        self.status = None;
         let id = self.next_dialog;
         let counted = count.is_some();
         let dialog = Confirm::new(

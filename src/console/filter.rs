@@ -140,6 +140,22 @@ pub fn format_session_filter(f: &SessionFilter) -> String {
     parts.join(" ")
 }
 
+/// How a view's title names the filter: the words that parse back into it, and a token
+/// filter as the first bytes of its hash (never the SessionId).
+pub fn describe_session_filter(f: &SessionFilter) -> String {
+    let mut text = format_session_filter(&SessionFilter {
+        include_inactive: false,
+        ..f.clone()
+    });
+    if let Some(h) = f.token_hash {
+        if !text.is_empty() {
+            text.push(' ');
+        }
+        text.push_str(&format!("token=sha256:{}…", &hex::encode(h.0)[..8]));
+    }
+    text
+}
+
 /// `operator=alice action=sessions.revoke target=session:ses_…`. A bare word with a dot is an
 /// action, another bare word an operator.
 pub fn parse_audit_filter(text: &str) -> Result<AuditFilter, String> {

@@ -120,278 +120,57 @@ const fn b(
 use Action as A;
 use Scope as S;
 
+#[rustfmt::skip]
 pub const BINDINGS: &[Binding] = &[
-    // Sessions.
-    b(
-        S::Sessions,
-        &[code(KeyCode::Enter)],
-        A::Open,
-        "show the session's details",
-        Some("detail"),
-    ),
-    b(
-        S::Sessions,
-        &[k(' ')],
-        A::ToggleMark,
-        "mark / unmark the session (for a bulk revoke)",
-        Some("mark"),
-    ),
-    b(
-        S::Sessions,
-        &[k('d')],
-        A::Revoke,
-        "revoke the marked sessions, or the selected one",
-        Some("revoke"),
-    ),
-    b(
-        S::Sessions,
-        &[k('A')],
-        A::RevokeAccount,
-        "revoke every live session of the selected session's account",
-        Some("rev. account"),
-    ),
-    b(
-        S::Sessions,
-        &[k('O')],
-        A::RevokeOpenid,
-        "revoke every live session of the selected session's openid",
-        Some("rev. openid"),
-    ),
-    b(
-        S::Sessions,
-        &[k('x')],
-        A::ToggleInactive,
-        "show / hide revoked and expired sessions",
-        Some("revoked"),
-    ),
-    b(
-        S::Sessions,
-        &[k('t')],
-        A::FindByToken,
-        "find a session by its SessionId (masked input, hashed, never shown)",
-        Some("by token"),
-    ),
-    b(
-        S::Sessions,
-        &[k('u')],
-        A::ClearMarks,
-        "clear all marks",
-        None,
-    ),
-    b(
-        S::Sessions,
-        &[k('b')],
-        A::JumpToBindings,
-        "open the selected session's account in Bindings",
-        None,
-    ),
+    // Sessions (in footer order: the most used first).
+    b(S::Sessions, &[code(KeyCode::Enter)], A::Open, "show the session's details", Some("detail")),
+    b(S::Sessions, &[k(' ')], A::ToggleMark, "mark / unmark the session (for a bulk revoke)", Some("mark")),
+    b(S::Sessions, &[k('d')], A::Revoke, "revoke the marked sessions, or the selected one", Some("revoke")),
+    b(S::Sessions, &[k('t')], A::FindByToken, "find a session by its SessionId (masked, hashed, never shown)", Some("SessionId")),
+    b(S::Sessions, &[k('x')], A::ToggleInactive, "show / hide revoked and expired sessions (who, when, why)", Some("revoked")),
+    b(S::Sessions, &[k('A')], A::RevokeAccount, "revoke every live session of the selected session's account", Some("all of account")),
+    b(S::Sessions, &[k('O')], A::RevokeOpenid, "revoke every live session of the selected session's openid", Some("all of openid")),
+    b(S::Sessions, &[k('u')], A::ClearMarks, "clear all marks", None),
+    b(S::Sessions, &[k('b')], A::JumpToBindings, "open the selected session's account in Bindings", None),
     // Bindings.
-    b(
-        S::Bindings,
-        &[k('/'), k('s')],
-        A::Filter,
-        "search by openid, unionid, username or account id",
-        Some("search"),
-    ),
-    b(
-        S::Bindings,
-        &[code(KeyCode::Enter)],
-        A::Open,
-        "show the account with all its bindings",
-        Some("account"),
-    ),
-    b(
-        S::Bindings,
-        &[k('U')],
-        A::Unbind,
-        "unbind the selected binding (revokes its sessions)",
-        Some("unbind"),
-    ),
-    b(
-        S::Bindings,
-        &[k('S')],
-        A::JumpToSessions,
-        "show the account's sessions",
-        Some("sessions"),
-    ),
+    b(S::Bindings, &[k('/'), k('s')], A::Filter, "search by openid, unionid, username or account id", Some("search")),
+    b(S::Bindings, &[code(KeyCode::Enter)], A::Open, "show the account with all its bindings", Some("account")),
+    b(S::Bindings, &[k('U')], A::Unbind, "unbind the selected binding (revokes its sessions)", Some("unbind")),
+    b(S::Bindings, &[k('S')], A::JumpToSessions, "show the account's sessions", Some("sessions")),
     // Exchange.
-    b(
-        S::Exchange,
-        &[k('c'), k('p')],
-        A::EnterCode,
-        "paste a login code (masked)",
-        Some("code"),
-    ),
-    b(
-        S::Exchange,
-        &[k('a')],
-        A::NextApp,
-        "next configured appid",
-        Some("appid"),
-    ),
-    b(
-        S::Exchange,
-        &[code(KeyCode::Enter), k('e')],
-        A::RunExchange,
-        "run code2Session with the code",
-        Some("exchange"),
-    ),
-    b(
-        S::Exchange,
-        &[k('m')],
-        A::MintCode,
-        "emulator only: mint a fresh test code for a test user",
-        Some("mint"),
-    ),
-    b(
-        S::Exchange,
-        &[k('b')],
-        A::JumpToBindings,
-        "open the exchanged openid in Bindings",
-        Some("binding"),
-    ),
+    b(S::Exchange, &[k('c'), k('p'), k('/')], A::EnterCode, "paste a login code (masked)", Some("code")),
+    b(S::Exchange, &[k('a')], A::NextApp, "next configured appid", Some("appid")),
+    b(S::Exchange, &[code(KeyCode::Enter), k('e')], A::RunExchange, "run code2Session with the code", Some("exchange")),
+    b(S::Exchange, &[k('m')], A::MintCode, "emulator only: mint a fresh test code for a test user", Some("mint")),
+    b(S::Exchange, &[k('b')], A::JumpToBindings, "open the exchanged openid in Bindings", Some("binding")),
     // Audit.
-    b(
-        S::Audit,
-        &[code(KeyCode::Enter)],
-        A::Open,
-        "show the entry's details",
-        Some("detail"),
-    ),
-    b(
-        S::Audit,
-        &[k('/')],
-        A::Filter,
-        "filter: operator=… action=… target=…",
-        Some("filter"),
-    ),
+    b(S::Audit, &[code(KeyCode::Enter)], A::Open, "show the entry's details", Some("detail")),
+    b(S::Audit, &[k('/')], A::Filter, "filter: operator=… action=… target=…", Some("filter")),
     // Confirmation dialog.
-    b(
-        S::Dialog,
-        &[code(KeyCode::Enter)],
-        A::Confirm,
-        "confirm (a reason is required)",
-        Some("confirm"),
-    ),
-    b(
-        S::Dialog,
-        &[code(KeyCode::Esc)],
-        A::Cancel,
-        "cancel; while a bulk revoke runs: stop after the current batch",
-        Some("cancel"),
-    ),
+    b(S::Dialog, &[code(KeyCode::Enter)], A::Confirm, "confirm (a reason is required)", Some("confirm")),
+    b(S::Dialog, &[code(KeyCode::Esc)], A::Cancel, "cancel; while a bulk revoke runs: stop after the current batch", Some("cancel")),
     // Prompts.
-    b(
-        S::Prompt,
-        &[code(KeyCode::Enter)],
-        A::Confirm,
-        "accept",
-        Some("accept"),
-    ),
-    b(
-        S::Prompt,
-        &[code(KeyCode::Esc)],
-        A::Cancel,
-        "cancel",
-        Some("cancel"),
-    ),
+    b(S::Prompt, &[code(KeyCode::Enter)], A::Confirm, "accept", Some("accept")),
+    b(S::Prompt, &[code(KeyCode::Esc)], A::Cancel, "cancel", Some("cancel")),
     // Everywhere.
-    b(
-        S::Global,
-        &[k('j'), code(KeyCode::Down)],
-        A::Down,
-        "move down",
-        None,
-    ),
-    b(
-        S::Global,
-        &[k('k'), code(KeyCode::Up)],
-        A::Up,
-        "move up",
-        None,
-    ),
-    b(
-        S::Global,
-        &[k('g'), code(KeyCode::Home)],
-        A::Top,
-        "first row (newest)",
-        None,
-    ),
-    b(
-        S::Global,
-        &[k('G'), code(KeyCode::End)],
-        A::Bottom,
-        "last row (oldest)",
-        None,
-    ),
-    b(
-        S::Global,
-        &[code(KeyCode::PageDown), ctrl('f'), ctrl('d')],
-        A::PageDown,
-        "page down",
-        None,
-    ),
-    b(
-        S::Global,
-        &[code(KeyCode::PageUp), ctrl('b'), ctrl('u')],
-        A::PageUp,
-        "page up",
-        None,
-    ),
-    b(
-        S::Global,
-        &[code(KeyCode::Esc)],
-        A::Back,
-        "back: close the detail, then clear the filter",
-        None,
-    ),
-    b(
-        S::Global,
-        &[k('/')],
-        A::Filter,
-        "filter the current view",
-        Some("filter"),
-    ),
-    b(
-        S::Global,
-        &[k(':')],
-        A::CommandLine,
-        "command line (:sessions account=alice, :audit, :q …)",
-        None,
-    ),
-    b(
-        S::Global,
-        &[k('r'), ctrl('r')],
-        A::Refresh,
-        "refresh now",
-        None,
-    ),
-    b(
-        S::Global,
-        &[code(KeyCode::Tab)],
-        A::NextView,
-        "next view",
-        None,
-    ),
-    b(
-        S::Global,
-        &[code(KeyCode::BackTab)],
-        A::PrevView,
-        "previous view",
-        None,
-    ),
+    b(S::Global, &[k('j'), code(KeyCode::Down)], A::Down, "move down", None),
+    b(S::Global, &[k('k'), code(KeyCode::Up)], A::Up, "move up", None),
+    b(S::Global, &[k('g'), code(KeyCode::Home)], A::Top, "first row (newest)", None),
+    b(S::Global, &[k('G'), code(KeyCode::End)], A::Bottom, "last row (oldest)", None),
+    b(S::Global, &[code(KeyCode::PageDown), ctrl('f'), ctrl('d')], A::PageDown, "page down", None),
+    b(S::Global, &[code(KeyCode::PageUp), ctrl('b'), ctrl('u')], A::PageUp, "page up", None),
+    b(S::Global, &[code(KeyCode::Esc)], A::Back, "back: close the detail, then clear the filter", None),
+    b(S::Global, &[k('/')], A::Filter, "filter the current view", Some("filter")),
+    b(S::Global, &[k(':')], A::CommandLine, "command line (:sessions account=alice, :audit, :q …)", None),
+    b(S::Global, &[k('r'), ctrl('r')], A::Refresh, "refresh now", None),
+    b(S::Global, &[code(KeyCode::Tab)], A::NextView, "next view", None),
+    b(S::Global, &[code(KeyCode::BackTab)], A::PrevView, "previous view", None),
     b(S::Global, &[k('1')], A::ShowSessions, "Sessions view", None),
     b(S::Global, &[k('2')], A::ShowBindings, "Bindings view", None),
     b(S::Global, &[k('3')], A::ShowExchange, "Exchange view", None),
     b(S::Global, &[k('4')], A::ShowAudit, "Audit view", None),
     b(S::Global, &[k('?')], A::Help, "this help", Some("help")),
-    b(
-        S::Global,
-        &[k('q'), ctrl('c')],
-        A::Quit,
-        "quit",
-        Some("quit"),
-    ),
+    b(S::Global, &[k('q'), ctrl('c')], A::Quit, "quit", Some("quit")),
 ];
 
 /// The action `ev` means in `scope` (its own bindings first, then the global ones unless the
@@ -422,13 +201,19 @@ pub fn keys_label(b: &Binding) -> String {
 /// The footer entries for a scope: its own, then the global ones that have a footer label.
 pub fn footer(scope: Scope) -> Vec<(String, &'static str)> {
     let mut out: Vec<(String, &'static str)> = Vec::new();
+    // (Callers drop entries that do not fit, so the order here is the priority.)
+    let mut seen_actions: Vec<Action> = Vec::new();
+    let mut seen_keys: Vec<Key> = Vec::new();
     let mut push = |s: Scope| {
         for bd in bindings_in(s) {
-            if let Some(label) = bd.footer {
+            // A global binding shadowed by the view (same action or same key) is not shown.
+            let shadowed =
+                seen_actions.contains(&bd.action) || bd.keys.iter().any(|k| seen_keys.contains(k));
+            seen_actions.push(bd.action);
+            seen_keys.extend(bd.keys.iter().copied());
+            if let (Some(label), false) = (bd.footer, shadowed) {
                 // The footer shows the first key only; `?` lists them all.
-                if !out.iter().any(|(_, l)| *l == label) {
-                    out.push((bd.keys[0].label(), label));
-                }
+                out.push((bd.keys[0].label(), label));
             }
         }
     };

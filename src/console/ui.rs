@@ -9,7 +9,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Padding, Paragraph, Wrap};
 
 use super::app::{App, Overlay, PromptKind, StatusKind, View};
 use super::confirm::{Count, Phase, thousands};
@@ -38,12 +38,10 @@ pub fn draw(frame: &mut Frame, app: &App) {
     draw_header(frame, header, app);
     draw_tabs(frame, tabs, app);
     if let Some(why) = &app.db_down {
-        let text = format!(
-            " DATABASE UNREACHABLE: retrying every 2 s; the console keeps working ({}) ",
-            for_terminal(why)
-        );
+        let _ = why; // the error itself is on the status line
+        let text = " DATABASE UNREACHABLE: reconnecting every 2 s; showing the last data loaded ";
         frame.render_widget(
-            Paragraph::new(truncate_to(&text, banner_area.width as usize)).style(theme.banner),
+            Paragraph::new(truncate_to(text, banner_area.width as usize)).style(theme.banner),
             banner_area,
         );
     }
@@ -86,36 +84,43 @@ pub fn draw(frame: &mut Frame, app: &App) {
 
 fn draw_header(frame: &mut Frame, area: Rect, app: &App) {
     let t = &app.ctx.theme;
-    let store = &app.ctx.store;
-    let mut right = vec![
-        Span::styled(" operator ", t.header),
-        Span::styled(
-            for_terminal(&app.ctx.actor.operator).into_owned(),
-            t.header_key,
-        ),
-    ];
-    if let Some(o) = &app.ctx.actor.origin {
-        right.push(Span::styled(format!(" ({})", for_terminal(o)), t.header));
-    }
-    right.push(Span::styled(" ", t.header));
-    if app.ctx.read_only {
-        right.push(Span::styled(" READ-ONLY ", t.badge));
-        right.push(Span::styled(" ", t.header));
-    }
-    let right_w: usize = right.iter().map(|s| s.content.chars().count()).sum();
-    let title = " wxlogin console ";
-    let backend = format!(" {} ", store.backend());
-    let room = (area.width as usize).saturating_sub(right_w + title.len() + backend.len() + 1);
+    let width = area.width as usize;
+    let operator = for_terminal(&app.ctx.actor.operator).into_owned();
+    let origin = app
+        .ctx
+        .actor
+        .origin
+        .as_deref()
+        .map(|o| format!("@{}", for_terminal(o)))
+        .unwrap_or_default();
+    let badge = if app.ctx.read_only { " READ-ONLY " } else { "" };
+    let title = " wxlogin ";
+    let backend = format!(" {} ", app.ctx.store.backend());
+    let fixed = title.len() + backend.chars().count() + badge.len() + 2;
+    // The origin goes first when space is short; the operator and the database never do.
+    let who_room = width.saturating_sub(fixed + 24);
+    let who = if operator.chars().count() + origin.chars().count() + 2 <= who_room {
+        format!(" {operator}{origin} ")
+    } else {
+        format!(
+            " {} ",
+            truncate_to(&operator, who_room.saturating_sub(2).max(8))
+        )
+    };
+    let room = width.saturating_sub(fixed + who.chars().count());
     let url = middle_truncate(&for_terminal(&app.ctx.db_label), room);
+    let pad = room.saturating_sub(url.chars().count());
     let mut spans = vec![
         Span::styled(title, t.header_key),
         Span::styled(backend, t.header),
-        Span::styled(url.clone(), t.header),
+        Span::styled(url, t.header),
+        Span::styled(" ".repeat(pad + 1), t.header),
+        Span::styled(who, t.header_key),
     ];
-    let used = title.len() + store.backend().to_string().len() + 2 + url.chars().count();
-    let pad = (area.width as usize).saturating_sub(used + right_w);
-    spans.push(Span::styled(" ".repeat(pad), t.header));
-    spans.extend(right);
+    if app.ctx.read_only {
+        spans.push(Span::styled(badge, t.badge));
+    }
+    spans.push(Span::styled(" ", t.header));
     frame.render_widget(Paragraph::new(Line::from(spans)).style(t.header), area);
 }
 
@@ -186,7 +191,7 @@ fn draw_footer(frame: &mut Frame, area: Rect, app: &App) {
     for (key, label) in keymap::footer(scope) {
         let w = key.chars().count() + label.chars().count() + 3;
         if used + w > area.width as usize {
-            break;
+            continue;
         }
         used += w;
         spans.push(Span::styled(format!(" {key}"), t.key));
@@ -218,14 +223,15 @@ fn draw_help(frame: &mut Frame, area: Rect, app: &App, scroll: u16) {
         done.push(scope);
         lines.push(Line::from(Span::styled(scope.title(), t.title)));
         for b in keymap::bindings_in(scope) {
-            let mut spans = vec![
+            let help = if b.action.is_mutating() && app.ctx.read_only {
+                format!("{} (refused: read-only)", b.help)
+            } else {
+                b.help.to_owned()
+            };
+            lines.push(Line::from(vec![
                 Span::styled(format!("  {:<16}", keymap::keys_label(b)), t.key),
-                Span::raw(b.help),
-            ];
-            if b.action.is_mutating() && app.ctx.read_only {
-                spans.push(Span::styled("  (refused: read-only)", t.error));
-            }
-            lines.push(Line::from(spans));
+                Span::raw(help),
+            ]));
         }
         lines.push(Line::raw(""));
     }
@@ -247,10 +253,13 @@ fn draw_help(frame: &mut Frame, area: Rect, app: &App, scroll: u16) {
             Span::raw(what),
         ]));
     }
+    let lines = hang_at(lines, popup.width.saturating_sub(4), 18);
     let block = Block::bordered()
         .border_type(BorderType::Rounded)
         .border_style(t.border)
-        .title(Span::styled(" Keys ", t.title));
+        .padding(Padding::horizontal(1))
+        .title(Span::styled(" Keys ", t.title))
+        .title(Line::from(Span::styled(" j/k scroll · any key closes ", t.muted)).right_aligned());
     frame.render_widget(
         Paragraph::new(lines)
             .block(block)
@@ -266,10 +275,7 @@ fn draw_confirm(frame: &mut Frame, area: Rect, app: &App, c: &super::confirm::Co
     let inner_w = width.saturating_sub(4) as usize;
     let mut lines: Vec<Line> = Vec::new();
     for (k, v) in &c.subject {
-        lines.push(Line::from(vec![
-            Span::styled(format!("{k:>10}  "), t.label),
-            Span::styled(truncate_to(v, inner_w.saturating_sub(12)), t.value),
-        ]));
+        lines.push(field(t, k, v.clone(), None));
     }
     lines.push(Line::raw(""));
     let headline_style = match c.count {
@@ -307,11 +313,10 @@ fn draw_confirm(frame: &mut Frame, area: Rect, app: &App, c: &super::confirm::Co
         } => {
             let text = match progress {
                 Some(p) => {
-                    let pct = if p.total > 0 {
-                        (p.revoked * 100 / p.total).min(100)
-                    } else {
-                        100
-                    };
+                    let pct = (p.revoked * 100)
+                        .checked_div(p.total)
+                        .unwrap_or(100)
+                        .min(100);
                     let bar_w = inner_w.saturating_sub(28).max(10);
                     let filled = (bar_w as u64 * pct / 100) as usize;
                     format!(
@@ -338,12 +343,17 @@ fn draw_confirm(frame: &mut Frame, area: Rect, app: &App, c: &super::confirm::Co
             )));
         }
     }
+    let lines = hang(lines, width.saturating_sub(4));
+    let reason_idx = lines
+        .iter()
+        .position(|l| l.spans.first().is_some_and(|s| s.content == "Reason: "));
     let height = (lines.len() as u16 + 2).min(area.height);
     let popup = centered(area, width, height);
     frame.render_widget(Clear, popup);
     let block = Block::bordered()
         .border_type(BorderType::Double)
         .border_style(t.error)
+        .padding(Padding::horizontal(1))
         .title(Span::styled(format!(" {} ", c.title), t.error));
     frame.render_widget(
         Paragraph::new(lines)
@@ -352,10 +362,10 @@ fn draw_confirm(frame: &mut Frame, area: Rect, app: &App, c: &super::confirm::Co
             .style(t.dialog),
         popup,
     );
-    if let Phase::Editing = c.phase {
+    if let (Phase::Editing, Some(idx)) = (&c.phase, reason_idx) {
         // Cursor at the end of the reason.
-        let reason_row = popup.y + 1 + c.subject.len() as u16 + 3;
-        let x = popup.x + 2 + 8 + c.reason.display_cursor().min(inner_w.saturating_sub(10)) as u16;
+        let reason_row = popup.y + 1 + idx as u16;
+        let x = popup.x + 3 + 8 + c.reason.display_cursor().min(inner_w.saturating_sub(10)) as u16;
         if reason_row < popup.bottom() {
             frame.set_cursor_position((x.min(popup.right().saturating_sub(2)), reason_row));
         }
@@ -370,6 +380,7 @@ pub fn view_block<'a>(theme: &Theme, title: Line<'a>, right: Option<Line<'a>>) -
         .borders(Borders::ALL)
         .border_type(BorderType::Rounded)
         .border_style(theme.border)
+        .padding(Padding::horizontal(1))
         .title(title);
     if let Some(r) = right {
         b = b.title(r.right_aligned());
@@ -502,6 +513,9 @@ pub fn shorten_id(text: &str, max: usize) -> String {
     s
 }
 
+/// Width of the label column of detail panes (label and two spaces).
+pub const LABEL_W: usize = 14;
+
 /// A `label: value` line for detail panes.
 pub fn field<'a>(
     theme: &Theme,
@@ -510,9 +524,67 @@ pub fn field<'a>(
     style: Option<Style>,
 ) -> Line<'a> {
     Line::from(vec![
-        Span::styled(format!("{label:>12}  "), theme.label),
+        Span::styled(format!("{label:>w$}  ", w = LABEL_W - 2), theme.label),
         Span::styled(value.into(), style.unwrap_or(theme.value)),
     ])
+}
+
+/// Wraps the value of `label: value` lines (see [`field`]) that are wider than `width` onto
+/// continuation lines indented under the value; other lines are left as they are.
+pub fn hang(lines: Vec<Line<'static>>, width: u16) -> Vec<Line<'static>> {
+    hang_at(lines, width, LABEL_W)
+}
+
+/// [`hang`] for two-span lines whose first span is `label_w` characters wide.
+pub fn hang_at(lines: Vec<Line<'static>>, width: u16, label_w: usize) -> Vec<Line<'static>> {
+    let width = width as usize;
+    let mut out = Vec::with_capacity(lines.len());
+    for line in lines {
+        let is_field = line.spans.len() == 2 && line.spans[0].content.chars().count() == label_w;
+        if !is_field || line.width() <= width || width <= label_w + 8 {
+            out.push(line);
+            continue;
+        }
+        let label = line.spans[0].clone();
+        let value = line.spans[1].clone();
+        let chunks = wrap_words(&value.content, width - label_w);
+        for (i, chunk) in chunks.into_iter().enumerate() {
+            let head = if i == 0 {
+                label.clone()
+            } else {
+                Span::raw(" ".repeat(label_w))
+            };
+            out.push(Line::from(vec![head, Span::styled(chunk, value.style)]));
+        }
+    }
+    out
+}
+
+/// Splits `text` into pieces of at most `width` characters, at spaces where possible.
+fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    for word in text.split(' ') {
+        let wlen = word.chars().count();
+        let clen = cur.chars().count();
+        if clen > 0 && clen + 1 + wlen <= width {
+            cur.push(' ');
+            cur.push_str(word);
+            continue;
+        }
+        if clen > 0 {
+            out.push(std::mem::take(&mut cur));
+        }
+        let mut rest: Vec<char> = word.chars().collect();
+        while rest.len() > width {
+            out.push(rest.drain(..width).collect());
+        }
+        cur = rest.into_iter().collect();
+    }
+    if !cur.is_empty() || out.is_empty() {
+        out.push(cur);
+    }
+    out
 }
 
 /// A table column: header, width, and how important it is (0 = always shown).
@@ -525,8 +597,9 @@ pub struct Col {
     pub fill: bool,
 }
 
-/// The columns that fit in `width` (by priority), in their original order.
-pub fn fit_columns(cols: &[Col], width: u16) -> Vec<usize> {
+/// The columns that fit in `width` (most important first), in their original order, each
+/// with its final width: a `fill` column takes what is left over.
+pub fn fit_columns(cols: &[Col], width: u16) -> Vec<(usize, u16)> {
     let mut order: Vec<usize> = (0..cols.len()).collect();
     order.sort_by_key(|&i| (cols[i].priority, i));
     let mut chosen = Vec::new();
@@ -539,20 +612,23 @@ pub fn fit_columns(cols: &[Col], width: u16) -> Vec<usize> {
         }
     }
     chosen.sort();
+    let spare = width - used;
     chosen
-}
-
-pub fn constraints(cols: &[Col], chosen: &[usize]) -> Vec<Constraint> {
-    chosen
-        .iter()
-        .map(|&i| {
-            if cols[i].fill {
-                Constraint::Min(cols[i].width)
+        .into_iter()
+        .map(|i| {
+            let w = if cols[i].fill {
+                cols[i].width + spare
             } else {
-                Constraint::Length(cols[i].width)
-            }
+                cols[i].width
+            };
+            (i, w)
         })
         .collect()
+}
+
+/// Fixed widths for a table laid out by [`fit_columns`].
+pub fn constraints(chosen: &[(usize, u16)]) -> Vec<Constraint> {
+    chosen.iter().map(|&(_, w)| Constraint::Length(w)).collect()
 }
 
 /// The centred message a list shows when it has no rows.

@@ -99,10 +99,8 @@ impl App {
                     self.spawn_audit_load(g, l);
                 }
             }
-            Action::Open => {
-                if self.audit.window.selected_row().is_some() {
-                    self.audit.detail = true;
-                }
+            Action::Open if self.audit.window.selected_row().is_some() => {
+                self.audit.detail = true;
             }
             Action::Back => {
                 if self.audit.detail {
@@ -178,7 +176,7 @@ fn cell(e: &AuditEntry, f: Field, width: u16, wide: bool) -> String {
         Field::Origin => ui::clean_opt(&e.origin, w),
         Field::Action => ui::clean(&e.action, w),
         Field::Target => ui::clean(&e.target, w),
-        Field::Reason => ui::clean_opt(&e.reason, 300),
+        Field::Reason => ui::clean_opt(&e.reason, w),
     }
 }
 
@@ -242,11 +240,11 @@ fn draw_table(frame: &mut Frame, area: Rect, app: &App) {
     let cols = columns(wide);
     let plain: Vec<Col> = cols.iter().map(|(c, _)| *c).collect();
     let chosen = ui::fit_columns(&plain, inner.width);
-    let widths = ui::constraints(&plain, &chosen);
+    let widths = ui::constraints(&chosen);
     let header = Row::new(
         chosen
             .iter()
-            .map(|&i| Cell::from(Span::styled(plain[i].title, t.column))),
+            .map(|&(i, _)| Cell::from(Span::styled(plain[i].title, t.column))),
     );
     let height = inner.height.saturating_sub(1) as usize;
     let offset = visible_offset(w.offset, w.selected, height);
@@ -261,7 +259,7 @@ fn draw_table(frame: &mut Frame, area: Rect, app: &App) {
             Row::new(
                 chosen
                     .iter()
-                    .map(|&c| Cell::from(cell(e, cols[c].1, plain[c].width, wide))),
+                    .map(|&(c, w)| Cell::from(cell(e, cols[c].1, w, wide))),
             )
             .style(style)
         });
@@ -302,6 +300,7 @@ fn draw_detail(frame: &mut Frame, area: Rect, app: &App) {
         )));
     }
     let block = ui::view_block(t, Line::from(Span::styled(" Audit entry ", t.title)), None);
+    let lines = ui::hang(lines, area.width.saturating_sub(4));
     frame.render_widget(
         Paragraph::new(lines)
             .block(block)

@@ -201,15 +201,8 @@ impl App {
                     b.offset = visible_offset(b.offset, b.selected, h);
                 }
             }
-            Action::Filter => {
-                let text = self
-                    .bindings
-                    .search
-                    .as_ref()
-                    .map(BindingSearch::describe)
-                    .unwrap_or_default();
-                self.prompt(PromptKind::Filter, TextInput::with_value(text));
-            }
+            // A new search each time (a search is a word, not a filter to refine).
+            Action::Filter => self.prompt(PromptKind::Filter, TextInput::new()),
             Action::Refresh => {
                 self.refresh_bindings();
                 self.info("refreshed");
@@ -300,7 +293,7 @@ fn columns(wide: bool, with_account: bool) -> Vec<(Col, Field)> {
         fill: false,
     };
     let mut v = vec![
-        (c("APPID", 16, 0), Field::Appid),
+        (c("APPID", 18, 0), Field::Appid),
         (c("OPENID", if wide { 30 } else { 14 }, 0), Field::Openid),
         (c("UNIONID", if wide { 30 } else { 12 }, 2), Field::Unionid),
     ];
@@ -356,11 +349,11 @@ fn binding_table<'a>(
     let cols = columns(wide, with_account);
     let plain: Vec<Col> = cols.iter().map(|(c, _)| *c).collect();
     let chosen = ui::fit_columns(&plain, area.width);
-    let widths = ui::constraints(&plain, &chosen);
+    let widths = ui::constraints(&chosen);
     let header = Row::new(
         chosen
             .iter()
-            .map(|&i| Cell::from(Span::styled(plain[i].title, t.column))),
+            .map(|&(i, _)| Cell::from(Span::styled(plain[i].title, t.column))),
     );
     let height = area.height.saturating_sub(1) as usize;
     let offset = visible_offset(offset, selected, height);
@@ -380,7 +373,7 @@ fn binding_table<'a>(
             Row::new(
                 chosen
                     .iter()
-                    .map(|&c| Cell::from(cell(app, b, cols[c].1, plain[c].width, wide))),
+                    .map(|&(c, w)| Cell::from(cell(app, b, cols[c].1, w, wide))),
             )
             .style(style)
         })

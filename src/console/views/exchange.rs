@@ -266,12 +266,10 @@ impl App {
                     self.open_account(account_id);
                 }
             }
-            Action::Back => {
-                if !self.exchange.code.is_empty() {
-                    self.exchange.code.clear();
-                    self.exchange.minted_for = None;
-                    self.info("code cleared");
-                }
+            Action::Back if !self.exchange.code.is_empty() => {
+                self.exchange.code.clear();
+                self.exchange.minted_for = None;
+                self.info("code cleared");
             }
             _ => {}
         }
@@ -466,10 +464,27 @@ impl App {
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let t = &app.ctx.theme;
     let x = &app.exchange;
+    // The selected result decides how much room the history gets.
+    let shown = match x.history.get(x.selected) {
+        None if x.running => vec![Line::from(Span::styled(
+            format!("{} exchanging…", ui::spinner(app.spinner)),
+            t.muted,
+        ))],
+        None => vec![Line::from(Span::styled(
+            if x.emulator {
+                "m mints a test code for an emulator user; Enter exchanges it"
+            } else {
+                "c pastes a code from wx.login(); Enter exchanges it"
+            },
+            t.muted,
+        ))],
+        Some(r) => ui::hang(result_lines(app, r), area.width.saturating_sub(4)),
+    };
+    let result_h = (shown.len() as u16 + 2).clamp(3, area.height.saturating_sub(9).max(3));
     let [form, result, history] = Layout::vertical([
         Constraint::Length(5),
-        Constraint::Length(9),
-        Constraint::Min(3),
+        Constraint::Length(result_h),
+        Constraint::Min(4),
     ])
     .areas(area);
 
@@ -523,23 +538,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     // The selected result.
     let title = Line::from(Span::styled(" Result ", t.title));
     let block = ui::view_block(t, title, None);
-    let lines = match x.history.get(x.selected) {
-        None if x.running => vec![Line::from(Span::styled(
-            format!("{} exchanging…", ui::spinner(app.spinner)),
-            t.muted,
-        ))],
-        None => vec![Line::from(Span::styled(
-            if x.emulator {
-                "m mints a test code for an emulator user; Enter exchanges it"
-            } else {
-                "c pastes a code from wx.login(); Enter exchanges it"
-            },
-            t.muted,
-        ))],
-        Some(r) => result_lines(app, r),
-    };
     frame.render_widget(
-        Paragraph::new(lines)
+        Paragraph::new(shown)
             .block(block)
             .wrap(Wrap { trim: false }),
         result,
@@ -610,7 +610,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                         .unwrap_or_else(|| "-".into()),
                 ),
                 Cell::from(outcome),
-                Cell::from(format!("{:>6}ms", r.latency.as_millis())),
+                Cell::from(format!("{:>5} ms", r.latency.as_millis())),
             ])
             .style(style)
         });
@@ -668,8 +668,16 @@ fn result_lines(app: &App, r: &ExchangeResult) -> Vec<Line<'static>> {
             ui::field(t, "what to do", ui::clean(&f.action, 300), Some(t.warn)),
             ui::field(t, "rid", ui::clean_opt(&f.rid, 64), None),
             ui::field(t, "latency", latency, None),
-            ui::field(t, "detail", ui::clean(&f.message, 300), Some(t.muted)),
-        ],
+        ]
+        .into_iter()
+        // For a WeChat errcode, meaning and action say it all; otherwise the error's own
+        // sentence (a timeout, a refused connection…) is the information.
+        .chain(
+            f.errcode
+                .is_none()
+                .then(|| ui::field(t, "detail", ui::clean(&f.message, 300), Some(t.muted))),
+        )
+        .collect(),
     };
     if let Some(e) = &r.audit_error {
         lines.push(ui::field(

@@ -173,11 +173,7 @@ impl App {
                     self.spawn_session_load(g, l);
                 }
             }
-            Action::Open => {
-                if selected.is_some() {
-                    self.sessions.detail = true;
-                }
-            }
+            Action::Open if selected.is_some() => self.sessions.detail = true,
             Action::Back => {
                 if self.sessions.detail {
                     self.sessions.detail = false;
@@ -397,7 +393,7 @@ fn columns(wide: bool, with_state: bool) -> Vec<(Col, Field)> {
         v.push((c("STATE", 7, 0), Field::State));
     }
     v.extend([
-        (c("APPID", 16, 3), Field::Appid),
+        (c("APPID", 18, 3), Field::Appid),
         (c("OPENID", if wide { 28 } else { 12 }, 1), Field::Openid),
         (c("CREATED", if wide { 16 } else { 11 }, 4), Field::Created),
         (c("LAST SEEN", 9, 1), Field::LastSeen),
@@ -406,7 +402,7 @@ fn columns(wide: bool, with_state: bool) -> Vec<(Col, Field)> {
         (
             Col {
                 title: "USER AGENT",
-                width: 20,
+                width: 12,
                 priority: 5,
                 fill: true,
             },
@@ -466,7 +462,7 @@ fn cell(app: &App, row: &SessionRow, field: Field, width: u16, wide: bool) -> St
             SessionState::Revoked => "revoked".into(),
         },
         Field::Ip => ui::clean_opt(&row.client_ip, w),
-        Field::UserAgent => ui::clean_opt(&row.user_agent, 200),
+        Field::UserAgent => ui::clean_opt(&row.user_agent, w),
     }
 }
 
@@ -502,7 +498,7 @@ fn title_line(app: &App) -> Line<'static> {
     f.include_inactive = false;
     if !f.selects_everything() {
         spans.push(Span::styled(
-            format!("[{}] ", ui::clean(&f.describe(), 60)),
+            format!("[{}] ", ui::clean(&filter::describe_session_filter(&f), 60)),
             t.warn,
         ));
     }
@@ -554,11 +550,11 @@ fn draw_table(frame: &mut Frame, area: Rect, app: &App) {
     let cols = columns(wide, s.filter.include_inactive);
     let plain: Vec<Col> = cols.iter().map(|(c, _)| *c).collect();
     let chosen = ui::fit_columns(&plain, inner.width);
-    let widths = ui::constraints(&plain, &chosen);
+    let widths = ui::constraints(&chosen);
     let header = Row::new(
         chosen
             .iter()
-            .map(|&i| Cell::from(Span::styled(plain[i].title, t.column))),
+            .map(|&(i, _)| Cell::from(Span::styled(plain[i].title, t.column))),
     );
     let height = inner.height.saturating_sub(1) as usize;
     let offset = crate::console::window::visible_offset(w.offset, w.selected, height);
@@ -578,8 +574,8 @@ fn draw_table(frame: &mut Frame, area: Rect, app: &App) {
             } else {
                 t.value
             };
-            Row::new(chosen.iter().map(|&c| {
-                let text = cell(app, row, cols[c].1, plain[c].width, wide);
+            Row::new(chosen.iter().map(|&(c, width)| {
+                let text = cell(app, row, cols[c].1, width, wide);
                 if c == COL_MARK {
                     Cell::from(Span::styled(text, t.marked))
                 } else {
@@ -671,14 +667,16 @@ fn draw_detail(frame: &mut Frame, area: Rect, app: &App) {
         ui::field(t, "user agent", ui::clean_opt(&row.user_agent, 600), None),
         Line::raw(""),
         Line::from(vec![
-            Span::styled(" d", t.key),
+            Span::styled("d", t.key),
             Span::styled(" revoke  ", t.muted),
             Span::styled("A", t.key),
             Span::styled(" all of account  ", t.muted),
             Span::styled("O", t.key),
-            Span::styled(" all of openid  ", t.muted),
+            Span::styled(" all of openid", t.muted),
+        ]),
+        Line::from(vec![
             Span::styled("b", t.key),
-            Span::styled(" bindings  ", t.muted),
+            Span::styled(" account in Bindings  ", t.muted),
             Span::styled("Esc", t.key),
             Span::styled(" back", t.muted),
         ]),
@@ -688,6 +686,7 @@ fn draw_detail(frame: &mut Frame, area: Rect, app: &App) {
         Line::from(Span::styled(" Session detail ", t.title)),
         None,
     );
+    let lines = ui::hang(lines, area.width.saturating_sub(4));
     frame.render_widget(
         Paragraph::new(lines)
             .block(block)
