@@ -571,3 +571,67 @@ store_test!(audit_view_lists_newest_first_and_filters, |db| {
     press(&mut app, "<Enter>").await;
     assert!(app.audit.detail);
 });
+
+store_test!(a_bulk_revoke_stops_between_batches_when_cancelled, |db| {
+    let fx = fixture(&db).await;
+    // carol gets 80 more sessions; revoking them one per batch takes a while.
+    for i in 0..80 {
+        let openid = format!("oCarolMore{i:018}");
+        common::login(&fx.store, fx.carol, common::Login::new(APP2, &openid)).await;
+    }
+    let mut app = app(&fx.store, false);
+    app.ctx.revoke_batch = 1;
+    app.settle().await;
+    // The newest session is carol's (the last one created).
+    assert_eq!(
+        app.sessions.window.selected_row().unwrap().username,
+        "carol"
+    );
+    press(&mut app, "Aenough").await;
+    assert!(render(&mut app, 80, 24).contains("81 sessions will be revoked"));
+    // Enter starts it; Esc right away asks it to stop after the batch in progress.
+    app.handle_key(key("<Enter>"));
+    app.handle_key(key("<Esc>"));
+    assert!(render(&mut app, 80, 24).contains("stopping after the current batch"));
+    app.settle().await;
+    let text = status(&app);
+    assert!(text.starts_with("stopped after "), "{text}");
+    assert!(text.ends_with("the rest are untouched"), "{text}");
+    let batches = fx
+        .store
+        .list_audit(
+            &AuditFilter {
+                operator: Some("oncall-ana".into()),
+                ..Default::default()
+            },
+            None,
+            100,
+        )
+        .await
+        .unwrap()
+        .rows;
+    assert!(
+        batches
+            .iter()
+            .all(|e| e.reason.as_deref() == Some("enough"))
+    );
+    let revoked = batches.len() as u64;
+    assert!(
+        (1..81).contains(&revoked),
+        "stopped early, after {revoked} batches"
+    );
+    let left = fx
+        .store
+        .count_sessions(&SessionFilter {
+            account_id: Some(fx.carol),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        left,
+        81 - revoked,
+        "finished batches stay revoked, the rest are untouched"
+    );
+    assert!(text.contains(&format!("{revoked} session")), "{text}");
+});

@@ -140,7 +140,14 @@ pub enum StatusKind {
 pub struct Status {
     pub kind: StatusKind,
     pub text: String,
+    /// When it was set: messages fade after a while ([`STATUS_FOR`], errors [`ERROR_FOR`]).
+    pub at: Instant,
 }
+
+/// How long an info or success message stays on the status line.
+pub const STATUS_FOR: Duration = Duration::from_secs(10);
+/// How long an error stays (it may need reading twice).
+pub const ERROR_FOR: Duration = Duration::from_secs(30);
 
 /// Seconds between reconnection attempts while the database is unreachable.
 const PING_EVERY: Duration = Duration::from_secs(2);
@@ -272,6 +279,7 @@ impl App {
         self.status = Some(Status {
             kind: StatusKind::Info,
             text: text.into(),
+            at: Instant::now(),
         });
     }
 
@@ -279,6 +287,7 @@ impl App {
         self.status = Some(Status {
             kind: StatusKind::Ok,
             text: text.into(),
+            at: Instant::now(),
         });
     }
 
@@ -286,6 +295,7 @@ impl App {
         self.status = Some(Status {
             kind: StatusKind::Error,
             text: text.into(),
+            at: Instant::now(),
         });
     }
 
@@ -521,6 +531,16 @@ impl App {
     /// reconnection attempts.
     pub fn tick(&mut self) {
         self.spinner = self.spinner.wrapping_add(1);
+        if let Some(s) = &self.status {
+            let keep = if s.kind == StatusKind::Error {
+                ERROR_FOR
+            } else {
+                STATUS_FOR
+            };
+            if s.at.elapsed() >= keep {
+                self.status = None;
+            }
+        }
         self.now = Ts::from(self.ctx.store.now());
         if self.db_down.is_some() {
             let due = self.last_ping.is_none_or(|t| t.elapsed() >= PING_EVERY);

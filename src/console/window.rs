@@ -234,7 +234,8 @@ impl<T: Keyed> Window<T> {
                 self.at_top = rows.len() < PAGE;
                 self.rows = rows.into();
                 self.selected = self.rows.len().saturating_sub(1);
-                self.offset = self.selected;
+                // The caller's scroll_into_view puts the last row at the bottom of the screen.
+                self.offset = 0;
                 self.at_bottom = true;
                 self.start = if self.at_top { Some(0) } else { None };
                 self.after = Some(0);

@@ -172,7 +172,12 @@ pub const APP2: &str = "wxapp000000000002";
 pub const HOSTILE_UA: &str = "Evil/1.0 \x1b]0;pwned\x07\x1b[2J\x1b[31mRED";
 
 pub async fn fixture(base: &Store) -> Fixture {
-    let clock = TestClock::at(t0() - chrono::Duration::hours(3));
+    fixture_at(base, t0()).await
+}
+
+/// The fixture with "now" at `now` (the real binary runs on the real clock).
+pub async fn fixture_at(base: &Store, now: DateTime<Utc>) -> Fixture {
+    let clock = TestClock::at(now - chrono::Duration::hours(3));
     let store = with_clock(base, &clock);
     let alice = common::account(&store, "alice").await.id;
     let bob = common::account(&store, "bob").await.id;
@@ -252,7 +257,7 @@ pub async fn fixture(base: &Store) -> Fixture {
         )
         .await
         .unwrap();
-    clock.set(t0());
+    clock.set(now);
     Fixture {
         clock,
         store,

@@ -470,6 +470,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             format!("{} exchanging…", ui::spinner(app.spinner)),
             t.muted,
         ))],
+        None if x.unavailable.is_some() => vec![Line::from(Span::styled(
+            "exchanges need a configured WeChat app (see above)",
+            t.muted,
+        ))],
         None => vec![Line::from(Span::styled(
             if x.emulator {
                 "m mints a test code for an emulator user; Enter exchanges it"

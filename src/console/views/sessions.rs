@@ -403,7 +403,7 @@ fn columns(wide: bool, with_state: bool) -> Vec<(Col, Field)> {
             Col {
                 title: "USER AGENT",
                 width: 12,
-                priority: 5,
+                priority: 3,
                 fill: true,
             },
             Field::UserAgent,
