@@ -3,10 +3,16 @@
 //! - [`store`]: the login database (PostgreSQL or embedded SQLite), one API for everything.
 //! - [`config`]: flags, environment and config file; secrets never from argv.
 //! - [`crypto`]: SessionIds, session_key encryption, password hashing.
+//! - [`service`]: the login service (`wxlogin serve`); [`simulate`]: realistic clients;
+//!   [`demo`]: everything wired together on a fresh embedded database.
 
 pub mod config;
 pub mod crypto;
+pub mod demo;
 pub mod exit;
 pub mod sanitize;
 pub mod secret;
+pub mod service;
+pub mod simulate;
 pub mod store;
+pub mod wechat;

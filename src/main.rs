@@ -23,6 +23,12 @@ struct Cli {
 enum Command {
     /// Apply database migrations (PostgreSQL needs this once per release; SQLite does it itself).
     Migrate,
+    /// The login service: POST /login, GET /me, POST /logout, /healthz, /metrics.
+    Serve(wxlogin::service::ServeArgs),
+    /// Drive realistic mini-program clients through the real login flow over HTTP.
+    Simulate(wxlogin::simulate::SimulateArgs),
+    /// Everything wired together on a fresh embedded database, with simulated traffic.
+    Demo(wxlogin::demo::DemoArgs),
 }
 
 fn init_logging(verbose: u8) {
@@ -50,12 +56,17 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             println!("{}: schema is up to date", store.redacted_url());
             Ok(())
         }
+        Command::Serve(args) => wxlogin::service::run(&cli.global, &file, &args).await,
+        Command::Simulate(args) => wxlogin::simulate::run(&cli.global, &file, &args).await,
+        Command::Demo(args) => wxlogin::demo::run(&cli.global, &args).await,
     }
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(cli.global.verbose);
+    // The service logs its requests (info) unless told otherwise.
+    let serving = matches!(cli.command, Command::Serve(_)) as u8;
+    init_logging(cli.global.verbose.saturating_add(serving));
     let rt = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
