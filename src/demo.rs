@@ -72,6 +72,7 @@ pub struct DemoWorld {
     pub emulator: EmulatorHandle,
     pub service: ServiceHandle,
     pub state: ServiceState,
+    pub users: u32,
     pub waves: Vec<(String, Summary)>,
     pub operator_actions: Vec<String>,
 }
@@ -284,6 +285,7 @@ pub async fn build(opts: &DemoOptions) -> Result<DemoWorld, Failure> {
         emulator,
         service,
         state,
+        users: opts.users,
         waves,
         operator_actions,
     })
@@ -295,33 +297,55 @@ async fn operator_actions(store: &Store, service: &ServiceHandle) -> Result<Vec<
     let alice = Actor::new("alice", Some("ssh:192.0.2.10".to_owned()));
     let bob = Actor::new("bob", Some("ssh:192.0.2.11".to_owned()));
 
-    // Revoke the newest sessions from one address (a reported stolen phone).
-    let page = store
-        .list_sessions(&SessionFilter::default(), None, 1)
+    // A phone reported stolen: every live session of that user ends.
+    let stolen = SessionFilter {
+        username: Some("user-3".into()),
+        ..Default::default()
+    };
+    let out = store
+        .revoke_matching(
+            &stolen,
+            &alice,
+            "phone reported stolen (ticket SUP-1042)",
+            crate::store::DEFAULT_REVOKE_BATCH,
+            &mut |_| true,
+        )
         .await?;
-    if let Some(ip) = page.rows.first().and_then(|r| r.client_ip.clone()) {
-        let f = SessionFilter {
-            client_ip: Some(ip.clone()),
-            ..Default::default()
-        };
-        let ids: Vec<String> = store
-            .list_sessions(&f, None, 20)
-            .await?
-            .rows
-            .into_iter()
-            .map(|r| r.public_id)
-            .collect();
-        let n = store
-            .revoke_sessions(&ids, &alice, "phone reported stolen (ticket SUP-1042)")
-            .await?;
-        done.push(format!("alice revoked {n} sessions from {ip}"));
-    }
-    // Unbind one WeChat identity (the user asked to switch accounts).
-    if let Some(b) = store
-        .find_bindings(&BindingQuery::Username("user-7".into()))
+    done.push(format!(
+        "alice revoked user-3's {} live sessions (phone reported stolen)",
+        out.revoked
+    ));
+    // One session with a hostile-looking user agent.
+    let recent = store
+        .list_sessions(&SessionFilter::default(), None, 500)
         .await?
-        .into_iter()
-        .next()
+        .rows;
+    if let Some(r) = recent.iter().find(|r| {
+        r.user_agent
+            .as_deref()
+            .is_some_and(|u| u.contains("DROP TABLE") || u.contains('\u{9b}'))
+    }) {
+        let n = store
+            .revoke_sessions(
+                std::slice::from_ref(&r.public_id),
+                &bob,
+                "user agent carries an injection attempt",
+            )
+            .await?;
+        if n > 0 {
+            done.push(format!(
+                "bob revoked {} of {} (hostile user agent)",
+                r.public_id, r.username
+            ));
+        }
+    }
+    // Unbind one WeChat identity (the user asked to switch accounts): the busiest binding
+    // of user-7, so its live sessions end with it.
+    let mut b7 = store
+        .find_bindings(&BindingQuery::Username("user-7".into()))
+        .await?;
+    b7.sort_by_key(|b| std::cmp::Reverse(b.active_sessions));
+    if let Some(b) = b7.into_iter().next()
         && let Some(u) = store
             .unbind(
                 &b.appid,
@@ -414,7 +438,8 @@ pub fn print_world(w: &DemoWorld) {
     println!("  WeChat emulator  {emu}   (POST /mock/wx.login mints codes)");
     println!("  mini programs    {DEMO_APPID} (unionid), {DEMO_APPID_2} (unionid), {DEMO_APPID_3}");
     println!(
-        "  made             {logins} logins ({first} first-time bindings), {logouts} logouts, accounts user-1…user-N (password {:?})",
+        "  made             {logins} logins ({first} first-time bindings), {logouts} logouts, accounts user-1…user-{} (password {:?})",
+        w.users,
         simulate::SIM_PASSWORD
     );
     for a in &w.operator_actions {

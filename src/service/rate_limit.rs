@@ -32,8 +32,10 @@ struct Entry {
 pub enum Decision {
     Allowed,
     /// Over the limit; try again after this long (rounded up to whole seconds when sent).
+    /// `first` is true for the attempt that crossed the limit (log that one, not every one).
     Limited {
         retry_after: Duration,
+        first: bool,
     },
 }
 
@@ -139,13 +141,17 @@ impl RateLimiter {
             e.window = idx;
         }
         e.current = e.current.saturating_add(1);
-        let estimate = f64::from(e.previous) * (1.0 - frac) + f64::from(e.current);
-        if estimate <= f64::from(self.limit) {
+        let carried = f64::from(e.previous) * (1.0 - frac);
+        let limit = f64::from(self.limit);
+        if carried + f64::from(e.current) <= limit {
             Decision::Allowed
         } else {
             // The previous window's weight fades over the current one; the current one's count
             // is forgotten a window later. Saying "when this window ends" is honest enough.
-            Decision::Limited { retry_after: left }
+            Decision::Limited {
+                retry_after: left,
+                first: carried + f64::from(e.current - 1) <= limit,
+            }
         }
     }
 
@@ -192,7 +198,11 @@ mod tests {
         }
         assert!(matches!(
             rl.check_at(ip("192.0.2.1"), t),
-            Decision::Limited { .. }
+            Decision::Limited { first: true, .. }
+        ));
+        assert!(matches!(
+            rl.check_at(ip("192.0.2.1"), t),
+            Decision::Limited { first: false, .. }
         ));
         assert_eq!(rl.check_at(ip("192.0.2.2"), t), Decision::Allowed);
     }

@@ -7,11 +7,11 @@ use std::time::Instant;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
@@ -123,6 +123,37 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// `200` to `POST /login`.
+#[derive(Serialize)]
+struct LoginAnswer<'a> {
+    session_id: &'a str,
+    expires_at: String,
+    account_id: i64,
+}
+
+/// `200` to `GET /me`.
+#[derive(Serialize)]
+struct MeAnswer<'a> {
+    account: MeAccount<'a>,
+    appid: &'a str,
+    openid: &'a str,
+    unionid: Option<&'a str>,
+    session: MeSession<'a>,
+}
+
+#[derive(Serialize)]
+struct MeAccount<'a> {
+    id: i64,
+    username: &'a str,
+}
+
+#[derive(Serialize)]
+struct MeSession<'a> {
+    id: &'a str,
+    created_at: String,
+    expires_at: String,
+}
+
 #[derive(Deserialize)]
 struct LoginRequest {
     appid: Option<String>,
@@ -147,7 +178,7 @@ async fn login(
     resp
 }
 
-type LoginAnswer = Result<(LoginResult, Response), (LoginResult, ApiError)>;
+type LoginReply = Result<(LoginResult, Response), (LoginResult, ApiError)>;
 
 fn bad_request(message: impl Into<Cow<'static, str>>) -> (LoginResult, ApiError) {
     (
@@ -161,12 +192,18 @@ async fn do_login(
     peer: SocketAddr,
     headers: &HeaderMap,
     body: &[u8],
-) -> LoginAnswer {
+) -> LoginReply {
     let inner = &st.0;
     let ip = client_ip(headers, peer, inner.cfg.trusted_ip_header.as_ref());
     // Counted before anything else is looked at: over the limit, nothing is processed.
-    if let Decision::Limited { retry_after } = inner.limiter.check(ip) {
-        tracing::warn!(client_ip = %ip, "login refused: too many attempts from this address");
+    if let Decision::Limited { retry_after, first } = inner.limiter.check(ip) {
+        // One warning when an address crosses the limit; the rest at debug, so that an
+        // attacker cannot flood the log.
+        if first {
+            tracing::warn!(client_ip = %ip, limit = inner.limiter.limit(), "login attempts from this address are over the limit: refusing them");
+        } else {
+            tracing::debug!(client_ip = %ip, "login refused: too many attempts from this address");
+        }
         let mut e = ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "rate_limited",
@@ -319,11 +356,11 @@ fn issued(
         client_ip = ip,
         "login: session issued"
     );
-    let body = json!({
-        "session_id": s.token.expose(),
-        "expires_at": s.expires_at.rfc3339(),
-        "account_id": s.account_id,
-    });
+    let body = LoginAnswer {
+        session_id: s.token.expose(),
+        expires_at: s.expires_at.rfc3339(),
+        account_id: s.account_id,
+    };
     (result, (StatusCode::OK, axum::Json(body)).into_response())
 }
 
@@ -414,13 +451,11 @@ async fn validate(st: &ServiceState, headers: &HeaderMap) -> Result<TokenLookup,
     let inner = &st.0;
     let Some(token) = bearer(headers) else {
         inner.metrics.validation(Validation::Missing);
-        let mut e = ApiError::new(
+        return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "missing_session",
             "send the SessionId as `Authorization: Bearer <SessionId>`",
-        );
-        e.status = StatusCode::UNAUTHORIZED;
-        return Err(e);
+        ));
     };
     let hash = TokenHash(Sha256::digest(token.as_bytes()).into());
     let found = match inner.store.session_by_token(&hash).await {
@@ -449,9 +484,10 @@ async fn validate(st: &ServiceState, headers: &HeaderMap) -> Result<TokenLookup,
     }
 }
 
-async fn me(State(st): State<ServiceState>, headers: HeaderMap) -> Response {
+// `Request` rather than `HeaderMap`: the latter would copy every header of every request.
+async fn me(State(st): State<ServiceState>, req: Request) -> Response {
     let started = Instant::now();
-    let resp = match me_inner(&st, &headers).await {
+    let resp = match me_inner(&st, req.headers()).await {
         Ok(r) => r,
         Err(e) => e.into_response(),
     };
@@ -482,23 +518,26 @@ async fn me_inner(st: &ServiceState, headers: &HeaderMap) -> Result<Response, Ap
             }
         }
     }
-    let body = json!({
-        "account": { "id": s.account_id, "username": s.username },
-        "appid": s.appid,
-        "openid": s.openid,
-        "unionid": s.unionid,
-        "session": {
-            "id": s.public_id,
-            "created_at": s.created_at.rfc3339(),
-            "expires_at": expires_at.rfc3339(),
+    let body = MeAnswer {
+        account: MeAccount {
+            id: s.account_id,
+            username: &s.username,
         },
-    });
+        appid: &s.appid,
+        openid: &s.openid,
+        unionid: s.unionid.as_deref(),
+        session: MeSession {
+            id: &s.public_id,
+            created_at: s.created_at.rfc3339(),
+            expires_at: expires_at.rfc3339(),
+        },
+    };
     Ok((StatusCode::OK, axum::Json(body)).into_response())
 }
 
-async fn logout(State(st): State<ServiceState>, headers: HeaderMap) -> Response {
+async fn logout(State(st): State<ServiceState>, req: Request) -> Response {
     let started = Instant::now();
-    let resp = match logout_inner(&st, &headers).await {
+    let resp = match logout_inner(&st, req.headers()).await {
         Ok(r) => r,
         Err(e) => e.into_response(),
     };
