@@ -3,7 +3,9 @@
 //! - [`store`]: the login database (PostgreSQL or embedded SQLite), one API for everything.
 //! - [`config`]: flags, environment and config file; secrets never from argv.
 //! - [`crypto`]: SessionIds, session_key encryption, password hashing.
+//! - [`cli`]: the headless commands (`sessions`, `bindings`, `exchange`, `audit`, `accounts`).
 
+pub mod cli;
 pub mod config;
 pub mod crypto;
 pub mod exit;

@@ -2,13 +2,15 @@
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
+use wxlogin::cli;
 use wxlogin::config::{self, ConfigFile, GlobalOpts};
 use wxlogin::exit::Failure;
 use wxlogin::store::Store;
 
-const EXIT_CODES: &str = "Exit codes: 0 success, 1 runtime error (database, WeChat), 2 usage error, \
-3 nothing matched, 4 refused (read-only, no confirmation).";
+const EXIT_CODES: &str = "Exit codes: 0 success, 1 runtime error (database, WeChat; also an \
+interrupted bulk revoke), 2 usage error, 3 nothing matched (e.g. revoke of an unknown id), \
+4 refused (read-only, no confirmation).";
 
 #[derive(Parser)]
 #[command(name = "wxlogin", version, about = "WeChat Mini Program login backend and its operations console", after_help = EXIT_CODES)]
@@ -23,6 +25,20 @@ struct Cli {
 enum Command {
     /// Apply database migrations (PostgreSQL needs this once per release; SQLite does it itself).
     Migrate,
+    /// List, show and revoke login sessions.
+    #[command(after_help = EXIT_CODES)]
+    Sessions(cli::sessions::SessionsArgs),
+    /// Show and remove openid-to-account bindings.
+    #[command(after_help = EXIT_CODES)]
+    Bindings(cli::bindings::BindingsArgs),
+    /// Read the operator audit log.
+    #[command(after_help = EXIT_CODES)]
+    Audit(cli::audit::AuditArgs),
+    /// Create, show and disable business accounts.
+    #[command(after_help = EXIT_CODES)]
+    Accounts(cli::accounts::AccountsArgs),
+    /// Print a shell completion script.
+    Completions(cli::completions::CompletionsArgs),
 }
 
 fn init_logging(verbose: u8) {
@@ -50,6 +66,11 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             println!("{}: schema is up to date", store.redacted_url());
             Ok(())
         }
+        Command::Sessions(a) => cli::sessions::run(&cli::Context::new(&cli.global, file), a).await,
+        Command::Bindings(a) => cli::bindings::run(&cli::Context::new(&cli.global, file), a).await,
+        Command::Audit(a) => cli::audit::run(&cli::Context::new(&cli.global, file), a).await,
+        Command::Accounts(a) => cli::accounts::run(&cli::Context::new(&cli.global, file), a).await,
+        Command::Completions(a) => cli::completions::run(a, &mut Cli::command()),
     }
 }
 
