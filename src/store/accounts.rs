@@ -149,9 +149,7 @@ impl Store {
                     .fetch_optional(&mut *tx)
                     .await?;
             let Some((username, disabled_at)) = row else {
-                return Err(StoreError::NotFound(format!(
-                    "no account with id {account_id}"
-                )));
+                return Err(StoreError::NotFound(format!("no account with id {account_id}")));
             };
             if disabled_at.is_some() {
                 return Ok(None);

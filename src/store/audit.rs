@@ -65,8 +65,7 @@ impl Store {
         );
         let mut text = |col: &str, v: &Option<String>| {
             if let Some(v) = v {
-                sql.push(&format!(" AND {col} = "))
-                    .bind(Arg::Text(v.clone()));
+                sql.push(&format!(" AND {col} = ")).bind(Arg::Text(v.clone()));
             }
         };
         text("operator", &filter.operator);

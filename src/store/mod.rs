@@ -18,9 +18,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 pub use accounts::{Account, AccountCredentials, NewAccount};
 pub use audit::{AuditEntry, AuditFilter};
@@ -151,10 +149,7 @@ pub enum StoreError {
 impl StoreError {
     /// True when retrying later may work (the console shows a banner and reconnects).
     pub fn is_connection(&self) -> bool {
-        matches!(
-            self,
-            StoreError::ConnectionLost(_) | StoreError::Connect { .. }
-        )
+        matches!(self, StoreError::ConnectionLost(_) | StoreError::Connect { .. })
     }
 }
 

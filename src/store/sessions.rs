@@ -136,8 +136,7 @@ impl SessionFilter {
         }
         let mut text = |col: &str, v: &Option<String>| {
             if let Some(v) = v {
-                sql.push(&format!(" AND {col} = "))
-                    .bind(Arg::Text(v.clone()));
+                sql.push(&format!(" AND {col} = ")).bind(Arg::Text(v.clone()));
             }
         };
         text("a.username", &self.username);
@@ -147,8 +146,7 @@ impl SessionFilter {
         text("s.client_ip", &self.client_ip);
         text("s.public_id", &self.public_id);
         if let Some(h) = self.token_hash {
-            sql.push(" AND s.token_hash = ")
-                .bind(Arg::Bytes(h.0.to_vec()));
+            sql.push(" AND s.token_hash = ").bind(Arg::Bytes(h.0.to_vec()));
         }
         if !self.include_inactive {
             sql.push(" AND s.revoked_at IS NULL AND s.expires_at > ")
@@ -450,8 +448,7 @@ impl Store {
 
     /// How many sessions match (for "this will revoke N sessions").
     pub async fn count_sessions(&self, filter: &SessionFilter) -> Result<u64> {
-        let mut sql =
-            Sql::new("SELECT COUNT(*) FROM sessions s JOIN accounts a ON a.id = s.account_id");
+        let mut sql = Sql::new("SELECT COUNT(*) FROM sessions s JOIN accounts a ON a.id = s.account_id");
         filter.push_where(&mut sql, self.now_ts());
         let n: i64 = on_db!(self, |pool, d| {
             bind_args!(sqlx::query_scalar(sqlx::AssertSqlSafe(sql.text)), &sql.args)

@@ -119,11 +119,8 @@ pub struct Cursor {
 
 impl Cursor {
     pub fn encode(&self) -> String {
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!(
-            "{}.{}",
-            self.at.micros(),
-            self.id
-        ))
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(format!("{}.{}", self.at.micros(), self.id))
     }
 
     pub fn decode(text: &str) -> Option<Self> {
