@@ -224,7 +224,9 @@ pub fn redact_database_url(url: &str) -> String {
         Ok(u) => {
             // Query parameters such as `password=` are dropped as well.
             let mut u = u.clone();
-            if u.query_pairs().any(|(k, _)| k.eq_ignore_ascii_case("password")) {
+            if u.query_pairs()
+                .any(|(k, _)| k.eq_ignore_ascii_case("password"))
+            {
                 u.set_query(None);
             }
             u.to_string()
@@ -264,8 +266,16 @@ impl DataKey {
         let bytes = engines
             .iter()
             .find_map(|e| e.decode(t).ok())
-            .or_else(|| base64::engine::general_purpose::STANDARD_NO_PAD.decode(t).ok())
-            .or_else(|| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(t).ok())
+            .or_else(|| {
+                base64::engine::general_purpose::STANDARD_NO_PAD
+                    .decode(t)
+                    .ok()
+            })
+            .or_else(|| {
+                base64::engine::general_purpose::URL_SAFE_NO_PAD
+                    .decode(t)
+                    .ok()
+            })
             .ok_or_else(|| ConfigError::Invalid("the data key is not valid base64".into()))?;
         let arr: [u8; 32] = bytes.try_into().map_err(|b: Vec<u8>| {
             ConfigError::Invalid(format!(

@@ -84,7 +84,7 @@ impl Store {
                     )),
                     other => other,
                 })?;
-            write_audit(
+            write_audit!(
                 &mut *tx,
                 now,
                 actor,
@@ -92,8 +92,7 @@ impl Store {
                 &format!("account:{}", acc.id),
                 None,
                 &json!({ "username": acc.username }),
-            )
-            .await?;
+            )?;
             tx.commit().await?;
             Ok(acc)
         });
@@ -149,7 +148,9 @@ impl Store {
                     .fetch_optional(&mut *tx)
                     .await?;
             let Some((username, disabled_at)) = row else {
-                return Err(StoreError::NotFound(format!("no account with id {account_id}")));
+                return Err(StoreError::NotFound(format!(
+                    "no account with id {account_id}"
+                )));
             };
             if disabled_at.is_some() {
                 return Ok(None);
@@ -170,7 +171,7 @@ impl Store {
             .execute(&mut *tx)
             .await?
             .rows_affected();
-            write_audit(
+            write_audit!(
                 &mut *tx,
                 now,
                 actor,
@@ -178,8 +179,7 @@ impl Store {
                 &format!("account:{account_id}"),
                 Some(reason),
                 &json!({ "username": username, "sessions_revoked": revoked }),
-            )
-            .await?;
+            )?;
             tx.commit().await?;
             Ok(Some(revoked))
         })

@@ -48,7 +48,9 @@ impl Store {
     ) -> Result<()> {
         let now = self.now_ts();
         on_db!(self, |pool, d| {
-            write_audit(pool, now, actor, action, target, reason, detail).await
+            Ok(write_audit!(
+                pool, now, actor, action, target, reason, detail
+            )?)
         })
     }
 
@@ -65,7 +67,8 @@ impl Store {
         );
         let mut text = |col: &str, v: &Option<String>| {
             if let Some(v) = v {
-                sql.push(&format!(" AND {col} = ")).bind(Arg::Text(v.clone()));
+                sql.push(&format!(" AND {col} = "))
+                    .bind(Arg::Text(v.clone()));
             }
         };
         text("operator", &filter.operator);
@@ -74,26 +77,12 @@ impl Store {
         if let Some(since) = filter.since {
             sql.push(" AND at >= ").bind(Arg::Ts(since));
         }
-        if let Some(c) = after {
-            sql.push(" AND (at, id) < (")
-                .bind(Arg::Ts(c.at))
-                .push(", ")
-                .bind(Arg::I64(c.id))
-                .push(")");
-        }
-        sql.push(" ORDER BY at DESC, id DESC LIMIT ")
-            .bind(Arg::I64(limit + 1));
-        let mut rows: Vec<AuditEntry> = on_db!(self, |pool, d| {
+        sql.newest_first_page("at", "id", after, limit);
+        let rows: Vec<AuditEntry> = on_db!(self, |pool, d| {
             bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.text)), &sql.args)
                 .fetch_all(pool)
                 .await?
         });
-        let next = if rows.len() as i64 > limit {
-            rows.truncate(limit as usize);
-            rows.last().map(AuditEntry::cursor)
-        } else {
-            None
-        };
-        Ok(Page { rows, next })
+        Ok(Page::from_overfetch(rows, limit, AuditEntry::cursor))
     }
 }

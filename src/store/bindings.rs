@@ -38,7 +38,8 @@ impl BindingQuery {
     fn push_where(&self, sql: &mut Sql) {
         match self {
             BindingQuery::OpenId { openid, appid } => {
-                sql.push(" WHERE b.openid = ").bind(Arg::Text(openid.clone()));
+                sql.push(" WHERE b.openid = ")
+                    .bind(Arg::Text(openid.clone()));
                 if let Some(a) = appid {
                     sql.push(" AND b.appid = ").bind(Arg::Text(a.clone()));
                 }
@@ -83,8 +84,9 @@ impl Store {
              (SELECT COUNT(*) FROM sessions s WHERE s.openid = b.openid AND s.appid = b.appid \
               AND s.revoked_at IS NULL AND s.expires_at > ",
         );
-        sql.bind(Arg::Ts(self.now_ts()))
-            .push(") AS active_sessions FROM wechat_bindings b JOIN accounts a ON a.id = b.account_id");
+        sql.bind(Arg::Ts(self.now_ts())).push(
+            ") AS active_sessions FROM wechat_bindings b JOIN accounts a ON a.id = b.account_id",
+        );
         q.push_where(&mut sql);
         sql.push(" ORDER BY b.bound_at DESC, b.id DESC LIMIT ")
             .bind(Arg::I64(MAX_BINDINGS));
@@ -144,11 +146,12 @@ impl Store {
             .execute(&mut *tx)
             .await?
             .rows_affected();
-            let username: String = sqlx::query_scalar("SELECT username FROM accounts WHERE id = $1")
-                .bind(account_id)
-                .fetch_one(&mut *tx)
-                .await?;
-            write_audit(
+            let username: String =
+                sqlx::query_scalar("SELECT username FROM accounts WHERE id = $1")
+                    .bind(account_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            write_audit!(
                 &mut *tx,
                 now,
                 actor,
@@ -161,8 +164,7 @@ impl Store {
                     "unionid": unionid,
                     "sessions_revoked": revoked,
                 }),
-            )
-            .await?;
+            )?;
             tx.commit().await?;
             Ok(Some(UnbindOutcome {
                 appid: appid.to_owned(),

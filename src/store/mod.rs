@@ -18,7 +18,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 
 pub use accounts::{Account, AccountCredentials, NewAccount};
 pub use audit::{AuditEntry, AuditFilter};
@@ -28,8 +30,6 @@ pub use sessions::{
     SessionRow, SessionState, TokenLookup,
 };
 pub use types::{Cursor, Page, Ts};
-
-use crate::config::Actor;
 
 static PG_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -149,7 +149,10 @@ pub enum StoreError {
 impl StoreError {
     /// True when retrying later may work (the console shows a banner and reconnects).
     pub fn is_connection(&self) -> bool {
-        matches!(self, StoreError::ConnectionLost(_) | StoreError::Connect { .. })
+        matches!(
+            self,
+            StoreError::ConnectionLost(_) | StoreError::Connect { .. }
+        )
     }
 }
 
@@ -363,37 +366,27 @@ impl Store {
     }
 }
 
-/// Writes one audit row inside the caller's transaction.
-pub(crate) async fn write_audit<'c, E>(
-    exec: E,
-    now: Ts,
-    actor: &Actor,
-    action: &str,
-    target: &str,
-    reason: Option<&str>,
-    detail: &serde_json::Value,
-) -> Result<()>
-where
-    E: sqlx::Executor<'c>,
-    for<'q> Ts: sqlx::Encode<'q, E::Database> + sqlx::Type<E::Database>,
-    for<'q> &'q str: sqlx::Encode<'q, E::Database> + sqlx::Type<E::Database>,
-    for<'q> Option<&'q str>: sqlx::Encode<'q, E::Database> + sqlx::Type<E::Database>,
-    for<'q> sqlx::types::Json<&'q serde_json::Value>:
-        sqlx::Encode<'q, E::Database> + sqlx::Type<E::Database>,
-    <E::Database as sqlx::Database>::Arguments: for<'q> sqlx::IntoArguments<E::Database>,
-{
-    sqlx::query(
-        "INSERT INTO audit_log (at, operator, origin, action, target, reason, detail) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(now)
-    .bind(actor.operator.as_str())
-    .bind(actor.origin.as_deref())
-    .bind(action)
-    .bind(target)
-    .bind(reason)
-    .bind(sqlx::types::Json(detail))
-    .execute(exec)
-    .await?;
-    Ok(())
+/// Writes one audit row inside the caller's transaction (a macro rather than a generic
+/// function so that the future stays `Send` for each concrete backend).
+macro_rules! write_audit {
+    ($exec:expr, $now:expr, $actor:expr, $action:expr, $target:expr, $reason:expr, $detail:expr $(,)?) => {{
+        let actor: &$crate::config::Actor = $actor;
+        let reason: Option<&str> = $reason;
+        let detail: &serde_json::Value = $detail;
+        sqlx::query(
+            "INSERT INTO audit_log (at, operator, origin, action, target, reason, detail) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind($now)
+        .bind(actor.operator.as_str())
+        .bind(actor.origin.as_deref())
+        .bind($action)
+        .bind($target)
+        .bind(reason)
+        .bind(sqlx::types::Json(detail))
+        .execute($exec)
+        .await
+        .map(|_| ())
+    }};
 }
+pub(crate) use write_audit;

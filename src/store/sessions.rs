@@ -136,7 +136,8 @@ impl SessionFilter {
         }
         let mut text = |col: &str, v: &Option<String>| {
             if let Some(v) = v {
-                sql.push(&format!(" AND {col} = ")).bind(Arg::Text(v.clone()));
+                sql.push(&format!(" AND {col} = "))
+                    .bind(Arg::Text(v.clone()));
             }
         };
         text("a.username", &self.username);
@@ -146,7 +147,8 @@ impl SessionFilter {
         text("s.client_ip", &self.client_ip);
         text("s.public_id", &self.public_id);
         if let Some(h) = self.token_hash {
-            sql.push(" AND s.token_hash = ").bind(Arg::Bytes(h.0.to_vec()));
+            sql.push(" AND s.token_hash = ")
+                .bind(Arg::Bytes(h.0.to_vec()));
         }
         if !self.include_inactive {
             sql.push(" AND s.revoked_at IS NULL AND s.expires_at > ")
@@ -216,32 +218,32 @@ pub struct RevokeOutcome {
     pub cancelled: bool,
 }
 
+/// `UPDATE sessions SET revoked_at, revoked_by, revoke_reason` with its three values bound.
+fn revoke_update(now: Ts, actor: &Actor, reason: &str) -> Sql {
+    let mut sql = Sql::new("UPDATE sessions SET revoked_at = ");
+    sql.bind(Arg::Ts(now))
+        .push(", revoked_by = ")
+        .bind(Arg::Text(actor.operator.clone()))
+        .push(", revoke_reason = ")
+        .bind(Arg::Text(reason.to_owned()));
+    sql
+}
+
 fn clip(s: Option<&str>, max: usize) -> Option<String> {
     s.map(|v| v.chars().take(max).collect())
 }
 
-impl Store {
-    async fn insert_session_sql<'c, E>(
-        exec: E,
-        key: &DataKey,
-        account_id: i64,
-        s: &NewSession<'_>,
-        now: Ts,
-    ) -> Result<IssuedSession>
-    where
-        E: sqlx::Executor<'c>,
-        for<'q> Ts: sqlx::Encode<'q, E::Database> + sqlx::Type<E::Database>,
-        for<'q> i64: sqlx::Encode<'q, E::Database> + sqlx::Type<E::Database>,
-        for<'q> &'q str: sqlx::Encode<'q, E::Database> + sqlx::Type<E::Database>,
-        for<'q> Option<&'q str>: sqlx::Encode<'q, E::Database> + sqlx::Type<E::Database>,
-        for<'q> Option<String>: sqlx::Encode<'q, E::Database> + sqlx::Type<E::Database>,
-        for<'q> &'q [u8]: sqlx::Encode<'q, E::Database> + sqlx::Type<E::Database>,
-        <E::Database as sqlx::Database>::Arguments: sqlx::IntoArguments<E::Database>,
-    {
+/// Inserts a session row inside the caller's transaction and returns the issued session.
+/// A macro so that the future stays `Send` for each concrete backend.
+macro_rules! insert_session {
+    ($exec:expr, $key:expr, $account_id:expr, $s:expr, $now:expr) => {{
+        let s: &NewSession<'_> = $s;
+        let now: Ts = $now;
+        let account_id: i64 = $account_id;
         let token = SessionToken::generate();
         let hash = token.hash();
         let public_id = new_public_id();
-        let envelope = encrypt_session_key(key, &public_id, s.session_key);
+        let envelope = encrypt_session_key($key, &public_id, s.session_key);
         let absolute = Ts::from(now.0 + s.ttl);
         let expires_at = absolute.min(Ts::from(now.0 + s.idle));
         sqlx::query(
@@ -262,16 +264,18 @@ impl Store {
         .bind(absolute)
         .bind(clip(s.client_ip, MAX_CLIENT_IP))
         .bind(clip(s.user_agent, MAX_USER_AGENT))
-        .execute(exec)
-        .await?;
-        Ok(IssuedSession {
+        .execute($exec)
+        .await
+        .map(|_| IssuedSession {
             token,
             public_id,
             account_id,
             expires_at,
         })
-    }
+    }};
+}
 
+impl Store {
     /// Silent login: when (appid, openid) is bound, records the login on the binding and
     /// issues a session, in one transaction. The binding row is locked for the duration, so an
     /// unbind racing this login either happens first (this returns `NotBound`) or waits and
@@ -303,7 +307,7 @@ impl Store {
             if disabled.is_some() {
                 return Ok(LoginOutcome::Disabled);
             }
-            let issued = Self::insert_session_sql(&mut *tx, key, account_id, s, now).await?;
+            let issued = insert_session!(&mut *tx, key, account_id, s, now)?;
             tx.commit().await?;
             Ok(LoginOutcome::Issued(issued))
         })
@@ -353,7 +357,7 @@ impl Store {
                 drop(tx);
                 None
             } else {
-                let issued = Self::insert_session_sql(&mut *tx, key, account_id, s, now).await?;
+                let issued = insert_session!(&mut *tx, key, account_id, s, now)?;
                 tx.commit().await?;
                 Some(LoginOutcome::Issued(issued))
             }
@@ -423,32 +427,19 @@ impl Store {
             "SELECT {SESSION_COLS} FROM sessions s JOIN accounts a ON a.id = s.account_id"
         ));
         filter.push_where(&mut sql, self.now_ts());
-        if let Some(c) = after {
-            sql.push(" AND (s.created_at, s.id) < (")
-                .bind(Arg::Ts(c.at))
-                .push(", ")
-                .bind(Arg::I64(c.id))
-                .push(")");
-        }
-        sql.push(" ORDER BY s.created_at DESC, s.id DESC LIMIT ")
-            .bind(Arg::I64(limit + 1));
-        let mut rows: Vec<SessionRow> = on_db!(self, |pool, d| {
+        sql.newest_first_page("s.created_at", "s.id", after, limit);
+        let rows: Vec<SessionRow> = on_db!(self, |pool, d| {
             bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.text)), &sql.args)
                 .fetch_all(pool)
                 .await?
         });
-        let next = if rows.len() as i64 > limit {
-            rows.truncate(limit as usize);
-            rows.last().map(SessionRow::cursor)
-        } else {
-            None
-        };
-        Ok(Page { rows, next })
+        Ok(Page::from_overfetch(rows, limit, SessionRow::cursor))
     }
 
     /// How many sessions match (for "this will revoke N sessions").
     pub async fn count_sessions(&self, filter: &SessionFilter) -> Result<u64> {
-        let mut sql = Sql::new("SELECT COUNT(*) FROM sessions s JOIN accounts a ON a.id = s.account_id");
+        let mut sql =
+            Sql::new("SELECT COUNT(*) FROM sessions s JOIN accounts a ON a.id = s.account_id");
         filter.push_where(&mut sql, self.now_ts());
         let n: i64 = on_db!(self, |pool, d| {
             bind_args!(sqlx::query_scalar(sqlx::AssertSqlSafe(sql.text)), &sql.args)
@@ -476,13 +467,8 @@ impl Store {
             ));
         }
         let now = self.now_ts();
-        let mut sql = Sql::new("UPDATE sessions SET revoked_at = ");
-        sql.bind(Arg::Ts(now))
-            .push(", revoked_by = ")
-            .bind(Arg::Text(actor.operator.clone()))
-            .push(", revoke_reason = ")
-            .bind(Arg::Text(reason.to_owned()))
-            .push(" WHERE revoked_at IS NULL AND public_id IN (");
+        let mut sql = revoke_update(now, actor, reason);
+        sql.push(" WHERE revoked_at IS NULL AND public_id IN (");
         for (i, id) in public_ids.iter().enumerate() {
             if i > 0 {
                 sql.push(", ");
@@ -501,7 +487,7 @@ impl Store {
                     [one] => format!("session:{one}"),
                     many => format!("sessions:{}", many.len()),
                 };
-                write_audit(
+                write_audit!(
                     &mut *tx,
                     now,
                     actor,
@@ -509,8 +495,7 @@ impl Store {
                     &target,
                     Some(reason),
                     &json!({ "revoked": done.len(), "public_ids": done }),
-                )
-                .await?;
+                )?;
             }
             tx.commit().await?;
             Ok(done.len() as u64)
@@ -549,13 +534,10 @@ impl Store {
         };
         loop {
             let now = self.now_ts();
-            let mut sql = Sql::new("UPDATE sessions SET revoked_at = ");
-            sql.bind(Arg::Ts(now))
-                .push(", revoked_by = ")
-                .bind(Arg::Text(actor.operator.clone()))
-                .push(", revoke_reason = ")
-                .bind(Arg::Text(reason.to_owned()))
-                .push(" WHERE id IN (SELECT s.id FROM sessions s JOIN accounts a ON a.id = s.account_id");
+            let mut sql = revoke_update(now, actor, reason);
+            sql.push(
+                " WHERE id IN (SELECT s.id FROM sessions s JOIN accounts a ON a.id = s.account_id",
+            );
             filter.push_where(&mut sql, now);
             sql.push(" LIMIT ").bind(Arg::I64(batch)).push(")");
             let n: u64 = on_db!(self, |pool, d| {
@@ -565,7 +547,7 @@ impl Store {
                     .await?
                     .rows_affected();
                 if n > 0 {
-                    write_audit(
+                    write_audit!(
                         &mut *tx,
                         now,
                         actor,
@@ -573,8 +555,7 @@ impl Store {
                         &target,
                         Some(reason),
                         &json!({ "revoked": n, "batch": out.batches + 1, "matched_at_start": total }),
-                    )
-                    .await?;
+                    )?;
                 }
                 tx.commit().await?;
                 n

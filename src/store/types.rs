@@ -102,6 +102,27 @@ impl Sql {
         self.text.push_str(text);
         self
     }
+    /// Keyset condition and order for a newest-first page after `after`: an index range scan
+    /// however deep the page, never OFFSET. Fetches one row more than `limit` so that
+    /// [`Page::from_overfetch`] can tell whether there is a next page.
+    pub fn newest_first_page(
+        &mut self,
+        at_col: &str,
+        id_col: &str,
+        after: Option<Cursor>,
+        limit: i64,
+    ) -> &mut Self {
+        if let Some(c) = after {
+            self.push(&format!(" AND ({at_col}, {id_col}) < ("))
+                .bind(Arg::Ts(c.at))
+                .push(", ")
+                .bind(Arg::I64(c.id))
+                .push(")");
+        }
+        self.push(&format!(" ORDER BY {at_col} DESC, {id_col} DESC LIMIT "))
+            .bind(Arg::I64(limit + 1))
+    }
+
     /// Appends the placeholder for `arg`.
     pub fn bind(&mut self, arg: Arg) -> &mut Self {
         self.args.push(arg);
@@ -119,8 +140,11 @@ pub struct Cursor {
 
 impl Cursor {
     pub fn encode(&self) -> String {
-        base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .encode(format!("{}.{}", self.at.micros(), self.id))
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!(
+            "{}.{}",
+            self.at.micros(),
+            self.id
+        ))
     }
 
     pub fn decode(text: &str) -> Option<Self> {
@@ -141,6 +165,23 @@ impl Cursor {
 pub struct Page<T> {
     pub rows: Vec<T>,
     pub next: Option<Cursor>,
+}
+
+impl<T> Page<T> {
+    /// Builds a page from `limit + 1` fetched rows: the extra row only says a next page exists.
+    pub(crate) fn from_overfetch(
+        mut rows: Vec<T>,
+        limit: i64,
+        cursor: impl Fn(&T) -> Cursor,
+    ) -> Self {
+        let next = if rows.len() as i64 > limit {
+            rows.truncate(limit as usize);
+            rows.last().map(cursor)
+        } else {
+            None
+        };
+        Page { rows, next }
+    }
 }
 
 #[cfg(test)]

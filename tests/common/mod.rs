@@ -45,7 +45,9 @@ pub fn pg_admin_url() -> Option<String> {
             if std::env::var("WXLOGIN_REQUIRE_PG").is_ok_and(|v| v == "1") {
                 panic!("WXLOGIN_REQUIRE_PG=1 but WXLOGIN_TEST_PG_URL is not set");
             }
-            eprintln!("note: WXLOGIN_TEST_PG_URL not set; PostgreSQL variant skipped (run scripts/test)");
+            eprintln!(
+                "note: WXLOGIN_TEST_PG_URL not set; PostgreSQL variant skipped (run scripts/test)"
+            );
             None
         }
     }

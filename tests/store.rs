@@ -1,0 +1,672 @@
+//! The store against real databases: SQLite and PostgreSQL run the same bodies.
+
+mod common;
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use chrono::{Duration, TimeZone, Utc};
+use common::*;
+use wxlogin::crypto::SessionToken;
+use wxlogin::secret::Secret;
+use wxlogin::store::{
+    AuditFilter, BindingQuery, LoginOutcome, SessionFilter, SessionState, Store, StoreError,
+};
+
+async fn audit_rows(store: &Store, action: &str) -> Vec<wxlogin::store::AuditEntry> {
+    store
+        .list_audit(
+            &AuditFilter {
+                action: Some(action.to_owned()),
+                ..Default::default()
+            },
+            None,
+            1000,
+        )
+        .await
+        .unwrap()
+        .rows
+}
+
+async fn raw_exec(db: &TestDb, sql: &str) -> Result<u64, sqlx::Error> {
+    if let Some(p) = db.pg_pool() {
+        sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected())
+    } else {
+        sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+            .execute(db.sqlite_pool().unwrap())
+            .await
+            .map(|r| r.rows_affected())
+    }
+}
+
+store_test!(migrations_run_from_scratch_and_again, |db| {
+    db.migrate().await.expect("second run is a no-op");
+    db.check_schema().await.expect("schema current");
+    db.migrate().await.expect("third run is a no-op");
+});
+
+store_test!(fresh_postgres_database_asks_for_migrate, |db| {
+    if let Some(admin) = pg_admin_url()
+        && db.pg_pool().is_some()
+    {
+        let url = create_pg_database(&admin).await;
+        let err = Store::open(&url).await.unwrap_err();
+        assert!(matches!(err, StoreError::SchemaBehind { .. }), "{err}");
+        assert!(err.to_string().contains("wxlogin migrate"));
+    }
+});
+
+store_test!(first_login_binds_and_issues_a_session, |db| {
+    let alice = account(&db, "alice").await;
+    let s = login(&db, alice.id, Login::new("wx1", "o_alice")).await;
+    assert!(s.public_id.starts_with("ses_"));
+    let found = db.session_by_token(&s.token.hash()).await.unwrap().unwrap();
+    assert_eq!(found.session.public_id, s.public_id);
+    assert_eq!(found.session.username, "alice");
+    assert_eq!(found.session.appid, "wx1");
+    let b = db
+        .find_bindings(&BindingQuery::Username("alice".into()))
+        .await
+        .unwrap();
+    assert_eq!(b.len(), 1);
+    assert_eq!(b[0].openid, "o_alice");
+    assert_eq!(b[0].active_sessions, 1);
+    assert!(b[0].last_login_at.is_some());
+});
+
+store_test!(silent_login_needs_a_binding, |db| {
+    let sk = Secret::new("k");
+    let l = Login::new("wx1", "o_nobody");
+    let out = db
+        .login_bound(&data_key(), &new_session(&l, &sk))
+        .await
+        .unwrap();
+    assert!(matches!(out, LoginOutcome::NotBound));
+    let bob = account(&db, "bob").await;
+    login(&db, bob.id, Login::new("wx1", "o_bob")).await;
+    let out = db
+        .login_bound(&data_key(), &new_session(&Login::new("wx1", "o_bob"), &sk))
+        .await
+        .unwrap();
+    assert!(matches!(out, LoginOutcome::Issued(s) if s.account_id == bob.id));
+});
+
+store_test!(one_wechat_identity_belongs_to_one_account, |db| {
+    let a = account(&db, "a").await;
+    let b = account(&db, "b").await;
+    login(&db, a.id, Login::new("wx1", "o_same")).await;
+    // A second first-login for the same identity with other credentials logs into the bound account.
+    let s = login(&db, b.id, Login::new("wx1", "o_same")).await;
+    assert_eq!(s.account_id, a.id);
+    // The same account may be bound in another mini program.
+    login(&db, a.id, Login::new("wx2", "o_other_app")).await;
+    let detail = db.account_detail(a.id).await.unwrap().unwrap();
+    assert_eq!(detail.bindings.len(), 2);
+});
+
+store_test!(session_ids_are_never_stored_in_clear, |db| {
+    let acc = account(&db, "carol").await;
+    let s = login(&db, acc.id, Login::new("wx1", "o_carol")).await;
+    let token = s.token.expose().to_owned();
+    let session_key = "SESSIONKEY-fixture-0123==";
+    // Every column of every session row, as text.
+    let dump: Vec<String> = if let Some(p) = db.pg_pool() {
+        sqlx::query_scalar("SELECT row_to_json(s)::text FROM sessions s")
+            .fetch_all(p)
+            .await
+            .unwrap()
+    } else {
+        let p = db.sqlite_pool().unwrap();
+        sqlx::query_scalar(
+            "SELECT public_id || '|' || hex(token_hash) || '|' || hex(session_key_enc) || '|' || \
+             appid || openid || coalesce(user_agent,'') FROM sessions",
+        )
+        .fetch_all(p)
+        .await
+        .unwrap()
+    };
+    assert_eq!(dump.len(), 1);
+    let hex_token = hex::encode(token.as_bytes());
+    for row in &dump {
+        assert!(!row.contains(&token), "raw SessionId stored");
+        assert!(
+            !row.to_lowercase().contains(&hex_token),
+            "raw SessionId stored as bytes"
+        );
+        assert!(!row.contains(session_key), "session_key stored in clear");
+        assert!(
+            !row.to_lowercase()
+                .contains(&hex::encode(session_key.as_bytes())),
+            "session_key stored in clear"
+        );
+    }
+    // What is stored is the SHA-256 of the token.
+    let by_hash = db.session_by_token(&s.token.hash()).await.unwrap();
+    assert!(by_hash.is_some());
+    let wrong = db
+        .session_by_token(&SessionToken::from_raw("not-a-token").hash())
+        .await
+        .unwrap();
+    assert!(wrong.is_none());
+});
+
+store_test!(
+    keyset_pages_return_every_row_once_while_rows_are_inserted,
+    |db| {
+        let acc = account(&db, "pager").await;
+        let mut expected = HashSet::new();
+        for i in 0..120 {
+            let s = login(&db, acc.id, Login::new("wx1", &format!("o_{i}"))).await;
+            expected.insert(s.public_id);
+        }
+        let store = db.store.clone();
+        let writer = tokio::spawn(async move {
+            let mut added = 0;
+            for i in 0..40 {
+                login(&store, acc.id, Login::new("wx1", &format!("o_new_{i}"))).await;
+                added += 1;
+            }
+            added
+        });
+        let mut seen = HashSet::new();
+        let mut after = None;
+        let mut pages = 0;
+        loop {
+            let page = db
+                .list_sessions(&SessionFilter::default(), after, 7)
+                .await
+                .unwrap();
+            for r in &page.rows {
+                assert!(
+                    seen.insert(r.public_id.clone()),
+                    "{} seen twice",
+                    r.public_id
+                );
+            }
+            pages += 1;
+            tokio::task::yield_now().await;
+            match page.next {
+                Some(c) => after = Some(c),
+                None => break,
+            }
+        }
+        writer.await.unwrap();
+        assert!(pages >= 120 / 7);
+        // Every row that existed before the scan began was returned exactly once; rows inserted
+        // during the scan are newer than the cursor and may or may not appear, never twice.
+        for id in &expected {
+            assert!(seen.contains(id), "{id} missing");
+        }
+        let total = db.count_sessions(&SessionFilter::default()).await.unwrap();
+        assert_eq!(total, 160);
+    }
+);
+
+store_test!(list_filters_narrow_to_the_right_sessions, |db| {
+    let a = account(&db, "alice").await;
+    let b = account(&db, "bob").await;
+    let mut l = Login::new("wx1", "o_a1");
+    l.unionid = Some("u_alice");
+    l.ip = "203.0.113.5";
+    let s1 = login(&db, a.id, l).await;
+    login(&db, a.id, Login::new("wx2", "o_a2")).await;
+    login(&db, b.id, Login::new("wx1", "o_b1")).await;
+    let count = |f: SessionFilter| {
+        let db = db.store.clone();
+        async move { db.list_sessions(&f, None, 50).await.unwrap().rows.len() }
+    };
+    assert_eq!(count(SessionFilter::default()).await, 3);
+    assert_eq!(
+        count(SessionFilter {
+            account_id: Some(a.id),
+            ..Default::default()
+        })
+        .await,
+        2
+    );
+    assert_eq!(
+        count(SessionFilter {
+            username: Some("bob".into()),
+            ..Default::default()
+        })
+        .await,
+        1
+    );
+    assert_eq!(
+        count(SessionFilter {
+            appid: Some("wx1".into()),
+            ..Default::default()
+        })
+        .await,
+        2
+    );
+    assert_eq!(
+        count(SessionFilter {
+            openid: Some("o_a2".into()),
+            ..Default::default()
+        })
+        .await,
+        1
+    );
+    assert_eq!(
+        count(SessionFilter {
+            unionid: Some("u_alice".into()),
+            ..Default::default()
+        })
+        .await,
+        1
+    );
+    assert_eq!(
+        count(SessionFilter {
+            client_ip: Some("203.0.113.5".into()),
+            ..Default::default()
+        })
+        .await,
+        1
+    );
+    assert_eq!(
+        count(SessionFilter {
+            public_id: Some(s1.public_id.clone()),
+            ..Default::default()
+        })
+        .await,
+        1
+    );
+    assert_eq!(
+        count(SessionFilter {
+            token_hash: Some(s1.token.hash()),
+            ..Default::default()
+        })
+        .await,
+        1
+    );
+    assert_eq!(
+        count(SessionFilter {
+            username: Some("nobody".into()),
+            ..Default::default()
+        })
+        .await,
+        0
+    );
+});
+
+store_test!(revoke_is_idempotent_and_audited, |db| {
+    let acc = account(&db, "dave").await;
+    let s = login(&db, acc.id, Login::new("wx1", "o_dave")).await;
+    let op = operator("oncall-amy");
+    let n = db
+        .revoke_sessions(std::slice::from_ref(&s.public_id), &op, "incident 42")
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+    let again = db
+        .revoke_sessions(std::slice::from_ref(&s.public_id), &op, "incident 42")
+        .await
+        .unwrap();
+    assert_eq!(again, 0, "second revoke changes nothing");
+    let row = db
+        .session_by_public_id(&s.public_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.state(db.now().into()), SessionState::Revoked);
+    assert_eq!(row.revoked_by.as_deref(), Some("oncall-amy"));
+    assert_eq!(row.revoke_reason.as_deref(), Some("incident 42"));
+    let audit = audit_rows(&db, "sessions.revoke").await;
+    assert_eq!(audit.len(), 1, "exactly one audit row for the one change");
+    assert_eq!(audit[0].operator, "oncall-amy");
+    assert_eq!(audit[0].origin.as_deref(), Some("ssh:203.0.113.7"));
+    assert_eq!(audit[0].reason.as_deref(), Some("incident 42"));
+    assert_eq!(audit[0].target, format!("session:{}", s.public_id));
+    // The revoked session no longer lists as active, but does with include_inactive.
+    let active = db
+        .list_sessions(&SessionFilter::default(), None, 10)
+        .await
+        .unwrap();
+    assert!(active.rows.is_empty());
+    let all = db
+        .list_sessions(
+            &SessionFilter {
+                include_inactive: true,
+                ..Default::default()
+            },
+            None,
+            10,
+        )
+        .await
+        .unwrap();
+    assert_eq!(all.rows.len(), 1);
+});
+
+store_test!(
+    bulk_revoke_works_in_batches_reports_progress_and_can_stop,
+    |db| {
+        let acc = account(&db, "bulk").await;
+        let other = account(&db, "other").await;
+        for i in 0..25 {
+            login(&db, acc.id, Login::new("wx1", &format!("o_bulk_{i}"))).await;
+        }
+        login(&db, other.id, Login::new("wx1", "o_other")).await;
+        let op = operator("oncall");
+        let filter = SessionFilter {
+            account_id: Some(acc.id),
+            ..Default::default()
+        };
+        // Stop after the second batch.
+        let mut seen = Vec::new();
+        let out = db
+            .revoke_matching(&filter, &op, "drill", 10, &mut |p| {
+                seen.push(p);
+                p.batches < 2
+            })
+            .await
+            .unwrap();
+        assert!(out.cancelled);
+        assert_eq!(out.revoked, 20);
+        assert_eq!(seen.len(), 2);
+        assert_eq!(seen[1].total, 25);
+        assert_eq!(db.count_sessions(&filter).await.unwrap(), 5);
+        assert_eq!(
+            audit_rows(&db, "sessions.revoke").await.len(),
+            2,
+            "one audit row per batch"
+        );
+        // Finish the job; the other account is untouched.
+        let out = db
+            .revoke_matching(&filter, &op, "drill", 10, &mut |_| true)
+            .await
+            .unwrap();
+        assert_eq!((out.revoked, out.cancelled), (5, false));
+        let again = db
+            .revoke_matching(&filter, &op, "drill", 10, &mut |_| true)
+            .await
+            .unwrap();
+        assert_eq!(again.revoked, 0);
+        assert_eq!(
+            db.count_sessions(&SessionFilter::default()).await.unwrap(),
+            1
+        );
+        // A filter that selects everything is refused.
+        let err = db
+            .revoke_matching(&SessionFilter::default(), &op, "oops", 10, &mut |_| true)
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("refusing"));
+    }
+);
+
+store_test!(unbind_kills_the_bindings_sessions_and_is_audited, |db| {
+    let acc = account(&db, "erin").await;
+    let s1 = login(&db, acc.id, Login::new("wx1", "o_erin")).await;
+    let s2 = login(&db, acc.id, Login::new("wx1", "o_erin")).await;
+    let keep = login(&db, acc.id, Login::new("wx2", "o_erin_wx2")).await;
+    let out = db
+        .unbind("wx1", "o_erin", &operator("support-li"), "user asked")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(out.sessions_revoked, 2);
+    assert_eq!(out.username, "erin");
+    for s in [&s1, &s2] {
+        let r = db
+            .session_by_public_id(&s.public_id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(r.revoked_at.is_some());
+    }
+    let k = db
+        .session_by_public_id(&keep.public_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(k.revoked_at.is_none(), "other app's binding untouched");
+    assert!(
+        db.find_bindings(&BindingQuery::OpenId {
+            openid: "o_erin".into(),
+            appid: None
+        })
+        .await
+        .unwrap()
+        .is_empty()
+    );
+    let audit = audit_rows(&db, "binding.unbind").await;
+    assert_eq!(audit.len(), 1);
+    assert_eq!(audit[0].target, "binding:wx1/o_erin");
+    assert_eq!(audit[0].detail.0["sessions_revoked"], 2);
+    // Unbinding again finds nothing.
+    assert!(
+        db.unbind("wx1", "o_erin", &operator("x"), "again")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // The identity now needs credentials again.
+    let sk = Secret::new("k");
+    let out = db
+        .login_bound(&data_key(), &new_session(&Login::new("wx1", "o_erin"), &sk))
+        .await
+        .unwrap();
+    assert!(matches!(out, LoginOutcome::NotBound));
+});
+
+store_test!(unbind_that_fails_half_way_changes_nothing, |db| {
+    let acc = account(&db, "frank").await;
+    let s = login(&db, acc.id, Login::new("wx1", "o_frank")).await;
+    // Make the audit insert (the last step of unbind) fail.
+    if db.pg_pool().is_some() {
+        raw_exec(&db, "CREATE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'boom'; END; $$").await.unwrap();
+        raw_exec(
+            &db,
+            "CREATE TRIGGER boom BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION boom()",
+        )
+        .await
+        .unwrap();
+    } else {
+        raw_exec(
+            &db,
+            "CREATE TRIGGER boom BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'boom'); END",
+        )
+        .await
+        .unwrap();
+    }
+    let err = db.unbind("wx1", "o_frank", &operator("x"), "r").await;
+    assert!(err.is_err());
+    raw_exec(&db, "DROP TRIGGER boom ON audit_log")
+        .await
+        .or(raw_exec(&db, "DROP TRIGGER boom").await)
+        .unwrap();
+    let r = db
+        .session_by_public_id(&s.public_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(r.revoked_at.is_none(), "session still live");
+    assert_eq!(
+        db.find_bindings(&BindingQuery::AccountId(acc.id))
+            .await
+            .unwrap()
+            .len(),
+        1,
+        "binding still there"
+    );
+    assert!(audit_rows(&db, "binding.unbind").await.is_empty());
+});
+
+store_test!(audit_rows_cannot_be_updated_or_deleted, |db| {
+    let acc = account(&db, "gina").await;
+    let s = login(&db, acc.id, Login::new("wx1", "o_gina")).await;
+    db.revoke_sessions(&[s.public_id], &operator("x"), "r")
+        .await
+        .unwrap();
+    let upd = raw_exec(&db, "UPDATE audit_log SET reason = 'forged'").await;
+    assert!(upd.is_err(), "UPDATE must be rejected");
+    let del = raw_exec(&db, "DELETE FROM audit_log").await;
+    assert!(del.is_err(), "DELETE must be rejected");
+    let err = StoreError::from(del.unwrap_err());
+    assert!(err.to_string().contains("append-only"), "{err}");
+    assert_eq!(
+        audit_rows(&db, "sessions.revoke").await[0]
+            .reason
+            .as_deref(),
+        Some("r")
+    );
+});
+
+store_test!(
+    disabling_an_account_revokes_its_sessions_and_blocks_login,
+    |db| {
+        let acc = account(&db, "hank").await;
+        login(&db, acc.id, Login::new("wx1", "o_hank")).await;
+        login(&db, acc.id, Login::new("wx2", "o_hank2")).await;
+        let n = db
+            .disable_account(acc.id, &operator("sec"), "compromised")
+            .await
+            .unwrap();
+        assert_eq!(n, Some(2));
+        assert_eq!(
+            db.disable_account(acc.id, &operator("sec"), "again")
+                .await
+                .unwrap(),
+            None
+        );
+        let sk = Secret::new("k");
+        let out = db
+            .login_bound(&data_key(), &new_session(&Login::new("wx1", "o_hank"), &sk))
+            .await
+            .unwrap();
+        assert!(matches!(out, LoginOutcome::Disabled));
+        assert_eq!(audit_rows(&db, "account.disable").await.len(), 1);
+    }
+);
+
+store_test!(expired_sessions_leave_the_active_list, |db| {
+    let now = Arc::new(AtomicI64::new(
+        Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0)
+            .unwrap()
+            .timestamp(),
+    ));
+    let clock_now = now.clone();
+    let store = db.store.clone().with_clock(Arc::new(move || {
+        Utc.timestamp_opt(clock_now.load(Ordering::SeqCst), 0)
+            .unwrap()
+    }));
+    let acc = account(&store, "ivy").await;
+    let s = login(&store, acc.id, Login::new("wx1", "o_ivy")).await;
+    assert_eq!(
+        store
+            .count_sessions(&SessionFilter::default())
+            .await
+            .unwrap(),
+        1
+    );
+    // Idle for 8 days (> 7-day idle timeout).
+    now.fetch_add(Duration::days(8).num_seconds(), Ordering::SeqCst);
+    assert_eq!(
+        store
+            .count_sessions(&SessionFilter::default())
+            .await
+            .unwrap(),
+        0
+    );
+    let r = store
+        .session_by_public_id(&s.public_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(r.state(store.now().into()), SessionState::Expired);
+});
+
+store_test!(audit_list_filters_and_pages, |db| {
+    let op_a = operator("amy");
+    let op_b = operator("ben");
+    for i in 0..5 {
+        db.record_audit(
+            &op_a,
+            "wechat.exchange",
+            &format!("appid:wx{i}"),
+            None,
+            &serde_json::json!({}),
+        )
+        .await
+        .unwrap();
+    }
+    db.record_audit(
+        &op_b,
+        "wechat.exchange",
+        "appid:wx9",
+        None,
+        &serde_json::json!({}),
+    )
+    .await
+    .unwrap();
+    let page = db
+        .list_audit(
+            &AuditFilter {
+                operator: Some("amy".into()),
+                ..Default::default()
+            },
+            None,
+            3,
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.rows.len(), 3);
+    let rest = db
+        .list_audit(
+            &AuditFilter {
+                operator: Some("amy".into()),
+                ..Default::default()
+            },
+            page.next,
+            3,
+        )
+        .await
+        .unwrap();
+    assert_eq!(rest.rows.len(), 2);
+    assert!(rest.next.is_none());
+    let by_target = db
+        .list_audit(
+            &AuditFilter {
+                target: Some("appid:wx9".into()),
+                ..Default::default()
+            },
+            None,
+            10,
+        )
+        .await
+        .unwrap();
+    assert_eq!(by_target.rows[0].operator, "ben");
+});
+
+store_test!(usernames_are_unique_and_validated, |db| {
+    account(&db, "jo").await;
+    let dup = db
+        .create_account(
+            &wxlogin::store::NewAccount {
+                username: "jo".into(),
+                password_hash: fixture_password_hash(),
+                display_name: None,
+            },
+            &operator("x"),
+        )
+        .await
+        .unwrap_err();
+    assert!(dup.to_string().contains("already exists"), "{dup}");
+    let bad = db
+        .create_account(
+            &wxlogin::store::NewAccount {
+                username: "a b\x1b".into(),
+                password_hash: fixture_password_hash(),
+                display_name: None,
+            },
+            &operator("x"),
+        )
+        .await
+        .unwrap_err();
+    assert!(bad.to_string().contains("invalid username"));
+});
