@@ -8,9 +8,7 @@ use wxlogin::config::{self, ConfigFile, GlobalOpts};
 use wxlogin::exit::Failure;
 use wxlogin::store::Store;
 
-const EXIT_CODES: &str = "Exit codes: 0 success, 1 runtime error (database, WeChat; also an \
-interrupted bulk revoke), 2 usage error, 3 nothing matched (e.g. revoke of an unknown id), \
-4 refused (read-only, no confirmation).";
+const EXIT_CODES: &str = cli::EXIT_CODES_HELP;
 
 #[derive(Parser)]
 #[command(name = "wxlogin", version, about = "WeChat Mini Program login backend and its operations console", after_help = EXIT_CODES)]

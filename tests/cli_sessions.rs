@@ -727,10 +727,9 @@ store_test!(
                 "--json",
                 "--batch-size",
                 &batch,
-                "--batch-pause-ms",
-                "400",
             ],
         );
+        cmd.env("WXLOGIN_TEST_REVOKE_PAUSE_MS", "400");
         let mut child = cmd.spawn().unwrap();
         let pid = child.id().unwrap();
         let mut stderr = tokio::io::BufReader::new(child.stderr.take().unwrap()).lines();

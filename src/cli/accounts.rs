@@ -31,6 +31,7 @@ pub enum AccountsCommand {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = super::EXIT_CODES_HELP)]
 pub struct CreateArgs {
     /// 1 to 64 letters, digits, '_', '-', '.' or '@'.
     pub username: String,
@@ -42,6 +43,7 @@ pub struct CreateArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = super::EXIT_CODES_HELP)]
 pub struct ShowArgs {
     pub username: String,
     /// One JSON document: {"account": {...}, "bindings": [...]}.
@@ -50,6 +52,7 @@ pub struct ShowArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = super::EXIT_CODES_HELP)]
 pub struct DisableArgs {
     pub username: String,
     /// Why (written in the audit log and on the revoked sessions).

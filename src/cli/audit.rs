@@ -9,11 +9,12 @@ use crate::exit::Failure;
 use crate::store::{AuditEntry, AuditFilter, Ts};
 
 #[derive(Debug, Args)]
-pub struct AuditArgs {
+#[command(after_help = super::EXIT_CODES_HELP)]
+pub struct AuditOpts {
     /// Rows per page (1 to 10000).
     #[arg(long, value_name = "N", default_value_t = 50, value_parser = clap::value_parser!(i64).range(1..=10_000))]
     pub limit: i64,
-    /// Only actions by this operator.
+    /// Only actions by this operator. (Here `--operator` filters; WXLOGIN_OPERATOR does not.)
     #[arg(long, value_name = "X")]
     pub operator: Option<String>,
     /// Only this action, e.g. sessions.revoke, binding.unbind, account.disable, wechat.exchange.
@@ -32,6 +33,51 @@ pub struct AuditArgs {
     /// One JSON document: {"entries": [...], "next_cursor": ...}.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `wxlogin audit` arguments. `--operator` is also the global "who is acting" option, and clap
+/// copies a global value (from WXLOGIN_OPERATOR, say) into this command's `--operator`. Here it
+/// filters, so only a value typed on the command line counts: an operator who exported
+/// WXLOGIN_OPERATOR still sees everyone's actions.
+#[derive(Debug)]
+pub struct AuditArgs {
+    pub opts: AuditOpts,
+    /// `--operator` as typed, if it was.
+    pub operator_filter: Option<String>,
+}
+
+impl AuditArgs {
+    fn typed_operator(m: &clap::ArgMatches) -> Option<String> {
+        match m.value_source("operator") {
+            Some(clap::parser::ValueSource::CommandLine) => {
+                m.get_one::<String>("operator").cloned()
+            }
+            _ => None,
+        }
+    }
+}
+
+impl clap::FromArgMatches for AuditArgs {
+    fn from_arg_matches(m: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        Ok(AuditArgs {
+            opts: AuditOpts::from_arg_matches(m)?,
+            operator_filter: Self::typed_operator(m),
+        })
+    }
+    fn update_from_arg_matches(&mut self, m: &clap::ArgMatches) -> Result<(), clap::Error> {
+        self.opts.update_from_arg_matches(m)?;
+        self.operator_filter = Self::typed_operator(m);
+        Ok(())
+    }
+}
+
+impl clap::Args for AuditArgs {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        AuditOpts::augment_args(cmd)
+    }
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        AuditOpts::augment_args_for_update(cmd)
+    }
 }
 
 /// An audit entry in JSON output (documented in docs/cli-json.md).
@@ -101,14 +147,15 @@ pub fn parse_since(text: &str, now: DateTime<Utc>) -> Result<Ts, Failure> {
     now.checked_sub_signed(age).map(Ts::from).ok_or_else(bad)
 }
 
-pub async fn run(ctx: &Context, a: AuditArgs) -> Result<(), Failure> {
+pub async fn run(ctx: &Context, args: AuditArgs) -> Result<(), Failure> {
+    let a = args.opts;
     let after = super::parse_cursor(a.after.as_deref())?;
     let since = match &a.since {
         Some(s) => Some(parse_since(s, Utc::now())?),
         None => None,
     };
     let filter = AuditFilter {
-        operator: a.operator,
+        operator: args.operator_filter,
         action: a.action,
         target: a.target,
         since,

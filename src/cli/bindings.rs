@@ -22,6 +22,7 @@ pub enum BindingsCommand {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = super::EXIT_CODES_HELP)]
 #[command(group(ArgGroup::new("who").required(true).args(["openid", "unionid", "username", "account"])))]
 pub struct ShowArgs {
     /// The openid (narrow with --appid).
@@ -45,6 +46,7 @@ pub struct ShowArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = super::EXIT_CODES_HELP)]
 pub struct UnbindArgs {
     /// The mini program.
     #[arg(long, value_name = "A", required = true)]

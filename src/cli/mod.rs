@@ -27,6 +27,11 @@ use crate::store::{Store, Ts};
 
 pub use table::Table;
 
+/// The exit codes, shown at the end of every command's `--help` (and in docs/cli.md).
+pub const EXIT_CODES_HELP: &str = "Exit codes: 0 success, 1 runtime error (database, WeChat; also an \
+interrupted bulk revoke), 2 usage error, 3 nothing matched (e.g. revoke of an unknown id), \
+4 refused (read-only, no confirmation).";
+
 /// What every headless command needs: options, config, who is acting, and the database.
 pub struct Context {
     pub opts: GlobalOpts,

@@ -33,6 +33,7 @@ pub enum SessionsCommand {
 
 /// Filters shared by `list`: every given filter must match.
 #[derive(Debug, Args)]
+#[command(after_help = super::EXIT_CODES_HELP)]
 pub struct ListArgs {
     /// Only this account (numeric id).
     #[arg(long, value_name = "ID")]
@@ -67,6 +68,7 @@ pub struct ListArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = super::EXIT_CODES_HELP)]
 pub struct ShowArgs {
     /// Public session id (ses_…).
     #[arg(
@@ -83,6 +85,7 @@ pub struct ShowArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = super::EXIT_CODES_HELP)]
 pub struct RevokeArgs {
     /// Public session ids (ses_…) to revoke.
     #[arg(value_name = "PUBLIC_ID")]
@@ -116,12 +119,22 @@ pub struct RevokeArgs {
     pub dry_run: bool,
     #[arg(long)]
     pub json: bool,
-    /// Sessions revoked per transaction.
-    #[arg(long, hide = true, default_value_t = DEFAULT_REVOKE_BATCH, value_parser = clap::value_parser!(i64).range(1..=100_000))]
+    /// Sessions revoked per transaction in a bulk revoke (smaller batches hold row locks for
+    /// less time; Ctrl-C takes effect between batches).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_REVOKE_BATCH, value_parser = clap::value_parser!(i64).range(1..=100_000))]
     pub batch_size: i64,
-    /// Pause after each batch (for testing interruption).
-    #[arg(long, hide = true, default_value_t = 0)]
-    pub batch_pause_ms: u64,
+}
+
+/// Test hook: milliseconds to wait after each batch of a bulk revoke, so a test can interrupt
+/// one deterministically. Not an option: nobody needs it in production.
+const BATCH_PAUSE_ENV: &str = "WXLOGIN_TEST_REVOKE_PAUSE_MS";
+
+fn batch_pause() -> Duration {
+    std::env::var(BATCH_PAUSE_ENV)
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_millis)
+        .unwrap_or(Duration::ZERO)
 }
 
 pub async fn run(ctx: &Context, args: SessionsArgs) -> Result<(), Failure> {
@@ -590,7 +603,7 @@ async fn revoke_filter(
     } else {
         None
     };
-    let pause = Duration::from_millis(a.batch_pause_ms);
+    let pause = batch_pause();
     let flag = interrupted.clone();
     let progress_bar = bar.clone();
     let mut progress = move |p: RevokeProgress| {
