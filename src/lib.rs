@@ -4,6 +4,7 @@
 //! - [`config`]: flags, environment and config file; secrets never from argv.
 //! - [`crypto`]: SessionIds, session_key encryption, password hashing.
 //! - [`cli`]: the headless commands (`sessions`, `bindings`, `exchange`, `audit`, `accounts`).
+//! - [`wechat`]: the code2Session client and the WeChat emulator (`wxlogin mock-wechat`).
 
 pub mod cli;
 pub mod config;
@@ -12,3 +13,4 @@ pub mod exit;
 pub mod sanitize;
 pub mod secret;
 pub mod store;
+pub mod wechat;

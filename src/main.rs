@@ -37,6 +37,8 @@ enum Command {
     Accounts(cli::accounts::AccountsArgs),
     /// Print a shell completion script.
     Completions(cli::completions::CompletionsArgs),
+    /// Run a WeChat code2Session emulator for tests, demos and drills (never for production).
+    MockWechat(wxlogin::wechat::emulator::MockWechatArgs),
 }
 
 fn init_logging(verbose: u8) {
@@ -69,6 +71,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Audit(a) => cli::audit::run(&cli::Context::new(&cli.global, file), a).await,
         Command::Accounts(a) => cli::accounts::run(&cli::Context::new(&cli.global, file), a).await,
         Command::Completions(a) => cli::completions::run(a, &mut Cli::command()),
+        Command::MockWechat(args) => wxlogin::wechat::emulator::run(args).await,
     }
 }
 
