@@ -29,6 +29,9 @@ enum Command {
     /// Show and remove openid-to-account bindings.
     #[command(after_help = EXIT_CODES)]
     Bindings(cli::bindings::BindingsArgs),
+    /// Exchange a wx.login() code with WeChat (code2Session) and explain the answer.
+    #[command(after_help = EXIT_CODES)]
+    Exchange(cli::exchange::ExchangeArgs),
     /// Read the operator audit log.
     #[command(after_help = EXIT_CODES)]
     Audit(cli::audit::AuditArgs),
@@ -68,6 +71,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Sessions(a) => cli::sessions::run(&cli::Context::new(&cli.global, file), a).await,
         Command::Bindings(a) => cli::bindings::run(&cli::Context::new(&cli.global, file), a).await,
+        Command::Exchange(a) => cli::exchange::run(&cli::Context::new(&cli.global, file), a).await,
         Command::Audit(a) => cli::audit::run(&cli::Context::new(&cli.global, file), a).await,
         Command::Accounts(a) => cli::accounts::run(&cli::Context::new(&cli.global, file), a).await,
         Command::Completions(a) => cli::completions::run(a, &mut Cli::command()),

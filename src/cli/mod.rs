@@ -14,6 +14,7 @@ pub mod accounts;
 pub mod audit;
 pub mod bindings;
 pub mod completions;
+pub mod exchange;
 pub mod sessions;
 mod table;
 
