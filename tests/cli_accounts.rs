@@ -416,6 +416,18 @@ store_test!(
         assert_eq!(audit[0].reason.as_deref(), Some("left the company"));
         assert_eq!(audit[0].origin.as_deref(), Some(ORIGIN));
 
+        let bob = account(&db, "bob").await;
+        login(&db, bob.id, Login::new(APP, "o-bob")).await;
+        let json = wx(
+            &db.url,
+            &[
+                "accounts", "disable", "bob", "--reason", "x", "--yes", "--json",
+            ],
+        )
+        .await
+        .expect(0);
+        assert_json_snapshot_named!("accounts_disable_json", &json.stdout);
+
         let again = wx(
             &db.url,
             &["accounts", "disable", "alice", "--reason", "x", "--yes"],

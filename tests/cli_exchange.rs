@@ -173,6 +173,15 @@ store_test!(
         )
         .await
         .expect(1);
+        insta::with_settings!({ filters => {
+            let mut f = cli_support::filters();
+            f.push((r#""latency_ms": \d+"#, r#""latency_ms": "[ms]""#));
+            f.push((r"[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}", "[rid]"));
+            f.push((r"127\.0\.0\.1:\d+", "[emulator]"));
+            f
+        }, prepend_module_to_snapshot => false }, {
+            insta::assert_snapshot!("exchange_code_used_json", &json.stdout);
+        });
         let v = json.json();
         assert_eq!(v["ok"], false);
         assert_eq!(v["error"]["errcode"], 40163);

@@ -115,3 +115,90 @@ macro_rules! assert_json_snapshot_named {
         });
     };
 }
+
+/// Runs `wxlogin ARGS` on a pseudo-terminal (util-linux `script`), answering each prompt in
+/// `dialog` (text to wait for, line to type) once it appears. Stdout and stderr both arrive in
+/// `Run::stdout`, as on a terminal. `None` when `script` is not installed.
+pub async fn wx_tty(url: &str, args: &[&str], dialog: &[(&str, &str)]) -> Option<Run> {
+    use tokio::io::AsyncReadExt;
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("note: util-linux `script` not found; terminal test skipped");
+        return None;
+    }
+    let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
+    let mut line = quote(env!("CARGO_BIN_EXE_wxlogin"));
+    for a in args {
+        line.push(' ');
+        line.push_str(&quote(a));
+    }
+    let mut cmd = command(url, &[]);
+    let std_cmd = cmd.as_std_mut();
+    let envs: Vec<(std::ffi::OsString, Option<std::ffi::OsString>)> = std_cmd
+        .get_envs()
+        .map(|(k, v)| (k.to_owned(), v.map(|v| v.to_owned())))
+        .collect();
+    let mut c = tokio::process::Command::new("script");
+    c.args(["-qec", &line, "/dev/null"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    for (k, v) in envs {
+        match v {
+            Some(v) => c.env(k, v),
+            None => c.env_remove(k),
+        };
+    }
+    let mut child = c.spawn().expect("spawn script");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut seen = String::new();
+    let mut transcript = String::new();
+    let mut buf = [0u8; 4096];
+    for (wait_for, answer) in dialog {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+        while !seen.contains(wait_for) {
+            let n = tokio::time::timeout_at(deadline, stdout.read(&mut buf))
+                .await
+                .unwrap_or_else(|_| panic!("no {wait_for:?} on the terminal; got:\n{seen}"))
+                .expect("read the terminal");
+            if n == 0 {
+                panic!("the terminal closed before {wait_for:?}; got:\n{seen}");
+            }
+            seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+        // Only what follows the prompt counts for the next one.
+        let cut = seen.find(wait_for).unwrap() + wait_for.len();
+        let (done, rest) = seen.split_at(cut);
+        let (done, rest) = (done.to_owned(), rest.to_owned());
+        seen = rest;
+        transcript.push_str(&done);
+        // A person answers after reading the prompt; typing at once could beat the switch to
+        // no-echo that follows a password prompt.
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        stdin
+            .write_all(format!("{answer}\n").as_bytes())
+            .await
+            .expect("type");
+    }
+    let mut rest = Vec::new();
+    tokio::time::timeout(
+        std::time::Duration::from_secs(120),
+        stdout.read_to_end(&mut rest),
+    )
+    .await
+    .expect("wxlogin did not finish on the terminal")
+    .expect("read the terminal");
+    let status = child.wait().await.expect("wait for script");
+    seen.push_str(&String::from_utf8_lossy(&rest));
+    transcript.push_str(&seen);
+    Some(Run {
+        code: status.code().unwrap_or(-1),
+        stdout: transcript,
+        stderr: String::new(),
+    })
+}
