@@ -31,29 +31,35 @@ pub enum AccountsCommand {
 }
 
 #[derive(Debug, Args)]
-#[command(after_help = super::EXIT_CODES_HELP)]
+#[command(after_help = super::EXIT_CODES_HELP, next_help_heading = "Command options")]
 pub struct CreateArgs {
     /// 1 to 64 letters, digits, '_', '-', '.' or '@'.
+    #[arg(help_heading = "Arguments")]
     pub username: String,
     /// Name shown to operators.
     #[arg(long, value_name = "NAME")]
     pub display_name: Option<String>,
+    /// One JSON document on stdout (fields in docs/cli-json.md).
     #[arg(long)]
     pub json: bool,
 }
 
 #[derive(Debug, Args)]
-#[command(after_help = super::EXIT_CODES_HELP)]
+#[command(after_help = super::EXIT_CODES_HELP, next_help_heading = "Command options")]
 pub struct ShowArgs {
+    /// The account's username.
+    #[arg(help_heading = "Arguments")]
     pub username: String,
-    /// One JSON document: {"account": {...}, "bindings": [...]}.
+    /// One JSON document: {"account": {...}, "bindings": [...]}. Fields in docs/cli-json.md.
     #[arg(long)]
     pub json: bool,
 }
 
 #[derive(Debug, Args)]
-#[command(after_help = super::EXIT_CODES_HELP)]
+#[command(after_help = super::EXIT_CODES_HELP, next_help_heading = "Command options")]
 pub struct DisableArgs {
+    /// The account's username.
+    #[arg(help_heading = "Arguments")]
     pub username: String,
     /// Why (written in the audit log and on the revoked sessions).
     #[arg(long, value_name = "TEXT", required = true)]
@@ -61,6 +67,7 @@ pub struct DisableArgs {
     /// Do not ask for confirmation (required when there is no terminal).
     #[arg(long, short = 'y')]
     pub yes: bool,
+    /// One JSON document on stdout (fields in docs/cli-json.md).
     #[arg(long)]
     pub json: bool,
 }

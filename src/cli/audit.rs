@@ -9,7 +9,7 @@ use crate::exit::Failure;
 use crate::store::{AuditEntry, AuditFilter, Ts};
 
 #[derive(Debug, Args)]
-#[command(after_help = super::EXIT_CODES_HELP)]
+#[command(after_help = super::EXIT_CODES_HELP, next_help_heading = "Command options")]
 pub struct AuditOpts {
     /// Rows per page (1 to 10000).
     #[arg(long, value_name = "N", default_value_t = 50, value_parser = clap::value_parser!(i64).range(1..=10_000))]
@@ -30,7 +30,7 @@ pub struct AuditOpts {
     /// Continue after this cursor (`next_cursor` of the previous page).
     #[arg(long, value_name = "CURSOR")]
     pub after: Option<String>,
-    /// One JSON document: {"entries": [...], "next_cursor": ...}.
+    /// One JSON document: {"entries": [...], "next_cursor": ...}. Fields in docs/cli-json.md.
     #[arg(long)]
     pub json: bool,
 }

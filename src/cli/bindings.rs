@@ -22,7 +22,7 @@ pub enum BindingsCommand {
 }
 
 #[derive(Debug, Args)]
-#[command(after_help = super::EXIT_CODES_HELP)]
+#[command(after_help = super::EXIT_CODES_HELP, next_help_heading = "Command options")]
 #[command(group(ArgGroup::new("who").required(true).args(["openid", "unionid", "username", "account"])))]
 pub struct ShowArgs {
     /// The openid (narrow with --appid).
@@ -40,13 +40,13 @@ pub struct ShowArgs {
     /// Every binding of this account (numeric id).
     #[arg(long, value_name = "ID")]
     pub account: Option<i64>,
-    /// One JSON document: {"bindings": [...]}.
+    /// One JSON document: {"bindings": [...]}. Fields in docs/cli-json.md.
     #[arg(long)]
     pub json: bool,
 }
 
 #[derive(Debug, Args)]
-#[command(after_help = super::EXIT_CODES_HELP)]
+#[command(after_help = super::EXIT_CODES_HELP, next_help_heading = "Command options")]
 pub struct UnbindArgs {
     /// The mini program.
     #[arg(long, value_name = "A", required = true)]
@@ -60,6 +60,7 @@ pub struct UnbindArgs {
     /// Do not ask for confirmation (required when there is no terminal).
     #[arg(long, short = 'y')]
     pub yes: bool,
+    /// One JSON document on stdout (fields in docs/cli-json.md).
     #[arg(long)]
     pub json: bool,
 }

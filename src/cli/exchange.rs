@@ -17,7 +17,7 @@ use crate::store::BindingQuery;
 use crate::wechat::{ErrorKind, WechatClient, WechatConfig, WechatError};
 
 #[derive(Debug, Args)]
-#[command(after_help = super::EXIT_CODES_HELP)]
+#[command(after_help = super::EXIT_CODES_HELP, next_help_heading = "Command options")]
 pub struct ExchangeArgs {
     /// The mini program; may be left out when exactly one is configured.
     #[arg(long, value_name = "A")]
@@ -25,6 +25,7 @@ pub struct ExchangeArgs {
     /// The code from wx.login(). Prefer --code-stdin: a command line is visible to other users.
     #[arg(
         value_name = "CODE",
+        help_heading = "Arguments",
         required_unless_present = "code_stdin",
         conflicts_with = "code_stdin"
     )]
@@ -32,7 +33,7 @@ pub struct ExchangeArgs {
     /// Read the code from stdin (not echoed on a terminal).
     #[arg(long)]
     pub code_stdin: bool,
-    /// One JSON document (see docs/cli-json.md).
+    /// One JSON document on stdout (fields in docs/cli-json.md).
     #[arg(long)]
     pub json: bool,
 }

@@ -33,7 +33,7 @@ pub enum SessionsCommand {
 
 /// Filters shared by `list`: every given filter must match.
 #[derive(Debug, Args)]
-#[command(after_help = super::EXIT_CODES_HELP)]
+#[command(after_help = super::EXIT_CODES_HELP, next_help_heading = "Command options")]
 pub struct ListArgs {
     /// Only this account (numeric id).
     #[arg(long, value_name = "ID")]
@@ -62,17 +62,18 @@ pub struct ListArgs {
     /// Continue after this cursor (`next_cursor` of the previous page).
     #[arg(long, value_name = "CURSOR")]
     pub after: Option<String>,
-    /// One JSON document: {"sessions": [...], "next_cursor": ...}.
+    /// One JSON document: {"sessions": [...], "next_cursor": ...}. Fields in docs/cli-json.md.
     #[arg(long)]
     pub json: bool,
 }
 
 #[derive(Debug, Args)]
-#[command(after_help = super::EXIT_CODES_HELP)]
+#[command(after_help = super::EXIT_CODES_HELP, next_help_heading = "Command options")]
 pub struct ShowArgs {
     /// Public session id (ses_…).
     #[arg(
         value_name = "PUBLIC_ID",
+        help_heading = "Arguments",
         required_unless_present = "token_stdin",
         conflicts_with = "token_stdin"
     )]
@@ -80,15 +81,16 @@ pub struct ShowArgs {
     /// Read the raw SessionId from stdin (never echoed, never printed) and show its session.
     #[arg(long)]
     pub token_stdin: bool,
+    /// One JSON document on stdout (fields in docs/cli-json.md).
     #[arg(long)]
     pub json: bool,
 }
 
 #[derive(Debug, Args)]
-#[command(after_help = super::EXIT_CODES_HELP)]
+#[command(after_help = super::EXIT_CODES_HELP, next_help_heading = "Command options")]
 pub struct RevokeArgs {
     /// Public session ids (ses_…) to revoke.
-    #[arg(value_name = "PUBLIC_ID")]
+    #[arg(value_name = "PUBLIC_ID", help_heading = "Arguments")]
     pub public_ids: Vec<String>,
     /// Every live session of this account (numeric id).
     #[arg(long, value_name = "ID")]
@@ -117,6 +119,7 @@ pub struct RevokeArgs {
     /// Only count what would be revoked; change nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// One JSON document on stdout (fields in docs/cli-json.md).
     #[arg(long)]
     pub json: bool,
     /// Sessions revoked per transaction in a bulk revoke (smaller batches hold row locks for
