@@ -21,7 +21,7 @@ use rand::Rng;
 use reqwest::header::CONTENT_TYPE;
 
 use super::config::{endpoint_host, validate_base_url};
-use super::{ApiError, WechatConfig, WechatError};
+use super::{ApiError, ErrorKind, WechatConfig, WechatError};
 use crate::secret::Secret;
 
 /// Answers larger than this are not WeChat's (a code2Session answer is ~200 bytes).
@@ -242,17 +242,25 @@ impl WechatClient {
         }
     }
 
+    /// Failures caused by users (bad or reused codes, high risk, quota) are everyday events
+    /// and logged at info; the rest (configuration, WeChat unreachable) at warn.
     fn log_failure(&self, appid: &str, attempt: u32, started: Instant, err: &WechatError) {
-        tracing::warn!(
-            appid,
-            host = %self.inner.host,
-            attempt,
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            errcode = err.errcode(),
-            rid = err.rid().unwrap_or(""),
-            kind = %err.kind(),
-            "code2Session failed: {err}"
-        );
+        let elapsed_ms = started.elapsed().as_millis() as u64;
+        let (errcode, rid, kind) = (err.errcode(), err.rid().unwrap_or(""), err.kind());
+        let host = &self.inner.host;
+        match kind {
+            ErrorKind::InvalidCode
+            | ErrorKind::CodeUsed
+            | ErrorKind::HighRisk
+            | ErrorKind::RateLimited => tracing::info!(
+                appid, %host, attempt, elapsed_ms, errcode, rid, %kind,
+                "code2Session refused: {err}"
+            ),
+            _ => tracing::warn!(
+                appid, %host, attempt, elapsed_ms, errcode, rid, %kind,
+                "code2Session failed: {err}"
+            ),
+        }
     }
 
     fn timeout_error(&self, started: Instant) -> WechatError {
