@@ -740,3 +740,17 @@ async fn an_http_500_from_a_proxy_is_not_parsed_as_wechat() {
         "{e:?}"
     );
 }
+
+#[test]
+fn a_malformed_base_url_is_refused_when_the_client_is_built() {
+    for bad in [
+        "api.weixin.qq.com",
+        "ftp://x.example",
+        "https://x.example/?a=1",
+    ] {
+        let e = WechatClient::new(WechatConfig::new(bad, vec![demo_app()])).unwrap_err();
+        assert!(matches!(e, WechatError::Setup { .. }), "{bad}: {e:?}");
+        assert_eq!(e.kind(), ErrorKind::Config);
+        assert!(e.to_string().contains("base URL"), "{e}");
+    }
+}

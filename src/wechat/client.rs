@@ -13,6 +13,10 @@
 //!   an error: errors name the host only, reqwest errors are stripped of their URL, and any
 //!   echo of the secret or code in an errmsg is cut out. Redirects are not followed (they would
 //!   carry the query string to another host).
+//! - What the HTTP stack itself logs was checked at TRACE (tests/wechat_no_leak.rs): reqwest
+//!   logs hosts only unless `connection_verbose` is on (it dumps raw request bytes, so it is
+//!   switched off explicitly); hyper-util logs pool keys (scheme and authority); hyper has no
+//!   logging compiled in; h2's frame `Debug` omits header blocks and data.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -20,7 +24,7 @@ use std::time::{Duration, Instant};
 use rand::Rng;
 use reqwest::header::CONTENT_TYPE;
 
-use super::config::{endpoint_host, validate_base_url};
+use super::config::{check_base_url, endpoint_host};
 use super::{ApiError, ErrorKind, WechatConfig, WechatError};
 use crate::secret::Secret;
 
@@ -128,12 +132,11 @@ pub(crate) fn build_http_client(
 
 impl WechatClient {
     pub fn new(config: WechatConfig) -> Result<Self, WechatError> {
-        let base =
-            validate_base_url(&config.base_url, "the WeChat configuration").map_err(|e| {
-                WechatError::Setup {
-                    detail: e.to_string(),
-                }
-            })?;
+        let base = check_base_url(&config.base_url, "the WeChat configuration").map_err(|e| {
+            WechatError::Setup {
+                detail: e.to_string(),
+            }
+        })?;
         let endpoint = url::Url::parse(&format!("{base}/sns/jscode2session")).map_err(|e| {
             WechatError::Setup {
                 detail: format!("the base URL cannot take a path ({e})"),
