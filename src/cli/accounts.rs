@@ -142,6 +142,8 @@ fn read_new_password(username: &str) -> Result<Secret, Failure> {
 
 async fn create(ctx: &Context, a: CreateArgs) -> Result<(), Failure> {
     ctx.ensure_writable("create an account")?;
+    // Say a username is unusable before asking for a password.
+    crate::store::validate_username(&a.username).map_err(|e| Failure::usage(e.to_string()))?;
     let store = ctx.store().await?;
     if store.account_by_username(&a.username).await?.is_some() {
         return Err(Failure::refused(format!(
