@@ -1,0 +1,26 @@
+//! WeChat's `auth.code2Session`: the client the login service and the console use, its
+//! configuration, its errors (one per documented errcode), and the emulator behind
+//! `wxlogin mock-wechat`.
+//!
+//! ```no_run
+//! # async fn demo(file: &wxlogin::config::ConfigFile) -> Result<(), Box<dyn std::error::Error>> {
+//! use wxlogin::wechat::{WechatClient, WechatConfig};
+//! let client = WechatClient::new(WechatConfig::resolve(file)?)?;
+//! let appid = client.config().app(None)?.appid.clone();
+//! match client.code2session(&appid, "code-from-wx.login").await {
+//!     Ok(s) => println!("openid {}", s.openid),
+//!     Err(e) => eprintln!("{e}"), // one line: what happened, errcode, rid, what to do
+//! }
+//! # Ok(()) }
+//! ```
+
+mod client;
+mod config;
+pub mod emulator;
+mod error;
+
+pub use client::{Code2Session, RetryPolicy, WechatClient};
+pub use config::{
+    AppCredentials, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, WechatConfig,
+};
+pub use error::{ApiError, ErrorKind, WechatError, parse_rid};
