@@ -38,7 +38,9 @@ pub use app::{App, ConsoleContext, View};
 /// Live refresh interval when neither `--refresh-secs` nor the config file says.
 pub const DEFAULT_REFRESH_SECS: u64 = 5;
 
-#[derive(Debug, Clone, clap::Args)]
+/// `wxlogin console` options. `ConsoleArgs::default()` is the console as typed without options
+/// (for `wxlogin demo`, which opens it on the world it made).
+#[derive(Debug, Clone, Default, clap::Args)]
 pub struct ConsoleArgs {
     /// Seconds between live refreshes of Sessions and Audit (0 turns live refresh off).
     /// Default: `[console] refresh_secs` in the config file, else 5.
@@ -54,8 +56,9 @@ pub struct ConsoleArgs {
     pub filter: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum StartView {
+    #[default]
     Sessions,
     Bindings,
     Exchange,

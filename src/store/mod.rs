@@ -23,7 +23,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-pub use accounts::{Account, AccountCredentials, NewAccount};
+pub use accounts::{Account, AccountCredentials, NewAccount, validate_username};
 pub use audit::{AuditEntry, AuditFilter};
 pub use bindings::{AccountDetail, BindingQuery, BindingView, UnbindOutcome};
 pub use sessions::{
