@@ -136,9 +136,10 @@ impl App {
         }
         match result {
             Ok(n) => self.sessions.total = Some(n),
-            Err(e) => {
-                self.store_error("cannot count sessions", &e);
-            }
+            // The count is secondary (the title shows `…`): a lost connection raises the
+            // banner, other errors are left to the list's own load to report.
+            Err(e) if e.is_connection() => self.db_down = Some(e.to_string()),
+            Err(_) => self.sessions.total = None,
         }
     }
 
