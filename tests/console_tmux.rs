@@ -12,6 +12,9 @@ use console_support::*;
 
 struct Tmux {
     socket: String,
+    /// The session the commands target (each start makes a new one, so the server, which
+    /// keeps the dead panes, never shuts down between runs).
+    session: String,
 }
 
 impl Tmux {
@@ -25,6 +28,7 @@ impl Tmux {
     fn new(tag: &str) -> Self {
         Tmux {
             socket: format!("wxlogin-e2e-{tag}-{}", std::process::id()),
+            session: String::new(),
         }
     }
 
@@ -39,24 +43,24 @@ impl Tmux {
     }
 
     fn capture(&self) -> String {
-        self.cmd(&["capture-pane", "-p", "-t", "e2e"])
+        self.cmd(&["capture-pane", "-p", "-t", &self.session])
     }
 
     fn format(&self, f: &str) -> String {
-        self.cmd(&["display-message", "-p", "-t", "e2e", f])
+        self.cmd(&["display-message", "-p", "-t", &self.session, f])
             .trim()
             .to_owned()
     }
 
     fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "e2e"];
+        let mut args = vec!["send-keys", "-t", self.session.as_str()];
         args.extend_from_slice(keys);
         self.cmd(&args);
     }
 
     /// Types text literally (no key-name interpretation).
     fn type_text(&self, text: &str) {
-        self.cmd(&["send-keys", "-t", "e2e", "-l", text]);
+        self.cmd(&["send-keys", "-t", &self.session, "-l", text]);
     }
 
     /// Waits until the screen satisfies `ok`, or panics with the last screen.
@@ -74,32 +78,54 @@ impl Tmux {
         }
     }
 
-    fn wait_dead(&self) -> String {
+    /// Waits for the console to exit and returns its exit status, which the wrapper shell
+    /// writes to a file (tmux may keep the exited process unreaped for a while, so its own
+    /// `pane_dead_status` is not reliable).
+    fn wait_exit(&self, dir: &Path) -> String {
+        let file = dir.join(format!("{}.status", self.session));
         let deadline = Instant::now() + Duration::from_secs(20);
-        while self.format("#{pane_dead}") != "1" {
+        loop {
+            if let Ok(s) = std::fs::read_to_string(&file)
+                && s.ends_with('\n')
+            {
+                return s.trim().to_owned();
+            }
             assert!(
                 Instant::now() < deadline,
                 "the console did not exit:\n{}",
                 self.capture()
             );
-            std::thread::sleep(Duration::from_millis(100));
+            std::thread::sleep(Duration::from_millis(50));
         }
-        self.format("#{pane_dead_status}")
     }
 
-    /// Starts the console in a fresh 120x35 session; the pane stays after it exits.
-    fn start(&self, url: &str, pidfile: &Path) {
+    /// The console's process id (the wrapper shell's only child).
+    fn console_pid(&self, dir: &Path) -> String {
+        let shell = std::fs::read_to_string(dir.join(format!("{}.pid", self.session))).unwrap();
+        let shell = shell.trim();
+        let children =
+            std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children")).unwrap();
+        children
+            .split_whitespace()
+            .next()
+            .expect("the console runs")
+            .to_owned()
+    }
+
+    /// Starts the console in a fresh 120x35 session, under a shell that records its pid and
+    /// the console's exit status in `dir`.
+    fn start(&mut self, name: &str, url: &str, dir: &Path) {
+        self.session = name.to_owned();
         let bin = env!("CARGO_BIN_EXE_wxlogin");
+        let d = dir.display();
         let script = format!(
-            "echo $$ > '{}'; exec env NO_COLOR=1 TERM=xterm-256color '{bin}' --database-url '{url}' --operator e2e-operator console --refresh-secs 1",
-            pidfile.display()
+            "echo $$ > '{d}/{name}.pid'; env NO_COLOR=1 TERM=xterm-256color '{bin}' --database-url '{url}' --operator e2e-operator console --refresh-secs 1; echo $? > '{d}/{name}.status'"
         );
-        self.cmd(&["kill-session", "-t", "e2e"]);
         self.cmd(&[
             "new-session",
             "-d",
             "-s",
-            "e2e",
+            name,
             "-x",
             "120",
             "-y",
@@ -108,7 +134,7 @@ impl Tmux {
             "-c",
             &script,
         ]);
-        self.cmd(&["set-option", "-t", "e2e", "remain-on-exit", "on"]);
+        self.cmd(&["set-option", "-t", name, "remain-on-exit", "on"]);
     }
 }
 
@@ -129,10 +155,9 @@ async fn the_real_binary_lists_revokes_and_restores_the_terminal() {
     let fx = fixture_at(&db, chrono::Utc::now()).await;
     let newest = fx.sessions.last().unwrap().public_id.clone();
     let dir = tempfile::tempdir().unwrap();
-    let pidfile = dir.path().join("pid");
-    let tmux = Tmux::new("main");
+    let mut tmux = Tmux::new("main");
 
-    tmux.start(&db.url, &pidfile);
+    tmux.start("first", &db.url, dir.path());
     let screen = tmux.wait_for("the session list", |s| {
         s.contains("alice") && s.contains("carol")
     });
@@ -171,7 +196,7 @@ async fn the_real_binary_lists_revokes_and_restores_the_terminal() {
         s.contains("Keys") && s.contains("revoke the marked sessions")
     });
     tmux.keys(&["Escape"]);
-    tmux.cmd(&["resize-window", "-t", "e2e", "-x", "80", "-y", "24"]);
+    tmux.cmd(&["resize-window", "-t", "first", "-x", "80", "-y", "24"]);
     let screen = tmux.wait_for("the 80x24 layout", |s| {
         s.lines().count() <= 24 && s.contains("Sessions") && s.contains("revoke")
     });
@@ -185,15 +210,15 @@ async fn the_real_binary_lists_revokes_and_restores_the_terminal() {
 
     // q quits with status 0 and leaves the alternate screen.
     tmux.keys(&["q"]);
-    assert_eq!(tmux.wait_dead(), "0");
+    assert_eq!(tmux.wait_exit(dir.path()), "0");
     assert_eq!(tmux.format("#{alternate_on}"), "0");
 
     // SIGTERM (as from systemd or a closing SSH session): the terminal is restored too.
-    tmux.start(&db.url, &pidfile);
+    tmux.start("second", &db.url, dir.path());
     tmux.wait_for("the session list", |s| s.contains("alice"));
-    let pid = std::fs::read_to_string(&pidfile).unwrap().trim().to_owned();
+    let pid = tmux.console_pid(dir.path());
     let ok = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
     assert!(ok.success());
-    assert_eq!(tmux.wait_dead(), "0");
+    assert_eq!(tmux.wait_exit(dir.path()), "0");
     assert_eq!(tmux.format("#{alternate_on}"), "0");
 }
