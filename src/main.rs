@@ -100,6 +100,14 @@ fn main() -> ExitCode {
     match cli.command {
         // Log lines would scribble over the TUI: the console logs to a file.
         Command::Console(_) => wxlogin::console::init_logging(cli.global.verbose),
+        // The demo ends in the console: its servers' logs must not scribble over the screen.
+        Command::Demo(ref a)
+            if !a.no_console
+                && std::io::IsTerminal::is_terminal(&std::io::stdin())
+                && std::io::IsTerminal::is_terminal(&std::io::stdout()) =>
+        {
+            wxlogin::console::init_logging(cli.global.verbose)
+        }
         _ => {
             // The service logs its requests (info) unless told otherwise.
             let serving = matches!(cli.command, Command::Serve(_)) as u8;
