@@ -2,13 +2,13 @@
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
+use wxlogin::cli;
 use wxlogin::config::{self, ConfigFile, GlobalOpts};
 use wxlogin::exit::Failure;
 use wxlogin::store::Store;
 
-const EXIT_CODES: &str = "Exit codes: 0 success, 1 runtime error (database, WeChat), 2 usage error, \
-3 nothing matched, 4 refused (read-only, no confirmation).";
+const EXIT_CODES: &str = cli::EXIT_CODES_HELP;
 
 #[derive(Parser)]
 #[command(name = "wxlogin", version, about = "WeChat Mini Program login backend and its operations console", after_help = EXIT_CODES)]
@@ -23,8 +23,33 @@ struct Cli {
 enum Command {
     /// Apply database migrations (PostgreSQL needs this once per release; SQLite does it itself).
     Migrate,
+    /// List, show and revoke login sessions.
+    #[command(after_help = EXIT_CODES)]
+    Sessions(cli::sessions::SessionsArgs),
+    /// Show and remove openid-to-account bindings.
+    #[command(after_help = EXIT_CODES)]
+    Bindings(cli::bindings::BindingsArgs),
+    /// Exchange a wx.login() code with WeChat (code2Session) and explain the answer.
+    #[command(after_help = EXIT_CODES)]
+    Exchange(cli::exchange::ExchangeArgs),
+    /// Read the operator audit log.
+    #[command(after_help = EXIT_CODES)]
+    Audit(cli::audit::AuditArgs),
+    /// Create, show and disable business accounts.
+    #[command(after_help = EXIT_CODES)]
+    Accounts(cli::accounts::AccountsArgs),
+    /// Print a shell completion script.
+    Completions(cli::completions::CompletionsArgs),
     /// Run a WeChat code2Session emulator for tests, demos and drills (never for production).
     MockWechat(wxlogin::wechat::emulator::MockWechatArgs),
+    /// The login service: POST /login, GET /me, POST /logout, /healthz, /metrics.
+    Serve(wxlogin::service::ServeArgs),
+    /// Drive realistic mini-program clients through the real login flow over HTTP.
+    Simulate(wxlogin::simulate::SimulateArgs),
+    /// Everything wired together on a fresh embedded database, with simulated traffic.
+    Demo(wxlogin::demo::DemoArgs),
+    /// The operations console (TUI): sessions, bindings, revoke, unbind, test code exchanges, audit.
+    Console(wxlogin::console::ConsoleArgs),
     /// Fill an empty database with a realistic synthetic data set (for benchmarks and demos).
     SeedSynthetic(wxlogin::bench::seed::SeedArgs),
     /// Measure every performance target (issue 7) side by side and print the table.
@@ -43,6 +68,10 @@ fn init_logging(verbose: u8) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(
+            std::io::IsTerminal::is_terminal(&std::io::stderr())
+                && std::env::var_os("NO_COLOR").is_none(),
+        )
         .try_init();
 }
 
@@ -56,7 +85,17 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             println!("{}: schema is up to date", store.redacted_url());
             Ok(())
         }
+        Command::Sessions(a) => cli::sessions::run(&cli::Context::new(&cli.global, file), a).await,
+        Command::Bindings(a) => cli::bindings::run(&cli::Context::new(&cli.global, file), a).await,
+        Command::Exchange(a) => cli::exchange::run(&cli::Context::new(&cli.global, file), a).await,
+        Command::Audit(a) => cli::audit::run(&cli::Context::new(&cli.global, file), a).await,
+        Command::Accounts(a) => cli::accounts::run(&cli::Context::new(&cli.global, file), a).await,
+        Command::Completions(a) => cli::completions::run(a, &mut Cli::command()),
         Command::MockWechat(args) => wxlogin::wechat::emulator::run(args).await,
+        Command::Serve(args) => wxlogin::service::run(&cli.global, &file, &args).await,
+        Command::Simulate(args) => wxlogin::simulate::run(&cli.global, &file, &args).await,
+        Command::Demo(args) => wxlogin::demo::run(&cli.global, &args).await,
+        Command::Console(args) => wxlogin::console::run(&cli.global, args).await,
         Command::SeedSynthetic(args) => wxlogin::bench::seed::run(&cli.global, &file, &args).await,
         Command::Bench(args) => wxlogin::bench::run(&cli.global, &file, &args).await,
     }
@@ -64,7 +103,23 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(cli.global.verbose);
+    match cli.command {
+        // Log lines would scribble over the TUI: the console logs to a file.
+        Command::Console(_) => wxlogin::console::init_logging(cli.global.verbose),
+        // The demo ends in the console: its servers' logs must not scribble over the screen.
+        Command::Demo(ref a)
+            if !a.no_console
+                && std::io::IsTerminal::is_terminal(&std::io::stdin())
+                && std::io::IsTerminal::is_terminal(&std::io::stdout()) =>
+        {
+            wxlogin::console::init_logging(cli.global.verbose)
+        }
+        _ => {
+            // The service logs its requests (info) unless told otherwise.
+            let serving = matches!(cli.command, Command::Serve(_)) as u8;
+            init_logging(cli.global.verbose.saturating_add(serving));
+        }
+    }
     let rt = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {

@@ -670,3 +670,30 @@ store_test!(usernames_are_unique_and_validated, |db| {
         .unwrap_err();
     assert!(bad.to_string().contains("invalid username"));
 });
+
+/// Every store future can be spawned onto the runtime (the console and the service rely on it).
+#[test]
+fn store_futures_are_send() {
+    fn assert_send<T: Send>(_: &T) {}
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let _guard = rt.enter();
+    let store = rt.block_on(sqlite_db());
+    let op = operator("x");
+    let filter = SessionFilter::default();
+    let mut cb = |_p: wxlogin::store::RevokeProgress| true;
+    assert_send(&store.unbind("a", "o", &op, "r"));
+    assert_send(&store.revoke_matching(&filter, &op, "r", 10, &mut cb));
+    assert_send(&store.revoke_sessions(&[], &op, "r"));
+    assert_send(&store.disable_account(1, &op, "r"));
+    assert_send(&store.list_sessions(&filter, None, 10));
+    assert_send(&store.record_audit(&op, "a", "t", None, &serde_json::json!({})));
+    let key = data_key();
+    let sk = Secret::new("k");
+    let l = Login::new("wx", "o");
+    let ns = new_session(&l, &sk);
+    assert_send(&store.login_bound(&key, &ns));
+    assert_send(&store.bind_and_login(&key, 1, &ns));
+}

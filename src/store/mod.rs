@@ -10,6 +10,7 @@ mod accounts;
 mod audit;
 mod bench_queries;
 mod bindings;
+mod console_queries;
 mod sessions;
 mod types;
 
@@ -23,7 +24,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-pub use accounts::{Account, AccountCredentials, NewAccount};
+pub use accounts::{Account, AccountCredentials, NewAccount, validate_username};
 pub use audit::{AuditEntry, AuditFilter};
 pub use bench_queries::{PlanMode, QueryPlan, QueryText, SessionSample};
 pub use bindings::{AccountDetail, BindingQuery, BindingView, UnbindOutcome};

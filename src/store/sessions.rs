@@ -129,7 +129,7 @@ impl SessionFilter {
         }
     }
 
-    fn push_where(&self, sql: &mut Sql, now: Ts) {
+    pub(super) fn push_where(&self, sql: &mut Sql, now: Ts) {
         sql.push(" WHERE 1=1");
         if let Some(v) = self.account_id {
             sql.push(" AND s.account_id = ").bind(Arg::I64(v));
@@ -157,7 +157,7 @@ impl SessionFilter {
     }
 }
 
-const SESSION_COLS: &str = "s.id, s.public_id, s.account_id, a.username, s.appid, s.openid, \
+pub(super) const SESSION_COLS: &str = "s.id, s.public_id, s.account_id, a.username, s.appid, s.openid, \
     s.unionid, s.created_at, s.last_seen_at, s.expires_at, s.revoked_at, s.revoked_by, \
     s.revoke_reason, s.client_ip, s.user_agent";
 

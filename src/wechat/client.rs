@@ -13,6 +13,10 @@
 //!   an error: errors name the host only, reqwest errors are stripped of their URL, and any
 //!   echo of the secret or code in an errmsg is cut out. Redirects are not followed (they would
 //!   carry the query string to another host).
+//! - What the HTTP stack itself logs was checked at TRACE (tests/wechat_no_leak.rs): reqwest
+//!   logs hosts only unless `connection_verbose` is on (it dumps raw request bytes, so it is
+//!   switched off explicitly); hyper-util logs pool keys (scheme and authority); hyper has no
+//!   logging compiled in; h2's frame `Debug` omits header blocks and data.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -20,8 +24,8 @@ use std::time::{Duration, Instant};
 use rand::Rng;
 use reqwest::header::CONTENT_TYPE;
 
-use super::config::{endpoint_host, validate_base_url};
-use super::{ApiError, WechatConfig, WechatError};
+use super::config::{check_base_url, endpoint_host};
+use super::{ApiError, ErrorKind, WechatConfig, WechatError};
 use crate::secret::Secret;
 
 /// Answers larger than this are not WeChat's (a code2Session answer is ~200 bytes).
@@ -128,12 +132,11 @@ pub(crate) fn build_http_client(
 
 impl WechatClient {
     pub fn new(config: WechatConfig) -> Result<Self, WechatError> {
-        let base =
-            validate_base_url(&config.base_url, "the WeChat configuration").map_err(|e| {
-                WechatError::Setup {
-                    detail: e.to_string(),
-                }
-            })?;
+        let base = check_base_url(&config.base_url, "the WeChat configuration").map_err(|e| {
+            WechatError::Setup {
+                detail: e.to_string(),
+            }
+        })?;
         let endpoint = url::Url::parse(&format!("{base}/sns/jscode2session")).map_err(|e| {
             WechatError::Setup {
                 detail: format!("the base URL cannot take a path ({e})"),
@@ -242,17 +245,25 @@ impl WechatClient {
         }
     }
 
+    /// Failures caused by users (bad or reused codes, high risk, quota) are everyday events
+    /// and logged at info; the rest (configuration, WeChat unreachable) at warn.
     fn log_failure(&self, appid: &str, attempt: u32, started: Instant, err: &WechatError) {
-        tracing::warn!(
-            appid,
-            host = %self.inner.host,
-            attempt,
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            errcode = err.errcode(),
-            rid = err.rid().unwrap_or(""),
-            kind = %err.kind(),
-            "code2Session failed: {err}"
-        );
+        let elapsed_ms = started.elapsed().as_millis() as u64;
+        let (errcode, rid, kind) = (err.errcode(), err.rid().unwrap_or(""), err.kind());
+        let host = &self.inner.host;
+        match kind {
+            ErrorKind::InvalidCode
+            | ErrorKind::CodeUsed
+            | ErrorKind::HighRisk
+            | ErrorKind::RateLimited => tracing::info!(
+                appid, %host, attempt, elapsed_ms, errcode, rid, %kind,
+                "code2Session refused: {err}"
+            ),
+            _ => tracing::warn!(
+                appid, %host, attempt, elapsed_ms, errcode, rid, %kind,
+                "code2Session failed: {err}"
+            ),
+        }
     }
 
     fn timeout_error(&self, started: Instant) -> WechatError {

@@ -97,8 +97,21 @@ pub(crate) fn endpoint_host(url: &str) -> String {
     }
 }
 
-/// Checks a base URL and returns it without a trailing slash.
+/// Checks a base URL and returns it without a trailing slash. Warns (once, at resolve time)
+/// when it is plain http:// to a host that is not loopback.
 pub(crate) fn validate_base_url(raw: &str, origin: &str) -> Result<String, ConfigError> {
+    let url = check_base_url(raw, origin)?;
+    if url.starts_with("http://") && !is_loopback_url(&url) {
+        tracing::warn!(
+            host = %endpoint_host(&url),
+            "the WeChat base URL is plain http:// to a non-loopback host: the AppSecret crosses the network unencrypted"
+        );
+    }
+    Ok(url)
+}
+
+/// [`validate_base_url`] without the warning.
+pub(crate) fn check_base_url(raw: &str, origin: &str) -> Result<String, ConfigError> {
     let trimmed = raw.trim().trim_end_matches('/');
     let u = url::Url::parse(trimmed).map_err(|e| {
         ConfigError::Invalid(format!(
@@ -115,16 +128,13 @@ pub(crate) fn validate_base_url(raw: &str, origin: &str) -> Result<String, Confi
             "the WeChat base URL from {origin} must not have a query or fragment; give only scheme, host and optional path"
         )));
     }
-    if u.scheme() == "http" && !is_loopback(&u) {
-        tracing::warn!(
-            host = %endpoint_host(trimmed),
-            "the WeChat base URL is plain http:// to a non-loopback host: the AppSecret crosses the network unencrypted"
-        );
-    }
     Ok(trimmed.to_owned())
 }
 
-fn is_loopback(u: &url::Url) -> bool {
+fn is_loopback_url(url: &str) -> bool {
+    let Ok(u) = url::Url::parse(url) else {
+        return false;
+    };
     match u.host() {
         Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),

@@ -1,0 +1,293 @@
+//! `wxlogin accounts create | show | disable`: business accounts.
+
+use clap::{Args, Subcommand};
+use serde::Serialize;
+
+use super::{Context, cell, cell_opt, print_json, read_secret_line, say, ts, ts_opt};
+use crate::exit::Failure;
+use crate::secret::Secret;
+use crate::store::{Account, NewAccount, SessionFilter};
+
+/// Shortest password accepted (NIST SP 800-63B); longer passphrases are welcome.
+pub const MIN_PASSWORD_CHARS: usize = 8;
+/// Longest password accepted: enough for any passphrase, bounded for the hash's cost.
+pub const MAX_PASSWORD_CHARS: usize = 128;
+
+#[derive(Debug, Args)]
+pub struct AccountsArgs {
+    #[command(subcommand)]
+    pub command: AccountsCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountsCommand {
+    /// Create a business account. The password is read from a prompt on a terminal (asked
+    /// twice, not echoed) or as one line from stdin, never from the command line.
+    Create(CreateArgs),
+    /// Show an account and its WeChat bindings.
+    Show(ShowArgs),
+    /// Disable an account and revoke all its live sessions.
+    Disable(DisableArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = super::EXIT_CODES_HELP, next_help_heading = "Command options")]
+pub struct CreateArgs {
+    /// 1 to 64 letters, digits, '_', '-', '.' or '@'.
+    #[arg(help_heading = "Arguments")]
+    pub username: String,
+    /// Name shown to operators.
+    #[arg(long, value_name = "NAME")]
+    pub display_name: Option<String>,
+    /// One JSON document on stdout (fields in docs/cli-json.md).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = super::EXIT_CODES_HELP, next_help_heading = "Command options")]
+pub struct ShowArgs {
+    /// The account's username.
+    #[arg(help_heading = "Arguments")]
+    pub username: String,
+    /// One JSON document: {"account": {...}, "bindings": [...]}. Fields in docs/cli-json.md.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = super::EXIT_CODES_HELP, next_help_heading = "Command options")]
+pub struct DisableArgs {
+    /// The account's username.
+    #[arg(help_heading = "Arguments")]
+    pub username: String,
+    /// Why (written in the audit log and on the revoked sessions).
+    #[arg(long, value_name = "TEXT", required = true)]
+    pub reason: String,
+    /// Do not ask for confirmation (required when there is no terminal).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// One JSON document on stdout (fields in docs/cli-json.md).
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub async fn run(ctx: &Context, args: AccountsArgs) -> Result<(), Failure> {
+    match args.command {
+        AccountsCommand::Create(a) => create(ctx, a).await,
+        AccountsCommand::Show(a) => show(ctx, a).await,
+        AccountsCommand::Disable(a) => disable(ctx, a).await,
+    }
+}
+
+/// An account in JSON output (documented in docs/cli-json.md). Never the password hash.
+#[derive(Debug, Serialize)]
+pub struct AccountJson {
+    pub id: i64,
+    pub username: String,
+    pub display_name: Option<String>,
+    pub created_at: String,
+    pub disabled_at: Option<String>,
+}
+
+impl From<&Account> for AccountJson {
+    fn from(a: &Account) -> Self {
+        AccountJson {
+            id: a.id,
+            username: a.username.clone(),
+            display_name: a.display_name.clone(),
+            created_at: ts(a.created_at),
+            disabled_at: ts_opt(a.disabled_at),
+        }
+    }
+}
+
+fn check_password(p: &Secret) -> Result<(), Failure> {
+    let n = p.expose().chars().count();
+    if n == 0 {
+        return Err(Failure::usage(
+            "no password given; type it at the prompt or pipe one line on stdin",
+        ));
+    }
+    if n < MIN_PASSWORD_CHARS {
+        return Err(Failure::usage(format!(
+            "the password is too short ({n} characters); use at least {MIN_PASSWORD_CHARS}"
+        )));
+    }
+    if n > MAX_PASSWORD_CHARS {
+        return Err(Failure::usage(format!(
+            "the password is too long ({n} characters); use at most {MAX_PASSWORD_CHARS}"
+        )));
+    }
+    Ok(())
+}
+
+fn read_new_password(username: &str) -> Result<Secret, Failure> {
+    let prompt = format!(
+        "Password for {} (not echoed): ",
+        crate::sanitize::for_terminal(username)
+    );
+    let first = read_secret_line(&prompt)?;
+    check_password(&first)?;
+    if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        let again = read_secret_line("Repeat the password: ")?;
+        if again.expose() != first.expose() {
+            return Err(Failure::usage(
+                "the two passwords differ; run the command again",
+            ));
+        }
+    }
+    Ok(first)
+}
+
+async fn create(ctx: &Context, a: CreateArgs) -> Result<(), Failure> {
+    ctx.ensure_writable("create an account")?;
+    // Say a username is unusable before asking for a password.
+    crate::store::validate_username(&a.username).map_err(|e| Failure::usage(e.to_string()))?;
+    let store = ctx.store().await?;
+    if store.account_by_username(&a.username).await?.is_some() {
+        return Err(Failure::refused(format!(
+            "an account named {} already exists; pick another username",
+            crate::sanitize::for_terminal(&a.username)
+        )));
+    }
+    let password = read_new_password(&a.username)?;
+    let hash = tokio::task::spawn_blocking(move || crate::crypto::hash_password(password.expose()))
+        .await
+        .map_err(|e| Failure::runtime(format!("password hashing stopped: {e}")))?
+        .map_err(|e| Failure::runtime(e.to_string()))?;
+    let new = NewAccount {
+        username: a.username,
+        password_hash: hash,
+        display_name: a.display_name.filter(|d| !d.trim().is_empty()),
+    };
+    let account = store
+        .create_account(&new, &ctx.actor)
+        .await
+        .map_err(|e| match e {
+            // Invalid username or a concurrent create of the same name.
+            crate::store::StoreError::Conflict(m) => Failure::usage(m),
+            other => other.into(),
+        })?;
+    if a.json {
+        return print_json(&AccountJson::from(&account));
+    }
+    say(format!(
+        "created account {} (id {})",
+        cell(ctx, &account.username, 64),
+        account.id
+    ))
+}
+
+#[derive(Serialize)]
+struct ShowJson {
+    account: AccountJson,
+    bindings: Vec<super::bindings::BindingJson>,
+}
+
+async fn show(ctx: &Context, a: ShowArgs) -> Result<(), Failure> {
+    let store = ctx.store().await?;
+    let Some(acc) = store.account_by_username(&a.username).await? else {
+        return Err(not_found(&a.username));
+    };
+    let Some(detail) = store.account_detail(acc.id).await? else {
+        return Err(not_found(&a.username));
+    };
+    if a.json {
+        return print_json(&ShowJson {
+            account: AccountJson::from(&detail.account),
+            bindings: detail
+                .bindings
+                .iter()
+                .map(super::bindings::BindingJson::from)
+                .collect(),
+        });
+    }
+    let acc = &detail.account;
+    say(format!(
+        "{:<14} {}",
+        "username",
+        cell(ctx, &acc.username, 64)
+    ))?;
+    say(format!("{:<14} {}", "id", acc.id))?;
+    say(format!(
+        "{:<14} {}",
+        "display name",
+        cell_opt(ctx, acc.display_name.as_deref(), 64)
+    ))?;
+    say(format!("{:<14} {}", "created", ts(acc.created_at)))?;
+    say(format!(
+        "{:<14} {}",
+        "disabled",
+        ts_opt(acc.disabled_at).unwrap_or_else(|| "no".into())
+    ))?;
+    if detail.bindings.is_empty() {
+        return say("no WeChat bindings");
+    }
+    say("")?;
+    super::bindings::bindings_table(ctx, &detail.bindings).print()
+}
+
+fn not_found(username: &str) -> Failure {
+    Failure::nothing_matched(format!(
+        "no account named {}; check the spelling (usernames are case-sensitive)",
+        crate::sanitize::for_terminal(username)
+    ))
+}
+
+#[derive(Serialize)]
+struct DisableJson {
+    account_id: i64,
+    username: String,
+    sessions_revoked: u64,
+}
+
+async fn disable(ctx: &Context, a: DisableArgs) -> Result<(), Failure> {
+    let reason = a.reason.trim();
+    if reason.is_empty() {
+        return Err(Failure::usage(
+            "--reason must say why; it is written in the audit log",
+        ));
+    }
+    ctx.ensure_writable("disable an account")?;
+    let store = ctx.store().await?;
+    let Some(acc) = store.account_by_username(&a.username).await? else {
+        return Err(not_found(&a.username));
+    };
+    let name = crate::sanitize::for_terminal(&acc.username).into_owned();
+    if acc.disabled_at.is_some() {
+        return Err(Failure::nothing_matched(format!(
+            "account {name} is already disabled; nothing changed"
+        )));
+    }
+    let live = store
+        .count_sessions(&SessionFilter {
+            account_id: Some(acc.id),
+            ..Default::default()
+        })
+        .await?;
+    ctx.confirm(
+        &format!(
+            "Disable account {name} (id {}) and revoke its {live} live session(s)?",
+            acc.id
+        ),
+        a.yes,
+    )?;
+    let Some(revoked) = store.disable_account(acc.id, &ctx.actor, reason).await? else {
+        return Err(Failure::nothing_matched(format!(
+            "account {name} was disabled by someone else meanwhile; nothing changed"
+        )));
+    };
+    if a.json {
+        return print_json(&DisableJson {
+            account_id: acc.id,
+            username: acc.username,
+            sessions_revoked: revoked,
+        });
+    }
+    say(format!(
+        "disabled account {name} (id {}); revoked {revoked} session{}",
+        acc.id,
+        if revoked == 1 { "" } else { "s" }
+    ))
+}

@@ -1,0 +1,259 @@
+//! `wxlogin bindings show | unbind`.
+
+use clap::{ArgGroup, Args, Subcommand};
+use serde::Serialize;
+
+use super::{Context, Table, cell, cell_opt, print_json, say, ts, ts_opt};
+use crate::exit::Failure;
+use crate::store::{BindingQuery, BindingView, UnbindOutcome};
+
+#[derive(Debug, Args)]
+pub struct BindingsArgs {
+    #[command(subcommand)]
+    pub command: BindingsCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BindingsCommand {
+    /// Show which business account a WeChat identity is bound to (or an account's bindings).
+    Show(ShowArgs),
+    /// Remove a binding and revoke its live sessions; the user binds again at next login.
+    Unbind(UnbindArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = super::EXIT_CODES_HELP, next_help_heading = "Command options")]
+#[command(group(ArgGroup::new("who").required(true).args(["openid", "unionid", "username", "account"])))]
+pub struct ShowArgs {
+    /// The openid (narrow with --appid).
+    #[arg(long, value_name = "O")]
+    pub openid: Option<String>,
+    /// With --openid: only in this mini program.
+    #[arg(long, value_name = "A", requires = "openid")]
+    pub appid: Option<String>,
+    /// Every binding carrying this unionid.
+    #[arg(long, value_name = "U")]
+    pub unionid: Option<String>,
+    /// Every binding of this account (username).
+    #[arg(long, value_name = "U")]
+    pub username: Option<String>,
+    /// Every binding of this account (numeric id).
+    #[arg(long, value_name = "ID")]
+    pub account: Option<i64>,
+    /// One JSON document: {"bindings": [...]}. Fields in docs/cli-json.md.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = super::EXIT_CODES_HELP, next_help_heading = "Command options")]
+pub struct UnbindArgs {
+    /// The mini program.
+    #[arg(long, value_name = "A", required = true)]
+    pub appid: String,
+    /// The openid to unbind.
+    #[arg(long, value_name = "O", required = true)]
+    pub openid: String,
+    /// Why (written in the audit log and on the revoked sessions).
+    #[arg(long, value_name = "TEXT", required = true)]
+    pub reason: String,
+    /// Do not ask for confirmation (required when there is no terminal).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// One JSON document on stdout (fields in docs/cli-json.md).
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub async fn run(ctx: &Context, args: BindingsArgs) -> Result<(), Failure> {
+    match args.command {
+        BindingsCommand::Show(a) => show(ctx, a).await,
+        BindingsCommand::Unbind(a) => unbind(ctx, a).await,
+    }
+}
+
+/// A binding in JSON output (documented in docs/cli-json.md).
+#[derive(Debug, Serialize)]
+pub struct BindingJson {
+    pub appid: String,
+    pub openid: String,
+    pub unionid: Option<String>,
+    pub account_id: i64,
+    pub username: String,
+    pub account_disabled_at: Option<String>,
+    pub bound_at: String,
+    pub last_login_at: Option<String>,
+    pub active_sessions: i64,
+}
+
+impl From<&BindingView> for BindingJson {
+    fn from(b: &BindingView) -> Self {
+        BindingJson {
+            appid: b.appid.clone(),
+            openid: b.openid.clone(),
+            unionid: b.unionid.clone(),
+            account_id: b.account_id,
+            username: b.username.clone(),
+            account_disabled_at: ts_opt(b.account_disabled_at),
+            bound_at: ts(b.bound_at),
+            last_login_at: ts_opt(b.last_login_at),
+            active_sessions: b.active_sessions,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ShowJson {
+    bindings: Vec<BindingJson>,
+}
+
+/// Bindings as a table (shared with `accounts show`).
+pub fn bindings_table(ctx: &Context, rows: &[BindingView]) -> Table {
+    let mut t = Table::new(&[
+        "APPID",
+        "OPENID",
+        "UNIONID",
+        "USERNAME",
+        "ACCOUNT",
+        "BOUND",
+        "LAST LOGIN",
+        "LIVE SESSIONS",
+    ]);
+    for b in rows {
+        t.row(vec![
+            cell(ctx, &b.appid, 24),
+            cell(ctx, &b.openid, 32),
+            cell_opt(ctx, b.unionid.as_deref(), 32),
+            cell(ctx, &b.username, 24),
+            match b.account_disabled_at {
+                Some(_) => format!("{} (disabled)", b.account_id),
+                None => b.account_id.to_string(),
+            },
+            ts(b.bound_at),
+            ts_opt(b.last_login_at).unwrap_or_else(|| "-".into()),
+            b.active_sessions.to_string(),
+        ]);
+    }
+    t
+}
+
+async fn show(ctx: &Context, a: ShowArgs) -> Result<(), Failure> {
+    let (query, what) = if let Some(openid) = a.openid {
+        let what = match &a.appid {
+            Some(app) => format!("openid {openid} in {app}"),
+            None => format!("openid {openid}"),
+        };
+        (
+            BindingQuery::OpenId {
+                openid,
+                appid: a.appid,
+            },
+            what,
+        )
+    } else if let Some(u) = a.unionid {
+        let what = format!("unionid {u}");
+        (BindingQuery::UnionId(u), what)
+    } else if let Some(u) = a.username {
+        let what = format!("username {u}");
+        (BindingQuery::Username(u), what)
+    } else if let Some(id) = a.account {
+        (BindingQuery::AccountId(id), format!("account {id}"))
+    } else {
+        return Err(Failure::usage(
+            "say whose bindings to show: --openid, --unionid, --username or --account",
+        ));
+    };
+    let store = ctx.store().await?;
+    let rows = store.find_bindings(&query).await?;
+    if rows.is_empty() {
+        return Err(Failure::nothing_matched(format!(
+            "no binding for {}; the user has not completed a first login with username and password",
+            crate::sanitize::for_terminal(&what)
+        )));
+    }
+    if a.json {
+        return print_json(&ShowJson {
+            bindings: rows.iter().map(BindingJson::from).collect(),
+        });
+    }
+    bindings_table(ctx, &rows).print()
+}
+
+#[derive(Serialize)]
+struct UnbindJson {
+    appid: String,
+    openid: String,
+    account_id: i64,
+    username: String,
+    sessions_revoked: u64,
+}
+
+impl From<UnbindOutcome> for UnbindJson {
+    fn from(o: UnbindOutcome) -> Self {
+        UnbindJson {
+            appid: o.appid,
+            openid: o.openid,
+            account_id: o.account_id,
+            username: o.username,
+            sessions_revoked: o.sessions_revoked,
+        }
+    }
+}
+
+async fn unbind(ctx: &Context, a: UnbindArgs) -> Result<(), Failure> {
+    let reason = a.reason.trim();
+    if reason.is_empty() {
+        return Err(Failure::usage(
+            "--reason must say why; it is written in the audit log",
+        ));
+    }
+    ctx.ensure_writable("unbind")?;
+    let store = ctx.store().await?;
+    let target = format!(
+        "openid {} in {}",
+        crate::sanitize::for_terminal(&a.openid),
+        crate::sanitize::for_terminal(&a.appid)
+    );
+    let found = store
+        .find_bindings(&BindingQuery::OpenId {
+            openid: a.openid.clone(),
+            appid: Some(a.appid.clone()),
+        })
+        .await?;
+    let Some(b) = found.first() else {
+        return Err(Failure::nothing_matched(format!(
+            "no binding for {target}; check both with `wxlogin bindings show --openid`"
+        )));
+    };
+    ctx.confirm(
+        &format!(
+            "Unbind {target} from account {} (id {}) and revoke its {} live session(s)?",
+            crate::sanitize::for_terminal(&b.username),
+            b.account_id,
+            b.active_sessions
+        ),
+        a.yes,
+    )?;
+    let Some(outcome) = store
+        .unbind(&a.appid, &a.openid, &ctx.actor, reason)
+        .await?
+    else {
+        return Err(Failure::nothing_matched(format!(
+            "{target} was unbound by someone else meanwhile; nothing changed"
+        )));
+    };
+    if a.json {
+        return print_json(&UnbindJson::from(outcome));
+    }
+    say(format!(
+        "unbound {target} from account {} (id {}); revoked {} session{}",
+        crate::sanitize::for_terminal(&outcome.username),
+        outcome.account_id,
+        outcome.sessions_revoked,
+        if outcome.sessions_revoked == 1 {
+            ""
+        } else {
+            "s"
+        }
+    ))
+}

@@ -1,0 +1,274 @@
+//! `wxlogin exchange`: a test code2Session from the command line, explained.
+//!
+//! The code and the session_key are secrets: the code is used once and never printed, logged
+//! or audited; the session_key is shown masked only.
+
+use std::time::Instant;
+
+use clap::Args;
+use serde::Serialize;
+use serde_json::json;
+
+use super::bindings::BindingJson;
+use super::{Context, cell, cell_opt, print_json, read_secret_line, say};
+use crate::exit::Failure;
+use crate::secret::Secret;
+use crate::store::BindingQuery;
+use crate::wechat::{ErrorKind, WechatClient, WechatConfig, WechatError};
+
+#[derive(Debug, Args)]
+#[command(after_help = super::EXIT_CODES_HELP, next_help_heading = "Command options")]
+pub struct ExchangeArgs {
+    /// The mini program; may be left out when exactly one is configured.
+    #[arg(long, value_name = "A")]
+    pub appid: Option<String>,
+    /// The code from wx.login(). Prefer --code-stdin: a command line is visible to other users.
+    #[arg(
+        value_name = "CODE",
+        help_heading = "Arguments",
+        required_unless_present = "code_stdin",
+        conflicts_with = "code_stdin"
+    )]
+    pub code: Option<String>,
+    /// Read the code from stdin (not echoed on a terminal).
+    #[arg(long)]
+    pub code_stdin: bool,
+    /// One JSON document on stdout (fields in docs/cli-json.md).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The exchange result in JSON output (documented in docs/cli-json.md).
+#[derive(Debug, Serialize)]
+struct ExchangeJson {
+    appid: String,
+    ok: bool,
+    latency_ms: u64,
+    openid: Option<String>,
+    unionid: Option<String>,
+    session_key_masked: Option<String>,
+    bound: bool,
+    bindings: Vec<BindingJson>,
+    error: Option<ErrorJson>,
+}
+
+#[derive(Debug, Serialize)]
+struct ErrorJson {
+    errcode: Option<i64>,
+    kind: &'static str,
+    meaning: &'static str,
+    action: &'static str,
+    rid: Option<String>,
+    /// The one-line description (no secret, no URL query).
+    message: String,
+}
+
+fn kind_name(k: ErrorKind) -> &'static str {
+    match k {
+        ErrorKind::InvalidCode => "invalid_code",
+        ErrorKind::CodeUsed => "code_used",
+        ErrorKind::HighRisk => "high_risk",
+        ErrorKind::RateLimited => "rate_limited",
+        ErrorKind::Busy => "busy",
+        ErrorKind::Config => "config",
+        ErrorKind::Unavailable => "unavailable",
+        ErrorKind::Other => "other",
+    }
+}
+
+impl From<&WechatError> for ErrorJson {
+    fn from(e: &WechatError) -> Self {
+        ErrorJson {
+            errcode: e.errcode(),
+            kind: kind_name(e.kind()),
+            meaning: e.meaning(),
+            action: e.action(),
+            rid: e.rid().map(str::to_owned),
+            message: e.to_string(),
+        }
+    }
+}
+
+fn read_code(a: &ExchangeArgs) -> Result<Secret, Failure> {
+    let code = if a.code_stdin {
+        read_secret_line("code (not echoed): ")?
+    } else {
+        Secret::new(a.code.clone().unwrap_or_default())
+    };
+    let trimmed = Secret::new(code.expose().trim());
+    if trimmed.is_empty() {
+        return Err(Failure::usage(
+            "no code given; pass the code from wx.login() as an argument or on stdin with --code-stdin",
+        ));
+    }
+    Ok(trimmed)
+}
+
+/// A configuration problem found before any request: which exit code it gets.
+fn config_failure(e: &WechatError) -> Failure {
+    match e {
+        WechatError::UnknownApp { .. } | WechatError::AmbiguousApp { .. } => {
+            Failure::usage(e.to_string())
+        }
+        _ => Failure::runtime(e.to_string()),
+    }
+}
+
+pub async fn run(ctx: &Context, a: ExchangeArgs) -> Result<(), Failure> {
+    // A code works once and the exchange is audited: it is a change, refused when read-only.
+    ctx.ensure_writable("exchange a code")?;
+    let code = read_code(&a)?;
+    let config = WechatConfig::resolve(&ctx.file)?;
+    let appid = config
+        .app(a.appid.as_deref())
+        .map_err(|e| config_failure(&e))?
+        .appid
+        .clone();
+    let client = WechatClient::new(config).map_err(|e| config_failure(&e))?;
+    let store = ctx.store().await?;
+
+    let started = Instant::now();
+    let result = client.code2session(&appid, code.expose()).await;
+    let latency_ms = started.elapsed().as_millis() as u64;
+    drop(code);
+
+    let mut out = ExchangeJson {
+        appid: appid.clone(),
+        ok: result.is_ok(),
+        latency_ms,
+        openid: None,
+        unionid: None,
+        session_key_masked: None,
+        bound: false,
+        bindings: Vec::new(),
+        error: None,
+    };
+    let mut bindings = Vec::new();
+    match &result {
+        Ok(s) => {
+            out.openid = Some(s.openid.clone());
+            out.unionid = s.unionid.clone();
+            out.session_key_masked = Some(s.session_key.masked());
+            bindings = store
+                .find_bindings(&BindingQuery::OpenId {
+                    openid: s.openid.clone(),
+                    appid: Some(appid.clone()),
+                })
+                .await?;
+            out.bound = !bindings.is_empty();
+            out.bindings = bindings.iter().map(BindingJson::from).collect();
+        }
+        Err(e) => out.error = Some(ErrorJson::from(e)),
+    }
+
+    // The audit row records the attempt and its outcome, never the code or the session_key.
+    let detail = json!({
+        "ok": out.ok,
+        "latency_ms": latency_ms,
+        "openid": out.openid,
+        "unionid_returned": out.unionid.is_some(),
+        "bound": out.bound,
+        "account_id": bindings.first().map(|b| b.account_id),
+        "errcode": out.error.as_ref().and_then(|e| e.errcode),
+        "rid": out.error.as_ref().and_then(|e| e.rid.clone()),
+    });
+    store
+        .record_audit(
+            &ctx.actor,
+            "wechat.exchange",
+            &format!("app:{appid}"),
+            None,
+            &detail,
+        )
+        .await
+        .map_err(|e| {
+            Failure::runtime(format!(
+                "the exchange ran but its audit row could not be written ({e}); nothing is shown: fix the database and retry with a fresh code"
+            ))
+        })?;
+
+    if a.json {
+        print_json(&out)?;
+    } else {
+        print_human(
+            ctx,
+            &out,
+            client
+                .config()
+                .apps
+                .iter()
+                .find(|p| p.appid == appid)
+                .and_then(|p| p.name.as_deref()),
+        )?;
+    }
+    match result {
+        Ok(_) => Ok(()),
+        Err(e) => Err(Failure::runtime(format!(
+            "code2Session failed: {}",
+            crate::sanitize::for_terminal(&e.to_string())
+        ))),
+    }
+}
+
+fn print_human(ctx: &Context, out: &ExchangeJson, app_name: Option<&str>) -> Result<(), Failure> {
+    let line = |k: &str, v: String| say(format!("{k:<12} {v}"));
+    let app = match app_name {
+        Some(n) => format!("{} ({})", cell(ctx, &out.appid, 64), cell(ctx, n, 64)),
+        None => cell(ctx, &out.appid, 64),
+    };
+    line("appid", app)?;
+    match &out.error {
+        None => {
+            line("result", format!("ok in {} ms", out.latency_ms))?;
+            line("openid", cell_opt(ctx, out.openid.as_deref(), 128))?;
+            line(
+                "unionid",
+                match &out.unionid {
+                    Some(u) => cell(ctx, u, 128),
+                    None => "- (WeChat returns one only when the mini program is bound to an Open Platform account)".into(),
+                },
+            )?;
+            line(
+                "session_key",
+                out.session_key_masked.clone().unwrap_or_default(),
+            )?;
+            if out.bindings.is_empty() {
+                line(
+                    "bound",
+                    "no: the first login with username and password will bind it".into(),
+                )?;
+            }
+            for b in &out.bindings {
+                line(
+                    "bound",
+                    format!(
+                        "yes: account {} (id {}{}), since {}, last login {}, {} live session(s)",
+                        cell(ctx, &b.username, 64),
+                        b.account_id,
+                        if b.account_disabled_at.is_some() {
+                            ", disabled"
+                        } else {
+                            ""
+                        },
+                        b.bound_at,
+                        b.last_login_at.clone().unwrap_or_else(|| "-".into()),
+                        b.active_sessions
+                    ),
+                )?;
+            }
+        }
+        Some(e) => {
+            line("result", format!("failed after {} ms", out.latency_ms))?;
+            line(
+                "errcode",
+                e.errcode
+                    .map(|c| c.to_string())
+                    .unwrap_or_else(|| "- (no answer from WeChat)".into()),
+            )?;
+            line("meaning", e.meaning.to_owned())?;
+            line("what to do", e.action.to_owned())?;
+            line("rid", cell_opt(ctx, e.rid.as_deref(), 128))?;
+        }
+    }
+    Ok(())
+}

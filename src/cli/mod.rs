@@ -1,0 +1,211 @@
+//! The headless subcommands for runbooks and scripts: `wxlogin sessions | bindings | exchange |
+//! audit | accounts | completions`, one file per noun.
+//!
+//! They call the same store functions as the console, so a revoke from either writes the same
+//! rows and the same audit entry. Conventions shared by every command live here:
+//!
+//! - output: a table on a terminal (database text sanitised), one JSON document with `--json`
+//!   (field names documented in `docs/cli-json.md`, timestamps RFC 3339 UTC, never a secret);
+//! - exit codes from [`crate::exit`]: 0 ok, 1 runtime, 2 usage, 3 nothing matched, 4 refused;
+//! - every change is refused under `--read-only` (flag or config) and, when it is destructive,
+//!   needs a confirmation on a terminal or `--yes`.
+
+pub mod accounts;
+pub mod audit;
+pub mod bindings;
+pub mod completions;
+pub mod exchange;
+pub mod sessions;
+mod table;
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use serde::Serialize;
+
+use crate::config::{self, Actor, ConfigFile, GlobalOpts};
+use crate::exit::Failure;
+use crate::store::{Store, Ts};
+
+pub use table::Table;
+
+/// The exit codes, shown at the end of every command's `--help` (and in docs/cli.md).
+pub const EXIT_CODES_HELP: &str = "Exit codes: 0 success, 1 runtime error (database, WeChat; also an \
+interrupted bulk revoke), 2 usage error, 3 nothing matched (e.g. revoke of an unknown id), \
+4 refused (read-only, no confirmation).";
+
+/// What every headless command needs: options, config, who is acting, and the database.
+pub struct Context {
+    pub opts: GlobalOpts,
+    pub file: ConfigFile,
+    pub actor: Actor,
+    /// `--read-only` or `read_only = true` in the config file.
+    pub read_only: bool,
+    /// stdout is a terminal: tables are sized for it.
+    pub stdout_tty: bool,
+    /// stdin and stderr are a terminal: a person is there to answer a question.
+    pub interactive: bool,
+}
+
+impl Context {
+    pub fn new(opts: &GlobalOpts, file: ConfigFile) -> Self {
+        let actor = Actor::resolve(opts, &file);
+        let read_only = opts.read_only || file.read_only;
+        Context {
+            opts: opts.clone(),
+            file,
+            actor,
+            read_only,
+            stdout_tty: std::io::stdout().is_terminal(),
+            interactive: std::io::stdin().is_terminal() && std::io::stderr().is_terminal(),
+        }
+    }
+
+    /// Opens the database. SQLite is migrated on open; a PostgreSQL schema is only checked
+    /// (`wxlogin migrate` upgrades it).
+    pub async fn store(&self) -> Result<Store, Failure> {
+        let url = config::database_url(&self.opts, &self.file)?;
+        Ok(Store::open(&url).await?)
+    }
+
+    /// Refuses a change under `--read-only` (exit 4).
+    pub fn ensure_writable(&self, what: &str) -> Result<(), Failure> {
+        if self.read_only {
+            return Err(Failure::refused(format!(
+                "refusing to {what} in read-only mode; run without --read-only (and without read_only in the config file) to make changes"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Asks "`question` [y/N]" on the terminal unless `yes`. Without a terminal and without
+    /// `--yes` the change is refused (exit 4), so a script never blocks on a hidden prompt.
+    pub fn confirm(&self, question: &str, yes: bool) -> Result<(), Failure> {
+        if yes {
+            return Ok(());
+        }
+        if !self.interactive {
+            return Err(Failure::refused(
+                "refusing to change anything without confirmation: there is no terminal to ask on; add --yes to confirm",
+            ));
+        }
+        let mut err = std::io::stderr().lock();
+        write!(err, "{question} [y/N] ")?;
+        err.flush()?;
+        drop(err);
+        let mut answer = String::new();
+        std::io::stdin().lock().read_line(&mut answer)?;
+        match answer.trim().to_ascii_lowercase().as_str() {
+            "y" | "yes" => Ok(()),
+            _ => Err(Failure::refused("not confirmed; nothing was changed")),
+        }
+    }
+}
+
+/// A timestamp as every command shows it: RFC 3339, UTC, seconds.
+pub fn ts(t: Ts) -> String {
+    t.rfc3339()
+}
+
+pub fn ts_opt(t: Option<Ts>) -> Option<String> {
+    t.map(ts)
+}
+
+/// Database or WeChat text for a table cell: control characters escaped; cut to `max`
+/// characters when stdout is a terminal.
+pub fn cell(ctx: &Context, text: &str, max: usize) -> String {
+    if ctx.stdout_tty {
+        crate::sanitize::for_terminal_truncated(text, max)
+    } else {
+        crate::sanitize::for_terminal(text).into_owned()
+    }
+}
+
+pub fn cell_opt(ctx: &Context, text: Option<&str>, max: usize) -> String {
+    match text {
+        Some(t) => cell(ctx, t, max),
+        None => "-".to_owned(),
+    }
+}
+
+/// Prints one JSON document on stdout. Characters that a terminal could act on (C1 controls,
+/// bidi overrides; serde_json already escapes C0) are written as `\uXXXX` escapes, which is the
+/// same JSON value.
+pub fn print_json<T: Serialize>(value: &T) -> Result<(), Failure> {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| Failure::runtime(format!("cannot encode the JSON output: {e}")))?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{}", escape_json_for_terminal(&text))?;
+    Ok(())
+}
+
+fn escape_json_for_terminal(text: &str) -> String {
+    let dangerous = |c: char| {
+        (c.is_control() && c != '\n')
+            || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{2028}' | '\u{2029}')
+    };
+    if !text.chars().any(dangerous) {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if dangerous(c) {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Prints a line on stdout (plain output for people).
+pub fn say(line: impl AsRef<str>) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{}", line.as_ref())?;
+    Ok(())
+}
+
+/// Reads one secret line from stdin: without echo when stdin is a terminal (after `prompt` on
+/// the terminal), else the first line of whatever was piped in. The value is never printed.
+pub fn read_secret_line(prompt: &str) -> Result<crate::secret::Secret, Failure> {
+    let raw = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password(prompt)
+            .map_err(|e| Failure::runtime(format!("cannot read from the terminal: {e}")))?
+    } else {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| Failure::runtime(format!("cannot read stdin: {e}")))?;
+        line
+    };
+    let trimmed = raw.trim_end_matches(['\r', '\n']).to_owned();
+    // Zero the buffer with the line ending as well.
+    drop(crate::secret::Secret::new(raw));
+    Ok(crate::secret::Secret::new(trimmed))
+}
+
+/// Parses `--after` (a cursor printed by an earlier page).
+pub fn parse_cursor(text: Option<&str>) -> Result<Option<crate::store::Cursor>, Failure> {
+    match text {
+        None => Ok(None),
+        Some(t) => crate::store::Cursor::decode(t).map(Some).ok_or_else(|| {
+            Failure::usage(
+                "--after is not a cursor printed by this command; copy next_cursor from the previous page",
+            )
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_escaping_keeps_newlines_and_escapes_c1_and_bidi() {
+        let text = "{\n  \"ua\": \"a\u{9b}b\u{202e}c\"\n}";
+        let out = escape_json_for_terminal(text);
+        assert_eq!(out, "{\n  \"ua\": \"a\\u009bb\\u202ec\"\n}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["ua"], "a\u{9b}b\u{202e}c");
+    }
+}

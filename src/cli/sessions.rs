@@ -1,0 +1,704 @@
+//! `wxlogin sessions list | show | revoke`.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use clap::{Args, Subcommand};
+use serde::Serialize;
+
+use super::{Context, Table, cell, cell_opt, print_json, say, ts, ts_opt};
+use crate::crypto::SessionToken;
+use crate::exit::Failure;
+use crate::store::{
+    DEFAULT_REVOKE_BATCH, RevokeProgress, SessionFilter, SessionRow, SessionState, Store, Ts,
+};
+
+#[derive(Debug, Args)]
+pub struct SessionsArgs {
+    #[command(subcommand)]
+    pub command: SessionsCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SessionsCommand {
+    /// List sessions, newest first (live ones only unless --include-revoked).
+    List(ListArgs),
+    /// Show one session, by public id or by the SessionId read from stdin.
+    Show(ShowArgs),
+    /// Revoke sessions: by public id, account, username, openid, a whole appid, or SessionId.
+    Revoke(RevokeArgs),
+}
+
+/// Filters shared by `list`: every given filter must match.
+#[derive(Debug, Args)]
+#[command(after_help = super::EXIT_CODES_HELP, next_help_heading = "Command options")]
+pub struct ListArgs {
+    /// Only this account (numeric id).
+    #[arg(long, value_name = "ID")]
+    pub account: Option<i64>,
+    /// Only this account (username).
+    #[arg(long, value_name = "U")]
+    pub username: Option<String>,
+    /// Only this openid.
+    #[arg(long, value_name = "O")]
+    pub openid: Option<String>,
+    /// Only this unionid.
+    #[arg(long, value_name = "U")]
+    pub unionid: Option<String>,
+    /// Only this mini program.
+    #[arg(long, value_name = "A")]
+    pub appid: Option<String>,
+    /// Only sessions created from this client IP.
+    #[arg(long, value_name = "IP")]
+    pub ip: Option<String>,
+    /// Include revoked and expired sessions.
+    #[arg(long)]
+    pub include_revoked: bool,
+    /// Rows per page (1 to 10000).
+    #[arg(long, value_name = "N", default_value_t = 50, value_parser = clap::value_parser!(i64).range(1..=10_000))]
+    pub limit: i64,
+    /// Continue after this cursor (`next_cursor` of the previous page).
+    #[arg(long, value_name = "CURSOR")]
+    pub after: Option<String>,
+    /// One JSON document: {"sessions": [...], "next_cursor": ...}. Fields in docs/cli-json.md.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = super::EXIT_CODES_HELP, next_help_heading = "Command options")]
+pub struct ShowArgs {
+    /// Public session id (ses_…).
+    #[arg(
+        value_name = "PUBLIC_ID",
+        help_heading = "Arguments",
+        required_unless_present = "token_stdin",
+        conflicts_with = "token_stdin"
+    )]
+    pub public_id: Option<String>,
+    /// Read the raw SessionId from stdin (never echoed, never printed) and show its session.
+    #[arg(long)]
+    pub token_stdin: bool,
+    /// One JSON document on stdout (fields in docs/cli-json.md).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = super::EXIT_CODES_HELP, next_help_heading = "Command options")]
+pub struct RevokeArgs {
+    /// Public session ids (ses_…) to revoke.
+    #[arg(value_name = "PUBLIC_ID", help_heading = "Arguments")]
+    pub public_ids: Vec<String>,
+    /// Every live session of this account (numeric id).
+    #[arg(long, value_name = "ID")]
+    pub account: Option<i64>,
+    /// Every live session of this account (username).
+    #[arg(long, value_name = "U")]
+    pub username: Option<String>,
+    /// Every live session of this openid (narrow with --appid).
+    #[arg(long, value_name = "O")]
+    pub openid: Option<String>,
+    /// With --openid: only in this mini program. With --all: every session of the mini program.
+    #[arg(long, value_name = "A")]
+    pub appid: Option<String>,
+    /// With --appid: really every live session of that mini program.
+    #[arg(long)]
+    pub all: bool,
+    /// Read the raw SessionId from stdin (never echoed, never printed) and revoke its session.
+    #[arg(long)]
+    pub token_stdin: bool,
+    /// Why (written on the sessions and in the audit log).
+    #[arg(long, value_name = "TEXT", required = true)]
+    pub reason: String,
+    /// Do not ask for confirmation (required when there is no terminal).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Only count what would be revoked; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// One JSON document on stdout (fields in docs/cli-json.md).
+    #[arg(long)]
+    pub json: bool,
+    /// Sessions revoked per transaction in a bulk revoke (smaller batches hold row locks for
+    /// less time; Ctrl-C takes effect between batches).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_REVOKE_BATCH, value_parser = clap::value_parser!(i64).range(1..=100_000))]
+    pub batch_size: i64,
+}
+
+/// Test hook: milliseconds to wait after each batch of a bulk revoke, so a test can interrupt
+/// one deterministically. Not an option: nobody needs it in production.
+const BATCH_PAUSE_ENV: &str = "WXLOGIN_TEST_REVOKE_PAUSE_MS";
+
+fn batch_pause() -> Duration {
+    std::env::var(BATCH_PAUSE_ENV)
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_millis)
+        .unwrap_or(Duration::ZERO)
+}
+
+pub async fn run(ctx: &Context, args: SessionsArgs) -> Result<(), Failure> {
+    match args.command {
+        SessionsCommand::List(a) => list(ctx, a).await,
+        SessionsCommand::Show(a) => show(ctx, a).await,
+        SessionsCommand::Revoke(a) => revoke(ctx, a).await,
+    }
+}
+
+/// A session in JSON output (documented in docs/cli-json.md). Never the SessionId or session_key.
+#[derive(Debug, Serialize)]
+pub struct SessionJson {
+    pub public_id: String,
+    pub state: SessionState,
+    pub account_id: i64,
+    pub username: String,
+    pub appid: String,
+    pub openid: String,
+    pub unionid: Option<String>,
+    pub client_ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub created_at: String,
+    pub last_seen_at: String,
+    pub expires_at: String,
+    pub revoked_at: Option<String>,
+    pub revoked_by: Option<String>,
+    pub revoke_reason: Option<String>,
+}
+
+impl SessionJson {
+    pub fn new(s: &SessionRow, now: Ts) -> Self {
+        SessionJson {
+            public_id: s.public_id.clone(),
+            state: s.state(now),
+            account_id: s.account_id,
+            username: s.username.clone(),
+            appid: s.appid.clone(),
+            openid: s.openid.clone(),
+            unionid: s.unionid.clone(),
+            client_ip: s.client_ip.clone(),
+            user_agent: s.user_agent.clone(),
+            created_at: ts(s.created_at),
+            last_seen_at: ts(s.last_seen_at),
+            expires_at: ts(s.expires_at),
+            revoked_at: ts_opt(s.revoked_at),
+            revoked_by: s.revoked_by.clone(),
+            revoke_reason: s.revoke_reason.clone(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ListJson {
+    sessions: Vec<SessionJson>,
+    next_cursor: Option<String>,
+}
+
+async fn list(ctx: &Context, a: ListArgs) -> Result<(), Failure> {
+    let after = super::parse_cursor(a.after.as_deref())?;
+    let filter = SessionFilter {
+        account_id: a.account,
+        username: a.username,
+        appid: a.appid,
+        openid: a.openid,
+        unionid: a.unionid,
+        client_ip: a.ip,
+        include_inactive: a.include_revoked,
+        ..Default::default()
+    };
+    let store = ctx.store().await?;
+    let page = store.list_sessions(&filter, after, a.limit).await?;
+    let now = Ts::from(store.now());
+    let next = page.next.map(|c| c.encode());
+    if a.json {
+        return print_json(&ListJson {
+            sessions: page.rows.iter().map(|s| SessionJson::new(s, now)).collect(),
+            next_cursor: next,
+        });
+    }
+    if page.rows.is_empty() {
+        return say("no sessions match");
+    }
+    let mut t = Table::new(&[
+        "PUBLIC ID",
+        "STATE",
+        "USERNAME",
+        "APPID",
+        "OPENID",
+        "IP",
+        "CREATED",
+        "LAST SEEN",
+        "EXPIRES",
+    ]);
+    for s in &page.rows {
+        t.row(vec![
+            cell(ctx, &s.public_id, 32),
+            s.state(now).to_string(),
+            cell(ctx, &s.username, 24),
+            cell(ctx, &s.appid, 24),
+            cell(ctx, &s.openid, 32),
+            cell_opt(ctx, s.client_ip.as_deref(), 40),
+            ts(s.created_at),
+            ts(s.last_seen_at),
+            ts(s.expires_at),
+        ]);
+    }
+    t.print()?;
+    if let Some(c) = next {
+        say(format!("more: add --after {c}"))?;
+    }
+    Ok(())
+}
+
+/// `sessions show` in JSON: the session and whether its account is disabled.
+#[derive(Serialize)]
+struct ShowJson {
+    #[serde(flatten)]
+    session: SessionJson,
+    account_disabled_at: Option<String>,
+}
+
+/// Reads a SessionId from stdin and hashes it; the raw value is dropped (and zeroed) here.
+fn token_from_stdin() -> Result<crate::crypto::TokenHash, Failure> {
+    let raw = super::read_secret_line("SessionId (not echoed): ")?;
+    let token = SessionToken::from_raw(raw.expose());
+    if token.expose().is_empty() {
+        return Err(Failure::usage(
+            "no SessionId on stdin; pipe it in, e.g. `wxlogin sessions show --token-stdin < token.txt`",
+        ));
+    }
+    Ok(token.hash())
+}
+
+async fn show(ctx: &Context, a: ShowArgs) -> Result<(), Failure> {
+    let (session, disabled_at) = if a.token_stdin {
+        let hash = token_from_stdin()?;
+        let store = ctx.store().await?;
+        let Some(found) = store.session_by_token(&hash).await? else {
+            return Err(Failure::nothing_matched(
+                "no session has this SessionId; check that the whole token was given",
+            ));
+        };
+        let now = Ts::from(store.now());
+        (
+            SessionJson::new(&found.session, now),
+            found.account_disabled_at,
+        )
+    } else {
+        let id = a.public_id.unwrap_or_default();
+        let store = ctx.store().await?;
+        let Some(s) = store.session_by_public_id(&id).await? else {
+            return Err(Failure::nothing_matched(format!(
+                "no session with public id {}; list them with `wxlogin sessions list`",
+                crate::sanitize::for_terminal(&id)
+            )));
+        };
+        let disabled = store
+            .account_by_id(s.account_id)
+            .await?
+            .and_then(|acc| acc.disabled_at);
+        let now = Ts::from(store.now());
+        (SessionJson::new(&s, now), disabled)
+    };
+    let out = ShowJson {
+        session,
+        account_disabled_at: ts_opt(disabled_at),
+    };
+    if a.json {
+        return print_json(&out);
+    }
+    let s = &out.session;
+    let none = || "-".to_owned();
+    let lines: Vec<(&str, String)> = vec![
+        ("public id", cell(ctx, &s.public_id, 64)),
+        ("state", s.state.to_string()),
+        (
+            "account",
+            format!("{} (id {})", cell(ctx, &s.username, 64), s.account_id),
+        ),
+        (
+            "account disabled",
+            out.account_disabled_at
+                .clone()
+                .unwrap_or_else(|| "no".into()),
+        ),
+        ("appid", cell(ctx, &s.appid, 64)),
+        ("openid", cell(ctx, &s.openid, 64)),
+        ("unionid", cell_opt(ctx, s.unionid.as_deref(), 64)),
+        ("client ip", cell_opt(ctx, s.client_ip.as_deref(), 64)),
+        ("user agent", cell_opt(ctx, s.user_agent.as_deref(), 200)),
+        ("created", s.created_at.clone()),
+        ("last seen", s.last_seen_at.clone()),
+        ("expires", s.expires_at.clone()),
+        ("revoked", s.revoked_at.clone().unwrap_or_else(none)),
+        ("revoked by", cell_opt(ctx, s.revoked_by.as_deref(), 64)),
+        (
+            "revoke reason",
+            cell_opt(ctx, s.revoke_reason.as_deref(), 200),
+        ),
+    ];
+    for (k, v) in lines {
+        say(format!("{k:<16} {v}"))?;
+    }
+    Ok(())
+}
+
+/// What a revoke is about, after checking that exactly one selector was given.
+enum Selector {
+    Ids(Vec<String>),
+    Token,
+    Filter(SessionFilter),
+}
+
+fn selector(a: &RevokeArgs) -> Result<Selector, Failure> {
+    let mut given = Vec::new();
+    if !a.public_ids.is_empty() {
+        given.push("PUBLIC_ID");
+    }
+    if a.account.is_some() {
+        given.push("--account");
+    }
+    if a.username.is_some() {
+        given.push("--username");
+    }
+    if a.openid.is_some() {
+        given.push("--openid");
+    }
+    if a.all {
+        given.push("--all");
+    }
+    if a.token_stdin {
+        given.push("--token-stdin");
+    }
+    if given.is_empty() {
+        return Err(Failure::usage(if a.appid.is_some() {
+            "--appid alone would revoke every session of that mini program; add --all to mean that, or name an --openid"
+        } else {
+            "say which sessions to revoke: PUBLIC_ID..., --account, --username, --openid, --appid with --all, or --token-stdin"
+        }));
+    }
+    if given.len() > 1 {
+        return Err(Failure::usage(format!(
+            "give one way to select sessions, not {}; run one revoke per selector",
+            given.join(" and ")
+        )));
+    }
+    if a.appid.is_some() && a.openid.is_none() && !a.all {
+        return Err(Failure::usage(
+            "--appid narrows --openid or, with --all, selects a whole mini program; it cannot be combined with this selector",
+        ));
+    }
+    if a.all && a.appid.is_none() {
+        return Err(Failure::usage(
+            "--all needs --appid: name the mini program whose sessions to revoke",
+        ));
+    }
+    if !a.public_ids.is_empty() {
+        let ids: BTreeSet<String> = a.public_ids.iter().cloned().collect();
+        return Ok(Selector::Ids(ids.into_iter().collect()));
+    }
+    if a.token_stdin {
+        return Ok(Selector::Token);
+    }
+    Ok(Selector::Filter(SessionFilter {
+        account_id: a.account,
+        username: a.username.clone(),
+        openid: a.openid.clone(),
+        appid: a.appid.clone(),
+        ..Default::default()
+    }))
+}
+
+/// The result of a revoke, in JSON (documented in docs/cli-json.md).
+#[derive(Debug, Serialize)]
+struct RevokeJson {
+    /// What was selected, as the audit log names it.
+    selector: String,
+    dry_run: bool,
+    /// Live sessions that matched before anything changed.
+    matched: u64,
+    revoked: u64,
+    batches: u64,
+    interrupted: bool,
+}
+
+async fn revoke(ctx: &Context, a: RevokeArgs) -> Result<(), Failure> {
+    let sel = selector(&a)?;
+    let reason = a.reason.trim().to_owned();
+    if reason.is_empty() {
+        return Err(Failure::usage(
+            "--reason must say why; it is written in the audit log",
+        ));
+    }
+    if !a.dry_run {
+        ctx.ensure_writable("revoke sessions")?;
+    }
+    // Read a piped SessionId before anything else, so a prompt never interleaves with it.
+    let token_hash = match sel {
+        Selector::Token => Some(token_from_stdin()?),
+        _ => None,
+    };
+    let store = ctx.store().await?;
+    match sel {
+        Selector::Ids(ids) => revoke_ids(ctx, &a, &store, ids, &reason).await,
+        Selector::Token => {
+            let hash = token_hash.expect("read above");
+            let Some(found) = store.session_by_token(&hash).await? else {
+                return Err(Failure::nothing_matched(
+                    "no session has this SessionId; check that the whole token was given",
+                ));
+            };
+            let now = Ts::from(store.now());
+            if found.session.state(now) != SessionState::Active {
+                return Err(Failure::nothing_matched(format!(
+                    "session {} is already {}; nothing to revoke",
+                    found.session.public_id,
+                    found.session.state(now)
+                )));
+            }
+            revoke_ids(ctx, &a, &store, vec![found.session.public_id], &reason).await
+        }
+        Selector::Filter(filter) => revoke_filter(ctx, &a, &store, filter, &reason).await,
+    }
+}
+
+async fn revoke_ids(
+    ctx: &Context,
+    a: &RevokeArgs,
+    store: &Store,
+    ids: Vec<String>,
+    reason: &str,
+) -> Result<(), Failure> {
+    if ids.len() > 10_000 {
+        return Err(Failure::usage(
+            "at most 10000 public ids at once; revoke by --account, --openid or --appid --all instead",
+        ));
+    }
+    let now = Ts::from(store.now());
+    let mut live = Vec::new();
+    let mut unknown = 0usize;
+    for id in &ids {
+        match store.session_by_public_id(id).await? {
+            Some(s) if s.state(now) == SessionState::Active => live.push(s.public_id),
+            Some(_) => {}
+            None => unknown += 1,
+        }
+    }
+    let selector = match live.as_slice() {
+        [one] => format!("session:{one}"),
+        _ => format!("sessions:{}", live.len()),
+    };
+    if live.is_empty() {
+        return Err(Failure::nothing_matched(if unknown == ids.len() {
+            "no session has the given public id; list them with `wxlogin sessions list`".to_owned()
+        } else {
+            format!(
+                "none of the given sessions is live ({unknown} unknown, {} already revoked or expired); nothing to revoke",
+                ids.len() - unknown
+            )
+        }));
+    }
+    let matched = live.len() as u64;
+    if a.dry_run {
+        return report(
+            a.json,
+            RevokeJson {
+                selector,
+                dry_run: true,
+                matched,
+                revoked: 0,
+                batches: 0,
+                interrupted: false,
+            },
+        );
+    }
+    let question = match live.as_slice() {
+        [one] => format!("Revoke session {one}?"),
+        many => format!("Revoke {} sessions?", many.len()),
+    };
+    ctx.confirm(&question, a.yes)?;
+    let revoked = store.revoke_sessions(&live, &ctx.actor, reason).await?;
+    if revoked == 0 {
+        return Err(Failure::nothing_matched(
+            "the sessions were revoked by someone else meanwhile; nothing left to revoke",
+        ));
+    }
+    report(
+        a.json,
+        RevokeJson {
+            selector,
+            dry_run: false,
+            matched,
+            revoked,
+            batches: 1,
+            interrupted: false,
+        },
+    )
+}
+
+async fn revoke_filter(
+    ctx: &Context,
+    a: &RevokeArgs,
+    store: &Store,
+    filter: SessionFilter,
+    reason: &str,
+) -> Result<(), Failure> {
+    if let Some(u) = &filter.username
+        && store.account_by_username(u).await?.is_none()
+    {
+        return Err(Failure::nothing_matched(format!(
+            "no account named {}; check the spelling with `wxlogin accounts show`",
+            crate::sanitize::for_terminal(u)
+        )));
+    }
+    if let Some(id) = filter.account_id
+        && store.account_by_id(id).await?.is_none()
+    {
+        return Err(Failure::nothing_matched(format!(
+            "no account with id {id}; look it up with `wxlogin bindings show`"
+        )));
+    }
+    let selector = filter.describe();
+    let matched = store.count_sessions(&filter).await?;
+    if matched == 0 {
+        return Err(Failure::nothing_matched(format!(
+            "no live session matches {}; nothing to revoke",
+            crate::sanitize::for_terminal(&selector)
+        )));
+    }
+    if a.dry_run {
+        return report(
+            a.json,
+            RevokeJson {
+                selector,
+                dry_run: true,
+                matched,
+                revoked: 0,
+                batches: 0,
+                interrupted: false,
+            },
+        );
+    }
+    ctx.confirm(
+        &format!(
+            "Revoke {matched} live session{} matching {}?",
+            if matched == 1 { "" } else { "s" },
+            crate::sanitize::for_terminal(&selector)
+        ),
+        a.yes,
+    )?;
+
+    let interrupted = Arc::new(AtomicBool::new(false));
+    let listener = listen_for_interrupt(interrupted.clone())?;
+    let bar = if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        let bar = indicatif::ProgressBar::with_draw_target(
+            Some(matched),
+            indicatif::ProgressDrawTarget::stderr(),
+        );
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} sessions revoked  {per_sec}  eta {eta}  (Ctrl-C stops after this batch)",
+        ) {
+            bar.set_style(style);
+        }
+        Some(bar)
+    } else {
+        None
+    };
+    let pause = batch_pause();
+    let flag = interrupted.clone();
+    let progress_bar = bar.clone();
+    let mut progress = move |p: RevokeProgress| {
+        match &progress_bar {
+            Some(b) => {
+                b.set_length(p.total);
+                b.set_position(p.revoked);
+            }
+            None => eprintln!(
+                "wxlogin: revoked {} of {} sessions (batch {})",
+                p.revoked, p.total, p.batches
+            ),
+        }
+        if !pause.is_zero() {
+            std::thread::sleep(pause);
+        }
+        !flag.load(Ordering::SeqCst)
+    };
+    let result = store
+        .revoke_matching(&filter, &ctx.actor, reason, a.batch_size, &mut progress)
+        .await;
+    listener.abort();
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let outcome = result?;
+    report(
+        a.json,
+        RevokeJson {
+            selector,
+            dry_run: false,
+            matched,
+            revoked: outcome.revoked,
+            batches: outcome.batches,
+            interrupted: outcome.cancelled,
+        },
+    )?;
+    if outcome.cancelled {
+        return Err(Failure::runtime(format!(
+            "interrupted after {} batches: {} sessions revoked, the rest are still live; run the same command again to finish",
+            outcome.batches, outcome.revoked
+        )));
+    }
+    Ok(())
+}
+
+/// Sets `flag` on Ctrl-C (SIGINT). The handler is installed before this returns, so a Ctrl-C
+/// during the first batch is not lost.
+fn listen_for_interrupt(flag: Arc<AtomicBool>) -> Result<tokio::task::JoinHandle<()>, Failure> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut sig = signal(SignalKind::interrupt())
+            .map_err(|e| Failure::runtime(format!("cannot listen for Ctrl-C: {e}")))?;
+        Ok(tokio::spawn(async move {
+            if sig.recv().await.is_some() {
+                flag.store(true, Ordering::SeqCst);
+            }
+        }))
+    }
+    #[cfg(not(unix))]
+    {
+        Ok(tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                flag.store(true, Ordering::SeqCst);
+            }
+        }))
+    }
+}
+
+fn report(json: bool, r: RevokeJson) -> Result<(), Failure> {
+    if json {
+        return print_json(&r);
+    }
+    let noun = |n: u64| if n == 1 { "session" } else { "sessions" };
+    if r.dry_run {
+        return say(format!(
+            "dry run: would revoke {} live {} matching {}; nothing was changed",
+            r.matched,
+            noun(r.matched),
+            crate::sanitize::for_terminal(&r.selector)
+        ));
+    }
+    if r.interrupted {
+        return say(format!(
+            "interrupted: revoked {} of {} {} in {} batches; {} still live",
+            r.revoked,
+            r.matched,
+            noun(r.matched),
+            r.batches,
+            r.matched.saturating_sub(r.revoked)
+        ));
+    }
+    say(format!("revoked {} {}", r.revoked, noun(r.revoked)))
+}

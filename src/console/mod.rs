@@ -1,0 +1,143 @@
+//! `wxlogin console`: the operations console (ratatui on tokio).
+//!
+//! Shape (after ratatui's component template, gitui, oxker and k9s):
+//! - [`action::Action`] names every user intent; [`keymap`] is the one key table that input
+//!   handling, the `?` help screen and the footer all read.
+//! - [`app::App`] holds the state; [`app::App::update`] carries out actions; store and WeChat
+//!   calls run on tokio tasks ([`tasks`]) whose results come back over a channel, so the render
+//!   loop never waits on I/O.
+//! - [`ui::draw`] and the views' `draw` functions only read the state (snapshot-testable with a
+//!   `TestBackend`).
+//! - [`terminal`] owns the terminal: restored on exit, panic and signals.
+//!
+//! Tests drive the app with [`app::App::handle_key`] and wait for its background work with
+//! [`app::App::settle`].
+
+pub mod action;
+pub mod app;
+pub mod confirm;
+pub mod filter;
+pub mod input;
+pub mod keymap;
+pub mod tasks;
+pub mod terminal;
+pub mod theme;
+pub mod ui;
+pub mod views;
+pub mod window;
+
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use crate::config::{self, Actor, ConfigFile, GlobalOpts};
+use crate::exit::Failure;
+use crate::store::Store;
+
+pub use app::{App, ConsoleContext, View};
+
+/// Live refresh interval when neither `--refresh-secs` nor the config file says.
+pub const DEFAULT_REFRESH_SECS: u64 = 5;
+
+/// `wxlogin console` options. `ConsoleArgs::default()` is the console as typed without options
+/// (for `wxlogin demo`, which opens it on the world it made).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ConsoleArgs {
+    /// Seconds between live refreshes of Sessions and Audit (0 turns live refresh off).
+    /// Default: `[console] refresh_secs` in the config file, else 5.
+    #[arg(long, value_name = "SECS")]
+    pub refresh_secs: Option<u64>,
+
+    /// View to open first.
+    #[arg(long, value_enum, default_value_t = StartView::Sessions)]
+    pub view: StartView,
+
+    /// Initial Sessions filter, as typed after `:sessions` (e.g. "account=alice all").
+    #[arg(long, value_name = "FILTER")]
+    pub filter: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum StartView {
+    #[default]
+    Sessions,
+    Bindings,
+    Exchange,
+    Audit,
+}
+
+/// Log output would scribble over the screen: while the console runs, tracing goes to a file
+/// (`WXLOGIN_CONSOLE_LOG`, or `console.log` next to the embedded database) and only with -v.
+pub fn init_logging(verbose: u8) {
+    let level = match verbose {
+        0 => return,
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let path = std::env::var_os("WXLOGIN_CONSOLE_LOG")
+        .map(std::path::PathBuf::from)
+        .or_else(|| {
+            config::default_sqlite_path()
+                .ok()
+                .and_then(|p| p.parent().map(|d| d.join("console.log")))
+        });
+    let Some(path) = path else { return };
+    let Ok(file) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+    else {
+        return;
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(false)
+        .with_writer(std::sync::Mutex::new(file))
+        .try_init();
+}
+
+/// Opens the database and runs the console until the operator quits.
+pub async fn run(global: &GlobalOpts, args: ConsoleArgs) -> Result<(), Failure> {
+    let file = ConfigFile::from_opts(global)?;
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        return Err(Failure::usage(
+            "the console needs an interactive terminal; in scripts use the headless commands (wxlogin sessions, bindings, audit …)",
+        ));
+    }
+    let initial_filter = match &args.filter {
+        Some(f) => Some(filter::parse_session_filter(f).map_err(Failure::usage)?),
+        None => None,
+    };
+    let url = config::database_url(global, &file)?;
+    let actor = Actor::resolve(global, &file);
+    let store = Store::open(&url).await?;
+    let refresh = match args.refresh_secs.or(file.console.refresh_secs) {
+        Some(0) => Duration::MAX,
+        Some(s) => Duration::from_secs(s),
+        None => Duration::from_secs(DEFAULT_REFRESH_SECS),
+    };
+    let mut ctx = ConsoleContext::new(store, actor);
+    ctx.read_only = global.read_only || file.read_only;
+    ctx.refresh = refresh;
+    ctx.exchange = views::exchange::ExchangeSetup::from_config(&file);
+    let mut app = App::new(ctx);
+    if let Some(f) = initial_filter {
+        app.set_session_filter(f);
+    }
+    match args.view {
+        StartView::Sessions => {}
+        StartView::Bindings => app.show(View::Bindings),
+        StartView::Exchange => app.show(View::Exchange),
+        StartView::Audit => app.show(View::Audit),
+    }
+    match terminal::run(app).await {
+        Ok(terminal::Exit::Signal(name)) => {
+            eprintln!("wxlogin console: stopped by {name}");
+            Ok(())
+        }
+        Ok(_) => Ok(()),
+        Err(e) => Err(Failure::runtime(format!("terminal error: {e}"))),
+    }
+}

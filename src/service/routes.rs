@@ -1,0 +1,600 @@
+//! The HTTP routes. Handlers stay lean: `/me` is one indexed SELECT (plus, at most once a
+//! minute per session, one UPDATE); the silent login path never runs Argon2.
+
+use std::borrow::Cow;
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use super::metrics::{LoginResult, Route, Validation};
+use super::rate_limit::Decision;
+use super::{ServiceState, client_ip::client_ip};
+use crate::crypto::{self, TokenHash};
+use crate::secret::Secret;
+use crate::store::{LoginOutcome, NewSession, StoreError, TokenLookup, Ts};
+use crate::wechat::{ErrorKind, WechatError};
+
+/// Login bodies are a few hundred bytes.
+const MAX_BODY: usize = 16 * 1024;
+/// wx.login codes are 32 characters; anything much longer is not a code.
+const MAX_CODE: usize = 256;
+/// Issued SessionIds are 43 characters.
+const MAX_TOKEN: usize = 256;
+/// Argon2 over a huge password is a cheap way to burn our CPU.
+const MAX_PASSWORD: usize = 1024;
+
+pub fn router(state: ServiceState) -> Router {
+    Router::new()
+        .route("/login", post(login))
+        .route("/me", get(me))
+        .route("/logout", post(logout))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(state)
+}
+
+/// A JSON error answer: `{"error": "...", "message": "...", "errcode"?, "rid"?, "retry_after"?}`.
+struct ApiError {
+    status: StatusCode,
+    error: &'static str,
+    message: Cow<'static, str>,
+    errcode: Option<i64>,
+    rid: Option<String>,
+    retry_after: Option<u64>,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, error: &'static str, message: impl Into<Cow<'static, str>>) -> Self {
+        ApiError {
+            status,
+            error,
+            message: message.into(),
+            errcode: None,
+            rid: None,
+            retry_after: None,
+        }
+    }
+
+    fn internal() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "the server failed; try again later",
+        )
+    }
+
+    fn store(e: &StoreError) -> Self {
+        tracing::error!(error = %e, "database error");
+        if e.is_connection() {
+            Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "database_unavailable",
+                "the login database is unreachable; try again later",
+            )
+        } else {
+            Self::internal()
+        }
+    }
+
+    fn invalid_session() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_session",
+            "the SessionId is unknown, expired or revoked: log in again",
+        )
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut body = json!({ "error": self.error, "message": self.message });
+        if let Some(c) = self.errcode {
+            body["errcode"] = c.into();
+        }
+        if let Some(r) = self.rid {
+            body["rid"] = r.into();
+        }
+        if let Some(s) = self.retry_after {
+            body["retry_after"] = s.into();
+        }
+        let mut resp = (self.status, axum::Json(body)).into_response();
+        if let Some(s) = self.retry_after {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(s));
+        }
+        if self.status == StatusCode::UNAUTHORIZED && self.error == "invalid_session" {
+            resp.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer error=\"invalid_token\""),
+            );
+        }
+        resp
+    }
+}
+
+/// `200` to `POST /login`.
+#[derive(Serialize)]
+struct LoginAnswer<'a> {
+    session_id: &'a str,
+    expires_at: String,
+    account_id: i64,
+}
+
+/// `200` to `GET /me`.
+#[derive(Serialize)]
+struct MeAnswer<'a> {
+    account: MeAccount<'a>,
+    appid: &'a str,
+    openid: &'a str,
+    unionid: Option<&'a str>,
+    session: MeSession<'a>,
+}
+
+#[derive(Serialize)]
+struct MeAccount<'a> {
+    id: i64,
+    username: &'a str,
+}
+
+#[derive(Serialize)]
+struct MeSession<'a> {
+    id: &'a str,
+    created_at: String,
+    expires_at: String,
+}
+
+#[derive(Deserialize)]
+struct LoginRequest {
+    appid: Option<String>,
+    code: Secret,
+    username: Option<String>,
+    password: Option<Secret>,
+}
+
+async fn login(
+    State(st): State<ServiceState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let started = Instant::now();
+    let (result, resp) = match do_login(&st, peer, &headers, &body).await {
+        Ok((r, resp)) => (r, resp),
+        Err((r, e)) => (r, e.into_response()),
+    };
+    st.0.metrics.login(result);
+    st.0.metrics.observe(Route::Login, started.elapsed());
+    resp
+}
+
+type LoginReply = Result<(LoginResult, Response), (LoginResult, ApiError)>;
+
+fn bad_request(message: impl Into<Cow<'static, str>>) -> (LoginResult, ApiError) {
+    (
+        LoginResult::BadRequest,
+        ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message),
+    )
+}
+
+async fn do_login(
+    st: &ServiceState,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> LoginReply {
+    let inner = &st.0;
+    let ip = client_ip(headers, peer, inner.cfg.trusted_ip_header.as_ref());
+    // Counted before anything else is looked at: over the limit, nothing is processed.
+    if let Decision::Limited { retry_after, first } = inner.limiter.check(ip) {
+        // One warning when an address crosses the limit; the rest at debug, so that an
+        // attacker cannot flood the log.
+        if first {
+            tracing::warn!(client_ip = %ip, limit = inner.limiter.limit(), "login attempts from this address are over the limit: refusing them");
+        } else {
+            tracing::debug!(client_ip = %ip, "login refused: too many attempts from this address");
+        }
+        let mut e = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "too many login attempts from this address; wait and try again",
+        );
+        e.retry_after = Some(retry_after.as_secs().max(1));
+        return Err((LoginResult::RateLimited, e));
+    }
+
+    let req: LoginRequest = serde_json::from_slice(body).map_err(|e| {
+        bad_request(format!(
+            "the body must be JSON {{\"appid\"?, \"code\", \"username\"?, \"password\"?}}: {}",
+            crate::sanitize::for_terminal_truncated(&e.to_string(), 200)
+        ))
+    })?;
+    let code = req.code.expose().trim();
+    if code.is_empty() || code.len() > MAX_CODE {
+        return Err(bad_request("code must be the code from wx.login()"));
+    }
+    let creds = match (&req.username, &req.password) {
+        (Some(u), Some(p)) if !u.is_empty() && !p.is_empty() => Some((u.as_str(), p)),
+        (None, None) => None,
+        (Some(u), Some(p)) if u.is_empty() && p.is_empty() => None,
+        _ => return Err(bad_request("username and password go together")),
+    };
+    if creds.is_some_and(|(_, p)| p.expose().len() > MAX_PASSWORD) {
+        return Err(bad_request("the password is too long"));
+    }
+
+    let app = inner
+        .wechat
+        .config()
+        .app(req.appid.as_deref())
+        .map_err(|e| app_error(&e))?;
+    let appid = app.appid.as_str();
+
+    let wx = match inner.wechat.code2session(appid, code).await {
+        Ok(s) => s,
+        Err(e) => {
+            inner.metrics.wechat_error(e.errcode());
+            return Err((LoginResult::WechatError, wechat_error(&e, appid)));
+        }
+    };
+
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()));
+    let ip_text = ip.to_string();
+    let ns = NewSession {
+        appid,
+        openid: &wx.openid,
+        unionid: wx.unionid.as_deref(),
+        session_key: &wx.session_key,
+        client_ip: Some(&ip_text),
+        user_agent: user_agent.as_deref(),
+        ttl: inner.ttl,
+        idle: inner.idle,
+    };
+
+    let store_err = |e: StoreError| (LoginResult::Error, ApiError::store(&e));
+    match inner
+        .store
+        .login_bound(&inner.key, &ns)
+        .await
+        .map_err(store_err)?
+    {
+        LoginOutcome::Issued(s) => return Ok(issued(LoginResult::Silent, s, appid, &ip_text)),
+        LoginOutcome::Disabled => return Err(disabled(appid)),
+        LoginOutcome::NotBound => {}
+    }
+
+    let Some((username, password)) = creds else {
+        tracing::info!(appid, client_ip = %ip, "login: binding required");
+        return Err((
+            LoginResult::BindingRequired,
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "binding_required",
+                "this WeChat user is not bound to an account yet: log in again with a fresh code, username and password",
+            ),
+        ));
+    };
+
+    let account = inner.store.credentials(username).await.map_err(store_err)?;
+    let ok = {
+        // At most a few verifications at once (each takes ~19 MiB); the rest queue here.
+        let _slot = inner
+            .verify_slots
+            .acquire()
+            .await
+            .map_err(|_| (LoginResult::Error, ApiError::internal()))?;
+        // A missing account is checked against a fixed hash so it takes as long as a wrong password.
+        let phc = account
+            .as_ref()
+            .map(|a| a.password_hash.clone())
+            .unwrap_or_else(|| crypto::dummy_password_hash().to_owned());
+        let password = password.clone();
+        tokio::task::spawn_blocking(move || crypto::verify_password(&phc, password.expose()))
+            .await
+            .map_err(|_| (LoginResult::Error, ApiError::internal()))?
+    };
+    let account = match account {
+        Some(a) if ok => a.account,
+        _ => {
+            tracing::info!(appid, client_ip = %ip, "login: invalid credentials");
+            return Err((
+                LoginResult::InvalidCredentials,
+                ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "invalid_credentials",
+                    "wrong username or password; nothing was bound",
+                ),
+            ));
+        }
+    };
+    if account.disabled_at.is_some() {
+        return Err(disabled(appid));
+    }
+    match inner
+        .store
+        .bind_and_login(&inner.key, account.id, &ns)
+        .await
+        .map_err(store_err)?
+    {
+        LoginOutcome::Issued(s) => Ok(issued(LoginResult::Bound, s, appid, &ip_text)),
+        LoginOutcome::Disabled => Err(disabled(appid)),
+        // Another request bound the identity and an unbind removed it again, all in between.
+        LoginOutcome::NotBound => Err((
+            LoginResult::Error,
+            ApiError::new(
+                StatusCode::CONFLICT,
+                "binding_changed",
+                "the binding changed during this login; log in again",
+            ),
+        )),
+    }
+}
+
+fn issued(
+    result: LoginResult,
+    s: crate::store::IssuedSession,
+    appid: &str,
+    ip: &str,
+) -> (LoginResult, Response) {
+    tracing::info!(
+        outcome = result.label(),
+        session = %s.public_id,
+        account_id = s.account_id,
+        appid,
+        client_ip = ip,
+        "login: session issued"
+    );
+    let body = LoginAnswer {
+        session_id: s.token.expose(),
+        expires_at: s.expires_at.rfc3339(),
+        account_id: s.account_id,
+    };
+    (result, (StatusCode::OK, axum::Json(body)).into_response())
+}
+
+fn disabled(appid: &str) -> (LoginResult, ApiError) {
+    tracing::info!(appid, "login refused: account disabled");
+    (
+        LoginResult::AccountDisabled,
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "account_disabled",
+            "this account is disabled",
+        ),
+    )
+}
+
+fn app_error(e: &WechatError) -> (LoginResult, ApiError) {
+    match e {
+        WechatError::UnknownApp { .. } => {
+            bad_request_named("unknown_appid", "this appid is not served here")
+        }
+        WechatError::AmbiguousApp { .. } => bad_request_named(
+            "appid_required",
+            "several mini programs are served here: send appid",
+        ),
+        other => {
+            tracing::error!(error = %other, "no mini program configured");
+            (LoginResult::Error, ApiError::internal())
+        }
+    }
+}
+
+fn bad_request_named(error: &'static str, message: &'static str) -> (LoginResult, ApiError) {
+    (
+        LoginResult::BadRequest,
+        ApiError::new(StatusCode::BAD_REQUEST, error, message),
+    )
+}
+
+/// WeChat's answer as ours: the client learns what it can act on (a fresh code, wait, retry);
+/// configuration problems are logged for the operator and reported as a server error.
+fn wechat_error(e: &WechatError, appid: &str) -> ApiError {
+    let (status, error) = match e.kind() {
+        ErrorKind::InvalidCode => (StatusCode::BAD_REQUEST, "invalid_code"),
+        ErrorKind::CodeUsed => (StatusCode::BAD_REQUEST, "code_used"),
+        ErrorKind::HighRisk => (StatusCode::FORBIDDEN, "high_risk_user"),
+        ErrorKind::RateLimited => (StatusCode::TOO_MANY_REQUESTS, "wechat_rate_limited"),
+        ErrorKind::Busy | ErrorKind::Unavailable => {
+            (StatusCode::SERVICE_UNAVAILABLE, "wechat_unavailable")
+        }
+        ErrorKind::Config => (StatusCode::INTERNAL_SERVER_ERROR, "wechat_misconfigured"),
+        ErrorKind::Other => (StatusCode::BAD_GATEWAY, "wechat_error"),
+    };
+    match e.kind() {
+        // `Display` is one line with the errcode, rid and what to do; never a secret or a code.
+        ErrorKind::Config | ErrorKind::Other | ErrorKind::Busy | ErrorKind::Unavailable => {
+            tracing::error!(appid, errcode = e.errcode(), error = %e, "code2Session failed")
+        }
+        _ => {
+            tracing::info!(appid, errcode = e.errcode(), kind = %e.kind(), "code2Session refused the code")
+        }
+    }
+    let message = match e.kind() {
+        ErrorKind::Config => "the login service is misconfigured; the operator has been told",
+        _ => e.meaning(),
+    };
+    let mut a = ApiError::new(status, error, message);
+    a.errcode = e.errcode();
+    a.rid = e.rid().map(str::to_owned);
+    if e.kind() == ErrorKind::RateLimited {
+        a.retry_after = Some(60);
+    }
+    a
+}
+
+/// The SessionId from `Authorization: Bearer …` (the scheme is case-insensitive).
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
+    let (scheme, token) = v.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return None;
+    }
+    let token = token.trim();
+    (!token.is_empty() && token.len() <= MAX_TOKEN).then_some(token)
+}
+
+/// Looks the presented session up and judges it. One SELECT; nothing cached.
+async fn validate(st: &ServiceState, headers: &HeaderMap) -> Result<TokenLookup, ApiError> {
+    let inner = &st.0;
+    let Some(token) = bearer(headers) else {
+        inner.metrics.validation(Validation::Missing);
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "missing_session",
+            "send the SessionId as `Authorization: Bearer <SessionId>`",
+        ));
+    };
+    let hash = TokenHash(Sha256::digest(token.as_bytes()).into());
+    let found = match inner.store.session_by_token(&hash).await {
+        Ok(f) => f,
+        Err(e) => {
+            inner.metrics.validation(Validation::Error);
+            return Err(ApiError::store(&e));
+        }
+    };
+    let now = Ts::from(inner.store.now());
+    let verdict = match &found {
+        None => Validation::Unknown,
+        Some(l) if l.session.revoked_at.is_some() => Validation::Revoked,
+        Some(l) if l.account_disabled_at.is_some() => Validation::AccountDisabled,
+        Some(l) if l.session.expires_at <= now => Validation::Expired,
+        Some(_) => Validation::Valid,
+    };
+    inner.metrics.validation(verdict);
+    match found {
+        Some(l) if verdict == Validation::Valid => Ok(l),
+        Some(l) => {
+            tracing::info!(session = %l.session.public_id, result = verdict.label(), "session refused");
+            Err(ApiError::invalid_session())
+        }
+        None => Err(ApiError::invalid_session()),
+    }
+}
+
+// `Request` rather than `HeaderMap`: the latter would copy every header of every request.
+async fn me(State(st): State<ServiceState>, req: Request) -> Response {
+    let started = Instant::now();
+    let resp = match me_inner(&st, req.headers()).await {
+        Ok(r) => r,
+        Err(e) => e.into_response(),
+    };
+    st.0.metrics.observe(Route::Me, started.elapsed());
+    resp
+}
+
+async fn me_inner(st: &ServiceState, headers: &HeaderMap) -> Result<Response, ApiError> {
+    let inner = &st.0;
+    let l = validate(st, headers).await?;
+    let s = &l.session;
+    let mut expires_at = s.expires_at;
+    let now = inner.store.now();
+    // At most one write per session per interval; the idle expiry slides with it.
+    if now - s.last_seen_at.0 >= inner.touch_interval {
+        match inner
+            .store
+            .touch_session(s.id, l.absolute_expires_at, inner.idle)
+            .await
+        {
+            Ok(e) => {
+                inner.metrics.touch();
+                expires_at = e;
+            }
+            // The request is valid: a failed bookkeeping write must not refuse it.
+            Err(e) => {
+                tracing::warn!(session = %s.public_id, error = %e, "cannot record session use")
+            }
+        }
+    }
+    let body = MeAnswer {
+        account: MeAccount {
+            id: s.account_id,
+            username: &s.username,
+        },
+        appid: &s.appid,
+        openid: &s.openid,
+        unionid: s.unionid.as_deref(),
+        session: MeSession {
+            id: &s.public_id,
+            created_at: s.created_at.rfc3339(),
+            expires_at: expires_at.rfc3339(),
+        },
+    };
+    Ok((StatusCode::OK, axum::Json(body)).into_response())
+}
+
+async fn logout(State(st): State<ServiceState>, req: Request) -> Response {
+    let started = Instant::now();
+    let resp = match logout_inner(&st, req.headers()).await {
+        Ok(r) => r,
+        Err(e) => e.into_response(),
+    };
+    st.0.metrics.observe(Route::Logout, started.elapsed());
+    resp
+}
+
+async fn logout_inner(st: &ServiceState, headers: &HeaderMap) -> Result<Response, ApiError> {
+    let l = validate(st, headers).await?;
+    let done =
+        st.0.store
+            .logout(l.session.id)
+            .await
+            .map_err(|e| ApiError::store(&e))?;
+    if done {
+        st.0.metrics.logout();
+        tracing::info!(session = %l.session.public_id, account_id = l.session.account_id, "logout");
+    }
+    Ok((StatusCode::OK, axum::Json(json!({ "logged_out": true }))).into_response())
+}
+
+async fn healthz(State(st): State<ServiceState>) -> Response {
+    match st.0.store.ping().await {
+        Ok(()) => (
+            StatusCode::OK,
+            axum::Json(json!({ "status": "ok", "database": st.0.store.backend().to_string() })),
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check: database unreachable");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                axum::Json(json!({ "status": "unavailable", "database": st.0.store.backend().to_string() })),
+            )
+                .into_response()
+        }
+    }
+}
+
+async fn metrics(State(st): State<ServiceState>) -> Response {
+    let text = st.0.metrics.render(st.0.limiter.tracked());
+    (
+        StatusCode::OK,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+        )],
+        text,
+    )
+        .into_response()
+}
+
+async fn not_found() -> Response {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "routes: POST /login, GET /me, POST /logout, GET /healthz, GET /metrics",
+    )
+    .into_response()
+}
