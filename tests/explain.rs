@@ -121,8 +121,8 @@ async fn main_queries(store: &Store) -> Vec<(&'static str, &'static [&'static st
         ),
         (
             "one batch of revoking an appid's live sessions",
-            // Primary-key order after the previous batch (keyset), then primary-key lookups.
-            &["sessions_pkey", "rowid"],
+            // The filter's own index in (created_at, id) order, then primary-key lookups.
+            &["sessions_appid"],
             store.explain_revoke_batch_sql(&appid, &actor, "explain", DEFAULT_REVOKE_BATCH),
         ),
         (

@@ -211,7 +211,7 @@ impl Store {
             reason,
             batch,
             self.now_ts(),
-            0,
+            None,
             self.backend(),
         )
         .into()

@@ -520,21 +520,26 @@ impl Store {
             batches: 0,
             cancelled: false,
         };
-        // Keyset over the primary key: each batch starts after the last id the previous one
-        // revoked, so no batch re-reads rows an earlier batch already handled.
-        let mut after_id = 0i64;
+        // Keyset in (created_at, id) order, oldest first: each batch starts after the last
+        // row the previous one revoked, walking the filter's own index, so no batch re-reads
+        // rows an earlier batch handled. Sessions created meanwhile sort last and are picked
+        // up; when the walk ends, one more pass from the start catches any row that appeared
+        // behind the cursor (e.g. from a clock that lags), so nothing matching is left live.
+        let mut after: Option<Cursor> = None;
+        let mut swept = false;
         loop {
             let now = self.now_ts();
-            let sql =
-                revoke_batch_sql(&filter, actor, reason, batch, now, after_id, self.backend());
+            let sql = revoke_batch_sql(&filter, actor, reason, batch, now, after, self.backend());
             let n: u64 = on_db!(self, |pool, d| {
                 let mut tx = pool.begin_with(d.begin_write()).await?;
-                let ids: Vec<i64> =
-                    bind_args!(sqlx::query_scalar(sqlx::AssertSqlSafe(sql.text)), &sql.args)
+                let done: Vec<(i64, Ts)> =
+                    bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.text)), &sql.args)
                         .fetch_all(&mut *tx)
                         .await?;
-                let n = ids.len() as u64;
-                after_id = ids.iter().copied().max().unwrap_or(after_id);
+                let n = done.len() as u64;
+                if let Some((at, id)) = done.iter().map(|(id, at)| (*at, *id)).max() {
+                    after = Some(Cursor { at, id });
+                }
                 if n > 0 {
                     write_audit!(
                         &mut *tx,
@@ -549,18 +554,24 @@ impl Store {
                 tx.commit().await?;
                 n
             });
-            if n == 0 {
-                break;
+            let mut keep_going = true;
+            if n > 0 {
+                out.revoked += n;
+                out.batches += 1;
+                keep_going = progress(RevokeProgress {
+                    revoked: out.revoked,
+                    total: total.max(out.revoked),
+                    batches: out.batches,
+                });
             }
-            out.revoked += n;
-            out.batches += 1;
-            let keep_going = progress(RevokeProgress {
-                revoked: out.revoked,
-                total: total.max(out.revoked),
-                batches: out.batches,
-            });
             if (n as i64) < batch {
-                break;
+                if swept {
+                    break;
+                }
+                // The final pass from the start.
+                swept = true;
+                after = None;
+                continue;
             }
             if !keep_going {
                 out.cancelled = true;
@@ -627,22 +638,22 @@ pub(super) fn count_sessions_sql(filter: &SessionFilter, now: Ts) -> Sql {
     sql
 }
 
-/// One batch of [`Store::revoke_matching`]: the next `batch` matching live sessions with an id
-/// above `after_id`, in id order; returns the ids it revoked.
+/// One batch of [`Store::revoke_matching`]: the next `batch` matching live sessions after
+/// `after` in (created_at, id) order; returns the (id, created_at) of the rows it revoked.
 ///
-/// The ids are picked in primary-key order after the previous batch (a keyset), so the whole
-/// revoke reads the matching rows once instead of re-scanning the rows earlier batches already
-/// revoked. On PostgreSQL the picked ids go through `= ANY(ARRAY(…))`, which the planner always
-/// resolves with primary-key lookups; a plain `IN (subquery)` let it hash-join the batch
-/// against a sequential scan of the whole table (seen at 1M sessions). `accounts` is joined
-/// only when the filter names a username.
+/// Every sessions index ends in (created_at, id), so the pick walks the filter's own index in
+/// order and continues where the previous batch stopped: the whole revoke reads the matching
+/// rows once instead of re-scanning the rows earlier batches already revoked. On PostgreSQL
+/// the picked ids go through `= ANY(ARRAY(…))`, which the planner resolves with primary-key
+/// lookups; a plain `IN (subquery)` let it hash-join the batch against a sequential scan of the
+/// whole table (seen at 1M sessions). `accounts` is joined only for a username filter.
 pub(super) fn revoke_batch_sql(
     filter: &SessionFilter,
     actor: &Actor,
     reason: &str,
     batch: i64,
     now: Ts,
-    after_id: i64,
+    after: Option<Cursor>,
     backend: super::Backend,
 ) -> Sql {
     let mut sql = revoke_update(now, actor, reason);
@@ -655,11 +666,18 @@ pub(super) fn revoke_batch_sql(
         sql.push(" JOIN accounts a ON a.id = s.account_id");
     }
     filter.push_where(&mut sql, now);
-    sql.push(" AND s.id > ").bind(Arg::I64(after_id));
-    sql.push(" ORDER BY s.id LIMIT ").bind(Arg::I64(batch));
+    if let Some(c) = after {
+        sql.push(" AND (s.created_at, s.id) > (")
+            .bind(Arg::Ts(c.at))
+            .push(", ")
+            .bind(Arg::I64(c.id))
+            .push(")");
+    }
+    sql.push(" ORDER BY s.created_at, s.id LIMIT ")
+        .bind(Arg::I64(batch));
     sql.push(match backend {
-        super::Backend::Postgres => ")) RETURNING id",
-        super::Backend::Sqlite => ") RETURNING id",
+        super::Backend::Postgres => ")) RETURNING id, created_at",
+        super::Backend::Sqlite => ") RETURNING id, created_at",
     });
     sql
 }
