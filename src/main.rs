@@ -50,6 +50,10 @@ enum Command {
     Demo(wxlogin::demo::DemoArgs),
     /// The operations console (TUI): sessions, bindings, revoke, unbind, test code exchanges, audit.
     Console(wxlogin::console::ConsoleArgs),
+    /// Fill an empty database with a realistic synthetic data set (for benchmarks and demos).
+    SeedSynthetic(wxlogin::bench::seed::SeedArgs),
+    /// Measure every performance target (issue 7) side by side and print the table.
+    Bench(wxlogin::bench::BenchArgs),
 }
 
 fn init_logging(verbose: u8) {
@@ -92,6 +96,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Simulate(args) => wxlogin::simulate::run(&cli.global, &file, &args).await,
         Command::Demo(args) => wxlogin::demo::run(&cli.global, &args).await,
         Command::Console(args) => wxlogin::console::run(&cli.global, args).await,
+        Command::SeedSynthetic(args) => wxlogin::bench::seed::run(&cli.global, &file, &args).await,
+        Command::Bench(args) => wxlogin::bench::run(&cli.global, &file, &args).await,
     }
 }
 
