@@ -3,6 +3,7 @@
 //! - [`store`]: the login database (PostgreSQL or embedded SQLite), one API for everything.
 //! - [`config`]: flags, environment and config file; secrets never from argv.
 //! - [`crypto`]: SessionIds, session_key encryption, password hashing.
+//! - [`bench`]: `wxlogin seed-synthetic` and `wxlogin bench` (issue 7 targets, BENCHMARKS.md).
 //! - [`cli`]: the headless commands (`sessions`, `bindings`, `exchange`, `audit`, `accounts`).
 //! - [`wechat`]: the code2Session client and the WeChat emulator (`wxlogin mock-wechat`).
 //! - [`service`]: the login service (`wxlogin serve`); [`simulate`]: realistic clients;

@@ -121,11 +121,8 @@ async fn main_queries(store: &Store) -> Vec<(&'static str, &'static [&'static st
         ),
         (
             "one batch of revoking an appid's live sessions",
-            &[
-                "sessions_appid",
-                "sessions_active_newest",
-                "sessions_appid_live",
-            ],
+            // Primary-key order after the previous batch (keyset), then primary-key lookups.
+            &["sessions_pkey", "rowid"],
             store.explain_revoke_batch_sql(&appid, &actor, "explain", DEFAULT_REVOKE_BATCH),
         ),
         (

@@ -205,7 +205,16 @@ impl Store {
             include_inactive: false,
             ..filter.clone()
         };
-        revoke_batch_sql(&filter, actor, reason, batch, self.now_ts()).into()
+        revoke_batch_sql(
+            &filter,
+            actor,
+            reason,
+            batch,
+            self.now_ts(),
+            0,
+            self.backend(),
+        )
+        .into()
     }
 
     pub fn explain_find_bindings_sql(&self, q: &BindingQuery) -> QueryText {
@@ -234,13 +243,15 @@ impl Store {
         match &self.db {
             super::Db::Postgres(pool) => {
                 let mut conn = pool.acquire().await?;
+                // The values are written into the SQL as typed literals: PostgreSQL does not
+                // take bind parameters into EXPLAIN of a parameterised statement.
                 let json: serde_json::Value = match mode {
                     PlanMode::Custom => {
-                        let sql = format!("EXPLAIN (FORMAT JSON) {}", q.sql);
-                        let row = bind_args!(sqlx::query(sqlx::AssertSqlSafe(sql)), &q.args)
+                        let sql = format!("EXPLAIN (FORMAT JSON) {}", q.to_pg_literal_sql());
+                        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
                             .fetch_one(&mut *conn)
-                            .await?;
-                        row.try_get(0)?
+                            .await?
+                            .try_get(0)?
                     }
                     PlanMode::Generic => {
                         // A name of our own: sqlx's cached statements on this connection stay.
@@ -252,18 +263,15 @@ impl Store {
                         )))
                         .execute(&mut *conn)
                         .await?;
-                        let params: Vec<String> =
-                            (1..=q.args.len()).map(|i| format!("${i}")).collect();
-                        let sql = if params.is_empty() {
+                        let sql = if q.args.is_empty() {
                             format!("EXPLAIN (FORMAT JSON) EXECUTE {name}")
                         } else {
                             format!(
                                 "EXPLAIN (FORMAT JSON) EXECUTE {name}({})",
-                                params.join(", ")
+                                q.literal_args().join(", ")
                             )
                         };
-                        let r = bind_args!(sqlx::query(sqlx::AssertSqlSafe(sql)), &q.args)
-                            .persistent(false)
+                        let r = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
                             .fetch_one(&mut *conn)
                             .await;
                         sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
@@ -293,6 +301,9 @@ impl Store {
                         && let Some(t) = words.get(1)
                     {
                         out.seq_scans.push((*t).to_owned());
+                    }
+                    if detail.contains(" USING INTEGER PRIMARY KEY") {
+                        out.indexes.push("rowid".to_owned());
                     }
                     if let Some(pos) = words.iter().position(|w| *w == "INDEX")
                         && let Some(ix) = words.get(pos + 1)
