@@ -462,7 +462,6 @@ pub fn print_world(w: &DemoWorld) {
 
 /// `wxlogin demo`
 pub async fn run(global: &GlobalOpts, args: &DemoArgs) -> Result<(), Failure> {
-    let _ = global;
     let dir = match &args.dir {
         Some(d) => d.clone(),
         None => default_dir()?,
@@ -486,7 +485,31 @@ pub async fn run(global: &GlobalOpts, args: &DemoArgs) -> Result<(), Failure> {
         world.shutdown().await;
         return Ok(());
     }
-    let _ = args.no_console;
+    use std::io::IsTerminal;
+    let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+    if !args.no_console && interactive {
+        // The console reads the demo's config file: its database, and the emulator for
+        // test code exchanges. The servers keep running underneath it.
+        let console_opts = GlobalOpts {
+            database_url: None,
+            config: Some(world.config_file.clone()),
+            ..global.clone()
+        };
+        let result =
+            crate::console::run(&console_opts, crate::console::ConsoleArgs::default()).await;
+        let config_file = world.config_file.clone();
+        world.shutdown().await;
+        eprintln!(
+            "demo: servers stopped; the data stays in {} (open it again with: wxlogin --config {} console)",
+            opts.dir.display(),
+            config_file.display()
+        );
+        return result;
+    }
+    if !args.no_console {
+        println!();
+        println!("(not a terminal, so the console was not opened)");
+    }
     println!();
     println!("The servers run until Ctrl-C.");
     service::shutdown_signal().await;

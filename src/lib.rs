@@ -8,6 +8,7 @@
 //! - [`service`]: the login service (`wxlogin serve`); [`simulate`]: realistic clients;
 //!   [`demo`]: everything wired together on a fresh embedded database.
 
+pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod console;

@@ -50,6 +50,10 @@ enum Command {
     Demo(wxlogin::demo::DemoArgs),
     /// The operations console (TUI): sessions, bindings, revoke, unbind, test code exchanges, audit.
     Console(wxlogin::console::ConsoleArgs),
+    /// Fill an empty database with a realistic synthetic data set (for benchmarks and demos).
+    SeedSynthetic(wxlogin::bench::seed::SeedArgs),
+    /// Measure every performance target (issue 7) side by side and print the table.
+    Bench(wxlogin::bench::BenchArgs),
 }
 
 fn init_logging(verbose: u8) {
@@ -92,6 +96,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Simulate(args) => wxlogin::simulate::run(&cli.global, &file, &args).await,
         Command::Demo(args) => wxlogin::demo::run(&cli.global, &args).await,
         Command::Console(args) => wxlogin::console::run(&cli.global, args).await,
+        Command::SeedSynthetic(args) => wxlogin::bench::seed::run(&cli.global, &file, &args).await,
+        Command::Bench(args) => wxlogin::bench::run(&cli.global, &file, &args).await,
     }
 }
 
@@ -100,6 +106,14 @@ fn main() -> ExitCode {
     match cli.command {
         // Log lines would scribble over the TUI: the console logs to a file.
         Command::Console(_) => wxlogin::console::init_logging(cli.global.verbose),
+        // The demo ends in the console: its servers' logs must not scribble over the screen.
+        Command::Demo(ref a)
+            if !a.no_console
+                && std::io::IsTerminal::is_terminal(&std::io::stdin())
+                && std::io::IsTerminal::is_terminal(&std::io::stdout()) =>
+        {
+            wxlogin::console::init_logging(cli.global.verbose)
+        }
         _ => {
             // The service logs its requests (info) unless told otherwise.
             let serving = matches!(cli.command, Command::Serve(_)) as u8;

@@ -78,18 +78,7 @@ const MAX_BINDINGS: i64 = 500;
 
 impl Store {
     pub async fn find_bindings(&self, q: &BindingQuery) -> Result<Vec<BindingView>> {
-        let mut sql = Sql::new(
-            "SELECT b.id, b.appid, b.openid, b.unionid, b.account_id, a.username, \
-             a.disabled_at AS account_disabled_at, b.bound_at, b.last_login_at, \
-             (SELECT COUNT(*) FROM sessions s WHERE s.openid = b.openid AND s.appid = b.appid \
-              AND s.revoked_at IS NULL AND s.expires_at > ",
-        );
-        sql.bind(Arg::Ts(self.now_ts())).push(
-            ") AS active_sessions FROM wechat_bindings b JOIN accounts a ON a.id = b.account_id",
-        );
-        q.push_where(&mut sql);
-        sql.push(" ORDER BY b.bound_at DESC, b.id DESC LIMIT ")
-            .bind(Arg::I64(MAX_BINDINGS));
+        let sql = find_bindings_sql(q, self.now_ts());
         Ok(on_db!(self, |pool, d| {
             bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.text)), &sql.args)
                 .fetch_all(pool)
@@ -175,4 +164,20 @@ impl Store {
             }))
         })
     }
+}
+
+/// The SQL of [`Store::find_bindings`] (also what the EXPLAIN checks look at).
+pub(super) fn find_bindings_sql(q: &BindingQuery, now: Ts) -> Sql {
+    let mut sql = Sql::new(
+        "SELECT b.id, b.appid, b.openid, b.unionid, b.account_id, a.username, \
+         a.disabled_at AS account_disabled_at, b.bound_at, b.last_login_at, \
+         (SELECT COUNT(*) FROM sessions s WHERE s.openid = b.openid AND s.appid = b.appid \
+          AND s.revoked_at IS NULL AND s.expires_at > ",
+    );
+    sql.bind(Arg::Ts(now))
+        .push(") AS active_sessions FROM wechat_bindings b JOIN accounts a ON a.id = b.account_id");
+    q.push_where(&mut sql);
+    sql.push(" ORDER BY b.bound_at DESC, b.id DESC LIMIT ")
+        .bind(Arg::I64(MAX_BINDINGS));
+    sql
 }

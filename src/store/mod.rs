@@ -8,6 +8,7 @@
 
 mod accounts;
 mod audit;
+mod bench_queries;
 mod bindings;
 mod console_queries;
 mod sessions;
@@ -25,6 +26,7 @@ use sqlx::sqlite::{
 
 pub use accounts::{Account, AccountCredentials, NewAccount, validate_username};
 pub use audit::{AuditEntry, AuditFilter};
+pub use bench_queries::{PlanMode, QueryPlan, QueryText, SessionSample};
 pub use bindings::{AccountDetail, BindingQuery, BindingView, UnbindOutcome};
 pub use sessions::{
     IssuedSession, LoginOutcome, NewSession, RevokeOutcome, RevokeProgress, SessionFilter,

@@ -370,10 +370,7 @@ impl Store {
 
     /// The session whose SessionId hashes to `hash`, whatever its state.
     pub async fn session_by_token(&self, hash: &TokenHash) -> Result<Option<TokenLookup>> {
-        let sql = format!(
-            "SELECT {SESSION_COLS}, s.absolute_expires_at, a.disabled_at AS account_disabled_at \
-             FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = $1"
-        );
+        let sql = session_by_token_sql();
         Ok(on_db!(self, |pool, d| {
             sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(&hash.0[..])
@@ -383,10 +380,7 @@ impl Store {
     }
 
     pub async fn session_by_public_id(&self, public_id: &str) -> Result<Option<SessionRow>> {
-        let sql = format!(
-            "SELECT {SESSION_COLS} FROM sessions s JOIN accounts a ON a.id = s.account_id \
-             WHERE s.public_id = $1"
-        );
+        let sql = session_by_public_id_sql();
         Ok(on_db!(self, |pool, d| {
             sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(public_id)
@@ -423,11 +417,7 @@ impl Store {
         limit: i64,
     ) -> Result<Page<SessionRow>> {
         let limit = limit.clamp(1, 10_000);
-        let mut sql = Sql::new(&format!(
-            "SELECT {SESSION_COLS} FROM sessions s JOIN accounts a ON a.id = s.account_id"
-        ));
-        filter.push_where(&mut sql, self.now_ts());
-        sql.newest_first_page("s.created_at", "s.id", after, limit);
+        let sql = list_sessions_sql(filter, after, limit, self.now_ts());
         let rows: Vec<SessionRow> = on_db!(self, |pool, d| {
             bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.text)), &sql.args)
                 .fetch_all(pool)
@@ -438,9 +428,7 @@ impl Store {
 
     /// How many sessions match (for "this will revoke N sessions").
     pub async fn count_sessions(&self, filter: &SessionFilter) -> Result<u64> {
-        let mut sql =
-            Sql::new("SELECT COUNT(*) FROM sessions s JOIN accounts a ON a.id = s.account_id");
-        filter.push_where(&mut sql, self.now_ts());
+        let sql = count_sessions_sql(filter, self.now_ts());
         let n: i64 = on_db!(self, |pool, d| {
             bind_args!(sqlx::query_scalar(sqlx::AssertSqlSafe(sql.text)), &sql.args)
                 .fetch_one(pool)
@@ -534,12 +522,7 @@ impl Store {
         };
         loop {
             let now = self.now_ts();
-            let mut sql = revoke_update(now, actor, reason);
-            sql.push(
-                " WHERE id IN (SELECT s.id FROM sessions s JOIN accounts a ON a.id = s.account_id",
-            );
-            filter.push_where(&mut sql, now);
-            sql.push(" LIMIT ").bind(Arg::I64(batch)).push(")");
+            let sql = revoke_batch_sql(&filter, actor, reason, batch, now);
             let n: u64 = on_db!(self, |pool, d| {
                 let mut tx = pool.begin_with(d.begin_write()).await?;
                 let n = bind_args!(sqlx::query(sqlx::AssertSqlSafe(sql.text)), &sql.args)
@@ -598,4 +581,57 @@ impl Store {
         });
         Ok(n > 0)
     }
+}
+
+// The SQL of the queries above, each built in one place so that the EXPLAIN checks
+// (store::bench_queries, tests/explain.rs) look at exactly what runs.
+
+pub(super) fn session_by_token_sql() -> String {
+    format!(
+        "SELECT {SESSION_COLS}, s.absolute_expires_at, a.disabled_at AS account_disabled_at \
+         FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = $1"
+    )
+}
+
+pub(super) fn session_by_public_id_sql() -> String {
+    format!(
+        "SELECT {SESSION_COLS} FROM sessions s JOIN accounts a ON a.id = s.account_id \
+         WHERE s.public_id = $1"
+    )
+}
+
+pub(super) fn list_sessions_sql(
+    filter: &SessionFilter,
+    after: Option<Cursor>,
+    limit: i64,
+    now: Ts,
+) -> Sql {
+    let mut sql = Sql::new(&format!(
+        "SELECT {SESSION_COLS} FROM sessions s JOIN accounts a ON a.id = s.account_id"
+    ));
+    filter.push_where(&mut sql, now);
+    sql.newest_first_page("s.created_at", "s.id", after, limit);
+    sql
+}
+
+pub(super) fn count_sessions_sql(filter: &SessionFilter, now: Ts) -> Sql {
+    let mut sql =
+        Sql::new("SELECT COUNT(*) FROM sessions s JOIN accounts a ON a.id = s.account_id");
+    filter.push_where(&mut sql, now);
+    sql
+}
+
+/// One batch of [`Store::revoke_matching`].
+pub(super) fn revoke_batch_sql(
+    filter: &SessionFilter,
+    actor: &Actor,
+    reason: &str,
+    batch: i64,
+    now: Ts,
+) -> Sql {
+    let mut sql = revoke_update(now, actor, reason);
+    sql.push(" WHERE id IN (SELECT s.id FROM sessions s JOIN accounts a ON a.id = s.account_id");
+    filter.push_where(&mut sql, now);
+    sql.push(" LIMIT ").bind(Arg::I64(batch)).push(")");
+    sql
 }

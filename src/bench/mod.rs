@@ -1,0 +1,670 @@
+//! Benchmarks at scale (issue 7): the synthetic data set (`wxlogin seed-synthetic`) and the
+//! harness that measures every target side by side in one run (`wxlogin bench`).
+//!
+//! The harness creates a fresh database (on the given PostgreSQL server, and an SQLite file in
+//! a temporary directory), seeds it, measures, prints one table with the target beside each
+//! measurement and states the machine. Ratios (CLI vs psql, GET /me vs pgbench) are measured
+//! side by side in the same run, because absolute times on a shared machine drift.
+
+mod copy;
+#[allow(dead_code)] // used by the GET /me and POST /login rows once the login service lands
+mod load;
+mod pg;
+mod report;
+pub mod seed;
+pub mod synth;
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+
+use crate::config::{Actor, ConfigFile, DataKey, GlobalOpts};
+use crate::exit::Failure;
+use crate::store::{
+    AuditFilter, Backend, DEFAULT_REVOKE_BATCH, SessionFilter, SessionSample, Store,
+};
+pub use report::{Machine, Row, Stats, Verdict};
+use report::{fmt_ms, markdown_table};
+use synth::{APPIDS, Shape};
+
+/// Measure every target of issue 7 against PostgreSQL and SQLite and print the table.
+#[derive(Debug, Clone, clap::Args)]
+pub struct BenchArgs {
+    /// PostgreSQL server to benchmark, as an admin URL: a fresh database is created on it (and
+    /// dropped afterwards unless --keep).
+    #[arg(long, conflicts_with = "start_pg")]
+    pub pg_url: Option<String>,
+    /// Start a throwaway PostgreSQL server (needs the postgresql package) for the run.
+    #[arg(long)]
+    pub start_pg: bool,
+    /// Port of the throwaway server.
+    #[arg(long, default_value_t = 54340)]
+    pub pg_port: u16,
+    /// Sessions in the PostgreSQL data set.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub sessions: u64,
+    /// Sessions in the SQLite data set.
+    #[arg(long, default_value_t = 100_000)]
+    pub sqlite_sessions: u64,
+    /// A short run: 100k PostgreSQL / 20k SQLite sessions, fewer repetitions, 3-second loads.
+    #[arg(long)]
+    pub quick: bool,
+    /// Skip the PostgreSQL half.
+    #[arg(long)]
+    pub skip_pg: bool,
+    /// Skip the SQLite half.
+    #[arg(long)]
+    pub skip_sqlite: bool,
+    /// Keep the benchmark databases (their URLs are printed).
+    #[arg(long)]
+    pub keep: bool,
+    /// Concurrent HTTP clients for the GET /me load (and pgbench clients).
+    #[arg(long, default_value_t = 32)]
+    pub clients: u32,
+    /// Seconds per load test (GET /me, pgbench, POST /login).
+    #[arg(long, default_value_t = 10)]
+    pub load_secs: u32,
+    /// Also write the results as JSON to this file.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+}
+
+impl BenchArgs {
+    fn pg_sessions(&self) -> u64 {
+        if self.quick {
+            self.sessions.min(100_000)
+        } else {
+            self.sessions
+        }
+    }
+    fn sqlite_sessions(&self) -> u64 {
+        if self.quick {
+            self.sqlite_sessions.min(20_000)
+        } else {
+            self.sqlite_sessions
+        }
+    }
+    fn iterations(&self) -> usize {
+        if self.quick { 10 } else { 40 }
+    }
+    fn load_secs(&self) -> u32 {
+        if self.quick {
+            self.load_secs.min(3)
+        } else {
+            self.load_secs
+        }
+    }
+}
+
+/// Everything one backend's measurements need.
+struct Ctx<'a> {
+    args: &'a BenchArgs,
+    label: &'static str,
+    store: Store,
+    url: String,
+    /// PostgreSQL admin URL (pgbench gets its own database on the same server).
+    admin_url: Option<String>,
+    key: DataKey,
+    sessions: u64,
+}
+
+pub async fn run(global: &GlobalOpts, file: &ConfigFile, args: &BenchArgs) -> Result<(), Failure> {
+    let _ = (global, file);
+    let machine = Machine::detect();
+    eprintln!("wxlogin bench on {machine}");
+    let mut rows = Vec::new();
+    let mut versions = Vec::new();
+
+    // PostgreSQL
+    let temp_pg = if args.start_pg && !args.skip_pg {
+        eprintln!(
+            "starting a throwaway PostgreSQL on 127.0.0.1:{} …",
+            args.pg_port
+        );
+        Some(pg::TempPg::start(args.pg_port).map_err(|e| Failure::runtime(format!("{e:#}")))?)
+    } else {
+        None
+    };
+    let admin = temp_pg
+        .as_ref()
+        .map(|t| t.admin_url.clone())
+        .or_else(|| args.pg_url.clone());
+    match (&admin, args.skip_pg) {
+        (_, true) => {}
+        (None, false) => rows.push(Row::not_measured(
+            "PostgreSQL",
+            "everything",
+            "-",
+            "no server: pass --pg-url URL or --start-pg",
+        )),
+        (Some(admin), false) => {
+            let r = bench_pg(args, admin, &mut versions).await;
+            match r {
+                Ok(mut r) => rows.append(&mut r),
+                Err(e) => rows.push(Row::not_measured(
+                    "PostgreSQL",
+                    "everything",
+                    "-",
+                    format!("{e:#}"),
+                )),
+            }
+        }
+    }
+    drop(temp_pg);
+
+    // SQLite
+    if !args.skip_sqlite {
+        match bench_sqlite(args, &mut versions).await {
+            Ok(mut r) => rows.append(&mut r),
+            Err(e) => rows.push(Row::not_measured(
+                "SQLite",
+                "everything",
+                "-",
+                format!("{e:#}"),
+            )),
+        }
+    }
+
+    println!("\nMachine: {machine}");
+    for v in &versions {
+        println!("Database: {v}");
+    }
+    println!(
+        "Data: {} sessions on PostgreSQL, {} on SQLite (wxlogin seed-synthetic shape)\n",
+        args.pg_sessions(),
+        args.sqlite_sessions()
+    );
+    print!("{}", markdown_table(&rows));
+    let failed = rows.iter().filter(|r| r.verdict == Verdict::Fail).count();
+    let unmeasured = rows
+        .iter()
+        .filter(|r| matches!(r.verdict, Verdict::NotMeasured(_)))
+        .count();
+    println!(
+        "\n{} passed, {failed} failed, {unmeasured} not measured",
+        rows.iter().filter(|r| r.verdict == Verdict::Pass).count()
+    );
+    if let Some(path) = &args.json {
+        let doc = serde_json::json!({
+            "machine": machine, "databases": versions, "rows": rows,
+            "pg_sessions": args.pg_sessions(), "sqlite_sessions": args.sqlite_sessions(),
+        });
+        std::fs::write(path, serde_json::to_string_pretty(&doc).unwrap_or_default())
+            .map_err(|e| Failure::runtime(format!("cannot write {}: {e}", path.display())))?;
+    }
+    Ok(())
+}
+
+async fn bench_pg(
+    args: &BenchArgs,
+    admin: &str,
+    versions: &mut Vec<String>,
+) -> anyhow::Result<Vec<Row>> {
+    let url = pg::create_database(admin, "wxbench").await?;
+    let store = Store::connect(&url, Default::default()).await?;
+    store.migrate().await?;
+    versions.push(store.server_version().await?);
+    let ctx = Ctx {
+        args,
+        label: "PostgreSQL",
+        store,
+        url: url.clone(),
+        admin_url: Some(admin.to_owned()),
+        key: DataKey::generate(),
+        sessions: args.pg_sessions(),
+    };
+    let rows = bench_backend(&ctx).await;
+    ctx.store.close().await;
+    if args.keep {
+        eprintln!(
+            "kept the PostgreSQL benchmark database: {}",
+            crate::config::redact_database_url(&url)
+        );
+    } else {
+        pg::drop_database(admin, &url).await?;
+    }
+    rows
+}
+
+async fn bench_sqlite(args: &BenchArgs, versions: &mut Vec<String>) -> anyhow::Result<Vec<Row>> {
+    let dir = report::ScratchDir::new("wxlogin-bench-sqlite.")?;
+    let url = crate::config::sqlite_url(&dir.path().join("bench.db"));
+    let store = Store::open(&url).await?;
+    versions.push(store.server_version().await?);
+    let ctx = Ctx {
+        args,
+        label: "SQLite",
+        store,
+        url: url.clone(),
+        admin_url: None,
+        key: DataKey::generate(),
+        sessions: args.sqlite_sessions(),
+    };
+    let rows = bench_backend(&ctx).await;
+    ctx.store.close().await;
+    if args.keep {
+        let kept = dir.keep();
+        eprintln!("kept the SQLite benchmark database in {}", kept.display());
+    }
+    rows
+}
+
+/// Runs `f` `warmup + n` times and returns the statistics of the last `n`.
+async fn time_it<F, Fut, T>(n: usize, mut f: F) -> anyhow::Result<Stats>
+where
+    F: FnMut(usize) -> Fut,
+    Fut: Future<Output = anyhow::Result<T>>,
+{
+    let warmup = 3.min(n);
+    for i in 0..warmup {
+        f(i).await?;
+    }
+    let mut v = Vec::with_capacity(n);
+    for i in 0..n {
+        let t = Instant::now();
+        f(i).await?;
+        v.push(t.elapsed());
+    }
+    Ok(Stats::from(v))
+}
+
+fn stats_text(s: &Stats) -> String {
+    format!(
+        "{} median (p95 {}, n={})",
+        fmt_ms(s.median),
+        fmt_ms(s.p95),
+        s.n
+    )
+}
+
+/// The same table for one backend.
+async fn bench_backend(ctx: &Ctx<'_>) -> anyhow::Result<Vec<Row>> {
+    let label = ctx.label;
+    let mut rows = Vec::new();
+    let store = &ctx.store;
+
+    // The data set.
+    eprintln!("[{label}] seeding {} sessions …", ctx.sessions);
+    let shape = Shape::new(ctx.sessions, None, 7);
+    let actor = Actor::new("bench", Some("wxlogin bench".to_owned()));
+    let report = seed::seed(store, &ctx.key, &actor, shape).await?;
+    let seed_secs = report.elapsed.as_secs_f64();
+    if store.backend() == Backend::Postgres {
+        // Issue 7: 1,000,000 sessions in under a minute; scaled for other sizes.
+        let target = 60.0 * ctx.sessions as f64 / 1e6;
+        rows.push(Row::new(
+            label,
+            format!("seed-synthetic {} sessions", ctx.sessions),
+            format!("< {target:.0} s"),
+            format!("{seed_secs:.1} s"),
+            seed_secs < target,
+        ));
+    } else {
+        rows.push(Row::info(
+            label,
+            format!("seed-synthetic {} sessions", ctx.sessions),
+            format!("{seed_secs:.1} s"),
+        ));
+    }
+
+    let n = ctx.args.iterations();
+    let samples = store.bench_sample_sessions(n.max(20)).await?;
+    anyhow::ensure!(!samples.is_empty(), "the seeded database has no sessions");
+    let sample = |i: usize| -> &SessionSample { &samples[i % samples.len()] };
+    let all = SessionFilter::default();
+
+    // First page of live sessions, newest first.
+    let all = &all;
+    let first = time_it(n, |_| async move {
+        let p = store.list_sessions(all, None, 50).await?;
+        anyhow::ensure!(p.rows.len() == 50, "first page has {} rows", p.rows.len());
+        Ok(())
+    })
+    .await?;
+    rows.push(Row::new(
+        label,
+        "first page (50) of live sessions, newest first",
+        "≤ 20 ms",
+        stats_text(&first),
+        first.median <= Duration::from_millis(20),
+    ));
+
+    // A deep page: the 10,000th page at 1M sessions (proportionally deep for smaller sets).
+    let live = store.count_sessions(all).await? as i64;
+    let deep_row = (live * 5 / 8).min(500_000);
+    let cursor = store
+        .bench_nth_live_cursor(deep_row - 1)
+        .await?
+        .context("no row that deep")?;
+    let deep = time_it(n, |_| async move {
+        let p = store.list_sessions(all, Some(cursor), 50).await?;
+        anyhow::ensure!(p.rows.len() == 50, "deep page has {} rows", p.rows.len());
+        Ok(())
+    })
+    .await?;
+    let ratio = deep.median.as_secs_f64() / first.median.as_secs_f64().max(1e-9);
+    rows.push(Row::new(
+        label,
+        format!("page {} via keyset cursor", deep_row / 50 + 1),
+        format!("≤ 2× first page ({})", fmt_ms(first.median * 2)),
+        format!("{} ({ratio:.2}×)", stats_text(&deep)),
+        ratio <= 2.0,
+    ));
+
+    // Lookups.
+    let heavy = synth::HEAVY_ACCOUNTS;
+    let heavy_count = store
+        .count_sessions(&SessionFilter {
+            account_id: Some(1),
+            include_inactive: true,
+            ..SessionFilter::default()
+        })
+        .await?;
+    let by_account = time_it(n, |i| async move {
+        let f = SessionFilter {
+            account_id: Some(1 + (i as i64 % heavy)),
+            ..SessionFilter::default()
+        };
+        store.list_sessions(&f, None, 50).await?;
+        Ok(())
+    })
+    .await?;
+    rows.push(Row::new(
+        label,
+        format!("sessions of one account (heavy: {heavy_count} sessions), first page"),
+        "≤ 5 ms",
+        stats_text(&by_account),
+        by_account.median <= Duration::from_millis(5),
+    ));
+    let by_openid = time_it(n, |i| async move {
+        let f = SessionFilter {
+            openid: Some(sample(i).openid.clone()),
+            ..SessionFilter::default()
+        };
+        store.list_sessions(&f, None, 50).await?;
+        Ok(())
+    })
+    .await?;
+    rows.push(Row::new(
+        label,
+        "sessions of one openid",
+        "≤ 5 ms",
+        stats_text(&by_openid),
+        by_openid.median <= Duration::from_millis(5),
+    ));
+    let by_public = time_it(n, |i| async move {
+        let s = store.session_by_public_id(&sample(i).public_id).await?;
+        anyhow::ensure!(s.is_some(), "public id not found");
+        Ok(())
+    })
+    .await?;
+    rows.push(Row::new(
+        label,
+        "one session by public id",
+        "≤ 5 ms",
+        stats_text(&by_public),
+        by_public.median <= Duration::from_millis(5),
+    ));
+    let by_token = time_it(n, |i| async move {
+        let s = store.session_by_token(&sample(i).token_hash).await?;
+        anyhow::ensure!(s.is_some(), "token hash not found");
+        Ok(())
+    })
+    .await?;
+    rows.push(Row::new(
+        label,
+        "one session by SessionId (token hash)",
+        "≤ 5 ms",
+        stats_text(&by_token),
+        by_token.median <= Duration::from_millis(5),
+    ));
+
+    // The parts that run other components as whole processes or servers.
+    rows.extend(cli_rows(ctx, sample(0)).await);
+    rows.extend(service_rows(ctx).await);
+    rows.extend(console_rows(ctx).await);
+
+    // Last, because it changes the data: revoke every live session of the third mini program.
+    let appid = APPIDS[2];
+    let f = SessionFilter {
+        appid: Some(appid.to_owned()),
+        ..SessionFilter::default()
+    };
+    let matching = store.count_sessions(&f).await?;
+    let audit_before = count_audit(store, &f.describe()).await?;
+    let t = Instant::now();
+    let out = store
+        .revoke_matching(
+            &f,
+            &actor,
+            "bench: bulk revoke",
+            DEFAULT_REVOKE_BATCH,
+            &mut |_| true,
+        )
+        .await?;
+    let took = t.elapsed();
+    let audit_rows = count_audit(store, &f.describe()).await? - audit_before;
+    let left = store.count_sessions(&f).await?;
+    anyhow::ensure!(
+        left == 0,
+        "{left} sessions of {appid} still live after the revoke"
+    );
+    rows.push(Row::new(
+        label,
+        format!(
+            "revoke all live sessions of one appid ({} rows, {} batches of {DEFAULT_REVOKE_BATCH}, {audit_rows} audit rows)",
+            out.revoked, out.batches
+        ),
+        "≤ 5 s",
+        format!("{:.2} s", took.as_secs_f64()),
+        took <= Duration::from_secs(5) && out.revoked == matching && audit_rows == out.batches,
+    ));
+    Ok(rows)
+}
+
+async fn count_audit(store: &Store, target: &str) -> anyhow::Result<u64> {
+    let filter = AuditFilter {
+        action: Some("sessions.revoke".to_owned()),
+        target: Some(target.to_owned()),
+        ..AuditFilter::default()
+    };
+    let mut n = 0u64;
+    let mut after = None;
+    loop {
+        let page = store.list_audit(&filter, after, 1000).await?;
+        n += page.rows.len() as u64;
+        match page.next {
+            Some(c) => after = Some(c),
+            None => return Ok(n),
+        }
+    }
+}
+
+/// Runs this binary with `args` (database from the DATABASE_URL environment variable) and
+/// returns its wall time and stdout.
+fn run_self(url: &str, args: &[&str]) -> anyhow::Result<(Duration, Vec<u8>)> {
+    let exe = std::env::current_exe()?;
+    let t = Instant::now();
+    let out = std::process::Command::new(exe)
+        .args(args)
+        .env("DATABASE_URL", url)
+        .env_remove("WXLOGIN_CONFIG")
+        .stdin(std::process::Stdio::null())
+        .output()?;
+    let took = t.elapsed();
+    anyhow::ensure!(
+        out.status.success(),
+        "wxlogin {} failed: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr).trim()
+    );
+    Ok((took, out.stdout))
+}
+
+/// Wall time of `sqlite3 -readonly FILE SQL`.
+fn time_sqlite3(url: &str, sql: &str) -> anyhow::Result<Duration> {
+    let path = url
+        .strip_prefix("sqlite://")
+        .unwrap_or(url)
+        .split('?')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let t = Instant::now();
+    let out = std::process::Command::new("sqlite3")
+        .args(["-readonly", &path, sql])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .context("sqlite3 is not installed")?;
+    let took = t.elapsed();
+    anyhow::ensure!(
+        out.status.success(),
+        "sqlite3 failed: {}",
+        String::from_utf8_lossy(&out.stderr).trim()
+    );
+    Ok(took)
+}
+
+/// `wxlogin sessions list --account X --json` as a whole process vs `psql -Atc` (or
+/// `sqlite3`) running the equivalent SELECT (the store's own SQL with the values written in),
+/// alternating, median of several runs each.
+async fn cli_rows(ctx: &Ctx<'_>, sample: &SessionSample) -> Vec<Row> {
+    let op = "`wxlogin sessions list --account X --json` (whole process) vs the same SELECT in psql/sqlite3";
+    let target = "≤ 1.0×";
+    match cli_vs_native(ctx, sample).await {
+        Ok(row) => vec![row],
+        Err(e) => vec![Row::not_measured(ctx.label, op, target, format!("{e:#}"))],
+    }
+}
+
+async fn cli_vs_native(ctx: &Ctx<'_>, sample: &SessionSample) -> anyhow::Result<Row> {
+    let help = std::process::Command::new(std::env::current_exe()?)
+        .args(["sessions", "list", "--help"])
+        .output()?;
+    anyhow::ensure!(
+        help.status.success(),
+        "this build has no `sessions list` command (the CLI branch is not merged)"
+    );
+    let account = sample.account_id.to_string();
+    let args = ["sessions", "list", "--account", account.as_str(), "--json"];
+    let filter = SessionFilter {
+        account_id: Some(sample.account_id),
+        ..SessionFilter::default()
+    };
+    let q = ctx.store.explain_list_sessions_sql(&filter, None, 50);
+    let native_name = match ctx.store.backend() {
+        Backend::Postgres => "psql -Atc",
+        Backend::Sqlite => "sqlite3",
+    };
+    let native = |q: &crate::store::QueryText| -> anyhow::Result<Duration> {
+        match ctx.store.backend() {
+            Backend::Postgres => pg::time_psql(&ctx.url, &q.to_pg_literal_sql()),
+            Backend::Sqlite => time_sqlite3(&ctx.url, &q.to_sqlite_literal_sql()),
+        }
+    };
+    // Warm both (page cache, binary), then alternate.
+    let (_, out) = run_self(&ctx.url, &args)?;
+    let doc: serde_json::Value = serde_json::from_slice(&out).context("CLI JSON output")?;
+    let shown = doc
+        .get("sessions")
+        .and_then(|s| s.as_array())
+        .map(|a| a.len())
+        .unwrap_or(0);
+    anyhow::ensure!(
+        shown > 0,
+        "the CLI listed no sessions for account {account}"
+    );
+    native(&q)?;
+    let runs = if ctx.args.quick { 5 } else { 11 };
+    let mut cli = Vec::new();
+    let mut nat = Vec::new();
+    for _ in 0..runs {
+        cli.push(run_self(&ctx.url, &args)?.0);
+        // The native query is rebuilt each time so that "now" moves like the CLI's.
+        let q = ctx.store.explain_list_sessions_sql(&filter, None, 50);
+        nat.push(native(&q)?);
+    }
+    let cli = Stats::from(cli);
+    let nat = Stats::from(nat);
+    let ratio = cli.median.as_secs_f64() / nat.median.as_secs_f64().max(1e-9);
+    Ok(Row::new(
+        ctx.label,
+        format!(
+            "`wxlogin sessions list --account {account} --json` ({shown} rows) vs `{native_name}` same SELECT"
+        ),
+        "≤ 1.0×",
+        format!(
+            "{} vs {} median of {runs} ({ratio:.2}×)",
+            fmt_ms(cli.median),
+            fmt_ms(nat.median)
+        ),
+        ratio <= 1.0,
+    ))
+}
+
+/// GET /me under load vs pgbench -S, and POST /login through the emulator.
+async fn service_rows(ctx: &Ctx<'_>) -> Vec<Row> {
+    let mut rows = Vec::new();
+    let secs = ctx.args.load_secs();
+    if let Some(admin) = &ctx.admin_url {
+        match pgbench_reference(admin, ctx.args.clients, secs).await {
+            Ok(tps) => rows.push(Row::info(
+                ctx.label,
+                format!(
+                    "reference: pgbench -S, {} clients, {secs} s",
+                    ctx.args.clients
+                ),
+                format!("{tps:.0} TPS"),
+            )),
+            Err(e) => rows.push(Row::not_measured(
+                ctx.label,
+                "reference: pgbench -S",
+                "-",
+                format!("{e:#}"),
+            )),
+        }
+    }
+    rows.push(Row::not_measured(
+        ctx.label,
+        "GET /me, concurrent clients on loopback vs pgbench -S",
+        "≥ 0.5× pgbench TPS, p99 ≤ 10 ms",
+        "the login service (branch service) is not merged yet",
+    ));
+    rows.push(Row::not_measured(
+        ctx.label,
+        "POST /login through the emulator, returning users",
+        "≥ 2000/s",
+        "the login service is not merged yet",
+    ));
+    rows
+}
+
+/// `pgbench -S` on its own database on the same server (created and dropped here).
+async fn pgbench_reference(admin: &str, clients: u32, secs: u32) -> anyhow::Result<f64> {
+    let url = pg::create_database(admin, "wxbench_pgbench").await?;
+    let u = url.clone();
+    let r = tokio::task::spawn_blocking(move || pg::pgbench_select_tps(&u, clients, secs, false))
+        .await?;
+    pg::drop_database(admin, &url).await?;
+    r
+}
+
+/// Console frame time and memory after paging 100,000 sessions.
+async fn console_rows(ctx: &Ctx<'_>) -> Vec<Row> {
+    vec![
+        Row::not_measured(
+            ctx.label,
+            "console: draw one frame of the sessions view (200x60)",
+            "≤ 2 ms",
+            "the console (branch console) is not merged yet",
+        ),
+        Row::not_measured(
+            ctx.label,
+            "console: resident memory after paging 100,000 sessions",
+            "≤ 64 MB",
+            "the console (branch console) is not merged yet",
+        ),
+    ]
+}

@@ -1,0 +1,204 @@
+//! PostgreSQL helpers for the harness: a throwaway server, fresh databases, `pgbench`, `psql`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use anyhow::{Context, Result, anyhow, bail};
+use sqlx::Connection;
+
+/// A PostgreSQL server in a temporary directory, stopped when dropped. Same settings as
+/// `scripts/pg-temp` (durability off: a benchmark scratch server, not a production setup).
+pub struct TempPg {
+    dir: super::report::ScratchDir,
+    bindir: PathBuf,
+    pub admin_url: String,
+}
+
+fn pg_bindir() -> Result<PathBuf> {
+    let mut found = None;
+    for entry in std::fs::read_dir("/usr/lib/postgresql").context(
+        "PostgreSQL is not installed (/usr/lib/postgresql missing): install it or pass --pg-url",
+    )? {
+        let bin = entry?.path().join("bin");
+        if bin.join("pg_ctl").exists() {
+            found = Some(bin); // the last (highest) version wins
+        }
+    }
+    found.ok_or_else(|| anyhow!("no pg_ctl under /usr/lib/postgresql/*/bin"))
+}
+
+fn is_root() -> bool {
+    // The real uid is the first number on the "Uid:" line of /proc/self/status.
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .and_then(|l| l.split_whitespace().nth(1).map(|u| u == "0"))
+        })
+        .unwrap_or(false)
+}
+
+/// A command run as the `postgres` user when we are root (PostgreSQL refuses to run as root).
+fn as_pg(program: &Path) -> Command {
+    if is_root() {
+        let mut c = Command::new("runuser");
+        c.args(["-u", "postgres", "--"]).arg(program);
+        c
+    } else {
+        Command::new(program)
+    }
+}
+
+impl TempPg {
+    pub fn start(port: u16) -> Result<Self> {
+        let bindir = pg_bindir()?;
+        let dir = super::report::ScratchDir::new("wxlogin-bench-pg.")?;
+        let data = dir.path().join("data");
+        if is_root() {
+            let st = Command::new("chown")
+                .arg("postgres:")
+                .arg(dir.path())
+                .status()?;
+            if !st.success() {
+                bail!("cannot chown the temporary directory to postgres");
+            }
+        }
+        let out = as_pg(&bindir.join("initdb"))
+            .arg("-D")
+            .arg(&data)
+            .args([
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--no-locale",
+            ])
+            .output()?;
+        if !out.status.success() {
+            bail!(
+                "initdb failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+        }
+        let opts = format!(
+            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off \
+             -c full_page_writes=off -c max_connections=300 -c shared_buffers=512MB",
+            dir.path().display()
+        );
+        let out = as_pg(&bindir.join("pg_ctl"))
+            .arg("-D")
+            .arg(&data)
+            .arg("-l")
+            .arg(dir.path().join("server.log"))
+            .args(["-w", "-t", "60", "-o", &opts, "start"])
+            .output()?;
+        if !out.status.success() {
+            let log = std::fs::read_to_string(dir.path().join("server.log")).unwrap_or_default();
+            bail!("pg_ctl start failed on port {port}: {}", log.trim());
+        }
+        Ok(TempPg {
+            dir,
+            bindir,
+            admin_url: format!("postgres://postgres@127.0.0.1:{port}/postgres"),
+        })
+    }
+}
+
+impl Drop for TempPg {
+    fn drop(&mut self) {
+        let _ = as_pg(&self.bindir.join("pg_ctl"))
+            .arg("-D")
+            .arg(self.dir.path().join("data"))
+            .args(["-m", "fast", "-w", "stop"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+/// Creates an empty database named `prefix_<random>` and returns its URL.
+pub async fn create_database(admin: &str, prefix: &str) -> Result<String> {
+    let name = format!("{prefix}_{}", hex::encode(rand::random::<[u8; 4]>()));
+    let mut conn = sqlx::PgConnection::connect(admin)
+        .await
+        .context("connect to the PostgreSQL admin URL")?;
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut conn)
+        .await?;
+    let mut u = url::Url::parse(admin)?;
+    u.set_path(&format!("/{name}"));
+    Ok(u.to_string())
+}
+
+pub async fn drop_database(admin: &str, url: &str) -> Result<()> {
+    let name = url::Url::parse(url)?
+        .path()
+        .trim_start_matches('/')
+        .to_owned();
+    let mut conn = sqlx::PgConnection::connect(admin).await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+    )))
+    .execute(&mut conn)
+    .await?;
+    Ok(())
+}
+
+/// `pgbench -S` (one indexed SELECT per transaction) against `url` with `clients` connections
+/// for `secs` seconds; returns the transactions per second. Initializes its tables first.
+pub fn pgbench_select_tps(url: &str, clients: u32, secs: u32, prepared: bool) -> Result<f64> {
+    let init = Command::new("pgbench")
+        .args(["-i", "-q", "-s", "10", "--no-vacuum"])
+        .arg(url)
+        .output()
+        .context("pgbench is not installed (apt-get install postgresql-client)")?;
+    if !init.status.success() {
+        bail!(
+            "pgbench -i failed: {}",
+            String::from_utf8_lossy(&init.stderr).trim()
+        );
+    }
+    let mut cmd = Command::new("pgbench");
+    cmd.args(["-S", "-n", "-j", "2"])
+        .args(["-c", &clients.to_string(), "-T", &secs.to_string()]);
+    if prepared {
+        cmd.args(["-M", "prepared"]);
+    }
+    let out = cmd.arg(url).output()?;
+    if !out.status.success() {
+        bail!(
+            "pgbench -S failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines()
+        .find_map(|l| {
+            let l = l.trim();
+            l.strip_prefix("tps = ")
+                .and_then(|r| r.split_whitespace().next())
+                .and_then(|v| v.parse::<f64>().ok())
+        })
+        .ok_or_else(|| anyhow!("no tps line in pgbench output"))
+}
+
+/// Wall time of `psql -Atc SQL URL` (process start to exit, output discarded but read).
+pub fn time_psql(url: &str, sql: &str) -> Result<Duration> {
+    let t = std::time::Instant::now();
+    let out = Command::new("psql")
+        .args(["-X", "-At", "-v", "ON_ERROR_STOP=1", "-c", sql])
+        .arg(url)
+        .stdin(Stdio::null())
+        .output()
+        .context("psql is not installed")?;
+    let d = t.elapsed();
+    if !out.status.success() {
+        bail!(
+            "psql failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(d)
+}

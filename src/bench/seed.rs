@@ -1,0 +1,858 @@
+//! `wxlogin seed-synthetic`: fills an empty database with a realistic synthetic data set, fast.
+//!
+//! PostgreSQL: one transaction that loads every table with binary `COPY`, with the secondary
+//! indexes of `sessions` dropped during the load and rebuilt afterwards (one sorted build per
+//! index instead of a million random insertions each); the definitions are read from the
+//! catalog, so whatever the migrations define is what gets rebuilt, and a failure rolls the
+//! whole thing back (PostgreSQL DDL is transactional). SQLite: the same in one `BEGIN
+//! IMMEDIATE` transaction with multi-row prepared INSERTs. Both end with `ANALYZE`.
+//!
+//! Every row is valid for the application: each session has its own random 32-byte token hash
+//! and public id, and its own AES-256-GCM envelope of a random session_key made with the data
+//! key and the public id as associated data, exactly as a login would store it (so the service
+//! and `exchange` can decrypt it when they are given the same key). Nobody holds the
+//! SessionIds behind the synthetic token hashes: benchmarks that need a working SessionId log
+//! in for real. Passwords are one Argon2id hash of a random string nobody knows.
+
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::postgres::PgConnection;
+use sqlx::{ConnectOptions, Connection, Row};
+use tokio::sync::mpsc;
+
+use super::copy::BinaryCopy;
+use super::synth::{self, APPIDS, SessionGen, Shape};
+use crate::config::{self, Actor, ConfigFile, DataKey, GlobalOpts};
+use crate::crypto::{encrypt_session_key, hash_password};
+use crate::exit::Failure;
+use crate::secret::Secret;
+use crate::store::{Backend, Store, StoreError, Ts, write_audit};
+
+/// Fill an EMPTY database with synthetic accounts, bindings, sessions and audit rows.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SeedArgs {
+    /// How many sessions to create.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub sessions: u64,
+    /// How many accounts (default: one per five sessions, so 200k for 1M sessions).
+    #[arg(long)]
+    pub accounts: Option<i64>,
+    /// Seed of the generator (same seed and sizes: same identities and distribution).
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+}
+
+/// What was loaded and how long each part took.
+#[derive(Debug, Clone, Serialize)]
+pub struct SeedReport {
+    pub backend: String,
+    pub accounts: i64,
+    pub bindings: u64,
+    pub sessions: u64,
+    pub audit_rows: u64,
+    #[serde(serialize_with = "secs")]
+    pub elapsed: Duration,
+    pub phases: Vec<(String, f64)>,
+}
+
+fn secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(d.as_secs_f64())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SeedError {
+    #[error(
+        "seed-synthetic fills an empty database, and this one already has {0} accounts: use a fresh database"
+    )]
+    NotEmpty(i64),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("loading synthetic data failed: {0}")]
+    Load(String),
+}
+
+impl From<sqlx::Error> for SeedError {
+    fn from(e: sqlx::Error) -> Self {
+        SeedError::Store(e.into())
+    }
+}
+
+impl From<SeedError> for Failure {
+    fn from(e: SeedError) -> Self {
+        match e {
+            SeedError::NotEmpty(_) => Failure::refused(e.to_string()),
+            _ => Failure::runtime(e.to_string()),
+        }
+    }
+}
+
+/// The command: resolve the database and data key, seed, print a summary.
+pub async fn run(global: &GlobalOpts, file: &ConfigFile, args: &SeedArgs) -> Result<(), Failure> {
+    if global.read_only {
+        return Err(Failure::refused(
+            "seed-synthetic writes to the database; drop --read-only",
+        ));
+    }
+    let url = config::database_url(global, file)?;
+    let store = Store::open(&url).await?;
+    let key = match DataKey::from_env(file)? {
+        Some(k) => k,
+        None => {
+            eprintln!(
+                "note: no data key configured (WXLOGIN_DATA_KEY / WXLOGIN_DATA_KEY_FILE): the synthetic \
+                 session_keys are encrypted with a throwaway key and cannot be decrypted later"
+            );
+            DataKey::generate()
+        }
+    };
+    let actor = Actor::resolve(global, file);
+    let shape = Shape::new(args.sessions, args.accounts, args.seed);
+    eprintln!(
+        "seeding {} sessions, {} accounts into {} …",
+        shape.sessions,
+        shape.accounts,
+        store.redacted_url()
+    );
+    let report = seed(&store, &key, &actor, shape).await?;
+    for (phase, s) in &report.phases {
+        eprintln!("  {phase:<28} {s:>8.2} s");
+    }
+    println!(
+        "{}: {} accounts, {} bindings, {} sessions, {} audit rows in {:.1} s",
+        report.backend,
+        report.accounts,
+        report.bindings,
+        report.sessions,
+        report.audit_rows,
+        report.elapsed.as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Loads the synthetic data set into an empty database and analyzes it.
+pub async fn seed(
+    store: &Store,
+    key: &DataKey,
+    actor: &Actor,
+    shape: Shape,
+) -> Result<SeedReport, SeedError> {
+    let started = Instant::now();
+    let now = store.now();
+    let mut report = SeedReport {
+        backend: store.backend().to_string(),
+        accounts: shape.accounts,
+        bindings: 0,
+        sessions: shape.sessions,
+        audit_rows: 0,
+        elapsed: Duration::ZERO,
+        phases: Vec::new(),
+    };
+    match store.backend() {
+        Backend::Postgres => seed_pg(store, key, actor, shape, now, &mut report).await?,
+        Backend::Sqlite => seed_sqlite(store, key, actor, shape, now, &mut report).await?,
+    }
+    report.elapsed = started.elapsed();
+    Ok(report)
+}
+
+struct Phases<'a> {
+    report: &'a mut SeedReport,
+    at: Instant,
+}
+
+impl Phases<'_> {
+    fn done(&mut self, name: &str) {
+        let now = Instant::now();
+        self.report
+            .phases
+            .push((name.to_owned(), (now - self.at).as_secs_f64()));
+        self.at = now;
+    }
+}
+
+/// One Argon2id hash for every synthetic account, of a random password nobody knows.
+fn unusable_password_hash() -> String {
+    let pw = hex::encode(rand::random::<[u8; 24]>());
+    hash_password(&pw).unwrap_or_else(|_| "!".to_owned())
+}
+
+/// Audit history: a hundredth of the session count, at least 100 rows.
+fn audit_rows(shape: &Shape) -> u64 {
+    (shape.sessions / 100).max(100)
+}
+
+struct AuditSeed {
+    at: DateTime<Utc>,
+    operator: &'static str,
+    action: &'static str,
+    target: String,
+    reason: Option<&'static str>,
+    detail: String,
+}
+
+fn audit_seed(shape: &Shape, now: DateTime<Utc>, i: u64) -> AuditSeed {
+    let m = synth::mix(i ^ shape.seed ^ 0xAD17);
+    let age = chrono::Duration::seconds((m % (90 * 86_400)) as i64);
+    let account = ((m >> 20) % shape.accounts as u64) as i64;
+    let operator = ["ops-alice", "ops-bob", "ops-carol", "runbook"][(m >> 8) as usize % 4];
+    let (action, target, reason, detail) = match (m >> 12) % 4 {
+        0 => (
+            "sessions.revoke",
+            format!("account:{}", account + 1),
+            Some("suspicious login reported by the user"),
+            format!(r#"{{"revoked": {}, "batch": 1}}"#, (m >> 32) % 5 + 1),
+        ),
+        1 => (
+            "binding.unbind",
+            format!("binding:{}/{}", APPIDS[0], synth::openid(0, account)),
+            Some("user changed phone"),
+            format!(r#"{{"account_id": {}}}"#, account + 1),
+        ),
+        2 => (
+            "account.create",
+            format!("account:{}", synth::username(account)),
+            None,
+            "{}".to_owned(),
+        ),
+        _ => (
+            "exchange.test",
+            format!("app:{}", APPIDS[(m >> 40) as usize % 3]),
+            Some("checking the AppSecret after rotation"),
+            r#"{"ok": true}"#.to_owned(),
+        ),
+    };
+    AuditSeed {
+        at: now - age,
+        operator,
+        action,
+        target,
+        reason,
+        detail,
+    }
+}
+
+/// Splits the session count over generator threads (one per core, at most 4).
+fn parts(shape: &Shape) -> Vec<(u64, u64)> {
+    let n = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 4) as u64;
+    let n = if shape.sessions < 10_000 { 1 } else { n };
+    (0..n)
+        .map(|p| {
+            let count = shape.sessions / n + u64::from(p < shape.sessions % n);
+            (p, count)
+        })
+        .collect()
+}
+
+/// Rows per message from a generator thread to the loader.
+const CHUNK_ROWS: u64 = 4_096;
+
+/// A session ready to be written: the generated row and its envelope.
+struct SessionOut {
+    s: synth::SessionSeed,
+    envelope: Vec<u8>,
+}
+
+fn finish_session(key: &DataKey, s: synth::SessionSeed) -> SessionOut {
+    let envelope = encrypt_session_key(key, &s.public_id, &Secret::new(s.session_key.clone()));
+    SessionOut { s, envelope }
+}
+
+// ---------------------------------------------------------------- PostgreSQL
+
+async fn seed_pg(
+    store: &Store,
+    key: &DataKey,
+    actor: &Actor,
+    shape: Shape,
+    now: DateTime<Utc>,
+    report: &mut SeedReport,
+) -> Result<(), SeedError> {
+    let pool = store
+        .pg_pool()
+        .ok_or_else(|| SeedError::Load("not a PostgreSQL store".into()))?;
+    // A connection of our own, without sqlx's slow-statement warnings (index builds take
+    // seconds by design).
+    let opts = (*pool.connect_options())
+        .clone()
+        .disable_statement_logging();
+    let mut conn = PgConnection::connect_with(&opts).await?;
+    let mut tx = conn.begin().await?;
+    let existing: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM (SELECT 1 FROM accounts LIMIT 1000) a")
+            .fetch_one(&mut *tx)
+            .await?;
+    if existing > 0 {
+        return Err(SeedError::NotEmpty(existing));
+    }
+    sqlx::query("SET LOCAL maintenance_work_mem = '256MB'")
+        .execute(&mut *tx)
+        .await?;
+    let mut ph = Phases {
+        report,
+        at: Instant::now(),
+    };
+
+    // Accounts, with explicit ids (1..=M) so that bindings and sessions can refer to them.
+    let password_hash = unusable_password_hash();
+    let mut copy = tx
+        .copy_in_raw(
+            "COPY accounts (id, username, password_hash, display_name, created_at, disabled_at) \
+             FROM STDIN (FORMAT binary)",
+        )
+        .await?;
+    let mut b = BinaryCopy::with_capacity(1 << 20);
+    b.header();
+    for a in 0..shape.accounts {
+        let created = now
+            - chrono::Duration::seconds((synth::mix(a as u64 ^ 0xACC) % (400 * 86_400)) as i64)
+            - chrono::Duration::days(90);
+        b.row(6);
+        b.i64(a + 1);
+        b.text(&synth::username(a));
+        b.text(&password_hash);
+        b.text(&format!("Synthetic user {a}"));
+        b.ts(created);
+        b.opt_ts(synth::is_disabled(a).then(|| now - chrono::Duration::days(3)));
+        if b.buf.len() > (1 << 20) - 512 {
+            copy.send(std::mem::take(&mut b.buf)).await?;
+        }
+    }
+    b.trailer();
+    copy.send(b.buf).await?;
+    copy.finish().await?;
+    sqlx::query(
+        "SELECT setval(pg_get_serial_sequence('accounts', 'id'), (SELECT MAX(id) FROM accounts))",
+    )
+    .execute(&mut *tx)
+    .await?;
+    ph.done("accounts (COPY)");
+
+    // Bindings and sessions are loaded without their secondary indexes and constraints, which
+    // are rebuilt afterwards (one sorted pass each instead of a lookup or insertion per row).
+    let stripped_bindings = strip_table(&mut tx, "wechat_bindings").await?;
+    let stripped_sessions = strip_table(&mut tx, "sessions").await?;
+
+    // Bindings: every account in app 1, half in app 2, a quarter in app 3.
+    let mut copy = tx
+        .copy_in_raw(
+            "COPY wechat_bindings (appid, openid, unionid, account_id, bound_at, last_login_at) \
+             FROM STDIN (FORMAT binary)",
+        )
+        .await?;
+    let mut b = BinaryCopy::with_capacity(1 << 20);
+    b.header();
+    let mut bindings = 0u64;
+    for a in 0..shape.accounts {
+        let unionid = synth::unionid(a);
+        for (app, appid) in APPIDS.iter().enumerate() {
+            if !shape.is_bound(a, app) {
+                continue;
+            }
+            let bound = now - chrono::Duration::days(89);
+            b.row(6);
+            b.text(appid);
+            b.text(&synth::openid(app, a));
+            b.opt_text(unionid.as_deref());
+            b.i64(a + 1);
+            b.ts(bound);
+            b.ts(now - chrono::Duration::hours((synth::mix(a as u64) % 2000) as i64));
+            bindings += 1;
+        }
+        if b.buf.len() > (1 << 20) - 1024 {
+            copy.send(std::mem::take(&mut b.buf)).await?;
+        }
+    }
+    b.trailer();
+    copy.send(b.buf).await?;
+    copy.finish().await?;
+    ph.report.bindings = bindings;
+    ph.done("bindings (COPY)");
+
+    copy_sessions_pg(&mut tx, key, shape, now).await?;
+    ph.done("sessions (COPY)");
+    let n = restore_table(&mut tx, &stripped_bindings).await?
+        + restore_table(&mut tx, &stripped_sessions).await?;
+    ph.done(&format!("indexes + constraints ({n})"));
+
+    // Audit history, then the record of this load.
+    let n_audit = audit_rows(&shape);
+    let mut copy = tx
+        .copy_in_raw(
+            "COPY audit_log (at, operator, origin, action, target, reason, detail) \
+             FROM STDIN (FORMAT binary)",
+        )
+        .await?;
+    let mut b = BinaryCopy::with_capacity(1 << 20);
+    b.header();
+    for i in 0..n_audit {
+        let a = audit_seed(&shape, now, i);
+        b.row(7);
+        b.ts(a.at);
+        b.text(a.operator);
+        b.text("ssh:192.0.2.10");
+        b.text(a.action);
+        b.text(&a.target);
+        b.opt_text(a.reason);
+        b.jsonb(&a.detail);
+        if b.buf.len() > (1 << 20) - 1024 {
+            copy.send(std::mem::take(&mut b.buf)).await?;
+        }
+    }
+    b.trailer();
+    copy.send(b.buf).await?;
+    copy.finish().await?;
+    let detail = serde_json::json!({
+        "accounts": shape.accounts, "bindings": bindings, "sessions": shape.sessions,
+        "audit_rows": n_audit, "seed": shape.seed,
+    });
+    write_audit!(
+        &mut *tx,
+        Ts::from(now),
+        actor,
+        "synthetic.seed",
+        "database",
+        Some("synthetic data for benchmarks"),
+        &detail,
+    )
+    .map_err(SeedError::from)?;
+    ph.report.audit_rows = n_audit + 1;
+    tx.commit().await?;
+    ph.done("audit (COPY) + commit");
+
+    sqlx::query("ANALYZE accounts, wechat_bindings, sessions, audit_log")
+        .execute(&mut conn)
+        .await?;
+    ph.done("ANALYZE");
+    let _ = conn.close().await;
+    Ok(())
+}
+
+fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// A table's secondary indexes and its unique and foreign-key constraints, as the catalog
+/// defines them, so that they can be dropped for a bulk load and recreated identically.
+struct Stripped {
+    table: &'static str,
+    indexes: Vec<String>,
+    /// (name, definition), unique constraints first, then foreign keys.
+    constraints: Vec<(String, String)>,
+}
+
+async fn strip_table(conn: &mut PgConnection, table: &'static str) -> Result<Stripped, SeedError> {
+    let constraints: Vec<(String, String)> = sqlx::query(
+        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint \
+         WHERE conrelid = $1::regclass AND contype IN ('u', 'f') \
+         ORDER BY contype DESC, conname",
+    )
+    .bind(table)
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|r| (r.get(0), r.get(1)))
+    .collect();
+    let indexes: Vec<(String, String)> = sqlx::query(
+        "SELECT i.indexname, i.indexdef FROM pg_indexes i \
+         WHERE i.schemaname = current_schema() AND i.tablename = $1 \
+         AND NOT EXISTS (SELECT 1 FROM pg_constraint c \
+                         WHERE c.conrelid = $1::regclass AND c.conname = i.indexname)",
+    )
+    .bind(table)
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|r| (r.get(0), r.get(1)))
+    .collect();
+    // Foreign keys first (they depend on nothing here), then unique constraints, then indexes.
+    for (name, _) in constraints.iter().rev() {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "ALTER TABLE {table} DROP CONSTRAINT {}",
+            quote_ident(name)
+        )))
+        .execute(&mut *conn)
+        .await?;
+    }
+    for (name, _) in &indexes {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP INDEX {}",
+            quote_ident(name)
+        )))
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(Stripped {
+        table,
+        indexes: indexes.into_iter().map(|(_, def)| def).collect(),
+        constraints,
+    })
+}
+
+/// Recreates what [`strip_table`] dropped; returns how many objects.
+async fn restore_table(conn: &mut PgConnection, s: &Stripped) -> Result<usize, SeedError> {
+    for def in &s.indexes {
+        sqlx::query(sqlx::AssertSqlSafe(def.clone()))
+            .execute(&mut *conn)
+            .await?;
+    }
+    for (name, def) in &s.constraints {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "ALTER TABLE {} ADD CONSTRAINT {} {def}",
+            s.table,
+            quote_ident(name)
+        )))
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(s.indexes.len() + s.constraints.len())
+}
+
+/// Streams the sessions into `COPY sessions` while generator threads (one per core) make them.
+async fn copy_sessions_pg(
+    conn: &mut PgConnection,
+    key: &DataKey,
+    shape: Shape,
+    now: DateTime<Utc>,
+) -> Result<(), SeedError> {
+    let (tx, mut rx) = mpsc::channel::<Vec<u8>>(8);
+    let mut workers = Vec::new();
+    for (part, count) in parts(&shape) {
+        let tx = tx.clone();
+        let key = key.clone();
+        workers.push(std::thread::spawn(move || {
+            let mut g = SessionGen::new(shape, now, part, count);
+            let appids = APPIDS;
+            let mut left = count;
+            while left > 0 {
+                let n = left.min(CHUNK_ROWS);
+                left -= n;
+                let mut b = BinaryCopy::with_capacity(n as usize * 700);
+                for _ in 0..n {
+                    let o = finish_session(&key, g.next_session());
+                    let s = &o.s;
+                    b.row(16);
+                    b.text(&s.public_id);
+                    b.bytes(&s.token_hash);
+                    b.i64(s.account + 1);
+                    b.text(appids[s.app]);
+                    b.text(&synth::openid(s.app, s.account));
+                    b.opt_text(synth::unionid(s.account).as_deref());
+                    b.bytes(&o.envelope);
+                    b.ts(s.created_at);
+                    b.ts(s.last_seen_at);
+                    b.ts(s.expires_at);
+                    b.ts(s.absolute_expires_at);
+                    b.opt_ts(s.revoked.map(|r| r.0));
+                    b.opt_text(s.revoked.map(|r| r.1));
+                    b.opt_text(s.revoked.map(|r| r.2));
+                    b.text(&s.client_ip);
+                    b.text(&g.user_agents[s.user_agent_idx]);
+                }
+                if tx.blocking_send(b.buf).is_err() {
+                    return; // the loader gave up
+                }
+            }
+        }));
+    }
+    drop(tx);
+    let mut copy = conn
+        .copy_in_raw(
+            "COPY sessions (public_id, token_hash, account_id, appid, openid, unionid, \
+             session_key_enc, created_at, last_seen_at, expires_at, absolute_expires_at, \
+             revoked_at, revoked_by, revoke_reason, client_ip, user_agent) \
+             FROM STDIN (FORMAT binary)",
+        )
+        .await?;
+    let mut header = BinaryCopy::with_capacity(32);
+    header.header();
+    copy.send(header.buf).await?;
+    let mut failed = None;
+    while let Some(chunk) = rx.recv().await {
+        if let Err(e) = copy.send(chunk).await {
+            failed = Some(e);
+            break;
+        }
+    }
+    drop(rx);
+    for w in workers {
+        if w.join().is_err() {
+            failed.get_or_insert(sqlx::Error::Protocol("a generator thread panicked".into()));
+        }
+    }
+    if let Some(e) = failed {
+        let _ = copy.abort("synthetic load failed").await;
+        return Err(e.into());
+    }
+    let mut trailer = BinaryCopy::with_capacity(2);
+    trailer.trailer();
+    copy.send(trailer.buf).await?;
+    let n = copy.finish().await?;
+    if n != shape.sessions {
+        return Err(SeedError::Load(format!(
+            "COPY loaded {n} sessions, expected {}",
+            shape.sessions
+        )));
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------- SQLite
+
+/// Rows per multi-row INSERT (16 parameters each: 960 per statement).
+const SQLITE_BATCH: usize = 60;
+
+async fn seed_sqlite(
+    store: &Store,
+    key: &DataKey,
+    actor: &Actor,
+    shape: Shape,
+    now: DateTime<Utc>,
+    report: &mut SeedReport,
+) -> Result<(), SeedError> {
+    let pool = store
+        .sqlite_pool()
+        .ok_or_else(|| SeedError::Load("not an SQLite store".into()))?;
+    let mut conn = pool.acquire().await?;
+    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
+    let existing: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM (SELECT 1 FROM accounts LIMIT 1000)")
+            .fetch_one(&mut *tx)
+            .await?;
+    if existing > 0 {
+        return Err(SeedError::NotEmpty(existing));
+    }
+    let mut ph = Phases {
+        report,
+        at: Instant::now(),
+    };
+    let password_hash = unusable_password_hash();
+
+    // Accounts.
+    let sql = multi_insert(
+        "INSERT INTO accounts (id, username, password_hash, display_name, created_at, disabled_at) VALUES ",
+        6,
+        SQLITE_BATCH,
+    );
+    let mut rows = Vec::with_capacity(SQLITE_BATCH);
+    let mut a = 0i64;
+    while a < shape.accounts {
+        rows.clear();
+        while rows.len() < SQLITE_BATCH && a < shape.accounts {
+            rows.push(a);
+            a += 1;
+        }
+        let stmt = if rows.len() == SQLITE_BATCH {
+            sql.clone()
+        } else {
+            multi_insert(
+                "INSERT INTO accounts (id, username, password_hash, display_name, created_at, disabled_at) VALUES ",
+                6,
+                rows.len(),
+            )
+        };
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(stmt));
+        for &a in &rows {
+            let created = now
+                - chrono::Duration::seconds((synth::mix(a as u64 ^ 0xACC) % (400 * 86_400)) as i64)
+                - chrono::Duration::days(90);
+            q = q
+                .bind(a + 1)
+                .bind(synth::username(a))
+                .bind(password_hash.clone())
+                .bind(format!("Synthetic user {a}"))
+                .bind(Ts::from(created))
+                .bind(synth::is_disabled(a).then(|| Ts::from(now - chrono::Duration::days(3))));
+        }
+        q.execute(&mut *tx).await?;
+    }
+    ph.done("accounts (INSERT)");
+
+    // Bindings.
+    let mut all: Vec<(usize, i64)> = Vec::new();
+    for a in 0..shape.accounts {
+        for app in 0..APPIDS.len() {
+            if shape.is_bound(a, app) {
+                all.push((app, a));
+            }
+        }
+    }
+    for chunk in all.chunks(SQLITE_BATCH) {
+        let stmt = multi_insert(
+            "INSERT INTO wechat_bindings (appid, openid, unionid, account_id, bound_at, last_login_at) VALUES ",
+            6,
+            chunk.len(),
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(stmt));
+        for &(app, a) in chunk {
+            q = q
+                .bind(APPIDS[app])
+                .bind(synth::openid(app, a))
+                .bind(synth::unionid(a))
+                .bind(a + 1)
+                .bind(Ts::from(now - chrono::Duration::days(89)))
+                .bind(Ts::from(
+                    now - chrono::Duration::hours((synth::mix(a as u64) % 2000) as i64),
+                ));
+        }
+        q.execute(&mut *tx).await?;
+    }
+    ph.report.bindings = all.len() as u64;
+    drop(all);
+    ph.done("bindings (INSERT)");
+
+    // Sessions, with the secondary indexes rebuilt afterwards.
+    let indexes: Vec<(String, String)> = sqlx::query(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'sessions' \
+         AND sql IS NOT NULL",
+    )
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .map(|r| (r.get(0), r.get(1)))
+    .collect();
+    for (name, _) in &indexes {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP INDEX {}",
+            quote_ident(name)
+        )))
+        .execute(&mut *tx)
+        .await?;
+    }
+    let cols = "INSERT INTO sessions (public_id, token_hash, account_id, appid, openid, unionid, \
+        session_key_enc, created_at, last_seen_at, expires_at, absolute_expires_at, revoked_at, \
+        revoked_by, revoke_reason, client_ip, user_agent) VALUES ";
+    let full = multi_insert(cols, 16, SQLITE_BATCH);
+    let (gtx, mut grx) = mpsc::channel::<Vec<SessionOut>>(8);
+    let gen_key = key.clone();
+    let generator = std::thread::spawn(move || {
+        let mut g = SessionGen::new(shape, now, 0, shape.sessions);
+        let mut left = shape.sessions;
+        while left > 0 {
+            let n = left.min(SQLITE_BATCH as u64);
+            left -= n;
+            let batch: Vec<SessionOut> = (0..n)
+                .map(|_| finish_session(&gen_key, g.next_session()))
+                .collect();
+            if gtx.blocking_send(batch).is_err() {
+                return false;
+            }
+        }
+        true
+    });
+    let uas = synth::user_agents();
+    while let Some(batch) = grx.recv().await {
+        let stmt = if batch.len() == SQLITE_BATCH {
+            full.clone()
+        } else {
+            multi_insert(cols, 16, batch.len())
+        };
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(stmt));
+        for o in batch {
+            let s = o.s;
+            let openid = synth::openid(s.app, s.account);
+            q = q
+                .bind(s.public_id)
+                .bind(s.token_hash.to_vec())
+                .bind(s.account + 1)
+                .bind(APPIDS[s.app])
+                .bind(openid)
+                .bind(synth::unionid(s.account))
+                .bind(o.envelope)
+                .bind(Ts::from(s.created_at))
+                .bind(Ts::from(s.last_seen_at))
+                .bind(Ts::from(s.expires_at))
+                .bind(Ts::from(s.absolute_expires_at))
+                .bind(s.revoked.map(|r| Ts::from(r.0)))
+                .bind(s.revoked.map(|r| r.1))
+                .bind(s.revoked.map(|r| r.2))
+                .bind(s.client_ip)
+                .bind(uas[s.user_agent_idx].clone());
+        }
+        q.execute(&mut *tx).await?;
+    }
+    if !generator.join().unwrap_or(false) {
+        return Err(SeedError::Load(
+            "the session generator stopped early".into(),
+        ));
+    }
+    ph.done("sessions (INSERT)");
+    for (_, def) in &indexes {
+        sqlx::query(sqlx::AssertSqlSafe(def.clone()))
+            .execute(&mut *tx)
+            .await?;
+    }
+    ph.done(&format!("sessions indexes ({})", indexes.len()));
+
+    let n_audit = audit_rows(&shape);
+    let mut i = 0;
+    while i < n_audit {
+        let n = (n_audit - i).min(SQLITE_BATCH as u64);
+        let stmt = multi_insert(
+            "INSERT INTO audit_log (at, operator, origin, action, target, reason, detail) VALUES ",
+            7,
+            n as usize,
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(stmt));
+        for j in i..i + n {
+            let a = audit_seed(&shape, now, j);
+            q = q
+                .bind(Ts::from(a.at))
+                .bind(a.operator)
+                .bind("ssh:192.0.2.10")
+                .bind(a.action)
+                .bind(a.target)
+                .bind(a.reason)
+                .bind(a.detail);
+        }
+        q.execute(&mut *tx).await?;
+        i += n;
+    }
+    let detail = serde_json::json!({
+        "accounts": shape.accounts, "bindings": ph.report.bindings, "sessions": shape.sessions,
+        "audit_rows": n_audit, "seed": shape.seed,
+    });
+    write_audit!(
+        &mut *tx,
+        Ts::from(now),
+        actor,
+        "synthetic.seed",
+        "database",
+        Some("synthetic data for benchmarks"),
+        &detail,
+    )
+    .map_err(SeedError::from)?;
+    ph.report.audit_rows = n_audit + 1;
+    tx.commit().await?;
+    ph.done("audit (INSERT) + commit");
+    sqlx::query("ANALYZE").execute(&mut *conn).await?;
+    ph.done("ANALYZE");
+    Ok(())
+}
+
+/// `prefix (?, ?, …), (…)` with `$N` placeholders for `rows` rows of `cols` columns.
+fn multi_insert(prefix: &str, cols: usize, rows: usize) -> String {
+    let mut s = String::with_capacity(prefix.len() + rows * cols * 6);
+    s.push_str(prefix);
+    let mut n = 0;
+    for r in 0..rows {
+        if r > 0 {
+            s.push_str(", ");
+        }
+        s.push('(');
+        for c in 0..cols {
+            if c > 0 {
+                s.push_str(", ");
+            }
+            n += 1;
+            s.push('$');
+            s.push_str(&n.to_string());
+        }
+        s.push(')');
+    }
+    s
+}

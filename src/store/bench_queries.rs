@@ -1,0 +1,377 @@
+//! For benchmarks and the EXPLAIN checks: the exact SQL (text and arguments) of the store's main
+//! queries, a way to EXPLAIN it on either backend, and a few sampling queries the benchmark
+//! harness needs to pick realistic inputs.
+
+use serde::Serialize;
+use sqlx::Row;
+
+use super::audit::list_audit_sql;
+use super::bindings::find_bindings_sql;
+use super::sessions::{
+    count_sessions_sql, list_sessions_sql, revoke_batch_sql, session_by_public_id_sql,
+    session_by_token_sql,
+};
+use super::types::{Arg, Sql};
+use super::{
+    AuditFilter, Backend, BindingQuery, Cursor, Result, SessionFilter, Store, Ts, bind_args, on_db,
+};
+use crate::config::Actor;
+use crate::crypto::TokenHash;
+
+/// A query exactly as the store would run it: SQL text with `$N` placeholders and its
+/// arguments.
+#[derive(Debug, Clone)]
+pub struct QueryText {
+    pub sql: String,
+    args: Vec<Arg>,
+}
+
+impl From<Sql> for QueryText {
+    fn from(s: Sql) -> Self {
+        QueryText {
+            sql: s.text,
+            args: s.args,
+        }
+    }
+}
+
+impl QueryText {
+    /// The arguments as SQL literals, in order (for logs and `psql`).
+    pub fn literal_args(&self) -> Vec<String> {
+        self.args.iter().map(literal).collect()
+    }
+
+    /// The same statement with the arguments written in as PostgreSQL literals: what a DBA
+    /// would paste into `psql`.
+    pub fn to_pg_literal_sql(&self) -> String {
+        let mut sql = self.sql.clone();
+        // Highest placeholder first, so that `$1` does not eat the start of `$10`.
+        for (i, a) in self.args.iter().enumerate().rev() {
+            sql = sql.replace(&format!("${}", i + 1), &literal(a));
+        }
+        sql
+    }
+}
+
+/// The same statement with the arguments written in as SQLite literals (for `sqlite3`).
+impl QueryText {
+    pub fn to_sqlite_literal_sql(&self) -> String {
+        let mut sql = self.sql.clone();
+        for (i, a) in self.args.iter().enumerate().rev() {
+            let lit = match a {
+                Arg::Ts(t) => t.micros().to_string(),
+                Arg::Bytes(b) => format!("X'{}'", hex::encode(b)),
+                other => literal(other),
+            };
+            sql = sql.replace(&format!("${}", i + 1), &lit);
+        }
+        sql
+    }
+}
+
+fn literal(a: &Arg) -> String {
+    match a {
+        Arg::I64(v) => v.to_string(),
+        Arg::Text(v) => format!("'{}'", v.replace('\'', "''")),
+        Arg::Ts(t) => format!(
+            "'{}'::timestamptz",
+            t.0.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+        ),
+        Arg::Bytes(b) => format!("'\\x{}'::bytea", hex::encode(b)),
+    }
+}
+
+/// How PostgreSQL plans a prepared statement: with the actual values (the first executions of a
+/// cached statement) or generically (what it may switch to after five executions).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanMode {
+    Custom,
+    Generic,
+}
+
+/// The plan of one query, reduced to what the checks need.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueryPlan {
+    /// One line per plan node (PostgreSQL) or per `EXPLAIN QUERY PLAN` row (SQLite).
+    pub lines: Vec<String>,
+    /// Tables read by a full sequential scan.
+    pub seq_scans: Vec<String>,
+    /// Indexes the plan uses.
+    pub indexes: Vec<String>,
+}
+
+impl std::fmt::Display for QueryPlan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for l in &self.lines {
+            writeln!(f, "{l}")?;
+        }
+        Ok(())
+    }
+}
+
+fn walk_pg_plan(node: &serde_json::Value, depth: usize, out: &mut QueryPlan) {
+    let get = |k: &str| node.get(k).and_then(|v| v.as_str());
+    let kind = get("Node Type").unwrap_or("?");
+    let mut line = format!("{}{kind}", "  ".repeat(depth));
+    if let Some(rel) = get("Relation Name") {
+        line.push_str(&format!(" on {rel}"));
+        if kind == "Seq Scan" {
+            out.seq_scans.push(rel.to_owned());
+        }
+    }
+    if let Some(ix) = get("Index Name") {
+        line.push_str(&format!(" using {ix}"));
+        out.indexes.push(ix.to_owned());
+    }
+    for k in ["Index Cond", "Filter", "Sort Key"] {
+        if let Some(v) = node.get(k) {
+            let v = match v {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            line.push_str(&format!("  [{k}: {v}]"));
+        }
+    }
+    if let Some(rows) = node.get("Plan Rows") {
+        line.push_str(&format!("  (rows={rows})"));
+    }
+    out.lines.push(line);
+    if let Some(children) = node.get("Plans").and_then(|p| p.as_array()) {
+        for c in children {
+            walk_pg_plan(c, depth + 1, out);
+        }
+    }
+}
+
+type SampleRow = (
+    String,
+    Vec<u8>,
+    i64,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+);
+
+/// A sample of real rows to feed the benchmarked lookups.
+#[derive(Debug, Clone)]
+pub struct SessionSample {
+    pub public_id: String,
+    pub token_hash: TokenHash,
+    pub account_id: i64,
+    pub appid: String,
+    pub openid: String,
+    pub unionid: Option<String>,
+    pub client_ip: Option<String>,
+}
+
+impl Store {
+    pub fn explain_list_sessions_sql(
+        &self,
+        filter: &SessionFilter,
+        after: Option<Cursor>,
+        limit: i64,
+    ) -> QueryText {
+        list_sessions_sql(filter, after, limit.clamp(1, 10_000), self.now_ts()).into()
+    }
+
+    pub fn explain_count_sessions_sql(&self, filter: &SessionFilter) -> QueryText {
+        count_sessions_sql(filter, self.now_ts()).into()
+    }
+
+    pub fn explain_session_by_token_sql(&self, hash: &TokenHash) -> QueryText {
+        QueryText {
+            sql: session_by_token_sql(),
+            args: vec![Arg::Bytes(hash.0.to_vec())],
+        }
+    }
+
+    pub fn explain_session_by_public_id_sql(&self, public_id: &str) -> QueryText {
+        QueryText {
+            sql: session_by_public_id_sql(),
+            args: vec![Arg::Text(public_id.to_owned())],
+        }
+    }
+
+    /// One batch of [`Store::revoke_matching`] (only live sessions, as it forces).
+    pub fn explain_revoke_batch_sql(
+        &self,
+        filter: &SessionFilter,
+        actor: &Actor,
+        reason: &str,
+        batch: i64,
+    ) -> QueryText {
+        let filter = SessionFilter {
+            include_inactive: false,
+            ..filter.clone()
+        };
+        revoke_batch_sql(&filter, actor, reason, batch, self.now_ts()).into()
+    }
+
+    pub fn explain_find_bindings_sql(&self, q: &BindingQuery) -> QueryText {
+        find_bindings_sql(q, self.now_ts()).into()
+    }
+
+    pub fn explain_list_audit_sql(
+        &self,
+        filter: &AuditFilter,
+        after: Option<Cursor>,
+        limit: i64,
+    ) -> QueryText {
+        list_audit_sql(filter, after, limit.clamp(1, 10_000)).into()
+    }
+
+    /// The plan the database chooses for `q` (nothing is executed, not even an UPDATE).
+    /// PostgreSQL: `EXPLAIN (FORMAT JSON)`; [`PlanMode::Generic`] prepares the statement and
+    /// forces the generic plan a long-lived connection may end up using. SQLite: `EXPLAIN QUERY
+    /// PLAN` (SQLite always plans without looking at the values).
+    pub async fn explain(&self, q: &QueryText, mode: PlanMode) -> Result<QueryPlan> {
+        let mut out = QueryPlan {
+            lines: Vec::new(),
+            seq_scans: Vec::new(),
+            indexes: Vec::new(),
+        };
+        match &self.db {
+            super::Db::Postgres(pool) => {
+                let mut conn = pool.acquire().await?;
+                let json: serde_json::Value = match mode {
+                    PlanMode::Custom => {
+                        let sql = format!("EXPLAIN (FORMAT JSON) {}", q.sql);
+                        let row = bind_args!(sqlx::query(sqlx::AssertSqlSafe(sql)), &q.args)
+                            .fetch_one(&mut *conn)
+                            .await?;
+                        row.try_get(0)?
+                    }
+                    PlanMode::Generic => {
+                        // A name of our own: sqlx's cached statements on this connection stay.
+                        let name =
+                            format!("wxlogin_explain_{}", hex::encode(rand::random::<[u8; 6]>()));
+                        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                            "SET plan_cache_mode = force_generic_plan; PREPARE {name} AS {}",
+                            q.sql
+                        )))
+                        .execute(&mut *conn)
+                        .await?;
+                        let params: Vec<String> =
+                            (1..=q.args.len()).map(|i| format!("${i}")).collect();
+                        let sql = if params.is_empty() {
+                            format!("EXPLAIN (FORMAT JSON) EXECUTE {name}")
+                        } else {
+                            format!(
+                                "EXPLAIN (FORMAT JSON) EXECUTE {name}({})",
+                                params.join(", ")
+                            )
+                        };
+                        let r = bind_args!(sqlx::query(sqlx::AssertSqlSafe(sql)), &q.args)
+                            .persistent(false)
+                            .fetch_one(&mut *conn)
+                            .await;
+                        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                            "DEALLOCATE {name}; RESET plan_cache_mode"
+                        )))
+                        .execute(&mut *conn)
+                        .await?;
+                        r?.try_get(0)?
+                    }
+                };
+                if let Some(plan) = json.get(0).and_then(|p| p.get("Plan")) {
+                    walk_pg_plan(plan, 0, &mut out);
+                }
+            }
+            super::Db::Sqlite(pool) => {
+                let sql = format!("EXPLAIN QUERY PLAN {}", q.sql);
+                let rows = bind_args!(sqlx::query(sqlx::AssertSqlSafe(sql)), &q.args)
+                    .fetch_all(pool)
+                    .await?;
+                for r in rows {
+                    let detail: String = r.try_get("detail")?;
+                    // "SCAN s" / "SCAN sessions" is a full table scan; "SCAN s USING INDEX x"
+                    // walks an index in order; "SEARCH s USING INDEX x (…)" is a lookup.
+                    let words: Vec<&str> = detail.split_whitespace().collect();
+                    if words.first() == Some(&"SCAN")
+                        && !detail.contains(" USING ")
+                        && let Some(t) = words.get(1)
+                    {
+                        out.seq_scans.push((*t).to_owned());
+                    }
+                    if let Some(pos) = words.iter().position(|w| *w == "INDEX")
+                        && let Some(ix) = words.get(pos + 1)
+                    {
+                        out.indexes.push((*ix).to_owned());
+                    }
+                    out.lines.push(detail);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The sort key of the `n`th live session, newest first (0-based): where a page that deep
+    /// starts. Walks the index once; for benchmark setup, not for the application.
+    pub async fn bench_nth_live_cursor(&self, n: i64) -> Result<Option<Cursor>> {
+        let now = self.now_ts();
+        let row: Option<(Ts, i64)> = on_db!(self, |pool, d| {
+            sqlx::query_as(
+                "SELECT created_at, id FROM sessions WHERE revoked_at IS NULL AND expires_at > $1 \
+                 ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET $2",
+            )
+            .bind(now)
+            .bind(n)
+            .fetch_optional(pool)
+            .await?
+        });
+        Ok(row.map(|(at, id)| Cursor { at, id }))
+    }
+
+    /// `k` sessions spread evenly over the id range (deterministic).
+    pub async fn bench_sample_sessions(&self, k: usize) -> Result<Vec<SessionSample>> {
+        let (lo, hi): (Option<i64>, Option<i64>) = on_db!(self, |pool, d| {
+            sqlx::query_as("SELECT MIN(id), MAX(id) FROM sessions")
+                .fetch_one(pool)
+                .await?
+        });
+        let (Some(lo), Some(hi)) = (lo, hi) else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::with_capacity(k);
+        for i in 0..k as i64 {
+            let id = lo + (hi - lo) * (2 * i + 1) / (2 * k as i64).max(1);
+            let row: Option<SampleRow> = on_db!(self, |pool, d| {
+                sqlx::query_as(
+                    "SELECT public_id, token_hash, account_id, appid, openid, unionid, client_ip \
+                         FROM sessions WHERE id >= $1 ORDER BY id LIMIT 1",
+                )
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
+            });
+            if let Some((public_id, th, account_id, appid, openid, unionid, client_ip)) = row {
+                let mut h = [0u8; 32];
+                if th.len() == 32 {
+                    h.copy_from_slice(&th);
+                }
+                out.push(SessionSample {
+                    public_id,
+                    token_hash: TokenHash(h),
+                    account_id,
+                    appid,
+                    openid,
+                    unionid,
+                    client_ip,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// The server's version string (`SELECT version()` / `sqlite_version()`).
+    pub async fn server_version(&self) -> Result<String> {
+        let sql = match self.backend() {
+            Backend::Postgres => "SELECT version()",
+            Backend::Sqlite => "SELECT 'SQLite ' || sqlite_version()",
+        };
+        Ok(on_db!(self, |pool, d| {
+            sqlx::query_scalar(sql).fetch_one(pool).await?
+        }))
+    }
+}

@@ -1,0 +1,223 @@
+//! The store's main queries use indexes at scale: no sequential scan of any table, on
+//! PostgreSQL (custom and generic plans) and on SQLite.
+//!
+//! PostgreSQL: the database is filled by the synthetic seeder (the shape of issue 7) and
+//! analyzed, so the planner sees real statistics. The issue asks for 1,000,000 sessions; that
+//! is the default here (`WXLOGIN_EXPLAIN_SESSIONS` overrides it, e.g. for a quick local run).
+//! A plan is a function of the statistics, and the statistics of the synthetic set are those
+//! of the production shape, so the check is meaningful only at a realistic size: at a few
+//! thousand rows a sequential scan is genuinely the cheapest plan and PostgreSQL rightly picks
+//! it. The seeder loads 1M sessions with binary COPY in well under a minute in release builds
+//! and a little more in the debug build of the test suite.
+//!
+//! Each query is explained twice: with its values (the plan of the first executions of a
+//! prepared statement) and as a forced generic plan (what PostgreSQL may switch to after five
+//! executions on a long-lived connection, which is how sqlx runs every query).
+
+mod common;
+
+use wxlogin::bench::synth::{APPIDS, Shape};
+use wxlogin::config::Actor;
+use wxlogin::store::{
+    AuditFilter, BindingQuery, DEFAULT_REVOKE_BATCH, PlanMode, QueryText, SessionFilter, Store,
+};
+
+/// The queries to check: (name, the index the sessions part must use (any of), query).
+async fn main_queries(store: &Store) -> Vec<(&'static str, &'static [&'static str], QueryText)> {
+    let samples = store.bench_sample_sessions(20).await.expect("samples");
+    let s = samples
+        .iter()
+        .find(|s| s.unionid.is_some() && s.client_ip.is_some())
+        .expect("a sampled session with a unionid and an IP");
+    let live = store
+        .count_sessions(&SessionFilter::default())
+        .await
+        .expect("count");
+    // The 10,000th page of 50 at 1M sessions; proportionally deep for smaller sets.
+    let deep = store
+        .bench_nth_live_cursor(((live as i64) * 5 / 8).min(500_000))
+        .await
+        .expect("deep cursor")
+        .expect("a deep row");
+    let all = SessionFilter::default();
+    let by = |f: fn(&mut SessionFilter)| {
+        let mut filter = SessionFilter::default();
+        f(&mut filter);
+        filter
+    };
+    let account = SessionFilter {
+        account_id: Some(1), // a heavy account: thousands of sessions
+        ..SessionFilter::default()
+    };
+    let openid = SessionFilter {
+        openid: Some(s.openid.clone()),
+        ..SessionFilter::default()
+    };
+    let unionid = SessionFilter {
+        unionid: s.unionid.clone(),
+        ..SessionFilter::default()
+    };
+    let ip = SessionFilter {
+        client_ip: s.client_ip.clone(),
+        ..SessionFilter::default()
+    };
+    let public = SessionFilter {
+        public_id: Some(s.public_id.clone()),
+        include_inactive: true,
+        ..SessionFilter::default()
+    };
+    let appid = by(|f| f.appid = Some(APPIDS[2].to_owned()));
+    let actor = Actor::new("explain-test", None);
+    vec![
+        (
+            "first page of live sessions",
+            &["sessions_active_newest"],
+            store.explain_list_sessions_sql(&all, None, 50),
+        ),
+        (
+            "deep keyset page of live sessions",
+            &["sessions_active_newest"],
+            store.explain_list_sessions_sql(&all, Some(deep), 50),
+        ),
+        (
+            "sessions of one account",
+            &["sessions_account"],
+            store.explain_list_sessions_sql(&account, None, 50),
+        ),
+        (
+            "count of one account's sessions",
+            &["sessions_account"],
+            store.explain_count_sessions_sql(&account),
+        ),
+        (
+            "sessions of one openid",
+            &["sessions_openid"],
+            store.explain_list_sessions_sql(&openid, None, 50),
+        ),
+        (
+            "sessions of one unionid",
+            &["sessions_unionid"],
+            store.explain_list_sessions_sql(&unionid, None, 50),
+        ),
+        (
+            "sessions from one IP",
+            &["sessions_client_ip"],
+            store.explain_list_sessions_sql(&ip, None, 50),
+        ),
+        (
+            "session by public id (list filter)",
+            &["sessions_public_id"],
+            store.explain_list_sessions_sql(&public, None, 50),
+        ),
+        (
+            "session by public id",
+            &["sessions_public_id"],
+            store.explain_session_by_public_id_sql(&s.public_id),
+        ),
+        (
+            "session by SessionId (token hash)",
+            &["sessions_token_hash"],
+            store.explain_session_by_token_sql(&s.token_hash),
+        ),
+        (
+            "one batch of revoking an appid's live sessions",
+            &[
+                "sessions_appid",
+                "sessions_active_newest",
+                "sessions_appid_live",
+            ],
+            store.explain_revoke_batch_sql(&appid, &actor, "explain", DEFAULT_REVOKE_BATCH),
+        ),
+        (
+            "bindings by openid",
+            &["wechat_bindings_openid", "wechat_bindings_appid_openid"],
+            store.explain_find_bindings_sql(&BindingQuery::OpenId {
+                openid: s.openid.clone(),
+                appid: None,
+            }),
+        ),
+        (
+            "bindings by unionid",
+            &["wechat_bindings_unionid"],
+            store.explain_find_bindings_sql(&BindingQuery::UnionId(
+                s.unionid.clone().unwrap_or_default(),
+            )),
+        ),
+        (
+            "bindings of an account",
+            &["wechat_bindings_account"],
+            store.explain_find_bindings_sql(&BindingQuery::AccountId(s.account_id)),
+        ),
+        (
+            "audit log, newest first",
+            &["audit_log_newest"],
+            store.explain_list_audit_sql(&AuditFilter::default(), None, 50),
+        ),
+    ]
+}
+
+/// Explains every main query in `modes` and fails listing every plan that scans a table.
+async fn check_plans(store: &Store, modes: &[PlanMode]) {
+    let mut failures = Vec::new();
+    for (name, wanted, q) in main_queries(store).await {
+        for &mode in modes {
+            let plan = store.explain(&q, mode).await.expect("explain");
+            println!("== {name} ({mode:?})\n{plan}");
+            if !plan.seq_scans.is_empty() {
+                failures.push(format!(
+                    "{name} ({mode:?}): sequential scan of {:?}\n{plan}",
+                    plan.seq_scans
+                ));
+            } else if !plan.indexes.iter().any(|i| wanted.contains(&i.as_str())) {
+                failures.push(format!(
+                    "{name} ({mode:?}): expected one of {wanted:?}, got {:?}\n{plan}",
+                    plan.indexes
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} plan(s) without the expected index:\n\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+fn sessions_for_pg() -> u64 {
+    std::env::var("WXLOGIN_EXPLAIN_SESSIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_main_queries_use_indexes_at_a_million_sessions() {
+    let Some(db) = common::pg_db().await else {
+        eprintln!("note: the PostgreSQL EXPLAIN check needs WXLOGIN_TEST_PG_URL (scripts/test)");
+        return;
+    };
+    let shape = Shape::new(sessions_for_pg(), None, 7);
+    let report =
+        wxlogin::bench::seed::seed(&db, &common::data_key(), &common::operator("seed"), shape)
+            .await
+            .expect("seed");
+    println!(
+        "seeded {} sessions in {:.1} s",
+        report.sessions,
+        report.elapsed.as_secs_f64()
+    );
+    check_plans(&db, &[PlanMode::Custom, PlanMode::Generic]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_main_queries_use_indexes() {
+    let db = common::sqlite_db().await;
+    // SQLite plans without looking at values, from sqlite_stat1 (written by ANALYZE): a
+    // modest set gives the same plans as a large one.
+    let shape = Shape::new(20_000, None, 7);
+    wxlogin::bench::seed::seed(&db, &common::data_key(), &common::operator("seed"), shape)
+        .await
+        .expect("seed");
+    check_plans(&db, &[PlanMode::Custom]).await;
+}
