@@ -6,16 +6,18 @@
 //! measurement and states the machine. Ratios (CLI vs psql, GET /me vs pgbench) are measured
 //! side by side in the same run, because absolute times on a shared machine drift.
 
+mod console;
 mod copy;
-#[allow(dead_code)] // used by the GET /me and POST /login rows once the login service lands
 mod load;
 mod pg;
 mod report;
 pub mod seed;
+mod service;
 pub mod synth;
 
 use std::future::Future;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -69,6 +71,10 @@ pub struct BenchArgs {
     /// Also write the results as JSON to this file.
     #[arg(long)]
     pub json: Option<PathBuf>,
+    /// Internal: page through this many sessions in the console's state machine and print
+    /// its memory use as JSON (run as a child process by the memory row).
+    #[arg(long, hide = true, value_name = "ROWS")]
+    pub console_rss_child: Option<u64>,
 }
 
 impl BenchArgs {
@@ -111,7 +117,9 @@ struct Ctx<'a> {
 }
 
 pub async fn run(global: &GlobalOpts, file: &ConfigFile, args: &BenchArgs) -> Result<(), Failure> {
-    let _ = (global, file);
+    if let Some(rows) = args.console_rss_child {
+        return console::rss_child(global, file, rows).await;
+    }
     let machine = Machine::detect();
     eprintln!("wxlogin bench on {machine}");
     let mut rows = Vec::new();
@@ -608,16 +616,20 @@ async fn cli_vs_native(ctx: &Ctx<'_>, sample: &SessionSample) -> anyhow::Result<
 async fn service_rows(ctx: &Ctx<'_>) -> Vec<Row> {
     let mut rows = Vec::new();
     let secs = ctx.args.load_secs();
+    let clients = ctx.args.clients;
+    let me_op = format!("GET /me, {clients} concurrent clients on loopback, {secs} s");
+    let login_op = "POST /login through the emulator, returning users";
+    let mut pgbench = None;
     if let Some(admin) = &ctx.admin_url {
-        match pgbench_reference(admin, ctx.args.clients, secs).await {
-            Ok(tps) => rows.push(Row::info(
-                ctx.label,
-                format!(
-                    "reference: pgbench -S, {} clients, {secs} s",
-                    ctx.args.clients
-                ),
-                format!("{tps:.0} TPS"),
-            )),
+        match pgbench_reference(admin, clients, secs).await {
+            Ok(tps) => {
+                pgbench = Some(tps);
+                rows.push(Row::info(
+                    ctx.label,
+                    format!("reference: pgbench -S, {clients} clients, {secs} s, same server"),
+                    format!("{tps:.0} TPS"),
+                ));
+            }
             Err(e) => rows.push(Row::not_measured(
                 ctx.label,
                 "reference: pgbench -S",
@@ -626,18 +638,157 @@ async fn service_rows(ctx: &Ctx<'_>) -> Vec<Row> {
             )),
         }
     }
-    rows.push(Row::not_measured(
-        ctx.label,
-        "GET /me, concurrent clients on loopback vs pgbench -S",
-        "≥ 0.5× pgbench TPS, p99 ≤ 10 ms",
-        "the login service (branch service) is not merged yet",
-    ));
-    rows.push(Row::not_measured(
-        ctx.label,
-        "POST /login through the emulator, returning users",
-        "≥ 2000/s",
-        "the login service is not merged yet",
-    ));
+    let me_target = if ctx.admin_url.is_some() {
+        "≥ 0.5× pgbench -S TPS; p99 ≤ 10 ms"
+    } else {
+        "p99 ≤ 10 ms (no pgbench for SQLite)"
+    };
+    let world = match service::start(&ctx.store, &ctx.url, &ctx.key, 1000).await {
+        Ok(w) => w,
+        Err(e) => {
+            let why = format!("{e:#}");
+            rows.push(Row::not_measured(ctx.label, me_op, me_target, why.clone()));
+            rows.push(Row::not_measured(ctx.label, login_op, "≥ 2000/s", why));
+            return rows;
+        }
+    };
+    let base = world.service.base_url.clone();
+
+    // GET /me: one indexed SELECT per request (plus a touch at most once a minute).
+    let me = {
+        let tokens = Arc::new(world.tokens.clone());
+        let base = base.clone();
+        move |http: &reqwest::Client, n: u64| {
+            http.get(format!("{base}/me"))
+                .bearer_auth(&tokens[n as usize % tokens.len()])
+        }
+    };
+    let me = Arc::new(me);
+    let warm = me.clone();
+    let _ = load::run(
+        &base,
+        clients,
+        Duration::from_secs(1),
+        u64::MAX,
+        move |h, n| warm(h, n),
+    )
+    .await;
+    match load::run(
+        &base,
+        clients,
+        Duration::from_secs(secs.into()),
+        u64::MAX,
+        move |h, n| me(h, n),
+    )
+    .await
+    {
+        Ok(r) => {
+            let tps = r.per_second();
+            let p99 = r.latency.p99;
+            let (ratio_text, ratio_ok) = match pgbench {
+                Some(pg) => {
+                    let ratio = tps / pg.max(1e-9);
+                    (format!(" = {ratio:.2}× pgbench"), ratio >= 0.5)
+                }
+                None => (String::new(), true),
+            };
+            let errors = if r.errors > 0 {
+                format!(
+                    ", {} errors (first: {})",
+                    r.errors,
+                    r.first_error.clone().unwrap_or_default()
+                )
+            } else {
+                String::new()
+            };
+            rows.push(Row::new(
+                ctx.label,
+                me_op,
+                me_target,
+                format!(
+                    "{tps:.0} req/s{ratio_text}; p50 {} p99 {}{errors}",
+                    fmt_ms(r.latency.median),
+                    fmt_ms(p99)
+                ),
+                ratio_ok && p99 <= Duration::from_millis(10) && r.errors == 0,
+            ));
+        }
+        Err(e) => rows.push(Row::not_measured(
+            ctx.label,
+            me_op,
+            me_target,
+            format!("{e:#}"),
+        )),
+    }
+
+    // POST /login, returning users: codes minted up front (in memory, no HTTP), one per request.
+    let budget = (u64::from(secs) * 6_000).min(150_000) as usize;
+    let mut codes = Vec::with_capacity(budget);
+    for i in 0..budget {
+        match world
+            .emulator
+            .mint(world.appid, &world.users[i % world.users.len()])
+        {
+            Ok(c) => codes.push(c),
+            Err(e) => {
+                rows.push(Row::not_measured(
+                    ctx.label,
+                    login_op,
+                    "≥ 2000/s",
+                    format!("minting codes: {e}"),
+                ));
+                return rows;
+            }
+        }
+    }
+    let codes = Arc::new(codes);
+    let appid = world.appid;
+    let n_codes = codes.len() as u64;
+    let login_base = base.clone();
+    let login = move |http: &reqwest::Client, n: u64| {
+        http.post(format!("{login_base}/login"))
+            .json(&serde_json::json!({ "appid": appid, "code": codes[n as usize] }))
+    };
+    match load::run(
+        &base,
+        clients,
+        Duration::from_secs(secs.into()),
+        n_codes,
+        login,
+    )
+    .await
+    {
+        Ok(r) => {
+            let rate = r.per_second();
+            let errors = if r.errors > 0 {
+                format!(
+                    ", {} errors (first: {})",
+                    r.errors,
+                    r.first_error.clone().unwrap_or_default()
+                )
+            } else {
+                String::new()
+            };
+            rows.push(Row::new(
+                ctx.label,
+                format!("{login_op} ({clients} clients)"),
+                "≥ 2000/s",
+                format!(
+                    "{rate:.0}/s; p50 {} p99 {}{errors}",
+                    fmt_ms(r.latency.median),
+                    fmt_ms(r.latency.p99)
+                ),
+                rate >= 2000.0 && r.errors == 0,
+            ));
+        }
+        Err(e) => rows.push(Row::not_measured(
+            ctx.label,
+            login_op,
+            "≥ 2000/s",
+            format!("{e:#}"),
+        )),
+    }
+    drop(world);
     rows
 }
 
@@ -653,18 +804,40 @@ async fn pgbench_reference(admin: &str, clients: u32, secs: u32) -> anyhow::Resu
 
 /// Console frame time and memory after paging 100,000 sessions.
 async fn console_rows(ctx: &Ctx<'_>) -> Vec<Row> {
-    vec![
-        Row::not_measured(
+    let mut rows = Vec::new();
+    let op = "console: draw one frame of the sessions view (200x60)";
+    match console::frame_time(&ctx.store, ctx.args.iterations() * 5).await {
+        Ok(s) => rows.push(Row::new(
             ctx.label,
-            "console: draw one frame of the sessions view (200x60)",
+            op,
             "≤ 2 ms",
-            "the console (branch console) is not merged yet",
-        ),
-        Row::not_measured(
+            stats_text(&s),
+            s.median <= Duration::from_millis(2),
+        )),
+        Err(e) => rows.push(Row::not_measured(ctx.label, op, "≤ 2 ms", format!("{e:#}"))),
+    }
+    let want = 100_000u64;
+    let op = "console: resident memory after paging through sessions";
+    match console::rss_in_child(&ctx.url, want) {
+        Ok(m) => {
+            let mib = m.hwm_kib as f64 / 1024.0;
+            rows.push(Row::new(
+                ctx.label,
+                format!("{op} ({} rows paged, {} key presses)", m.rows, m.presses),
+                "≤ 64 MB (100,000 sessions)",
+                format!(
+                    "peak {mib:.1} MiB (now {:.1} MiB)",
+                    m.rss_kib as f64 / 1024.0
+                ),
+                mib <= 64.0 * 1_000_000.0 / 1_048_576.0 && m.rows >= want.min(m.rows_available),
+            ));
+        }
+        Err(e) => rows.push(Row::not_measured(
             ctx.label,
-            "console: resident memory after paging 100,000 sessions",
+            op,
             "≤ 64 MB",
-            "the console (branch console) is not merged yet",
-        ),
-    ]
+            format!("{e:#}"),
+        )),
+    }
+    rows
 }

@@ -228,7 +228,6 @@ impl Drop for ScratchDir {
 }
 
 /// Resident memory of this process from /proc/self/status: (VmHWM, VmRSS) in KiB.
-#[allow(dead_code)] // used by the console memory row once the console lands
 pub fn own_memory_kib() -> Option<(u64, u64)> {
     let s = std::fs::read_to_string("/proc/self/status").ok()?;
     let field = |name: &str| {
