@@ -71,12 +71,12 @@ async fn main_queries(store: &Store) -> Vec<(&'static str, &'static [&'static st
     vec![
         (
             "first page of live sessions",
-            &["sessions_active_newest"],
+            &["sessions_newest"],
             store.explain_list_sessions_sql(&all, None, 50),
         ),
         (
             "deep keyset page of live sessions",
-            &["sessions_active_newest"],
+            &["sessions_newest"],
             store.explain_list_sessions_sql(&all, Some(deep), 50),
         ),
         (

@@ -62,8 +62,8 @@ pub struct BenchArgs {
     /// Keep the benchmark databases (their URLs are printed).
     #[arg(long)]
     pub keep: bool,
-    /// Concurrent HTTP clients for the GET /me load (and pgbench clients).
-    #[arg(long, default_value_t = 32)]
+    /// Concurrent HTTP clients for the GET /me and POST /login loads (and pgbench clients).
+    #[arg(long, default_value_t = 16)]
     pub clients: u32,
     /// Seconds per load test (GET /me, pgbench, POST /login).
     #[arg(long, default_value_t = 10)]
@@ -563,7 +563,7 @@ async fn cli_vs_native(ctx: &Ctx<'_>, sample: &SessionSample) -> anyhow::Result<
     };
     let q = ctx.store.explain_list_sessions_sql(&filter, None, 50);
     let native_name = match ctx.store.backend() {
-        Backend::Postgres => "psql -Atc",
+        Backend::Postgres => "psql -X -Atc",
         Backend::Sqlite => "sqlite3",
     };
     let native = |q: &crate::store::QueryText| -> anyhow::Result<Duration> {

@@ -184,10 +184,20 @@ pub fn pgbench_select_tps(url: &str, clients: u32, secs: u32, prepared: bool) ->
         .ok_or_else(|| anyhow!("no tps line in pgbench output"))
 }
 
-/// Wall time of `psql -Atc SQL URL` (process start to exit, output discarded but read).
+/// The psql binary itself: Debian's /usr/bin/psql is a Perl wrapper (pg_wrapper) that adds
+/// ~40 ms of its own before psql starts, which would flatter any comparison.
+pub fn psql_program() -> PathBuf {
+    pg_bindir()
+        .map(|b| b.join("psql"))
+        .ok()
+        .filter(|p| p.exists())
+        .unwrap_or_else(|| PathBuf::from("psql"))
+}
+
+/// Wall time of `psql -X -Atc SQL URL` (process start to exit, output read).
 pub fn time_psql(url: &str, sql: &str) -> Result<Duration> {
     let t = std::time::Instant::now();
-    let out = Command::new("psql")
+    let out = Command::new(psql_program())
         .args(["-X", "-At", "-v", "ON_ERROR_STOP=1", "-c", sql])
         .arg(url)
         .stdin(Stdio::null())

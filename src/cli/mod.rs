@@ -62,9 +62,26 @@ impl Context {
 
     /// Opens the database. SQLite is migrated on open; a PostgreSQL schema is only checked
     /// (`wxlogin migrate` upgrades it).
+    ///
+    /// One connection: a command runs one query at a time, and with a larger pool the second
+    /// query of a command opened a second connection (sqlx returns a released connection to
+    /// the pool on a spawned task, so an immediate next acquire finds the pool empty), which on
+    /// PostgreSQL is a whole extra backend start per command (measured by `wxlogin bench`).
     pub async fn store(&self) -> Result<Store, Failure> {
         let url = config::database_url(&self.opts, &self.file)?;
-        Ok(Store::open(&url).await?)
+        let store = Store::connect(
+            &url,
+            crate::store::ConnectOptions {
+                max_connections: 1,
+                ..Default::default()
+            },
+        )
+        .await?;
+        match store.backend() {
+            crate::store::Backend::Sqlite => store.migrate().await?,
+            crate::store::Backend::Postgres => store.check_schema().await?,
+        }
+        Ok(store)
     }
 
     /// Refuses a change under `--read-only` (exit 4).
