@@ -416,8 +416,8 @@ impl App {
                 x.running = false;
                 let text = match &r.outcome {
                     Ok(ok) => format!(
-                        "exchanged in {} ms: openid {}",
-                        r.latency.as_millis(),
+                        "exchanged in {}: openid {}",
+                        latency_text(r.latency),
                         ui::clean(&ok.openid, 64)
                     ),
                     Err(f) => format!("exchange failed: {}", ui::clean(&f.message, 200)),
@@ -614,7 +614,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                         .unwrap_or_else(|| "-".into()),
                 ),
                 Cell::from(outcome),
-                Cell::from(format!("{:>5} ms", r.latency.as_millis())),
+                Cell::from(format!("{:>8}", latency_text(r.latency))),
             ])
             .style(style)
         });
@@ -626,7 +626,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
 
 fn result_lines(app: &App, r: &ExchangeResult) -> Vec<Line<'static>> {
     let t = &app.ctx.theme;
-    let latency = format!("{} ms", r.latency.as_millis());
+    let latency = latency_text(r.latency);
     let mut lines = match &r.outcome {
         Ok(ok) => {
             let binding = match &r.binding {
@@ -692,4 +692,13 @@ fn result_lines(app: &App, r: &ExchangeResult) -> Vec<Line<'static>> {
         ));
     }
     lines
+}
+
+/// `0.4 ms`, `12 ms`: sub-millisecond answers (the emulator) still say something.
+fn latency_text(d: Duration) -> String {
+    if d < Duration::from_millis(10) {
+        format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+    } else {
+        format!("{} ms", d.as_millis())
+    }
 }
