@@ -14,6 +14,9 @@ pub struct TextInput {
     /// Cursor position in characters.
     cursor: usize,
     masked: bool,
+    /// A prefilled suggestion, shown selected: the first typed character or deletion replaces
+    /// it whole, a movement key keeps it for editing.
+    suggested: bool,
 }
 
 impl std::fmt::Debug for TextInput {
@@ -44,7 +47,20 @@ impl TextInput {
             value,
             cursor,
             masked: false,
+            suggested: false,
         }
+    }
+
+    /// Prefilled with a suggestion that typing replaces (as a selected field in a form).
+    pub fn suggested(value: impl Into<String>) -> Self {
+        let mut t = Self::with_value(value);
+        t.suggested = !t.value.is_empty();
+        t
+    }
+
+    /// True while the prefilled suggestion is untouched (drawn selected).
+    pub fn is_suggestion(&self) -> bool {
+        self.suggested
     }
 
     pub fn masked() -> Self {
@@ -52,6 +68,7 @@ impl TextInput {
             value: String::new(),
             cursor: 0,
             masked: true,
+            suggested: false,
         }
     }
 
@@ -145,6 +162,18 @@ impl TextInput {
     /// Applies an editing key. Returns false for keys that are not editing keys.
     pub fn handle(&mut self, ev: &KeyEvent) -> bool {
         let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
+        if std::mem::take(&mut self.suggested)
+            && matches!(
+                ev.code,
+                KeyCode::Char(_) | KeyCode::Backspace | KeyCode::Delete
+            )
+            && !ctrl
+        {
+            self.clear();
+            if !matches!(ev.code, KeyCode::Char(_)) {
+                return true;
+            }
+        }
         match ev.code {
             KeyCode::Char('u') if ctrl => self.clear(),
             KeyCode::Char('a') if ctrl => self.cursor = 0,
@@ -207,6 +236,25 @@ mod tests {
 
     fn key(c: KeyCode) -> KeyEvent {
         KeyEvent::new(c, KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn a_suggestion_is_replaced_by_typing_and_kept_by_moving() {
+        let mut t = TextInput::suggested("alice");
+        assert!(t.is_suggestion());
+        t.handle(&key(KeyCode::Char('b')));
+        t.handle(&key(KeyCode::Char('o')));
+        assert_eq!(t.value(), "bo");
+        assert!(!t.is_suggestion());
+
+        let mut t = TextInput::suggested("alice");
+        t.handle(&key(KeyCode::Backspace));
+        assert_eq!(t.value(), "");
+
+        let mut t = TextInput::suggested("alice");
+        t.handle(&key(KeyCode::End));
+        t.handle(&key(KeyCode::Char('2')));
+        assert_eq!(t.value(), "alice2");
     }
 
     #[test]

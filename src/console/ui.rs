@@ -60,9 +60,14 @@ pub fn draw(frame: &mut Frame, app: &App) {
             // The prompt takes the status line, vim style.
             let label = p.kind.label(app.view);
             let shown = p.input.display();
+            let value_style = if p.input.is_suggestion() {
+                theme.selected
+            } else {
+                Style::default()
+            };
             let line = Line::from(vec![
                 Span::styled(label, theme.key),
-                Span::raw(shown.clone()),
+                Span::styled(shown.clone(), value_style),
             ]);
             frame.render_widget(Clear, status);
             frame.render_widget(Paragraph::new(line), status);

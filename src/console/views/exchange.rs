@@ -248,7 +248,7 @@ impl App {
                     ));
                 }
                 let user = self.exchange.last_user.clone();
-                self.prompt(PromptKind::MintUser, TextInput::with_value(user));
+                self.prompt(PromptKind::MintUser, TextInput::suggested(user));
             }
             Action::JumpToBindings => {
                 let Some(r) = self.exchange.history.get(self.exchange.selected).cloned() else {
