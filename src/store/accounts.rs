@@ -69,6 +69,7 @@ impl Store {
              VALUES ($1, $2, $3, $4) RETURNING {ACCOUNT_COLS}"
         );
         let r: Result<Account> = on_db!(self, |pool, d| {
+            let _turn = self.write_turn().await;
             let mut tx = pool.begin_with(d.begin_write()).await?;
             let acc: Account = sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(&new.username)
@@ -141,6 +142,7 @@ impl Store {
     ) -> Result<Option<u64>> {
         let now = self.now_ts();
         on_db!(self, |pool, d| {
+            let _turn = self.write_turn().await;
             let mut tx = pool.begin_with(d.begin_write()).await?;
             let row: Option<(String, Option<Ts>)> =
                 sqlx::query_as("SELECT username, disabled_at FROM accounts WHERE id = $1")

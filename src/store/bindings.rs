@@ -109,6 +109,7 @@ impl Store {
     ) -> Result<Option<UnbindOutcome>> {
         let now = self.now_ts();
         on_db!(self, |pool, d| {
+            let _turn = self.write_turn().await;
             let mut tx = pool.begin_with(d.begin_write()).await?;
             // Deleting first takes the row lock a concurrent login holds or waits for, so no
             // session can be issued for this binding after the revoke below.

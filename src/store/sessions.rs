@@ -283,6 +283,7 @@ impl Store {
     pub async fn login_bound(&self, key: &DataKey, s: &NewSession<'_>) -> Result<LoginOutcome> {
         let now = self.now_ts();
         on_db!(self, |pool, d| {
+            let _turn = self.write_turn().await;
             let mut tx = pool.begin_with(d.begin_write()).await?;
             let bound: Option<(i64,)> = sqlx::query_as(
                 "UPDATE wechat_bindings SET last_login_at = $1, unionid = COALESCE($2, unionid) \
@@ -324,6 +325,7 @@ impl Store {
     ) -> Result<LoginOutcome> {
         let now = self.now_ts();
         let outcome = on_db!(self, |pool, d| {
+            let _turn = self.write_turn().await;
             let mut tx = pool.begin_with(d.begin_write()).await?;
             let disabled: Option<Option<Ts>> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
                 "SELECT disabled_at FROM accounts WHERE id = $1{}",
@@ -394,6 +396,7 @@ impl Store {
     pub async fn touch_session(&self, id: i64, absolute: Ts, idle: Duration) -> Result<Ts> {
         let now = self.now_ts();
         let expires = absolute.min(Ts::from(now.0 + idle));
+        let _turn = self.write_turn().await;
         on_db!(self, |pool, d| {
             sqlx::query(
                 "UPDATE sessions SET last_seen_at = $1, expires_at = $2 \
@@ -465,6 +468,7 @@ impl Store {
         }
         sql.push(") RETURNING public_id");
         on_db!(self, |pool, d| {
+            let _turn = self.write_turn().await;
             let mut tx = pool.begin_with(d.begin_write()).await?;
             let done: Vec<String> =
                 bind_args!(sqlx::query_scalar(sqlx::AssertSqlSafe(sql.text)), &sql.args)
@@ -531,6 +535,7 @@ impl Store {
             let now = self.now_ts();
             let sql = revoke_batch_sql(&filter, actor, reason, batch, now, after, self.backend());
             let n: u64 = on_db!(self, |pool, d| {
+                let _turn = self.write_turn().await;
                 let mut tx = pool.begin_with(d.begin_write()).await?;
                 let done: Vec<(i64, Ts)> =
                     bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.text)), &sql.args)
@@ -585,6 +590,7 @@ impl Store {
     /// so no audit row; the session row records who ended it.
     pub async fn logout(&self, id: i64) -> Result<bool> {
         let now = self.now_ts();
+        let _turn = self.write_turn().await;
         let n = on_db!(self, |pool, d| {
             sqlx::query(
                 "UPDATE sessions SET revoked_at = $1, revoked_by = 'self', revoke_reason = 'logout' \
