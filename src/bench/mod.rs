@@ -71,13 +71,34 @@ pub struct BenchArgs {
     /// Also write the results as JSON to this file.
     #[arg(long)]
     pub json: Option<PathBuf>,
+    /// Measure only these parts (the data set is always seeded), for iterating on one target.
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "PARTS")]
+    pub only: Vec<Part>,
     /// Internal: page through this many sessions in the console's state machine and print
     /// its memory use as JSON (run as a child process by the memory row).
     #[arg(long, hide = true, value_name = "ROWS")]
     pub console_rss_child: Option<u64>,
 }
 
+/// The parts of the table `--only` can select.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Part {
+    /// First and deep pages, lookups by account, openid, public id, SessionId.
+    Queries,
+    /// `wxlogin sessions list` as a whole process vs psql / sqlite3.
+    Cli,
+    /// GET /me (with pgbench -S on PostgreSQL) and POST /login.
+    Service,
+    /// Frame time and memory of the console.
+    Console,
+    /// Bulk revoke of one appid.
+    Revoke,
+}
+
 impl BenchArgs {
+    fn wants(&self, part: Part) -> bool {
+        self.only.is_empty() || self.only.contains(&part)
+    }
     fn pg_sessions(&self) -> u64 {
         if self.quick {
             self.sessions.min(100_000)
@@ -320,11 +341,37 @@ async fn bench_backend(ctx: &Ctx<'_>) -> anyhow::Result<Vec<Row>> {
     let n = ctx.args.iterations();
     let samples = store.bench_sample_sessions(n.max(20)).await?;
     anyhow::ensure!(!samples.is_empty(), "the seeded database has no sessions");
-    let sample = |i: usize| -> &SessionSample { &samples[i % samples.len()] };
-    let all = SessionFilter::default();
 
-    // First page of live sessions, newest first.
+    if ctx.args.wants(Part::Queries) {
+        rows.extend(query_rows(ctx, &samples).await?);
+    }
+    // The parts that run other components as whole processes or servers.
+    if ctx.args.wants(Part::Cli) {
+        rows.extend(cli_rows(ctx, &samples[0]).await);
+    }
+    if ctx.args.wants(Part::Service) {
+        rows.extend(service_rows(ctx).await);
+    }
+    if ctx.args.wants(Part::Console) {
+        rows.extend(console_rows(ctx).await);
+    }
+    // Last, because it changes the data.
+    if ctx.args.wants(Part::Revoke) {
+        rows.push(revoke_row(ctx, &actor).await?);
+    }
+    Ok(rows)
+}
+
+/// First and deep pages and the lookups, through the store's own functions.
+async fn query_rows(ctx: &Ctx<'_>, samples: &[SessionSample]) -> anyhow::Result<Vec<Row>> {
+    let label = ctx.label;
+    let store = &ctx.store;
+    let n = ctx.args.iterations();
+    let sample = |i: usize| -> &SessionSample { &samples[i % samples.len()] };
+    let mut rows = Vec::new();
+    let all = SessionFilter::default();
     let all = &all;
+    // First page of live sessions, newest first.
     let first = time_it(n, |_| async move {
         let p = store.list_sessions(all, None, 50).await?;
         anyhow::ensure!(p.rows.len() == 50, "first page has {} rows", p.rows.len());
@@ -429,12 +476,13 @@ async fn bench_backend(ctx: &Ctx<'_>) -> anyhow::Result<Vec<Row>> {
         by_token.median <= Duration::from_millis(5),
     ));
 
-    // The parts that run other components as whole processes or servers.
-    rows.extend(cli_rows(ctx, sample(0)).await);
-    rows.extend(service_rows(ctx).await);
-    rows.extend(console_rows(ctx).await);
+    Ok(rows)
+}
 
-    // Last, because it changes the data: revoke every live session of the third mini program.
+/// Revokes every live session of the third mini program (about 100k at 1M sessions).
+async fn revoke_row(ctx: &Ctx<'_>, actor: &Actor) -> anyhow::Result<Row> {
+    let label = ctx.label;
+    let store = &ctx.store;
     let appid = APPIDS[2];
     let f = SessionFilter {
         appid: Some(appid.to_owned()),
@@ -446,7 +494,7 @@ async fn bench_backend(ctx: &Ctx<'_>) -> anyhow::Result<Vec<Row>> {
     let out = store
         .revoke_matching(
             &f,
-            &actor,
+            actor,
             "bench: bulk revoke",
             DEFAULT_REVOKE_BATCH,
             &mut |_| true,
@@ -459,7 +507,7 @@ async fn bench_backend(ctx: &Ctx<'_>) -> anyhow::Result<Vec<Row>> {
         left == 0,
         "{left} sessions of {appid} still live after the revoke"
     );
-    rows.push(Row::new(
+    Ok(Row::new(
         label,
         format!(
             "revoke all live sessions of one appid ({} rows, {} batches of {DEFAULT_REVOKE_BATCH}, {audit_rows} audit rows)",
@@ -468,8 +516,7 @@ async fn bench_backend(ctx: &Ctx<'_>) -> anyhow::Result<Vec<Row>> {
         "≤ 5 s",
         format!("{:.2} s", took.as_secs_f64()),
         took <= Duration::from_secs(5) && out.revoked == matching && audit_rows == out.batches,
-    ));
-    Ok(rows)
+    ))
 }
 
 async fn count_audit(store: &Store, target: &str) -> anyhow::Result<u64> {
@@ -655,30 +702,20 @@ async fn service_rows(ctx: &Ctx<'_>) -> Vec<Row> {
     let base = world.service.base_url.clone();
 
     // GET /me: one indexed SELECT per request (plus a touch at most once a minute).
-    let me = {
-        let tokens = Arc::new(world.tokens.clone());
-        let base = base.clone();
-        move |http: &reqwest::Client, n: u64| {
-            http.get(format!("{base}/me"))
-                .bearer_auth(&tokens[n as usize % tokens.len()])
-        }
-    };
+    let tokens = Arc::new(world.tokens.clone());
+    let me = move |n: u64| load::get_bearer("/me", &tokens[n as usize % tokens.len()]);
     let me = Arc::new(me);
     let warm = me.clone();
-    let _ = load::run(
-        &base,
-        clients,
-        Duration::from_secs(1),
-        u64::MAX,
-        move |h, n| warm(h, n),
-    )
+    let _ = load::run(&base, clients, Duration::from_secs(1), u64::MAX, move |n| {
+        warm(n)
+    })
     .await;
     match load::run(
         &base,
         clients,
         Duration::from_secs(secs.into()),
         u64::MAX,
-        move |h, n| me(h, n),
+        move |n| me(n),
     )
     .await
     {
@@ -744,10 +781,11 @@ async fn service_rows(ctx: &Ctx<'_>) -> Vec<Row> {
     let codes = Arc::new(codes);
     let appid = world.appid;
     let n_codes = codes.len() as u64;
-    let login_base = base.clone();
-    let login = move |http: &reqwest::Client, n: u64| {
-        http.post(format!("{login_base}/login"))
-            .json(&serde_json::json!({ "appid": appid, "code": codes[n as usize] }))
+    let login = move |n: u64| {
+        load::post_json(
+            "/login",
+            &serde_json::json!({ "appid": appid, "code": codes[n as usize] }),
+        )
     };
     match load::run(
         &base,
