@@ -77,10 +77,7 @@ impl Context {
             },
         )
         .await?;
-        match store.backend() {
-            crate::store::Backend::Sqlite => store.migrate().await?,
-            crate::store::Backend::Postgres => store.check_schema().await?,
-        }
+        store.ensure_schema().await?;
         Ok(store)
     }
 

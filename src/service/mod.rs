@@ -28,7 +28,7 @@ use tokio::task::JoinHandle;
 
 use crate::config::{self, ConfigError, ConfigFile, DataKey, GlobalOpts, ServiceSection};
 use crate::exit::Failure;
-use crate::store::{Backend, ConnectOptions, Store};
+use crate::store::{ConnectOptions, Store};
 use crate::wechat::{WechatClient, WechatConfig};
 
 pub use metrics::{LoginResult, Metrics, Validation};
@@ -290,10 +290,7 @@ pub async fn open_store(url: &str, connections: u32) -> Result<Store, Failure> {
         },
     )
     .await?;
-    match store.backend() {
-        Backend::Sqlite => store.migrate().await?,
-        Backend::Postgres => store.check_schema().await?,
-    }
+    store.ensure_schema().await?;
     Ok(store)
 }
 

@@ -191,6 +191,26 @@ impl From<sqlx::Error> for StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+/// A pooled connection idle for at least this long is pinged before it is handed out.
+const PING_IDLE_AFTER: Duration = Duration::from_secs(10);
+
+/// sqlx pings every connection it takes from the pool by default: one more round trip to
+/// PostgreSQL (or to SQLite's worker thread) for every query. Under load that ping cost as
+/// much as the query (`wxlogin bench`: GET /me). A connection that was in use moments ago is
+/// known to be alive, so only one that sat idle is pinged; a dead one is then replaced
+/// before the caller sees it, as before.
+fn ping_when_idle<'c, C: sqlx::Connection>(
+    conn: &'c mut C,
+    meta: sqlx::pool::PoolConnectionMetadata,
+) -> std::pin::Pin<Box<dyn Future<Output = Result<bool, sqlx::Error>> + Send + 'c>> {
+    Box::pin(async move {
+        if meta.idle_for >= PING_IDLE_AFTER {
+            conn.ping().await?;
+        }
+        Ok(true)
+    })
+}
+
 /// The store: cheap to clone, shareable across tasks.
 #[derive(Clone)]
 pub struct Store {
@@ -230,11 +250,22 @@ impl Store {
     /// date and checks that a PostgreSQL one is (PostgreSQL is migrated by `wxlogin migrate`).
     pub async fn open(url: &str) -> Result<Self> {
         let store = Self::connect(url, ConnectOptions::default()).await?;
-        match store.backend() {
-            Backend::Sqlite => store.migrate().await?,
-            Backend::Postgres => store.check_schema().await?,
-        }
+        store.ensure_schema().await?;
         Ok(store)
+    }
+
+    /// An SQLite database is brought up to date; a PostgreSQL one is checked (`wxlogin
+    /// migrate` upgrades it, with the rights a service account should not have).
+    ///
+    /// SQLite first asks for the schema version (one indexed query) and runs the migrator only
+    /// when it is behind: the migrator's own check (its table, a lock, every applied migration
+    /// and its checksum) was most of the start-up time of a one-shot command such as
+    /// `wxlogin sessions list` (measured by `wxlogin bench`).
+    pub async fn ensure_schema(&self) -> Result<()> {
+        match (self.backend(), self.check_schema().await) {
+            (Backend::Sqlite, Err(StoreError::SchemaBehind { .. })) => self.migrate().await,
+            (_, r) => r,
+        }
     }
 
     /// Connects without touching the schema.
@@ -249,6 +280,8 @@ impl Store {
             let pool = PgPoolOptions::new()
                 .max_connections(opts.max_connections)
                 .acquire_timeout(opts.acquire_timeout)
+                .test_before_acquire(false)
+                .before_acquire(|conn, meta| ping_when_idle(conn, meta))
                 .connect_with(o)
                 .await
                 .map_err(connect_err)?;
@@ -264,6 +297,8 @@ impl Store {
             let pool = SqlitePoolOptions::new()
                 .max_connections(opts.max_connections.min(8))
                 .acquire_timeout(opts.acquire_timeout)
+                .test_before_acquire(false)
+                .before_acquire(|conn, meta| ping_when_idle(conn, meta))
                 .connect_with(o)
                 .await
                 .map_err(connect_err)?;
