@@ -8,6 +8,7 @@
 
 mod console;
 mod copy;
+mod cpu;
 mod load;
 mod pg;
 mod report;
@@ -669,12 +670,15 @@ async fn service_rows(ctx: &Ctx<'_>) -> Vec<Row> {
     let mut pgbench = None;
     if let Some(admin) = &ctx.admin_url {
         match pgbench_reference(admin, clients, secs).await {
-            Ok(tps) => {
-                pgbench = Some(tps);
+            Ok(run) => {
+                pgbench = Some(run);
                 rows.push(Row::info(
                     ctx.label,
                     format!("reference: pgbench -S, {clients} clients, {secs} s, same server"),
-                    format!("{tps:.0} TPS"),
+                    format!(
+                        "{:.0} TPS; CPU per transaction: PostgreSQL {:.0} µs, pgbench {:.0} µs",
+                        run.tps, run.server_us, run.client_us
+                    ),
                 ));
             }
             Err(e) => rows.push(Row::not_measured(
@@ -710,21 +714,25 @@ async fn service_rows(ctx: &Ctx<'_>) -> Vec<Row> {
         warm(n)
     })
     .await;
-    match load::run(
+    let pid = world.service.pid();
+    let cpu_before = cpu::Split::now(pid);
+    let me_run = load::run(
         &base,
         clients,
         Duration::from_secs(secs.into()),
         u64::MAX,
         move |n| me(n),
     )
-    .await
-    {
+    .await;
+    let cpu_used = cpu_before.since(pid);
+    match me_run {
         Ok(r) => {
             let tps = r.per_second();
             let p99 = r.latency.p99;
+            let ok = r.ok as f64;
             let (ratio_text, ratio_ok) = match pgbench {
                 Some(pg) => {
-                    let ratio = tps / pg.max(1e-9);
+                    let ratio = tps / pg.tps.max(1e-9);
                     (format!(" = {ratio:.2}× pgbench"), ratio >= 0.5)
                 }
                 None => (String::new(), true),
@@ -748,6 +756,11 @@ async fn service_rows(ctx: &Ctx<'_>) -> Vec<Row> {
                     fmt_ms(p99)
                 ),
                 ratio_ok && p99 <= Duration::from_millis(10) && r.errors == 0,
+            ));
+            rows.push(Row::info(
+                ctx.label,
+                "CPU per GET /me (user + system, all cores)",
+                cpu_used.describe(ok, ctx.admin_url.is_some(), "load generator"),
             ));
         }
         Err(e) => rows.push(Row::not_measured(
@@ -787,15 +800,17 @@ async fn service_rows(ctx: &Ctx<'_>) -> Vec<Row> {
             &serde_json::json!({ "appid": appid, "code": codes[n as usize] }),
         )
     };
-    match load::run(
+    let cpu_before = cpu::Split::now(pid);
+    let login_run = load::run(
         &base,
         clients,
         Duration::from_secs(secs.into()),
         n_codes,
         login,
     )
-    .await
-    {
+    .await;
+    let cpu_used = cpu_before.since(pid);
+    match login_run {
         Ok(r) => {
             let rate = r.per_second();
             let errors = if r.errors > 0 {
@@ -818,6 +833,15 @@ async fn service_rows(ctx: &Ctx<'_>) -> Vec<Row> {
                 ),
                 rate >= 2000.0 && r.errors == 0,
             ));
+            rows.push(Row::info(
+                ctx.label,
+                "CPU per POST /login (user + system, all cores)",
+                cpu_used.describe(
+                    r.ok as f64,
+                    ctx.admin_url.is_some(),
+                    "load generator + WeChat emulator",
+                ),
+            ));
         }
         Err(e) => rows.push(Row::not_measured(
             ctx.label,
@@ -831,7 +855,7 @@ async fn service_rows(ctx: &Ctx<'_>) -> Vec<Row> {
 }
 
 /// `pgbench -S` on its own database on the same server (created and dropped here).
-async fn pgbench_reference(admin: &str, clients: u32, secs: u32) -> anyhow::Result<f64> {
+async fn pgbench_reference(admin: &str, clients: u32, secs: u32) -> anyhow::Result<pg::PgbenchRun> {
     let url = pg::create_database(admin, "wxbench_pgbench").await?;
     let u = url.clone();
     let r = tokio::task::spawn_blocking(move || pg::pgbench_select_tps(&u, clients, secs, false))

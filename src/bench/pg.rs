@@ -148,7 +148,22 @@ pub async fn drop_database(admin: &str, url: &str) -> Result<()> {
 
 /// `pgbench -S` (one indexed SELECT per transaction) against `url` with `clients` connections
 /// for `secs` seconds; returns the transactions per second. Initializes its tables first.
-pub fn pgbench_select_tps(url: &str, clients: u32, secs: u32, prepared: bool) -> Result<f64> {
+/// What one `pgbench -S` run achieved and what it cost.
+#[derive(Debug, Clone, Copy)]
+pub struct PgbenchRun {
+    pub tps: f64,
+    /// CPU of every PostgreSQL process during the run, per transaction (µs).
+    pub server_us: f64,
+    /// CPU of pgbench itself per transaction (µs).
+    pub client_us: f64,
+}
+
+pub fn pgbench_select_tps(
+    url: &str,
+    clients: u32,
+    secs: u32,
+    prepared: bool,
+) -> Result<PgbenchRun> {
     let init = Command::new("pgbench")
         .args(["-i", "-q", "-s", "10", "--no-vacuum"])
         .arg(url)
@@ -166,7 +181,9 @@ pub fn pgbench_select_tps(url: &str, clients: u32, secs: u32, prepared: bool) ->
     if prepared {
         cmd.args(["-M", "prepared"]);
     }
+    let (pg_before, (_, children_before)) = (super::cpu::of_postgres(), super::cpu::of_self());
     let out = cmd.arg(url).output()?;
+    let (pg_after, (_, children_after)) = (super::cpu::of_postgres(), super::cpu::of_self());
     if !out.status.success() {
         bail!(
             "pgbench -S failed: {}",
@@ -174,14 +191,21 @@ pub fn pgbench_select_tps(url: &str, clients: u32, secs: u32, prepared: bool) ->
         );
     }
     let text = String::from_utf8_lossy(&out.stdout);
-    text.lines()
+    let tps = text
+        .lines()
         .find_map(|l| {
             let l = l.trim();
             l.strip_prefix("tps = ")
                 .and_then(|r| r.split_whitespace().next())
                 .and_then(|v| v.parse::<f64>().ok())
         })
-        .ok_or_else(|| anyhow!("no tps line in pgbench output"))
+        .ok_or_else(|| anyhow!("no tps line in pgbench output"))?;
+    let transactions = tps * f64::from(secs);
+    Ok(PgbenchRun {
+        tps,
+        server_us: super::cpu::per_op(pg_after.saturating_sub(pg_before), transactions),
+        client_us: super::cpu::per_op(children_after.saturating_sub(children_before), transactions),
+    })
 }
 
 /// The psql binary itself: Debian's /usr/bin/psql is a Perl wrapper (pg_wrapper) that adds

@@ -28,6 +28,12 @@ pub struct ServiceProcess {
     _dir: ScratchDir,
 }
 
+impl ServiceProcess {
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
 impl Drop for ServiceProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();
