@@ -830,7 +830,32 @@ async fn seed_sqlite(
     tx.commit().await?;
     ph.done("audit (INSERT) + commit");
     sqlx::query("ANALYZE").execute(&mut *conn).await?;
+    forget_stat4_samples(&mut conn).await?;
     ph.done("ANALYZE");
+    Ok(())
+}
+
+/// Keeps `ANALYZE`'s per-index row estimates (sqlite_stat1) but drops its value samples
+/// (sqlite_stat4). The bundled SQLite is built with STAT4, and with samples present every
+/// query whose plan could depend on a bound value is re-prepared (parsed and planned again)
+/// each time it runs with a new value: a GET /me cost three times the CPU (`perf` showed
+/// sqlite3Reprepare under each lookup by token hash). wxlogin's queries have one right index
+/// each; stat1 is enough to pick it (tests/explain.rs).
+async fn forget_stat4_samples(conn: &mut sqlx::SqliteConnection) -> Result<(), SeedError> {
+    let has_stat4: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'sqlite_stat4'",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    if has_stat4 > 0 {
+        sqlx::query("DELETE FROM sqlite_stat4")
+            .execute(&mut *conn)
+            .await?;
+        // Makes open connections reload the statistics.
+        sqlx::query("ANALYZE sqlite_schema")
+            .execute(&mut *conn)
+            .await?;
+    }
     Ok(())
 }
 
