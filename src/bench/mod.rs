@@ -300,6 +300,17 @@ where
     Ok(Stats::from(v))
 }
 
+/// A lookup with the 5 ms target on its median.
+fn lookup_row(label: &str, op: impl Into<String>, s: &Stats) -> Row {
+    Row::new(
+        label,
+        op,
+        "≤ 5 ms",
+        stats_text(s),
+        s.median <= Duration::from_millis(5),
+    )
+}
+
 fn stats_text(s: &Stats) -> String {
     format!(
         "{} median (p95 {}, n={})",
@@ -427,12 +438,10 @@ async fn query_rows(ctx: &Ctx<'_>, samples: &[SessionSample]) -> anyhow::Result<
         Ok(())
     })
     .await?;
-    rows.push(Row::new(
+    rows.push(lookup_row(
         label,
         format!("sessions of one account (heavy: {heavy_count} sessions), first page"),
-        "≤ 5 ms",
-        stats_text(&by_account),
-        by_account.median <= Duration::from_millis(5),
+        &by_account,
     ));
     let by_openid = time_it(n, |i| async move {
         let f = SessionFilter {
@@ -443,38 +452,24 @@ async fn query_rows(ctx: &Ctx<'_>, samples: &[SessionSample]) -> anyhow::Result<
         Ok(())
     })
     .await?;
-    rows.push(Row::new(
-        label,
-        "sessions of one openid",
-        "≤ 5 ms",
-        stats_text(&by_openid),
-        by_openid.median <= Duration::from_millis(5),
-    ));
+    rows.push(lookup_row(label, "sessions of one openid", &by_openid));
     let by_public = time_it(n, |i| async move {
         let s = store.session_by_public_id(&sample(i).public_id).await?;
         anyhow::ensure!(s.is_some(), "public id not found");
         Ok(())
     })
     .await?;
-    rows.push(Row::new(
-        label,
-        "one session by public id",
-        "≤ 5 ms",
-        stats_text(&by_public),
-        by_public.median <= Duration::from_millis(5),
-    ));
+    rows.push(lookup_row(label, "one session by public id", &by_public));
     let by_token = time_it(n, |i| async move {
         let s = store.session_by_token(&sample(i).token_hash).await?;
         anyhow::ensure!(s.is_some(), "token hash not found");
         Ok(())
     })
     .await?;
-    rows.push(Row::new(
+    rows.push(lookup_row(
         label,
         "one session by SessionId (token hash)",
-        "≤ 5 ms",
-        stats_text(&by_token),
-        by_token.median <= Duration::from_millis(5),
+        &by_token,
     ));
 
     Ok(rows)

@@ -74,6 +74,13 @@ impl Store {
 
 /// The SQL of [`Store::list_audit`] (also what the EXPLAIN checks look at).
 pub(super) fn list_audit_sql(filter: &AuditFilter, after: Option<Cursor>, limit: i64) -> Sql {
+    let mut sql = filtered_audit_sql(filter);
+    sql.newest_first_page("at", "id", after, limit);
+    sql
+}
+
+/// `SELECT … FROM audit_log WHERE …` for `filter`, without order or limit.
+pub(super) fn filtered_audit_sql(filter: &AuditFilter) -> Sql {
     let mut sql = Sql::new(
         "SELECT id, at, operator, origin, action, target, reason, detail FROM audit_log WHERE 1=1",
     );
@@ -89,6 +96,5 @@ pub(super) fn list_audit_sql(filter: &AuditFilter, after: Option<Cursor>, limit:
     if let Some(since) = filter.since {
         sql.push(" AND at >= ").bind(Arg::Ts(since));
     }
-    sql.newest_first_page("at", "id", after, limit);
     sql
 }

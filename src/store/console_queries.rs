@@ -64,21 +64,7 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<AuditEntry>> {
         let limit = limit.clamp(1, 10_000);
-        let mut sql = Sql::new(
-            "SELECT id, at, operator, origin, action, target, reason, detail FROM audit_log WHERE 1=1",
-        );
-        let mut text = |col: &str, v: &Option<String>| {
-            if let Some(v) = v {
-                sql.push(&format!(" AND {col} = "))
-                    .bind(Arg::Text(v.clone()));
-            }
-        };
-        text("operator", &filter.operator);
-        text("action", &filter.action);
-        text("target", &filter.target);
-        if let Some(since) = filter.since {
-            sql.push(" AND at >= ").bind(Arg::Ts(since));
-        }
+        let mut sql = super::audit::filtered_audit_sql(filter);
         sql.oldest_first_after("at", "id", newer_than, limit);
         let mut rows: Vec<AuditEntry> = on_db!(self, |pool, d| {
             bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.text)), &sql.args)
