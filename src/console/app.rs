@@ -18,7 +18,7 @@ use super::keymap::{self, Scope};
 use super::tasks::{Envelope, Msg, Outcome};
 use super::theme::Theme;
 use super::views::{audit::AuditState, bindings::BindingsState, sessions::SessionsState};
-use crate::config::Actor;
+use crate::operator::Actor;
 use crate::store::{DEFAULT_REVOKE_BATCH, Store, StoreError, Ts};
 
 /// Everything the console needs from outside: built once by [`super::run`] (or a test).
@@ -751,10 +751,13 @@ impl App {
         let progress_tx = self.progress_sender();
         self.spawn(async move {
             let result = match op {
-                Operation::RevokeSessions { public_ids } => store
-                    .revoke_sessions(&public_ids, &actor, &reason)
-                    .await
-                    .map(|revoked| Outcome::Revoked { revoked }),
+                Operation::RevokeSessions { public_ids } => {
+                    crate::ops::revoke_sessions(&store, &actor, &public_ids, &reason)
+                        .await
+                        .map(|out| Outcome::Revoked {
+                            revoked: out.revoked.len() as u64,
+                        })
+                }
                 Operation::RevokeMatching { filter } => {
                     let mut report = |p: crate::store::RevokeProgress| {
                         let _ = progress_tx.send(Envelope {
@@ -766,16 +769,28 @@ impl App {
                         });
                         !cancel.load(std::sync::atomic::Ordering::SeqCst)
                     };
-                    store
-                        .revoke_matching(&filter, &actor, &reason, batch, &mut report)
-                        .await
-                        .map(Outcome::RevokedMatching)
-                }
-                Operation::Unbind { appid, openid } => store
-                    .unbind(&appid, &openid, &actor, &reason)
+                    crate::ops::revoke_matching(
+                        &store,
+                        &actor,
+                        &filter,
+                        &reason,
+                        batch,
+                        &mut report,
+                    )
                     .await
-                    .map(Outcome::Unbound),
-            };
+                    .map(Outcome::RevokedMatching)
+                }
+                Operation::Unbind { appid, openid } => {
+                    match crate::ops::unbind(&store, &actor, &appid, &openid, &reason).await {
+                        Err(crate::ops::OpsError::NothingMatched(_)) => Ok(Outcome::Unbound(None)),
+                        r => r.map(|u| Outcome::Unbound(Some(u))),
+                    }
+                }
+            }
+            .map_err(|e| match e {
+                crate::ops::OpsError::Store(e) => e,
+                other => StoreError::Conflict(other.to_string()),
+            });
             Msg::Done { dialog: id, result }
         });
     }
