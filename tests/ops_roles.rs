@@ -322,9 +322,14 @@ store_test!(
         };
         let r = row(revoked.public_id.clone()).await;
         let abs = wxlogin::store::Ts::from(r.created_at.0 + chrono::Duration::days(30));
-        ops::revoke_sessions(&store, &operator("oncall"), &[r.public_id.clone()], "INC")
-            .await
-            .unwrap();
+        ops::revoke_sessions(
+            &store,
+            &operator("oncall"),
+            std::slice::from_ref(&r.public_id),
+            "INC",
+        )
+        .await
+        .unwrap();
         let idle = chrono::Duration::days(7);
         assert_eq!(store.touch_session(r.id, abs, idle).await.unwrap(), None);
         assert_eq!(row(revoked.public_id).await.expires_at, r.expires_at);
