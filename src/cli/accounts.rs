@@ -62,12 +62,8 @@ pub struct DisableArgs {
     /// The account's username.
     #[arg(help_heading = "Arguments")]
     pub username: String,
-    /// Why (written in the audit log and on the revoked sessions).
-    #[arg(long, value_name = "TEXT", required = true)]
-    pub reason: String,
-    /// Do not ask for confirmation (required when there is no terminal).
-    #[arg(long, short = 'y')]
-    pub yes: bool,
+    #[command(flatten)]
+    pub change: super::ChangeOpts,
     /// One JSON document on stdout (fields in docs/cli-json.md).
     #[arg(long)]
     pub json: bool,
@@ -243,12 +239,8 @@ struct DisableJson {
 }
 
 async fn disable(ctx: &Context, a: DisableArgs) -> Result<(), Failure> {
-    let reason = a.reason.trim();
-    if reason.is_empty() {
-        return Err(Failure::usage(
-            "--reason must say why; it is written in the audit log",
-        ));
-    }
+    let reason = a.change.reason()?;
+    let reason = reason.as_str();
     ctx.check(&Operation::DisableAccount)?;
     let store = ctx.store().await?;
     let Some(acc) = store.account_by_username(&a.username).await? else {
@@ -271,7 +263,7 @@ async fn disable(ctx: &Context, a: DisableArgs) -> Result<(), Failure> {
             "Disable account {name} (id {}) and revoke its {live} live session(s)?",
             acc.id
         ),
-        a.yes,
+        a.change.yes,
     )?;
     let Some(revoked) = ops::disable_account(&store, &ctx.actor, acc.id, reason).await? else {
         return Err(Failure::nothing_matched(format!(

@@ -34,12 +34,8 @@ pub struct ShowArgs {
     /// Every binding carrying this unionid.
     #[arg(long, value_name = "U")]
     pub unionid: Option<String>,
-    /// Every binding of this account (username).
-    #[arg(long, value_name = "U")]
-    pub username: Option<String>,
-    /// Every binding of this account (numeric id).
-    #[arg(long, value_name = "ID")]
-    pub account: Option<i64>,
+    #[command(flatten)]
+    pub who: super::AccountOpts,
     /// One JSON document: {"bindings": [...]}. Fields in docs/cli-json.md.
     #[arg(long)]
     pub json: bool,
@@ -54,12 +50,8 @@ pub struct UnbindArgs {
     /// The openid to unbind.
     #[arg(long, value_name = "O", required = true)]
     pub openid: String,
-    /// Why (written in the audit log and on the revoked sessions).
-    #[arg(long, value_name = "TEXT", required = true)]
-    pub reason: String,
-    /// Do not ask for confirmation (required when there is no terminal).
-    #[arg(long, short = 'y')]
-    pub yes: bool,
+    #[command(flatten)]
+    pub change: super::ChangeOpts,
     /// One JSON document on stdout (fields in docs/cli-json.md).
     #[arg(long)]
     pub json: bool,
@@ -153,10 +145,10 @@ async fn show(ctx: &Context, a: ShowArgs) -> Result<(), Failure> {
     } else if let Some(u) = a.unionid {
         let what = format!("unionid {u}");
         (BindingQuery::UnionId(u), what)
-    } else if let Some(u) = a.username {
+    } else if let Some(u) = a.who.username {
         let what = format!("username {u}");
         (BindingQuery::Username(u), what)
-    } else if let Some(id) = a.account {
+    } else if let Some(id) = a.who.account {
         (BindingQuery::AccountId(id), format!("account {id}"))
     } else {
         return Err(Failure::usage(
@@ -201,12 +193,8 @@ impl From<UnbindOutcome> for UnbindJson {
 }
 
 async fn unbind(ctx: &Context, a: UnbindArgs) -> Result<(), Failure> {
-    let reason = a.reason.trim();
-    if reason.is_empty() {
-        return Err(Failure::usage(
-            "--reason must say why; it is written in the audit log",
-        ));
-    }
+    let reason = a.change.reason()?;
+    let reason = reason.as_str();
     ctx.check(&crate::ops::Operation::Unbind)?;
     let store = ctx.store().await?;
     let target = format!(
@@ -232,7 +220,7 @@ async fn unbind(ctx: &Context, a: UnbindArgs) -> Result<(), Failure> {
             b.account_id,
             b.active_sessions
         ),
-        a.yes,
+        a.change.yes,
     )?;
     let outcome = match crate::ops::unbind(&store, &ctx.actor, &a.appid, &a.openid, reason).await {
         Ok(o) => o,

@@ -111,6 +111,44 @@ impl Context {
     }
 }
 
+/// `--account ID` / `--username NAME`: which account, the same two flags (and the same
+/// meaning: `account` is always the numeric id) in every command that selects by account.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct AccountOpts {
+    /// The account by numeric id.
+    #[arg(long, value_name = "ID")]
+    pub account: Option<i64>,
+    /// The account by username.
+    #[arg(long, value_name = "USER")]
+    pub username: Option<String>,
+}
+
+/// The options of every command that changes something: why, and whether to ask first.
+/// Flattened into each such command, so that a new operator action gets the same flags, the
+/// same help and the same check of its reason.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ChangeOpts {
+    /// Why (written in the audit log and on whatever it changes).
+    #[arg(long, value_name = "TEXT", required = true)]
+    pub reason: String,
+    /// Do not ask for confirmation (required when there is no terminal).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+impl ChangeOpts {
+    /// The reason, trimmed; a blank one is a usage error.
+    pub fn reason(&self) -> Result<String, Failure> {
+        let r = self.reason.trim();
+        if r.is_empty() {
+            return Err(Failure::usage(
+                "--reason must say why; it is written in the audit log",
+            ));
+        }
+        Ok(r.to_owned())
+    }
+}
+
 /// A timestamp as every command shows it: RFC 3339, UTC, seconds.
 pub fn ts(t: Ts) -> String {
     t.rfc3339()

@@ -37,12 +37,8 @@ pub enum SessionsCommand {
 #[derive(Debug, Args)]
 #[command(after_help = super::EXIT_CODES_HELP, next_help_heading = "Command options")]
 pub struct ListArgs {
-    /// Only this account (numeric id).
-    #[arg(long, value_name = "ID")]
-    pub account: Option<i64>,
-    /// Only this account (username).
-    #[arg(long, value_name = "U")]
-    pub username: Option<String>,
+    #[command(flatten)]
+    pub who: super::AccountOpts,
     /// Only this openid.
     #[arg(long, value_name = "O")]
     pub openid: Option<String>,
@@ -94,12 +90,8 @@ pub struct RevokeArgs {
     /// Public session ids (ses_…) to revoke.
     #[arg(value_name = "PUBLIC_ID", help_heading = "Arguments")]
     pub public_ids: Vec<String>,
-    /// Every live session of this account (numeric id).
-    #[arg(long, value_name = "ID")]
-    pub account: Option<i64>,
-    /// Every live session of this account (username).
-    #[arg(long, value_name = "U")]
-    pub username: Option<String>,
+    #[command(flatten)]
+    pub who: super::AccountOpts,
     /// Every live session of this openid (narrow with --appid).
     #[arg(long, value_name = "O")]
     pub openid: Option<String>,
@@ -112,12 +104,8 @@ pub struct RevokeArgs {
     /// Read the raw SessionId from stdin (never echoed, never printed) and revoke its session.
     #[arg(long)]
     pub token_stdin: bool,
-    /// Why (written on the sessions and in the audit log).
-    #[arg(long, value_name = "TEXT", required = true)]
-    pub reason: String,
-    /// Do not ask for confirmation (required when there is no terminal).
-    #[arg(long, short = 'y')]
-    pub yes: bool,
+    #[command(flatten)]
+    pub change: super::ChangeOpts,
     /// Only count what would be revoked; change nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -201,8 +189,8 @@ struct ListJson {
 async fn list(ctx: &Context, a: ListArgs) -> Result<(), Failure> {
     let after = super::parse_cursor(a.after.as_deref())?;
     let filter = SessionFilter {
-        account_id: a.account,
-        username: a.username,
+        account_id: a.who.account,
+        username: a.who.username,
         appid: a.appid,
         openid: a.openid,
         unionid: a.unionid,
@@ -359,10 +347,10 @@ fn selector(a: &RevokeArgs) -> Result<Selector, Failure> {
     if !a.public_ids.is_empty() {
         given.push("PUBLIC_ID");
     }
-    if a.account.is_some() {
+    if a.who.account.is_some() {
         given.push("--account");
     }
-    if a.username.is_some() {
+    if a.who.username.is_some() {
         given.push("--username");
     }
     if a.openid.is_some() {
@@ -405,8 +393,8 @@ fn selector(a: &RevokeArgs) -> Result<Selector, Failure> {
         return Ok(Selector::Token);
     }
     Ok(Selector::Filter(SessionFilter {
-        account_id: a.account,
-        username: a.username.clone(),
+        account_id: a.who.account,
+        username: a.who.username.clone(),
         openid: a.openid.clone(),
         appid: a.appid.clone(),
         ..Default::default()
@@ -430,12 +418,7 @@ struct RevokeJson {
 
 async fn revoke(ctx: &Context, a: RevokeArgs) -> Result<(), Failure> {
     let sel = selector(&a)?;
-    let reason = a.reason.trim().to_owned();
-    if reason.is_empty() {
-        return Err(Failure::usage(
-            "--reason must say why; it is written in the audit log",
-        ));
-    }
+    let reason = a.change.reason()?;
     if !a.dry_run {
         // Refuse before reading a token or asking anything; the ops function asks again.
         let op = match &sel {
@@ -463,7 +446,7 @@ async fn revoke(ctx: &Context, a: RevokeArgs) -> Result<(), Failure> {
                 };
                 return revoke_ids(ctx, &a, &store, vec![found.session.public_id], &reason).await;
             }
-            ctx.confirm("Revoke the session of this SessionId?", a.yes)?;
+            ctx.confirm("Revoke the session of this SessionId?", a.change.yes)?;
             let out = ops::revoke_token(&store, &ctx.actor, &hash, &reason).await?;
             let selector = match out.revoked.as_slice() {
                 [one] => format!("session:{one}"),
@@ -539,7 +522,7 @@ async fn revoke_ids(
         [one] => format!("Revoke session {one}?"),
         many => format!("Revoke {} sessions?", many.len()),
     };
-    ctx.confirm(&question, a.yes)?;
+    ctx.confirm(&question, a.change.yes)?;
     let out = ops::revoke_sessions(store, &ctx.actor, &ids, reason).await?;
     if out.revoked.is_empty() {
         return Err(Failure::nothing_matched(
@@ -610,7 +593,7 @@ async fn revoke_filter(
             if matched == 1 { "" } else { "s" },
             crate::sanitize::for_terminal(&selector)
         ),
-        a.yes,
+        a.change.yes,
     )?;
 
     let interrupted = Arc::new(AtomicBool::new(false));
