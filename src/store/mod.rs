@@ -8,8 +8,8 @@
 
 mod accounts;
 mod audit;
-mod bench_queries;
 mod bindings;
+mod explain;
 mod sessions;
 mod types;
 
@@ -25,8 +25,8 @@ use sqlx::sqlite::{
 
 pub use accounts::{Account, AccountCredentials, NewAccount, validate_username};
 pub use audit::{AuditEntry, AuditFilter};
-pub use bench_queries::{PlanMode, QueryPlan, QueryText, SessionSample};
 pub use bindings::{AccountDetail, BindingQuery, BindingView, UnbindOutcome};
+pub use explain::{PlanMode, QueryPlan, QueryText, SessionSample};
 pub use sessions::{
     IdCensus, IssuedSession, LoginOutcome, MAX_REVOKE_IDS, NewSession, RevokeOutcome,
     RevokeProgress, SessionFilter, SessionRow, SessionState, TokenLookup,

@@ -701,7 +701,7 @@ pub struct IdCensus {
 }
 
 // The SQL of the queries above, each built in one place so that the EXPLAIN checks
-// (store::bench_queries, tests/explain.rs) look at exactly what runs.
+// (store::explain, tests/explain.rs) look at exactly what runs.
 
 pub(super) fn session_by_token_sql() -> String {
     format!(
