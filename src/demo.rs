@@ -17,11 +17,13 @@ use chrono::Utc;
 
 use crate::config::{self, Actor, DataKey, GlobalOpts};
 use crate::exit::Failure;
+use crate::mock_wechat::{
+    self as emulator, DEMO_APPID, DEMO_SECRET, EmulatorConfig, EmulatorHandle,
+};
 use crate::secret::Secret;
 use crate::service::{self, ServiceConfig, ServiceHandle, ServiceState};
 use crate::simulate::{self, SimOptions, Summary};
 use crate::store::{BindingQuery, SessionFilter, Store};
-use crate::wechat::emulator::{self, DEMO_APPID, DEMO_SECRET, EmulatorConfig, EmulatorHandle};
 use crate::wechat::{AppCredentials, WechatClient, WechatConfig};
 
 /// The demo's second mini program: bound to the same Open Platform account as the first, so

@@ -4,10 +4,11 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use wxlogin::secret::Secret;
-use wxlogin::wechat::emulator::{
-    self, Clock, DEMO_APPID, DEMO_SECRET, EmulatorConfig, EmulatorHandle, Faults, demo_app,
+use wxlogin::mock_wechat::{
+    self as emulator, Clock, DEMO_APPID, DEMO_SECRET, EmulatorConfig, EmulatorHandle, Faults,
+    demo_app,
 };
+use wxlogin::secret::Secret;
 use wxlogin::wechat::{
     AppCredentials, ErrorKind, RetryPolicy, WechatClient, WechatConfig, WechatError,
 };

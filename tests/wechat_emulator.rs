@@ -7,8 +7,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use wxlogin::wechat::emulator::{
-    self, Clock, DEMO_APPID, DEMO_SECRET, EmulatorConfig, EmulatorHandle, Faults,
+use wxlogin::mock_wechat::{
+    self as emulator, Clock, DEMO_APPID, DEMO_SECRET, EmulatorConfig, EmulatorHandle, Faults,
 };
 
 async fn start(cfg: EmulatorConfig) -> EmulatorHandle {

@@ -9,10 +9,10 @@ use std::time::Duration;
 
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::fmt::format::FmtSpan;
-use wxlogin::secret::Secret;
-use wxlogin::wechat::emulator::{
-    self, Clock, DEMO_APPID, DEMO_SECRET, EmulatorConfig, Faults, demo_app,
+use wxlogin::mock_wechat::{
+    self as emulator, Clock, DEMO_APPID, DEMO_SECRET, EmulatorConfig, Faults, demo_app,
 };
+use wxlogin::secret::Secret;
 use wxlogin::wechat::{AppCredentials, RetryPolicy, WechatClient, WechatConfig, WechatError};
 
 const APP_B: &str = "wxtest0000000002";

@@ -1,6 +1,6 @@
 //! WeChat's `auth.code2Session`: the client the login service and the console use, its
-//! configuration, its errors (one per documented errcode), and the emulator behind
-//! `wxlogin mock-wechat`.
+//! configuration, and its errors (one per documented errcode). The emulator behind
+//! `wxlogin mock-wechat` lives apart, in [`crate::mock_wechat`].
 //!
 //! ```no_run
 //! # async fn demo(file: &wxlogin::config::ConfigFile) -> Result<(), Box<dyn std::error::Error>> {
@@ -16,7 +16,6 @@
 
 mod client;
 mod config;
-pub mod emulator;
 mod error;
 
 pub use client::{Code2Session, RetryPolicy, WechatClient};
@@ -24,3 +23,7 @@ pub use config::{
     AppCredentials, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, WechatConfig,
 };
 pub use error::{ApiError, ErrorKind, WechatError, parse_rid};
+
+// For the emulator's client side (`crate::mock_wechat::mint_code`).
+pub(crate) use client::{build_http_client, transport_error};
+pub(crate) use config::endpoint_host;

@@ -30,11 +30,10 @@ use tokio::task::JoinHandle;
 pub use cli::{MockWechatArgs, run};
 pub use state::{CODE_TTL, MAX_LIVE_CODES, openid, unionid};
 
-use super::AppCredentials;
-use super::WechatError;
-use super::client::{build_http_client, transport_error};
-use super::config::endpoint_host;
 use crate::secret::Secret;
+use crate::wechat::{
+    AppCredentials, WechatError, build_http_client, endpoint_host, transport_error,
+};
 
 /// The mini program the emulator knows when none is given.
 pub const DEMO_APPID: &str = "wxdemo0000000001";

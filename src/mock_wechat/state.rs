@@ -386,7 +386,7 @@ pub(crate) fn new_rid() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wechat::emulator::{DEMO_APPID, DEMO_SECRET};
+    use crate::mock_wechat::{DEMO_APPID, DEMO_SECRET};
 
     fn emu(clock: &Clock) -> Emulator {
         Emulator::new(&EmulatorConfig {
