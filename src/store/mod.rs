@@ -11,6 +11,7 @@ mod audit;
 mod bench_queries;
 mod bindings;
 mod console_queries;
+mod session_keys;
 mod sessions;
 mod types;
 
@@ -28,6 +29,7 @@ pub use accounts::{Account, AccountCredentials, NewAccount, validate_username};
 pub use audit::{AuditEntry, AuditFilter};
 pub use bench_queries::{PlanMode, QueryPlan, QueryText, SessionSample};
 pub use bindings::{AccountDetail, BindingQuery, BindingView, UnbindOutcome};
+pub use session_keys::{KeyReset, KeyResetOutcome, StoredSessionKey};
 pub use sessions::{
     IssuedSession, LoginOutcome, NewSession, RevokeOutcome, RevokeProgress, SessionFilter,
     SessionRow, SessionState, TokenLookup,
