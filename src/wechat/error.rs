@@ -78,7 +78,8 @@ impl ApiError {
     }
 }
 
-/// A failed code2Session call, or a configuration that cannot make one.
+/// A failed WeChat API call (code2Session, a token fetch, a session_key check or reset), or a
+/// configuration that cannot make one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum WechatError {
@@ -146,8 +147,8 @@ pub enum WechatError {
         content_type: Option<String>,
         bytes: usize,
     },
-    /// JSON, but not what code2Session answers: not an object, a non-integer errcode, or no
-    /// errcode and no openid/session_key.
+    /// JSON, but not what the API answers: not an object, a non-integer errcode, or no
+    /// errcode and not the fields of a success (openid/session_key, access_token/expires_in).
     UnexpectedJson { host: String, problem: &'static str },
     /// No mini program is configured at all.
     NoAppConfigured,
@@ -343,7 +344,7 @@ impl WechatError {
             HttpStatus { .. } => "the WeChat API answered with an HTTP error status",
             NotJson { .. } => "the WeChat API answered with a body that is not JSON",
             UnexpectedJson { .. } => {
-                "the WeChat API answered JSON that is not a code2Session result"
+                "the WeChat API answered JSON that is not the result this API returns"
             }
             NoAppConfigured => "no mini program (appid and AppSecret) is configured",
             UnknownApp { .. } => "this appid is not configured here",
