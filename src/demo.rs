@@ -18,13 +18,15 @@ use chrono::Utc;
 use crate::config::{self, GlobalOpts};
 use crate::crypto::DataKey;
 use crate::exit::Failure;
+use crate::mock_wechat::{
+    self as emulator, DEMO_APPID, DEMO_SECRET, EmulatorConfig, EmulatorHandle,
+};
 use crate::operator::{Actor, Role};
 use crate::ops;
 use crate::secret::Secret;
 use crate::service::{self, ServiceConfig, ServiceHandle, ServiceState};
 use crate::simulate::{self, SimOptions, Summary};
 use crate::store::{BindingQuery, SessionFilter, Store};
-use crate::wechat::emulator::{self, DEMO_APPID, DEMO_SECRET, EmulatorConfig, EmulatorHandle};
 use crate::wechat::{AppCredentials, WechatClient, WechatConfig};
 
 /// The demo's second mini program: bound to the same Open Platform account as the first, so

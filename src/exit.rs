@@ -91,6 +91,7 @@ impl From<crate::ops::OpsError> for Failure {
             OpsError::Denied(d) => d.into(),
             OpsError::Invalid(m) => Failure::usage(m),
             OpsError::NothingMatched(m) => Failure::nothing_matched(m),
+            OpsError::Runtime(m) => Failure::runtime(m),
             OpsError::Store(s) => s.into(),
         }
     }

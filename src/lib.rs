@@ -5,7 +5,8 @@
 //! - [`crypto`]: SessionIds, session_key encryption, password hashing.
 //! - [`bench`]: `wxlogin seed-synthetic` and `wxlogin bench` (issue 7 targets, BENCHMARKS.md).
 //! - [`cli`]: the headless commands (`sessions`, `bindings`, `exchange`, `audit`, `accounts`).
-//! - [`wechat`]: the code2Session client and the WeChat emulator (`wxlogin mock-wechat`).
+//! - [`wechat`]: the code2Session client, its configuration and errcode table.
+//! - [`mock_wechat`]: the WeChat emulator (`wxlogin mock-wechat`), for tests and drills, never production.
 //! - [`service`]: the login service (`wxlogin serve`); [`simulate`]: realistic clients;
 //!   [`demo`]: everything wired together on a fresh embedded database.
 
@@ -16,6 +17,7 @@ pub mod console;
 pub mod crypto;
 pub mod demo;
 pub mod exit;
+pub mod mock_wechat;
 pub mod operator;
 pub mod ops;
 pub mod sanitize;

@@ -41,7 +41,7 @@ enum Command {
     /// Print a shell completion script.
     Completions(cli::completions::CompletionsArgs),
     /// Run a WeChat code2Session emulator for tests, demos and drills (never for production).
-    MockWechat(wxlogin::wechat::emulator::MockWechatArgs),
+    MockWechat(wxlogin::mock_wechat::MockWechatArgs),
     /// The login service: POST /login, GET /me, POST /logout, /healthz, /metrics.
     Serve(wxlogin::service::ServeArgs),
     /// Drive realistic mini-program clients through the real login flow over HTTP.
@@ -94,7 +94,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Audit(a) => cli::audit::run(&cli::Context::new(&cli.global, file)?, a).await,
         Command::Accounts(a) => cli::accounts::run(&cli::Context::new(&cli.global, file)?, a).await,
         Command::Completions(a) => cli::completions::run(a, &mut Cli::command()),
-        Command::MockWechat(args) => wxlogin::wechat::emulator::run(args).await,
+        Command::MockWechat(args) => wxlogin::mock_wechat::run(args).await,
         Command::Serve(args) => wxlogin::service::run(&cli.global, &file, &args).await,
         Command::Simulate(args) => wxlogin::simulate::run(&cli.global, &file, &args).await,
         Command::Demo(args) => wxlogin::demo::run(&cli.global, &args).await,

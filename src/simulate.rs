@@ -31,9 +31,10 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use crate::config::{self, ConfigFile, GlobalOpts};
 use crate::crypto;
 use crate::exit::Failure;
+use crate::mock_wechat as emulator;
 use crate::operator::{Actor, Role};
 use crate::store::{NewAccount, Store, StoreError};
-use crate::wechat::{WechatConfig, emulator};
+use crate::wechat::WechatConfig;
 
 /// The password of every simulated business account.
 pub const SIM_PASSWORD: &str = "simulated-password";

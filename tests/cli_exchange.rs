@@ -6,8 +6,10 @@ mod common;
 
 use cli_support::{OPERATOR, ORIGIN, Run, command, run_cmd};
 use common::{Login, account, login};
+use wxlogin::mock_wechat::{
+    self as emulator, DEMO_APPID, DEMO_SECRET, EmulatorConfig, EmulatorHandle,
+};
 use wxlogin::store::AuditFilter;
-use wxlogin::wechat::emulator::{self, DEMO_APPID, DEMO_SECRET, EmulatorConfig, EmulatorHandle};
 
 async fn start_emulator() -> EmulatorHandle {
     emulator::spawn(EmulatorConfig::default(), "127.0.0.1:0".parse().unwrap())

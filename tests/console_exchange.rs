@@ -9,9 +9,9 @@ use console_support::*;
 use wxlogin::console::View;
 use wxlogin::console::app::StatusKind;
 use wxlogin::console::views::exchange::{BindingStatus, ExchangeSetup};
+use wxlogin::mock_wechat::{self as emulator, DEMO_APPID, EmulatorConfig};
 use wxlogin::store::AuditFilter;
 use wxlogin::wechat::WechatConfig;
-use wxlogin::wechat::emulator::{self, DEMO_APPID, EmulatorConfig};
 
 async fn emulator_setup() -> (emulator::EmulatorHandle, ExchangeSetup) {
     let em = emulator::spawn(EmulatorConfig::default(), "127.0.0.1:0".parse().unwrap())

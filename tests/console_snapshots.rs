@@ -176,7 +176,8 @@ async fn audit_views() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exchange_view() {
     use wxlogin::console::views::exchange::{ExchangeSetup, ExchangeState};
-    use wxlogin::wechat::{WechatConfig, emulator};
+    use wxlogin::mock_wechat as emulator;
+    use wxlogin::wechat::WechatConfig;
     let (_db, fx, mut app) = console(false).await;
     // Without any WeChat app configured.
     app.ctx.exchange =

@@ -10,9 +10,9 @@ use common::*;
 use reqwest::StatusCode;
 use serde_json::json;
 use service_common::*;
+use wxlogin::mock_wechat::{EmulatorConfig, Faults};
 use wxlogin::service::ServiceConfig;
 use wxlogin::store::{BindingQuery, SessionFilter};
-use wxlogin::wechat::emulator::{EmulatorConfig, Faults};
 
 store_test!(first_login_binds_and_the_second_is_silent, |db| {
     let alice = account(&db, "alice").await;

@@ -94,7 +94,7 @@ async fn trace_logs_carry_no_secret() {
     // A configuration error is logged: with the errcode, not the secret.
     let wrong_secret = "the-wrong-app-secret-0123456789";
     secrets.push(wrong_secret.to_owned());
-    secrets.push(wxlogin::wechat::emulator::DEMO_SECRET.to_owned());
+    secrets.push(wxlogin::mock_wechat::DEMO_SECRET.to_owned());
     let client = WechatClient::new(WechatConfig::new(
         w.emulator.base_url(),
         vec![AppCredentials {

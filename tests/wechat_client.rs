@@ -4,10 +4,11 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use wxlogin::secret::Secret;
-use wxlogin::wechat::emulator::{
-    self, Clock, DEMO_APPID, DEMO_SECRET, EmulatorConfig, EmulatorHandle, Faults, demo_app,
+use wxlogin::mock_wechat::{
+    self as emulator, Clock, DEMO_APPID, DEMO_SECRET, EmulatorConfig, EmulatorHandle, Faults,
+    demo_app,
 };
+use wxlogin::secret::Secret;
 use wxlogin::wechat::{
     AppCredentials, ErrorKind, RetryPolicy, WechatClient, WechatConfig, WechatError,
 };
@@ -292,6 +293,7 @@ async fn high_risk_users_are_refused_with_40226_whether_marked_at_start_or_at_ru
     let resp = c
         .http()
         .post(format!("{}/mock/admin/high-risk", h.base_url()))
+        .header("content-type", "application/json")
         .body(r#"{"user":"eve","high_risk":true}"#)
         .send()
         .await
@@ -449,6 +451,7 @@ async fn faults_can_be_changed_at_runtime_through_the_admin_endpoint() {
         let r = c
             .http()
             .post(format!("{}/mock/admin/faults", h.base_url()))
+            .header("content-type", "application/json")
             .body(body.to_owned())
             .send()
             .await

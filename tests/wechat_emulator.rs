@@ -7,8 +7,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use wxlogin::wechat::emulator::{
-    self, Clock, DEMO_APPID, DEMO_SECRET, EmulatorConfig, EmulatorHandle, Faults,
+use wxlogin::mock_wechat::{
+    self as emulator, Clock, DEMO_APPID, DEMO_SECRET, EmulatorConfig, EmulatorHandle, Faults,
 };
 
 async fn start(cfg: EmulatorConfig) -> EmulatorHandle {
@@ -193,6 +193,7 @@ async fn the_admin_endpoints_show_state_and_can_expire_codes() {
     let c = http();
     let r = c
         .post(format!("{}/mock/admin/high-risk", h.base_url()))
+        .header("content-type", "application/json")
         .body(r#"{"user":"mallory"}"#)
         .send()
         .await
@@ -200,6 +201,7 @@ async fn the_admin_endpoints_show_state_and_can_expire_codes() {
     assert_eq!(r.status().as_u16(), 200);
     let r = c
         .post(format!("{}/mock/admin/faults", h.base_url()))
+        .header("content-type", "application/json")
         .body(r#"{"latency_ms": 5}"#)
         .send()
         .await
@@ -221,6 +223,7 @@ async fn the_admin_endpoints_show_state_and_can_expire_codes() {
 
     let r = c
         .post(format!("{}/mock/admin/clock", h.base_url()))
+        .header("content-type", "application/json")
         .body(r#"{"advance_secs": 300}"#)
         .send()
         .await
@@ -231,6 +234,7 @@ async fn the_admin_endpoints_show_state_and_can_expire_codes() {
 
     let r = c
         .post(format!("{}/mock/admin/faults", h.base_url()))
+        .header("content-type", "application/json")
         .body(r#"{"bogus": 1}"#)
         .send()
         .await

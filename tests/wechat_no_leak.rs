@@ -1,5 +1,6 @@
-//! No AppSecret, code or session_key in logs, error messages or `Debug` output, with every
-//! target (reqwest, hyper-util, h2, rustls, axum, ours) logging at TRACE.
+//! No AppSecret, code, session_key, access token or checkSessionKey signature in logs, error
+//! messages or `Debug` output, with every target (reqwest, hyper-util, h2, rustls, axum, ours)
+//! logging at TRACE.
 //!
 //! This file holds one test because it installs the process-wide log subscriber.
 
@@ -9,10 +10,10 @@ use std::time::Duration;
 
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::fmt::format::FmtSpan;
-use wxlogin::secret::Secret;
-use wxlogin::wechat::emulator::{
-    self, Clock, DEMO_APPID, DEMO_SECRET, EmulatorConfig, Faults, demo_app,
+use wxlogin::mock_wechat::{
+    self as emulator, Clock, DEMO_APPID, DEMO_SECRET, EmulatorConfig, Faults, demo_app,
 };
+use wxlogin::secret::Secret;
 use wxlogin::wechat::{AppCredentials, RetryPolicy, WechatClient, WechatConfig, WechatError};
 
 const APP_B: &str = "wxtest0000000002";
@@ -196,6 +197,75 @@ async fn no_secret_code_or_session_key_reaches_logs_errors_or_debug_output_at_tr
         nowhere.code2session(DEMO_APPID, &fake_code).await,
         &mut secrets,
     );
+
+    // Access tokens, checkSessionKey and resetUserSessionKey: valid, reset, stale, a token
+    // expired at WeChat (forced refresh), and a forced refresh refused.
+    let stable_token = async || {
+        let v: serde_json::Value = good
+            .http()
+            .post(format!("{base}/cgi-bin/stable_token"))
+            .json(&serde_json::json!({
+                "grant_type": "client_credential",
+                "appid": DEMO_APPID,
+                "secret": DEMO_SECRET,
+                "force_refresh": false,
+            }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        v["access_token"].as_str().unwrap().to_owned()
+    };
+    let code = mint(DEMO_APPID, "frank").await;
+    secrets.push(code.clone());
+    let frank = good.code2session(DEMO_APPID, &code).await.unwrap();
+    let old_key = frank.session_key.clone();
+    secrets.push(old_key.expose().to_owned());
+    secrets.push(wxlogin::wechat::signature(&old_key, b""));
+    let check = good
+        .check_session_key(DEMO_APPID, &frank.openid, &old_key)
+        .await;
+    shown.push(format!("{check:?}"));
+    // Every caller of stable_token gets the same token: this is the one the client holds.
+    secrets.push(stable_token().await);
+    shown.push(format!("{:?}", good.access_token(DEMO_APPID).await));
+    let reset = good
+        .reset_session_key(DEMO_APPID, &frank.openid, &old_key)
+        .await
+        .unwrap();
+    secrets.push(reset.session_key.expose().to_owned());
+    secrets.push(wxlogin::wechat::signature(&reset.session_key, b""));
+    shown.push(format!("{reset:?}"));
+    match good
+        .check_session_key(DEMO_APPID, &frank.openid, &old_key)
+        .await
+    {
+        Ok(k) => shown.push(format!("{k:?}")),
+        Err(e) => shown.push(format!("{e} {e:?}")),
+    }
+    if let Err(e) = good
+        .reset_session_key(DEMO_APPID, &frank.openid, &old_key)
+        .await
+    {
+        shown.push(format!("{e} {e:?}"));
+    }
+    clock.advance(Duration::from_secs(7201));
+    let after_expiry = good
+        .check_session_key(DEMO_APPID, &frank.openid, &reset.session_key)
+        .await;
+    shown.push(format!("{after_expiry:?}"));
+    secrets.push(stable_token().await);
+    clock.advance(Duration::from_secs(7201));
+    if let Err(e) = good
+        .check_session_key(DEMO_APPID, &frank.openid, &reset.session_key)
+        .await
+    {
+        shown.push(format!("{e} {e:?}"));
+    }
+    shown.push(format!("{:?}", good.token_states()));
+
     // The configuration and client themselves.
     shown.push(format!("{:?}", good.config()));
     shown.push(format!("{good:?}"));
@@ -247,7 +317,19 @@ async fn no_secret_code_or_session_key_reaches_logs_errors_or_debug_output_at_tr
             assert!(!line.contains(s.as_str()), "a secret value leaked: {line}");
         }
     }
-    for marker in ["secret=", "js_code=", "jscode2session?"] {
+    assert!(
+        text.contains("checkSessionKey"),
+        "the session_key calls' own log lines are missing"
+    );
+    for marker in [
+        "secret=",
+        "js_code=",
+        "jscode2session?",
+        "access_token=",
+        "signature=",
+        "checksession?",
+        "resetusersessionkey?",
+    ] {
         assert!(
             !text.contains(marker),
             "the request URL was logged ({marker})"

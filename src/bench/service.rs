@@ -12,10 +12,10 @@ use anyhow::{Context, bail};
 use super::report::ScratchDir;
 use super::synth::{self, APPIDS};
 use crate::crypto::DataKey;
+use crate::mock_wechat::{self as emulator, EmulatorConfig, EmulatorHandle};
 use crate::secret::Secret;
 use crate::store::{LoginOutcome, NewSession, Store};
 use crate::wechat::AppCredentials;
-use crate::wechat::emulator::{self, EmulatorConfig, EmulatorHandle};
 
 /// The mini program the bench users log in through (accounts with odd numbers are not bound
 /// in it by the seeder, so binding them here adds a second mini program, as in real life).

@@ -15,6 +15,7 @@ pub mod audit;
 pub mod bindings;
 pub mod completions;
 pub mod exchange;
+pub mod session_keys;
 pub mod sessions;
 mod table;
 

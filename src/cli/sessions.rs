@@ -31,6 +31,10 @@ pub enum SessionsCommand {
     Show(ShowArgs),
     /// Revoke sessions: by public id, account, username, openid, a whole appid, or SessionId.
     Revoke(RevokeArgs),
+    /// Ask WeChat whether a session's stored session_key is still valid (checkSessionKey).
+    CheckKey(super::session_keys::CheckKeyArgs),
+    /// Have WeChat issue a new session_key for a session's user and store it (resetUserSessionKey).
+    ResetKey(super::session_keys::ResetKeyArgs),
 }
 
 /// Filters shared by `list`: every given filter must match.
@@ -135,6 +139,8 @@ pub async fn run(ctx: &Context, args: SessionsArgs) -> Result<(), Failure> {
         SessionsCommand::List(a) => list(ctx, a).await,
         SessionsCommand::Show(a) => show(ctx, a).await,
         SessionsCommand::Revoke(a) => revoke(ctx, a).await,
+        SessionsCommand::CheckKey(a) => super::session_keys::check_key(ctx, a).await,
+        SessionsCommand::ResetKey(a) => super::session_keys::reset_key(ctx, a).await,
     }
 }
 

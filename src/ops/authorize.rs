@@ -26,6 +26,10 @@ pub enum OpKind {
     CreateAccount,
     /// A test code exchange with WeChat (code2Session), audited.
     TestExchange,
+    /// Ask WeChat whether a session's stored session_key is still valid, audited.
+    CheckSessionKey,
+    /// Have WeChat issue a new session_key for a session's user, and store it.
+    ResetSessionKey,
     /// Schema migrations and synthetic data: administration of the database itself.
     Administer,
 }
@@ -39,7 +43,9 @@ impl OpKind {
             | OpKind::RevokeToken
             | OpKind::Unbind
             | OpKind::DisableAccount
-            | OpKind::TestExchange => Role::Support,
+            | OpKind::TestExchange
+            | OpKind::CheckSessionKey
+            | OpKind::ResetSessionKey => Role::Support,
             OpKind::CreateAccount | OpKind::Administer => Role::Oncall,
         }
     }
@@ -61,6 +67,8 @@ pub enum Operation<'a> {
     DisableAccount,
     CreateAccount,
     TestExchange,
+    CheckSessionKey,
+    ResetSessionKey,
     Migrate,
     SeedSynthetic,
 }
@@ -75,6 +83,8 @@ impl Operation<'_> {
             Operation::DisableAccount => OpKind::DisableAccount,
             Operation::CreateAccount => OpKind::CreateAccount,
             Operation::TestExchange => OpKind::TestExchange,
+            Operation::CheckSessionKey => OpKind::CheckSessionKey,
+            Operation::ResetSessionKey => OpKind::ResetSessionKey,
             Operation::Migrate | Operation::SeedSynthetic => OpKind::Administer,
         }
     }
@@ -104,6 +114,8 @@ impl Operation<'_> {
             Operation::DisableAccount => "disabling an account".to_owned(),
             Operation::CreateAccount => "creating an account".to_owned(),
             Operation::TestExchange => "a test code exchange".to_owned(),
+            Operation::CheckSessionKey => "checking a session_key with WeChat".to_owned(),
+            Operation::ResetSessionKey => "resetting a session_key".to_owned(),
             Operation::Migrate => "migrating the database".to_owned(),
             Operation::SeedSynthetic => "seeding synthetic data".to_owned(),
         }

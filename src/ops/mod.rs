@@ -17,18 +17,24 @@
 //! | disable an account (and revoke its sessions) | [`disable_account`] | support |
 //! | create an account | [`create_account`] | oncall |
 //! | test code exchange (code2Session + binding lookup) | [`test_exchange`] | support |
+//! | is a session's stored session_key still valid (checkSessionKey) | [`check_session_key`] | support |
+//! | have WeChat issue a new session_key and store it (resetUserSessionKey) | [`reset_session_key`] | support |
 //! | migrate the schema, seed synthetic data | [`migrate`], [`authorize_seed`] | oncall |
 
 mod accounts;
 mod authorize;
 mod bindings;
 mod exchange;
+mod session_keys;
 mod sessions;
 
 pub use accounts::{create_account, disable_account};
 pub use authorize::{Denied, Grant, OpKind, Operation, SUPPORT_MAX_IDS, authorize, check, may};
 pub use bindings::unbind;
 pub use exchange::{ExchangeReport, Exchanged, test_exchange};
+pub use session_keys::{
+    KeyCheckReport, KeyResetReport, KeySession, check_session_key, reset_session_key,
+};
 pub use sessions::{RevokeIdsOutcome, revoke_matching, revoke_sessions, revoke_token};
 
 use crate::operator::Actor;
@@ -48,6 +54,10 @@ pub enum OpsError {
     /// Nothing matched what was named (CLI exit 3).
     #[error("{0}")]
     NothingMatched(String),
+    /// Something outside the request failed (a key that does not decrypt, an answer that
+    /// could not be stored); the message says what to do (CLI exit 1).
+    #[error("{0}")]
+    Runtime(String),
     #[error(transparent)]
     Store(StoreError),
 }

@@ -10,6 +10,7 @@ mod accounts;
 mod audit;
 mod bindings;
 mod explain;
+mod session_keys;
 mod sessions;
 mod types;
 
@@ -27,6 +28,7 @@ pub use accounts::{Account, AccountCredentials, NewAccount, validate_username};
 pub use audit::{AuditEntry, AuditFilter};
 pub use bindings::{AccountDetail, BindingQuery, BindingView, UnbindOutcome};
 pub use explain::{PlanMode, QueryPlan, QueryText, SessionSample};
+pub use session_keys::{KeyReset, KeyResetOutcome, StoredSessionKey};
 pub use sessions::{
     IdCensus, IssuedSession, LoginOutcome, MAX_REVOKE_IDS, NewSession, RevokeOutcome,
     RevokeProgress, SessionFilter, SessionRow, SessionState, TokenLookup,

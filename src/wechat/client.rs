@@ -85,7 +85,11 @@ struct Inner {
     http: reqwest::Client,
     config: WechatConfig,
     endpoint: url::Url,
+    /// The base URL without a trailing slash (it may carry a proxy's path prefix).
+    base: String,
     host: String,
+    /// Access tokens per appid (only for the session_key APIs; code2Session needs none).
+    tokens: super::token::TokenCache,
 }
 
 impl std::fmt::Debug for WechatClient {
@@ -147,6 +151,8 @@ impl WechatClient {
             inner: Arc::new(Inner {
                 http,
                 host: endpoint_host(&base),
+                base: base.clone(),
+                tokens: super::token::TokenCache::new(config.apps.iter().map(|a| a.appid.clone())),
                 config,
                 endpoint,
             }),
@@ -266,7 +272,7 @@ impl WechatClient {
         }
     }
 
-    fn timeout_error(&self, started: Instant) -> WechatError {
+    pub(crate) fn timeout_error(&self, started: Instant) -> WechatError {
         WechatError::Timeout {
             host: self.inner.host.clone(),
             after: started.elapsed(),
@@ -282,11 +288,24 @@ impl WechatClient {
         scrub: &Scrubber<'_>,
     ) -> Result<Answer, WechatError> {
         let host = &self.inner.host;
+        let (content_type, body) = self
+            .send(self.inner.http.get(url), remaining, started, scrub)
+            .await?;
+        interpret(host, content_type, &body, scrub)
+    }
+
+    /// Sends one request within `remaining` and reads its answer (at most [`MAX_BODY_BYTES`]).
+    /// Errors name the host only; anything echoed back is scrubbed of `scrub`'s needles.
+    pub(crate) async fn send(
+        &self,
+        request: reqwest::RequestBuilder,
+        remaining: Duration,
+        started: Instant,
+        scrub: &Scrubber<'_>,
+    ) -> Result<(Option<String>, Vec<u8>), WechatError> {
+        let host = &self.inner.host;
         let exchange = async {
-            let mut resp = self
-                .inner
-                .http
-                .get(url)
+            let mut resp = request
                 .timeout(remaining)
                 .send()
                 .await
@@ -319,11 +338,21 @@ impl WechatClient {
             }
             Ok((content_type, body))
         };
-        let (content_type, body) = match tokio::time::timeout(remaining, exchange).await {
-            Ok(r) => r?,
-            Err(_) => return Err(self.timeout_error(started)),
-        };
-        interpret(host, content_type, &body, scrub)
+        match tokio::time::timeout(remaining, exchange).await {
+            Ok(r) => r,
+            Err(_) => Err(self.timeout_error(started)),
+        }
+    }
+
+    /// The base URL joined with an API path (`/cgi-bin/stable_token`).
+    pub(crate) fn api_url(&self, path: &str) -> Result<url::Url, WechatError> {
+        url::Url::parse(&format!("{}{path}", self.inner.base)).map_err(|e| WechatError::Setup {
+            detail: format!("the base URL cannot take the path {path} ({e})"),
+        })
+    }
+
+    pub(crate) fn tokens(&self) -> &super::token::TokenCache {
+        &self.inner.tokens
     }
 
     fn transport_error(
@@ -410,6 +439,49 @@ impl Scrubber<'_> {
     }
 }
 
+/// Reads the answer of any WeChat API: a JSON object whose `errcode` (absent, 0, a number or
+/// a string) is 0, else the typed error for that errcode (-1 as `Busy` with one attempt).
+pub(crate) fn interpret_object(
+    host: &str,
+    content_type: Option<String>,
+    body: &[u8],
+    scrub: &Scrubber<'_>,
+) -> Result<serde_json::Map<String, serde_json::Value>, WechatError> {
+    let unexpected = |problem| WechatError::UnexpectedJson {
+        host: host.to_owned(),
+        problem,
+    };
+    let value: serde_json::Value = match serde_json::from_slice(body) {
+        Ok(v) => v,
+        Err(_) => {
+            return Err(WechatError::NotJson {
+                host: host.to_owned(),
+                content_type: content_type.map(|c| scrub.apply(&c)),
+                bytes: body.len(),
+            });
+        }
+    };
+    let serde_json::Value::Object(obj) = value else {
+        return Err(unexpected("not a JSON object"));
+    };
+    let errcode = match obj.get("errcode") {
+        None => 0,
+        Some(v) => super::error::parse_errcode(v).map_err(unexpected)?,
+    };
+    if errcode != 0 {
+        let errmsg: String = scrub
+            .apply(obj.get("errmsg").and_then(|v| v.as_str()).unwrap_or(""))
+            .chars()
+            .take(1000)
+            .collect();
+        return Err(WechatError::from_errcode(
+            errcode,
+            ApiError::new(host, errmsg),
+        ));
+    }
+    Ok(obj)
+}
+
 /// Reads a code2Session answer: JSON whatever the Content-Type, unknown fields ignored,
 /// `errcode` absent or 0 with openid and session_key is success.
 pub(crate) fn interpret(
@@ -437,15 +509,8 @@ pub(crate) fn interpret(
         return Err(unexpected("not a JSON object"));
     };
     let errcode = match obj.get("errcode") {
-        None | Some(serde_json::Value::Null) => 0,
-        Some(serde_json::Value::Number(n)) => n
-            .as_i64()
-            .ok_or_else(|| unexpected("errcode is not an integer"))?,
-        Some(serde_json::Value::String(s)) => s
-            .trim()
-            .parse::<i64>()
-            .map_err(|_| unexpected("errcode is not an integer"))?,
-        Some(_) => return Err(unexpected("errcode is not an integer")),
+        None => 0,
+        Some(v) => super::error::parse_errcode(v).map_err(unexpected)?,
     };
     let text = |k: &str| {
         obj.get(k)

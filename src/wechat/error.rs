@@ -1,6 +1,7 @@
 //! Everything that can go wrong talking to WeChat, as one type.
 //!
-//! Every documented code2Session errcode has its own variant; any other errcode is kept with
+//! Every documented errcode of the APIs used here (code2Session, the access-token APIs,
+//! checkSessionKey, resetUserSessionKey) has its own variant; any other errcode is kept with
 //! its errmsg in [`WechatError::Other`], never collapsed into "unknown error". Transport
 //! failures (timeout, refused connection, HTTP error status, a body that is not JSON) name the
 //! endpoint's host and never the URL: the query string carries the AppSecret and the code.
@@ -77,7 +78,8 @@ impl ApiError {
     }
 }
 
-/// A failed code2Session call, or a configuration that cannot make one.
+/// A failed WeChat API call (code2Session, a token fetch, a session_key check or reset), or a
+/// configuration that cannot make one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum WechatError {
@@ -103,6 +105,27 @@ pub enum WechatError {
     MissingSecret(ApiError),
     /// errcode 41008: code missing from the request.
     MissingCode(ApiError),
+    /// errcode 40001: the access token is unknown or no longer the latest (or, from the
+    /// token endpoint itself, the AppSecret is wrong).
+    InvalidCredential(ApiError),
+    /// errcode 42001: the access token expired.
+    TokenExpired(ApiError),
+    /// errcode 40014: the access token is malformed.
+    InvalidToken(ApiError),
+    /// errcode 41001: the request carried no access token.
+    MissingToken(ApiError),
+    /// errcode 45009: the API's daily quota is spent.
+    DailyQuota(ApiError),
+    /// errcode 40243: the AppSecret is frozen.
+    AppSecretFrozen(ApiError),
+    /// errcode 87009: the signature does not match the user's current session_key: the stored
+    /// key expired or was replaced by a newer `wx.login()`.
+    StaleSessionKey(ApiError),
+    /// errcode 87008: WeChat does not accept the sig_method.
+    InvalidSigMethod(ApiError),
+    /// A forced access-token refresh was not sent, to keep WeChat's quota for it (at most
+    /// 20 a day, 30 seconds apart).
+    ForceRefreshRefused { appid: String, reason: String },
     /// Any other non-zero errcode, kept with its errmsg.
     Other {
         errcode: i64,
@@ -124,8 +147,8 @@ pub enum WechatError {
         content_type: Option<String>,
         bytes: usize,
     },
-    /// JSON, but not what code2Session answers: not an object, a non-integer errcode, or no
-    /// errcode and no openid/session_key.
+    /// JSON, but not what the API answers: not an object, a non-integer errcode, or no
+    /// errcode and not the fields of a success (openid/session_key, access_token/expires_in).
     UnexpectedJson { host: String, problem: &'static str },
     /// No mini program is configured at all.
     NoAppConfigured,
@@ -158,6 +181,14 @@ impl WechatError {
             41002 => WechatError::MissingAppId(api),
             41004 => WechatError::MissingSecret(api),
             41008 => WechatError::MissingCode(api),
+            40001 => WechatError::InvalidCredential(api),
+            42001 => WechatError::TokenExpired(api),
+            40014 => WechatError::InvalidToken(api),
+            41001 => WechatError::MissingToken(api),
+            45009 => WechatError::DailyQuota(api),
+            40243 => WechatError::AppSecretFrozen(api),
+            87009 => WechatError::StaleSessionKey(api),
+            87008 => WechatError::InvalidSigMethod(api),
             _ => WechatError::Other {
                 errcode,
                 errmsg: api.errmsg,
@@ -173,7 +204,9 @@ impl WechatError {
             Busy { api, .. } => Some(api),
             InvalidCode(a) | CodeUsed(a) | HighRiskUser(a) | RateLimited(a) | InvalidAppId(a)
             | InvalidAppSecret(a) | IpNotWhitelisted(a) | MissingAppId(a) | MissingSecret(a)
-            | MissingCode(a) => Some(a),
+            | MissingCode(a) | InvalidCredential(a) | TokenExpired(a) | InvalidToken(a)
+            | MissingToken(a) | DailyQuota(a) | AppSecretFrozen(a) | StaleSessionKey(a)
+            | InvalidSigMethod(a) => Some(a),
             _ => None,
         }
     }
@@ -193,6 +226,14 @@ impl WechatError {
             MissingAppId(_) => 41002,
             MissingSecret(_) => 41004,
             MissingCode(_) => 41008,
+            InvalidCredential(_) => 40001,
+            TokenExpired(_) => 42001,
+            InvalidToken(_) => 40014,
+            MissingToken(_) => 41001,
+            DailyQuota(_) => 45009,
+            AppSecretFrozen(_) => 40243,
+            StaleSessionKey(_) => 87009,
+            InvalidSigMethod(_) => 87008,
             Other { errcode, .. } => *errcode,
             _ => return None,
         })
@@ -233,10 +274,14 @@ impl WechatError {
     pub fn kind(&self) -> ErrorKind {
         use WechatError::*;
         match self {
-            InvalidCode(_) | MissingCode(_) => ErrorKind::InvalidCode,
+            // A stale session_key is, like a bad code, fixed by the user logging in again.
+            InvalidCode(_) | MissingCode(_) | StaleSessionKey(_) => ErrorKind::InvalidCode,
             CodeUsed(_) => ErrorKind::CodeUsed,
             HighRiskUser(_) => ErrorKind::HighRisk,
-            RateLimited(_) => ErrorKind::RateLimited,
+            RateLimited(_) | DailyQuota(_) | ForceRefreshRefused { .. } => ErrorKind::RateLimited,
+            // Token errors reach a caller only after the one forced refresh failed too.
+            InvalidCredential(_) | TokenExpired(_) | InvalidToken(_) | MissingToken(_)
+            | AppSecretFrozen(_) | InvalidSigMethod(_) => ErrorKind::Config,
             Busy { .. } => ErrorKind::Busy,
             InvalidAppId(_)
             | InvalidAppSecret(_)
@@ -277,6 +322,21 @@ impl WechatError {
             MissingAppId(_) => "WeChat says the request had no appid",
             MissingSecret(_) => "WeChat says the request had no AppSecret",
             MissingCode(_) => "WeChat says the request had no code",
+            InvalidCredential(_) => {
+                "WeChat rejected the credential: the access token is unknown or superseded, or the AppSecret is wrong"
+            }
+            TokenExpired(_) => "WeChat says the access token expired",
+            InvalidToken(_) => "WeChat says the access token is not a valid token",
+            MissingToken(_) => "WeChat says the request had no access token",
+            DailyQuota(_) => "WeChat's daily quota for this API is spent",
+            AppSecretFrozen(_) => "WeChat says this app's AppSecret is frozen",
+            StaleSessionKey(_) => {
+                "WeChat says the session_key no longer matches: it expired or was replaced by a newer wx.login()"
+            }
+            InvalidSigMethod(_) => "WeChat does not accept the signature method of the request",
+            ForceRefreshRefused { .. } => {
+                "a forced access-token refresh was not sent, to stay within WeChat's limit (20 a day, 30 s apart)"
+            }
             Other { .. } => "WeChat answered with an errcode this program does not know",
             Timeout { .. } => "WeChat did not answer in time",
             Connect { .. } => "cannot connect to the WeChat API",
@@ -284,7 +344,7 @@ impl WechatError {
             HttpStatus { .. } => "the WeChat API answered with an HTTP error status",
             NotJson { .. } => "the WeChat API answered with a body that is not JSON",
             UnexpectedJson { .. } => {
-                "the WeChat API answered JSON that is not a code2Session result"
+                "the WeChat API answered JSON that is not the result this API returns"
             }
             NoAppConfigured => "no mini program (appid and AppSecret) is configured",
             UnknownApp { .. } => "this appid is not configured here",
@@ -324,6 +384,25 @@ impl WechatError {
                 "the request was built wrongly; check the configured appid and AppSecret are not empty"
             }
             MissingCode(_) => "the mini program sent an empty code; have the user log in again",
+            InvalidCredential(_) => {
+                "check the AppSecret, and that no other program calls /cgi-bin/token for this appid (each call there supersedes the last token)"
+            }
+            TokenExpired(_) | InvalidToken(_) | MissingToken(_) => {
+                "retry once later; if it lasts, check that nothing between here and WeChat alters the request"
+            }
+            DailyQuota(_) => {
+                "wait until tomorrow (WeChat resets quotas daily) or reset the quota in the WeChat admin console; look for a caller in a loop"
+            }
+            AppSecretFrozen(_) => {
+                "unfreeze or reset the AppSecret in the WeChat admin console, then update it in the configuration"
+            }
+            StaleSessionKey(_) => {
+                "the user must log in again (wx.login()) so a fresh session_key is stored; or reset the key for this session"
+            }
+            InvalidSigMethod(_) => "the request was built wrongly: sig_method must be hmac_sha256",
+            ForceRefreshRefused { .. } => {
+                "wait and retry; if WeChat keeps rejecting fresh tokens, check for another program using this appid's AppSecret"
+            }
             Other { .. } => {
                 "look the errcode up in WeChat's documentation and quote the rid to WeChat support"
             }
@@ -436,6 +515,12 @@ impl fmt::Display for WechatError {
                 write!(f, "{meaning} (configured: {}): {action}", list(known))
             }
             Setup { detail } => write!(f, "{meaning}: {}: {action}", clean(detail)),
+            ForceRefreshRefused { appid, reason } => write!(
+                f,
+                "{meaning} (appid {}: {}): {action}",
+                clean(appid),
+                clean(reason)
+            ),
             MockRejected {
                 host,
                 status,
@@ -492,6 +577,20 @@ fn http_reason(status: u16) -> String {
     }
 }
 
+/// An errcode as WeChat sends it: a JSON integer or a string holding one (`"40029"`).
+/// Absent (`null`) is 0. Anything else is an error naming the problem.
+pub fn parse_errcode(value: &serde_json::Value) -> Result<i64, &'static str> {
+    match value {
+        serde_json::Value::Null => Ok(0),
+        serde_json::Value::Number(n) => n.as_i64().ok_or("errcode is not an integer"),
+        serde_json::Value::String(s) => s
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| "errcode is not an integer"),
+        _ => Err("errcode is not an integer"),
+    }
+}
+
 /// The `rid` WeChat appends to errmsg (`"invalid code, rid: 6523ab12-1c2d3e4f-5a6b7c8d"`), or
 /// the older `"hints: [ req_id: AbCd123 ]"` form.
 pub fn parse_rid(errmsg: &str) -> Option<String> {
@@ -532,7 +631,8 @@ mod tests {
     #[test]
     fn every_documented_errcode_has_its_own_variant_and_round_trips() {
         for code in [
-            -1, 40029, 40163, 40226, 45011, 40013, 40125, 40164, 41002, 41004, 41008,
+            -1, 40029, 40163, 40226, 45011, 40013, 40125, 40164, 41002, 41004, 41008, 40001, 42001,
+            40014, 41001, 45009, 40243, 87009, 87008,
         ] {
             let e = WechatError::from_errcode(code, ApiError::new("h", "x, rid: abc"));
             assert!(!matches!(e, WechatError::Other { .. }), "{code}");
@@ -542,6 +642,29 @@ mod tests {
             assert!(line.contains(&format!("errcode {code}")), "{line}");
             assert!(!line.contains('\n'));
         }
+    }
+
+    #[test]
+    fn errcode_arrives_as_a_number_or_a_string() {
+        assert_eq!(parse_errcode(&serde_json::json!(87009)), Ok(87009));
+        assert_eq!(parse_errcode(&serde_json::json!("87009")), Ok(87009));
+        assert_eq!(parse_errcode(&serde_json::json!(" -1 ")), Ok(-1));
+        assert_eq!(parse_errcode(&serde_json::Value::Null), Ok(0));
+        assert!(parse_errcode(&serde_json::json!("ok")).is_err());
+        assert!(parse_errcode(&serde_json::json!(1.5)).is_err());
+        assert!(parse_errcode(&serde_json::json!([1])).is_err());
+    }
+
+    #[test]
+    fn a_stale_session_key_says_the_user_must_log_in_again() {
+        let e = WechatError::from_errcode(87009, ApiError::new("h", "invalid signature rid: r1"));
+        assert!(matches!(e, WechatError::StaleSessionKey(_)));
+        let line = e.to_string();
+        assert!(
+            line.contains("errcode 87009") && line.contains("log in again"),
+            "{line}"
+        );
+        assert_eq!(e.kind(), ErrorKind::InvalidCode);
     }
 
     #[test]

@@ -1,6 +1,7 @@
-//! WeChat's `auth.code2Session`: the client the login service and the console use, its
-//! configuration, its errors (one per documented errcode), and the emulator behind
-//! `wxlogin mock-wechat`.
+//! The WeChat client the login service, the console and the CLI use: `auth.code2Session`,
+//! access tokens (`stable_token`), checkSessionKey and resetUserSessionKey; its
+//! configuration; and its errors (one per documented errcode). The emulator behind
+//! `wxlogin mock-wechat` lives apart, in [`crate::mock_wechat`].
 //!
 //! ```no_run
 //! # async fn demo(file: &wxlogin::config::ConfigFile) -> Result<(), Box<dyn std::error::Error>> {
@@ -16,11 +17,18 @@
 
 mod client;
 mod config;
-pub mod emulator;
 mod error;
+mod session_key;
+mod token;
 
 pub use client::{Code2Session, RetryPolicy, WechatClient};
 pub use config::{
     AppCredentials, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, WechatConfig,
 };
-pub use error::{ApiError, ErrorKind, WechatError, parse_rid};
+pub use error::{ApiError, ErrorKind, WechatError, parse_errcode, parse_rid};
+pub use session_key::{KeyCheck, ResetSessionKey, SIG_METHOD, signature};
+pub use token::{AccessToken, ForceRefreshLimits, REFRESH_MARGIN, TokenState};
+
+// For the emulator's client side (`crate::mock_wechat::mint_code`).
+pub(crate) use client::{build_http_client, transport_error};
+pub(crate) use config::endpoint_host;

@@ -9,9 +9,9 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use chrono::Utc;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use wxlogin::mock_wechat::{self as emulator, DEMO_APPID, EmulatorConfig, EmulatorHandle};
 use wxlogin::service::{self, ServiceConfig, ServiceHandle, ServiceState};
 use wxlogin::store::Store;
-use wxlogin::wechat::emulator::{self, DEMO_APPID, EmulatorConfig, EmulatorHandle};
 use wxlogin::wechat::{WechatClient, WechatConfig};
 
 use crate::common::{TestDb, data_key};

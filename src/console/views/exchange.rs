@@ -16,9 +16,10 @@ use crate::console::input::TextInput;
 use crate::console::tasks::Msg;
 use crate::console::ui::{self, WIDE};
 use crate::console::window::visible_offset;
+use crate::mock_wechat as emulator;
 use crate::secret::Secret;
 use crate::store::{BindingQuery, BindingView, StoreError, Ts};
-use crate::wechat::{WechatClient, WechatConfig, emulator};
+use crate::wechat::{WechatClient, WechatConfig};
 
 /// Exchanges kept in this run's history.
 const HISTORY: usize = 200;

@@ -11,6 +11,7 @@ use rand::Rng;
 use rand::distributions::Alphanumeric;
 use sha2::{Digest, Sha256};
 
+use super::tokens::{Issued, TokenCheck, Tokens};
 use super::{Clock, EmulatorConfig, Faults};
 
 /// A code is valid this long after `wx.login()`, as on WeChat.
@@ -34,6 +35,7 @@ struct State {
     high_risk: HashSet<String>,
     faults: Faults,
     last_purge: Duration,
+    tokens: Tokens,
 }
 
 pub(crate) struct Emulator {
@@ -41,6 +43,7 @@ pub(crate) struct Emulator {
     unionid_apps: HashSet<String>,
     rate_limit_per_minute: u32,
     pub(crate) clock: Clock,
+    admin_token: Option<crate::secret::Secret>,
     state: Mutex<State>,
 }
 
@@ -71,6 +74,10 @@ impl Exchange {
     }
 }
 
+/// A checksession (`Ok(None)`) or resetusersessionkey (`Ok(Some(new_key))`) answer, or
+/// (errcode, errmsg).
+pub(crate) type KeyCallResult = Result<Option<String>, (i64, &'static str)>;
+
 /// What `/mock/wx.login` can refuse.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum MintError {
@@ -99,12 +106,14 @@ impl Emulator {
             unionid_apps: cfg.unionid_apps.iter().cloned().collect(),
             rate_limit_per_minute: cfg.rate_limit_per_minute,
             clock: cfg.clock.clone(),
+            admin_token: cfg.admin_token.clone(),
             state: Mutex::new(State {
                 codes: HashMap::new(),
                 calls: HashMap::new(),
                 high_risk: cfg.high_risk_users.iter().cloned().collect(),
                 faults: cfg.faults.clone(),
                 last_purge: Duration::ZERO,
+                tokens: Tokens::default(),
             }),
         }
     }
@@ -124,6 +133,11 @@ impl Emulator {
         let mut v: Vec<String> = self.unionid_apps.iter().cloned().collect();
         v.sort();
         v
+    }
+
+    /// The token the admin endpoints require, when one was configured.
+    pub(crate) fn admin_token(&self) -> Option<&str> {
+        self.admin_token.as_ref().map(|t| t.expose())
     }
 
     pub(crate) fn rate_limit_per_minute(&self) -> u32 {
@@ -262,13 +276,111 @@ impl Emulator {
                 user: Some(user),
             };
         }
+        let openid = openid(appid, &user);
+        let session_key = new_session_key();
+        // WeChat keeps one valid session_key per user: this login replaces the previous one.
+        st.tokens.set_session_key(appid, &openid, &session_key);
         drop(st);
         Exchange::Success {
-            openid: openid(appid, &user),
-            session_key: new_session_key(),
+            openid,
+            session_key,
             unionid: self.unionid_apps.contains(appid).then(|| unionid(&user)),
             user,
         }
+    }
+
+    /// Checks an app's credentials as the token endpoints do. `Err` is (errcode, errmsg).
+    fn check_credentials(
+        &self,
+        appid: Option<&str>,
+        secret: Option<&str>,
+        grant_type: Option<&str>,
+    ) -> Result<String, (i64, &'static str)> {
+        let appid = appid
+            .filter(|s| !s.is_empty())
+            .ok_or((41002, "appid missing"))?;
+        let secret = secret
+            .filter(|s| !s.is_empty())
+            .ok_or((41004, "appsecret missing"))?;
+        if grant_type != Some("client_credential") {
+            return Err((40002, "invalid grant_type"));
+        }
+        let expected = self.apps.get(appid).ok_or((40013, "invalid appid"))?;
+        if !constant_time_eq(expected.as_bytes(), secret.as_bytes()) {
+            return Err((40125, "invalid appsecret"));
+        }
+        Ok(appid.to_owned())
+    }
+
+    /// `GET /cgi-bin/token`.
+    pub(crate) fn token(
+        &self,
+        appid: Option<&str>,
+        secret: Option<&str>,
+        grant_type: Option<&str>,
+    ) -> Result<Issued, (i64, &'static str)> {
+        let appid = self.check_credentials(appid, secret, grant_type)?;
+        let now = self.clock.now();
+        self.lock()
+            .tokens
+            .issue_plain(&appid, now)
+            .map_err(|code| (code, "reach max api daily quota limit"))
+    }
+
+    /// `POST /cgi-bin/stable_token`.
+    pub(crate) fn stable_token(
+        &self,
+        appid: Option<&str>,
+        secret: Option<&str>,
+        grant_type: Option<&str>,
+        force_refresh: bool,
+    ) -> Result<Issued, (i64, &'static str)> {
+        let appid = self.check_credentials(appid, secret, grant_type)?;
+        let now = self.clock.now();
+        self.lock().tokens.issue_stable(&appid, force_refresh, now)
+    }
+
+    /// `GET /wxa/checksession` (`reset = false`) or `/wxa/resetusersessionkey` (`true`):
+    /// `Ok(None)` valid, `Ok(Some(new_key))` reset, `Err` (errcode, errmsg). Also returns the
+    /// appid the token belongs to, for the log line.
+    pub(crate) fn session_key_call(
+        &self,
+        access_token: Option<&str>,
+        openid: Option<&str>,
+        signature: Option<&str>,
+        sig_method: Option<&str>,
+        reset: bool,
+    ) -> (Option<String>, KeyCallResult) {
+        let now = self.clock.now();
+        let mut st = self.lock();
+        let appid = match st.tokens.check_token(access_token, now) {
+            TokenCheck::Valid(appid) => appid,
+            TokenCheck::Refused(code, msg) => return (None, Err((code, msg))),
+        };
+        let result = (|| {
+            if sig_method != Some(crate::wechat::SIG_METHOD) {
+                return Err((87008, "invalid sig_method"));
+            }
+            let openid = openid
+                .filter(|s| !s.is_empty())
+                .ok_or((40003, "invalid openid"))?;
+            let signature = signature
+                .filter(|s| !s.is_empty())
+                .ok_or((87009, "invalid signature"))?;
+            st.tokens.check_signature(&appid, openid, signature)?;
+            Ok(reset.then(|| st.tokens.reset_session_key(&appid, openid)))
+        })();
+        (Some(appid), result)
+    }
+
+    /// (stable_token calls, forced refreshes granted) for `appid` since start.
+    pub(crate) fn stable_counts(&self, appid: &str) -> (u64, u64) {
+        self.lock().tokens.stable_counts(appid)
+    }
+
+    pub(crate) fn token_summary(&self) -> (usize, usize) {
+        let st = self.lock();
+        (st.tokens.live_tokens(), st.tokens.session_key_count())
     }
 
     pub(crate) fn faults(&self) -> Faults {
@@ -325,7 +437,7 @@ fn purge(st: &mut State, now: Duration, force: bool) {
     st.calls.retain(|_, (m, _)| *m == minute);
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
@@ -363,7 +475,7 @@ pub fn unionid(user: &str) -> String {
 }
 
 /// 16 fresh random bytes, base64 (24 characters), like WeChat's session_key.
-fn new_session_key() -> String {
+pub(crate) fn new_session_key() -> String {
     let mut k = [0u8; 16];
     rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut k);
     base64::engine::general_purpose::STANDARD.encode(k)
@@ -386,7 +498,7 @@ pub(crate) fn new_rid() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wechat::emulator::{DEMO_APPID, DEMO_SECRET};
+    use crate::mock_wechat::{DEMO_APPID, DEMO_SECRET};
 
     fn emu(clock: &Clock) -> Emulator {
         Emulator::new(&EmulatorConfig {

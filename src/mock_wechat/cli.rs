@@ -13,7 +13,9 @@ use crate::wechat::AppCredentials;
 curl -s -X POST http://127.0.0.1:9080/mock/wx.login -d '{\"appid\":\"wxdemo0000000001\",\"user\":\"alice\"}'\n  \
 curl -s 'http://127.0.0.1:9080/sns/jscode2session?appid=wxdemo0000000001&secret=demo-secret-not-for-production&js_code=CODE&grant_type=authorization_code'\n\
 Change faults at runtime:\n  \
-curl -s -X POST http://127.0.0.1:9080/mock/admin/faults -d '{\"busy_rate\":0.5,\"latency_ms\":800}'")]
+curl -s -X POST http://127.0.0.1:9080/mock/admin/faults -H 'Content-Type: application/json' -d '{\"busy_rate\":0.5,\"latency_ms\":800}'\n\
+Get an access token (the same one until it expires):\n  \
+curl -s -X POST http://127.0.0.1:9080/cgi-bin/stable_token -d '{\"grant_type\":\"client_credential\",\"appid\":\"wxdemo0000000001\",\"secret\":\"demo-secret-not-for-production\",\"force_refresh\":false}'")]
 pub struct MockWechatArgs {
     /// Address to listen on (port 0 picks a free port).
     #[arg(long, default_value = "127.0.0.1:9080", value_name = "ADDR:PORT")]
@@ -51,7 +53,15 @@ pub struct MockWechatArgs {
     /// Answer every code2Session call with an HTML page instead of JSON.
     #[arg(long)]
     pub non_json: bool,
+
+    /// A file holding a token the admin endpoints then require (Authorization: Bearer TOKEN).
+    /// Or set WXLOGIN_MOCK_ADMIN_TOKEN. Never given on the command line: argv is public.
+    #[arg(long, value_name = "FILE")]
+    pub admin_token_file: Option<std::path::PathBuf>,
 }
+
+/// The environment variable holding the admin token (the alternative to --admin-token-file).
+pub const ADMIN_TOKEN_ENV: &str = "WXLOGIN_MOCK_ADMIN_TOKEN";
 
 fn parse_app(s: &str) -> Result<AppCredentials, String> {
     match s.split_once(':') {
@@ -74,6 +84,34 @@ fn parse_rate(s: &str) -> Result<f64, String> {
 }
 
 impl MockWechatArgs {
+    /// The admin token from `--admin-token-file`, else from `env` (the value of
+    /// WXLOGIN_MOCK_ADMIN_TOKEN), else none.
+    pub fn admin_token(&self, env: Option<String>) -> Result<Option<Secret>, Failure> {
+        let token = match &self.admin_token_file {
+            Some(path) => Secret::new(
+                std::fs::read_to_string(path)
+                    .map_err(|e| {
+                        Failure::usage(format!(
+                            "cannot read --admin-token-file {}: {e}",
+                            path.display()
+                        ))
+                    })?
+                    .trim()
+                    .to_owned(),
+            ),
+            None => match env {
+                Some(v) => Secret::new(v.trim().to_owned()),
+                None => return Ok(None),
+            },
+        };
+        if token.expose().len() < 16 {
+            return Err(Failure::usage(
+                "the admin token must be at least 16 characters (e.g. head -c 24 /dev/urandom | base64)",
+            ));
+        }
+        Ok(Some(token))
+    }
+
     pub fn emulator_config(&self) -> Result<EmulatorConfig, Failure> {
         let apps = if self.apps.is_empty() {
             vec![demo_app()]
@@ -114,10 +152,11 @@ impl MockWechatArgs {
 
 /// Runs the emulator until Ctrl-C or SIGTERM.
 pub async fn run(args: MockWechatArgs) -> Result<(), Failure> {
-    let cfg = args.emulator_config()?;
+    let mut cfg = args.emulator_config()?;
+    cfg.admin_token = args.admin_token(std::env::var(ADMIN_TOKEN_ENV).ok())?;
     if !args.listen.ip().is_loopback() {
         eprintln!(
-            "wxlogin: warning: the WeChat emulator listens on {}, not loopback; anyone who can reach it can mint codes and change faults",
+            "wxlogin: warning: the WeChat emulator listens on {}, not loopback; anyone who can reach it can mint codes (the admin endpoints still answer loopback Host names only)",
             args.listen
         );
     }
@@ -149,6 +188,14 @@ pub async fn run(args: MockWechatArgs) -> Result<(), Failure> {
     if cfg.faults != Faults::default() {
         println!("  faults: {:?}", cfg.faults);
     }
+    println!(
+        "  admin endpoints: loopback Host and Content-Type: application/json required{}",
+        if cfg.admin_token.is_some() {
+            ", plus Authorization: Bearer <admin token>"
+        } else {
+            ""
+        }
+    );
     let first = &cfg.apps[0].appid;
     if first == DEMO_APPID {
         println!(
@@ -160,7 +207,7 @@ pub async fn run(args: MockWechatArgs) -> Result<(), Failure> {
         );
     }
     println!(
-        "mint a code: curl -s -X POST {base}/mock/wx.login -d '{{\"appid\":\"{first}\",\"user\":\"alice\"}}'"
+        "mint a code: curl -s -X POST {base}/mock/wx.login -H 'Content-Type: application/json' -d '{{\"appid\":\"{first}\",\"user\":\"alice\"}}'"
     );
     println!("Ctrl-C stops it.");
 
@@ -235,6 +282,30 @@ mod tests {
         assert_eq!(cfg.high_risk_users, vec!["mallory"]);
         assert_eq!(cfg.faults.busy_rate, 0.25);
         assert!(cfg.faults.http_502);
+    }
+
+    #[test]
+    fn the_admin_token_comes_from_a_file_or_the_environment_never_argv() {
+        let cli = Cli::parse_from(["x"]);
+        assert!(cli.args.admin_token(None).unwrap().is_none());
+        let t = cli
+            .args
+            .admin_token(Some("env-token-0123456789\n".into()))
+            .unwrap()
+            .unwrap();
+        assert_eq!(t.expose(), "env-token-0123456789");
+        assert!(cli.args.admin_token(Some("short".into())).is_err());
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("admin.token");
+        std::fs::write(&path, "file-token-0123456789\n").unwrap();
+        let cli = Cli::parse_from(["x", "--admin-token-file", path.to_str().unwrap()]);
+        let t = cli
+            .args
+            .admin_token(Some("ignored-env-token-xyz".into()))
+            .unwrap()
+            .unwrap();
+        assert_eq!(t.expose(), "file-token-0123456789");
+        assert!(Cli::try_parse_from(["x", "--admin-token", "abc"]).is_err());
     }
 
     #[test]

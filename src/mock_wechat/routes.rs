@@ -1,13 +1,21 @@
-//! The emulator's HTTP surface: WeChat's endpoint, the `wx.login()` stand-in, and the admin
-//! endpoints for drills.
+//! The emulator's HTTP surface: WeChat's endpoints (code2Session, the two token endpoints,
+//! checksession, resetusersessionkey), the `wx.login()` stand-in, and the admin endpoints for
+//! drills.
+//!
+//! The admin endpoints (`/mock/admin/*`) refuse a Host header that is not a loopback name or
+//! address, so a web page the operator visits cannot reach them through DNS rebinding; their
+//! POSTs need `Content-Type: application/json`, which a cross-site form or a no-preflight
+//! `fetch` cannot send; and with an admin token configured they need
+//! `Authorization: Bearer TOKEN`.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{RawQuery, State};
-use axum::http::{StatusCode, header};
+use axum::extract::{RawQuery, Request, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -23,15 +31,211 @@ const BAD_GATEWAY_HTML: &str = "<html>\r\n<head><title>502 Bad Gateway</title></
 const NOT_JSON_HTML: &str = "<!DOCTYPE html><html><head><title>Service temporarily unavailable</title></head><body><p>The service is temporarily unavailable. Please try again later.</p></body></html>";
 
 pub(crate) fn router(emu: Arc<Emulator>) -> Router {
-    Router::new()
-        .route("/sns/jscode2session", get(jscode2session))
-        .route("/mock/wx.login", post(wx_login))
+    let admin = Router::new()
         .route("/mock/admin/faults", get(get_faults).post(post_faults))
         .route("/mock/admin/high-risk", post(post_high_risk))
         .route("/mock/admin/clock", post(post_clock))
         .route("/mock/admin/state", get(get_state))
+        .route_layer(middleware::from_fn_with_state(emu.clone(), admin_guard));
+    Router::new()
+        .route("/sns/jscode2session", get(jscode2session))
+        .route("/cgi-bin/token", get(cgi_token))
+        .route("/cgi-bin/stable_token", post(stable_token))
+        .route("/wxa/checksession", get(checksession))
+        .route("/wxa/resetusersessionkey", get(resetusersessionkey))
+        .route("/mock/wx.login", post(wx_login))
+        .merge(admin)
         .fallback(not_found)
         .with_state(emu)
+}
+
+/// Whether a Host header names this machine: `localhost`, `127.x.y.z` or `[::1]`, any port.
+pub(crate) fn is_loopback_host(host: &str) -> bool {
+    let host = host.trim();
+    let name = if let Some(rest) = host.strip_prefix('[') {
+        match rest.split_once(']') {
+            Some((inner, _)) => inner,
+            None => return false,
+        }
+    } else {
+        host.rsplit_once(':').map_or(host, |(h, _)| h)
+    };
+    if name.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    name.parse::<std::net::IpAddr>()
+        .is_ok_and(|ip| ip.is_loopback())
+}
+
+async fn admin_guard(State(emu): State<Arc<Emulator>>, req: Request, next: Next) -> Response {
+    if let Some(refusal) = admin_refusal(&emu, req.method(), req.headers()) {
+        tracing::info!(target: LOG, path = %req.uri().path(), "admin request refused: {refusal:?}");
+        return refusal.into_response();
+    }
+    next.run(req).await
+}
+
+#[derive(Debug)]
+struct Refusal(StatusCode, &'static str);
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        mock_error(self.0, self.1)
+    }
+}
+
+fn admin_refusal(emu: &Emulator, method: &Method, headers: &HeaderMap) -> Option<Refusal> {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
+    if !is_loopback_host(host) {
+        return Some(Refusal(
+            StatusCode::FORBIDDEN,
+            "the admin endpoints answer only requests addressed to a loopback name or address (Host: localhost or 127.0.0.1)",
+        ));
+    }
+    if let Some(expected) = emu.admin_token() {
+        let given = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|h| h.to_str().ok())
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .unwrap_or("");
+        if !super::state::constant_time_eq(given.trim().as_bytes(), expected.as_bytes()) {
+            return Some(Refusal(
+                StatusCode::UNAUTHORIZED,
+                "this emulator has an admin token: send Authorization: Bearer TOKEN",
+            ));
+        }
+    }
+    if method == Method::POST {
+        let json = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|h| h.to_str().ok())
+            .and_then(|c| c.split(';').next())
+            .is_some_and(|c| c.trim().eq_ignore_ascii_case("application/json"));
+        if !json {
+            return Some(Refusal(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "admin requests need Content-Type: application/json (curl: -H 'Content-Type: application/json')",
+            ));
+        }
+    }
+    None
+}
+
+fn query_map(query: Option<&str>) -> std::collections::HashMap<String, String> {
+    let mut m = std::collections::HashMap::new();
+    for (k, v) in url::form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
+        m.entry(k.into_owned()).or_insert_with(|| v.into_owned());
+    }
+    m
+}
+
+fn token_answer(issued: super::tokens::Issued) -> Response {
+    wechat_json(json!({ "access_token": issued.access_token, "expires_in": issued.expires_in }))
+}
+
+async fn cgi_token(State(emu): State<Arc<Emulator>>, RawQuery(query): RawQuery) -> Response {
+    let q = query_map(query.as_deref());
+    let appid = q.get("appid").map(String::as_str);
+    let appid_for_log = for_terminal_truncated(appid.unwrap_or(""), 64);
+    match emu.token(
+        appid,
+        q.get("secret").map(String::as_str),
+        q.get("grant_type").map(String::as_str),
+    ) {
+        Ok(issued) => {
+            tracing::info!(target: LOG, appid = %appid_for_log, "cgi-bin/token: new token (the previous one works 5 more minutes)");
+            token_answer(issued)
+        }
+        Err((errcode, errmsg)) => {
+            let rid = new_rid();
+            tracing::info!(target: LOG, appid = %appid_for_log, errcode, %rid, "cgi-bin/token: {errmsg}");
+            wechat_error(errcode, errmsg, &rid)
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct StableTokenRequest {
+    grant_type: Option<String>,
+    appid: Option<String>,
+    secret: Option<String>,
+    #[serde(default)]
+    force_refresh: bool,
+}
+
+async fn stable_token(State(emu): State<Arc<Emulator>>, body: Bytes) -> Response {
+    let Ok(req) = serde_json::from_slice::<StableTokenRequest>(&body) else {
+        let rid = new_rid();
+        tracing::info!(target: LOG, %rid, "stable_token: body is not the expected JSON");
+        return wechat_error(47001, "data format error", &rid);
+    };
+    let appid_for_log = for_terminal_truncated(req.appid.as_deref().unwrap_or(""), 64);
+    match emu.stable_token(
+        req.appid.as_deref(),
+        req.secret.as_deref(),
+        req.grant_type.as_deref(),
+        req.force_refresh,
+    ) {
+        Ok(issued) => {
+            tracing::info!(target: LOG, appid = %appid_for_log, force_refresh = req.force_refresh, expires_in = issued.expires_in, "stable_token: token given");
+            token_answer(issued)
+        }
+        Err((errcode, errmsg)) => {
+            let rid = new_rid();
+            tracing::info!(target: LOG, appid = %appid_for_log, force_refresh = req.force_refresh, errcode, %rid, "stable_token: {errmsg}");
+            wechat_error(errcode, errmsg, &rid)
+        }
+    }
+}
+
+async fn checksession(State(emu): State<Arc<Emulator>>, RawQuery(query): RawQuery) -> Response {
+    session_key_endpoint(&emu, query.as_deref(), false)
+}
+
+async fn resetusersessionkey(
+    State(emu): State<Arc<Emulator>>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    session_key_endpoint(&emu, query.as_deref(), true)
+}
+
+fn session_key_endpoint(emu: &Emulator, query: Option<&str>, reset: bool) -> Response {
+    let q = query_map(query);
+    let get = |k: &str| q.get(k).map(String::as_str);
+    let openid = get("openid");
+    let (appid, result) = emu.session_key_call(
+        get("access_token"),
+        openid,
+        get("signature"),
+        get("sig_method"),
+        reset,
+    );
+    let what = if reset {
+        "resetusersessionkey"
+    } else {
+        "checksession"
+    };
+    // The token, the signature and the keys are never logged.
+    let appid_for_log = for_terminal_truncated(appid.as_deref().unwrap_or("?"), 64);
+    let rid = new_rid();
+    match result {
+        Ok(new_key) => {
+            tracing::info!(target: LOG, appid = %appid_for_log, %rid, "{what}: ok");
+            let mut body = json!({ "errcode": 0, "errmsg": "ok" });
+            if let Some(key) = new_key {
+                body["openid"] = json!(openid.unwrap_or(""));
+                body["session_key"] = json!(key);
+            }
+            wechat_json(body)
+        }
+        Err((errcode, errmsg)) => {
+            tracing::info!(target: LOG, appid = %appid_for_log, errcode, %rid, "{what}: {errmsg}");
+            wechat_error(errcode, errmsg, &rid)
+        }
+    }
 }
 
 /// WeChat serves its JSON as text/plain; so does the emulator.
@@ -338,6 +542,13 @@ async fn get_state(State(emu): State<Arc<Emulator>>) -> Response {
         "high_risk_users": emu.high_risk_users(),
         "faults": emu.faults(),
         "live_codes": emu.live_codes(),
+        "tokens": emu.appids().iter().map(|a| {
+            let (calls, forced) = emu.stable_counts(a);
+            json!({ "appid": a, "stable_token_calls": calls, "forced_refreshes": forced })
+        }).collect::<Vec<_>>(),
+        "live_tokens": emu.token_summary().0,
+        "users_with_session_key": emu.token_summary().1,
+        "admin_token": emu.admin_token().is_some(),
     }))
     .into_response()
 }
@@ -345,7 +556,8 @@ async fn get_state(State(emu): State<Arc<Emulator>>) -> Response {
 async fn not_found() -> Response {
     mock_error(
         StatusCode::NOT_FOUND,
-        "no such endpoint; the emulator serves GET /sns/jscode2session, POST /mock/wx.login, \
+        "no such endpoint; the emulator serves GET /sns/jscode2session, GET /cgi-bin/token, \
+         POST /cgi-bin/stable_token, GET /wxa/checksession, GET /wxa/resetusersessionkey, POST /mock/wx.login, \
          GET|POST /mock/admin/faults, POST /mock/admin/high-risk, POST /mock/admin/clock, GET /mock/admin/state",
     )
 }

@@ -1,5 +1,6 @@
-//! A faithful emulator of WeChat's `auth.code2Session`, for tests, demos and on-call drills
-//! (`wxlogin mock-wechat`, or [`spawn`] in-process).
+//! A faithful emulator of WeChat's login-side APIs (`auth.code2Session`, access tokens,
+//! checkSessionKey, resetUserSessionKey), for tests, demos and on-call drills
+//! (`wxlogin mock-wechat`, or [`spawn`] in-process). Never for production.
 //!
 //! - `POST /mock/wx.login` `{"appid","user"}` → `{"code"}`: what `wx.login()` gives that user.
 //! - `GET /sns/jscode2session`: codes live 5 minutes and work once (40163 on reuse), only for
@@ -8,15 +9,18 @@
 //!   40226. Answers are JSON served as `text/plain` with `rid` in errmsg, like WeChat's.
 //! - openid is stable per (appid, user) and differs across appids; unionid is stable per user
 //!   and only returned for apps marked as bound to an Open Platform account; session_key is
-//!   fresh per login.
+//!   fresh per login, and the newest one is the user's only valid key.
+//! - `GET /cgi-bin/token`, `POST /cgi-bin/stable_token`, `GET /wxa/checksession`,
+//!   `GET /wxa/resetusersessionkey`: see `tokens.rs` for their rules.
 //! - Faults for drills: a rate of -1 answers (or the next N), added latency, HTTP 502, a
 //!   non-JSON body, settable at start and at runtime (`/mock/admin/faults`).
 //!
-//! It never logs codes or secrets.
+//! It never logs codes, secrets, tokens, signatures or session_keys.
 
 mod cli;
 mod routes;
 mod state;
+mod tokens;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -29,12 +33,12 @@ use tokio::task::JoinHandle;
 
 pub use cli::{MockWechatArgs, run};
 pub use state::{CODE_TTL, MAX_LIVE_CODES, openid, unionid};
+pub use tokens::{FORCE_MIN_GAP, FORCE_PER_DAY, TOKEN_OVERLAP, TOKEN_TTL};
 
-use super::AppCredentials;
-use super::WechatError;
-use super::client::{build_http_client, transport_error};
-use super::config::endpoint_host;
 use crate::secret::Secret;
+use crate::wechat::{
+    AppCredentials, WechatError, build_http_client, endpoint_host, transport_error,
+};
 
 /// The mini program the emulator knows when none is given.
 pub const DEMO_APPID: &str = "wxdemo0000000001";
@@ -133,6 +137,8 @@ pub struct EmulatorConfig {
     pub high_risk_users: Vec<String>,
     pub clock: Clock,
     pub faults: Faults,
+    /// When set, the admin endpoints require `Authorization: Bearer TOKEN`.
+    pub admin_token: Option<Secret>,
 }
 
 impl Default for EmulatorConfig {
@@ -144,6 +150,7 @@ impl Default for EmulatorConfig {
             high_risk_users: Vec::new(),
             clock: Clock::system(),
             faults: Faults::default(),
+            admin_token: None,
         }
     }
 }
@@ -201,6 +208,12 @@ impl EmulatorConfig {
         self.faults = faults;
         self
     }
+
+    /// Requires `Authorization: Bearer TOKEN` on the admin endpoints.
+    pub fn admin_token(mut self, token: &str) -> Self {
+        self.admin_token = Some(Secret::new(token));
+        self
+    }
 }
 
 /// A running emulator. Dropping it stops the server too; [`EmulatorHandle::shutdown`] waits
@@ -251,6 +264,16 @@ impl EmulatorHandle {
     /// Marks (or unmarks) a user as high-risk; returns the high-risk users now.
     pub fn set_high_risk(&self, user: &str, high_risk: bool) -> Vec<String> {
         self.emulator.set_high_risk(user, high_risk)
+    }
+
+    /// `POST /cgi-bin/stable_token` calls answered for `appid` so far (any outcome).
+    pub fn stable_token_calls(&self, appid: &str) -> u64 {
+        self.emulator.stable_counts(appid).0
+    }
+
+    /// Forced stable_token refreshes granted for `appid` so far.
+    pub fn forced_refreshes(&self, appid: &str) -> u64 {
+        self.emulator.stable_counts(appid).1
     }
 
     /// Codes held in memory (expired ones are purged).
