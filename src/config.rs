@@ -5,9 +5,10 @@
 
 use std::path::{Path, PathBuf};
 
-use base64::Engine;
 use serde::Deserialize;
 
+use crate::crypto::DataKey;
+use crate::operator::{Actor, Role};
 use crate::secret::Secret;
 
 /// Options every subcommand understands.
@@ -26,7 +27,12 @@ pub struct GlobalOpts {
     #[arg(long, env = "WXLOGIN_OPERATOR", global = true)]
     pub operator: Option<String>,
 
-    /// Refuse every change: only look.
+    /// Operator role: viewer (look only), support, or oncall (everything). Default: config
+    /// `role`, else oncall; --read-only means viewer.
+    #[arg(long, env = "WXLOGIN_ROLE", global = true, value_name = "ROLE")]
+    pub role: Option<String>,
+
+    /// Refuse every change: only look (the viewer role).
     #[arg(long, global = true)]
     pub read_only: bool,
 
@@ -41,6 +47,8 @@ pub struct GlobalOpts {
 pub struct ConfigFile {
     pub database_url: Option<String>,
     pub operator: Option<String>,
+    /// viewer, support or oncall (see `--role`).
+    pub role: Option<String>,
     #[serde(default)]
     pub read_only: bool,
     /// Path of the file holding the 32-byte data key (base64) that encrypts session_keys.
@@ -125,6 +133,12 @@ pub enum ConfigError {
     Invalid(String),
 }
 
+impl From<crate::crypto::InvalidDataKey> for ConfigError {
+    fn from(e: crate::crypto::InvalidDataKey) -> Self {
+        ConfigError::Invalid(e.0)
+    }
+}
+
 impl ConfigFile {
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
@@ -146,40 +160,42 @@ impl ConfigFile {
     }
 }
 
-/// Who is acting, written on every audit row.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Actor {
-    pub operator: String,
-    /// Where the operator came from: the SSH client address when there is one.
-    pub origin: Option<String>,
-}
-
-impl Actor {
-    pub fn new(operator: impl Into<String>, origin: Option<String>) -> Self {
-        Actor {
-            operator: operator.into(),
-            origin,
-        }
-    }
-
-    /// `--operator` / WXLOGIN_OPERATOR, then the config file, then SUDO_USER, then USER.
-    /// Origin: the client address of SSH_CONNECTION when present, else "local".
-    pub fn resolve(opts: &GlobalOpts, file: &ConfigFile) -> Self {
-        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
-        let operator = opts
-            .operator
-            .clone()
-            .filter(|v| !v.trim().is_empty())
-            .or_else(|| file.operator.clone())
-            .or_else(|| env("SUDO_USER"))
-            .or_else(|| env("USER"))
-            .unwrap_or_else(|| "unknown".to_owned());
-        let origin = env("SSH_CONNECTION")
-            .and_then(|c| c.split_whitespace().next().map(str::to_owned))
-            .map(|ip| format!("ssh:{ip}"))
-            .or_else(|| Some("local".to_owned()));
-        Actor { operator, origin }
-    }
+/// Who is acting locally. Name: `--operator` / WXLOGIN_OPERATOR, then the config file, then
+/// SUDO_USER, then USER. Role: `--role` / WXLOGIN_ROLE, then the config file's `role`, else
+/// oncall (whoever holds the database URL can do everything anyway); `--read-only` (flag or
+/// config) makes anyone a viewer. Origin: the client address of SSH_CONNECTION when present,
+/// else "local".
+pub fn resolve_actor(opts: &GlobalOpts, file: &ConfigFile) -> Result<Actor, ConfigError> {
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+    let operator = opts
+        .operator
+        .clone()
+        .filter(|v| !v.trim().is_empty())
+        .or_else(|| file.operator.clone())
+        .or_else(|| env("SUDO_USER"))
+        .or_else(|| env("USER"))
+        .unwrap_or_else(|| "unknown".to_owned());
+    let origin = env("SSH_CONNECTION")
+        .and_then(|c| c.split_whitespace().next().map(str::to_owned))
+        .map(|ip| format!("ssh:{ip}"))
+        .or_else(|| Some("local".to_owned()));
+    let role = match opts.role.as_deref().filter(|r| !r.trim().is_empty()) {
+        Some(r) => r
+            .parse::<Role>()
+            .map_err(|e| ConfigError::Invalid(format!("--role / WXLOGIN_ROLE: {e}")))?,
+        None => match file.role.as_deref() {
+            Some(r) => r
+                .parse::<Role>()
+                .map_err(|e| ConfigError::Invalid(format!("config file `role`: {e}")))?,
+            None => Role::Oncall,
+        },
+    };
+    let role = if opts.read_only || file.read_only {
+        Role::Viewer
+    } else {
+        role
+    };
+    Ok(Actor::new(operator, role, origin))
 }
 
 /// The database to use: flag / DATABASE_URL, then the config file, then the embedded default.
@@ -214,136 +230,29 @@ pub fn default_sqlite_path() -> Result<PathBuf, ConfigError> {
     Ok(dir.join("wxlogin.db"))
 }
 
-/// The database URL with any password replaced by `***`: the only form that is shown or logged.
-pub fn redact_database_url(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut u) if u.password().is_some() => {
-            let _ = u.set_password(Some("***"));
-            u.to_string()
+/// WXLOGIN_DATA_KEY, then WXLOGIN_DATA_KEY_FILE, then the config file's `data_key_file`.
+/// `Ok(None)` when none is configured.
+pub fn data_key(file: &ConfigFile) -> Result<Option<DataKey>, ConfigError> {
+    if let Ok(v) = std::env::var("WXLOGIN_DATA_KEY")
+        && !v.trim().is_empty()
+    {
+        return DataKey::from_base64(&v)
+            .map(Some)
+            .map_err(ConfigError::from);
+    }
+    let path = std::env::var_os("WXLOGIN_DATA_KEY_FILE")
+        .map(PathBuf::from)
+        .or_else(|| file.data_key_file.clone());
+    match path {
+        Some(p) => {
+            let text = std::fs::read_to_string(&p).map_err(|source| ConfigError::Read {
+                path: p.clone(),
+                source,
+            })?;
+            DataKey::from_base64(&text)
+                .map(Some)
+                .map_err(ConfigError::from)
         }
-        Ok(u) => {
-            // Query parameters such as `password=` are dropped as well.
-            let mut u = u.clone();
-            if u.query_pairs()
-                .any(|(k, _)| k.eq_ignore_ascii_case("password"))
-            {
-                u.set_query(None);
-            }
-            u.to_string()
-        }
-        Err(_) => "<unparsable database URL>".to_owned(),
-    }
-}
-
-/// The 32-byte key that encrypts WeChat session_keys at rest.
-#[derive(Clone)]
-pub struct DataKey(pub(crate) [u8; 32]);
-
-impl std::fmt::Debug for DataKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("DataKey([redacted])")
-    }
-}
-
-impl Drop for DataKey {
-    fn drop(&mut self) {
-        zeroize::Zeroize::zeroize(&mut self.0);
-    }
-}
-
-impl DataKey {
-    pub fn from_bytes(bytes: [u8; 32]) -> Self {
-        DataKey(bytes)
-    }
-
-    /// Parses 32 bytes written in base64 (standard or URL-safe, padding optional).
-    pub fn from_base64(text: &str) -> Result<Self, ConfigError> {
-        let t = text.trim();
-        let engines = [
-            base64::engine::general_purpose::STANDARD,
-            base64::engine::general_purpose::URL_SAFE,
-        ];
-        let bytes = engines
-            .iter()
-            .find_map(|e| e.decode(t).ok())
-            .or_else(|| {
-                base64::engine::general_purpose::STANDARD_NO_PAD
-                    .decode(t)
-                    .ok()
-            })
-            .or_else(|| {
-                base64::engine::general_purpose::URL_SAFE_NO_PAD
-                    .decode(t)
-                    .ok()
-            })
-            .ok_or_else(|| ConfigError::Invalid("the data key is not valid base64".into()))?;
-        let arr: [u8; 32] = bytes.try_into().map_err(|b: Vec<u8>| {
-            ConfigError::Invalid(format!(
-                "the data key must be 32 bytes (base64 of 32 random bytes), got {} bytes; make one with `head -c32 /dev/urandom | base64`",
-                b.len()
-            ))
-        })?;
-        Ok(DataKey(arr))
-    }
-
-    /// A fresh random key (for `wxlogin demo` and tests).
-    pub fn generate() -> Self {
-        let mut k = [0u8; 32];
-        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut k);
-        DataKey(k)
-    }
-
-    pub fn to_base64(&self) -> String {
-        base64::engine::general_purpose::STANDARD.encode(self.0)
-    }
-
-    /// WXLOGIN_DATA_KEY, then WXLOGIN_DATA_KEY_FILE, then the config file's `data_key_file`.
-    /// `Ok(None)` when none is configured.
-    pub fn from_env(file: &ConfigFile) -> Result<Option<Self>, ConfigError> {
-        if let Ok(v) = std::env::var("WXLOGIN_DATA_KEY")
-            && !v.trim().is_empty()
-        {
-            return Self::from_base64(&v).map(Some);
-        }
-        let path = std::env::var_os("WXLOGIN_DATA_KEY_FILE")
-            .map(PathBuf::from)
-            .or_else(|| file.data_key_file.clone());
-        match path {
-            Some(p) => {
-                let text = std::fs::read_to_string(&p).map_err(|source| ConfigError::Read {
-                    path: p.clone(),
-                    source,
-                })?;
-                Self::from_base64(&text).map(Some)
-            }
-            None => Ok(None),
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn redaction_hides_the_password() {
-        let r = redact_database_url("postgres://app:s3cr3t@db.example:5432/wx");
-        assert!(!r.contains("s3cr3t"));
-        assert!(r.contains("app:***@db.example"));
-        let r = redact_database_url("postgres://db/wx?user=a&password=s3cr3t");
-        assert!(!r.contains("s3cr3t"));
-        assert_eq!(
-            redact_database_url("sqlite:///tmp/x.db?mode=rwc"),
-            "sqlite:///tmp/x.db?mode=rwc"
-        );
-    }
-
-    #[test]
-    fn data_key_must_be_32_bytes() {
-        assert!(DataKey::from_base64("c2hvcnQ=").is_err());
-        let k = DataKey::generate();
-        let back = DataKey::from_base64(&k.to_base64()).unwrap();
-        assert_eq!(back.0, k.0);
-        assert_eq!(format!("{k:?}"), "DataKey([redacted])");
+        None => Ok(None),
     }
 }

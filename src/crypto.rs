@@ -6,8 +6,75 @@ use base64::Engine;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-use crate::config::DataKey;
 use crate::secret::Secret;
+
+/// The 32-byte key that encrypts WeChat session_keys at rest.
+#[derive(Clone)]
+pub struct DataKey(pub(crate) [u8; 32]);
+
+impl std::fmt::Debug for DataKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DataKey([redacted])")
+    }
+}
+
+impl Drop for DataKey {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.0);
+    }
+}
+
+impl DataKey {
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        DataKey(bytes)
+    }
+
+    /// Parses 32 bytes written in base64 (standard or URL-safe, padding optional).
+    pub fn from_base64(text: &str) -> Result<Self, InvalidDataKey> {
+        let t = text.trim();
+        let engines = [
+            base64::engine::general_purpose::STANDARD,
+            base64::engine::general_purpose::URL_SAFE,
+        ];
+        let bytes = engines
+            .iter()
+            .find_map(|e| e.decode(t).ok())
+            .or_else(|| {
+                base64::engine::general_purpose::STANDARD_NO_PAD
+                    .decode(t)
+                    .ok()
+            })
+            .or_else(|| {
+                base64::engine::general_purpose::URL_SAFE_NO_PAD
+                    .decode(t)
+                    .ok()
+            })
+            .ok_or_else(|| InvalidDataKey("the data key is not valid base64".into()))?;
+        let arr: [u8; 32] = bytes.try_into().map_err(|b: Vec<u8>| {
+            InvalidDataKey(format!(
+                "the data key must be 32 bytes (base64 of 32 random bytes), got {} bytes; make one with `head -c32 /dev/urandom | base64`",
+                b.len()
+            ))
+        })?;
+        Ok(DataKey(arr))
+    }
+
+    /// A fresh random key (for `wxlogin demo` and tests).
+    pub fn generate() -> Self {
+        let mut k = [0u8; 32];
+        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut k);
+        DataKey(k)
+    }
+
+    pub fn to_base64(&self) -> String {
+        base64::engine::general_purpose::STANDARD.encode(self.0)
+    }
+}
+
+/// A data key that is not base64 of 32 bytes.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct InvalidDataKey(pub String);
 
 /// The bearer token a mini program holds: 32 bytes (256 bits) from the OS CSPRNG, base64url.
 /// It carries no meaning; only its SHA-256 is stored.
@@ -148,6 +215,15 @@ pub fn dummy_password_hash() -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn data_key_must_be_32_bytes() {
+        assert!(DataKey::from_base64("c2hvcnQ=").is_err());
+        let k = DataKey::generate();
+        let back = DataKey::from_base64(&k.to_base64()).unwrap();
+        assert_eq!(back.0, k.0);
+        assert_eq!(format!("{k:?}"), "DataKey([redacted])");
+    }
 
     #[test]
     fn session_tokens_have_256_bits_and_differ() {

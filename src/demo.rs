@@ -15,8 +15,11 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use chrono::Utc;
 
-use crate::config::{self, Actor, DataKey, GlobalOpts};
+use crate::config::{self, GlobalOpts};
+use crate::crypto::DataKey;
 use crate::exit::Failure;
+use crate::operator::{Actor, Role};
+use crate::ops;
 use crate::secret::Secret;
 use crate::service::{self, ServiceConfig, ServiceHandle, ServiceState};
 use crate::simulate::{self, SimOptions, Summary};
@@ -294,23 +297,23 @@ pub async fn build(opts: &DemoOptions) -> Result<DemoWorld, Failure> {
 /// What an operator would do on a normal day, so the audit log has something to show.
 async fn operator_actions(store: &Store, service: &ServiceHandle) -> Result<Vec<String>, Failure> {
     let mut done = Vec::new();
-    let alice = Actor::new("alice", Some("ssh:192.0.2.10".to_owned()));
-    let bob = Actor::new("bob", Some("ssh:192.0.2.11".to_owned()));
+    let alice = Actor::new("alice", Role::Oncall, Some("ssh:192.0.2.10".to_owned()));
+    let bob = Actor::new("bob", Role::Support, Some("ssh:192.0.2.11".to_owned()));
 
     // A phone reported stolen: every live session of that user ends.
     let stolen = SessionFilter {
         username: Some("user-3".into()),
         ..Default::default()
     };
-    let out = store
-        .revoke_matching(
-            &stolen,
-            &alice,
-            "phone reported stolen (ticket SUP-1042)",
-            crate::store::DEFAULT_REVOKE_BATCH,
-            &mut |_| true,
-        )
-        .await?;
+    let out = ops::revoke_matching(
+        store,
+        &alice,
+        &stolen,
+        "phone reported stolen (ticket SUP-1042)",
+        crate::store::DEFAULT_REVOKE_BATCH,
+        &mut |_| true,
+    )
+    .await?;
     done.push(format!(
         "alice revoked user-3's {} live sessions (phone reported stolen)",
         out.revoked
@@ -325,14 +328,14 @@ async fn operator_actions(store: &Store, service: &ServiceHandle) -> Result<Vec<
             .as_deref()
             .is_some_and(|u| u.contains("DROP TABLE") || u.contains('\u{9b}'))
     }) {
-        let n = store
-            .revoke_sessions(
-                std::slice::from_ref(&r.public_id),
-                &bob,
-                "user agent carries an injection attempt",
-            )
-            .await?;
-        if n > 0 {
+        let out = ops::revoke_sessions(
+            store,
+            &bob,
+            std::slice::from_ref(&r.public_id),
+            "user agent carries an injection attempt",
+        )
+        .await?;
+        if !out.revoked.is_empty() {
             done.push(format!(
                 "bob revoked {} of {} (hostile user agent)",
                 r.public_id, r.username
@@ -346,14 +349,14 @@ async fn operator_actions(store: &Store, service: &ServiceHandle) -> Result<Vec<
         .await?;
     b7.sort_by_key(|b| std::cmp::Reverse(b.active_sessions));
     if let Some(b) = b7.into_iter().next()
-        && let Some(u) = store
-            .unbind(
-                &b.appid,
-                &b.openid,
-                &bob,
-                "user asked to rebind (ticket SUP-1077)",
-            )
-            .await?
+        && let Ok(u) = ops::unbind(
+            store,
+            &bob,
+            &b.appid,
+            &b.openid,
+            "user asked to rebind (ticket SUP-1077)",
+        )
+        .await
     {
         done.push(format!(
             "bob unbound user-7 in {} ({} sessions revoked)",
@@ -362,9 +365,7 @@ async fn operator_actions(store: &Store, service: &ServiceHandle) -> Result<Vec<
     }
     // Disable an account (left the company); its sessions end with it.
     if let Some(acc) = store.account_by_username("user-13").await?
-        && let Some(n) = store
-            .disable_account(acc.id, &alice, "offboarded (HR-311)")
-            .await?
+        && let Some(n) = ops::disable_account(store, &alice, acc.id, "offboarded (HR-311)").await?
     {
         done.push(format!("alice disabled user-13 ({n} sessions revoked)"));
     }

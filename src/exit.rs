@@ -65,8 +65,33 @@ macro_rules! failure_from {
         }
     )*};
 }
-failure_from!(
-    crate::store::StoreError,
-    crate::config::ConfigError,
-    std::io::Error
-);
+failure_from!(crate::config::ConfigError, std::io::Error);
+
+impl From<crate::store::StoreError> for Failure {
+    fn from(e: crate::store::StoreError) -> Self {
+        match e {
+            // Bad input: nothing was tried.
+            crate::store::StoreError::Invalid(m) => Failure::usage(m),
+            other => Failure::runtime(other.to_string()),
+        }
+    }
+}
+
+impl From<crate::ops::Denied> for Failure {
+    fn from(e: crate::ops::Denied) -> Self {
+        Failure::refused(e.to_string())
+    }
+}
+
+/// One exit code per kind of refusal: denied 4, bad input 2, nothing matched 3, else 1.
+impl From<crate::ops::OpsError> for Failure {
+    fn from(e: crate::ops::OpsError) -> Self {
+        use crate::ops::OpsError;
+        match e {
+            OpsError::Denied(d) => d.into(),
+            OpsError::Invalid(m) => Failure::usage(m),
+            OpsError::NothingMatched(m) => Failure::nothing_matched(m),
+            OpsError::Store(s) => s.into(),
+        }
+    }
+}

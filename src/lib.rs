@@ -16,6 +16,8 @@ pub mod console;
 pub mod crypto;
 pub mod demo;
 pub mod exit;
+pub mod operator;
+pub mod ops;
 pub mod sanitize;
 pub mod secret;
 pub mod service;

@@ -80,16 +80,19 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Migrate => {
             let url = config::database_url(&cli.global, &file)?;
+            let actor = config::resolve_actor(&cli.global, &file)?;
+            // Refuse a viewer before touching the database.
+            wxlogin::ops::check(&actor, &wxlogin::ops::Operation::Migrate)?;
             let store = Store::connect(&url, Default::default()).await?;
-            store.migrate().await?;
+            wxlogin::ops::migrate(&store, &actor).await?;
             println!("{}: schema is up to date", store.redacted_url());
             Ok(())
         }
-        Command::Sessions(a) => cli::sessions::run(&cli::Context::new(&cli.global, file), a).await,
-        Command::Bindings(a) => cli::bindings::run(&cli::Context::new(&cli.global, file), a).await,
-        Command::Exchange(a) => cli::exchange::run(&cli::Context::new(&cli.global, file), a).await,
-        Command::Audit(a) => cli::audit::run(&cli::Context::new(&cli.global, file), a).await,
-        Command::Accounts(a) => cli::accounts::run(&cli::Context::new(&cli.global, file), a).await,
+        Command::Sessions(a) => cli::sessions::run(&cli::Context::new(&cli.global, file)?, a).await,
+        Command::Bindings(a) => cli::bindings::run(&cli::Context::new(&cli.global, file)?, a).await,
+        Command::Exchange(a) => cli::exchange::run(&cli::Context::new(&cli.global, file)?, a).await,
+        Command::Audit(a) => cli::audit::run(&cli::Context::new(&cli.global, file)?, a).await,
+        Command::Accounts(a) => cli::accounts::run(&cli::Context::new(&cli.global, file)?, a).await,
         Command::Completions(a) => cli::completions::run(a, &mut Cli::command()),
         Command::MockWechat(args) => wxlogin::wechat::emulator::run(args).await,
         Command::Serve(args) => wxlogin::service::run(&cli.global, &file, &args).await,

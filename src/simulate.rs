@@ -28,9 +28,10 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::config::{self, Actor, ConfigFile, GlobalOpts};
+use crate::config::{self, ConfigFile, GlobalOpts};
 use crate::crypto;
 use crate::exit::Failure;
+use crate::operator::{Actor, Role};
 use crate::store::{NewAccount, Store, StoreError};
 use crate::wechat::{WechatConfig, emulator};
 
@@ -298,28 +299,29 @@ pub async fn ensure_accounts(store: &Store, prefix: &str, users: u32) -> Result<
         .await
         .map_err(|e| StoreError::Db(e.to_string()))?
         .map_err(|e| StoreError::Db(e.to_string()))?;
-    let actor = Actor::new("simulate", Some("local".to_owned()));
+    let actor = Actor::new("simulate", Role::Oncall, Some("local".to_owned()));
     let mut created = 0;
     for i in 1..=users {
         let username = format!("{prefix}-{i}");
         if store.account_by_username(&username).await?.is_some() {
             continue;
         }
-        let r = store
-            .create_account(
-                &NewAccount {
-                    username: username.clone(),
-                    password_hash: hash.clone(),
-                    display_name: Some(format!("Simulated user {i}")),
-                },
-                &actor,
-            )
-            .await;
+        let r = crate::ops::create_account(
+            store,
+            &actor,
+            &NewAccount {
+                username: username.clone(),
+                password_hash: hash.clone(),
+                display_name: Some(format!("Simulated user {i}")),
+            },
+        )
+        .await;
         match r {
             Ok(_) => created += 1,
             // Created concurrently by another run: fine.
-            Err(StoreError::Conflict(_)) => {}
-            Err(e) => return Err(e),
+            Err(crate::ops::OpsError::Store(StoreError::Conflict(_))) => {}
+            Err(crate::ops::OpsError::Store(e)) => return Err(e),
+            Err(e) => return Err(StoreError::Db(e.to_string())),
         }
     }
     Ok(created)

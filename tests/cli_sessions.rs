@@ -78,9 +78,10 @@ store_test!(list_filters_and_hides_revoked_sessions_unless_asked, |db| {
     let a1 = login(&db, alice.id, Login::new(APP, "o-alice")).await;
     let a2 = login(&db, alice.id, Login::new(APP, "o-alice")).await;
     let b1 = login(&db, bob.id, Login::new(APP, "o-bob")).await;
-    db.revoke_sessions(
-        std::slice::from_ref(&a2.public_id),
+    wxlogin::ops::revoke_sessions(
+        &db,
         &common::operator("t"),
+        std::slice::from_ref(&a2.public_id),
         "test",
     )
     .await

@@ -9,12 +9,12 @@ mod console_support;
 use console_support::*;
 use ratatui::backend::TestBackend;
 use ratatui::style::Color;
-use wxlogin::config::Actor;
 use wxlogin::console::app::{Overlay, StatusKind};
 use wxlogin::console::driver::{self, Exit};
 use wxlogin::console::event::Event;
 use wxlogin::console::theme::Theme;
 use wxlogin::console::{App, View};
+use wxlogin::operator::{Actor, Role};
 
 /// Runs `app` on a test backend of its own size, fed `events`; returns the exit and the last
 /// frame.
@@ -40,14 +40,14 @@ store_test!(
         let fx = fixture(&db).await;
         let mut ana = console_for(
             &fx.store,
-            Actor::new("oncall-ana", Some("ssh:203.0.113.7".into())),
+            Actor::new("oncall-ana", Role::Oncall, Some("ssh:203.0.113.7".into())),
             false,
             Theme::colored(),
             (120, 30),
         );
         let mut vic = console_for(
             &fx.store,
-            Actor::new("viewer-vic", Some("ssh:198.51.100.9".into())),
+            Actor::new("viewer-vic", Role::Viewer, Some("ssh:198.51.100.9".into())),
             true,
             Theme::plain(),
             (80, 24),
@@ -102,7 +102,7 @@ store_test!(
         assert!(
             vic_lines
                 .iter()
-                .any(|l| l.contains("read-only: revoking sessions is refused")),
+                .any(|l| l.contains("refused: revoking sessions needs the support role")),
             "{vic_lines:#?}"
         );
         assert!(
@@ -115,12 +115,12 @@ store_test!(
 );
 
 store_test!(
-    a_read_only_operator_pressing_revoke_sees_the_refusal_on_the_status_line_and_no_dialog,
+    a_viewer_pressing_revoke_sees_the_refusal_on_the_status_line_and_no_dialog,
     |db| {
         let fx = fixture(&db).await;
         let mut app = console_for(
             &fx.store,
-            Actor::new("viewer-vic", None),
+            Actor::new("viewer-vic", Role::Viewer, None),
             true,
             Theme::plain(),
             (120, 30),
@@ -131,11 +131,14 @@ store_test!(
         assert_eq!(status.kind, StatusKind::Error);
         assert_eq!(
             status.text,
-            "read-only: revoking sessions is refused (--read-only)"
+            "refused: revoking sessions needs the support role; you are viewer (read-only mode)"
         );
         let lines = buffer_lines(&screen);
         // Status line and footer: the refusal, and the keys this operator may not use marked.
-        assert!(lines[28].starts_with(&status.text), "{lines:#?}");
+        assert!(
+            lines[28].starts_with("refused: revoking sessions needs the support role"),
+            "{lines:#?}"
+        );
         assert!(lines[29].contains("d revoke✗"), "{}", lines[29]);
         assert!(lines[29].contains("A all of account✗"), "{}", lines[29]);
         assert!(
@@ -155,38 +158,77 @@ store_test!(
                 .iter()
                 .position(|l| l.contains(start))
                 .unwrap_or_else(|| panic!("{start}: {help:#?}"));
-            format!("{}{}", help[i], help[i + 1])
+            // Only the help box's column (the list shows through on both sides).
+            let inner = |l: &str| -> String { l.split('│').nth(2).unwrap_or("").to_owned() };
+            format!("{} {}", inner(&help[i]), inner(&help[i + 1]))
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
         };
         assert!(
-            line("d               revoke the marked sessions").contains("(refused:"),
+            line("d               revoke the marked sessions").contains("(needs the support role)"),
             "{help:#?}"
         );
         assert!(
-            line("A               revoke every live session").contains("(refused:"),
+            line("A               revoke every live session").contains("(needs the support role)"),
             "{help:#?}"
         );
         assert!(
-            !line("t               find a session by its SessionId").contains("refused"),
+            !line("t               find a session by its SessionId").contains("needs"),
             "{help:#?}"
         );
         assert_eq!(live_count(&fx.store).await, 6);
     }
 );
 
-store_test!(
-    a_console_without_marks_for_its_operator_marks_nothing,
-    |db| {
-        let fx = fixture(&db).await;
+store_test!(support_and_oncall_consoles_mark_no_key, |db| {
+    let fx = fixture(&db).await;
+    for role in [Role::Support, Role::Oncall] {
         let mut app = console_for(
             &fx.store,
-            Actor::new("oncall-ana", None),
+            Actor::new("li", role, None),
             false,
             Theme::plain(),
             (120, 30),
         );
         let (_, screen) = run(&mut app, Vec::new()).await;
         let lines = buffer_lines(&screen);
-        assert!(lines[29].contains("d revoke "), "{}", lines[29]);
-        assert!(!lines.join("\n").contains('✗'));
+        assert!(lines[29].contains("d revoke "), "{role}: {}", lines[29]);
+        assert!(!lines.join("\n").contains('✗'), "{role}: {lines:#?}");
+    }
+});
+
+store_test!(
+    a_support_operator_is_refused_more_than_a_hundred_marks_before_the_dialog,
+    |db| {
+        let fx = fixture(&db).await;
+        for i in 0..101 {
+            let openid = format!("oMany{i:023}");
+            common::login(&fx.store, fx.bob, common::Login::new(APP2, &openid)).await;
+        }
+        let mut app = console_for(
+            &fx.store,
+            Actor::new("support-li", Role::Support, None),
+            false,
+            Theme::plain(),
+            (120, 30),
+        );
+        run(&mut app, events(&"<Space>".repeat(101))).await;
+        assert_eq!(app.sessions.marks.len(), 101);
+        let (_, screen) = run(&mut app, events("d")).await;
+        assert!(app.overlay.is_none(), "no dialog opens");
+        let status = app.status.as_ref().unwrap();
+        assert_eq!(status.kind, StatusKind::Error);
+        assert!(
+            status.text.contains("needs the oncall role"),
+            "{}",
+            status.text
+        );
+        assert!(buffer_lines(&screen)[28].contains("needs the oncall role"));
+        // With a hundred marks the dialog opens.
+        run(&mut app, events("k<Space>d")).await;
+        assert_eq!(app.sessions.marks.len(), 100);
+        assert!(matches!(app.overlay, Some(Overlay::Confirm(_))));
+        assert_eq!(live_count(&fx.store).await, 107);
     }
 );

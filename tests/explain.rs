@@ -17,7 +17,7 @@
 mod common;
 
 use wxlogin::bench::synth::{APPIDS, Shape};
-use wxlogin::config::Actor;
+use wxlogin::operator::{Actor, Role};
 use wxlogin::store::{
     AuditFilter, BindingQuery, DEFAULT_REVOKE_BATCH, PlanMode, QueryText, SessionFilter, Store,
 };
@@ -67,7 +67,7 @@ async fn main_queries(store: &Store) -> Vec<(&'static str, &'static [&'static st
         ..SessionFilter::default()
     };
     let appid = by(|f| f.appid = Some(APPIDS[2].to_owned()));
-    let actor = Actor::new("explain-test", None);
+    let actor = Actor::new("explain-test", Role::Oncall, None);
     vec![
         (
             "first page of live sessions",

@@ -119,9 +119,7 @@ store_test!(a_disabled_account_cannot_log_in, |db| {
     let erin = account(&db, "erin").await;
     let w = world(db).await;
     let token = w.bind("wx-dave", "dave").await;
-    let revoked = w
-        .store
-        .disable_account(dave.id, &operator("ops"), "left")
+    let revoked = wxlogin::ops::disable_account(&w.store, &operator("ops"), dave.id, "left")
         .await
         .unwrap();
     assert_eq!(revoked, Some(1));
@@ -132,8 +130,7 @@ store_test!(a_disabled_account_cannot_log_in, |db| {
     // The existing session is dead.
     assert_eq!(w.me(&token).await.status, StatusCode::UNAUTHORIZED);
     // A first login into a disabled account, with the right password.
-    w.store
-        .disable_account(erin.id, &operator("ops"), "left")
+    wxlogin::ops::disable_account(&w.store, &operator("ops"), erin.id, "left")
         .await
         .unwrap();
     let b = w.login("wx-erin", Some(("erin", PASSWORD))).await;

@@ -22,11 +22,11 @@ store_test!(a_revoked_session_is_refused_on_the_next_request, |db| {
     let token = w.bind("wx-alice", "alice").await;
     let other = w.login("wx-alice", None).await.token();
     let id = public_id(&w, &token).await;
-    let n = w
-        .store
-        .revoke_sessions(&[id], &operator("ops"), "suspicious")
+    let n = wxlogin::ops::revoke_sessions(&w.store, &operator("ops"), &[id], "suspicious")
         .await
-        .unwrap();
+        .unwrap()
+        .revoked
+        .len();
     assert_eq!(n, 1);
     let me = w.me(&token).await;
     assert_eq!(me.status, StatusCode::UNAUTHORIZED);
@@ -46,12 +46,15 @@ store_test!(unbinding_ends_the_bindings_sessions_at_once, |db| {
     let w = world(db).await;
     let token = w.bind("wx-bob", "bob").await;
     assert_eq!(w.me(&token).await.status, StatusCode::OK);
-    let out = w
-        .store
-        .unbind(APPID, &w.openid("wx-bob"), &operator("ops"), "rebind")
-        .await
-        .unwrap()
-        .unwrap();
+    let out = wxlogin::ops::unbind(
+        &w.store,
+        &operator("ops"),
+        APPID,
+        &w.openid("wx-bob"),
+        "rebind",
+    )
+    .await
+    .unwrap();
     assert_eq!(out.sessions_revoked, 1);
     assert_eq!(w.me(&token).await.status, StatusCode::UNAUTHORIZED);
     // And the next login needs the password again.

@@ -145,7 +145,7 @@ async fn the_demo_makes_live_expired_and_revoked_sessions_and_audit_rows() {
         cfg.database_url.as_deref(),
         Some(world.database_url.as_str())
     );
-    let key = wxlogin::config::DataKey::from_env(&cfg).unwrap();
+    let key = wxlogin::config::data_key(&cfg).unwrap();
     assert!(key.is_some());
     // The service answers until shut down.
     let base = world.service.base_url();

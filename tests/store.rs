@@ -5,6 +5,7 @@ mod common;
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
+use wxlogin::ops;
 
 use chrono::{Duration, TimeZone, Utc};
 use common::*;
@@ -44,9 +45,10 @@ async fn raw_exec(db: &TestDb, sql: &str) -> Result<u64, sqlx::Error> {
 }
 
 store_test!(migrations_run_from_scratch_and_again, |db| {
-    db.migrate().await.expect("second run is a no-op");
+    let op = operator("oncall");
+    ops::migrate(&db, &op).await.expect("second run is a no-op");
     db.check_schema().await.expect("schema current");
-    db.migrate().await.expect("third run is a no-op");
+    ops::migrate(&db, &op).await.expect("third run is a no-op");
 });
 
 store_test!(fresh_postgres_database_asks_for_migrate, |db| {
@@ -298,16 +300,18 @@ store_test!(revoke_is_idempotent_and_audited, |db| {
     let acc = account(&db, "dave").await;
     let s = login(&db, acc.id, Login::new("wx1", "o_dave")).await;
     let op = operator("oncall-amy");
-    let n = db
-        .revoke_sessions(std::slice::from_ref(&s.public_id), &op, "incident 42")
+    let n = ops::revoke_sessions(&db, &op, std::slice::from_ref(&s.public_id), "incident 42")
         .await
         .unwrap();
-    assert_eq!(n, 1);
-    let again = db
-        .revoke_sessions(std::slice::from_ref(&s.public_id), &op, "incident 42")
+    assert_eq!((n.revoked.len(), n.skipped), (1, 0));
+    let again = ops::revoke_sessions(&db, &op, std::slice::from_ref(&s.public_id), "incident 42")
         .await
         .unwrap();
-    assert_eq!(again, 0, "second revoke changes nothing");
+    assert_eq!(
+        (again.revoked.len(), again.skipped),
+        (0, 1),
+        "second revoke changes nothing and says it skipped the id"
+    );
     let row = db
         .session_by_public_id(&s.public_id)
         .await
@@ -358,13 +362,12 @@ store_test!(
         };
         // Stop after the second batch.
         let mut seen = Vec::new();
-        let out = db
-            .revoke_matching(&filter, &op, "drill", 10, &mut |p| {
-                seen.push(p);
-                p.batches < 2
-            })
-            .await
-            .unwrap();
+        let out = ops::revoke_matching(&db, &op, &filter, "drill", 10, &mut |p| {
+            seen.push(p);
+            p.batches < 2
+        })
+        .await
+        .unwrap();
         assert!(out.cancelled);
         assert_eq!(out.revoked, 20);
         assert_eq!(seen.len(), 2);
@@ -376,13 +379,11 @@ store_test!(
             "one audit row per batch"
         );
         // Finish the job; the other account is untouched.
-        let out = db
-            .revoke_matching(&filter, &op, "drill", 10, &mut |_| true)
+        let out = ops::revoke_matching(&db, &op, &filter, "drill", 10, &mut |_| true)
             .await
             .unwrap();
         assert_eq!((out.revoked, out.cancelled), (5, false));
-        let again = db
-            .revoke_matching(&filter, &op, "drill", 10, &mut |_| true)
+        let again = ops::revoke_matching(&db, &op, &filter, "drill", 10, &mut |_| true)
             .await
             .unwrap();
         assert_eq!(again.revoked, 0);
@@ -391,11 +392,17 @@ store_test!(
             1
         );
         // A filter that selects everything is refused.
-        let err = db
-            .revoke_matching(&SessionFilter::default(), &op, "oops", 10, &mut |_| true)
+        let err =
+            ops::revoke_matching(&db, &op, &SessionFilter::default(), "oops", 10, &mut |_| {
+                true
+            })
             .await
             .unwrap_err();
         assert!(err.to_string().contains("refusing"));
+        assert!(
+            matches!(err, ops::OpsError::Invalid(_)),
+            "bad input, not a runtime error"
+        );
     }
 );
 
@@ -404,10 +411,8 @@ store_test!(unbind_kills_the_bindings_sessions_and_is_audited, |db| {
     let s1 = login(&db, acc.id, Login::new("wx1", "o_erin")).await;
     let s2 = login(&db, acc.id, Login::new("wx1", "o_erin")).await;
     let keep = login(&db, acc.id, Login::new("wx2", "o_erin_wx2")).await;
-    let out = db
-        .unbind("wx1", "o_erin", &operator("support-li"), "user asked")
+    let out = ops::unbind(&db, &operator("support-li"), "wx1", "o_erin", "user asked")
         .await
-        .unwrap()
         .unwrap();
     assert_eq!(out.sessions_revoked, 2);
     assert_eq!(out.username, "erin");
@@ -439,12 +444,10 @@ store_test!(unbind_kills_the_bindings_sessions_and_is_audited, |db| {
     assert_eq!(audit[0].target, "binding:wx1/o_erin");
     assert_eq!(audit[0].detail.0["sessions_revoked"], 2);
     // Unbinding again finds nothing.
-    assert!(
-        db.unbind("wx1", "o_erin", &operator("x"), "again")
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(matches!(
+        ops::unbind(&db, &operator("x"), "wx1", "o_erin", "again").await,
+        Err(ops::OpsError::NothingMatched(_))
+    ));
     // The identity now needs credentials again.
     let sk = Secret::new("k");
     let out = db
@@ -474,7 +477,7 @@ store_test!(unbind_that_fails_half_way_changes_nothing, |db| {
         .await
         .unwrap();
     }
-    let err = db.unbind("wx1", "o_frank", &operator("x"), "r").await;
+    let err = ops::unbind(&db, &operator("x"), "wx1", "o_frank", "r").await;
     assert!(err.is_err());
     raw_exec(&db, "DROP TRIGGER boom ON audit_log")
         .await
@@ -500,7 +503,7 @@ store_test!(unbind_that_fails_half_way_changes_nothing, |db| {
 store_test!(audit_rows_cannot_be_updated_or_deleted, |db| {
     let acc = account(&db, "gina").await;
     let s = login(&db, acc.id, Login::new("wx1", "o_gina")).await;
-    db.revoke_sessions(&[s.public_id], &operator("x"), "r")
+    ops::revoke_sessions(&db, &operator("x"), &[s.public_id], "r")
         .await
         .unwrap();
     let upd = raw_exec(&db, "UPDATE audit_log SET reason = 'forged'").await;
@@ -523,13 +526,12 @@ store_test!(
         let acc = account(&db, "hank").await;
         login(&db, acc.id, Login::new("wx1", "o_hank")).await;
         login(&db, acc.id, Login::new("wx2", "o_hank2")).await;
-        let n = db
-            .disable_account(acc.id, &operator("sec"), "compromised")
+        let n = ops::disable_account(&db, &operator("sec"), acc.id, "compromised")
             .await
             .unwrap();
         assert_eq!(n, Some(2));
         assert_eq!(
-            db.disable_account(acc.id, &operator("sec"), "again")
+            ops::disable_account(&db, &operator("sec"), acc.id, "again")
                 .await
                 .unwrap(),
             None
@@ -584,26 +586,26 @@ store_test!(expired_sessions_leave_the_active_list, |db| {
 store_test!(audit_list_filters_and_pages, |db| {
     let op_a = operator("amy");
     let op_b = operator("ben");
+    let create = |op, name: String| {
+        let db = &db;
+        async move {
+            ops::create_account(
+                db,
+                op,
+                &wxlogin::store::NewAccount {
+                    username: name,
+                    password_hash: fixture_password_hash(),
+                    display_name: None,
+                },
+            )
+            .await
+            .unwrap()
+        }
+    };
     for i in 0..5 {
-        db.record_audit(
-            &op_a,
-            "wechat.exchange",
-            &format!("appid:wx{i}"),
-            None,
-            &serde_json::json!({}),
-        )
-        .await
-        .unwrap();
+        create(&op_a, format!("amy-made-{i}")).await;
     }
-    db.record_audit(
-        &op_b,
-        "wechat.exchange",
-        "appid:wx9",
-        None,
-        &serde_json::json!({}),
-    )
-    .await
-    .unwrap();
+    let ben_made = create(&op_b, "ben-made".into()).await;
     let page = db
         .list_audit(
             &AuditFilter {
@@ -632,7 +634,7 @@ store_test!(audit_list_filters_and_pages, |db| {
     let by_target = db
         .list_audit(
             &AuditFilter {
-                target: Some("appid:wx9".into()),
+                target: Some(format!("account:{}", ben_made.id)),
                 ..Default::default()
             },
             None,
@@ -641,37 +643,42 @@ store_test!(audit_list_filters_and_pages, |db| {
         .await
         .unwrap();
     assert_eq!(by_target.rows[0].operator, "ben");
+    assert_eq!(by_target.rows[0].role.as_deref(), Some("oncall"));
 });
 
 store_test!(usernames_are_unique_and_validated, |db| {
     account(&db, "jo").await;
-    let dup = db
-        .create_account(
-            &wxlogin::store::NewAccount {
-                username: "jo".into(),
-                password_hash: fixture_password_hash(),
-                display_name: None,
-            },
-            &operator("x"),
-        )
-        .await
-        .unwrap_err();
+    let dup = ops::create_account(
+        &db,
+        &operator("x"),
+        &wxlogin::store::NewAccount {
+            username: "jo".into(),
+            password_hash: fixture_password_hash(),
+            display_name: None,
+        },
+    )
+    .await
+    .unwrap_err();
     assert!(dup.to_string().contains("already exists"), "{dup}");
-    let bad = db
-        .create_account(
-            &wxlogin::store::NewAccount {
-                username: "a b\x1b".into(),
-                password_hash: fixture_password_hash(),
-                display_name: None,
-            },
-            &operator("x"),
-        )
-        .await
-        .unwrap_err();
+    let bad = ops::create_account(
+        &db,
+        &operator("x"),
+        &wxlogin::store::NewAccount {
+            username: "a b\x1b".into(),
+            password_hash: fixture_password_hash(),
+            display_name: None,
+        },
+    )
+    .await
+    .unwrap_err();
     assert!(bad.to_string().contains("invalid username"));
+    assert!(
+        matches!(bad, ops::OpsError::Invalid(_)),
+        "bad input, not a runtime error"
+    );
 });
 
-/// Every store future can be spawned onto the runtime (the console and the service rely on it).
+/// Every store and ops future can be spawned onto the runtime (the console and the service rely on it).
 #[test]
 fn store_futures_are_send() {
     fn assert_send<T: Send>(_: &T) {}
@@ -684,12 +691,13 @@ fn store_futures_are_send() {
     let op = operator("x");
     let filter = SessionFilter::default();
     let mut cb = |_p: wxlogin::store::RevokeProgress| true;
-    assert_send(&store.unbind("a", "o", &op, "r"));
-    assert_send(&store.revoke_matching(&filter, &op, "r", 10, &mut cb));
-    assert_send(&store.revoke_sessions(&[], &op, "r"));
-    assert_send(&store.disable_account(1, &op, "r"));
+    assert_send(&ops::unbind(&store, &op, "a", "o", "r"));
+    assert_send(&ops::revoke_matching(
+        &store, &op, &filter, "r", 10, &mut cb,
+    ));
+    assert_send(&ops::revoke_sessions(&store, &op, &[], "r"));
+    assert_send(&ops::disable_account(&store, &op, 1, "r"));
     assert_send(&store.list_sessions(&filter, None, 10));
-    assert_send(&store.record_audit(&op, "a", "t", None, &serde_json::json!({})));
     let key = data_key();
     let sk = Secret::new("k");
     let l = Login::new("wx", "o");

@@ -11,9 +11,10 @@ use ratatui::backend::TestBackend;
 use serde::{Deserialize, Serialize};
 
 use super::report::{Stats, own_memory_kib};
-use crate::config::{self, Actor, ConfigFile, GlobalOpts};
+use crate::config::{self, ConfigFile, GlobalOpts};
 use crate::console::{App, ConsoleContext, ui};
 use crate::exit::Failure;
+use crate::operator::{Actor, Role};
 use crate::store::Store;
 
 const COLS: u16 = 200;
@@ -22,7 +23,7 @@ const ROWS: u16 = 60;
 async fn console_on(store: Store) -> App {
     let mut app = App::new(ConsoleContext::new(
         store,
-        Actor::new("bench", Some("wxlogin bench".to_owned())),
+        Actor::new("bench", Role::Oncall, Some("wxlogin bench".to_owned())),
     ));
     app.resize(COLS, ROWS);
     app.settle().await;

@@ -23,8 +23,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
-use crate::config::{Actor, ConfigFile, DataKey, GlobalOpts};
+use crate::config::{ConfigFile, GlobalOpts};
+use crate::crypto::DataKey;
 use crate::exit::Failure;
+use crate::operator::{Actor, Role};
 use crate::store::{
     AuditFilter, Backend, DEFAULT_REVOKE_BATCH, SessionFilter, SessionSample, Store,
 };
@@ -234,7 +236,7 @@ async fn bench_pg(
 ) -> anyhow::Result<Vec<Row>> {
     let url = pg::create_database(admin, "wxbench").await?;
     let store = Store::connect(&url, Default::default()).await?;
-    store.migrate().await?;
+    crate::ops::migrate(&store, &bench_actor()).await?;
     versions.push(store.server_version().await?);
     let ctx = Ctx {
         args,
@@ -250,7 +252,7 @@ async fn bench_pg(
     if args.keep {
         eprintln!(
             "kept the PostgreSQL benchmark database: {}",
-            crate::config::redact_database_url(&url)
+            crate::store::redact_database_url(&url)
         );
     } else {
         pg::drop_database(admin, &url).await?;
@@ -329,7 +331,7 @@ async fn bench_backend(ctx: &Ctx<'_>) -> anyhow::Result<Vec<Row>> {
     // The data set.
     eprintln!("[{label}] seeding {} sessions …", ctx.sessions);
     let shape = Shape::new(ctx.sessions, None, 7);
-    let actor = Actor::new("bench", Some("wxlogin bench".to_owned()));
+    let actor = bench_actor();
     let report = seed::seed(store, &ctx.key, &actor, shape).await?;
     let seed_secs = report.elapsed.as_secs_f64();
     if store.backend() == Backend::Postgres {
@@ -487,15 +489,15 @@ async fn revoke_row(ctx: &Ctx<'_>, actor: &Actor) -> anyhow::Result<Row> {
     let matching = store.count_sessions(&f).await?;
     let audit_before = count_audit(store, &f.describe()).await?;
     let t = Instant::now();
-    let out = store
-        .revoke_matching(
-            &f,
-            actor,
-            "bench: bulk revoke",
-            DEFAULT_REVOKE_BATCH,
-            &mut |_| true,
-        )
-        .await?;
+    let out = crate::ops::revoke_matching(
+        store,
+        actor,
+        &f,
+        "bench: bulk revoke",
+        DEFAULT_REVOKE_BATCH,
+        &mut |_| true,
+    )
+    .await?;
     let took = t.elapsed();
     let audit_rows = count_audit(store, &f.describe()).await? - audit_before;
     let left = store.count_sessions(&f).await?;
@@ -897,4 +899,9 @@ async fn console_rows(ctx: &Ctx<'_>) -> Vec<Row> {
         )),
     }
     rows
+}
+
+/// Who the benchmark acts as on its own throwaway databases.
+fn bench_actor() -> Actor {
+    Actor::new("bench", Role::Oncall, Some("wxlogin bench".to_owned()))
 }

@@ -118,15 +118,24 @@ impl Drop for TempPg {
     }
 }
 
+/// A PostgreSQL identifier in double quotes (inner quotes doubled): a database name taken from
+/// a URL cannot end the statement or name another object.
+fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
 /// Creates an empty database named `prefix_<random>` and returns its URL.
 pub async fn create_database(admin: &str, prefix: &str) -> Result<String> {
     let name = format!("{prefix}_{}", hex::encode(rand::random::<[u8; 4]>()));
     let mut conn = sqlx::PgConnection::connect(admin)
         .await
         .context("connect to the PostgreSQL admin URL")?;
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&mut conn)
-        .await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "CREATE DATABASE {}",
+        quote_ident(&name)
+    )))
+    .execute(&mut conn)
+    .await?;
     let mut u = url::Url::parse(admin)?;
     u.set_path(&format!("/{name}"));
     Ok(u.to_string())
@@ -139,7 +148,8 @@ pub async fn drop_database(admin: &str, url: &str) -> Result<()> {
         .to_owned();
     let mut conn = sqlx::PgConnection::connect(admin).await?;
     sqlx::query(sqlx::AssertSqlSafe(format!(
-        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+        "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+        quote_ident(&name)
     )))
     .execute(&mut conn)
     .await?;

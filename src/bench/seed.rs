@@ -24,9 +24,11 @@ use tokio::sync::mpsc;
 
 use super::copy::BinaryCopy;
 use super::synth::{self, APPIDS, SessionGen, Shape};
-use crate::config::{self, Actor, ConfigFile, DataKey, GlobalOpts};
+use crate::config::{self, ConfigFile, GlobalOpts};
+use crate::crypto::DataKey;
 use crate::crypto::{encrypt_session_key, hash_password};
 use crate::exit::Failure;
+use crate::operator::Actor;
 use crate::secret::Secret;
 use crate::store::{Backend, Store, StoreError, Ts, write_audit};
 
@@ -90,14 +92,13 @@ impl From<SeedError> for Failure {
 
 /// The command: resolve the database and data key, seed, print a summary.
 pub async fn run(global: &GlobalOpts, file: &ConfigFile, args: &SeedArgs) -> Result<(), Failure> {
-    if global.read_only {
-        return Err(Failure::refused(
-            "seed-synthetic writes to the database; drop --read-only",
-        ));
-    }
+    // seed-synthetic writes straight to the tables: oncall only, refused to a viewer
+    // (--read-only) before the database is opened.
+    let actor = config::resolve_actor(global, file)?;
+    crate::ops::authorize_seed(&actor)?;
     let url = config::database_url(global, file)?;
     let store = Store::open(&url).await?;
-    let key = match DataKey::from_env(file)? {
+    let key = match config::data_key(file)? {
         Some(k) => k,
         None => {
             eprintln!(
@@ -107,7 +108,6 @@ pub async fn run(global: &GlobalOpts, file: &ConfigFile, args: &SeedArgs) -> Res
             DataKey::generate()
         }
     };
-    let actor = Actor::resolve(global, file);
     let shape = Shape::new(args.sessions, args.accounts, args.seed);
     eprintln!(
         "seeding {} sessions, {} accounts into {} …",

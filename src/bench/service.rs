@@ -11,7 +11,7 @@ use anyhow::{Context, bail};
 
 use super::report::ScratchDir;
 use super::synth::{self, APPIDS};
-use crate::config::DataKey;
+use crate::crypto::DataKey;
 use crate::secret::Secret;
 use crate::store::{LoginOutcome, NewSession, Store};
 use crate::wechat::AppCredentials;

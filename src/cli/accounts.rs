@@ -1,5 +1,6 @@
 //! `wxlogin accounts create | show | disable`: business accounts.
 
+use crate::ops::{self, Operation};
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
@@ -141,7 +142,7 @@ fn read_new_password(username: &str) -> Result<Secret, Failure> {
 }
 
 async fn create(ctx: &Context, a: CreateArgs) -> Result<(), Failure> {
-    ctx.ensure_writable("create an account")?;
+    ctx.check(&Operation::CreateAccount)?;
     // Say a username is unusable before asking for a password.
     crate::store::validate_username(&a.username).map_err(|e| Failure::usage(e.to_string()))?;
     let store = ctx.store().await?;
@@ -161,12 +162,11 @@ async fn create(ctx: &Context, a: CreateArgs) -> Result<(), Failure> {
         password_hash: hash,
         display_name: a.display_name.filter(|d| !d.trim().is_empty()),
     };
-    let account = store
-        .create_account(&new, &ctx.actor)
+    let account = ops::create_account(&store, &ctx.actor, &new)
         .await
         .map_err(|e| match e {
-            // Invalid username or a concurrent create of the same name.
-            crate::store::StoreError::Conflict(m) => Failure::usage(m),
+            // A concurrent create of the same name.
+            ops::OpsError::Store(crate::store::StoreError::Conflict(m)) => Failure::usage(m),
             other => other.into(),
         })?;
     if a.json {
@@ -249,7 +249,7 @@ async fn disable(ctx: &Context, a: DisableArgs) -> Result<(), Failure> {
             "--reason must say why; it is written in the audit log",
         ));
     }
-    ctx.ensure_writable("disable an account")?;
+    ctx.check(&Operation::DisableAccount)?;
     let store = ctx.store().await?;
     let Some(acc) = store.account_by_username(&a.username).await? else {
         return Err(not_found(&a.username));
@@ -273,7 +273,7 @@ async fn disable(ctx: &Context, a: DisableArgs) -> Result<(), Failure> {
         ),
         a.yes,
     )?;
-    let Some(revoked) = store.disable_account(acc.id, &ctx.actor, reason).await? else {
+    let Some(revoked) = ops::disable_account(&store, &ctx.actor, acc.id, reason).await? else {
         return Err(Failure::nothing_matched(format!(
             "account {name} was disabled by someone else meanwhile; nothing changed"
         )));

@@ -85,6 +85,8 @@ impl clap::Args for AuditArgs {
 pub struct AuditJson {
     pub at: String,
     pub operator: String,
+    /// The operator's role when they acted (null on rows older than roles).
+    pub role: Option<String>,
     pub origin: Option<String>,
     pub action: String,
     pub target: String,
@@ -97,6 +99,7 @@ impl From<&AuditEntry> for AuditJson {
         AuditJson {
             at: ts(e.at),
             operator: e.operator.clone(),
+            role: e.role.clone(),
             origin: e.origin.clone(),
             action: e.action.clone(),
             target: e.target.clone(),

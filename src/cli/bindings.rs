@@ -207,7 +207,7 @@ async fn unbind(ctx: &Context, a: UnbindArgs) -> Result<(), Failure> {
             "--reason must say why; it is written in the audit log",
         ));
     }
-    ctx.ensure_writable("unbind")?;
+    ctx.check(&crate::ops::Operation::Unbind)?;
     let store = ctx.store().await?;
     let target = format!(
         "openid {} in {}",
@@ -234,13 +234,14 @@ async fn unbind(ctx: &Context, a: UnbindArgs) -> Result<(), Failure> {
         ),
         a.yes,
     )?;
-    let Some(outcome) = store
-        .unbind(&a.appid, &a.openid, &ctx.actor, reason)
-        .await?
-    else {
-        return Err(Failure::nothing_matched(format!(
-            "{target} was unbound by someone else meanwhile; nothing changed"
-        )));
+    let outcome = match crate::ops::unbind(&store, &ctx.actor, &a.appid, &a.openid, reason).await {
+        Ok(o) => o,
+        Err(crate::ops::OpsError::NothingMatched(_)) => {
+            return Err(Failure::nothing_matched(format!(
+                "{target} was unbound by someone else meanwhile; nothing changed"
+            )));
+        }
+        Err(e) => return Err(e.into()),
     };
     if a.json {
         return print_json(&UnbindJson::from(outcome));

@@ -3,17 +3,14 @@
 //! The code and the session_key are secrets: the code is used once and never printed, logged
 //! or audited; the session_key is shown masked only.
 
-use std::time::Instant;
-
 use clap::Args;
 use serde::Serialize;
-use serde_json::json;
 
 use super::bindings::BindingJson;
 use super::{Context, cell, cell_opt, print_json, read_secret_line, say};
 use crate::exit::Failure;
+use crate::ops;
 use crate::secret::Secret;
-use crate::store::BindingQuery;
 use crate::wechat::{ErrorKind, WechatClient, WechatConfig, WechatError};
 
 #[derive(Debug, Args)]
@@ -115,8 +112,7 @@ fn config_failure(e: &WechatError) -> Failure {
 }
 
 pub async fn run(ctx: &Context, a: ExchangeArgs) -> Result<(), Failure> {
-    // A code works once and the exchange is audited: it is a change, refused when read-only.
-    ctx.ensure_writable("exchange a code")?;
+    ctx.check(&ops::Operation::TestExchange)?;
     let code = read_code(&a)?;
     let config = WechatConfig::resolve(&ctx.file)?;
     let appid = config
@@ -127,66 +123,23 @@ pub async fn run(ctx: &Context, a: ExchangeArgs) -> Result<(), Failure> {
     let client = WechatClient::new(config).map_err(|e| config_failure(&e))?;
     let store = ctx.store().await?;
 
-    let started = Instant::now();
-    let result = client.code2session(&appid, code.expose()).await;
-    let latency_ms = started.elapsed().as_millis() as u64;
-    drop(code);
-
-    let mut out = ExchangeJson {
+    let report = ops::test_exchange(&store, &client, &ctx.actor, &appid, code, None).await?;
+    let bindings = report.bindings?;
+    let out = ExchangeJson {
         appid: appid.clone(),
-        ok: result.is_ok(),
-        latency_ms,
-        openid: None,
-        unionid: None,
-        session_key_masked: None,
-        bound: false,
-        bindings: Vec::new(),
-        error: None,
+        ok: report.answer.is_ok(),
+        latency_ms: report.latency.as_millis() as u64,
+        openid: report.answer.as_ref().ok().map(|s| s.openid.clone()),
+        unionid: report.answer.as_ref().ok().and_then(|s| s.unionid.clone()),
+        session_key_masked: report
+            .answer
+            .as_ref()
+            .ok()
+            .map(|s| s.session_key_masked.clone()),
+        bound: !bindings.is_empty(),
+        bindings: bindings.iter().map(BindingJson::from).collect(),
+        error: report.answer.as_ref().err().map(ErrorJson::from),
     };
-    let mut bindings = Vec::new();
-    match &result {
-        Ok(s) => {
-            out.openid = Some(s.openid.clone());
-            out.unionid = s.unionid.clone();
-            out.session_key_masked = Some(s.session_key.masked());
-            bindings = store
-                .find_bindings(&BindingQuery::OpenId {
-                    openid: s.openid.clone(),
-                    appid: Some(appid.clone()),
-                })
-                .await?;
-            out.bound = !bindings.is_empty();
-            out.bindings = bindings.iter().map(BindingJson::from).collect();
-        }
-        Err(e) => out.error = Some(ErrorJson::from(e)),
-    }
-
-    // The audit row records the attempt and its outcome, never the code or the session_key.
-    let detail = json!({
-        "ok": out.ok,
-        "latency_ms": latency_ms,
-        "openid": out.openid,
-        "unionid_returned": out.unionid.is_some(),
-        "bound": out.bound,
-        "account_id": bindings.first().map(|b| b.account_id),
-        "errcode": out.error.as_ref().and_then(|e| e.errcode),
-        "rid": out.error.as_ref().and_then(|e| e.rid.clone()),
-    });
-    store
-        .record_audit(
-            &ctx.actor,
-            "wechat.exchange",
-            &format!("app:{appid}"),
-            None,
-            &detail,
-        )
-        .await
-        .map_err(|e| {
-            Failure::runtime(format!(
-                "the exchange ran but its audit row could not be written ({e}); nothing is shown: fix the database and retry with a fresh code"
-            ))
-        })?;
-
     if a.json {
         print_json(&out)?;
     } else {
@@ -201,7 +154,7 @@ pub async fn run(ctx: &Context, a: ExchangeArgs) -> Result<(), Failure> {
                 .and_then(|p| p.name.as_deref()),
         )?;
     }
-    match result {
+    match report.answer {
         Ok(_) => Ok(()),
         Err(e) => Err(Failure::runtime(format!(
             "code2Session failed: {}",

@@ -22,8 +22,9 @@ use std::io::{BufRead, IsTerminal, Write};
 
 use serde::Serialize;
 
-use crate::config::{self, Actor, ConfigFile, GlobalOpts};
+use crate::config::{self, ConfigFile, GlobalOpts};
 use crate::exit::Failure;
+use crate::operator::{Actor, Role};
 use crate::store::{Store, Ts};
 
 pub use table::Table;
@@ -37,9 +38,8 @@ interrupted bulk revoke), 2 usage error, 3 nothing matched (e.g. revoke of an un
 pub struct Context {
     pub opts: GlobalOpts,
     pub file: ConfigFile,
+    /// Who acts, with their role (`--role`, `--read-only` = viewer).
     pub actor: Actor,
-    /// `--read-only` or `read_only = true` in the config file.
-    pub read_only: bool,
     /// stdout is a terminal: tables are sized for it.
     pub stdout_tty: bool,
     /// stdin and stderr are a terminal: a person is there to answer a question.
@@ -47,17 +47,16 @@ pub struct Context {
 }
 
 impl Context {
-    pub fn new(opts: &GlobalOpts, file: ConfigFile) -> Self {
-        let actor = Actor::resolve(opts, &file);
-        let read_only = opts.read_only || file.read_only;
-        Context {
+    pub fn new(opts: &GlobalOpts, file: ConfigFile) -> Result<Self, Failure> {
+        let actor =
+            config::resolve_actor(opts, &file).map_err(|e| Failure::usage(e.to_string()))?;
+        Ok(Context {
             opts: opts.clone(),
             file,
             actor,
-            read_only,
             stdout_tty: std::io::stdout().is_terminal(),
             interactive: std::io::stdin().is_terminal() && std::io::stderr().is_terminal(),
-        }
+        })
     }
 
     /// Opens the database. SQLite is migrated on open; a PostgreSQL schema is only checked
@@ -69,26 +68,23 @@ impl Context {
     /// PostgreSQL is a whole extra backend start per command (measured by `wxlogin bench`).
     pub async fn store(&self) -> Result<Store, Failure> {
         let url = config::database_url(&self.opts, &self.file)?;
-        let store = Store::connect(
-            &url,
-            crate::store::ConnectOptions {
-                max_connections: 1,
-                ..Default::default()
-            },
-        )
-        .await?;
+        let opts = crate::store::ConnectOptions {
+            max_connections: 1,
+            ..Default::default()
+        };
+        // A viewer never changes the database, not even an SQLite schema.
+        if self.actor.role == Role::Viewer {
+            return Ok(Store::open_read_only(&url, opts).await?);
+        }
+        let store = Store::connect(&url, opts).await?;
         store.ensure_schema().await?;
         Ok(store)
     }
 
-    /// Refuses a change under `--read-only` (exit 4).
-    pub fn ensure_writable(&self, what: &str) -> Result<(), Failure> {
-        if self.read_only {
-            return Err(Failure::refused(format!(
-                "refusing to {what} in read-only mode; run without --read-only (and without read_only in the config file) to make changes"
-            )));
-        }
-        Ok(())
+    /// Asks the ops layer's one permission check before any prompt or connection, so that a
+    /// refusal (exit 4, naming the role needed) comes first. The ops function asks again.
+    pub fn check(&self, op: &crate::ops::Operation<'_>) -> Result<(), Failure> {
+        Ok(crate::ops::check(&self.actor, op)?)
     }
 
     /// Asks "`question` [y/N]" on the terminal unless `yes`. Without a terminal and without

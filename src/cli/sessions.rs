@@ -11,8 +11,10 @@ use serde::Serialize;
 use super::{Context, Table, cell, cell_opt, print_json, say, ts, ts_opt};
 use crate::crypto::SessionToken;
 use crate::exit::Failure;
+use crate::ops::{self, Operation};
 use crate::store::{
-    DEFAULT_REVOKE_BATCH, RevokeProgress, SessionFilter, SessionRow, SessionState, Store, Ts,
+    DEFAULT_REVOKE_BATCH, MAX_REVOKE_IDS, RevokeProgress, SessionFilter, SessionRow, SessionState,
+    Store, Ts,
 };
 
 #[derive(Debug, Args)]
@@ -420,6 +422,8 @@ struct RevokeJson {
     /// Live sessions that matched before anything changed.
     matched: u64,
     revoked: u64,
+    /// Named sessions that were not live (unknown, revoked or expired): left alone.
+    skipped: u64,
     batches: u64,
     interrupted: bool,
 }
@@ -433,7 +437,13 @@ async fn revoke(ctx: &Context, a: RevokeArgs) -> Result<(), Failure> {
         ));
     }
     if !a.dry_run {
-        ctx.ensure_writable("revoke sessions")?;
+        // Refuse before reading a token or asking anything; the ops function asks again.
+        let op = match &sel {
+            Selector::Ids(ids) => Operation::RevokeSessions { count: ids.len() },
+            Selector::Token => Operation::RevokeToken,
+            Selector::Filter(f) => Operation::RevokeMatching { filter: f },
+        };
+        ctx.check(&op)?;
     }
     // Read a piped SessionId before anything else, so a prompt never interleaves with it.
     let token_hash = match sel {
@@ -445,20 +455,32 @@ async fn revoke(ctx: &Context, a: RevokeArgs) -> Result<(), Failure> {
         Selector::Ids(ids) => revoke_ids(ctx, &a, &store, ids, &reason).await,
         Selector::Token => {
             let hash = token_hash.expect("read above");
-            let Some(found) = store.session_by_token(&hash).await? else {
-                return Err(Failure::nothing_matched(
-                    "no session has this SessionId; check that the whole token was given",
-                ));
-            };
-            let now = Ts::from(store.now());
-            if found.session.state(now) != SessionState::Active {
-                return Err(Failure::nothing_matched(format!(
-                    "session {} is already {}; nothing to revoke",
-                    found.session.public_id,
-                    found.session.state(now)
-                )));
+            if a.dry_run {
+                let Some(found) = store.session_by_token(&hash).await? else {
+                    return Err(Failure::nothing_matched(
+                        "no session has this SessionId; check that the whole token was given",
+                    ));
+                };
+                return revoke_ids(ctx, &a, &store, vec![found.session.public_id], &reason).await;
             }
-            revoke_ids(ctx, &a, &store, vec![found.session.public_id], &reason).await
+            ctx.confirm("Revoke the session of this SessionId?", a.yes)?;
+            let out = ops::revoke_token(&store, &ctx.actor, &hash, &reason).await?;
+            let selector = match out.revoked.as_slice() {
+                [one] => format!("session:{one}"),
+                _ => "session:-".to_owned(),
+            };
+            report(
+                a.json,
+                RevokeJson {
+                    selector,
+                    dry_run: false,
+                    matched: 1,
+                    revoked: out.revoked.len() as u64,
+                    skipped: out.skipped,
+                    batches: 1,
+                    interrupted: false,
+                },
+            )
         }
         Selector::Filter(filter) => revoke_filter(ctx, &a, &store, filter, &reason).await,
     }
@@ -471,36 +493,34 @@ async fn revoke_ids(
     ids: Vec<String>,
     reason: &str,
 ) -> Result<(), Failure> {
-    if ids.len() > 10_000 {
-        return Err(Failure::usage(
-            "at most 10000 public ids at once; revoke by --account, --openid or --appid --all instead",
-        ));
+    if ids.len() > MAX_REVOKE_IDS {
+        return Err(Failure::usage(format!(
+            "at most {MAX_REVOKE_IDS} public ids at once; revoke by --account, --openid or --appid --all instead"
+        )));
     }
-    let now = Ts::from(store.now());
-    let mut live = Vec::new();
-    let mut unknown = 0usize;
-    for id in &ids {
-        match store.session_by_public_id(id).await? {
-            Some(s) if s.state(now) == SessionState::Active => live.push(s.public_id),
-            Some(_) => {}
-            None => unknown += 1,
-        }
-    }
+    // One query says which ids are live (for the question and for "nothing to revoke"); the
+    // revoke itself is one statement over the ids.
+    let census = store.classify_public_ids(&ids).await?;
+    let live = census.live;
     let selector = match live.as_slice() {
         [one] => format!("session:{one}"),
         _ => format!("sessions:{}", live.len()),
     };
     if live.is_empty() {
-        return Err(Failure::nothing_matched(if unknown == ids.len() {
-            "no session has the given public id; list them with `wxlogin sessions list`".to_owned()
-        } else {
-            format!(
-                "none of the given sessions is live ({unknown} unknown, {} already revoked or expired); nothing to revoke",
-                ids.len() - unknown
-            )
-        }));
+        return Err(Failure::nothing_matched(
+            if census.unknown == ids.len() as u64 {
+                "no session has the given public id; list them with `wxlogin sessions list`"
+                    .to_owned()
+            } else {
+                format!(
+                    "none of the given sessions is live ({} unknown, {} already revoked or expired); nothing to revoke",
+                    census.unknown, census.inactive
+                )
+            },
+        ));
     }
     let matched = live.len() as u64;
+    let skipped = census.unknown + census.inactive;
     if a.dry_run {
         return report(
             a.json,
@@ -509,6 +529,7 @@ async fn revoke_ids(
                 dry_run: true,
                 matched,
                 revoked: 0,
+                skipped,
                 batches: 0,
                 interrupted: false,
             },
@@ -519,8 +540,8 @@ async fn revoke_ids(
         many => format!("Revoke {} sessions?", many.len()),
     };
     ctx.confirm(&question, a.yes)?;
-    let revoked = store.revoke_sessions(&live, &ctx.actor, reason).await?;
-    if revoked == 0 {
+    let out = ops::revoke_sessions(store, &ctx.actor, &ids, reason).await?;
+    if out.revoked.is_empty() {
         return Err(Failure::nothing_matched(
             "the sessions were revoked by someone else meanwhile; nothing left to revoke",
         ));
@@ -531,7 +552,8 @@ async fn revoke_ids(
             selector,
             dry_run: false,
             matched,
-            revoked,
+            revoked: out.revoked.len() as u64,
+            skipped: out.skipped,
             batches: 1,
             interrupted: false,
         },
@@ -576,6 +598,7 @@ async fn revoke_filter(
                 dry_run: true,
                 matched,
                 revoked: 0,
+                skipped: 0,
                 batches: 0,
                 interrupted: false,
             },
@@ -625,9 +648,15 @@ async fn revoke_filter(
         }
         !flag.load(Ordering::SeqCst)
     };
-    let result = store
-        .revoke_matching(&filter, &ctx.actor, reason, a.batch_size, &mut progress)
-        .await;
+    let result = ops::revoke_matching(
+        store,
+        &ctx.actor,
+        &filter,
+        reason,
+        a.batch_size,
+        &mut progress,
+    )
+    .await;
     listener.abort();
     if let Some(b) = &bar {
         b.finish_and_clear();
@@ -640,6 +669,7 @@ async fn revoke_filter(
             dry_run: false,
             matched,
             revoked: outcome.revoked,
+            skipped: 0,
             batches: outcome.batches,
             interrupted: outcome.cancelled,
         },
@@ -698,6 +728,14 @@ fn report(json: bool, r: RevokeJson) -> Result<(), Failure> {
             noun(r.matched),
             r.batches,
             r.matched.saturating_sub(r.revoked)
+        ));
+    }
+    if r.skipped > 0 {
+        return say(format!(
+            "revoked {} {}; skipped {} not live (unknown, revoked or expired)",
+            r.revoked,
+            noun(r.revoked),
+            r.skipped
         ));
     }
     say(format!("revoked {} {}", r.revoked, noun(r.revoked)))

@@ -24,6 +24,7 @@ use super::views::audit::AuditView;
 use super::views::bindings::BindingsView;
 use super::views::exchange::ExchangeView;
 use super::views::sessions::SessionsView;
+use crate::ops;
 use crate::store::{SessionFilter, Ts};
 
 pub use super::context::ConsoleContext;
@@ -306,18 +307,37 @@ impl App {
     /// Why this operator may not do `action` at all, if so: what the help screen and the
     /// footer mark.
     pub fn mark(&self, action: Action) -> Option<String> {
-        (self.ctx.read_only && action.is_mutating()).then(|| "refused: read-only".to_owned())
+        let kind = action.op_kind()?;
+        if !ops::may(self.ctx.actor.role, kind) {
+            Some(format!("needs the {} role", kind.min_role()))
+        } else if self.ctx.read_only {
+            Some("refused: read-only".to_owned())
+        } else {
+            None
+        }
     }
 
-    /// The refusal of `action`, for the status line, if this operator may not do it at all.
+    /// The refusal of `action`, for the status line, when this operator may do no instance
+    /// of it.
     fn refusal(&self, action: Action) -> Option<String> {
-        (self.ctx.read_only && action.is_mutating())
+        let op = action.least_operation()?;
+        if let Err(denied) = ops::check(&self.ctx.actor, &op) {
+            return Some(denied.to_string());
+        }
+        self.ctx
+            .read_only
             .then(|| format!("read-only: {} is refused (--read-only)", action.verb()))
     }
 
-    /// The refusal of this instance of an operation (the dialog does not open).
+    /// The refusal of this instance of an operation (the dialog does not open): 150 marked
+    /// sessions need more than one.
     fn refuse_request(&self, req: &confirm::Request) -> Option<String> {
-        (self.ctx.read_only).then(|| format!("read-only: {} is refused (--read-only)", req.verb))
+        if let Err(denied) = ops::check(&self.ctx.actor, &req.op.as_ops()) {
+            return Some(denied.to_string());
+        }
+        self.ctx
+            .read_only
+            .then(|| format!("read-only: {} is refused (--read-only)", req.verb))
     }
 
     /// Carries out an action: the app's own, or the shown view's.

@@ -20,7 +20,8 @@ use super::input::TextInput;
 use super::keymap::{self, Scope};
 use super::tasks::Reporter;
 use super::widgets::{self, Paint, sessions_word, thousands};
-use crate::config::Actor;
+use crate::operator::Actor;
+use crate::ops::{self, OpsError};
 use crate::store::{
     RevokeOutcome, RevokeProgress, SessionFilter, Store, StoreError, UnbindOutcome,
 };
@@ -37,6 +38,17 @@ pub enum Operation {
 }
 
 impl Operation {
+    /// The operation as the ops layer judges it (for the check before the dialog opens).
+    pub fn as_ops(&self) -> ops::Operation<'_> {
+        match self {
+            Operation::RevokeSessions { public_ids } => ops::Operation::RevokeSessions {
+                count: public_ids.len(),
+            },
+            Operation::RevokeMatching { filter } => ops::Operation::RevokeMatching { filter },
+            Operation::Unbind { .. } => ops::Operation::Unbind,
+        }
+    }
+
     /// Only a batched revoke can stop half way.
     fn stoppable(&self) -> bool {
         matches!(self, Operation::RevokeMatching { .. })
@@ -101,7 +113,7 @@ pub enum Msg {
     Done {
         dialog: u64,
         op: Box<Operation>,
-        result: Result<Outcome, StoreError>,
+        result: Result<Outcome, OpsError>,
     },
 }
 
@@ -434,7 +446,8 @@ pub fn receive(open: Option<&mut Confirm>, msg: Msg, cx: &mut Cx) -> Open {
     }
 }
 
-/// Carries out a confirmed operation: the console's only call that changes data.
+/// Carries out a confirmed operation through the ops layer (which checks the operator's role
+/// again and writes the audit row): the console's only call that changes data.
 #[allow(clippy::too_many_arguments)]
 async fn run(
     store: &Store,
@@ -445,32 +458,36 @@ async fn run(
     cancel: &AtomicBool,
     reporter: &Reporter,
     dialog: u64,
-) -> Result<Outcome, StoreError> {
+) -> Result<Outcome, OpsError> {
     match op {
-        Operation::RevokeSessions { public_ids } => store
-            .revoke_sessions(public_ids, actor, reason)
-            .await
-            .map(|revoked| Outcome::Revoked { revoked }),
+        Operation::RevokeSessions { public_ids } => {
+            ops::revoke_sessions(store, actor, public_ids, reason)
+                .await
+                .map(|out| Outcome::Revoked {
+                    revoked: out.revoked.len() as u64,
+                })
+        }
         Operation::RevokeMatching { filter } => {
             let mut report = |progress: RevokeProgress| {
                 reporter.send(Msg::Progress { dialog, progress });
                 !cancel.load(Ordering::SeqCst)
             };
-            store
-                .revoke_matching(filter, actor, reason, batch, &mut report)
+            ops::revoke_matching(store, actor, filter, reason, batch, &mut report)
                 .await
                 .map(Outcome::RevokedMatching)
         }
-        Operation::Unbind { appid, openid } => store
-            .unbind(appid, openid, actor, reason)
-            .await
-            .map(Outcome::Unbound),
+        Operation::Unbind { appid, openid } => {
+            match ops::unbind(store, actor, appid, openid, reason).await {
+                Err(OpsError::NothingMatched(_)) => Ok(Outcome::Unbound(None)),
+                r => r.map(|u| Outcome::Unbound(Some(u))),
+            }
+        }
     }
 }
 
 /// Says on the status line what a finished operation did, and tells every view the data
 /// changed under it (marks of revoked sessions go).
-pub fn report(op: Operation, result: Result<Outcome, StoreError>, cx: &mut Cx) {
+pub fn report(op: Operation, result: Result<Outcome, OpsError>, cx: &mut Cx) {
     let mut revoked_ids = Vec::new();
     match result {
         Ok(Outcome::Revoked { revoked }) => {
@@ -515,9 +532,10 @@ pub fn report(op: Operation, result: Result<Outcome, StoreError>, cx: &mut Cx) {
         Ok(Outcome::Unbound(None)) => {
             cx.info("that binding no longer exists: nothing was changed");
         }
-        Err(e) => {
+        Err(OpsError::Store(e)) => {
             cx.store_error("refused", &e);
         }
+        Err(e) => cx.error(crate::sanitize::for_terminal(&e.to_string()).into_owned()),
     }
     cx.push(Effect::Changed {
         revoked: revoked_ids,

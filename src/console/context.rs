@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::theme::Theme;
 use super::views::exchange::ExchangeSetup;
-use crate::config::Actor;
+use crate::operator::Actor;
 use crate::store::{DEFAULT_REVOKE_BATCH, Store};
 
 /// Everything the console needs from outside.

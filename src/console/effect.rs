@@ -12,7 +12,7 @@ use super::filter::BindingSearch;
 use super::prompt::Prompt;
 use super::tasks::{Msg, Tasks};
 use super::views::View;
-use crate::config::Actor;
+use crate::operator::Actor;
 use crate::store::{SessionFilter, Store, StoreError, Ts};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -38,8 +38,9 @@ pub mod window;
 use std::io::IsTerminal;
 use std::time::Duration;
 
-use crate::config::{self, Actor, ConfigFile, GlobalOpts};
+use crate::config::{self, ConfigFile, GlobalOpts};
 use crate::exit::Failure;
+use crate::operator::Role;
 use crate::store::Store;
 
 pub use app::App;
@@ -122,15 +123,20 @@ pub async fn run(global: &GlobalOpts, args: ConsoleArgs) -> Result<(), Failure> 
         None => None,
     };
     let url = config::database_url(global, &file)?;
-    let actor = Actor::resolve(global, &file);
-    let store = Store::open(&url).await?;
+    let actor = config::resolve_actor(global, &file)?;
+    // A viewer's console never changes the database, not even an SQLite schema.
+    let store = if actor.role == Role::Viewer {
+        Store::open_read_only(&url, Default::default()).await?
+    } else {
+        Store::open(&url).await?
+    };
     let refresh = match args.refresh_secs.or(file.console.refresh_secs) {
         Some(0) => Duration::MAX,
         Some(s) => Duration::from_secs(s),
         None => Duration::from_secs(DEFAULT_REFRESH_SECS),
     };
     let mut ctx = ConsoleContext::new(store, actor);
-    ctx.read_only = global.read_only || file.read_only;
+    ctx.read_only = ctx.actor.role == Role::Viewer;
     ctx.refresh = refresh;
     ctx.exchange = views::exchange::ExchangeSetup::from_config(&file);
     // This console is for whoever sits at this terminal: their NO_COLOR, their size.

@@ -26,7 +26,8 @@ use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, oneshot};
 use tokio::task::JoinHandle;
 
-use crate::config::{self, ConfigError, ConfigFile, DataKey, GlobalOpts, ServiceSection};
+use crate::config::{self, ConfigError, ConfigFile, GlobalOpts, ServiceSection};
+use crate::crypto::DataKey;
 use crate::exit::Failure;
 use crate::store::{ConnectOptions, Store};
 use crate::wechat::{WechatClient, WechatConfig};
@@ -301,7 +302,7 @@ without it the stored session_keys cannot be read";
 
 /// Reads the data key or explains how to make one.
 pub fn require_data_key(file: &ConfigFile) -> Result<DataKey, Failure> {
-    match DataKey::from_env(file)? {
+    match config::data_key(file)? {
         Some(k) => Ok(k),
         None => Err(Failure::usage(format!(
             "no data key: the service encrypts WeChat session_keys at rest and refuses to start without one; {DATA_KEY_HELP}"

@@ -508,10 +508,12 @@ async fn me_inner(st: &ServiceState, headers: &HeaderMap) -> Result<Response, Ap
             .touch_session(s.id, l.absolute_expires_at, inner.idle)
             .await
         {
-            Ok(e) => {
+            Ok(Some(e)) => {
                 inner.metrics.touch();
                 expires_at = e;
             }
+            // Revoked or expired since it was validated: nothing was extended.
+            Ok(None) => {}
             // The request is valid: a failed bookkeeping write must not refuse it.
             Err(e) => {
                 tracing::warn!(session = %s.public_id, error = %e, "cannot record session use")

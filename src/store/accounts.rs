@@ -3,8 +3,10 @@
 use serde::Serialize;
 use serde_json::json;
 
-use super::{Result, Store, StoreError, Ts, on_db, write_audit};
-use crate::config::Actor;
+use super::sessions::revoke_update;
+use super::types::Arg;
+use super::{Result, Store, StoreError, Ts, bind_args, on_db, write_audit};
+use crate::ops::Grant;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct Account {
@@ -52,7 +54,7 @@ pub fn validate_username(username: &str) -> Result<()> {
     if ok {
         Ok(())
     } else {
-        Err(StoreError::Conflict(format!(
+        Err(StoreError::Invalid(format!(
             "invalid username {:?}: use 1 to 64 letters, digits, '_', '-', '.' or '@'",
             crate::sanitize::for_terminal(username)
         )))
@@ -61,8 +63,13 @@ pub fn validate_username(username: &str) -> Result<()> {
 
 impl Store {
     /// Creates an account and its audit row in one transaction.
-    pub async fn create_account(&self, new: &NewAccount, actor: &Actor) -> Result<Account> {
+    pub(crate) async fn create_account(
+        &self,
+        grant: &Grant<'_>,
+        new: &NewAccount,
+    ) -> Result<Account> {
         validate_username(&new.username)?;
+        let actor = grant.actor();
         let now = self.now_ts();
         let sql = format!(
             "INSERT INTO accounts (username, password_hash, display_name, created_at) \
@@ -134,13 +141,20 @@ impl Store {
     /// Disables an account and revokes all its live sessions in one transaction (OWASP ASVS
     /// 7.4.2). Returns how many sessions were revoked; `NotFound` for an unknown account and
     /// `Ok(None)` when it was already disabled (nothing changes, nothing is audited).
-    pub async fn disable_account(
+    pub(crate) async fn disable_account(
         &self,
+        grant: &Grant<'_>,
         account_id: i64,
-        actor: &Actor,
         reason: &str,
     ) -> Result<Option<u64>> {
+        let actor = grant.actor();
         let now = self.now_ts();
+        let mut revoke = revoke_update(now, &actor.operator, reason);
+        revoke
+            .push(" WHERE account_id = ")
+            .bind(Arg::I64(account_id))
+            .push(" AND revoked_at IS NULL AND expires_at > ")
+            .bind(Arg::Ts(now));
         on_db!(self, |pool, d| {
             let _turn = self.write_turn().await;
             let mut tx = pool.begin_with(d.begin_write()).await?;
@@ -162,14 +176,10 @@ impl Store {
                 .bind(account_id)
                 .execute(&mut *tx)
                 .await?;
-            let revoked = sqlx::query(
-                "UPDATE sessions SET revoked_at = $1, revoked_by = $2, revoke_reason = $3 \
-                 WHERE account_id = $4 AND revoked_at IS NULL AND expires_at > $1",
+            let revoked = bind_args!(
+                sqlx::query(sqlx::AssertSqlSafe(revoke.text())),
+                &revoke.args
             )
-            .bind(now)
-            .bind(&actor.operator)
-            .bind(reason)
-            .bind(account_id)
             .execute(&mut *tx)
             .await?
             .rows_affected();

@@ -15,8 +15,8 @@ use super::types::{Arg, Sql};
 use super::{
     AuditFilter, Backend, BindingQuery, Cursor, Result, SessionFilter, Store, Ts, bind_args, on_db,
 };
-use crate::config::Actor;
 use crate::crypto::TokenHash;
+use crate::operator::Actor;
 
 /// A query exactly as the store would run it: SQL text with `$N` placeholders and its
 /// arguments.
@@ -29,7 +29,7 @@ pub struct QueryText {
 impl From<Sql> for QueryText {
     fn from(s: Sql) -> Self {
         QueryText {
-            sql: s.text,
+            sql: s.text().to_owned(),
             args: s.args,
         }
     }
@@ -44,29 +44,45 @@ impl QueryText {
     /// The same statement with the arguments written in as PostgreSQL literals: what a DBA
     /// would paste into `psql`.
     pub fn to_pg_literal_sql(&self) -> String {
-        let mut sql = self.sql.clone();
-        // Highest placeholder first, so that `$1` does not eat the start of `$10`.
-        for (i, a) in self.args.iter().enumerate().rev() {
-            sql = sql.replace(&format!("${}", i + 1), &literal(a));
-        }
-        sql
+        splice(&self.sql, &self.args, literal)
+    }
+
+    /// The same statement with the arguments written in as SQLite literals (for `sqlite3`).
+    pub fn to_sqlite_literal_sql(&self) -> String {
+        splice(&self.sql, &self.args, |a| match a {
+            Arg::Ts(t) => t.micros().to_string(),
+            Arg::Bytes(b) => format!("X'{}'", hex::encode(b)),
+            other => literal(other),
+        })
     }
 }
 
-/// The same statement with the arguments written in as SQLite literals (for `sqlite3`).
-impl QueryText {
-    pub fn to_sqlite_literal_sql(&self) -> String {
-        let mut sql = self.sql.clone();
-        for (i, a) in self.args.iter().enumerate().rev() {
-            let lit = match a {
-                Arg::Ts(t) => t.micros().to_string(),
-                Arg::Bytes(b) => format!("X'{}'", hex::encode(b)),
-                other => literal(other),
-            };
-            sql = sql.replace(&format!("${}", i + 1), &lit);
+/// Replaces each `$N` placeholder of `sql` with `lit(args[N-1])` in one pass over the
+/// statement's own text: a value is never scanned again, so a value that contains `$1` (or a
+/// quote) stays inside its literal. The store's SQL text is static (see `Sql::push`), so a `$`
+/// followed by digits is always a placeholder.
+fn splice(sql: &str, args: &[Arg], lit: impl Fn(&Arg) -> String) -> String {
+    let mut out = String::with_capacity(sql.len() + 16 * args.len());
+    let mut rest = sql;
+    while let Some(i) = rest.find('$') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+        match after[..digits]
+            .parse::<usize>()
+            .ok()
+            .and_then(|n| args.get(n.wrapping_sub(1)))
+        {
+            Some(a) => out.push_str(&lit(a)),
+            None => {
+                out.push('$');
+                out.push_str(&after[..digits]);
+            }
         }
-        sql
+        rest = &after[digits..];
     }
+    out.push_str(rest);
+    out
 }
 
 fn literal(a: &Arg) -> String {
@@ -207,7 +223,7 @@ impl Store {
         };
         revoke_batch_sql(
             &filter,
-            actor,
+            &actor.operator,
             reason,
             batch,
             self.now_ts(),
@@ -384,5 +400,37 @@ impl Store {
         Ok(on_db!(self, |pool, d| {
             sqlx::query_scalar(sql).fetch_one(pool).await?
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spliced_values_stay_inside_their_literals() {
+        let q = QueryText {
+            sql: "SELECT 1 WHERE a = $1 AND b = $2 AND c = $10".into(),
+            args: vec![
+                Arg::Text("x' OR $2 --".into()),
+                Arg::I64(7),
+                Arg::I64(1),
+                Arg::I64(2),
+                Arg::I64(3),
+                Arg::I64(4),
+                Arg::I64(5),
+                Arg::I64(6),
+                Arg::I64(8),
+                Arg::Text("ten".into()),
+            ],
+        };
+        assert_eq!(
+            q.to_pg_literal_sql(),
+            "SELECT 1 WHERE a = 'x'' OR $2 --' AND b = 7 AND c = 'ten'"
+        );
+        assert_eq!(
+            q.to_sqlite_literal_sql(),
+            "SELECT 1 WHERE a = 'x'' OR $2 --' AND b = 7 AND c = 'ten'"
+        );
     }
 }

@@ -3,9 +3,10 @@
 use serde::Serialize;
 use serde_json::json;
 
+use super::sessions::revoke_update;
 use super::types::{Arg, Sql};
 use super::{Account, Result, Store, Ts, bind_args, on_db, write_audit};
-use crate::config::Actor;
+use crate::ops::Grant;
 
 /// A binding with its account and how many live sessions it has.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
@@ -80,7 +81,7 @@ impl Store {
     pub async fn find_bindings(&self, q: &BindingQuery) -> Result<Vec<BindingView>> {
         let sql = find_bindings_sql(q, self.now_ts());
         Ok(on_db!(self, |pool, d| {
-            bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.text)), &sql.args)
+            bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.text())), &sql.args)
                 .fetch_all(pool)
                 .await?
         }))
@@ -100,14 +101,23 @@ impl Store {
     /// Deletes the binding, revokes its live sessions and writes the audit row, all in one
     /// transaction: either everything happens or nothing does. `None` when there is no such
     /// binding.
-    pub async fn unbind(
+    pub(crate) async fn unbind(
         &self,
+        grant: &Grant<'_>,
         appid: &str,
         openid: &str,
-        actor: &Actor,
         reason: &str,
     ) -> Result<Option<UnbindOutcome>> {
+        let actor = grant.actor();
         let now = self.now_ts();
+        let mut revoke = revoke_update(now, &actor.operator, reason);
+        revoke
+            .push(" WHERE appid = ")
+            .bind(Arg::Text(appid.to_owned()))
+            .push(" AND openid = ")
+            .bind(Arg::Text(openid.to_owned()))
+            .push(" AND revoked_at IS NULL AND expires_at > ")
+            .bind(Arg::Ts(now));
         on_db!(self, |pool, d| {
             let _turn = self.write_turn().await;
             let mut tx = pool.begin_with(d.begin_write()).await?;
@@ -124,15 +134,10 @@ impl Store {
             let Some((account_id, unionid)) = gone else {
                 return Ok(None);
             };
-            let revoked = sqlx::query(
-                "UPDATE sessions SET revoked_at = $1, revoked_by = $2, revoke_reason = $3 \
-                 WHERE appid = $4 AND openid = $5 AND revoked_at IS NULL AND expires_at > $1",
+            let revoked = bind_args!(
+                sqlx::query(sqlx::AssertSqlSafe(revoke.text())),
+                &revoke.args
             )
-            .bind(now)
-            .bind(&actor.operator)
-            .bind(reason)
-            .bind(appid)
-            .bind(openid)
             .execute(&mut *tx)
             .await?
             .rows_affected();

@@ -10,7 +10,6 @@ mod accounts;
 mod audit;
 mod bench_queries;
 mod bindings;
-mod console_queries;
 mod sessions;
 mod types;
 
@@ -29,8 +28,8 @@ pub use audit::{AuditEntry, AuditFilter};
 pub use bench_queries::{PlanMode, QueryPlan, QueryText, SessionSample};
 pub use bindings::{AccountDetail, BindingQuery, BindingView, UnbindOutcome};
 pub use sessions::{
-    IssuedSession, LoginOutcome, NewSession, RevokeOutcome, RevokeProgress, SessionFilter,
-    SessionRow, SessionState, TokenLookup,
+    IdCensus, IssuedSession, LoginOutcome, MAX_REVOKE_IDS, NewSession, RevokeOutcome,
+    RevokeProgress, SessionFilter, SessionRow, SessionState, TokenLookup,
 };
 pub use types::{Cursor, Page, Ts};
 
@@ -137,6 +136,10 @@ pub enum StoreError {
     SchemaBehind { current: i64, needed: i64 },
     #[error("migration failed: {0}")]
     Migrate(String),
+    /// The request is wrong (an invalid username, too many ids, a filter that selects
+    /// everything): nothing was tried. The CLI exits 2 (usage).
+    #[error("{0}")]
+    Invalid(String),
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]
@@ -263,14 +266,22 @@ impl Store {
     /// `wxlogin sessions list` (measured by `wxlogin bench`).
     pub async fn ensure_schema(&self) -> Result<()> {
         match (self.backend(), self.check_schema().await) {
-            (Backend::Sqlite, Err(StoreError::SchemaBehind { .. })) => self.migrate().await,
+            (Backend::Sqlite, Err(StoreError::SchemaBehind { .. })) => self.run_migrations().await,
             (_, r) => r,
         }
     }
 
+    /// Opens for someone who may only look (a viewer, `--read-only`): the schema is checked and
+    /// never changed, also on SQLite, where an out-of-date file is refused instead of migrated.
+    pub async fn open_read_only(url: &str, opts: ConnectOptions) -> Result<Self> {
+        let store = Self::connect(url, opts).await?;
+        store.check_schema().await?;
+        Ok(store)
+    }
+
     /// Connects without touching the schema.
     pub async fn connect(url: &str, opts: ConnectOptions) -> Result<Self> {
-        let redacted_url = crate::config::redact_database_url(url);
+        let redacted_url = redact_database_url(url);
         let connect_err = |e: sqlx::Error| StoreError::Connect {
             url: redacted_url.clone(),
             message: e.to_string(),
@@ -373,8 +384,12 @@ impl Store {
         }
     }
 
-    /// Applies every pending migration. Safe to run again.
-    pub async fn migrate(&self) -> Result<()> {
+    /// Applies every pending migration (`wxlogin migrate`, oncall). Safe to run again.
+    pub(crate) async fn migrate(&self, _grant: &crate::ops::Grant<'_>) -> Result<()> {
+        self.run_migrations().await
+    }
+
+    async fn run_migrations(&self) -> Result<()> {
         let r = match &self.db {
             Db::Postgres(p) => PG_MIGRATOR.run(p).await,
             Db::Sqlite(p) => SQLITE_MIGRATOR.run(p).await,
@@ -425,15 +440,16 @@ impl Store {
 /// function so that the future stays `Send` for each concrete backend).
 macro_rules! write_audit {
     ($exec:expr, $now:expr, $actor:expr, $action:expr, $target:expr, $reason:expr, $detail:expr $(,)?) => {{
-        let actor: &$crate::config::Actor = $actor;
+        let actor: &$crate::operator::Actor = $actor;
         let reason: Option<&str> = $reason;
         let detail: &serde_json::Value = $detail;
         sqlx::query(
-            "INSERT INTO audit_log (at, operator, origin, action, target, reason, detail) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO audit_log (at, operator, role, origin, action, target, reason, detail) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind($now)
         .bind(actor.operator.as_str())
+        .bind(actor.role.as_str())
         .bind(actor.origin.as_deref())
         .bind($action)
         .bind($target)
@@ -445,3 +461,41 @@ macro_rules! write_audit {
     }};
 }
 pub(crate) use write_audit;
+
+/// The database URL with any password replaced by `***`: the only form that is shown or logged.
+pub fn redact_database_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        Ok(mut u) => {
+            // Query parameters such as `password=` are dropped as well.
+            if u.query_pairs()
+                .any(|(k, _)| k.eq_ignore_ascii_case("password"))
+            {
+                u.set_query(None);
+            }
+            u.to_string()
+        }
+        Err(_) => "<unparsable database URL>".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_database_url;
+
+    #[test]
+    fn redaction_hides_the_password() {
+        let r = redact_database_url("postgres://app:s3cr3t@db.example:5432/wx");
+        assert!(!r.contains("s3cr3t"));
+        assert!(r.contains("app:***@db.example"));
+        let r = redact_database_url("postgres://db/wx?user=a&password=s3cr3t");
+        assert!(!r.contains("s3cr3t"));
+        assert_eq!(
+            redact_database_url("sqlite:///tmp/x.db?mode=rwc"),
+            "sqlite:///tmp/x.db?mode=rwc"
+        );
+    }
+}

@@ -4,10 +4,11 @@ use chrono::Duration;
 use serde::Serialize;
 use serde_json::json;
 
-use super::types::{Arg, Sql};
+use super::types::{Arg, Keyset, SortKey, Sql};
 use super::{Cursor, Page, Result, Store, StoreError, Ts, bind_args, on_db, write_audit};
-use crate::config::{Actor, DataKey};
+use crate::crypto::DataKey;
 use crate::crypto::{SessionToken, TokenHash, encrypt_session_key, new_public_id};
+use crate::ops::Grant;
 use crate::secret::Secret;
 
 /// Longest user agent kept; clients can send anything.
@@ -131,25 +132,18 @@ impl SessionFilter {
 
     pub(super) fn push_where(&self, sql: &mut Sql, now: Ts) {
         sql.push(" WHERE 1=1");
-        if let Some(v) = self.account_id {
-            sql.push(" AND s.account_id = ").bind(Arg::I64(v));
-        }
-        let mut text = |col: &str, v: &Option<String>| {
-            if let Some(v) = v {
-                sql.push(&format!(" AND {col} = "))
-                    .bind(Arg::Text(v.clone()));
-            }
-        };
-        text("a.username", &self.username);
-        text("s.openid", &self.openid);
-        text("s.appid", &self.appid);
-        text("s.unionid", &self.unionid);
-        text("s.client_ip", &self.client_ip);
-        text("s.public_id", &self.public_id);
-        if let Some(h) = self.token_hash {
-            sql.push(" AND s.token_hash = ")
-                .bind(Arg::Bytes(h.0.to_vec()));
-        }
+        let text = |v: &Option<String>| v.clone().map(Arg::Text);
+        sql.and_eq("s.account_id", self.account_id.map(Arg::I64))
+            .and_eq("a.username", text(&self.username))
+            .and_eq("s.openid", text(&self.openid))
+            .and_eq("s.appid", text(&self.appid))
+            .and_eq("s.unionid", text(&self.unionid))
+            .and_eq("s.client_ip", text(&self.client_ip))
+            .and_eq("s.public_id", text(&self.public_id))
+            .and_eq(
+                "s.token_hash",
+                self.token_hash.map(|h| Arg::Bytes(h.0.to_vec())),
+            );
         if !self.include_inactive {
             sql.push(" AND s.revoked_at IS NULL AND s.expires_at > ")
                 .bind(Arg::Ts(now));
@@ -218,16 +212,21 @@ pub struct RevokeOutcome {
     pub cancelled: bool,
 }
 
-/// `UPDATE sessions SET revoked_at, revoked_by, revoke_reason` with its three values bound.
-fn revoke_update(now: Ts, actor: &Actor, reason: &str) -> Sql {
+/// The one revoke UPDATE: `UPDATE sessions SET revoked_at, revoked_by, revoke_reason` with its
+/// three values bound, for the caller to add `WHERE …`. Revoke by id, bulk revoke, unbind,
+/// account disable and logout all start here: revoking marks the row, it never deletes it.
+pub(super) fn revoke_update(now: Ts, by: &str, reason: &str) -> Sql {
     let mut sql = Sql::new("UPDATE sessions SET revoked_at = ");
     sql.bind(Arg::Ts(now))
         .push(", revoked_by = ")
-        .bind(Arg::Text(actor.operator.clone()))
+        .bind(Arg::Text(by.to_owned()))
         .push(", revoke_reason = ")
         .bind(Arg::Text(reason.to_owned()));
     sql
 }
+
+/// Most public ids one revoke may name (one statement, one IN list).
+pub const MAX_REVOKE_IDS: usize = 10_000;
 
 fn clip(s: Option<&str>, max: usize) -> Option<String> {
     s.map(|v| v.chars().take(max).collect())
@@ -392,23 +391,26 @@ impl Store {
     }
 
     /// Records a use of a live session: last_seen_at, and the idle expiry slides forward (never
-    /// past the absolute expiry). Does nothing to a revoked session.
-    pub async fn touch_session(&self, id: i64, absolute: Ts, idle: Duration) -> Result<Ts> {
+    /// past the absolute expiry). Does nothing to a session that was revoked or expired since it
+    /// was validated (a revoke or an expiry between the lookup and this update must stand);
+    /// `None` then.
+    pub async fn touch_session(&self, id: i64, absolute: Ts, idle: Duration) -> Result<Option<Ts>> {
         let now = self.now_ts();
         let expires = absolute.min(Ts::from(now.0 + idle));
         let _turn = self.write_turn().await;
         on_db!(self, |pool, d| {
-            sqlx::query(
+            let n = sqlx::query(
                 "UPDATE sessions SET last_seen_at = $1, expires_at = $2 \
-                 WHERE id = $3 AND revoked_at IS NULL",
+                 WHERE id = $3 AND revoked_at IS NULL AND expires_at > $1",
             )
             .bind(now)
             .bind(expires)
             .bind(id)
             .execute(pool)
-            .await?;
-        });
-        Ok(expires)
+            .await?
+            .rows_affected();
+            Ok((n > 0).then_some(expires))
+        })
     }
 
     /// A page of sessions matching `filter`, newest first, after `after` (keyset: an index
@@ -422,44 +424,72 @@ impl Store {
         let limit = limit.clamp(1, 10_000);
         let sql = list_sessions_sql(filter, after, limit, self.now_ts());
         let rows: Vec<SessionRow> = on_db!(self, |pool, d| {
-            bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.text)), &sql.args)
+            bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.text())), &sql.args)
                 .fetch_all(pool)
                 .await?
         });
         Ok(Page::from_overfetch(rows, limit, SessionRow::cursor))
     }
 
+    /// Up to `limit` sessions matching `filter` that sort just *before* `newer_than` in the
+    /// newest-first order (the rows above it on the console's screen), returned newest first:
+    /// so the console scrolls up through a sliding window of pages without keeping every page
+    /// it has seen. Without a cursor: the `limit` oldest sessions (the end of the list).
+    pub async fn list_sessions_newer(
+        &self,
+        filter: &SessionFilter,
+        newer_than: Option<Cursor>,
+        limit: i64,
+    ) -> Result<Vec<SessionRow>> {
+        let limit = limit.clamp(1, 10_000);
+        let mut sql = select_sessions_sql(filter, self.now_ts());
+        sql.keyset(SESSIONS_KEY, Keyset::OldestFirst, newer_than, limit);
+        let mut rows: Vec<SessionRow> = on_db!(self, |pool, d| {
+            bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.text())), &sql.args)
+                .fetch_all(pool)
+                .await?
+        });
+        rows.reverse();
+        Ok(rows)
+    }
+
     /// How many sessions match (for "this will revoke N sessions").
     pub async fn count_sessions(&self, filter: &SessionFilter) -> Result<u64> {
         let sql = count_sessions_sql(filter, self.now_ts());
         let n: i64 = on_db!(self, |pool, d| {
-            bind_args!(sqlx::query_scalar(sqlx::AssertSqlSafe(sql.text)), &sql.args)
-                .fetch_one(pool)
-                .await?
+            bind_args!(
+                sqlx::query_scalar(sqlx::AssertSqlSafe(sql.text())),
+                &sql.args
+            )
+            .fetch_one(pool)
+            .await?
         });
         Ok(n as u64)
     }
 
-    /// Revokes the live sessions among `public_ids` in one transaction with one audit row.
-    /// Already revoked or unknown ids are skipped: the count says how many were revoked now.
-    pub async fn revoke_sessions(
+    /// Revokes the live sessions among `public_ids` (not revoked, not expired) in one
+    /// statement, one transaction and one audit row. Unknown, revoked and expired ids are
+    /// skipped: the returned ids are those revoked now.
+    pub(crate) async fn revoke_sessions(
         &self,
+        grant: &Grant<'_>,
         public_ids: &[String],
-        actor: &Actor,
         reason: &str,
-    ) -> Result<u64> {
+    ) -> Result<Vec<String>> {
         if public_ids.is_empty() {
-            return Ok(0);
+            return Ok(Vec::new());
         }
-        if public_ids.len() > 10_000 {
-            return Err(StoreError::Conflict(
-                "at most 10000 sessions by id at once; revoke by account, openid or appid instead"
-                    .into(),
-            ));
+        if public_ids.len() > MAX_REVOKE_IDS {
+            return Err(StoreError::Invalid(format!(
+                "at most {MAX_REVOKE_IDS} sessions by id at once; revoke by account, openid or appid instead"
+            )));
         }
+        let actor = grant.actor();
         let now = self.now_ts();
-        let mut sql = revoke_update(now, actor, reason);
-        sql.push(" WHERE revoked_at IS NULL AND public_id IN (");
+        let mut sql = revoke_update(now, &actor.operator, reason);
+        sql.push(" WHERE revoked_at IS NULL AND expires_at > ")
+            .bind(Arg::Ts(now))
+            .push(" AND public_id IN (");
         for (i, id) in public_ids.iter().enumerate() {
             if i > 0 {
                 sql.push(", ");
@@ -470,10 +500,12 @@ impl Store {
         on_db!(self, |pool, d| {
             let _turn = self.write_turn().await;
             let mut tx = pool.begin_with(d.begin_write()).await?;
-            let done: Vec<String> =
-                bind_args!(sqlx::query_scalar(sqlx::AssertSqlSafe(sql.text)), &sql.args)
-                    .fetch_all(&mut *tx)
-                    .await?;
+            let done: Vec<String> = bind_args!(
+                sqlx::query_scalar(sqlx::AssertSqlSafe(sql.text())),
+                &sql.args
+            )
+            .fetch_all(&mut *tx)
+            .await?;
             if !done.is_empty() {
                 let target = match done.as_slice() {
                     [one] => format!("session:{one}"),
@@ -490,28 +522,72 @@ impl Store {
                 )?;
             }
             tx.commit().await?;
-            Ok(done.len() as u64)
+            Ok(done)
         })
+    }
+
+    /// Which of `public_ids` are live, which exist but are revoked or expired, and how many
+    /// are unknown: one query, for a dry run and for saying why nothing was revoked.
+    pub async fn classify_public_ids(&self, public_ids: &[String]) -> Result<IdCensus> {
+        let mut census = IdCensus::default();
+        if public_ids.is_empty() {
+            return Ok(census);
+        }
+        if public_ids.len() > MAX_REVOKE_IDS {
+            return Err(StoreError::Invalid(format!(
+                "at most {MAX_REVOKE_IDS} sessions by id at once; revoke by account, openid or appid instead"
+            )));
+        }
+        let now = self.now_ts();
+        let mut sql = Sql::new("SELECT s.public_id, (s.revoked_at IS NULL AND s.expires_at > ");
+        sql.bind(Arg::Ts(now))
+            .push(") AS live FROM sessions s WHERE s.public_id IN (");
+        for (i, id) in public_ids.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.bind(Arg::Text(id.clone()));
+        }
+        sql.push(")");
+        let rows: Vec<(String, bool)> = on_db!(self, |pool, d| {
+            bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.text())), &sql.args)
+                .fetch_all(pool)
+                .await?
+        });
+        let mut asked: Vec<&String> = public_ids.iter().collect();
+        asked.sort();
+        asked.dedup();
+        census.unknown = asked.len().saturating_sub(rows.len()) as u64;
+        for (id, live) in rows {
+            if live {
+                census.live.push(id);
+            } else {
+                census.inactive += 1;
+            }
+        }
+        census.live.sort();
+        Ok(census)
     }
 
     /// Revokes every live session matching `filter`, `batch` rows per transaction, each batch
     /// with its own audit row. `progress` is called after each batch; returning `false` stops
-    /// before the next one (whole batches only: nothing is ever half done). Refuses a filter
-    /// that selects the whole table.
-    pub async fn revoke_matching(
+    /// before the next one (whole batches only: nothing is ever half done), also when that
+    /// batch was the walk's last. Refuses a filter that selects the whole table.
+    pub(crate) async fn revoke_matching(
         &self,
+        grant: &Grant<'_>,
         filter: &SessionFilter,
-        actor: &Actor,
         reason: &str,
         batch: i64,
         progress: &mut (dyn FnMut(RevokeProgress) -> bool + Send),
     ) -> Result<RevokeOutcome> {
         if filter.selects_everything() {
-            return Err(StoreError::Conflict(
+            return Err(StoreError::Invalid(
                 "refusing to revoke every session: name an account, openid, unionid, appid, IP or session"
                     .into(),
             ));
         }
+        let actor = grant.actor();
         let filter = SessionFilter {
             include_inactive: false,
             ..filter.clone()
@@ -533,12 +609,20 @@ impl Store {
         let mut swept = false;
         loop {
             let now = self.now_ts();
-            let sql = revoke_batch_sql(&filter, actor, reason, batch, now, after, self.backend());
+            let sql = revoke_batch_sql(
+                &filter,
+                &actor.operator,
+                reason,
+                batch,
+                now,
+                after,
+                self.backend(),
+            );
             let n: u64 = on_db!(self, |pool, d| {
                 let _turn = self.write_turn().await;
                 let mut tx = pool.begin_with(d.begin_write()).await?;
                 let done: Vec<(i64, Ts)> =
-                    bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.text)), &sql.args)
+                    bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.text())), &sql.args)
                         .fetch_all(&mut *tx)
                         .await?;
                 let n = done.len() as u64;
@@ -559,15 +643,20 @@ impl Store {
                 tx.commit().await?;
                 n
             });
-            let mut keep_going = true;
             if n > 0 {
                 out.revoked += n;
                 out.batches += 1;
-                keep_going = progress(RevokeProgress {
+                let keep_going = progress(RevokeProgress {
                     revoked: out.revoked,
                     total: total.max(out.revoked),
                     batches: out.batches,
                 });
+                // A cancel is honoured whatever the batch was: also a short one, which would
+                // otherwise lead into the final sweep.
+                if !keep_going {
+                    out.cancelled = true;
+                    break;
+                }
             }
             if (n as i64) < batch {
                 if swept {
@@ -576,11 +665,6 @@ impl Store {
                 // The final pass from the start.
                 swept = true;
                 after = None;
-                continue;
-            }
-            if !keep_going {
-                out.cancelled = true;
-                break;
             }
         }
         Ok(out)
@@ -590,20 +674,30 @@ impl Store {
     /// so no audit row; the session row records who ended it.
     pub async fn logout(&self, id: i64) -> Result<bool> {
         let now = self.now_ts();
+        let mut sql = revoke_update(now, "self", "logout");
+        sql.push(" WHERE id = ")
+            .bind(Arg::I64(id))
+            .push(" AND revoked_at IS NULL");
         let _turn = self.write_turn().await;
         let n = on_db!(self, |pool, d| {
-            sqlx::query(
-                "UPDATE sessions SET revoked_at = $1, revoked_by = 'self', revoke_reason = 'logout' \
-                 WHERE id = $2 AND revoked_at IS NULL",
-            )
-            .bind(now)
-            .bind(id)
-            .execute(pool)
-            .await?
-            .rows_affected()
+            bind_args!(sqlx::query(sqlx::AssertSqlSafe(sql.text())), &sql.args)
+                .execute(pool)
+                .await?
+                .rows_affected()
         });
         Ok(n > 0)
     }
+}
+
+/// What [`Store::classify_public_ids`] found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IdCensus {
+    /// Live sessions among the ids, sorted.
+    pub live: Vec<String>,
+    /// Ids of sessions that are revoked or expired.
+    pub inactive: u64,
+    /// Ids no session has.
+    pub unknown: u64,
 }
 
 // The SQL of the queries above, each built in one place so that the EXPLAIN checks
@@ -623,17 +717,29 @@ pub(super) fn session_by_public_id_sql() -> String {
     )
 }
 
+/// `(s.created_at, s.id)`: the sort key of every sessions list and of every sessions index.
+pub(super) const SESSIONS_KEY: SortKey = SortKey {
+    at: "s.created_at",
+    id: "s.id",
+};
+
+/// `SELECT <session columns> FROM sessions s JOIN accounts a … WHERE <filter>`.
+pub(super) fn select_sessions_sql(filter: &SessionFilter, now: Ts) -> Sql {
+    let mut sql = Sql::new("SELECT ");
+    sql.push(SESSION_COLS)
+        .push(" FROM sessions s JOIN accounts a ON a.id = s.account_id");
+    filter.push_where(&mut sql, now);
+    sql
+}
+
 pub(super) fn list_sessions_sql(
     filter: &SessionFilter,
     after: Option<Cursor>,
     limit: i64,
     now: Ts,
 ) -> Sql {
-    let mut sql = Sql::new(&format!(
-        "SELECT {SESSION_COLS} FROM sessions s JOIN accounts a ON a.id = s.account_id"
-    ));
-    filter.push_where(&mut sql, now);
-    sql.newest_first_page("s.created_at", "s.id", after, limit);
+    let mut sql = select_sessions_sql(filter, now);
+    sql.newest_first_page(SESSIONS_KEY, after, limit);
     sql
 }
 
@@ -655,14 +761,14 @@ pub(super) fn count_sessions_sql(filter: &SessionFilter, now: Ts) -> Sql {
 /// whole table (seen at 1M sessions). `accounts` is joined only for a username filter.
 pub(super) fn revoke_batch_sql(
     filter: &SessionFilter,
-    actor: &Actor,
+    by: &str,
     reason: &str,
     batch: i64,
     now: Ts,
     after: Option<Cursor>,
     backend: super::Backend,
 ) -> Sql {
-    let mut sql = revoke_update(now, actor, reason);
+    let mut sql = revoke_update(now, by, reason);
     sql.push(match backend {
         super::Backend::Postgres => " WHERE revoked_at IS NULL AND id = ANY(ARRAY(",
         super::Backend::Sqlite => " WHERE revoked_at IS NULL AND id IN (",
@@ -672,15 +778,7 @@ pub(super) fn revoke_batch_sql(
         sql.push(" JOIN accounts a ON a.id = s.account_id");
     }
     filter.push_where(&mut sql, now);
-    if let Some(c) = after {
-        sql.push(" AND (s.created_at, s.id) > (")
-            .bind(Arg::Ts(c.at))
-            .push(", ")
-            .bind(Arg::I64(c.id))
-            .push(")");
-    }
-    sql.push(" ORDER BY s.created_at, s.id LIMIT ")
-        .bind(Arg::I64(batch));
+    sql.keyset(SESSIONS_KEY, Keyset::OldestFirst, after, batch);
     sql.push(match backend {
         super::Backend::Postgres => ")) RETURNING id, created_at",
         super::Backend::Sqlite => ") RETURNING id, created_at",

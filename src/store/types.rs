@@ -85,48 +85,107 @@ pub(crate) enum Arg {
 }
 
 /// SQL text with `$N` placeholders and the values that go with them, built in order.
+///
+/// Text can only be appended from `&'static str`: everything that comes from outside (a
+/// filter value, a cursor, a limit) goes through [`Sql::bind`] as a parameter, so no
+/// formatted input can reach the SQL text by accident.
 #[derive(Debug, Default)]
 pub(crate) struct Sql {
-    pub text: String,
+    text: String,
     pub args: Vec<Arg>,
 }
 
+/// The direction of a keyset page over `(at, id)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Keyset {
+    /// Rows sorting before the cursor, newest first (the usual list page).
+    NewestFirst,
+    /// Rows sorting after the cursor, oldest first (scrolling up; the walk of a bulk revoke).
+    OldestFirst,
+}
+
+/// A sort key of two columns, both static SQL text (e.g. `s.created_at`, `s.id`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SortKey {
+    pub at: &'static str,
+    pub id: &'static str,
+}
+
 impl Sql {
-    pub fn new(text: &str) -> Self {
+    pub fn new(text: &'static str) -> Self {
         Sql {
             text: text.to_owned(),
             args: Vec::new(),
         }
     }
-    pub fn push(&mut self, text: &str) -> &mut Self {
+    pub fn push(&mut self, text: &'static str) -> &mut Self {
         self.text.push_str(text);
         self
     }
-    /// Keyset condition and order for a newest-first page after `after`: an index range scan
-    /// however deep the page, never OFFSET. Fetches one row more than `limit` so that
-    /// [`Page::from_overfetch`] can tell whether there is a next page.
-    pub fn newest_first_page(
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// ` AND (at, id) < (…)` (or `>` oldest first) when there is a cursor, then the order and
+    /// `LIMIT $n`: an index range scan however deep the page, never OFFSET. The one keyset
+    /// helper of every list, the console's scroll-up and the bulk revoke's walk.
+    pub fn keyset(
         &mut self,
-        at_col: &str,
-        id_col: &str,
+        key: SortKey,
+        dir: Keyset,
         after: Option<Cursor>,
         limit: i64,
     ) -> &mut Self {
         if let Some(c) = after {
-            self.push(&format!(" AND ({at_col}, {id_col}) < ("))
+            self.push(" AND (")
+                .push(key.at)
+                .push(", ")
+                .push(key.id)
+                .push(match dir {
+                    Keyset::NewestFirst => ") < (",
+                    Keyset::OldestFirst => ") > (",
+                })
                 .bind(Arg::Ts(c.at))
                 .push(", ")
                 .bind(Arg::I64(c.id))
                 .push(")");
         }
-        self.push(&format!(" ORDER BY {at_col} DESC, {id_col} DESC LIMIT "))
-            .bind(Arg::I64(limit + 1))
+        let (at_dir, id_dir) = match dir {
+            Keyset::NewestFirst => (" DESC, ", " DESC LIMIT "),
+            Keyset::OldestFirst => (" ASC, ", " ASC LIMIT "),
+        };
+        self.push(" ORDER BY ")
+            .push(key.at)
+            .push(at_dir)
+            .push(key.id)
+            .push(id_dir)
+            .bind(Arg::I64(limit))
+    }
+
+    /// A newest-first page after `after` that fetches one row more than `limit`, so that
+    /// [`Page::from_overfetch`] can tell whether there is a next page.
+    pub fn newest_first_page(
+        &mut self,
+        key: SortKey,
+        after: Option<Cursor>,
+        limit: i64,
+    ) -> &mut Self {
+        self.keyset(key, Keyset::NewestFirst, after, limit + 1)
     }
 
     /// Appends the placeholder for `arg`.
     pub fn bind(&mut self, arg: Arg) -> &mut Self {
+        use std::fmt::Write;
         self.args.push(arg);
-        self.text.push_str(&format!("${}", self.args.len()));
+        let _ = write!(self.text, "${}", self.args.len());
+        self
+    }
+
+    /// ` AND col = $n` for a value that is there.
+    pub fn and_eq(&mut self, col: &'static str, v: Option<Arg>) -> &mut Self {
+        if let Some(v) = v {
+            self.push(" AND ").push(col).push(" = ").bind(v);
+        }
         self
     }
 }

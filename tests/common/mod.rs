@@ -6,8 +6,9 @@
 use std::ops::Deref;
 
 use chrono::Duration;
-use wxlogin::config::{Actor, DataKey};
+use wxlogin::crypto::DataKey;
 use wxlogin::crypto::hash_password;
+use wxlogin::operator::{Actor, Role};
 use wxlogin::secret::Secret;
 use wxlogin::store::{Account, IssuedSession, LoginOutcome, NewAccount, NewSession, Store};
 
@@ -60,7 +61,9 @@ pub async fn pg_db() -> Option<TestDb> {
     let store = Store::connect(&url, Default::default())
         .await
         .expect("connect pg");
-    store.migrate().await.expect("migrate pg");
+    wxlogin::ops::migrate(&store, &operator("fixture"))
+        .await
+        .expect("migrate pg");
     Some(TestDb {
         store,
         url,
@@ -108,7 +111,7 @@ macro_rules! store_test {
 }
 
 pub fn operator(name: &str) -> Actor {
-    Actor::new(name, Some("ssh:203.0.113.7".to_owned()))
+    Actor::new(name, Role::Oncall, Some("ssh:203.0.113.7".to_owned()))
 }
 
 pub fn data_key() -> DataKey {
@@ -123,17 +126,17 @@ pub fn fixture_password_hash() -> String {
 }
 
 pub async fn account(store: &Store, username: &str) -> Account {
-    store
-        .create_account(
-            &NewAccount {
-                username: username.to_owned(),
-                password_hash: fixture_password_hash(),
-                display_name: Some(format!("{username} (test)")),
-            },
-            &operator("fixture"),
-        )
-        .await
-        .expect("create account")
+    wxlogin::ops::create_account(
+        store,
+        &operator("fixture"),
+        &NewAccount {
+            username: username.to_owned(),
+            password_hash: fixture_password_hash(),
+            display_name: Some(format!("{username} (test)")),
+        },
+    )
+    .await
+    .expect("create account")
 }
 
 pub struct Login<'a> {

@@ -9,9 +9,9 @@ use chrono::{DateTime, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use wxlogin::config::Actor;
 use wxlogin::console::theme::Theme;
 use wxlogin::console::{App, ConsoleContext};
+use wxlogin::operator::{Actor, Role};
 use wxlogin::store::{IssuedSession, Store};
 
 use crate::common::{self, Login};
@@ -47,7 +47,11 @@ pub fn with_clock(store: &Store, clock: &TestClock) -> Store {
 }
 
 pub fn operator() -> Actor {
-    Actor::new("oncall-ana", Some("ssh:203.0.113.7".to_owned()))
+    Actor::new(
+        "oncall-ana",
+        Role::Oncall,
+        Some("ssh:203.0.113.7".to_owned()),
+    )
 }
 
 /// A console over `store`, as operator `oncall-ana`, without colour (snapshots are text).
@@ -249,14 +253,14 @@ pub async fn fixture_at(base: &Store, now: DateTime<Utc>) -> Fixture {
         Login::new(APP2, "oDave000000000000000000000005"),
     )
     .await;
-    store
-        .revoke_sessions(
-            std::slice::from_ref(&s.public_id),
-            &common::operator("support-li"),
-            "lost phone",
-        )
-        .await
-        .unwrap();
+    wxlogin::ops::revoke_sessions(
+        &store,
+        &common::operator("support-li"),
+        std::slice::from_ref(&s.public_id),
+        "lost phone",
+    )
+    .await
+    .unwrap();
     clock.set(now);
     Fixture {
         clock,

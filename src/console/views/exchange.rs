@@ -2,17 +2,14 @@
 //! against the configured WeChat API, and see the openid, unionid, the session_key masked, the
 //! latency, or the errcode with its meaning and what to do; then whether that openid is bound.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Wrap};
 
-use serde_json::json;
-
 use super::Component;
-use crate::config::Actor;
 use crate::console::action::Action;
 use crate::console::effect::{Cx, Effect, Goto};
 use crate::console::filter::BindingSearch;
@@ -21,6 +18,8 @@ use crate::console::keymap::{Scope, key};
 use crate::console::prompt::{Prompt, PromptKind};
 use crate::console::widgets::{self, Col, Paint, WIDE, col, fill_col};
 use crate::console::window::{Move, Selection};
+use crate::operator::Actor;
+use crate::ops;
 use crate::secret::Secret;
 use crate::store::{BindingQuery, BindingView, Store, StoreError, Ts};
 use crate::wechat::{WechatClient, WechatConfig, emulator};
@@ -334,8 +333,8 @@ impl ExchangeView {
     }
 }
 
-/// One code2Session exchange, audited without the code and without the session_key, and the
-/// binding of the openid it names (`seq` and `at` are the caller's).
+/// One test exchange through the ops layer (code2Session, the binding of the openid it names,
+/// one audit row without the code and the session_key); `seq` and `at` are the caller's.
 async fn exchange(
     store: &Store,
     client: &WechatClient,
@@ -344,64 +343,42 @@ async fn exchange(
     code: Secret,
     user: Option<String>,
 ) -> ExchangeResult {
-    let started = Instant::now();
-    let answer = client.code2session(&appid, code.expose()).await;
-    let latency = started.elapsed();
-    drop(code);
-    let latency_ms = latency.as_millis() as u64;
-    let (outcome, target, detail) = match answer {
-        Ok(s) => {
-            let detail = json!({
-                "appid": appid,
-                "ok": true,
-                "openid": s.openid,
-                "unionid": s.unionid,
-                "latency_ms": latency_ms,
-                "test_user": user,
-            });
-            let target = format!("wechat:{appid}/{}", s.openid);
-            let ok = Exchanged {
-                session_key_masked: s.session_key.masked(),
-                openid: s.openid,
-                unionid: s.unionid,
-            };
-            (Ok(ok), target, detail)
-        }
-        Err(e) => {
-            let detail = json!({
-                "appid": appid,
-                "ok": false,
-                "errcode": e.errcode(),
-                "kind": format!("{:?}", e.kind()),
-                "rid": e.rid(),
-                "latency_ms": latency_ms,
-                "test_user": user,
-            });
-            let failure = ExchangeFailure {
-                errcode: e.errcode(),
-                meaning: e.meaning().to_owned(),
-                action: e.action().to_owned(),
-                rid: e.rid().map(str::to_owned),
-                message: e.to_string(),
-            };
-            (Err(failure), format!("wechat:{appid}"), detail)
-        }
-    };
-    let audit_error = store
-        .record_audit(actor, "wechat.exchange", &target, None, &detail)
-        .await
-        .err()
-        .map(|e| e.to_string());
-    let binding = match &outcome {
-        Ok(ok) => BindingStatus::from_lookup(
-            store
-                .find_bindings(&BindingQuery::OpenId {
-                    openid: ok.openid.clone(),
-                    appid: Some(appid.clone()),
+    let report = ops::test_exchange(store, client, actor, &appid, code, user.as_deref()).await;
+    let (latency, outcome, binding, audit_error) = match report {
+        Ok(r) => {
+            let outcome = r
+                .answer
+                .map(|ok| Exchanged {
+                    openid: ok.openid,
+                    unionid: ok.unionid,
+                    session_key_masked: ok.session_key_masked,
                 })
-                .await,
+                .map_err(|e| ExchangeFailure {
+                    errcode: e.errcode(),
+                    meaning: e.meaning().to_owned(),
+                    action: e.action().to_owned(),
+                    rid: e.rid().map(str::to_owned),
+                    message: e.to_string(),
+                });
+            let binding = match &outcome {
+                Ok(_) => BindingStatus::from_lookup(r.bindings),
+                Err(_) => BindingStatus::NotApplicable,
+            };
+            (r.latency, outcome, binding, None)
+        }
+        // Refused, or ran without an audit row: nothing of the answer is shown.
+        Err(e) => (
+            Duration::ZERO,
+            Err(ExchangeFailure {
+                errcode: None,
+                meaning: String::new(),
+                action: String::new(),
+                rid: None,
+                message: e.to_string(),
+            }),
+            BindingStatus::NotApplicable,
+            Some(e.to_string()),
         ),
-        Err(_) => BindingStatus::NotApplicable,
     };
     ExchangeResult {
         seq: 0,

@@ -1,0 +1,29 @@
+//! Business accounts: create, disable.
+
+use super::{Operation, OpsError, authorize, reason};
+use crate::operator::Actor;
+use crate::store::{Account, NewAccount, Store};
+
+/// Creates an account and its audit row in one transaction (oncall).
+pub async fn create_account(
+    store: &Store,
+    actor: &Actor,
+    new: &NewAccount,
+) -> Result<Account, OpsError> {
+    let grant = authorize(actor, &Operation::CreateAccount)?;
+    Ok(store.create_account(&grant, new).await?)
+}
+
+/// Disables an account and revokes all its live sessions in one transaction. `Ok(None)` when
+/// it was already disabled (nothing changes, nothing is audited); `NothingMatched` for an
+/// unknown account.
+pub async fn disable_account(
+    store: &Store,
+    actor: &Actor,
+    account_id: i64,
+    why: &str,
+) -> Result<Option<u64>, OpsError> {
+    let grant = authorize(actor, &Operation::DisableAccount)?;
+    let why = reason(why)?;
+    Ok(store.disable_account(&grant, account_id, why).await?)
+}

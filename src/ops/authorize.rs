@@ -1,0 +1,245 @@
+//! The one permission check. Every ops function asks [`authorize`] first; the store's mutating
+//! functions take the [`Grant`] it returns, and a `Grant` can be made nowhere else (its fields
+//! are private to this module), so no key, command or flag can reach a change without passing
+//! here.
+
+use std::fmt;
+
+use crate::operator::{Actor, Role};
+use crate::store::SessionFilter;
+
+/// Most sessions the support role may revoke by listing them (marked rows, ids on a command line).
+pub const SUPPORT_MAX_IDS: usize = 100;
+
+/// Every kind of operator action that changes something (or calls WeChat on the operator's
+/// behalf). The console's help screen and footer mark keys whose kind the role may never do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OpKind {
+    /// Revoke sessions named by public id (one, marked rows, or a list).
+    RevokeSessions,
+    /// Revoke every live session matching a filter (account, openid, appid, …), in batches.
+    RevokeMatching,
+    /// Revoke the session a pasted SessionId belongs to.
+    RevokeToken,
+    Unbind,
+    DisableAccount,
+    CreateAccount,
+    /// A test code exchange with WeChat (code2Session), audited.
+    TestExchange,
+    /// Schema migrations and synthetic data: administration of the database itself.
+    Administer,
+}
+
+impl OpKind {
+    /// The lowest role that may do at least some instance of this kind.
+    pub fn min_role(self) -> Role {
+        match self {
+            OpKind::RevokeSessions
+            | OpKind::RevokeMatching
+            | OpKind::RevokeToken
+            | OpKind::Unbind
+            | OpKind::DisableAccount
+            | OpKind::TestExchange => Role::Support,
+            OpKind::CreateAccount | OpKind::Administer => Role::Oncall,
+        }
+    }
+}
+
+/// May `role` do at least some instance of `kind`? (For marking keys; the decision on a
+/// concrete action is [`authorize`]'s.)
+pub fn may(role: Role, kind: OpKind) -> bool {
+    role >= kind.min_role()
+}
+
+/// One concrete action, with what decides the role it needs.
+#[derive(Debug, Clone, Copy)]
+pub enum Operation<'a> {
+    RevokeSessions { count: usize },
+    RevokeMatching { filter: &'a SessionFilter },
+    RevokeToken,
+    Unbind,
+    DisableAccount,
+    CreateAccount,
+    TestExchange,
+    Migrate,
+    SeedSynthetic,
+}
+
+impl Operation<'_> {
+    pub fn kind(&self) -> OpKind {
+        match self {
+            Operation::RevokeSessions { .. } => OpKind::RevokeSessions,
+            Operation::RevokeMatching { .. } => OpKind::RevokeMatching,
+            Operation::RevokeToken => OpKind::RevokeToken,
+            Operation::Unbind => OpKind::Unbind,
+            Operation::DisableAccount => OpKind::DisableAccount,
+            Operation::CreateAccount => OpKind::CreateAccount,
+            Operation::TestExchange => OpKind::TestExchange,
+            Operation::Migrate | Operation::SeedSynthetic => OpKind::Administer,
+        }
+    }
+
+    /// The role this action needs.
+    pub fn needs(&self) -> Role {
+        match self {
+            Operation::RevokeSessions { count } if *count > SUPPORT_MAX_IDS => Role::Oncall,
+            Operation::RevokeMatching { filter } if !narrowed_to_one_person(filter) => Role::Oncall,
+            other => other.kind().min_role(),
+        }
+    }
+
+    /// "revoke 250 sessions by id", for the refusal.
+    fn describe(&self) -> String {
+        match self {
+            Operation::RevokeSessions { count } if *count > SUPPORT_MAX_IDS => {
+                format!("revoking more than {SUPPORT_MAX_IDS} sessions by id ({count})")
+            }
+            Operation::RevokeSessions { .. } => "revoking sessions".to_owned(),
+            Operation::RevokeMatching { filter } if !narrowed_to_one_person(filter) => {
+                "a bulk revoke by appid, unionid or client IP".to_owned()
+            }
+            Operation::RevokeMatching { .. } => "revoking an account's sessions".to_owned(),
+            Operation::RevokeToken => "revoking a session by SessionId".to_owned(),
+            Operation::Unbind => "unbinding an openid".to_owned(),
+            Operation::DisableAccount => "disabling an account".to_owned(),
+            Operation::CreateAccount => "creating an account".to_owned(),
+            Operation::TestExchange => "a test code exchange".to_owned(),
+            Operation::Migrate => "migrating the database".to_owned(),
+            Operation::SeedSynthetic => "seeding synthetic data".to_owned(),
+        }
+    }
+}
+
+/// A filter that can only match one person's sessions: one account (by id or name), one
+/// openid, or one session. Appid, unionid and client IP alone can match thousands of people.
+fn narrowed_to_one_person(f: &SessionFilter) -> bool {
+    f.account_id.is_some()
+        || f.username.is_some()
+        || f.openid.is_some()
+        || f.public_id.is_some()
+        || f.token_hash.is_some()
+}
+
+/// A refusal: what was asked, the role it needs, the role the operator has.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct Denied {
+    pub what: String,
+    pub needs: Role,
+    pub has: Role,
+}
+
+impl fmt::Display for Denied {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "refused: {} needs the {} role; you are {}",
+            self.what, self.needs, self.has
+        )?;
+        if self.has == Role::Viewer {
+            f.write_str(" (read-only mode)")?;
+        }
+        Ok(())
+    }
+}
+
+/// Proof that [`authorize`] allowed `actor` this kind of action. The store's mutating
+/// functions take one; only this module can make one.
+#[derive(Debug)]
+pub struct Grant<'a> {
+    actor: &'a Actor,
+    kind: OpKind,
+}
+
+impl<'a> Grant<'a> {
+    /// Who acts: written on the audit row with their role.
+    pub fn actor(&self) -> &'a Actor {
+        self.actor
+    }
+    pub fn kind(&self) -> OpKind {
+        self.kind
+    }
+}
+
+/// May `actor` do `op`? The only place a role becomes a yes or no.
+pub fn authorize<'a>(actor: &'a Actor, op: &Operation<'_>) -> Result<Grant<'a>, Denied> {
+    let needs = op.needs();
+    if actor.role >= needs {
+        Ok(Grant {
+            actor,
+            kind: op.kind(),
+        })
+    } else {
+        Err(Denied {
+            what: op.describe(),
+            needs,
+            has: actor.role,
+        })
+    }
+}
+
+/// [`authorize`] without keeping the grant: for a face that wants to refuse before it asks
+/// for a reason (the console's status line instead of a dialog).
+pub fn check(actor: &Actor, op: &Operation<'_>) -> Result<(), Denied> {
+    authorize(actor, op).map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn actor(role: Role) -> Actor {
+        Actor::new("t", role, None)
+    }
+
+    #[test]
+    fn support_may_revoke_one_person_but_not_an_appid() {
+        let one = SessionFilter {
+            account_id: Some(42),
+            ..Default::default()
+        };
+        let app = SessionFilter {
+            appid: Some("wx1".into()),
+            ..Default::default()
+        };
+        let s = actor(Role::Support);
+        assert!(check(&s, &Operation::RevokeMatching { filter: &one }).is_ok());
+        let err = check(&s, &Operation::RevokeMatching { filter: &app }).unwrap_err();
+        assert_eq!(err.needs, Role::Oncall);
+        assert!(err.to_string().contains("needs the oncall role"), "{err}");
+        assert!(
+            check(
+                &actor(Role::Oncall),
+                &Operation::RevokeMatching { filter: &app }
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn support_may_list_at_most_one_hundred_ids() {
+        let s = actor(Role::Support);
+        assert!(check(&s, &Operation::RevokeSessions { count: 100 }).is_ok());
+        assert!(check(&s, &Operation::RevokeSessions { count: 101 }).is_err());
+    }
+
+    #[test]
+    fn viewer_may_change_nothing() {
+        let v = actor(Role::Viewer);
+        for op in [
+            Operation::RevokeSessions { count: 1 },
+            Operation::RevokeToken,
+            Operation::Unbind,
+            Operation::DisableAccount,
+            Operation::CreateAccount,
+            Operation::TestExchange,
+            Operation::Migrate,
+            Operation::SeedSynthetic,
+        ] {
+            let err = check(&v, &op).unwrap_err();
+            assert!(
+                err.to_string().ends_with("you are viewer (read-only mode)"),
+                "{err}"
+            );
+        }
+    }
+}
