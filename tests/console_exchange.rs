@@ -8,7 +8,7 @@ mod console_support;
 use console_support::*;
 use wxlogin::console::View;
 use wxlogin::console::app::StatusKind;
-use wxlogin::console::views::exchange::{BindingStatus, ExchangeSetup};
+use wxlogin::console::views::exchange::{BindingStatus, ExchangeSetup, ExchangeView};
 use wxlogin::mock_wechat::{self as emulator, DEMO_APPID, EmulatorConfig};
 use wxlogin::store::AuditFilter;
 use wxlogin::wechat::WechatConfig;
@@ -33,8 +33,7 @@ store_test!(mint_exchange_and_jump_to_the_binding, |db| {
     let fx = fixture(&db).await;
     let (em, setup) = emulator_setup().await;
     let mut app = app(&fx.store, false);
-    app.ctx.exchange = setup;
-    app.exchange = wxlogin::console::views::exchange::ExchangeState::new(&app.ctx.exchange);
+    app.exchange = ExchangeView::new(setup);
     app.settle().await;
     press(&mut app, "3").await;
     assert_eq!(app.view, View::Exchange);
@@ -130,8 +129,7 @@ store_test!(exchanging_is_refused_in_read_only_mode, |db| {
     let fx = fixture(&db).await;
     let (em, setup) = emulator_setup().await;
     let mut app = app(&fx.store, true);
-    app.ctx.exchange = setup;
-    app.exchange = wxlogin::console::views::exchange::ExchangeState::new(&app.ctx.exchange);
+    app.exchange = ExchangeView::new(setup);
     app.settle().await;
     press(&mut app, "3m<Enter>").await;
     press(&mut app, "<Enter>").await;
@@ -148,8 +146,7 @@ async fn minting_is_refused_against_the_real_api() {
         vec![emulator::demo_app()],
     ));
     let mut app = app(&db, false);
-    app.ctx.exchange = setup;
-    app.exchange = wxlogin::console::views::exchange::ExchangeState::new(&app.ctx.exchange);
+    app.exchange = ExchangeView::new(setup);
     app.settle().await;
     press(&mut app, "3m").await;
     assert!(

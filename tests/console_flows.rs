@@ -22,6 +22,7 @@ fn status_kind(app: &wxlogin::console::App) -> Option<StatusKind> {
 
 fn listed(app: &wxlogin::console::App) -> Vec<String> {
     app.sessions
+        .list
         .window
         .rows
         .iter()
@@ -327,7 +328,7 @@ store_test!(a_hostile_user_agent_renders_sanitised, |db| {
     // carol's session (hostile user agent) is the third newest.
     press(&mut app, "jj").await;
     assert_eq!(
-        app.sessions.window.selected_row().unwrap().username,
+        app.sessions.list.window.selected_row().unwrap().username,
         "carol"
     );
     for (w, h) in [(80, 24), (200, 50)] {
@@ -392,6 +393,7 @@ store_test!(command_line_filters_sessions, |db| {
     assert_eq!(listed(&app).len(), 2);
     assert!(
         app.sessions
+            .list
             .window
             .rows
             .iter()
@@ -419,6 +421,7 @@ store_test!(
         press(&mut app, "jj<Space>").await; // marks the third row, cursor on the fourth
         let selected = app
             .sessions
+            .list
             .window
             .selected_row()
             .unwrap()
@@ -433,9 +436,9 @@ store_test!(
         }
         app.live_refresh();
         app.settle().await;
-        assert_eq!(app.sessions.window.rows.len(), 9);
+        assert_eq!(app.sessions.list.window.rows.len(), 9);
         assert_eq!(
-            app.sessions.window.selected_row().unwrap().public_id,
+            app.sessions.list.window.selected_row().unwrap().public_id,
             selected
         );
         assert_eq!(
@@ -511,7 +514,7 @@ store_test!(
         // The loaded rows stay visible and the keys still work.
         assert_eq!(listed(&app).len(), 6);
         press(&mut app, "jj<Enter>").await;
-        assert!(app.sessions.detail);
+        assert!(app.sessions.list.detail);
         press(&mut app, "<Esc>2").await;
         assert_eq!(app.view, View::Bindings);
         // Reconnection attempts run from the tick and report back.
@@ -542,7 +545,7 @@ store_test!(
         assert!(screen.contains("Bindings of this account"), "{screen}");
         press(&mut app, "S").await;
         assert_eq!(app.view, View::Sessions);
-        assert_eq!(app.sessions.filter.account_id, Some(fx.alice));
+        assert_eq!(app.sessions.list.filter.account_id, Some(fx.alice));
         assert_eq!(listed(&app).len(), 3);
     }
 );
@@ -554,22 +557,23 @@ store_test!(audit_view_lists_newest_first_and_filters, |db| {
     press(&mut app, "dfirst<Enter>").await;
     press(&mut app, "4").await;
     assert_eq!(app.view, View::Audit);
-    let first = &app.audit.window.rows[0];
+    let first = &app.audit.list.window.rows[0];
     assert_eq!(first.action, "sessions.revoke");
     assert_eq!(first.operator, "oncall-ana");
     press(&mut app, "/operator=fixture<Enter>").await;
-    assert!(!app.audit.window.rows.is_empty());
+    assert!(!app.audit.list.window.rows.is_empty());
     assert!(
         app.audit
+            .list
             .window
             .rows
             .iter()
             .all(|e| e.operator == "fixture")
     );
     press(&mut app, ":audit action=account.create<Enter>").await;
-    assert_eq!(app.audit.window.rows.len(), 4);
+    assert_eq!(app.audit.list.window.rows.len(), 4);
     press(&mut app, "<Enter>").await;
-    assert!(app.audit.detail);
+    assert!(app.audit.list.detail);
 });
 
 store_test!(a_bulk_revoke_stops_between_batches_when_cancelled, |db| {
@@ -584,7 +588,7 @@ store_test!(a_bulk_revoke_stops_between_batches_when_cancelled, |db| {
     app.settle().await;
     // The newest session is carol's (the last one created).
     assert_eq!(
-        app.sessions.window.selected_row().unwrap().username,
+        app.sessions.list.window.selected_row().unwrap().username,
         "carol"
     );
     press(&mut app, "Aenough").await;

@@ -75,7 +75,7 @@ store_test!(
         let mut largest_window = 0;
         let mut steps = 0;
         loop {
-            let w = &app.sessions.window;
+            let w = &app.sessions.list.window;
             largest_window = largest_window.max(w.rows.len());
             assert!(w.rows.len() <= CAP, "window holds {} rows", w.rows.len());
             // Contiguous, newest first: each row is exactly one second older than the one above.
@@ -102,28 +102,34 @@ store_test!(
             "every session was shown once on the way down"
         );
         assert_eq!(
-            app.sessions.window.position(app.sessions.total),
+            app.sessions.list.window.position(app.sessions.total),
             Some((N as u64, Some(N as u64)))
         );
         // Jumps: g loads the newest page, G the oldest, each in one query.
         press(&mut app, "g").await;
         assert_eq!(
-            app.sessions.window.selected_row().unwrap().public_id,
+            app.sessions.list.window.selected_row().unwrap().public_id,
             "ses_00000000000000000001"
         );
         press(&mut app, "G").await;
-        let last = app.sessions.window.selected_row().unwrap();
+        let last = app.sessions.list.window.selected_row().unwrap();
         assert_eq!(last.openid, format!("oBulk{N:023}"));
         assert_eq!(
-            app.sessions.window.position(app.sessions.total),
+            app.sessions.list.window.position(app.sessions.total),
             Some((N as u64, Some(N as u64)))
         );
         // And back up a few pages from the end (newer pages are fetched as the cursor climbs).
         for _ in 0..30 {
             press(&mut app, "<PgUp>").await;
         }
-        assert!(app.sessions.window.rows.len() <= CAP);
-        let pos = app.sessions.window.position(app.sessions.total).unwrap().0;
+        assert!(app.sessions.list.window.rows.len() <= CAP);
+        let pos = app
+            .sessions
+            .list
+            .window
+            .position(app.sessions.total)
+            .unwrap()
+            .0;
         assert_eq!(pos, N as u64 - 30 * app.list_height() as u64);
         if let Some(rss) = rss_bytes() {
             eprintln!(

@@ -175,14 +175,15 @@ async fn audit_views() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exchange_view() {
-    use wxlogin::console::views::exchange::{ExchangeSetup, ExchangeState};
+    use wxlogin::console::views::exchange::{ExchangeSetup, ExchangeView};
     use wxlogin::mock_wechat as emulator;
     use wxlogin::wechat::WechatConfig;
     let (_db, fx, mut app) = console(false).await;
     // Without any WeChat app configured.
-    app.ctx.exchange =
-        ExchangeSetup::from_wechat(WechatConfig::new("https://api.weixin.qq.com", vec![]));
-    app.exchange = ExchangeState::new(&app.ctx.exchange);
+    app.exchange = ExchangeView::new(ExchangeSetup::from_wechat(WechatConfig::new(
+        "https://api.weixin.qq.com",
+        vec![],
+    )));
     press(&mut app, "3").await;
     snap(&mut app, "exchange_not_configured");
     // Against the emulator: an unbound user, a bound one, and a reused code.
@@ -193,8 +194,7 @@ async fn exchange_view() {
     .await
     .unwrap();
     let cfg = WechatConfig::new(em.base_url(), vec![emulator::demo_app()]);
-    app.ctx.exchange = ExchangeSetup::from_wechat(cfg);
-    app.exchange = ExchangeState::new(&app.ctx.exchange);
+    app.exchange = ExchangeView::new(ExchangeSetup::from_wechat(cfg));
     snap(&mut app, "exchange_start");
     common::login(
         &fx.store,

@@ -35,7 +35,7 @@ async fn console_on(store: Store) -> App {
 pub async fn frame_time(store: &Store, n: usize) -> anyhow::Result<Stats> {
     let mut app = console_on(store.clone()).await;
     anyhow::ensure!(
-        !app.sessions.window.rows.is_empty(),
+        !app.sessions.list.window.rows.is_empty(),
         "the console loaded no sessions"
     );
     let mut term = Terminal::new(TestBackend::new(COLS, ROWS))?;
@@ -100,6 +100,7 @@ pub async fn rss_child(global: &GlobalOpts, file: &ConfigFile, rows: u64) -> Res
     while presses < max_presses && started.elapsed() < Duration::from_secs(600) {
         let now = app
             .sessions
+            .list
             .window
             .position(app.sessions.total)
             .map(|p| p.0)

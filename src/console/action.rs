@@ -1,6 +1,9 @@
 //! Every intent a console user can express. Keys map to these (see [`super::keymap`]), and
 //! [`super::app::App::update`] is the one place that carries them out, so "what does pressing
-//! `d` do?" has a single answer, and read-only mode is enforced in a single check.
+//! `d` do?" has a single answer, and what a role may not do is refused in a single check.
+
+use crate::ops::{OpKind, Operation};
+use crate::store::SessionFilter;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {
@@ -48,16 +51,51 @@ pub enum Action {
 }
 
 impl Action {
+    /// The kind of operator action this intent asks for, when it changes the database (or
+    /// spends a WeChat code): what a role may be refused.
+    pub fn op_kind(self) -> Option<OpKind> {
+        match self {
+            Action::Revoke => Some(OpKind::RevokeSessions),
+            Action::RevokeAccount | Action::RevokeOpenid => Some(OpKind::RevokeMatching),
+            Action::Unbind => Some(OpKind::Unbind),
+            Action::RunExchange => Some(OpKind::TestExchange),
+            _ => None,
+        }
+    }
+
     /// True for intents that change the database (or spend a WeChat code): refused in read-only mode.
     pub fn is_mutating(self) -> bool {
-        matches!(
-            self,
-            Action::Revoke
-                | Action::RevokeAccount
-                | Action::RevokeOpenid
-                | Action::Unbind
-                | Action::RunExchange
-        )
+        self.op_kind().is_some()
+    }
+
+    /// The least this intent asks of the ops layer (one session, one account…): what the
+    /// refusal of a role that may do no instance of it names.
+    pub fn least_operation(self) -> Option<Operation<'static>> {
+        static ONE_ACCOUNT: SessionFilter = SessionFilter {
+            account_id: Some(0),
+            username: None,
+            appid: None,
+            openid: None,
+            unionid: None,
+            client_ip: None,
+            public_id: None,
+            token_hash: None,
+            include_inactive: false,
+        };
+        Some(match self.op_kind()? {
+            OpKind::RevokeSessions => Operation::RevokeSessions { count: 1 },
+            OpKind::RevokeMatching => Operation::RevokeMatching {
+                filter: &ONE_ACCOUNT,
+            },
+            OpKind::Unbind => Operation::Unbind,
+            OpKind::TestExchange => Operation::TestExchange,
+            OpKind::RevokeToken => Operation::RevokeToken,
+            OpKind::DisableAccount => Operation::DisableAccount,
+            OpKind::CreateAccount => Operation::CreateAccount,
+            OpKind::CheckSessionKey => Operation::CheckSessionKey,
+            OpKind::ResetSessionKey => Operation::ResetSessionKey,
+            OpKind::Administer => Operation::Migrate,
+        })
     }
 
     /// What the action does, in the words of a refusal ("read-only: revoking sessions is refused").

@@ -1,147 +1,43 @@
-//! The console's state and the one place it changes: keys become [`Action`]s
-//! ([`App::handle_key`]), actions are carried out by [`App::update`], and results of background
-//! tasks are applied by [`App::apply`]. Drawing only reads this state (see [`super::ui`]).
+//! The console: the views, the overlay, the status line, and the routing between them. Input
+//! events become [`Action`]s (through the one key table); the app keeps the global ones
+//! (quit, help, views, the command line) and hands the others to the view shown. Views and
+//! the dialog answer with [`Effect`]s, which [`App::route`] carries out; background results
+//! ([`Msg`]) go back to the component that asked. Drawing only reads this (see [`super::ui`]).
 
-use std::future::Future;
 use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyEvent, KeyEventKind};
-use futures::FutureExt;
-use tokio::sync::mpsc;
 use zeroize::Zeroize;
 
 use super::action::Action;
-use super::confirm::{Confirm, Count, Operation, Phase, thousands};
+use super::confirm::{self, Confirm};
+use super::effect::{Cx, Effect, Goto};
+use super::event::Event;
 use super::filter::{self, Command};
+use super::help::{self, Help};
 use super::input::TextInput;
 use super::keymap::{self, Scope};
-use super::tasks::{Envelope, Msg, Outcome};
-use super::theme::Theme;
-use super::views::{audit::AuditState, bindings::BindingsState, sessions::SessionsState};
-use crate::operator::Actor;
-use crate::store::{DEFAULT_REVOKE_BATCH, Store, StoreError, Ts};
+use super::prompt::{self, Prompt};
+use super::tasks::{Envelope, Idle, Msg, Tasks};
+use super::views::Component;
+use super::views::audit::AuditView;
+use super::views::bindings::BindingsView;
+use super::views::exchange::ExchangeView;
+use super::views::sessions::SessionsView;
+use crate::ops;
+use crate::store::{SessionFilter, Ts};
 
-/// Everything the console needs from outside: built once by [`super::run`] (or a test).
-pub struct ConsoleContext {
-    pub store: Store,
-    /// The database as the header names it: the redacted URL (never a password).
-    pub db_label: String,
-    pub actor: Actor,
-    pub read_only: bool,
-    /// Live refresh interval of the Sessions and Audit views.
-    pub refresh: Duration,
-    pub theme: Theme,
-    /// Rows per transaction in a bulk revoke.
-    pub revoke_batch: i64,
-    pub exchange: super::views::exchange::ExchangeSetup,
-}
+pub use super::context::ConsoleContext;
+pub use super::effect::{Status, StatusKind};
+pub use super::prompt::PromptKind;
+pub use super::views::View;
 
-impl ConsoleContext {
-    pub fn new(store: Store, actor: Actor) -> Self {
-        ConsoleContext {
-            db_label: store.redacted_url().to_owned(),
-            store,
-            actor,
-            read_only: false,
-            refresh: Duration::from_secs(5),
-            theme: Theme::from_env(),
-            revoke_batch: DEFAULT_REVOKE_BATCH,
-            exchange: Default::default(),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum View {
-    Sessions,
-    Bindings,
-    Exchange,
-    Audit,
-}
-
-impl View {
-    pub const ALL: [View; 4] = [View::Sessions, View::Bindings, View::Exchange, View::Audit];
-
-    pub fn title(self) -> &'static str {
-        match self {
-            View::Sessions => "Sessions",
-            View::Bindings => "Bindings",
-            View::Exchange => "Exchange",
-            View::Audit => "Audit",
-        }
-    }
-
-    pub fn scope(self) -> Scope {
-        match self {
-            View::Sessions => Scope::Sessions,
-            View::Bindings => Scope::Bindings,
-            View::Exchange => Scope::Exchange,
-            View::Audit => Scope::Audit,
-        }
-    }
-
-    fn index(self) -> usize {
-        View::ALL.iter().position(|v| *v == self).unwrap_or(0)
-    }
-}
-
-/// What a prompt is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PromptKind {
-    /// `:` command line.
-    Command,
-    /// `/` filter of the current view.
-    Filter,
-    /// A pasted SessionId (masked; hashed, then wiped).
-    Token,
-    /// A pasted login code (masked).
-    Code,
-    /// Which emulator test user to mint a code for.
-    MintUser,
-}
-
-impl PromptKind {
-    pub fn label(self, view: View) -> &'static str {
-        match (self, view) {
-            (PromptKind::Command, _) => ":",
-            (PromptKind::Filter, View::Bindings) => {
-                "search (openid, unionid, username, account id): "
-            }
-            (PromptKind::Filter, View::Audit) => "filter (operator= action= target=): ",
-            (PromptKind::Filter, _) => "filter (account= appid= openid= unionid= ip= id= all): ",
-            (PromptKind::Token, _) => "SessionId (masked, hashed, never stored): ",
-            (PromptKind::Code, _) => "login code (masked): ",
-            (PromptKind::MintUser, _) => "emulator test user: ",
-        }
-    }
-}
-
-#[derive(Debug)]
-pub struct Prompt {
-    pub kind: PromptKind,
-    pub input: TextInput,
-}
-
+/// What is drawn over the view, and takes the keys while open.
 #[derive(Debug)]
 pub enum Overlay {
-    Help { scroll: u16 },
+    Help(Help),
     Prompt(Prompt),
     Confirm(Box<Confirm>),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StatusKind {
-    Info,
-    Ok,
-    Error,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Status {
-    pub kind: StatusKind,
-    pub text: String,
-    /// When it was set: messages fade after a while ([`STATUS_FOR`], errors [`ERROR_FOR`]).
-    pub at: Instant,
 }
 
 /// How long an info or success message stays on the status line.
@@ -157,10 +53,10 @@ pub struct App {
     pub view: View,
     pub overlay: Option<Overlay>,
     pub status: Option<Status>,
-    pub sessions: SessionsState,
-    pub bindings: BindingsState,
-    pub audit: AuditState,
-    pub exchange: super::views::exchange::ExchangeState,
+    pub sessions: SessionsView,
+    pub bindings: BindingsView,
+    pub audit: AuditView,
+    pub exchange: ExchangeView,
     /// Set while the database is unreachable: the banner's text.
     pub db_down: Option<String>,
     /// Terminal size (columns, rows), for paging and layout.
@@ -170,153 +66,144 @@ pub struct App {
     /// Advances on each tick: the loading spinner.
     pub spinner: usize,
     pub quit: bool,
-    tx: mpsc::UnboundedSender<Envelope>,
-    rx: mpsc::UnboundedReceiver<Envelope>,
-    pending: usize,
+    tasks: Tasks,
     next_dialog: u64,
     ping_in_flight: bool,
     last_ping: Option<Instant>,
     last_refresh: Instant,
-    /// Set when something the audit view shows may have changed.
-    pub(crate) audit_stale: bool,
+}
+
+/// Runs `$body` with a fresh [`Cx`] named `$cx`, then routes the effects it produced.
+macro_rules! with_cx {
+    ($app:ident, |$cx:ident| $body:expr) => {{
+        let mut effects = Vec::new();
+        let list_height = $app.list_height();
+        let out = {
+            let $cx = &mut Cx::new(
+                &$app.ctx.store,
+                &$app.ctx.actor,
+                &$app.tasks,
+                $app.now,
+                list_height,
+                &mut effects,
+            );
+            $body
+        };
+        $app.route(effects);
+        out
+    }};
+}
+
+/// The view `$v` as a component (borrowing only that view).
+macro_rules! view_mut {
+    ($app:ident, $v:expr) => {
+        match $v {
+            View::Sessions => &mut $app.sessions as &mut dyn Component,
+            View::Bindings => &mut $app.bindings as &mut dyn Component,
+            View::Exchange => &mut $app.exchange as &mut dyn Component,
+            View::Audit => &mut $app.audit as &mut dyn Component,
+        }
+    };
 }
 
 impl App {
     /// A console over `ctx`, with the first page of sessions requested. Must be called inside
     /// a tokio runtime.
-    pub fn new(ctx: ConsoleContext) -> Self {
-        let (tx, rx) = mpsc::unbounded_channel();
+    pub fn new(mut ctx: ConsoleContext) -> Self {
         let now = Ts::from(ctx.store.now());
-        let exchange = super::views::exchange::ExchangeState::new(&ctx.exchange);
+        let exchange = ExchangeView::new(std::mem::take(&mut ctx.exchange));
+        let size = ctx.size;
         let mut app = App {
             ctx,
             view: View::Sessions,
             overlay: None,
             status: None,
-            sessions: SessionsState::default(),
-            bindings: BindingsState::default(),
-            audit: AuditState::default(),
+            sessions: SessionsView::default(),
+            bindings: BindingsView::default(),
+            audit: AuditView::default(),
             exchange,
             db_down: None,
-            size: (80, 24),
+            size,
             now,
             spinner: 0,
             quit: false,
-            tx,
-            rx,
-            pending: 0,
+            tasks: Tasks::default(),
             next_dialog: 0,
             ping_in_flight: false,
             last_ping: None,
             last_refresh: Instant::now(),
-            audit_stale: true,
         };
-        app.reload_sessions();
+        with_cx!(app, |cx| app.sessions.reload(cx));
         app
     }
 
-    // ---- running background work -------------------------------------------------------
-
-    /// Runs `fut` on a task; its message comes back through [`App::apply`].
-    pub(crate) fn spawn<F>(&mut self, fut: F)
-    where
-        F: Future<Output = Msg> + Send + 'static,
-    {
-        self.pending += 1;
-        let tx = self.tx.clone();
-        tokio::spawn(async move {
-            let msg = match std::panic::AssertUnwindSafe(fut).catch_unwind().await {
-                Ok(m) => m,
-                Err(p) => Msg::Panicked(panic_text(p.as_ref())),
-            };
-            let _ = tx.send(Envelope { msg, last: true });
-        });
+    /// The view `v` (for drawing).
+    pub fn component(&self, v: View) -> &dyn Component {
+        match v {
+            View::Sessions => &self.sessions,
+            View::Bindings => &self.bindings,
+            View::Exchange => &self.exchange,
+            View::Audit => &self.audit,
+        }
     }
 
-    /// A sender for progress reports (not the end of a task).
-    pub(crate) fn progress_sender(&self) -> mpsc::UnboundedSender<Envelope> {
-        self.tx.clone()
-    }
+    // ---- background work -------------------------------------------------------------------
 
     /// Background tasks not yet finished.
     pub fn pending(&self) -> usize {
-        self.pending
+        self.tasks.pending()
+    }
+
+    /// Waits until this console has no background work left (see [`Idle`]).
+    pub fn idle(&self) -> Idle {
+        self.tasks.idle()
     }
 
     /// Waits for the next background message (for the event loop).
     pub async fn next_message(&mut self) -> Option<Envelope> {
-        self.rx.recv().await
+        self.tasks.next().await
     }
 
     /// Applies messages until no background task is left (for tests and scripted use).
     pub async fn settle(&mut self) {
         loop {
-            while let Ok(env) = self.rx.try_recv() {
+            while let Some(env) = self.tasks.try_next() {
                 self.receive(env);
             }
-            if self.pending == 0 {
+            if self.tasks.pending() == 0 {
                 return;
             }
-            match tokio::time::timeout(Duration::from_secs(30), self.rx.recv()).await {
-                Ok(Some(env)) => self.receive(env),
-                Ok(None) => return,
-                Err(_) => panic!("console background work did not finish within 30 s"),
+            match self.tasks.next_within(Duration::from_secs(30)).await {
+                Some(env) => self.receive(env),
+                None => return,
             }
         }
     }
 
     /// Applies one message from the channel.
     pub fn receive(&mut self, env: Envelope) {
-        if env.last {
-            self.pending = self.pending.saturating_sub(1);
-        }
+        let last = env.last;
         self.apply(env.msg);
+        self.tasks.done(last);
     }
 
-    // ---- status line -------------------------------------------------------------------
+    // ---- input -----------------------------------------------------------------------------
 
-    pub fn info(&mut self, text: impl Into<String>) {
-        self.status = Some(Status {
-            kind: StatusKind::Info,
-            text: text.into(),
-            at: Instant::now(),
-        });
-    }
-
-    pub fn ok(&mut self, text: impl Into<String>) {
-        self.status = Some(Status {
-            kind: StatusKind::Ok,
-            text: text.into(),
-            at: Instant::now(),
-        });
-    }
-
-    pub fn error(&mut self, text: impl Into<String>) {
-        self.status = Some(Status {
-            kind: StatusKind::Error,
-            text: text.into(),
-            at: Instant::now(),
-        });
-    }
-
-    /// Reports a store error; a lost connection also raises the banner.
-    pub(crate) fn store_error(&mut self, what: &str, e: &StoreError) -> String {
-        let text = format!("{what}: {e}");
-        if e.is_connection() {
-            self.db_down = Some(e.to_string());
+    /// One input event.
+    pub fn handle(&mut self, ev: Event) {
+        match ev {
+            Event::Key(k) => self.handle_key(k),
+            Event::Paste(text) => self.handle_paste(text),
+            Event::Resize(cols, rows) => self.resize(cols, rows),
         }
-        self.error(crate::sanitize::for_terminal(&text).into_owned());
-        text
     }
-
-    // ---- input ---------------------------------------------------------------------------
 
     /// The scope whose keys apply now.
     pub fn scope(&self) -> Scope {
         match &self.overlay {
             Some(Overlay::Confirm(_)) => Scope::Dialog,
             Some(Overlay::Prompt(_)) => Scope::Prompt,
-            Some(Overlay::Help { .. }) => Scope::Global,
+            Some(Overlay::Help(_)) => Scope::Global,
             None => self.view.scope(),
         }
     }
@@ -331,60 +218,28 @@ impl App {
         self.size = (cols, rows);
     }
 
-    /// Handles one key press.
+    /// Handles one key press: the overlay's if one is open, else the view's or the app's.
     pub fn handle_key(&mut self, ev: KeyEvent) {
         if ev.kind == KeyEventKind::Release {
             return;
         }
         match self.overlay.take() {
-            Some(Overlay::Help { scroll }) => {
-                match keymap::lookup(Scope::Global, &ev) {
-                    Some(Action::Down) => {
-                        self.overlay = Some(Overlay::Help {
-                            scroll: scroll.saturating_add(1),
-                        })
-                    }
-                    Some(Action::Up) => {
-                        self.overlay = Some(Overlay::Help {
-                            scroll: scroll.saturating_sub(1),
-                        })
-                    }
-                    Some(Action::PageDown) => {
-                        self.overlay = Some(Overlay::Help {
-                            scroll: scroll.saturating_add(10),
-                        })
-                    }
-                    Some(Action::PageUp) => {
-                        self.overlay = Some(Overlay::Help {
-                            scroll: scroll.saturating_sub(10),
-                        })
-                    }
-                    Some(Action::Quit) if ev.modifiers.is_empty() => {} // q closes help only
-                    Some(Action::Quit) => self.quit = true,
-                    _ => {} // any other key closes help
-                }
-            }
-            Some(Overlay::Prompt(mut p)) => match keymap::lookup(Scope::Prompt, &ev) {
-                Some(Action::Confirm) => self.accept_prompt(p),
-                Some(Action::Cancel) => {
-                    p.input.clear();
-                }
-                _ => {
-                    p.input.handle(&ev);
-                    self.overlay = Some(Overlay::Prompt(p));
-                }
+            Some(Overlay::Help(mut h)) => match h.handle(&ev) {
+                help::Outcome::Open => self.overlay = Some(Overlay::Help(h)),
+                help::Outcome::Closed => {}
+                help::Outcome::Quit => self.quit = true,
             },
-            Some(Overlay::Confirm(mut c)) => match keymap::lookup(Scope::Dialog, &ev) {
-                Some(Action::Confirm) => self.confirm(c),
-                Some(Action::Cancel) => self.cancel_dialog(c),
-                _ => {
-                    if !c.is_running() {
-                        c.reason.handle(&ev);
-                        c.error = None;
-                    }
+            Some(Overlay::Prompt(mut p)) => match p.handle(&ev) {
+                prompt::Outcome::Editing => self.overlay = Some(Overlay::Prompt(p)),
+                prompt::Outcome::Accepted => self.accept_prompt(p),
+                prompt::Outcome::Cancelled => {}
+            },
+            Some(Overlay::Confirm(mut c)) => {
+                let open = with_cx!(self, |cx| c.handle(&ev, &self.ctx, cx));
+                if open == confirm::Open::Yes {
                     self.overlay = Some(Overlay::Confirm(c));
                 }
-            },
+            }
             None => {
                 if let Some(a) = keymap::lookup(self.view.scope(), &ev) {
                     self.update(a);
@@ -396,67 +251,33 @@ impl App {
     /// Bracketed paste: goes to the open prompt or dialog; ignored otherwise (a pasted
     /// SessionId must never be taken for a stream of commands). The pasted text is wiped.
     pub fn handle_paste(&mut self, mut text: String) {
-        match &mut self.overlay {
-            Some(Overlay::Prompt(p)) => p.input.insert_str(&text),
-            Some(Overlay::Confirm(c)) if !c.is_running() => c.reason.insert_str(&text),
-            _ => self.info(match self.view {
-                View::Sessions => "paste ignored: press t first to find a session by its SessionId",
-                View::Exchange => "paste ignored: press c first to paste a login code",
-                _ => "paste ignored: press / first",
-            }),
-        }
+        let taken = match &mut self.overlay {
+            Some(Overlay::Prompt(p)) => {
+                p.input.insert_str(&text);
+                true
+            }
+            Some(Overlay::Confirm(c)) => c.paste(&text),
+            Some(Overlay::Help(_)) | None => false,
+        };
         text.zeroize();
-    }
-
-    /// Opens a prompt.
-    pub(crate) fn prompt(&mut self, kind: PromptKind, input: TextInput) {
-        self.overlay = Some(Overlay::Prompt(Prompt { kind, input }));
+        if !taken {
+            let hint = self.component(self.view).paste_hint();
+            self.set_status(StatusKind::Info, hint);
+        }
     }
 
     fn accept_prompt(&mut self, mut p: Prompt) {
         match p.kind {
-            PromptKind::Command => {
-                let line = p.input.value().to_owned();
-                match filter::parse_command(&line) {
-                    Ok(cmd) => self.run_command(cmd),
-                    Err(e) => self.error(e),
-                }
-            }
-            PromptKind::Filter => {
-                let text = p.input.value().to_owned();
-                match self.view {
-                    View::Sessions => match filter::parse_session_filter(&text) {
-                        Ok(f) => self.set_session_filter(f),
-                        Err(e) => self.error(e),
-                    },
-                    View::Bindings => match filter::parse_binding_search(&text) {
-                        Ok(s) => self.search_bindings(s),
-                        Err(e) => self.error(e),
-                    },
-                    View::Audit => match filter::parse_audit_filter(&text) {
-                        Ok(f) => self.set_audit_filter(f),
-                        Err(e) => self.error(e),
-                    },
-                    View::Exchange => {}
-                }
-            }
-            PromptKind::Token => {
-                let hash = p.input.consume(|raw| {
-                    if raw.trim().is_empty() {
-                        None
-                    } else {
-                        Some(crate::crypto::SessionToken::from_raw(raw).hash())
-                    }
-                });
-                match hash {
-                    Some(h) => self.find_by_token(h),
-                    None => self.info("no SessionId given"),
-                }
-            }
-            PromptKind::Code => self.exchange_code_entered(&mut p.input),
-            PromptKind::MintUser => {
-                let user = p.input.value().trim().to_owned();
-                self.mint_code(user);
+            PromptKind::Command => match filter::parse_command(p.input.value()) {
+                Ok(cmd) => self.run_command(cmd),
+                Err(e) => self.set_status(StatusKind::Error, e),
+            },
+            PromptKind::Filter | PromptKind::Token | PromptKind::Code | PromptKind::MintUser => {
+                with_cx!(self, |cx| view_mut!(self, self.view).accept(
+                    p.kind,
+                    &mut p.input,
+                    cx
+                ))
             }
         }
         p.input.clear();
@@ -465,66 +286,116 @@ impl App {
     fn run_command(&mut self, cmd: Command) {
         match cmd {
             Command::Quit => self.quit = true,
-            Command::Help => self.overlay = Some(Overlay::Help { scroll: 0 }),
-            Command::Sessions(f) => {
-                self.show(View::Sessions);
-                self.set_session_filter(f);
-            }
+            Command::Help => self.overlay = Some(Overlay::Help(Help::default())),
+            Command::Sessions(f) => self.go(Goto::Sessions(f)),
             Command::Bindings(s) => {
                 self.show(View::Bindings);
                 if s.is_some() {
-                    self.search_bindings(s);
+                    with_cx!(self, |cx| self.bindings.search(s, cx));
                 }
             }
             Command::Exchange => self.show(View::Exchange),
             Command::Audit(f) => {
                 self.show(View::Audit);
-                self.set_audit_filter(f);
+                with_cx!(self, |cx| self.audit.set_filter(f, cx));
             }
         }
     }
 
     // ---- actions ---------------------------------------------------------------------------
 
-    /// Carries out an action in the current view.
+    /// Why this operator may not do `action` at all, if so: what the help screen and the
+    /// footer mark.
+    pub fn mark(&self, action: Action) -> Option<String> {
+        let kind = action.op_kind()?;
+        if !ops::may(self.ctx.actor.role, kind) {
+            Some(format!("needs the {} role", kind.min_role()))
+        } else if self.ctx.read_only {
+            Some("refused: read-only".to_owned())
+        } else {
+            None
+        }
+    }
+
+    /// The refusal of `action`, for the status line, when this operator may do no instance
+    /// of it.
+    fn refusal(&self, action: Action) -> Option<String> {
+        let op = action.least_operation()?;
+        if let Err(denied) = ops::check(&self.ctx.actor, &op) {
+            return Some(denied.to_string());
+        }
+        self.ctx
+            .read_only
+            .then(|| format!("read-only: {} is refused (--read-only)", action.verb()))
+    }
+
+    /// The refusal of this instance of an operation (the dialog does not open): 150 marked
+    /// sessions need more than one.
+    fn refuse_request(&self, req: &confirm::Request) -> Option<String> {
+        if let Err(denied) = ops::check(&self.ctx.actor, &req.op.as_ops()) {
+            return Some(denied.to_string());
+        }
+        self.ctx
+            .read_only
+            .then(|| format!("read-only: {} is refused (--read-only)", req.verb))
+    }
+
+    /// Carries out an action: the app's own, or the shown view's.
     pub fn update(&mut self, action: Action) {
-        if action.is_mutating() && self.ctx.read_only {
-            self.error(format!(
-                "read-only: {} is refused (--read-only)",
-                action.verb()
-            ));
-            return;
+        if let Some(why) = self.refusal(action) {
+            return self.set_status(StatusKind::Error, why);
         }
         match action {
             Action::Quit => self.quit = true,
-            Action::Help => self.overlay = Some(Overlay::Help { scroll: 0 }),
-            Action::CommandLine => self.prompt(PromptKind::Command, TextInput::new()),
-            Action::NextView => self.show(View::ALL[(self.view.index() + 1) % View::ALL.len()]),
-            Action::PrevView => {
-                self.show(View::ALL[(self.view.index() + View::ALL.len() - 1) % View::ALL.len()])
+            Action::Help => self.overlay = Some(Overlay::Help(Help::default())),
+            Action::CommandLine => {
+                self.overlay = Some(Overlay::Prompt(Prompt::new(
+                    PromptKind::Command,
+                    ":",
+                    TextInput::new(),
+                )))
             }
+            Action::NextView => self.show(self.view.step(1)),
+            Action::PrevView => self.show(self.view.step(-1)),
             Action::ShowSessions => self.show(View::Sessions),
             Action::ShowBindings => self.show(View::Bindings),
             Action::ShowExchange => self.show(View::Exchange),
             Action::ShowAudit => self.show(View::Audit),
-            other => match self.view {
-                View::Sessions => self.sessions_action(other),
-                View::Bindings => self.bindings_action(other),
-                View::Exchange => self.exchange_action(other),
-                View::Audit => self.audit_action(other),
-            },
+            // Everything else is the shown view's.
+            _ => with_cx!(self, |cx| view_mut!(self, self.view).handle(action, cx)),
         }
     }
 
     pub fn show(&mut self, view: View) {
         self.view = view;
-        match view {
-            View::Audit if self.audit_stale || !self.audit.window.loaded => {
-                self.audit_stale = false;
-                self.reload_audit();
+        with_cx!(self, |cx| view_mut!(self, view).shown(cx));
+    }
+
+    /// Shows a view, and what in it.
+    fn go(&mut self, to: Goto) {
+        match to {
+            Goto::View(v) => self.show(v),
+            Goto::Sessions(f) => {
+                self.show(View::Sessions);
+                self.set_session_filter(f);
             }
-            _ => {}
+            Goto::Account(id) => {
+                self.show(View::Bindings);
+                with_cx!(self, |cx| self.bindings.open_account(id, cx));
+            }
+            Goto::Binding { search, account } => {
+                self.show(View::Bindings);
+                with_cx!(self, |cx| self.bindings.search(Some(search), cx));
+                if let Some(id) = account {
+                    with_cx!(self, |cx| self.bindings.open_account(id, cx));
+                }
+            }
         }
+    }
+
+    /// Sessions with this filter (the `--filter` option, `:sessions …`).
+    pub fn set_session_filter(&mut self, f: SessionFilter) {
+        with_cx!(self, |cx| self.sessions.set_filter(f, cx));
     }
 
     /// Called a few times a second by the event loop: clock, spinner, live refresh,
@@ -548,7 +419,8 @@ impl App {
                 self.ping_in_flight = true;
                 self.last_ping = Some(Instant::now());
                 let store = self.ctx.store.clone();
-                self.spawn(async move { Msg::Ping(store.ping().await) });
+                self.tasks
+                    .spawn(async move { Msg::Ping(store.ping().await) });
             }
             return;
         }
@@ -564,319 +436,85 @@ impl App {
         if matches!(&self.overlay, Some(Overlay::Confirm(c)) if c.is_running()) {
             return;
         }
-        match self.view {
-            View::Sessions if !self.sessions.window.is_loading() => self.refresh_sessions(false),
-            View::Audit if !self.audit.window.is_loading() => self.refresh_audit(),
-            _ => {}
-        }
+        with_cx!(self, |cx| view_mut!(self, self.view).live(cx));
     }
 
-    /// Applies the result of a background task.
+    // ---- results and effects ---------------------------------------------------------------
+
+    /// Applies the result of a background task: every message goes to the component that
+    /// asked for it.
     pub fn apply(&mut self, msg: Msg) {
         self.now = Ts::from(self.ctx.store.now());
         match msg {
-            Msg::Sessions { generation, result } => self.apply_sessions(generation, result),
-            Msg::SessionCount { generation, result } => {
-                self.apply_session_count(generation, result)
-            }
-            Msg::Audit { generation, result } => self.apply_audit(generation, result),
-            Msg::Bindings { generation, result } => self.apply_bindings(generation, result),
-            Msg::Account { generation, result } => self.apply_account(generation, result),
-            Msg::DialogCount { dialog, result } => {
-                let err = match &result {
-                    Err(e) if e.is_connection() => Some(e.to_string()),
-                    _ => None,
-                };
-                if let Some(Overlay::Confirm(c)) = &mut self.overlay
-                    && c.id == dialog
-                {
-                    c.count = match result {
-                        Ok(n) => Count::Known(n),
-                        Err(e) => Count::Failed(
-                            crate::sanitize::for_terminal(&e.to_string()).into_owned(),
-                        ),
+            Msg::Sessions(m) => with_cx!(self, |cx| self.sessions.apply(m, cx)),
+            Msg::Bindings(m) => with_cx!(self, |cx| self.bindings.apply(m, cx)),
+            Msg::Audit(m) => with_cx!(self, |cx| self.audit.apply(m, cx)),
+            Msg::Exchange(m) => with_cx!(self, |cx| self.exchange.apply(m, cx)),
+            Msg::Dialog(m) => {
+                let open = with_cx!(self, |cx| {
+                    let dialog = match &mut self.overlay {
+                        Some(Overlay::Confirm(c)) => Some(&mut **c),
+                        _ => None,
                     };
-                }
-                if err.is_some() {
-                    self.db_down = err;
-                }
-            }
-            Msg::Progress { dialog, progress } => {
-                if let Some(Overlay::Confirm(c)) = &mut self.overlay
-                    && c.id == dialog
-                    && let Phase::Running { progress: p, .. } = &mut c.phase
-                {
-                    *p = Some(progress);
+                    confirm::receive(dialog, m, cx)
+                });
+                if open == confirm::Open::Closed {
+                    self.overlay = None;
                 }
             }
-            Msg::Done { dialog, result } => self.operation_done(dialog, result),
             Msg::Ping(r) => {
                 self.ping_in_flight = false;
                 if r.is_ok() && self.db_down.is_some() {
                     self.db_down = None;
-                    self.ok("database connection restored");
-                    self.refresh_current();
+                    self.set_status(StatusKind::Ok, "database connection restored");
+                    with_cx!(self, |cx| view_mut!(self, self.view).refresh(cx));
                 } else if let Err(e) = r {
                     self.db_down = Some(e.to_string());
                 }
             }
-            Msg::Panicked(what) => {
-                self.error(format!("internal error in a background task: {what}"))
-            }
-            other => self.apply_exchange(other),
+            Msg::Panicked(what) => self.set_status(
+                StatusKind::Error,
+                format!("internal error in a background task: {what}"),
+            ),
         }
     }
 
-    fn refresh_current(&mut self) {
-        match self.view {
-            View::Sessions => self.refresh_sessions(true),
-            View::Audit => self.refresh_audit(),
-            View::Bindings => self.refresh_bindings(),
-            View::Exchange => {}
-        }
-    }
-
-    /// Common handling of the list movement actions; returns false for other actions.
-    pub(crate) fn movement(&mut self, action: Action) -> Option<isize> {
-        let page = self.list_height() as isize;
-        match action {
-            Action::Up => Some(-1),
-            Action::Down => Some(1),
-            Action::PageUp => Some(-page),
-            Action::PageDown => Some(page),
-            _ => None,
-        }
-    }
-
-    // ---- the confirmation dialog -----------------------------------------------------------
-
-    pub(crate) fn open_dialog(
-        &mut self,
-        op: Operation,
-        title: String,
-        subject: Vec<(String, String)>,
-        count: Option<u64>,
-        consequence: &'static str,
-    ) {
-        self.next_dialog += 1;
-        self.status = None;
-        let id = self.next_dialog;
-        let counted = count.is_some();
-        let dialog = Confirm::new(
-            id,
-            op.clone(),
-            title,
-            subject,
-            count.map(Count::Known).unwrap_or(Count::Counting),
-            consequence,
-        );
-        self.overlay = Some(Overlay::Confirm(Box::new(dialog)));
-        if counted {
-            return;
-        }
-        let store = self.ctx.store.clone();
-        self.spawn(async move {
-            let result = match op {
-                Operation::RevokeMatching { filter } => store.count_sessions(&filter).await,
-                Operation::Unbind { appid, openid } => {
-                    let f = crate::store::SessionFilter {
-                        appid: Some(appid),
-                        openid: Some(openid),
-                        ..Default::default()
-                    };
-                    store.count_sessions(&f).await
-                }
-                Operation::RevokeSessions { public_ids } => Ok(public_ids.len() as u64),
-            };
-            Msg::DialogCount { dialog: id, result }
+    fn set_status(&mut self, kind: StatusKind, text: impl Into<String>) {
+        self.status = Some(Status {
+            kind,
+            text: text.into(),
+            at: Instant::now(),
         });
     }
 
-    fn cancel_dialog(&mut self, mut c: Box<Confirm>) {
-        match &mut c.phase {
-            Phase::Editing => {
-                c.reason.clear();
-                self.info("cancelled: nothing was changed");
-            }
-            Phase::Running {
-                cancel, cancelling, ..
-            } => {
-                if matches!(c.op, Operation::RevokeMatching { .. }) {
-                    cancel.store(true, std::sync::atomic::Ordering::SeqCst);
-                    *cancelling = true;
-                    self.info("stopping after the current batch…");
-                } else {
-                    self.info("working… (a single transaction cannot be stopped half way)");
+    /// Carries out what the components asked for, in order.
+    fn route(&mut self, effects: Vec<Effect>) {
+        for e in effects {
+            match e {
+                Effect::Status(kind, text) => self.set_status(kind, text),
+                Effect::DbDown(why) => self.db_down = Some(why),
+                Effect::Prompt(p) => self.overlay = Some(Overlay::Prompt(p)),
+                Effect::Confirm(req) => {
+                    if let Some(why) = self.refuse_request(&req) {
+                        self.set_status(StatusKind::Error, why);
+                        continue;
+                    }
+                    self.next_dialog += 1;
+                    self.status = None;
+                    let id = self.next_dialog;
+                    let dialog = with_cx!(self, |cx| Confirm::open(id, req, cx));
+                    self.overlay = Some(Overlay::Confirm(Box::new(dialog)));
                 }
-                self.overlay = Some(Overlay::Confirm(c));
-            }
-        }
-    }
-
-    fn confirm(&mut self, mut c: Box<Confirm>) {
-        if c.is_running() {
-            self.overlay = Some(Overlay::Confirm(c));
-            return;
-        }
-        if self.ctx.read_only {
-            self.error("read-only: refused (the console was started with --read-only)");
-            return;
-        }
-        let reason = c.reason.value().trim().to_owned();
-        let problem = match (&c.count, reason.is_empty()) {
-            (_, true) => Some("a reason is required: it is written to the audit log".to_owned()),
-            (Count::Counting, _) => Some("still counting: wait a moment".to_owned()),
-            (Count::Known(0), _) => {
-                Some("nothing to do: no live session matches (Esc to close)".to_owned())
-            }
-            _ => None,
-        };
-        if let Some(p) = problem {
-            c.error = Some(p);
-            self.overlay = Some(Overlay::Confirm(c));
-            return;
-        }
-        let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        c.phase = Phase::Running {
-            progress: None,
-            cancel: cancel.clone(),
-            cancelling: false,
-        };
-        let id = c.id;
-        let op = c.op.clone();
-        self.overlay = Some(Overlay::Confirm(c));
-        let store = self.ctx.store.clone();
-        let actor = self.ctx.actor.clone();
-        let batch = self.ctx.revoke_batch;
-        let progress_tx = self.progress_sender();
-        self.spawn(async move {
-            let result = match op {
-                Operation::RevokeSessions { public_ids } => {
-                    crate::ops::revoke_sessions(&store, &actor, &public_ids, &reason)
-                        .await
-                        .map(|out| Outcome::Revoked {
-                            revoked: out.revoked.len() as u64,
-                        })
-                }
-                Operation::RevokeMatching { filter } => {
-                    let mut report = |p: crate::store::RevokeProgress| {
-                        let _ = progress_tx.send(Envelope {
-                            msg: Msg::Progress {
-                                dialog: id,
-                                progress: p,
-                            },
-                            last: false,
-                        });
-                        !cancel.load(std::sync::atomic::Ordering::SeqCst)
-                    };
-                    crate::ops::revoke_matching(
-                        &store,
-                        &actor,
-                        &filter,
-                        &reason,
-                        batch,
-                        &mut report,
-                    )
-                    .await
-                    .map(Outcome::RevokedMatching)
-                }
-                Operation::Unbind { appid, openid } => {
-                    match crate::ops::unbind(&store, &actor, &appid, &openid, &reason).await {
-                        Err(crate::ops::OpsError::NothingMatched(_)) => Ok(Outcome::Unbound(None)),
-                        r => r.map(|u| Outcome::Unbound(Some(u))),
+                Effect::Goto(to) => self.go(to),
+                Effect::Audited => self.audit.stale = true,
+                Effect::Action(a) => self.update(a),
+                Effect::Changed { revoked } => {
+                    for v in View::ALL {
+                        let visible = v == self.view;
+                        with_cx!(self, |cx| view_mut!(self, v).changed(&revoked, visible, cx));
                     }
                 }
             }
-            .map_err(|e| match e {
-                crate::ops::OpsError::Store(e) => e,
-                other => StoreError::Conflict(other.to_string()),
-            });
-            Msg::Done { dialog: id, result }
-        });
-    }
-
-    fn operation_done(&mut self, dialog: u64, result: Result<Outcome, StoreError>) {
-        let op = match self.overlay.take() {
-            Some(Overlay::Confirm(c)) if c.id == dialog => Some(c.op.clone()),
-            other => {
-                self.overlay = other;
-                None
-            }
-        };
-        self.audit_stale = true;
-        match result {
-            Ok(Outcome::Revoked { revoked }) => {
-                if let Some(Operation::RevokeSessions { public_ids }) = &op {
-                    for id in public_ids {
-                        self.sessions.marks.remove(id);
-                    }
-                    let skipped = public_ids.len() as u64 - revoked.min(public_ids.len() as u64);
-                    let mut text =
-                        format!("revoked {} {}", thousands(revoked), sessions_word(revoked));
-                    if skipped > 0 {
-                        text.push_str(&format!(" ({skipped} already revoked or expired)"));
-                    }
-                    self.ok(text);
-                } else {
-                    self.ok(format!(
-                        "revoked {} {}",
-                        thousands(revoked),
-                        sessions_word(revoked)
-                    ));
-                }
-            }
-            Ok(Outcome::RevokedMatching(o)) => {
-                let text = if o.cancelled {
-                    format!(
-                        "stopped after {} {}: {} {} revoked; the rest are untouched",
-                        o.batches,
-                        if o.batches == 1 { "batch" } else { "batches" },
-                        thousands(o.revoked),
-                        sessions_word(o.revoked)
-                    )
-                } else {
-                    format!(
-                        "revoked {} {}",
-                        thousands(o.revoked),
-                        sessions_word(o.revoked)
-                    )
-                };
-                self.ok(text);
-            }
-            Ok(Outcome::Unbound(Some(u))) => {
-                self.ok(format!(
-                    "unbound {}/{} from {}: {} {} revoked",
-                    crate::sanitize::for_terminal(&u.appid),
-                    crate::sanitize::for_terminal(&u.openid),
-                    crate::sanitize::for_terminal(&u.username),
-                    u.sessions_revoked,
-                    sessions_word(u.sessions_revoked)
-                ));
-            }
-            Ok(Outcome::Unbound(None)) => {
-                self.info("that binding no longer exists: nothing was changed");
-            }
-            Err(e) => {
-                self.store_error("refused", &e);
-            }
-        }
-        self.refresh_sessions(true);
-        if self.view == View::Bindings {
-            self.refresh_bindings();
-        }
-        if self.view == View::Audit {
-            self.refresh_audit();
         }
     }
-}
-
-fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
-    p.downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| p.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "a background task panicked".into())
-}
-
-pub(crate) fn sessions_word(n: u64) -> &'static str {
-    if n == 1 { "session" } else { "sessions" }
 }

@@ -1,13 +1,30 @@
 //! The one confirmation dialog every destructive action goes through (revoke one, revoke marked,
-//! revoke all of an account / openid, unbind). It states exactly what will happen and to whom,
-//! with a count from the database, requires a reason for the audit log, and shows a bulk
-//! revoke's progress with a way to stop it between batches.
+//! revoke all of an account / openid, unbind), and the whole of its life: it states exactly what
+//! will happen and to whom, with a count from the database, requires a reason for the audit log,
+//! runs the operation, shows a bulk revoke's progress with a way to stop it between batches, and
+//! reports the result. [`run`] is the console's only way to change data.
 
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 
+use crossterm::event::KeyEvent;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Clear, Padding, Paragraph, Wrap};
+
+use super::action::Action;
+use super::context::ConsoleContext;
+use super::effect::{Cx, Effect};
 use super::input::TextInput;
-use crate::store::{RevokeProgress, SessionFilter};
+use super::keymap::{self, Scope};
+use super::tasks::Reporter;
+use super::widgets::{self, Paint, sessions_word, thousands};
+use crate::operator::Actor;
+use crate::ops::{self, OpsError};
+use crate::store::{
+    RevokeOutcome, RevokeProgress, SessionFilter, Store, StoreError, UnbindOutcome,
+};
 
 /// What will be done once confirmed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,6 +35,40 @@ pub enum Operation {
     RevokeMatching { filter: SessionFilter },
     /// Delete the binding and revoke its live sessions.
     Unbind { appid: String, openid: String },
+}
+
+impl Operation {
+    /// The operation as the ops layer judges it (for the check before the dialog opens).
+    pub fn as_ops(&self) -> ops::Operation<'_> {
+        match self {
+            Operation::RevokeSessions { public_ids } => ops::Operation::RevokeSessions {
+                count: public_ids.len(),
+            },
+            Operation::RevokeMatching { filter } => ops::Operation::RevokeMatching { filter },
+            Operation::Unbind { .. } => ops::Operation::Unbind,
+        }
+    }
+
+    /// Only a batched revoke can stop half way.
+    fn stoppable(&self) -> bool {
+        matches!(self, Operation::RevokeMatching { .. })
+    }
+}
+
+/// A view's request for the dialog: the operation and how to describe it.
+#[derive(Debug)]
+pub struct Request {
+    pub op: Operation,
+    /// `Revoke session`, `Unbind`, …
+    pub title: String,
+    /// Whose sessions / which binding, one fact per line (already sanitised).
+    pub subject: Vec<(String, String)>,
+    /// How many rows it touches, when the view knows; otherwise the dialog counts.
+    pub count: Option<u64>,
+    /// `sessions will be revoked`: follows the count.
+    pub consequence: &'static str,
+    /// What the operator is refused when the role does not allow it ("revoking sessions").
+    pub verb: &'static str,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,21 +88,54 @@ pub enum Phase {
     },
 }
 
+/// What a confirmed operation did.
+#[derive(Debug)]
+pub enum Outcome {
+    Revoked { revoked: u64 },
+    RevokedMatching(RevokeOutcome),
+    Unbound(Option<UnbindOutcome>),
+}
+
+/// The dialog's background messages, matched to it by id.
+#[derive(Debug)]
+pub enum Msg {
+    /// How many rows the operation touches.
+    Count {
+        dialog: u64,
+        result: Result<u64, StoreError>,
+    },
+    /// A bulk revoke finished a batch.
+    Progress {
+        dialog: u64,
+        progress: RevokeProgress,
+    },
+    /// The operation finished.
+    Done {
+        dialog: u64,
+        op: Box<Operation>,
+        result: Result<Outcome, OpsError>,
+    },
+}
+
 #[derive(Debug)]
 pub struct Confirm {
     /// Matches count and result messages to this dialog.
     pub id: u64,
     pub op: Operation,
-    /// `Revoke session`, `Unbind`, …
     pub title: String,
-    /// Whose sessions / which binding, one fact per line (already sanitised).
     pub subject: Vec<(String, String)>,
     pub count: Count,
-    /// `sessions will be revoked`: follows the count.
     pub consequence: &'static str,
     pub reason: TextInput,
     pub phase: Phase,
     pub error: Option<String>,
+}
+
+/// Whether the dialog stays open after a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Open {
+    Yes,
+    Closed,
 }
 
 impl Confirm {
@@ -76,6 +160,34 @@ impl Confirm {
         }
     }
 
+    /// Opens the dialog for `req`, counting in the background when the view did not.
+    pub fn open(id: u64, req: Request, cx: &mut Cx) -> Self {
+        let count = match req.count {
+            Some(n) => Count::Known(n),
+            None => {
+                let store = cx.store.clone();
+                let op = req.op.clone();
+                cx.spawn(async move {
+                    let result = match op {
+                        Operation::RevokeMatching { filter } => store.count_sessions(&filter).await,
+                        Operation::Unbind { appid, openid } => {
+                            let f = SessionFilter {
+                                appid: Some(appid),
+                                openid: Some(openid),
+                                ..Default::default()
+                            };
+                            store.count_sessions(&f).await
+                        }
+                        Operation::RevokeSessions { public_ids } => Ok(public_ids.len() as u64),
+                    };
+                    Msg::Count { dialog: id, result }
+                });
+                Count::Counting
+            }
+        };
+        Confirm::new(id, req.op, req.title, req.subject, count, req.consequence)
+    }
+
     pub fn is_running(&self) -> bool {
         matches!(self.phase, Phase::Running { .. })
     }
@@ -92,6 +204,342 @@ impl Confirm {
             Count::Failed(e) => format!("could not count: {e}"),
         }
     }
+
+    /// A key while the dialog is open: Enter runs, Esc cancels (or stops a bulk revoke between
+    /// batches), anything else edits the reason.
+    pub fn handle(&mut self, ev: &KeyEvent, ctx: &ConsoleContext, cx: &mut Cx) -> Open {
+        match keymap::lookup(Scope::Dialog, ev) {
+            Some(Action::Confirm) => self.confirm(ctx, cx),
+            Some(Action::Cancel) => self.cancel(cx),
+            _ => {
+                if !self.is_running() {
+                    self.reason.handle(ev);
+                    self.error = None;
+                }
+                Open::Yes
+            }
+        }
+    }
+
+    /// Pasted text goes to the reason (not while running).
+    pub fn paste(&mut self, text: &str) -> bool {
+        if self.is_running() {
+            return false;
+        }
+        self.reason.insert_str(text);
+        true
+    }
+
+    fn cancel(&mut self, cx: &mut Cx) -> Open {
+        match &mut self.phase {
+            Phase::Editing => {
+                self.reason.clear();
+                cx.info("cancelled: nothing was changed");
+                Open::Closed
+            }
+            Phase::Running {
+                cancel, cancelling, ..
+            } => {
+                if self.op.stoppable() {
+                    cancel.store(true, Ordering::SeqCst);
+                    *cancelling = true;
+                    cx.info("stopping after the current batch…");
+                } else {
+                    cx.info("working… (a single transaction cannot be stopped half way)");
+                }
+                Open::Yes
+            }
+        }
+    }
+
+    fn confirm(&mut self, ctx: &ConsoleContext, cx: &mut Cx) -> Open {
+        if self.is_running() {
+            return Open::Yes;
+        }
+        if ctx.read_only {
+            cx.error("read-only: refused (the console was started with --read-only)");
+            return Open::Closed;
+        }
+        let reason = self.reason.value().trim().to_owned();
+        let problem = match (&self.count, reason.is_empty()) {
+            (_, true) => Some("a reason is required: it is written to the audit log".to_owned()),
+            (Count::Counting, _) => Some("still counting: wait a moment".to_owned()),
+            (Count::Known(0), _) => Some(format!(
+                "nothing to do: no live session matches ({} to close)",
+                keymap::key(Scope::Dialog, Action::Cancel)
+            )),
+            _ => None,
+        };
+        if let Some(p) = problem {
+            self.error = Some(p);
+            return Open::Yes;
+        }
+        let cancel = Arc::new(AtomicBool::new(false));
+        self.phase = Phase::Running {
+            progress: None,
+            cancel: cancel.clone(),
+            cancelling: false,
+        };
+        let id = self.id;
+        let op = self.op.clone();
+        let store = cx.store.clone();
+        let actor = ctx.actor.clone();
+        let batch = ctx.revoke_batch;
+        let reporter = cx.tasks().reporter();
+        cx.spawn(async move {
+            let result = run(&store, &actor, &op, &reason, batch, &cancel, &reporter, id).await;
+            Msg::Done {
+                dialog: id,
+                op: Box::new(op),
+                result,
+            }
+        });
+        Open::Yes
+    }
+
+    pub fn draw(&self, frame: &mut Frame, area: Rect, paint: &Paint) {
+        let t = paint.theme;
+        let width = area.width.saturating_sub(4).min(72);
+        let inner_w = width.saturating_sub(4) as usize;
+        let mut lines: Vec<Line> = Vec::new();
+        for (k, v) in &self.subject {
+            lines.push(widgets::field(t, k, v.clone(), None));
+        }
+        lines.push(Line::raw(""));
+        let headline_style = match self.count {
+            Count::Failed(_) => t.error,
+            _ => t.warn,
+        };
+        lines.push(Line::from(Span::styled(self.headline(), headline_style)));
+        lines.push(Line::raw(""));
+        match &self.phase {
+            Phase::Editing => {
+                let shown =
+                    widgets::truncate_tail(&self.reason.display(), inner_w.saturating_sub(9));
+                lines.push(Line::from(vec![
+                    Span::styled("Reason: ", t.label),
+                    Span::styled(shown, t.value),
+                ]));
+                lines.push(Line::raw(""));
+                match &self.error {
+                    Some(e) => lines.push(Line::from(Span::styled(e.clone(), t.error))),
+                    None => lines.push(Line::from(Span::styled(
+                        "The reason and your operator name go into the audit log.",
+                        t.muted,
+                    ))),
+                }
+                lines.push(Line::from(vec![
+                    Span::styled(keymap::key(Scope::Dialog, Action::Confirm), t.key),
+                    Span::raw(" confirm   "),
+                    Span::styled(keymap::key(Scope::Dialog, Action::Cancel), t.key),
+                    Span::raw(" cancel"),
+                ]));
+            }
+            Phase::Running {
+                progress,
+                cancelling,
+                ..
+            } => {
+                let text = match progress {
+                    Some(p) => progress_bar(p, inner_w),
+                    None => format!("{} working…", widgets::spinner(paint.spinner)),
+                };
+                lines.push(Line::from(Span::styled(text, t.value)));
+                lines.push(Line::raw(""));
+                let note = if *cancelling {
+                    "stopping after the current batch…".to_owned()
+                } else if self.op.stoppable() {
+                    format!(
+                        "{} stops after the current batch (finished batches stay revoked)",
+                        keymap::key(Scope::Dialog, Action::Cancel)
+                    )
+                } else {
+                    "one transaction: all or nothing".to_owned()
+                };
+                lines.push(Line::from(Span::styled(note, t.muted)));
+            }
+        }
+        let lines = widgets::hang(lines, width.saturating_sub(4));
+        let reason_idx = lines
+            .iter()
+            .position(|l| l.spans.first().is_some_and(|s| s.content == "Reason: "));
+        let height = (lines.len() as u16 + 2).min(area.height);
+        let popup = widgets::centered(area, width, height);
+        frame.render_widget(Clear, popup);
+        let block = Block::bordered()
+            .border_type(BorderType::Double)
+            .border_style(t.error)
+            .padding(Padding::horizontal(1))
+            .title(Span::styled(format!(" {} ", self.title), t.error));
+        frame.render_widget(
+            Paragraph::new(lines)
+                .block(block)
+                .wrap(Wrap { trim: false })
+                .style(t.dialog),
+            popup,
+        );
+        if let (Phase::Editing, Some(idx)) = (&self.phase, reason_idx) {
+            // Cursor at the end of the reason.
+            let reason_row = popup.y + 1 + idx as u16;
+            let x = popup.x
+                + 3
+                + 8
+                + self.reason.display_cursor().min(inner_w.saturating_sub(10)) as u16;
+            if reason_row < popup.bottom() {
+                frame.set_cursor_position((x.min(popup.right().saturating_sub(2)), reason_row));
+            }
+        }
+    }
+}
+
+/// `[████░░░░] 36%  45,000/123,456`.
+fn progress_bar(p: &RevokeProgress, inner_w: usize) -> String {
+    let pct = (p.revoked * 100)
+        .checked_div(p.total)
+        .unwrap_or(100)
+        .min(100);
+    let bar_w = inner_w.saturating_sub(28).max(10);
+    let filled = (bar_w as u64 * pct / 100) as usize;
+    format!(
+        "[{}{}] {pct:>3}%  {}/{}",
+        "█".repeat(filled),
+        "░".repeat(bar_w - filled),
+        thousands(p.revoked),
+        thousands(p.total)
+    )
+}
+
+/// A message of a dialog: a count or progress report updates the open dialog it is for; a
+/// result is [`report`]ed, and closes that dialog.
+pub fn receive(open: Option<&mut Confirm>, msg: Msg, cx: &mut Cx) -> Open {
+    let open = |dialog: u64| open.filter(|c| c.id == dialog);
+    match msg {
+        Msg::Count { dialog, result } => {
+            if let Err(e) = &result
+                && e.is_connection()
+            {
+                cx.push(Effect::DbDown(e.to_string()));
+            }
+            if let Some(c) = open(dialog) {
+                c.count = match result {
+                    Ok(n) => Count::Known(n),
+                    Err(e) => {
+                        Count::Failed(crate::sanitize::for_terminal(&e.to_string()).into_owned())
+                    }
+                };
+            }
+            Open::Yes
+        }
+        Msg::Progress { dialog, progress } => {
+            if let Some(c) = open(dialog)
+                && let Phase::Running { progress: p, .. } = &mut c.phase
+            {
+                *p = Some(progress);
+            }
+            Open::Yes
+        }
+        Msg::Done { dialog, op, result } => {
+            let closes = open(dialog).is_some();
+            report(*op, result, cx);
+            if closes { Open::Closed } else { Open::Yes }
+        }
+    }
+}
+
+/// Carries out a confirmed operation through the ops layer (which checks the operator's role
+/// again and writes the audit row): the console's only call that changes data.
+#[allow(clippy::too_many_arguments)]
+async fn run(
+    store: &Store,
+    actor: &Actor,
+    op: &Operation,
+    reason: &str,
+    batch: i64,
+    cancel: &AtomicBool,
+    reporter: &Reporter,
+    dialog: u64,
+) -> Result<Outcome, OpsError> {
+    match op {
+        Operation::RevokeSessions { public_ids } => {
+            ops::revoke_sessions(store, actor, public_ids, reason)
+                .await
+                .map(|out| Outcome::Revoked {
+                    revoked: out.revoked.len() as u64,
+                })
+        }
+        Operation::RevokeMatching { filter } => {
+            let mut report = |progress: RevokeProgress| {
+                reporter.send(Msg::Progress { dialog, progress });
+                !cancel.load(Ordering::SeqCst)
+            };
+            ops::revoke_matching(store, actor, filter, reason, batch, &mut report)
+                .await
+                .map(Outcome::RevokedMatching)
+        }
+        Operation::Unbind { appid, openid } => {
+            match ops::unbind(store, actor, appid, openid, reason).await {
+                Err(OpsError::NothingMatched(_)) => Ok(Outcome::Unbound(None)),
+                r => r.map(|u| Outcome::Unbound(Some(u))),
+            }
+        }
+    }
+}
+
+/// Says on the status line what a finished operation did, and tells every view the data
+/// changed under it (marks of revoked sessions go).
+pub fn report(op: Operation, result: Result<Outcome, OpsError>, cx: &mut Cx) {
+    let mut revoked_ids = Vec::new();
+    match result {
+        Ok(Outcome::Revoked { revoked }) => {
+            let mut text = format!("revoked {} {}", thousands(revoked), sessions_word(revoked));
+            if let Operation::RevokeSessions { public_ids } = op {
+                let skipped = public_ids.len() as u64 - revoked.min(public_ids.len() as u64);
+                if skipped > 0 {
+                    text.push_str(&format!(" ({skipped} already revoked or expired)"));
+                }
+                revoked_ids = public_ids;
+            }
+            cx.ok(text);
+        }
+        Ok(Outcome::RevokedMatching(o)) => {
+            let text = if o.cancelled {
+                format!(
+                    "stopped after {} {}: {} {} revoked; the rest are untouched",
+                    o.batches,
+                    if o.batches == 1 { "batch" } else { "batches" },
+                    thousands(o.revoked),
+                    sessions_word(o.revoked)
+                )
+            } else {
+                format!(
+                    "revoked {} {}",
+                    thousands(o.revoked),
+                    sessions_word(o.revoked)
+                )
+            };
+            cx.ok(text);
+        }
+        Ok(Outcome::Unbound(Some(u))) => {
+            cx.ok(format!(
+                "unbound {}/{} from {}: {} {} revoked",
+                crate::sanitize::for_terminal(&u.appid),
+                crate::sanitize::for_terminal(&u.openid),
+                crate::sanitize::for_terminal(&u.username),
+                u.sessions_revoked,
+                sessions_word(u.sessions_revoked)
+            ));
+        }
+        Ok(Outcome::Unbound(None)) => {
+            cx.info("that binding no longer exists: nothing was changed");
+        }
+        Err(OpsError::Store(e)) => {
+            cx.store_error("refused", &e);
+        }
+        Err(e) => cx.error(crate::sanitize::for_terminal(&e.to_string()).into_owned()),
+    }
+    cx.push(Effect::Changed {
+        revoked: revoked_ids,
+    });
 }
 
 /// `1 session will be revoked` / `2 sessions will be revoked`.
@@ -101,19 +549,6 @@ fn plural_consequence(n: u64, consequence: &str) -> String {
     } else {
         consequence.to_owned()
     }
-}
-
-/// `12,345`.
-pub fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 #[cfg(test)]

@@ -80,6 +80,16 @@ fn non_empty(k: &str, v: &str) -> Result<String, String> {
     }
 }
 
+fn no_typed_token() -> String {
+    format!(
+        "a SessionId is never typed on the command line: press {} in Sessions (masked input)",
+        super::keymap::key(
+            super::keymap::Scope::Sessions,
+            super::action::Action::FindByToken
+        )
+    )
+}
+
 /// `account=alice appid=wx123 ip=… openid=… unionid=… id=ses_… all`. A bare `ses_…` word is a
 /// public id, another bare word a username.
 pub fn parse_session_filter(text: &str) -> Result<SessionFilter, String> {
@@ -88,9 +98,7 @@ pub fn parse_session_filter(text: &str) -> Result<SessionFilter, String> {
         match k.map(str::to_ascii_lowercase).as_deref() {
             None if v.eq_ignore_ascii_case("all") => f.include_inactive = true,
             None if v.eq_ignore_ascii_case("active") => f.include_inactive = false,
-            None if v.eq_ignore_ascii_case("token") => {
-                return Err("a SessionId is never typed on the command line: press t in Sessions (masked input)".into());
-            }
+            None if v.eq_ignore_ascii_case("token") => return Err(no_typed_token()),
             None if v.starts_with("ses_") => f.public_id = Some(v.to_owned()),
             None => f.username = Some(v.to_owned()),
             Some("account" | "user" | "username") => f.username = Some(non_empty("account", v)?),
@@ -106,9 +114,7 @@ pub fn parse_session_filter(text: &str) -> Result<SessionFilter, String> {
             Some("unionid") => f.unionid = Some(non_empty("unionid", v)?),
             Some("ip") => f.client_ip = Some(non_empty("ip", v)?),
             Some("id" | "session" | "public_id") => f.public_id = Some(non_empty("id", v)?),
-            Some("token") => {
-                return Err("a SessionId is never typed on the command line: press t in Sessions (masked input)".into());
-            }
+            Some("token") => return Err(no_typed_token()),
             Some(other) => return Err(format!("unknown filter {other}=: use {SESSION_KEYS}")),
         }
     }

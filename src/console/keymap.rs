@@ -193,14 +193,35 @@ pub fn bindings_in(scope: Scope) -> impl Iterator<Item = &'static Binding> {
     BINDINGS.iter().filter(move |b| b.scope == scope)
 }
 
+/// The label of the first key bound to `action` in `scope` (falling back to the global keys,
+/// as [`lookup`] does): what every hint, prompt and message says to press, so the screen
+/// never names a key the table does not bind.
+pub fn key(scope: Scope, action: Action) -> String {
+    let find = |s: Scope| {
+        bindings_in(s)
+            .find(|b| b.action == action)
+            .map(|b| b.keys[0].label())
+    };
+    let found = match scope {
+        Scope::Dialog | Scope::Prompt => find(scope),
+        s => find(s).or_else(|| find(Scope::Global)),
+    };
+    debug_assert!(found.is_some(), "{action:?} has no key in {scope:?}");
+    found.unwrap_or_else(|| "?".to_owned())
+}
+
 /// `j/↓` style label for a binding's keys.
 pub fn keys_label(b: &Binding) -> String {
     b.keys.iter().map(Key::label).collect::<Vec<_>>().join("/")
 }
 
-/// The footer entries for a scope: its own, then the global ones that have a footer label.
-pub fn footer(scope: Scope) -> Vec<(String, &'static str)> {
-    let mut out: Vec<(String, &'static str)> = Vec::new();
+/// What the footer adds to the label of an action this operator may not do.
+pub const REFUSED_MARK: &str = "✗";
+
+/// The footer entries for a scope (key, label, action): its own, then the global ones that
+/// have a footer label.
+pub fn footer(scope: Scope) -> Vec<(String, &'static str, Action)> {
+    let mut out: Vec<(String, &'static str, Action)> = Vec::new();
     // (Callers drop entries that do not fit, so the order here is the priority.)
     let mut seen_actions: Vec<Action> = Vec::new();
     let mut seen_keys: Vec<Key> = Vec::new();
@@ -213,7 +234,7 @@ pub fn footer(scope: Scope) -> Vec<(String, &'static str)> {
             seen_keys.extend(bd.keys.iter().copied());
             if let (Some(label), false) = (bd.footer, shadowed) {
                 // The footer shows the first key only; `?` lists them all.
-                out.push((bd.keys[0].label(), label));
+                out.push((bd.keys[0].label(), label, bd.action));
             }
         }
     };

@@ -1,29 +1,38 @@
 //! `wxlogin console`: the operations console (ratatui on tokio).
 //!
 //! Shape (after ratatui's component template, gitui, oxker and k9s):
-//! - [`action::Action`] names every user intent; [`keymap`] is the one key table that input
-//!   handling, the `?` help screen and the footer all read.
-//! - [`app::App`] holds the state; [`app::App::update`] carries out actions; store and WeChat
-//!   calls run on tokio tasks ([`tasks`]) whose results come back over a channel, so the render
-//!   loop never waits on I/O.
-//! - [`ui::draw`] and the views' `draw` functions only read the state (snapshot-testable with a
-//!   `TestBackend`).
-//! - [`terminal`] owns the terminal: restored on exit, panic and signals.
+//! - [`keymap`] is the one key table: input handling, the `?` help screen, the footer and
+//!   every hint on screen read their keys from it. Keys become [`action::Action`]s.
+//! - Each view ([`views`]) owns its state, handles its own actions and background results, and
+//!   draws itself; what it needs from outside it returns as [`effect::Effect`]s. The
+//!   confirmation dialog ([`confirm`]) owns the whole life of a destructive operation.
+//! - [`app::App`] routes: actions to the view shown, background messages ([`tasks::Msg`]) to
+//!   the component that asked, effects to where they go.
+//! - A console is built from a [`ConsoleContext`] (operator, theme, size…) and run by
+//!   [`driver::drive`] on a stream of input [`event::Event`]s and a backend. The local terminal
+//!   ([`terminal`]) is one adapter; tests drive others.
 //!
 //! Tests drive the app with [`app::App::handle_key`] and wait for its background work with
-//! [`app::App::settle`].
+//! [`app::App::settle`], or feed [`driver::drive`] a script.
 
 pub mod action;
 pub mod app;
 pub mod confirm;
+pub mod context;
+pub mod driver;
+pub mod effect;
+pub mod event;
 pub mod filter;
+pub mod help;
 pub mod input;
 pub mod keymap;
+pub mod prompt;
 pub mod tasks;
 pub mod terminal;
 pub mod theme;
 pub mod ui;
 pub mod views;
+pub mod widgets;
 pub mod window;
 
 use std::io::IsTerminal;
@@ -34,7 +43,9 @@ use crate::exit::Failure;
 use crate::operator::Role;
 use crate::store::Store;
 
-pub use app::{App, ConsoleContext, View};
+pub use app::App;
+pub use context::ConsoleContext;
+pub use views::View;
 
 /// Live refresh interval when neither `--refresh-secs` nor the config file says.
 pub const DEFAULT_REFRESH_SECS: u64 = 5;
@@ -128,6 +139,9 @@ pub async fn run(global: &GlobalOpts, args: ConsoleArgs) -> Result<(), Failure> 
     ctx.read_only = ctx.actor.role == Role::Viewer;
     ctx.refresh = refresh;
     ctx.exchange = views::exchange::ExchangeSetup::from_config(&file);
+    // This console is for whoever sits at this terminal: their NO_COLOR, their size.
+    ctx.theme = theme::Theme::for_no_color(std::env::var_os("NO_COLOR").as_deref());
+    ctx.size = terminal::size().unwrap_or(ctx.size);
     let mut app = App::new(ctx);
     if let Some(f) = initial_filter {
         app.set_session_filter(f);
@@ -139,7 +153,7 @@ pub async fn run(global: &GlobalOpts, args: ConsoleArgs) -> Result<(), Failure> 
         StartView::Audit => app.show(View::Audit),
     }
     match terminal::run(app).await {
-        Ok(terminal::Exit::Signal(name)) => {
+        Ok(driver::Exit::Signal(name)) => {
             eprintln!("wxlogin console: stopped by {name}");
             Ok(())
         }

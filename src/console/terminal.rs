@@ -1,28 +1,25 @@
-//! The terminal: raw mode and the alternate screen while the console runs, restored on every
-//! way out (normal exit, error, panic, SIGTERM, SIGHUP, SIGINT), and the event loop that
-//! multiplexes terminal events, background results, a tick and signals.
+//! The local terminal adapter: raw mode and the alternate screen while the console runs,
+//! restored on every way out (normal exit, error, panic, SIGTERM, SIGHUP, SIGINT); crossterm's
+//! events as the console's input; crossterm as its backend. The only place the console uses
+//! crossterm to read input or a size.
 
 use std::io::{self, Write};
 use std::sync::Once;
-use std::time::Duration;
 
 use crossterm::event::{
-    DisableBracketedPaste, EnableBracketedPaste, Event, EventStream, KeyEventKind,
+    DisableBracketedPaste, EnableBracketedPaste, Event as TermEvent, EventStream, KeyEventKind,
 };
 use crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
 use crossterm::{cursor, execute};
 use futures::StreamExt;
-use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use tokio::signal::unix::{SignalKind, signal};
 
 use super::app::App;
-use super::ui;
-
-/// How often the clock, the spinner and the live refresh are looked at.
-const TICK: Duration = Duration::from_millis(250);
+use super::driver::{self, Exit};
+use super::event::Event;
 
 /// Puts the terminal back as it was. Safe to call more than once, and when the terminal has
 /// gone away (SIGHUP): errors are ignored, there is nobody left to tell.
@@ -75,69 +72,37 @@ fn install_panic_hook() {
     });
 }
 
-/// Why the loop ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Exit {
-    Quit,
-    Signal(&'static str),
-    InputClosed,
+/// The local terminal's size now.
+pub fn size() -> io::Result<(u16, u16)> {
+    crossterm::terminal::size()
 }
 
-/// Runs the console until the user quits or a signal arrives.
+/// The console's input from crossterm: key presses (not releases), pastes, resizes.
+fn input(ev: io::Result<TermEvent>) -> Option<io::Result<Event>> {
+    match ev {
+        Ok(TermEvent::Key(k)) if k.kind != KeyEventKind::Release => Some(Ok(Event::Key(k))),
+        Ok(TermEvent::Paste(text)) => Some(Ok(Event::Paste(text))),
+        Ok(TermEvent::Resize(cols, rows)) => Some(Ok(Event::Resize(cols, rows))),
+        Ok(_) => None,
+        Err(e) => Some(Err(e)),
+    }
+}
+
+/// Runs the console on this terminal until the user quits or a signal arrives.
 pub async fn run(mut app: App) -> io::Result<Exit> {
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
     let mut sigint = signal(SignalKind::interrupt())?;
     let _guard = TerminalGuard::enter()?;
-    let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    let (cols, rows) = size()?;
+    app.resize(cols, rows);
+    let mut terminal = driver::terminal(CrosstermBackend::new(io::stdout()), (cols, rows))?;
     terminal.clear()?;
-    let size = terminal.size()?;
-    app.resize(size.width, size.height);
-    let mut events = EventStream::new();
-    let mut tick = tokio::time::interval(TICK);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    let mut dirty = true;
-    let exit = loop {
-        if dirty {
-            terminal.draw(|f| ui::draw(f, &app))?;
-            dirty = false;
-        }
-        if app.quit {
-            break Exit::Quit;
-        }
-        tokio::select! {
-            ev = events.next() => match ev {
-                Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => {
-                    app.handle_key(k);
-                    dirty = true;
-                }
-                Some(Ok(Event::Paste(text))) => {
-                    app.handle_paste(text);
-                    dirty = true;
-                }
-                Some(Ok(Event::Resize(cols, rows))) => {
-                    app.resize(cols, rows);
-                    terminal.autoresize()?;
-                    dirty = true;
-                }
-                Some(Ok(_)) => {}
-                Some(Err(e)) => return Err(e),
-                None => break Exit::InputClosed,
-            },
-            env = app.next_message() => {
-                if let Some(env) = env {
-                    app.receive(env);
-                    dirty = true;
-                }
-            }
-            _ = tick.tick() => {
-                app.tick();
-                dirty = true;
-            }
-            _ = sigterm.recv() => break Exit::Signal("SIGTERM"),
-            _ = sighup.recv() => break Exit::Signal("SIGHUP"),
-            _ = sigint.recv() => break Exit::Signal("SIGINT"),
-        }
-    };
-    Ok(exit)
+    let events = EventStream::new().filter_map(|ev| std::future::ready(input(ev)));
+    tokio::select! {
+        exit = driver::drive(&mut app, &mut terminal, events) => exit,
+        _ = sigterm.recv() => Ok(Exit::Signal("SIGTERM")),
+        _ = sighup.recv() => Ok(Exit::Signal("SIGHUP")),
+        _ = sigint.recv() => Ok(Exit::Signal("SIGINT")),
+    }
 }

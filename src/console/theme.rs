@@ -1,5 +1,6 @@
 //! Styles. With `NO_COLOR` set (https://no-color.org) no colour is used at all: emphasis comes
-//! from bold, reverse video and underline only.
+//! from bold, reverse video and underline only. Each console has its own theme, decided when it
+//! is built (never read from the environment while drawing).
 
 use ratatui::style::{Color, Modifier, Style};
 
@@ -29,9 +30,10 @@ pub struct Theme {
 }
 
 impl Theme {
-    /// Colour unless `NO_COLOR` is set to a non-empty value.
-    pub fn from_env() -> Self {
-        match std::env::var_os("NO_COLOR") {
+    /// Colour unless `NO_COLOR` is set to a non-empty value: `no_color` is its value as the
+    /// console's operator has it (the local process environment, or an SSH client's).
+    pub fn for_no_color(no_color: Option<&std::ffi::OsStr>) -> Self {
+        match no_color {
             Some(v) if !v.is_empty() => Self::plain(),
             _ => Self::colored(),
         }

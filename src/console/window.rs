@@ -10,6 +10,7 @@
 
 use std::collections::VecDeque;
 
+use super::action::Action;
 use crate::store::{AuditEntry, Cursor, Page, SessionRow};
 
 /// Rows per fetch.
@@ -40,6 +41,60 @@ impl Keyed for AuditEntry {
     }
     fn ident(&self) -> String {
         self.id.to_string()
+    }
+}
+
+/// A movement of the cursor of a list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Move {
+    By(isize),
+    Top,
+    Bottom,
+}
+
+impl Move {
+    /// The movement `action` means, for a list showing `page` rows at once.
+    pub fn of(action: Action, page: usize) -> Option<Move> {
+        let page = page as isize;
+        match action {
+            Action::Up => Some(Move::By(-1)),
+            Action::Down => Some(Move::By(1)),
+            Action::PageUp => Some(Move::By(-page)),
+            Action::PageDown => Some(Move::By(page)),
+            Action::Top => Some(Move::Top),
+            Action::Bottom => Some(Move::Bottom),
+            _ => None,
+        }
+    }
+}
+
+/// The cursor of a list held whole (search results, an account's bindings, this run's
+/// exchanges).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Selection {
+    pub selected: usize,
+    /// First row shown (the draw keeps the selection visible whatever this says).
+    pub offset: usize,
+}
+
+impl Selection {
+    /// Moves within a list of `len` rows shown `height` at a time.
+    pub fn go(&mut self, m: Move, len: usize, height: usize) {
+        let last = len.saturating_sub(1);
+        match m {
+            Move::By(delta) => self.selected = self.selected.saturating_add_signed(delta).min(last),
+            Move::Top => {
+                self.selected = 0;
+                self.offset = 0;
+            }
+            Move::Bottom => self.selected = last,
+        }
+        self.offset = visible_offset(self.offset, self.selected, height);
+    }
+
+    /// Keeps the selection inside a list that now has `len` rows.
+    pub fn clamp(&mut self, len: usize) {
+        self.selected = self.selected.min(len.saturating_sub(1));
     }
 }
 
@@ -181,6 +236,30 @@ impl<T: Keyed> Window<T> {
                 self.begin_replace(load)
             }
             None => self.begin_replace(Load::Top),
+        }
+    }
+
+    /// Moves the selection in a viewport of `height` rows; returns the fetch that needs (the
+    /// next page near an edge, or the newest / oldest page for a jump), for the caller to run.
+    pub fn go(&mut self, m: Move, height: usize) -> Option<(u64, Load)> {
+        match m {
+            Move::By(delta) => {
+                self.move_by(delta);
+                self.scroll_into_view(height);
+                self.wanted()
+            }
+            Move::Top if self.at_top => {
+                self.selected = 0;
+                self.offset = 0;
+                None
+            }
+            Move::Top => Some(self.begin_replace(Load::Top)),
+            Move::Bottom if self.at_bottom => {
+                self.selected = self.rows.len().saturating_sub(1);
+                self.scroll_into_view(height);
+                None
+            }
+            Move::Bottom => Some(self.begin_replace(Load::Bottom)),
         }
     }
 

@@ -280,3 +280,58 @@ pub async fn live_count(store: &Store) -> u64 {
         .await
         .unwrap()
 }
+
+/// The input events of a key script (see [`tokens`]).
+pub fn events(script: &str) -> Vec<wxlogin::console::event::Event> {
+    tokens(script)
+        .iter()
+        .map(|t| wxlogin::console::event::Event::Key(key(t)))
+        .collect()
+}
+
+/// A console's input as a stream that, like an operator who reads the screen before typing,
+/// waits until the console's background work is done before each event, and before it ends
+/// (so the last frame drawn shows every result).
+pub fn script(
+    app: &App,
+    events: Vec<wxlogin::console::event::Event>,
+) -> impl futures::Stream<Item = std::io::Result<wxlogin::console::event::Event>> + Unpin + use<> {
+    let idle = app.idle();
+    Box::pin(futures::stream::unfold(
+        (idle, events.into_iter()),
+        |(idle, mut rest)| async move {
+            idle.wait().await;
+            let ev = rest.next()?;
+            Some((Ok(ev), (idle, rest)))
+        },
+    ))
+}
+
+/// A console built the way an adapter builds one: its own operator, read-only flag, theme and
+/// size.
+pub fn console_for(
+    store: &Store,
+    actor: Actor,
+    read_only: bool,
+    theme: Theme,
+    size: (u16, u16),
+) -> App {
+    let mut ctx = ConsoleContext::new(store.clone(), actor);
+    ctx.read_only = read_only;
+    ctx.theme = theme;
+    ctx.size = size;
+    ctx.db_label = "sqlite:///var/lib/wxlogin/wxlogin.db?mode=rwc".to_owned();
+    App::new(ctx)
+}
+
+/// A buffer's rows as text.
+pub fn buffer_lines(buf: &ratatui::buffer::Buffer) -> Vec<String> {
+    let area = buf.area;
+    (area.top()..area.bottom())
+        .map(|y| {
+            (area.left()..area.right())
+                .map(|x| buf[(x, y)].symbol())
+                .collect()
+        })
+        .collect()
+}

@@ -7,25 +7,29 @@ use std::time::Duration;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, Table, Wrap};
+use ratatui::widgets::{Cell, Paragraph, Wrap};
 
+use super::Component;
 use crate::console::action::Action;
-use crate::console::app::{App, PromptKind, View};
+use crate::console::effect::{Cx, Effect, Goto};
 use crate::console::filter::BindingSearch;
 use crate::console::input::TextInput;
-use crate::console::tasks::Msg;
-use crate::console::ui::{self, WIDE};
-use crate::console::window::visible_offset;
+use crate::console::keymap::{Scope, key};
+use crate::console::prompt::{Prompt, PromptKind};
+use crate::console::widgets::{self, Col, Paint, WIDE, col, fill_col};
+use crate::console::window::{Move, Selection};
 use crate::mock_wechat as emulator;
+use crate::operator::Actor;
+use crate::ops;
 use crate::secret::Secret;
-use crate::store::{BindingQuery, BindingView, StoreError, Ts};
+use crate::store::{BindingQuery, BindingView, Store, StoreError, Ts};
 use crate::wechat::{WechatClient, WechatConfig};
 
 /// Exchanges kept in this run's history.
 const HISTORY: usize = 200;
 
 /// What the Exchange view can use: the configured apps and the client.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct ExchangeSetup {
     pub client: Option<WechatClient>,
     /// (appid, display name).
@@ -152,8 +156,20 @@ impl BindingStatus {
     }
 }
 
-pub struct ExchangeState {
-    pub apps: Vec<(String, Option<String>)>,
+/// Results of the view's background work.
+#[derive(Debug)]
+pub enum Msg {
+    /// A code2Session exchange finished (with its binding lookup and audit row).
+    Exchanged(Box<ExchangeResult>),
+    /// The emulator minted a test code (or refused).
+    Minted {
+        user: String,
+        result: Result<Secret, String>,
+    },
+}
+
+pub struct ExchangeView {
+    pub setup: ExchangeSetup,
     pub app_index: usize,
     /// The code to exchange (masked, wiped once used).
     pub code: TextInput,
@@ -161,225 +177,89 @@ pub struct ExchangeState {
     pub last_user: String,
     /// Newest first.
     pub history: Vec<ExchangeResult>,
-    pub selected: usize,
-    pub offset: usize,
+    pub pos: Selection,
     pub running: bool,
     pub minting: bool,
     pub seq: u64,
-    pub base_url: String,
-    pub emulator: bool,
-    pub unavailable: Option<String>,
 }
 
-impl ExchangeState {
-    pub fn new(setup: &ExchangeSetup) -> Self {
-        ExchangeState {
-            apps: setup.apps.clone(),
+impl ExchangeView {
+    pub fn new(setup: ExchangeSetup) -> Self {
+        ExchangeView {
+            setup,
             app_index: 0,
             code: TextInput::masked(),
             minted_for: None,
             last_user: "alice".into(),
             history: Vec::new(),
-            selected: 0,
-            offset: 0,
+            pos: Selection::default(),
             running: false,
             minting: false,
             seq: 0,
-            base_url: setup.base_url.clone(),
-            emulator: setup.emulator,
-            unavailable: setup.unavailable.clone(),
         }
-    }
-
-    pub fn busy(&self) -> bool {
-        self.running || self.minting
     }
 
     pub fn appid(&self) -> Option<&str> {
-        self.apps.get(self.app_index).map(|(a, _)| a.as_str())
+        self.setup.apps.get(self.app_index).map(|(a, _)| a.as_str())
     }
-}
 
-impl App {
-    pub(crate) fn exchange_action(&mut self, action: Action) {
-        let h = self.list_height();
-        if let Some(delta) = self.movement(action) {
-            let x = &mut self.exchange;
-            x.selected = x
-                .selected
-                .saturating_add_signed(delta)
-                .min(x.history.len().saturating_sub(1));
-            x.offset = visible_offset(x.offset, x.selected, h);
-            return;
-        }
-        match action {
-            Action::Top => {
-                self.exchange.selected = 0;
-                self.exchange.offset = 0;
-            }
-            Action::Bottom => {
-                let x = &mut self.exchange;
-                x.selected = x.history.len().saturating_sub(1);
-                x.offset = visible_offset(x.offset, x.selected, h);
-            }
-            Action::NextApp => {
-                let x = &mut self.exchange;
-                if x.apps.is_empty() {
-                    return self.error("no WeChat app is configured: set WXLOGIN_APPID and WXLOGIN_APP_SECRET_FILE, or [[apps]] in the config file");
-                }
-                x.app_index = (x.app_index + 1) % x.apps.len();
-                let appid = x.apps[x.app_index].0.clone();
-                self.info(format!("appid {}", ui::clean(&appid, 64)));
-            }
-            Action::EnterCode | Action::Filter => {
-                self.prompt(PromptKind::Code, TextInput::masked())
-            }
-            Action::RunExchange => {
-                if self.exchange.code.is_empty() {
-                    return self.prompt(PromptKind::Code, TextInput::masked());
-                }
-                self.start_exchange();
-            }
-            Action::MintCode => {
-                if !self.exchange.emulator {
-                    return self.error(format!(
-                        "minting test codes works only against the built-in emulator (`wxlogin mock-wechat` on loopback); this console talks to {}",
-                        ui::clean(&self.exchange.base_url, 80)
-                    ));
-                }
-                let user = self.exchange.last_user.clone();
-                self.prompt(PromptKind::MintUser, TextInput::suggested(user));
-            }
-            Action::JumpToBindings => {
-                let Some(r) = self.exchange.history.get(self.exchange.selected).cloned() else {
-                    return self.info("no exchange yet");
-                };
-                let Ok(ok) = &r.outcome else {
-                    return self.info("that exchange failed: there is no openid to look up");
-                };
-                self.show(View::Bindings);
-                self.search_bindings(Some(BindingSearch::Exact(BindingQuery::OpenId {
-                    openid: ok.openid.clone(),
-                    appid: Some(r.appid.clone()),
-                })));
-                if let BindingStatus::Bound { account_id, .. } = r.binding {
-                    self.open_account(account_id);
-                }
-            }
-            Action::Back if !self.exchange.code.is_empty() => {
-                self.exchange.code.clear();
-                self.exchange.minted_for = None;
-                self.info("code cleared");
-            }
-            _ => {}
+    fn code_prompt(&self, cx: &mut Cx) {
+        cx.prompt(Prompt::new(
+            PromptKind::Code,
+            "login code (masked): ",
+            TextInput::masked(),
+        ));
+    }
+
+    /// The client and the appid to use, or why there is none.
+    fn target(&self) -> Result<(WechatClient, String), &'static str> {
+        match (self.setup.client.clone(), self.appid()) {
+            (Some(client), Some(appid)) => Ok((client, appid.to_owned())),
+            _ => Err("no WeChat app is configured"),
         }
     }
 
-    /// The Code prompt was accepted: take its text as the code and exchange it.
-    pub(crate) fn exchange_code_entered(&mut self, input: &mut TextInput) {
-        if input.value().trim().is_empty() {
-            return self.info("no code given");
+    fn start(&mut self, cx: &mut Cx) {
+        if self.running {
+            return cx.info("an exchange is already running");
         }
-        self.exchange.code.clear();
-        std::mem::swap(&mut self.exchange.code, input);
-        self.exchange.minted_for = None;
-        self.update(Action::RunExchange);
-    }
-
-    fn start_exchange(&mut self) {
-        if self.exchange.running {
-            return self.info("an exchange is already running");
+        if let Some(why) = &self.setup.unavailable {
+            return cx.error(why.clone());
         }
-        if let Some(why) = &self.exchange.unavailable {
-            let why = why.clone();
-            return self.error(why);
-        }
-        let (Some(client), Some(appid)) = (
-            self.ctx.exchange.client.clone(),
-            self.exchange.appid().map(str::to_owned),
-        ) else {
-            return self.error("no WeChat app is configured");
+        let (client, appid) = match self.target() {
+            Ok(t) => t,
+            Err(e) => return cx.error(e),
         };
         // The code leaves the input (which is wiped) for a Secret (wiped when dropped).
-        let code = Secret::new(self.exchange.code.consume(|c| c.trim().to_owned()));
-        let user = self.exchange.minted_for.take();
-        self.exchange.running = true;
-        self.exchange.seq += 1;
-        let seq = self.exchange.seq;
-        let at = self.now;
-        let store = self.ctx.store.clone();
-        let actor = self.ctx.actor.clone();
-        self.info(format!(
+        let code = Secret::new(self.code.consume(|c| c.trim().to_owned()));
+        let user = self.minted_for.take();
+        self.running = true;
+        self.seq += 1;
+        let (seq, at) = (self.seq, cx.now);
+        let store = cx.store.clone();
+        let actor = cx.actor.clone();
+        cx.info(format!(
             "exchanging the code with {}…",
-            ui::clean(&self.exchange.base_url, 80)
+            widgets::clean(&self.setup.base_url, 80)
         ));
-        self.spawn(async move {
-            let report =
-                crate::ops::test_exchange(&store, &client, &actor, &appid, code, user.as_deref())
-                    .await;
-            let (latency, outcome, binding, audit_error) = match report {
-                Ok(r) => {
-                    let outcome = r
-                        .answer
-                        .map(|ok| Exchanged {
-                            openid: ok.openid,
-                            unionid: ok.unionid,
-                            session_key_masked: ok.session_key_masked,
-                        })
-                        .map_err(|e| ExchangeFailure {
-                            errcode: e.errcode(),
-                            meaning: e.meaning().to_owned(),
-                            action: e.action().to_owned(),
-                            rid: e.rid().map(str::to_owned),
-                            message: e.to_string(),
-                        });
-                    let binding = match &outcome {
-                        Ok(_) => BindingStatus::from_lookup(r.bindings),
-                        Err(_) => BindingStatus::NotApplicable,
-                    };
-                    (r.latency, outcome, binding, None)
-                }
-                // Refused, or ran without an audit row: nothing of the answer is shown.
-                Err(e) => (
-                    Duration::ZERO,
-                    Err(ExchangeFailure {
-                        errcode: None,
-                        meaning: String::new(),
-                        action: String::new(),
-                        rid: None,
-                        message: e.to_string(),
-                    }),
-                    BindingStatus::NotApplicable,
-                    Some(e.to_string()),
-                ),
-            };
-            Msg::Exchange(Box::new(ExchangeResult {
-                seq,
-                at,
-                appid,
-                user,
-                latency,
-                outcome,
-                binding,
-                audit_error,
-            }))
+        cx.spawn(async move {
+            let r = exchange(&store, &client, &actor, appid, code, user).await;
+            Msg::Exchanged(Box::new(ExchangeResult { seq, at, ..r }))
         });
     }
 
-    pub(crate) fn mint_code(&mut self, user: String) {
+    fn mint(&mut self, user: String, cx: &mut Cx) {
         if user.is_empty() {
-            return self.info("no test user given");
+            return cx.info("no test user given");
         }
-        self.exchange.last_user = user.clone();
-        let (Some(client), Some(appid)) = (
-            self.ctx.exchange.client.clone(),
-            self.exchange.appid().map(str::to_owned),
-        ) else {
-            return self.error("no WeChat app is configured");
+        self.last_user = user.clone();
+        let (client, appid) = match self.target() {
+            Ok(t) => t,
+            Err(e) => return cx.error(e),
         };
-        let base = self.exchange.base_url.clone();
-        self.exchange.minting = true;
-        self.spawn(async move {
+        let base = self.setup.base_url.clone();
+        self.minting = true;
+        cx.spawn(async move {
             let result = emulator::mint_code(client.http(), &base, &appid, &user)
                 .await
                 .map(Secret::new)
@@ -388,285 +268,476 @@ impl App {
         });
     }
 
-    pub(crate) fn apply_exchange(&mut self, msg: Msg) {
+    pub fn apply(&mut self, msg: Msg, cx: &mut Cx) {
         match msg {
-            Msg::Exchange(r) => {
-                let x = &mut self.exchange;
-                x.running = false;
+            Msg::Exchanged(r) => {
+                self.running = false;
                 let text = match &r.outcome {
                     Ok(ok) => format!(
                         "exchanged in {}: openid {}",
                         latency_text(r.latency),
-                        ui::clean(&ok.openid, 64)
+                        widgets::clean(&ok.openid, 64)
                     ),
-                    Err(f) => format!("exchange failed: {}", ui::clean(&f.message, 200)),
+                    Err(f) => format!("exchange failed: {}", widgets::clean(&f.message, 200)),
                 };
                 let failed = r.outcome.is_err();
                 let audit_error = r.audit_error.clone();
-                x.history.insert(0, *r);
-                x.history.truncate(HISTORY);
-                x.selected = 0;
-                x.offset = 0;
-                self.audit_stale = true;
+                self.history.insert(0, *r);
+                self.history.truncate(HISTORY);
+                self.pos = Selection::default();
+                cx.push(Effect::Audited);
                 match audit_error {
-                    Some(e) => self.error(format!(
+                    Some(e) => cx.error(format!(
                         "{text}; the audit row was NOT written: {}",
-                        ui::clean(&e, 200)
+                        widgets::clean(&e, 200)
                     )),
-                    None if failed => self.error(text),
-                    None => self.ok(text),
+                    None if failed => cx.error(text),
+                    None => cx.ok(text),
                 }
             }
             Msg::Minted { user, result } => {
-                self.exchange.minting = false;
+                self.minting = false;
                 match result {
                     Ok(code) => {
-                        let x = &mut self.exchange;
-                        x.code.clear();
-                        x.code.insert_str(code.expose());
-                        x.minted_for = Some(user.clone());
-                        self.ok(format!(
-                            "minted a test code for {}: Enter exchanges it",
-                            ui::clean(&user, 40)
+                        self.code.clear();
+                        self.code.insert_str(code.expose());
+                        self.minted_for = Some(user.clone());
+                        cx.ok(format!(
+                            "minted a test code for {}: {} exchanges it",
+                            widgets::clean(&user, 40),
+                            key(Scope::Exchange, Action::RunExchange)
                         ));
                     }
-                    Err(e) => self.error(format!("cannot mint a code: {}", ui::clean(&e, 200))),
+                    Err(e) => cx.error(format!("cannot mint a code: {}", widgets::clean(&e, 200))),
                 }
             }
+        }
+    }
+
+    fn jump_to_binding(&self, cx: &mut Cx) {
+        let Some(r) = self.history.get(self.pos.selected) else {
+            return cx.info("no exchange yet");
+        };
+        let Ok(ok) = &r.outcome else {
+            return cx.info("that exchange failed: there is no openid to look up");
+        };
+        cx.goto(Goto::Binding {
+            search: BindingSearch::Exact(BindingQuery::OpenId {
+                openid: ok.openid.clone(),
+                appid: Some(r.appid.clone()),
+            }),
+            account: match r.binding {
+                BindingStatus::Bound { account_id, .. } => Some(account_id),
+                _ => None,
+            },
+        });
+    }
+}
+
+/// One test exchange through the ops layer (code2Session, the binding of the openid it names,
+/// one audit row without the code and the session_key); `seq` and `at` are the caller's.
+async fn exchange(
+    store: &Store,
+    client: &WechatClient,
+    actor: &Actor,
+    appid: String,
+    code: Secret,
+    user: Option<String>,
+) -> ExchangeResult {
+    let report = ops::test_exchange(store, client, actor, &appid, code, user.as_deref()).await;
+    let (latency, outcome, binding, audit_error) = match report {
+        Ok(r) => {
+            let outcome = r
+                .answer
+                .map(|ok| Exchanged {
+                    openid: ok.openid,
+                    unionid: ok.unionid,
+                    session_key_masked: ok.session_key_masked,
+                })
+                .map_err(|e| ExchangeFailure {
+                    errcode: e.errcode(),
+                    meaning: e.meaning().to_owned(),
+                    action: e.action().to_owned(),
+                    rid: e.rid().map(str::to_owned),
+                    message: e.to_string(),
+                });
+            let binding = match &outcome {
+                Ok(_) => BindingStatus::from_lookup(r.bindings),
+                Err(_) => BindingStatus::NotApplicable,
+            };
+            (r.latency, outcome, binding, None)
+        }
+        // Refused, or ran without an audit row: nothing of the answer is shown.
+        Err(e) => (
+            Duration::ZERO,
+            Err(ExchangeFailure {
+                errcode: None,
+                meaning: String::new(),
+                action: String::new(),
+                rid: None,
+                message: e.to_string(),
+            }),
+            BindingStatus::NotApplicable,
+            Some(e.to_string()),
+        ),
+    };
+    ExchangeResult {
+        seq: 0,
+        at: Ts::from(store.now()),
+        appid,
+        user,
+        latency,
+        outcome,
+        binding,
+        audit_error,
+    }
+}
+
+impl Component for ExchangeView {
+    fn handle(&mut self, action: Action, cx: &mut Cx) {
+        if let Some(m) = Move::of(action, cx.list_height) {
+            return self.pos.go(m, self.history.len(), cx.list_height);
+        }
+        match action {
+            Action::NextApp => {
+                if self.setup.apps.is_empty() {
+                    return cx.error(NOT_CONFIGURED);
+                }
+                self.app_index = (self.app_index + 1) % self.setup.apps.len();
+                let appid = widgets::clean(&self.setup.apps[self.app_index].0, 64);
+                cx.info(format!("appid {appid}"));
+            }
+            Action::EnterCode | Action::Filter => self.code_prompt(cx),
+            Action::RunExchange if self.code.is_empty() => self.code_prompt(cx),
+            Action::RunExchange => self.start(cx),
+            Action::MintCode => {
+                if !self.setup.emulator {
+                    return cx.error(format!(
+                        "minting test codes works only against the built-in emulator (`wxlogin mock-wechat` on loopback); this console talks to {}",
+                        widgets::clean(&self.setup.base_url, 80)
+                    ));
+                }
+                cx.prompt(Prompt::new(
+                    PromptKind::MintUser,
+                    "emulator test user: ",
+                    TextInput::suggested(self.last_user.clone()),
+                ));
+            }
+            Action::JumpToBindings => self.jump_to_binding(cx),
+            Action::Back if !self.code.is_empty() => {
+                self.code.clear();
+                self.minted_for = None;
+                cx.info("code cleared");
+            }
+            // Keys of other scopes never reach this view (the key table is looked up by scope).
             _ => {}
         }
     }
+
+    fn accept(&mut self, kind: PromptKind, input: &mut TextInput, cx: &mut Cx) {
+        match kind {
+            // The code prompt was accepted: take its text as the code and exchange it.
+            PromptKind::Code => {
+                if input.value().trim().is_empty() {
+                    return cx.info("no code given");
+                }
+                self.code.clear();
+                std::mem::swap(&mut self.code, input);
+                self.minted_for = None;
+                cx.push(Effect::Action(Action::RunExchange));
+            }
+            PromptKind::MintUser => {
+                let user = input.value().trim().to_owned();
+                self.mint(user, cx);
+            }
+            PromptKind::Command | PromptKind::Filter | PromptKind::Token => {}
+        }
+    }
+
+    fn refresh(&mut self, _cx: &mut Cx) {}
+
+    fn changed(&mut self, _revoked: &[String], _visible: bool, _cx: &mut Cx) {}
+
+    fn busy(&self) -> bool {
+        self.running || self.minting
+    }
+
+    fn paste_hint(&self) -> String {
+        format!(
+            "paste ignored: press {} first to paste a login code",
+            key(Scope::Exchange, Action::EnterCode)
+        )
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, paint: &Paint) {
+        let t = paint.theme;
+        let k = |a| key(Scope::Exchange, a);
+        // The selected result decides how much room the history gets.
+        let shown = match self.history.get(self.pos.selected) {
+            None if self.running => vec![Line::from(Span::styled(
+                format!("{} exchanging…", widgets::spinner(paint.spinner)),
+                t.muted,
+            ))],
+            None if self.setup.unavailable.is_some() => vec![Line::from(Span::styled(
+                "exchanges need a configured WeChat app (see above)",
+                t.muted,
+            ))],
+            None => vec![Line::from(Span::styled(
+                if self.setup.emulator {
+                    format!(
+                        "{} mints a test code for an emulator user; {} exchanges it",
+                        k(Action::MintCode),
+                        k(Action::RunExchange)
+                    )
+                } else {
+                    format!(
+                        "{} pastes a code from wx.login(); {} exchanges it",
+                        k(Action::EnterCode),
+                        k(Action::RunExchange)
+                    )
+                },
+                t.muted,
+            ))],
+            Some(r) => widgets::hang(result_lines(paint, r), area.width.saturating_sub(4)),
+        };
+        let result_h = (shown.len() as u16 + 2).clamp(3, area.height.saturating_sub(9).max(3));
+        let [form, result, history] = Layout::vertical([
+            Constraint::Length(5),
+            Constraint::Length(result_h),
+            Constraint::Min(4),
+        ])
+        .areas(area);
+        self.draw_form(frame, form, paint);
+
+        let title = Line::from(Span::styled(" Result ", t.title));
+        frame.render_widget(
+            Paragraph::new(shown)
+                .block(widgets::view_block(t, title, None))
+                .wrap(Wrap { trim: false }),
+            result,
+        );
+        self.draw_history(frame, history, paint);
+    }
 }
+
+const NOT_CONFIGURED: &str = "no WeChat app is configured: set WXLOGIN_APPID and WXLOGIN_APP_SECRET_FILE, or [[apps]] in the config file";
 
 // ---- drawing ----------------------------------------------------------------------------------
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
-    let t = &app.ctx.theme;
-    let x = &app.exchange;
-    // The selected result decides how much room the history gets.
-    let shown = match x.history.get(x.selected) {
-        None if x.running => vec![Line::from(Span::styled(
-            format!("{} exchanging…", ui::spinner(app.spinner)),
-            t.muted,
-        ))],
-        None if x.unavailable.is_some() => vec![Line::from(Span::styled(
-            "exchanges need a configured WeChat app (see above)",
-            t.muted,
-        ))],
-        None => vec![Line::from(Span::styled(
-            if x.emulator {
-                "m mints a test code for an emulator user; Enter exchanges it"
-            } else {
-                "c pastes a code from wx.login(); Enter exchanges it"
-            },
-            t.muted,
-        ))],
-        Some(r) => ui::hang(result_lines(app, r), area.width.saturating_sub(4)),
-    };
-    let result_h = (shown.len() as u16 + 2).clamp(3, area.height.saturating_sub(9).max(3));
-    let [form, result, history] = Layout::vertical([
-        Constraint::Length(5),
-        Constraint::Length(result_h),
-        Constraint::Min(4),
-    ])
-    .areas(area);
-
-    // The form.
-    let app_text = match x.apps.get(x.app_index) {
-        Some((id, name)) => {
-            let mut s = ui::clean(id, 40);
-            if let Some(n) = name {
-                s.push_str(&format!(" ({})", ui::clean(n, 30)));
-            }
-            if x.apps.len() > 1 {
-                s.push_str(&format!("  [{}/{}]", x.app_index + 1, x.apps.len()));
-            }
-            s
-        }
-        None => "none configured".into(),
-    };
-    let endpoint = format!(
-        "{}{}",
-        ui::clean(&x.base_url, 60),
-        if x.emulator { "  (emulator)" } else { "" }
-    );
-    let code = if x.code.is_empty() {
-        Span::styled("none: c pastes one", t.muted)
-    } else {
-        let mut s = x.code.display();
-        if let Some(u) = &x.minted_for {
-            s.push_str(&format!("  minted for {}", ui::clean(u, 30)));
-        }
-        Span::styled(s, t.value)
-    };
-    let mut lines = vec![
-        ui::field(t, "appid", app_text, None),
-        ui::field(t, "WeChat API", endpoint, None),
-        Line::from(vec![
-            Span::styled(format!("{:>12}  ", "code"), t.label),
-            code,
-        ]),
-    ];
-    if let Some(why) = &x.unavailable {
-        lines = vec![Line::from(Span::styled(ui::clean(why, 300), t.error))];
-    }
-    let title = Line::from(Span::styled(" Test a login code (code2Session) ", t.title));
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(ui::view_block(t, title, None))
-            .wrap(Wrap { trim: false }),
-        form,
-    );
-
-    // The selected result.
-    let title = Line::from(Span::styled(" Result ", t.title));
-    let block = ui::view_block(t, title, None);
-    frame.render_widget(
-        Paragraph::new(shown)
-            .block(block)
-            .wrap(Wrap { trim: false }),
-        result,
-    );
-
-    // History.
-    let title = Line::from(vec![
-        Span::styled(" This run's exchanges ", t.title),
-        Span::styled(format!("({}) ", x.history.len()), t.label),
-    ]);
-    let block = ui::view_block(t, title, None);
-    let inner = block.inner(history);
-    frame.render_widget(block, history);
-    if x.history.is_empty() {
-        frame.render_widget(ui::empty_message(t, "none yet"), inner);
-        return;
-    }
-    let wide = inner.width >= WIDE - 2;
-    let header = Row::new(
-        ["WHEN", "APPID", "USER", "OUTCOME", "LATENCY"]
-            .into_iter()
-            .map(|h| Cell::from(Span::styled(h, t.column))),
-    );
-    let widths = [
-        Constraint::Length(8),
-        Constraint::Length(if wide { 20 } else { 16 }),
-        Constraint::Length(10),
-        Constraint::Fill(1),
-        Constraint::Length(8),
-    ];
-    let height = inner.height.saturating_sub(1) as usize;
-    let offset = visible_offset(x.offset, x.selected, height);
-    let rows = x
-        .history
-        .iter()
-        .enumerate()
-        .skip(offset)
-        .take(height)
-        .map(|(i, r)| {
-            let outcome = match &r.outcome {
-                Ok(ok) => format!(
-                    "openid {}",
-                    if wide {
-                        ui::clean(&ok.openid, 64)
-                    } else {
-                        ui::shorten_id(&ok.openid, 16)
-                    }
-                ),
-                Err(f) => match f.errcode {
-                    Some(c) => format!("errcode {c}: {}", ui::clean(&f.meaning, 80)),
-                    None => ui::clean(&f.message, 120),
-                },
-            };
-            let style = if i == x.selected {
-                t.selected
-            } else if r.outcome.is_err() {
-                t.error
-            } else {
-                t.value
-            };
-            Row::new([
-                Cell::from(r.at.0.format("%H:%M:%S").to_string()),
-                Cell::from(ui::clean(&r.appid, 20)),
-                Cell::from(
-                    r.user
-                        .as_deref()
-                        .map(|u| ui::clean(u, 10))
-                        .unwrap_or_else(|| "-".into()),
-                ),
-                Cell::from(outcome),
-                Cell::from(format!("{:>8}", latency_text(r.latency))),
-            ])
-            .style(style)
-        });
-    frame.render_widget(
-        Table::new(rows, widths).header(header).column_spacing(1),
-        inner,
-    );
+#[derive(Debug, Clone, Copy)]
+enum Field {
+    When,
+    Appid,
+    User,
+    Outcome,
+    Latency,
 }
 
-fn result_lines(app: &App, r: &ExchangeResult) -> Vec<Line<'static>> {
-    let t = &app.ctx.theme;
-    let latency = latency_text(r.latency);
-    let mut lines = match &r.outcome {
-        Ok(ok) => {
-            let binding = match &r.binding {
-                BindingStatus::Bound {
-                    account_id,
-                    username,
-                } => (
-                    format!(
-                        "bound to {} (#{account_id}): b opens it in Bindings",
-                        ui::clean(username, 40)
-                    ),
-                    t.ok,
-                ),
-                BindingStatus::NotBound => (
-                    "not bound: the first login asks for username and password".to_owned(),
-                    t.warn,
-                ),
-                BindingStatus::Error(e) => {
-                    (format!("cannot look it up: {}", ui::clean(e, 200)), t.error)
+fn columns(wide: bool) -> Vec<(Col, Field)> {
+    vec![
+        (col("WHEN", 8, 0), Field::When),
+        (col("APPID", if wide { 20 } else { 16 }, 1), Field::Appid),
+        (col("USER", 10, 2), Field::User),
+        (fill_col("OUTCOME", 1, 0), Field::Outcome),
+        (col("LATENCY", 8, 1), Field::Latency),
+    ]
+}
+
+fn cell(r: &ExchangeResult, f: Field, wide: bool) -> Cell<'static> {
+    Cell::from(match f {
+        Field::When => r.at.0.format("%H:%M:%S").to_string(),
+        Field::Appid => widgets::clean(&r.appid, 20),
+        Field::User => r
+            .user
+            .as_deref()
+            .map(|u| widgets::clean(u, 10))
+            .unwrap_or_else(|| "-".into()),
+        Field::Outcome => match &r.outcome {
+            Ok(ok) => format!(
+                "openid {}",
+                if wide {
+                    widgets::clean(&ok.openid, 64)
+                } else {
+                    widgets::shorten_id(&ok.openid, 16)
                 }
-                BindingStatus::NotApplicable => ("-".to_owned(), t.muted),
-            };
-            vec![
-                ui::field(t, "result", "ok", Some(t.ok)),
-                ui::field(t, "openid", ui::clean(&ok.openid, 128), Some(t.title)),
-                ui::field(t, "unionid", ui::clean_opt(&ok.unionid, 128), None),
-                ui::field(t, "session_key", ok.session_key_masked.clone(), None),
-                ui::field(t, "latency", latency, None),
-                ui::field(t, "binding", binding.0, Some(binding.1)),
-            ]
-        }
-        Err(f) => vec![
-            ui::field(
-                t,
-                "result",
-                match f.errcode {
-                    Some(c) => format!("errcode {c}"),
-                    None => "failed".into(),
-                },
-                Some(t.error),
             ),
-            ui::field(t, "meaning", ui::clean(&f.meaning, 200), None),
-            ui::field(t, "what to do", ui::clean(&f.action, 300), Some(t.warn)),
-            ui::field(t, "rid", ui::clean_opt(&f.rid, 64), None),
-            ui::field(t, "latency", latency, None),
-        ]
-        .into_iter()
-        // For a WeChat errcode, meaning and action say it all; otherwise the error's own
-        // sentence (a timeout, a refused connection…) is the information.
-        .chain(
-            f.errcode
-                .is_none()
-                .then(|| ui::field(t, "detail", ui::clean(&f.message, 300), Some(t.muted))),
-        )
-        .collect(),
-    };
+            Err(f) => match f.errcode {
+                Some(c) => format!("errcode {c}: {}", widgets::clean(&f.meaning, 80)),
+                None => widgets::clean(&f.message, 120),
+            },
+        },
+        Field::Latency => format!("{:>8}", latency_text(r.latency)),
+    })
+}
+
+impl ExchangeView {
+    fn draw_form(&self, frame: &mut Frame, area: Rect, paint: &Paint) {
+        let t = paint.theme;
+        let apps = &self.setup.apps;
+        let app_text = match apps.get(self.app_index) {
+            Some((id, name)) => {
+                let mut s = widgets::clean(id, 40);
+                if let Some(n) = name {
+                    s.push_str(&format!(" ({})", widgets::clean(n, 30)));
+                }
+                if apps.len() > 1 {
+                    s.push_str(&format!("  [{}/{}]", self.app_index + 1, apps.len()));
+                }
+                s
+            }
+            None => "none configured".into(),
+        };
+        let endpoint = format!(
+            "{}{}",
+            widgets::clean(&self.setup.base_url, 60),
+            if self.setup.emulator {
+                "  (emulator)"
+            } else {
+                ""
+            }
+        );
+        let code = if self.code.is_empty() {
+            Span::styled(
+                format!(
+                    "none: {} pastes one",
+                    key(Scope::Exchange, Action::EnterCode)
+                ),
+                t.muted,
+            )
+        } else {
+            let mut s = self.code.display();
+            if let Some(u) = &self.minted_for {
+                s.push_str(&format!("  minted for {}", widgets::clean(u, 30)));
+            }
+            Span::styled(s, t.value)
+        };
+        let lines = match &self.setup.unavailable {
+            Some(why) => vec![Line::from(Span::styled(widgets::clean(why, 300), t.error))],
+            None => vec![
+                widgets::field(t, "appid", app_text, None),
+                widgets::field(t, "WeChat API", endpoint, None),
+                Line::from(vec![
+                    Span::styled(format!("{:>12}  ", "code"), t.label),
+                    code,
+                ]),
+            ],
+        };
+        let title = Line::from(Span::styled(" Test a login code (code2Session) ", t.title));
+        frame.render_widget(
+            Paragraph::new(lines)
+                .block(widgets::view_block(t, title, None))
+                .wrap(Wrap { trim: false }),
+            area,
+        );
+    }
+
+    fn draw_history(&self, frame: &mut Frame, area: Rect, paint: &Paint) {
+        let t = paint.theme;
+        let title = Line::from(vec![
+            Span::styled(" This run's exchanges ", t.title),
+            Span::styled(format!("({}) ", self.history.len()), t.label),
+        ]);
+        let block = widgets::view_block(t, title, None);
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        if self.history.is_empty() {
+            frame.render_widget(widgets::empty_message(t, "none yet"), inner);
+            return;
+        }
+        let wide = inner.width >= WIDE - 2;
+        let selected = self.pos.selected;
+        let table = widgets::table(
+            t,
+            inner,
+            &columns(wide),
+            &self.history,
+            selected,
+            self.pos.offset,
+            |i, r| {
+                if i == selected {
+                    t.selected
+                } else if r.outcome.is_err() {
+                    t.error
+                } else {
+                    t.value
+                }
+            },
+            |r, f, _| cell(r, f, wide),
+        );
+        frame.render_widget(table, inner);
+    }
+}
+
+fn result_lines(paint: &Paint, r: &ExchangeResult) -> Vec<Line<'static>> {
+    let t = paint.theme;
+    let latency = latency_text(r.latency);
+    let mut lines =
+        match &r.outcome {
+            Ok(ok) => {
+                let binding = match &r.binding {
+                    BindingStatus::Bound {
+                        account_id,
+                        username,
+                    } => (
+                        format!(
+                            "bound to {} (#{account_id}): {} opens it in Bindings",
+                            widgets::clean(username, 40),
+                            key(Scope::Exchange, Action::JumpToBindings)
+                        ),
+                        t.ok,
+                    ),
+                    BindingStatus::NotBound => (
+                        "not bound: the first login asks for username and password".to_owned(),
+                        t.warn,
+                    ),
+                    BindingStatus::Error(e) => (
+                        format!("cannot look it up: {}", widgets::clean(e, 200)),
+                        t.error,
+                    ),
+                    BindingStatus::NotApplicable => ("-".to_owned(), t.muted),
+                };
+                vec![
+                    widgets::field(t, "result", "ok", Some(t.ok)),
+                    widgets::field(t, "openid", widgets::clean(&ok.openid, 128), Some(t.title)),
+                    widgets::field(t, "unionid", widgets::clean_opt(&ok.unionid, 128), None),
+                    widgets::field(t, "session_key", ok.session_key_masked.clone(), None),
+                    widgets::field(t, "latency", latency, None),
+                    widgets::field(t, "binding", binding.0, Some(binding.1)),
+                ]
+            }
+            Err(f) => vec![
+                widgets::field(
+                    t,
+                    "result",
+                    match f.errcode {
+                        Some(c) => format!("errcode {c}"),
+                        None => "failed".into(),
+                    },
+                    Some(t.error),
+                ),
+                widgets::field(t, "meaning", widgets::clean(&f.meaning, 200), None),
+                widgets::field(
+                    t,
+                    "what to do",
+                    widgets::clean(&f.action, 300),
+                    Some(t.warn),
+                ),
+                widgets::field(t, "rid", widgets::clean_opt(&f.rid, 64), None),
+                widgets::field(t, "latency", latency, None),
+            ]
+            .into_iter()
+            // For a WeChat errcode, meaning and action say it all; otherwise the error's own
+            // sentence (a timeout, a refused connection…) is the information.
+            .chain(f.errcode.is_none().then(|| {
+                widgets::field(t, "detail", widgets::clean(&f.message, 300), Some(t.muted))
+            }))
+            .collect(),
+        };
     if let Some(e) = &r.audit_error {
-        lines.push(ui::field(
+        lines.push(widgets::field(
             t,
             "audit",
-            format!("not recorded: {}", ui::clean(e, 200)),
+            format!("not recorded: {}", widgets::clean(e, 200)),
             Some(t.error),
         ));
     }

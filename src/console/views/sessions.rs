@@ -4,19 +4,21 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, Table, Wrap};
+use ratatui::widgets::Cell;
 
+use super::Component;
+use super::list::{KeysetList, keyset_source};
 use crate::console::action::Action;
-use crate::console::app::{App, PromptKind, View};
-use crate::console::confirm::{Operation, thousands};
+use crate::console::confirm::{Operation, Request};
+use crate::console::effect::{Cx, Effect, Goto};
 use crate::console::filter;
 use crate::console::input::TextInput;
-use crate::console::tasks::{self, Msg};
-use crate::console::ui::{self, Col, WIDE};
-use crate::console::window::{Chunk, Load, Window};
-use crate::crypto::TokenHash;
+use crate::console::keymap::{Scope, key};
+use crate::console::prompt::{Prompt, PromptKind};
+use crate::console::widgets::{self, Col, Paint, col, fill_col, sessions_word, thousands};
+use crate::console::window::Chunk;
 use crate::store::{SessionFilter, SessionRow, SessionState, StoreError};
 
 /// Most sessions that can be marked at once (the store revokes at most this many by id).
@@ -25,393 +27,396 @@ pub const MAX_MARKS: usize = 10_000;
 /// A recount of the matching sessions at most this often during live refresh.
 const RECOUNT_EVERY: Duration = Duration::from_secs(30);
 
+/// Results of the view's background work.
+#[derive(Debug)]
+pub enum Msg {
+    Page {
+        generation: u64,
+        result: Result<Chunk<SessionRow>, StoreError>,
+    },
+    Count {
+        generation: u64,
+        result: Result<u64, StoreError>,
+    },
+}
+
+keyset_source!(
+    SessionFilter => SessionRow,
+    older: list_sessions,
+    newer: list_sessions_newer,
+    format: filter::format_session_filter,
+    noun: "sessions",
+    prompt: "filter (account= appid= openid= unionid= ip= id= all): ",
+);
+
 #[derive(Debug, Default)]
-pub struct SessionsState {
-    pub filter: SessionFilter,
-    pub window: Window<SessionRow>,
+pub struct SessionsView {
+    pub list: KeysetList<SessionFilter>,
     /// Marked sessions: public id → username (to say whose they are).
     pub marks: BTreeMap<String, String>,
     /// How many sessions match the filter (counted in the background).
     pub total: Option<u64>,
-    pub count_generation: u64,
-    pub last_count: Option<Instant>,
-    /// The detail pane is open.
-    pub detail: bool,
+    count_generation: u64,
+    last_count: Option<Instant>,
 }
 
-impl App {
-    /// Starts over from the newest page (new filter, start-up).
-    pub(crate) fn reload_sessions(&mut self) {
-        let (generation, load) = self.sessions.window.reset();
-        self.spawn_session_load(generation, load);
-        self.count_sessions();
+impl SessionsView {
+    pub fn filter(&self) -> &SessionFilter {
+        &self.list.filter
+    }
+
+    /// Starts over from the newest page and recounts (start-up).
+    pub fn reload(&mut self, cx: &mut Cx) {
+        self.list.reload(cx);
+        self.count(cx);
     }
 
     /// Reloads around the selected session, keeping the cursor and the marks.
-    pub(crate) fn refresh_sessions(&mut self, recount: bool) {
-        let (generation, load) = self.sessions.window.refresh();
-        self.spawn_session_load(generation, load);
-        if recount
-            || self
-                .sessions
-                .last_count
-                .is_none_or(|t| t.elapsed() >= RECOUNT_EVERY)
-        {
-            self.count_sessions();
+    fn reload_here(&mut self, recount: bool, cx: &mut Cx) {
+        self.list.refresh(cx);
+        if recount || self.last_count.is_none_or(|t| t.elapsed() >= RECOUNT_EVERY) {
+            self.count(cx);
         }
     }
 
-    fn count_sessions(&mut self) {
-        self.sessions.count_generation += 1;
-        self.sessions.last_count = Some(Instant::now());
-        let generation = self.sessions.count_generation;
-        let store = self.ctx.store.clone();
-        let filter = self.sessions.filter.clone();
-        self.spawn(async move {
-            Msg::SessionCount {
+    fn count(&mut self, cx: &mut Cx) {
+        self.count_generation += 1;
+        self.last_count = Some(Instant::now());
+        let generation = self.count_generation;
+        let store = cx.store.clone();
+        let filter = self.list.filter.clone();
+        cx.spawn(async move {
+            Msg::Count {
                 generation,
                 result: store.count_sessions(&filter).await,
             }
         });
     }
 
-    fn spawn_session_load(&mut self, generation: u64, load: Load) {
-        let store = self.ctx.store.clone();
-        let filter = self.sessions.filter.clone();
-        self.spawn(async move {
-            Msg::Sessions {
-                generation,
-                result: tasks::fetch_sessions(&store, &filter, &load).await,
-            }
-        });
-    }
-
-    /// Fetches ahead when the cursor nears an edge of the loaded window.
-    fn fetch_sessions_ahead(&mut self) {
-        if let Some((generation, load)) = self.sessions.window.wanted() {
-            self.spawn_session_load(generation, load);
-        }
-    }
-
-    pub(crate) fn set_session_filter(&mut self, filter: SessionFilter) {
+    pub fn set_filter(&mut self, filter: SessionFilter, cx: &mut Cx) {
         let text = filter.describe();
-        self.sessions.filter = filter;
-        self.sessions.detail = false;
-        self.sessions.total = None;
-        self.reload_sessions();
-        self.info(format!("sessions: {}", ui::clean(&text, 200)));
+        self.total = None;
+        self.list.set_filter(filter, cx);
+        self.count(cx);
+        cx.info(format!("sessions: {}", widgets::clean(&text, 200)));
     }
 
-    /// Looks a session up by the hash of a pasted SessionId (whatever its state).
-    pub(crate) fn find_by_token(&mut self, hash: TokenHash) {
-        self.show(View::Sessions);
-        self.set_session_filter(SessionFilter {
-            token_hash: Some(hash),
-            include_inactive: true,
-            ..Default::default()
+    pub fn apply(&mut self, msg: Msg, cx: &mut Cx) {
+        match msg {
+            Msg::Page { generation, result } => {
+                if self.list.apply(generation, result, cx)
+                    && self.list.filter.token_hash.is_some()
+                    && self.list.window.rows.is_empty()
+                {
+                    cx.info(
+                        "no session has that SessionId (a SessionId is only valid as issued, in full)",
+                    );
+                }
+            }
+            Msg::Count { generation, result } => {
+                if generation != self.count_generation {
+                    return;
+                }
+                match result {
+                    Ok(n) => self.total = Some(n),
+                    // The count is secondary (the title shows `…`): a lost connection raises
+                    // the banner, other errors are left to the list's own load to report.
+                    Err(e) if e.is_connection() => cx.push(Effect::DbDown(e.to_string())),
+                    Err(_) => self.total = None,
+                }
+            }
+        }
+    }
+
+    fn back(&mut self, cx: &mut Cx) {
+        if self.list.detail {
+            self.list.detail = false;
+        } else if self.list.filter != SessionFilter::default() {
+            self.set_filter(SessionFilter::default(), cx);
+            cx.info("filter cleared: all live sessions");
+        } else if !self.marks.is_empty() {
+            self.marks.clear();
+            cx.info("marks cleared");
+        }
+    }
+
+    fn toggle_inactive(&mut self, cx: &mut Cx) {
+        let mut f = self.list.filter.clone();
+        f.include_inactive = !f.include_inactive;
+        let showing = f.include_inactive;
+        self.set_filter(f, cx);
+        cx.info(if showing {
+            format!(
+                "showing revoked and expired sessions too ({} hides them)",
+                key(Scope::Sessions, Action::ToggleInactive)
+            )
+        } else {
+            "showing live sessions only".to_owned()
         });
     }
 
-    pub(crate) fn apply_sessions(
-        &mut self,
-        generation: u64,
-        result: Result<Chunk<SessionRow>, StoreError>,
-    ) {
-        let result = result.map_err(|e| self.store_error("cannot load sessions", &e));
-        if self.sessions.window.apply(generation, result) {
-            let h = self.list_height();
-            self.sessions.window.scroll_into_view(h);
-            if self.sessions.filter.token_hash.is_some() && self.sessions.window.rows.is_empty() {
-                self.info(
-                    "no session has that SessionId (a SessionId is only valid as issued, in full)",
-                );
+    fn toggle_mark(&mut self, row: Option<SessionRow>, cx: &mut Cx) {
+        let Some(row) = row else { return };
+        if self.marks.remove(&row.public_id).is_none() {
+            let state = row.state(cx.now);
+            if state != SessionState::Active {
+                return cx.info(format!(
+                    "{} is {state}: only live sessions can be marked",
+                    row.public_id
+                ));
             }
-            self.fetch_sessions_ahead();
+            if self.marks.len() >= MAX_MARKS {
+                return cx.error(format!(
+                    "at most {MAX_MARKS} marks: revoke by account or openid ({} / {}) instead",
+                    key(Scope::Sessions, Action::RevokeAccount),
+                    key(Scope::Sessions, Action::RevokeOpenid)
+                ));
+            }
+            self.marks.insert(row.public_id, row.username);
         }
+        self.list.navigate(Action::Down, cx);
     }
 
-    pub(crate) fn apply_session_count(&mut self, generation: u64, result: Result<u64, StoreError>) {
-        if generation != self.sessions.count_generation {
-            return;
-        }
-        match result {
-            Ok(n) => self.sessions.total = Some(n),
-            // The count is secondary (the title shows `…`): a lost connection raises the
-            // banner, other errors are left to the list's own load to report.
-            Err(e) if e.is_connection() => self.db_down = Some(e.to_string()),
-            Err(_) => self.sessions.total = None,
-        }
-    }
-
-    pub(crate) fn sessions_action(&mut self, action: Action) {
-        if let Some(delta) = self.movement(action) {
-            self.sessions.window.move_by(delta);
-            let h = self.list_height();
-            self.sessions.window.scroll_into_view(h);
-            self.fetch_sessions_ahead();
-            return;
-        }
-        let selected = self.sessions.window.selected_row().cloned();
-        match action {
-            Action::Top => {
-                let w = &mut self.sessions.window;
-                if w.at_top {
-                    w.selected = 0;
-                    w.offset = 0;
-                } else {
-                    let (g, l) = w.begin_replace(Load::Top);
-                    self.spawn_session_load(g, l);
-                }
-            }
-            Action::Bottom => {
-                let w = &mut self.sessions.window;
-                if w.at_bottom {
-                    w.selected = w.rows.len().saturating_sub(1);
-                    let h = self.list_height();
-                    self.sessions.window.scroll_into_view(h);
-                } else {
-                    let (g, l) = w.begin_replace(Load::Bottom);
-                    self.spawn_session_load(g, l);
-                }
-            }
-            Action::Open if selected.is_some() => self.sessions.detail = true,
-            Action::Back => {
-                if self.sessions.detail {
-                    self.sessions.detail = false;
-                } else if self.sessions.filter != SessionFilter::default() {
-                    self.set_session_filter(SessionFilter::default());
-                    self.info("filter cleared: all live sessions");
-                } else if !self.sessions.marks.is_empty() {
-                    self.sessions.marks.clear();
-                    self.info("marks cleared");
-                }
-            }
-            Action::Refresh => {
-                self.refresh_sessions(true);
-                self.info("refreshed");
-            }
-            Action::Filter => {
-                let mut text = filter::format_session_filter(&self.sessions.filter);
-                if !text.is_empty() {
-                    text.push(' ');
-                }
-                self.prompt(PromptKind::Filter, TextInput::with_value(text));
-            }
-            Action::FindByToken => self.prompt(PromptKind::Token, TextInput::masked()),
-            Action::ToggleInactive => {
-                let mut f = self.sessions.filter.clone();
-                f.include_inactive = !f.include_inactive;
-                let showing = f.include_inactive;
-                self.set_session_filter(f);
-                self.info(if showing {
-                    "showing revoked and expired sessions too (x hides them)"
-                } else {
-                    "showing live sessions only"
-                });
-            }
-            Action::ToggleMark => {
-                let Some(row) = selected else { return };
-                if self.sessions.marks.remove(&row.public_id).is_none() {
-                    if row.state(self.now) != SessionState::Active {
-                        self.info(format!(
-                            "{} is {}: only live sessions can be marked",
-                            row.public_id,
-                            row.state(self.now)
-                        ));
-                        return;
-                    }
-                    if self.sessions.marks.len() >= MAX_MARKS {
-                        self.error(format!(
-                            "at most {MAX_MARKS} marks: revoke by account or openid (A / O) instead"
-                        ));
-                        return;
-                    }
-                    self.sessions
-                        .marks
-                        .insert(row.public_id.clone(), row.username.clone());
-                }
-                self.sessions_action(Action::Down);
-            }
-            Action::ClearMarks => {
-                self.sessions.marks.clear();
-                self.info("marks cleared");
-            }
-            Action::Revoke => self.revoke_selected_or_marked(selected),
-            Action::RevokeAccount => {
-                let Some(row) = selected else {
-                    return self.info("no session selected");
-                };
-                let filter = SessionFilter {
-                    account_id: Some(row.account_id),
-                    ..Default::default()
-                };
-                self.open_dialog(
-                    Operation::RevokeMatching { filter },
-                    "Revoke every session of an account".into(),
-                    vec![
-                        (
-                            "account".into(),
-                            format!("{} (#{})", ui::clean(&row.username, 40), row.account_id),
-                        ),
-                        (
-                            "scope".into(),
-                            "every live session, in every mini program".into(),
-                        ),
-                    ],
-                    None,
-                    "sessions will be revoked",
-                );
-            }
-            Action::RevokeOpenid => {
-                let Some(row) = selected else {
-                    return self.info("no session selected");
-                };
-                let filter = SessionFilter {
-                    appid: Some(row.appid.clone()),
-                    openid: Some(row.openid.clone()),
-                    ..Default::default()
-                };
-                self.open_dialog(
-                    Operation::RevokeMatching { filter },
-                    "Revoke every session of an openid".into(),
-                    vec![
-                        ("openid".into(), ui::clean(&row.openid, 64)),
-                        ("appid".into(), ui::clean(&row.appid, 64)),
-                        (
-                            "account".into(),
-                            format!("{} (#{})", ui::clean(&row.username, 40), row.account_id),
-                        ),
-                    ],
-                    None,
-                    "sessions will be revoked",
-                );
-            }
-            Action::JumpToBindings => {
-                let Some(row) = selected else { return };
-                self.show(View::Bindings);
-                self.open_account(row.account_id);
-            }
-            _ => {}
-        }
-    }
-
-    fn revoke_selected_or_marked(&mut self, selected: Option<SessionRow>) {
-        if !self.sessions.marks.is_empty() {
-            let ids: Vec<String> = self.sessions.marks.keys().cloned().collect();
-            let mut whose: Vec<&str> = self.sessions.marks.values().map(String::as_str).collect();
-            whose.sort_unstable();
-            whose.dedup();
-            let mut accounts = whose
-                .iter()
-                .take(4)
-                .map(|u| ui::clean(u, 20))
-                .collect::<Vec<_>>()
-                .join(", ");
-            if whose.len() > 4 {
-                accounts.push_str(&format!(" and {} more", whose.len() - 4));
-            }
-            let n = ids.len() as u64;
-            let first = ids.iter().take(3).cloned().collect::<Vec<_>>().join(" ");
-            let more = if ids.len() > 3 {
-                format!(" +{}", ids.len() - 3)
-            } else {
-                String::new()
-            };
-            self.open_dialog(
-                Operation::RevokeSessions { public_ids: ids },
-                format!(
-                    "Revoke {} marked {}",
-                    thousands(n),
-                    crate::console::app::sessions_word(n)
-                ),
-                vec![
-                    ("sessions".into(), format!("{first}{more}")),
-                    ("accounts".into(), accounts),
-                ],
-                Some(n),
-                "sessions will be revoked",
-            );
-            return;
+    /// `d`: the marked sessions, or the selected one.
+    fn revoke(&self, selected: Option<SessionRow>, cx: &mut Cx) {
+        if !self.marks.is_empty() {
+            return cx.push(Effect::Confirm(self.revoke_marked()));
         }
         let Some(row) = selected else {
-            return self.info("no session selected");
+            return cx.info("no session selected");
         };
-        let state = row.state(self.now);
+        let state = row.state(cx.now);
         if state != SessionState::Active {
-            return self.info(format!("{} is already {state}", row.public_id));
+            return cx.info(format!("{} is already {state}", row.public_id));
         }
-        self.open_dialog(
-            Operation::RevokeSessions {
-                public_ids: vec![row.public_id.clone()],
-            },
-            "Revoke session".into(),
-            vec![
+        cx.push(Effect::Confirm(Request {
+            title: "Revoke session".into(),
+            subject: vec![
                 ("session".into(), row.public_id.clone()),
-                (
-                    "account".into(),
-                    format!("{} (#{})", ui::clean(&row.username, 40), row.account_id),
-                ),
+                ("account".into(), account_text(&row)),
                 (
                     "app".into(),
                     format!(
                         "{}  openid {}",
-                        ui::clean(&row.appid, 24),
-                        ui::shorten_id(&row.openid, 20)
+                        widgets::clean(&row.appid, 24),
+                        widgets::shorten_id(&row.openid, 20)
                     ),
                 ),
                 (
                     "client".into(),
                     format!(
                         "{}  {}",
-                        ui::clean_opt(&row.client_ip, 40),
-                        ui::clean_opt(&row.user_agent, 40)
+                        widgets::clean_opt(&row.client_ip, 40),
+                        widgets::clean_opt(&row.user_agent, 40)
                     ),
                 ),
             ],
-            Some(1),
-            "sessions will be revoked",
-        );
+            op: Operation::RevokeSessions {
+                public_ids: vec![row.public_id],
+            },
+            count: Some(1),
+            consequence: "sessions will be revoked",
+            verb: Action::Revoke.verb(),
+        }));
+    }
+
+    fn revoke_marked(&self) -> Request {
+        let ids: Vec<String> = self.marks.keys().cloned().collect();
+        let mut whose: Vec<&str> = self.marks.values().map(String::as_str).collect();
+        whose.sort_unstable();
+        whose.dedup();
+        let mut accounts = whose
+            .iter()
+            .take(4)
+            .map(|u| widgets::clean(u, 20))
+            .collect::<Vec<_>>()
+            .join(", ");
+        if whose.len() > 4 {
+            accounts.push_str(&format!(" and {} more", whose.len() - 4));
+        }
+        let n = ids.len() as u64;
+        let first = ids.iter().take(3).cloned().collect::<Vec<_>>().join(" ");
+        let more = if ids.len() > 3 {
+            format!(" +{}", ids.len() - 3)
+        } else {
+            String::new()
+        };
+        Request {
+            title: format!("Revoke {} marked {}", thousands(n), sessions_word(n)),
+            subject: vec![
+                ("sessions".into(), format!("{first}{more}")),
+                ("accounts".into(), accounts),
+            ],
+            op: Operation::RevokeSessions { public_ids: ids },
+            count: Some(n),
+            consequence: "sessions will be revoked",
+            verb: Action::Revoke.verb(),
+        }
+    }
+
+    /// `A` / `O`: every live session of the selected session's account / openid.
+    fn revoke_all_of(&self, action: Action, selected: Option<SessionRow>, cx: &mut Cx) {
+        let Some(row) = selected else {
+            return cx.info("no session selected");
+        };
+        let (title, filter, subject) = if action == Action::RevokeAccount {
+            (
+                "Revoke every session of an account",
+                SessionFilter {
+                    account_id: Some(row.account_id),
+                    ..Default::default()
+                },
+                vec![
+                    ("account".into(), account_text(&row)),
+                    (
+                        "scope".into(),
+                        "every live session, in every mini program".into(),
+                    ),
+                ],
+            )
+        } else {
+            (
+                "Revoke every session of an openid",
+                SessionFilter {
+                    appid: Some(row.appid.clone()),
+                    openid: Some(row.openid.clone()),
+                    ..Default::default()
+                },
+                vec![
+                    ("openid".into(), widgets::clean(&row.openid, 64)),
+                    ("appid".into(), widgets::clean(&row.appid, 64)),
+                    ("account".into(), account_text(&row)),
+                ],
+            )
+        };
+        cx.push(Effect::Confirm(Request {
+            op: Operation::RevokeMatching { filter },
+            title: title.into(),
+            subject,
+            count: None,
+            consequence: "sessions will be revoked",
+            verb: action.verb(),
+        }));
+    }
+}
+
+/// `alice (#42)`.
+fn account_text(row: &SessionRow) -> String {
+    format!(
+        "{} (#{})",
+        widgets::clean(&row.username, 40),
+        row.account_id
+    )
+}
+
+impl Component for SessionsView {
+    fn handle(&mut self, action: Action, cx: &mut Cx) {
+        if self.list.navigate(action, cx) {
+            return;
+        }
+        let selected = self.list.window.selected_row().cloned();
+        match action {
+            Action::Back => self.back(cx),
+            Action::Refresh => {
+                self.reload_here(true, cx);
+                cx.info("refreshed");
+            }
+            Action::FindByToken => cx.prompt(
+                Prompt::new(
+                    PromptKind::Token,
+                    "SessionId (masked, hashed, never stored): ",
+                    TextInput::masked(),
+                )
+                .with_hint(format!(
+                    "paste the SessionId; {} hashes it and searches, {} cancels",
+                    key(Scope::Prompt, Action::Confirm),
+                    key(Scope::Prompt, Action::Cancel)
+                )),
+            ),
+            Action::ToggleInactive => self.toggle_inactive(cx),
+            Action::ToggleMark => self.toggle_mark(selected, cx),
+            Action::ClearMarks => {
+                self.marks.clear();
+                cx.info("marks cleared");
+            }
+            Action::Revoke => self.revoke(selected, cx),
+            Action::RevokeAccount | Action::RevokeOpenid => {
+                self.revoke_all_of(action, selected, cx)
+            }
+            Action::JumpToBindings => {
+                if let Some(row) = selected {
+                    cx.goto(Goto::Account(row.account_id));
+                }
+            }
+            // Keys of other scopes never reach this view (the key table is looked up by scope).
+            _ => {}
+        }
+    }
+
+    fn accept(&mut self, kind: PromptKind, input: &mut TextInput, cx: &mut Cx) {
+        match kind {
+            PromptKind::Filter => match filter::parse_session_filter(input.value()) {
+                Ok(f) => self.set_filter(f, cx),
+                Err(e) => cx.error(e),
+            },
+            PromptKind::Token => {
+                let hash = input.consume(|raw| {
+                    (!raw.trim().is_empty())
+                        .then(|| crate::crypto::SessionToken::from_raw(raw).hash())
+                });
+                match hash {
+                    // Looked up by the hash of the pasted SessionId, whatever its state.
+                    Some(h) => self.set_filter(
+                        SessionFilter {
+                            token_hash: Some(h),
+                            include_inactive: true,
+                            ..Default::default()
+                        },
+                        cx,
+                    ),
+                    None => cx.info("no SessionId given"),
+                }
+            }
+            PromptKind::Command | PromptKind::Code | PromptKind::MintUser => {}
+        }
+    }
+
+    fn refresh(&mut self, cx: &mut Cx) {
+        self.reload_here(true, cx);
+    }
+
+    fn live(&mut self, cx: &mut Cx) {
+        if !self.list.window.is_loading() {
+            self.reload_here(false, cx);
+        }
+    }
+
+    fn changed(&mut self, revoked: &[String], _visible: bool, cx: &mut Cx) {
+        for id in revoked {
+            self.marks.remove(id);
+        }
+        self.reload_here(true, cx);
+    }
+
+    fn busy(&self) -> bool {
+        self.list.window.is_loading()
+    }
+
+    fn paste_hint(&self) -> String {
+        format!(
+            "paste ignored: press {} first to find a session by its SessionId",
+            key(Scope::Sessions, Action::FindByToken)
+        )
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, paint: &Paint) {
+        let table = |f: &mut Frame, a| self.draw_table(f, a, paint);
+        self.list
+            .draw(frame, area, table, |f, a| self.draw_detail(f, a, paint));
     }
 }
 
 // ---- drawing ----------------------------------------------------------------------------------
-
-const COL_MARK: usize = 0;
-
-fn columns(wide: bool, with_state: bool) -> Vec<(Col, Field)> {
-    let c = |title, width, priority| Col {
-        title,
-        width,
-        priority,
-        fill: false,
-    };
-    let mut v = vec![
-        (c("", 1, 0), Field::Mark),
-        (c("SESSION", if wide { 24 } else { 12 }, 0), Field::Session),
-        (c("ACCOUNT", if wide { 16 } else { 12 }, 0), Field::User),
-    ];
-    if with_state {
-        v.push((c("STATE", 7, 0), Field::State));
-    }
-    v.extend([
-        (c("APPID", 18, 3), Field::Appid),
-        (c("OPENID", if wide { 28 } else { 12 }, 1), Field::Openid),
-        (c("CREATED", if wide { 16 } else { 11 }, 4), Field::Created),
-        (c("LAST SEEN", 9, 1), Field::LastSeen),
-        (c("EXPIRES", 8, 2), Field::Expires),
-        (c("CLIENT IP", 15, 2), Field::Ip),
-        (
-            Col {
-                title: "USER AGENT",
-                width: 12,
-                priority: 3,
-                fill: true,
-            },
-            Field::UserAgent,
-        ),
-    ]);
-    v
-}
 
 #[derive(Debug, Clone, Copy)]
 enum Field {
@@ -428,270 +433,218 @@ enum Field {
     UserAgent,
 }
 
-fn cell(app: &App, row: &SessionRow, field: Field, width: u16, wide: bool) -> String {
-    let w = width as usize;
-    match field {
-        Field::Mark => {
-            if app.sessions.marks.contains_key(&row.public_id) {
-                "●".into()
-            } else {
-                " ".into()
-            }
-        }
-        Field::Session => ui::truncate_to(&row.public_id, w),
-        Field::User => ui::clean(&row.username, w),
-        Field::State => row.state(app.now).to_string(),
-        Field::Appid => ui::clean(&row.appid, w),
-        Field::Openid => {
-            if wide {
-                ui::clean(&row.openid, w)
-            } else {
-                ui::shorten_id(&row.openid, w)
-            }
-        }
-        Field::Created => {
-            if wide {
-                ui::datetime(row.created_at)
-            } else {
-                ui::short_datetime(row.created_at)
-            }
-        }
-        Field::LastSeen => ui::relative(app.now, row.last_seen_at),
-        Field::Expires => match row.state(app.now) {
-            SessionState::Active => ui::relative(app.now, row.expires_at),
-            SessionState::Expired => "expired".into(),
-            SessionState::Revoked => "revoked".into(),
-        },
-        Field::Ip => ui::clean_opt(&row.client_ip, w),
-        Field::UserAgent => ui::clean_opt(&row.user_agent, w),
-    }
-}
-
-pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
-    let s = &app.sessions;
-    let show_detail = s.detail && s.window.selected_row().is_some();
-    if show_detail && area.width < WIDE {
-        draw_detail(frame, area, app);
-        return;
-    }
-    let table_area = if show_detail {
-        let [left, right] =
-            Layout::horizontal([Constraint::Fill(3), Constraint::Length(64)]).areas(area);
-        draw_detail(frame, right, app);
-        left
-    } else {
-        area
-    };
-    draw_table(frame, table_area, app);
-}
-
-fn title_line(app: &App) -> Line<'static> {
-    let t = &app.ctx.theme;
-    let s = &app.sessions;
-    let mut spans = vec![Span::styled(" Sessions ", t.title)];
-    let scope = if s.filter.include_inactive {
-        "all states"
-    } else {
-        "live"
-    };
-    spans.push(Span::styled(format!("({scope}) "), t.label));
-    let mut f = s.filter.clone();
-    f.include_inactive = false;
-    if !f.selects_everything() {
-        spans.push(Span::styled(
-            format!("[{}] ", ui::clean(&filter::describe_session_filter(&f), 60)),
-            t.warn,
-        ));
-    }
-    if !s.marks.is_empty() {
-        spans.push(Span::styled(
-            format!("{} marked ", thousands(s.marks.len() as u64)),
-            t.marked,
-        ));
-    }
-    Line::from(spans)
-}
-
-fn draw_table(frame: &mut Frame, area: Rect, app: &App) {
-    let t = &app.ctx.theme;
-    let s = &app.sessions;
-    let w = &s.window;
-    let pos = ui::position_text(w.position(s.total), w.is_loading());
-    let block = ui::view_block(
-        t,
-        title_line(app),
-        Some(Line::from(Span::styled(pos, t.label))),
-    );
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
-    if w.rows.is_empty() {
-        let msg = if let Some(e) = &w.error {
-            format!("could not load sessions: {}", ui::clean(e, 200))
-        } else if !w.loaded {
-            format!("{} loading sessions…", ui::spinner(app.spinner))
-        } else if s.filter.token_hash.is_some() {
-            "no session has that SessionId".into()
-        } else if s.filter.selects_everything() {
-            "no live sessions".into()
-        } else {
-            "no session matches the filter (Esc clears it)".into()
-        };
-        let y = inner.y + inner.height / 2;
-        frame.render_widget(
-            ui::empty_message(t, &msg).wrap(Wrap { trim: true }),
-            Rect {
-                y,
-                height: inner.height.saturating_sub(inner.height / 2),
-                ..inner
-            },
-        );
-        return;
-    }
-    let wide = inner.width >= WIDE - 2;
-    let cols = columns(wide, s.filter.include_inactive);
-    let plain: Vec<Col> = cols.iter().map(|(c, _)| *c).collect();
-    let chosen = ui::fit_columns(&plain, inner.width);
-    let widths = ui::constraints(&chosen);
-    let header = Row::new(
-        chosen
-            .iter()
-            .map(|&(i, _)| Cell::from(Span::styled(plain[i].title, t.column))),
-    );
-    let height = inner.height.saturating_sub(1) as usize;
-    let offset = crate::console::window::visible_offset(w.offset, w.selected, height);
-    let rows = w
-        .rows
-        .iter()
-        .enumerate()
-        .skip(offset)
-        .take(height)
-        .map(|(i, row)| {
-            let style = if i == w.selected {
-                t.selected
-            } else if s.marks.contains_key(&row.public_id) {
-                t.marked
-            } else if row.state(app.now) != SessionState::Active {
-                t.inactive
-            } else {
-                t.value
-            };
-            Row::new(chosen.iter().map(|&(c, width)| {
-                let text = cell(app, row, cols[c].1, width, wide);
-                if c == COL_MARK {
-                    Cell::from(Span::styled(text, t.marked))
-                } else {
-                    Cell::from(text)
-                }
-            }))
-            .style(style)
-        });
-    let table = Table::new(rows, widths).header(header).column_spacing(1);
-    frame.render_widget(table, inner);
-}
-
-fn draw_detail(frame: &mut Frame, area: Rect, app: &App) {
-    let t = &app.ctx.theme;
-    let Some(row) = app.sessions.window.selected_row() else {
-        return;
-    };
-    let now = app.now;
-    let state = row.state(now);
-    let state_style = match state {
-        SessionState::Active => t.ok,
-        _ => t.error,
-    };
-    let mut lines = vec![
-        ui::field(t, "session", row.public_id.clone(), Some(t.title)),
-        ui::field(t, "state", state.to_string(), Some(state_style)),
+fn columns(wide: bool, with_state: bool) -> Vec<(Col, Field)> {
+    let mut v = vec![
+        (col("", 1, 0), Field::Mark),
+        (
+            col("SESSION", if wide { 24 } else { 12 }, 0),
+            Field::Session,
+        ),
+        (col("ACCOUNT", if wide { 16 } else { 12 }, 0), Field::User),
     ];
-    if let Some(at) = row.revoked_at {
-        lines.push(ui::field(
-            t,
-            "revoked",
-            format!("{} ({})", ui::full_datetime(at), ui::relative(now, at)),
-            None,
-        ));
-        lines.push(ui::field(
-            t,
-            "revoked by",
-            ui::clean_opt(&row.revoked_by, 60),
-            None,
-        ));
-        lines.push(ui::field(
-            t,
-            "reason",
-            ui::clean_opt(&row.revoke_reason, 200),
-            None,
-        ));
+    if with_state {
+        v.push((col("STATE", 7, 0), Field::State));
     }
-    lines.extend([
-        ui::field(
-            t,
-            "account",
-            format!("{} (#{})", ui::clean(&row.username, 60), row.account_id),
-            None,
+    v.extend([
+        (col("APPID", 18, 3), Field::Appid),
+        (col("OPENID", if wide { 28 } else { 12 }, 1), Field::Openid),
+        (
+            col("CREATED", if wide { 16 } else { 11 }, 4),
+            Field::Created,
         ),
-        ui::field(t, "appid", ui::clean(&row.appid, 64), None),
-        ui::field(t, "openid", ui::clean(&row.openid, 128), None),
-        ui::field(t, "unionid", ui::clean_opt(&row.unionid, 128), None),
-        ui::field(
-            t,
-            "created",
-            format!(
-                "{} ({})",
-                ui::full_datetime(row.created_at),
-                ui::relative(now, row.created_at)
-            ),
-            None,
-        ),
-        ui::field(
-            t,
-            "last seen",
-            format!(
-                "{} ({})",
-                ui::full_datetime(row.last_seen_at),
-                ui::relative(now, row.last_seen_at)
-            ),
-            None,
-        ),
-        ui::field(
-            t,
-            "expires",
-            format!(
-                "{} ({})",
-                ui::full_datetime(row.expires_at),
-                ui::relative(now, row.expires_at)
-            ),
-            None,
-        ),
-        ui::field(t, "client IP", ui::clean_opt(&row.client_ip, 64), None),
-        ui::field(t, "user agent", ui::clean_opt(&row.user_agent, 600), None),
-        Line::raw(""),
-        Line::from(vec![
-            Span::styled("d", t.key),
-            Span::styled(" revoke  ", t.muted),
-            Span::styled("A", t.key),
-            Span::styled(" all of account  ", t.muted),
-            Span::styled("O", t.key),
-            Span::styled(" all of openid", t.muted),
-        ]),
-        Line::from(vec![
-            Span::styled("b", t.key),
-            Span::styled(" account in Bindings  ", t.muted),
-            Span::styled("Esc", t.key),
-            Span::styled(" back", t.muted),
-        ]),
+        (col("LAST SEEN", 9, 1), Field::LastSeen),
+        (col("EXPIRES", 8, 2), Field::Expires),
+        (col("CLIENT IP", 15, 2), Field::Ip),
+        (fill_col("USER AGENT", 12, 3), Field::UserAgent),
     ]);
-    let block = ui::view_block(
-        t,
-        Line::from(Span::styled(" Session detail ", t.title)),
-        None,
-    );
-    let lines = ui::hang(lines, area.width.saturating_sub(4));
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false }),
-        area,
-    );
+    v
+}
+
+impl SessionsView {
+    fn cell(
+        &self,
+        paint: &Paint,
+        row: &SessionRow,
+        field: Field,
+        width: u16,
+        wide: bool,
+    ) -> Cell<'static> {
+        let w = width as usize;
+        let now = paint.now;
+        let text = match field {
+            Field::Mark => {
+                let mark = if self.marks.contains_key(&row.public_id) {
+                    "●"
+                } else {
+                    " "
+                };
+                return Cell::from(Span::styled(mark, paint.theme.marked));
+            }
+            Field::Session => widgets::truncate_to(&row.public_id, w),
+            Field::User => widgets::clean(&row.username, w),
+            Field::State => row.state(now).to_string(),
+            Field::Appid => widgets::clean(&row.appid, w),
+            Field::Openid if wide => widgets::clean(&row.openid, w),
+            Field::Openid => widgets::shorten_id(&row.openid, w),
+            Field::Created if wide => widgets::datetime(row.created_at),
+            Field::Created => widgets::short_datetime(row.created_at),
+            Field::LastSeen => widgets::relative(now, row.last_seen_at),
+            Field::Expires => match row.state(now) {
+                SessionState::Active => widgets::relative(now, row.expires_at),
+                SessionState::Expired => "expired".into(),
+                SessionState::Revoked => "revoked".into(),
+            },
+            Field::Ip => widgets::clean_opt(&row.client_ip, w),
+            Field::UserAgent => widgets::clean_opt(&row.user_agent, w),
+        };
+        Cell::from(text)
+    }
+
+    fn title_line(&self, paint: &Paint) -> Line<'static> {
+        let t = paint.theme;
+        let f = &self.list.filter;
+        let mut spans = vec![Span::styled(" Sessions ", t.title)];
+        let scope = if f.include_inactive {
+            "all states"
+        } else {
+            "live"
+        };
+        spans.push(Span::styled(format!("({scope}) "), t.label));
+        let narrowing = SessionFilter {
+            include_inactive: false,
+            ..f.clone()
+        };
+        if !narrowing.selects_everything() {
+            spans.push(Span::styled(
+                format!(
+                    "[{}] ",
+                    widgets::clean(&filter::describe_session_filter(&narrowing), 60)
+                ),
+                t.warn,
+            ));
+        }
+        if !self.marks.is_empty() {
+            spans.push(Span::styled(
+                format!("{} marked ", thousands(self.marks.len() as u64)),
+                t.marked,
+            ));
+        }
+        Line::from(spans)
+    }
+
+    fn draw_table(&self, frame: &mut Frame, area: Rect, paint: &Paint) {
+        let t = paint.theme;
+        let f = &self.list.filter;
+        self.list.draw_table(
+            frame,
+            area,
+            paint,
+            self.title_line(paint),
+            self.total,
+            || {
+                if !self.list.window.loaded {
+                    format!("{} loading sessions…", widgets::spinner(paint.spinner))
+                } else if f.token_hash.is_some() {
+                    "no session has that SessionId".into()
+                } else if f.selects_everything() {
+                    "no live sessions".into()
+                } else {
+                    format!(
+                        "no session matches the filter ({} clears it)",
+                        key(Scope::Sessions, Action::Back)
+                    )
+                }
+            },
+            |wide| columns(wide, f.include_inactive),
+            |i, row| {
+                if i == self.list.window.selected {
+                    t.selected
+                } else if self.marks.contains_key(&row.public_id) {
+                    t.marked
+                } else if row.state(paint.now) != SessionState::Active {
+                    t.inactive
+                } else {
+                    t.value
+                }
+            },
+            |row, field, width, wide| self.cell(paint, row, field, width, wide),
+        );
+    }
+
+    fn draw_detail(&self, frame: &mut Frame, area: Rect, paint: &Paint) {
+        let t = paint.theme;
+        let Some(row) = self.list.window.selected_row() else {
+            return;
+        };
+        let now = paint.now;
+        let state = row.state(now);
+        let state_style = match state {
+            SessionState::Active => t.ok,
+            _ => t.error,
+        };
+        let mut lines = vec![
+            widgets::field(t, "session", row.public_id.clone(), Some(t.title)),
+            widgets::field(t, "state", state.to_string(), Some(state_style)),
+        ];
+        if let Some(at) = row.revoked_at {
+            lines.extend([
+                widgets::field(t, "revoked", widgets::when(now, at), None),
+                widgets::field(
+                    t,
+                    "revoked by",
+                    widgets::clean_opt(&row.revoked_by, 60),
+                    None,
+                ),
+                widgets::field(
+                    t,
+                    "reason",
+                    widgets::clean_opt(&row.revoke_reason, 200),
+                    None,
+                ),
+            ]);
+        }
+        let k = |a| key(Scope::Sessions, a);
+        lines.extend([
+            widgets::field(
+                t,
+                "account",
+                format!(
+                    "{} (#{})",
+                    widgets::clean(&row.username, 60),
+                    row.account_id
+                ),
+                None,
+            ),
+            widgets::field(t, "appid", widgets::clean(&row.appid, 64), None),
+            widgets::field(t, "openid", widgets::clean(&row.openid, 128), None),
+            widgets::field(t, "unionid", widgets::clean_opt(&row.unionid, 128), None),
+            widgets::field(t, "created", widgets::when(now, row.created_at), None),
+            widgets::field(t, "last seen", widgets::when(now, row.last_seen_at), None),
+            widgets::field(t, "expires", widgets::when(now, row.expires_at), None),
+            widgets::field(t, "client IP", widgets::clean_opt(&row.client_ip, 64), None),
+            widgets::field(
+                t,
+                "user agent",
+                widgets::clean_opt(&row.user_agent, 600),
+                None,
+            ),
+            Line::raw(""),
+            widgets::keys_line(
+                t,
+                &[
+                    (k(Action::Revoke), " revoke  "),
+                    (k(Action::RevokeAccount), " all of account  "),
+                    (k(Action::RevokeOpenid), " all of openid"),
+                ],
+            ),
+            widgets::keys_line(
+                t,
+                &[
+                    (k(Action::JumpToBindings), " account in Bindings  "),
+                    (k(Action::Back), " back"),
+                ],
+            ),
+        ]);
+        widgets::detail_pane(frame, area, t, "Session detail", lines);
+    }
 }

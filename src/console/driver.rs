@@ -1,0 +1,107 @@
+//! Runs one console: reads its input events, applies its background results, ticks its clock,
+//! and draws it whenever something changed, on the backend it is given. Where the events come
+//! from and where the frames go is the adapter's business: the local terminal
+//! ([`super::terminal`]), a test's script, later an SSH channel. Nothing here asks a terminal
+//! for its size or its input.
+
+use std::io;
+use std::time::Duration;
+
+use futures::{Stream, StreamExt};
+use ratatui::backend::{Backend, CrosstermBackend, TestBackend};
+use ratatui::layout::Rect;
+use ratatui::{Terminal, TerminalOptions, Viewport};
+
+use super::app::App;
+use super::event::Event;
+use super::ui;
+
+/// How often the clock, the spinner and the live refresh are looked at.
+pub const TICK: Duration = Duration::from_millis(250);
+
+/// Why the loop ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    Quit,
+    Signal(&'static str),
+    InputClosed,
+}
+
+/// A backend whose size the console is told (by [`Event::Resize`]) instead of asking.
+pub trait SizedBackend: Backend {
+    fn set_size(&mut self, cols: u16, rows: u16);
+}
+
+/// The local terminal knows its own size.
+impl<W: io::Write> SizedBackend for CrosstermBackend<W> {
+    fn set_size(&mut self, _cols: u16, _rows: u16) {}
+}
+
+impl SizedBackend for TestBackend {
+    fn set_size(&mut self, cols: u16, rows: u16) {
+        self.resize(cols, rows);
+    }
+}
+
+/// A terminal drawing the whole of a `cols`×`rows` screen on `backend`.
+pub fn terminal<B: Backend>(backend: B, (cols, rows): (u16, u16)) -> Result<Terminal<B>, B::Error> {
+    Terminal::with_options(
+        backend,
+        TerminalOptions {
+            viewport: Viewport::Fixed(Rect::new(0, 0, cols, rows)),
+        },
+    )
+}
+
+/// Runs `app` until it quits or `events` ends.
+pub async fn drive<B, S>(
+    app: &mut App,
+    terminal: &mut Terminal<B>,
+    mut events: S,
+) -> io::Result<Exit>
+where
+    B: SizedBackend,
+    B::Error: Send + Sync + 'static,
+    S: Stream<Item = io::Result<Event>> + Unpin,
+{
+    let mut tick = tokio::time::interval(TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut dirty = true;
+    loop {
+        if dirty {
+            terminal
+                .draw(|f| ui::draw(f, app))
+                .map_err(io::Error::other)?;
+            dirty = false;
+        }
+        if app.quit {
+            return Ok(Exit::Quit);
+        }
+        tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(Event::Resize(cols, rows))) => {
+                    app.resize(cols, rows);
+                    terminal.backend_mut().set_size(cols, rows);
+                    terminal.resize(Rect::new(0, 0, cols, rows)).map_err(io::Error::other)?;
+                    dirty = true;
+                }
+                Some(Ok(ev)) => {
+                    app.handle(ev);
+                    dirty = true;
+                }
+                Some(Err(e)) => return Err(e),
+                None => return Ok(Exit::InputClosed),
+            },
+            env = app.next_message() => {
+                if let Some(env) = env {
+                    app.receive(env);
+                    dirty = true;
+                }
+            }
+            _ = tick.tick() => {
+                app.tick();
+                dirty = true;
+            }
+        }
+    }
+}

@@ -1,0 +1,135 @@
+//! The `?` help screen: every key of the key table, this view's first, with what this operator
+//! may not do marked; then the commands.
+
+use crossterm::event::KeyEvent;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Clear, Padding, Paragraph};
+
+use super::action::Action;
+use super::keymap::{self, Scope};
+use super::widgets::{self, Paint};
+
+/// What a key did to the help screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Open,
+    Closed,
+    Quit,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Help {
+    pub scroll: u16,
+}
+
+impl Help {
+    /// j/k and the page keys scroll, Ctrl-C quits, any other key closes.
+    pub fn handle(&mut self, ev: &KeyEvent) -> Outcome {
+        match keymap::lookup(Scope::Global, ev) {
+            Some(Action::Down) => self.scroll = self.scroll.saturating_add(1),
+            Some(Action::Up) => self.scroll = self.scroll.saturating_sub(1),
+            Some(Action::PageDown) => self.scroll = self.scroll.saturating_add(10),
+            Some(Action::PageUp) => self.scroll = self.scroll.saturating_sub(10),
+            // q closes help only; Ctrl-C still quits.
+            Some(Action::Quit) if !ev.modifiers.is_empty() => return Outcome::Quit,
+            _ => return Outcome::Closed,
+        }
+        Outcome::Open
+    }
+
+    /// `j/k`: the scroll keys.
+    pub fn scroll_keys() -> String {
+        format!(
+            "{}/{}",
+            keymap::key(Scope::Global, Action::Down),
+            keymap::key(Scope::Global, Action::Up)
+        )
+    }
+
+    /// Draws over `area`; `current` is listed first, and `mark` says what this operator may
+    /// not do ("refused: read-only").
+    pub fn draw(
+        &self,
+        frame: &mut Frame,
+        area: Rect,
+        paint: &Paint,
+        current: Scope,
+        mark: impl Fn(Action) -> Option<String>,
+    ) {
+        let t = paint.theme;
+        let popup = widgets::centered(area, 84, area.height.saturating_sub(4).max(10));
+        frame.render_widget(Clear, popup);
+        let mut lines: Vec<Line> = Vec::new();
+        let order = [
+            current,
+            Scope::Global,
+            Scope::Dialog,
+            Scope::Prompt,
+            Scope::Sessions,
+            Scope::Bindings,
+            Scope::Exchange,
+            Scope::Audit,
+        ];
+        let mut done = Vec::new();
+        for scope in order {
+            if done.contains(&scope) {
+                continue;
+            }
+            done.push(scope);
+            lines.push(Line::from(Span::styled(scope.title(), t.title)));
+            for b in keymap::bindings_in(scope) {
+                let help = match mark(b.action) {
+                    Some(m) => format!("{} ({m})", b.help),
+                    None => b.help.to_owned(),
+                };
+                lines.push(Line::from(vec![
+                    Span::styled(format!("  {:<16}", keymap::keys_label(b)), t.key),
+                    Span::raw(help),
+                ]));
+            }
+            lines.push(Line::raw(""));
+        }
+        lines.push(Line::from(Span::styled("Commands", t.title)));
+        let colon = keymap::key(Scope::Global, Action::CommandLine);
+        for (c, what) in [
+            (
+                "sessions [filters]",
+                "account=alice account_id=42 appid=wx… openid=… unionid=… ip=… id=ses_… all",
+            ),
+            (
+                "bindings [query]",
+                "openid=… [appid=…] | unionid=… | username=… | account_id=42 | a bare word",
+            ),
+            ("audit [filters]", "operator=… action=… target=…"),
+            ("exchange  {}help  {}q", ""),
+        ] {
+            let c = format!("{colon}{}", c.replace("{}", &colon));
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {c:<22}"), t.key),
+                Span::raw(what),
+            ]));
+        }
+        let lines = widgets::hang_at(lines, popup.width.saturating_sub(4), 18);
+        let block = Block::bordered()
+            .border_type(BorderType::Rounded)
+            .border_style(t.border)
+            .padding(Padding::horizontal(1))
+            .title(Span::styled(" Keys ", t.title))
+            .title(
+                Line::from(Span::styled(
+                    format!(" {} scroll · any key closes ", Self::scroll_keys()),
+                    t.muted,
+                ))
+                .right_aligned(),
+            );
+        frame.render_widget(
+            Paragraph::new(lines)
+                .block(block)
+                .scroll((self.scroll, 0))
+                .style(t.dialog),
+            popup,
+        );
+    }
+}
