@@ -351,3 +351,77 @@ store_test!(health_and_metrics_answer, |db| {
     let r = w.http.get(format!("{}/nope", w.base)).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 });
+
+store_test!(
+    credentials_of_another_account_for_a_bound_identity_get_409_and_no_session,
+    |db| {
+        let alice = account(&db, "alice").await;
+        let bob = account(&db, "bob").await;
+        let w = world(db).await;
+        // The family phone: its WeChat identity is bound to alice.
+        w.bind("wx-family", "alice").await;
+
+        // Bob types his own, correct, credentials on that phone.
+        let a = w.login("wx-family", Some(("bob", PASSWORD))).await;
+        assert_eq!(a.status, StatusCode::CONFLICT, "{}", a.body);
+        assert_eq!(a.error(), "binding_conflict");
+        assert!(a.body.get("session_id").is_none(), "{}", a.body);
+        let message = a.body["message"].as_str().unwrap();
+        assert!(message.contains("support"), "{message}");
+        assert!(
+            !message.contains("alice"),
+            "names the bound account: {message}"
+        );
+
+        // Bob's name with a wrong password is refused like any wrong password.
+        let a = w.login("wx-family", Some(("bob", "wrong-password"))).await;
+        assert_eq!(a.status, StatusCode::UNAUTHORIZED, "{}", a.body);
+        assert_eq!(a.error(), "invalid_credentials");
+        // So is alice's name with a wrong password: credentials are always checked.
+        let a = w
+            .login("wx-family", Some(("alice", "wrong-password")))
+            .await;
+        assert_eq!(a.status, StatusCode::UNAUTHORIZED, "{}", a.body);
+        assert_eq!(a.error(), "invalid_credentials");
+
+        // No session was ever issued to bob, and none beyond the first to alice.
+        let all = SessionFilter {
+            include_inactive: true,
+            account_id: Some(bob.id),
+            ..Default::default()
+        };
+        assert_eq!(w.store.count_sessions(&all).await.unwrap(), 0);
+        let alices = SessionFilter {
+            include_inactive: true,
+            account_id: Some(alice.id),
+            ..Default::default()
+        };
+        assert_eq!(w.store.count_sessions(&alices).await.unwrap(), 1);
+
+        // Alice's own credentials log in as usual, and so does a silent login.
+        let a = w.login("wx-family", Some(("alice", PASSWORD))).await;
+        assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+        assert_eq!(a.body["account_id"], alice.id);
+        let a = w.login("wx-family", None).await;
+        assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+        assert_eq!(a.body["account_id"], alice.id);
+
+        // The binding still belongs to alice.
+        let b = w
+            .store
+            .find_bindings(&BindingQuery::Username("bob".into()))
+            .await
+            .unwrap();
+        assert!(b.is_empty());
+
+        let m = w.metrics().await;
+        assert_eq!(
+            metric(&m, "wxlogin_logins_total{outcome=\"binding_conflict\"}"),
+            1
+        );
+        assert_eq!(
+            metric(&m, "wxlogin_logins_total{outcome=\"invalid_credentials\"}"),
+            2
+        );
+    }
+);

@@ -17,6 +17,8 @@ pub enum LoginResult {
     /// First login: credentials checked, binding created, session issued.
     Bound,
     BindingRequired,
+    /// Credentials of one account for a WeChat identity bound to another: refused with 409.
+    BindingConflict,
     InvalidCredentials,
     AccountDisabled,
     /// WeChat refused the code or could not be reached (see the errcode counters).
@@ -27,10 +29,11 @@ pub enum LoginResult {
 }
 
 impl LoginResult {
-    const ALL: [LoginResult; 9] = [
+    pub const ALL: [LoginResult; 10] = [
         LoginResult::Silent,
         LoginResult::Bound,
         LoginResult::BindingRequired,
+        LoginResult::BindingConflict,
         LoginResult::InvalidCredentials,
         LoginResult::AccountDisabled,
         LoginResult::WechatError,
@@ -43,6 +46,7 @@ impl LoginResult {
             LoginResult::Silent => "silent",
             LoginResult::Bound => "bound",
             LoginResult::BindingRequired => "binding_required",
+            LoginResult::BindingConflict => "binding_conflict",
             LoginResult::InvalidCredentials => "invalid_credentials",
             LoginResult::AccountDisabled => "account_disabled",
             LoginResult::WechatError => "wechat_error",

@@ -264,15 +264,20 @@ async fn do_login(
     };
 
     let store_err = |e: StoreError| (LoginResult::Error, ApiError::store(&e));
-    match inner
-        .store
-        .login_bound(&inner.key, &ns)
-        .await
-        .map_err(store_err)?
-    {
-        LoginOutcome::Issued(s) => return Ok(issued(LoginResult::Silent, s, appid, &ip_text)),
-        LoginOutcome::Disabled => return Err(disabled(appid)),
-        LoginOutcome::NotBound => {}
+    // With credentials the login names an account: it is checked and bound (or found bound to
+    // that account) below, never turned into a silent login of whoever holds the binding.
+    if creds.is_none() {
+        match inner
+            .store
+            .login_bound(&inner.key, &ns)
+            .await
+            .map_err(store_err)?
+        {
+            LoginOutcome::Issued(s) => return Ok(issued(LoginResult::Silent, s, appid, &ip_text)),
+            LoginOutcome::Disabled => return Err(disabled(appid)),
+            LoginOutcome::BoundToOther => return Err(binding_conflict(appid, &ip)),
+            LoginOutcome::NotBound => {}
+        }
     }
 
     let Some((username, password)) = creds else {
@@ -330,6 +335,7 @@ async fn do_login(
     {
         LoginOutcome::Issued(s) => Ok(issued(LoginResult::Bound, s, appid, &ip_text)),
         LoginOutcome::Disabled => Err(disabled(appid)),
+        LoginOutcome::BoundToOther => Err(binding_conflict(appid, &ip)),
         // Another request bound the identity and an unbind removed it again, all in between.
         LoginOutcome::NotBound => Err((
             LoginResult::Error,
@@ -362,6 +368,20 @@ fn issued(
         account_id: s.account_id,
     };
     (result, (StatusCode::OK, axum::Json(body)).into_response())
+}
+
+/// The WeChat identity is bound to another account than the one the credentials name. The
+/// answer does not say which: the user learns only that support can unbind it.
+fn binding_conflict(appid: &str, ip: &std::net::IpAddr) -> (LoginResult, ApiError) {
+    tracing::info!(appid, client_ip = %ip, "login refused: this WeChat identity is bound to another account");
+    (
+        LoginResult::BindingConflict,
+        ApiError::new(
+            StatusCode::CONFLICT,
+            "binding_conflict",
+            "this WeChat user is already bound to another account; log in without a username and password to use it, or ask support to unbind it",
+        ),
+    )
 }
 
 fn disabled(appid: &str) -> (LoginResult, ApiError) {
