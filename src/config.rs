@@ -104,6 +104,10 @@ pub struct ServiceSection {
     pub trusted_ip_header: Option<String>,
     pub login_rate_limit: Option<u32>,
     pub login_rate_window_secs: Option<u64>,
+    /// Login statistics older than this many days are deleted (default 14).
+    pub stats_retention_days: Option<u64>,
+    /// After SIGTERM, milliseconds `/healthz` answers 503 while connections are still accepted.
+    pub drain_grace_ms: Option<u64>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -16,6 +16,7 @@ pub mod bindings;
 pub mod completions;
 pub mod exchange;
 pub mod sessions;
+pub mod stats;
 mod table;
 
 use std::io::{BufRead, IsTerminal, Write};

@@ -16,6 +16,7 @@ pub mod client_ip;
 pub mod metrics;
 pub mod rate_limit;
 mod routes;
+pub mod stats;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -34,6 +35,7 @@ use crate::wechat::{WechatClient, WechatConfig};
 pub use metrics::{LoginResult, Metrics, Validation};
 pub use rate_limit::RateLimiter;
 pub use routes::router;
+pub use stats::LoginStats;
 
 /// Absolute session lifetime unless configured: 30 days.
 pub const DEFAULT_SESSION_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
@@ -47,6 +49,15 @@ pub const DEFAULT_LOGIN_RATE_LIMIT: u32 = 20;
 pub const DEFAULT_LOGIN_RATE_WINDOW: Duration = Duration::from_secs(300);
 /// Client addresses the rate limiter remembers at most.
 pub const DEFAULT_RATE_LIMIT_MAX_CLIENTS: usize = 100_000;
+/// How often login statistics are flushed and the heartbeat written unless configured.
+pub const DEFAULT_STATS_FLUSH_INTERVAL: Duration = Duration::from_secs(5);
+/// Login statistics older than this are deleted unless configured: 14 days.
+pub const DEFAULT_STATS_RETENTION: Duration = Duration::from_secs(14 * 24 * 3600);
+/// After SIGTERM, connections are still accepted this long (with /healthz at 503) unless configured.
+pub const DEFAULT_DRAIN_GRACE: Duration = Duration::from_secs(5);
+/// Minutes of statistics deleted per transaction by the retention sweep.
+const STATS_PURGE_MINUTES: i64 = 60;
+
 /// Where `wxlogin serve` listens unless told.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 
@@ -62,6 +73,12 @@ pub struct ServiceConfig {
     pub login_rate_limit: u32,
     pub login_rate_window: Duration,
     pub rate_limit_max_clients: usize,
+    /// Login statistics flush and heartbeat period.
+    pub stats_flush_interval: Duration,
+    /// Statistics older than this are deleted.
+    pub stats_retention: Duration,
+    /// After SIGTERM, how long `/healthz` says 503 while connections are still accepted.
+    pub drain_grace: Duration,
 }
 
 impl Default for ServiceConfig {
@@ -74,6 +91,9 @@ impl Default for ServiceConfig {
             login_rate_limit: DEFAULT_LOGIN_RATE_LIMIT,
             login_rate_window: DEFAULT_LOGIN_RATE_WINDOW,
             rate_limit_max_clients: DEFAULT_RATE_LIMIT_MAX_CLIENTS,
+            stats_flush_interval: DEFAULT_STATS_FLUSH_INTERVAL,
+            stats_retention: DEFAULT_STATS_RETENTION,
+            drain_grace: DEFAULT_DRAIN_GRACE,
         }
     }
 }
@@ -108,6 +128,19 @@ impl ServiceConfig {
                 "login_rate_window_secs",
                 d.login_rate_window,
             )?,
+            drain_grace: match s.drain_grace_ms {
+                Some(ms) => Duration::from_millis(ms),
+                None => d.drain_grace,
+            },
+            stats_retention: match s.stats_retention_days {
+                Some(0) => {
+                    return Err(ConfigError::Invalid(
+                        "[service] stats_retention_days must be at least 1".to_owned(),
+                    ));
+                }
+                Some(days) => Duration::from_secs(days.saturating_mul(86_400)),
+                None => d.stats_retention,
+            },
             ..d
         })
     }
@@ -123,6 +156,10 @@ pub(crate) struct Inner {
     pub touch_interval: chrono::Duration,
     pub limiter: RateLimiter,
     pub metrics: Metrics,
+    /// Login outcomes for the fleet's statistics tables.
+    pub stats: LoginStats,
+    /// Set on SIGTERM: `/healthz` answers 503 so that load balancers stop sending requests.
+    pub draining: std::sync::atomic::AtomicBool,
     /// Argon2id takes ~19 MiB per verification: bound how many run at once.
     pub verify_slots: Semaphore,
 }
@@ -155,6 +192,8 @@ impl ServiceState {
             wechat,
             cfg,
             metrics: Metrics::default(),
+            stats: LoginStats::default(),
+            draining: std::sync::atomic::AtomicBool::new(false),
             verify_slots: Semaphore::new(slots),
         }))
     }
@@ -170,6 +209,17 @@ impl ServiceState {
     pub fn config(&self) -> &ServiceConfig {
         &self.0.cfg
     }
+
+    /// From now on `/healthz` answers 503 (requests are still served).
+    pub fn start_draining(&self) {
+        self.0
+            .draining
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    pub fn is_draining(&self) -> bool {
+        self.0.draining.load(std::sync::atomic::Ordering::SeqCst)
+    }
 }
 
 /// A running service. Dropping it stops the server too (without waiting).
@@ -178,6 +228,7 @@ pub struct ServiceHandle {
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<std::io::Result<()>>>,
     purger: JoinHandle<()>,
+    fleet: Fleet,
 }
 
 impl ServiceHandle {
@@ -186,16 +237,24 @@ impl ServiceHandle {
         format!("http://{}", self.addr)
     }
 
-    /// Stops accepting connections, lets requests in flight finish, and returns when done.
+    /// This instance's id in `service_instances`.
+    pub fn instance_id(&self) -> &str {
+        &self.fleet.instance_id
+    }
+
+    /// Stops accepting connections, lets requests in flight finish, writes the last
+    /// statistics, marks the instance stopped, and returns when done.
     pub async fn shutdown(mut self) -> std::io::Result<()> {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
         self.purger.abort();
-        match self.server.take() {
+        let r = match self.server.take() {
             Some(h) => h.await.unwrap_or_else(|e| Err(std::io::Error::other(e))),
             None => Ok(()),
-        }
+        };
+        self.fleet.stop().await;
+        r
     }
 }
 
@@ -205,6 +264,100 @@ impl Drop for ServiceHandle {
             let _ = tx.send(());
         }
         self.purger.abort();
+        self.fleet.task.abort();
+    }
+}
+
+/// The fleet bookkeeping of one running instance: statistics flushes, heartbeat, retention.
+struct Fleet {
+    state: ServiceState,
+    instance_id: String,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<()>,
+}
+
+impl Fleet {
+    /// Registers the instance and starts its background task.
+    async fn start(state: &ServiceState, listen: SocketAddr) -> Fleet {
+        let me = stats::this_instance(&listen.to_string());
+        if let Err(e) = state.0.store.register_instance(&me).await {
+            tracing::warn!(error = %e, "cannot record this instance in service_instances; retrying with the heartbeat");
+        }
+        let (tx, mut rx) = oneshot::channel::<()>();
+        let st = state.clone();
+        let instance_id = me.id.clone();
+        let id = me.id.clone();
+        let task = tokio::spawn(async move {
+            let every = st.0.cfg.stats_flush_interval;
+            let mut ticks: u64 = 0;
+            loop {
+                tokio::select! {
+                    _ = tokio::time::sleep(every) => {}
+                    _ = &mut rx => break,
+                }
+                ticks += 1;
+                let store = &st.0.store;
+                if let Err(e) = st.0.stats.flush(store, &id, store.now()).await {
+                    tracing::warn!(error = %e, "cannot write login statistics; keeping them for the next flush");
+                }
+                match store.instance_heartbeat(&id).await {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        if let Err(e) = store.register_instance(&me).await {
+                            tracing::warn!(error = %e, "cannot record this instance");
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "cannot write the heartbeat"),
+                }
+                // The retention sweep about once a minute, a few small transactions at most.
+                if ticks % (60 / every.as_secs().clamp(1, 60)) == 1 {
+                    purge_old_stats(&st).await;
+                }
+            }
+        });
+        Fleet {
+            state: state.clone(),
+            instance_id,
+            stop: Some(tx),
+            task,
+        }
+    }
+
+    /// Final flush, then the row says stopped.
+    async fn stop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        let _ = (&mut self.task).await;
+        let store = &self.state.0.store;
+        if let Err(e) = self
+            .state
+            .0
+            .stats
+            .flush(store, &self.instance_id, store.now())
+            .await
+        {
+            tracing::warn!(error = %e, "cannot write the last login statistics");
+        }
+        if let Err(e) = store.mark_instance_stopped(&self.instance_id).await {
+            tracing::warn!(error = %e, "cannot mark this instance stopped");
+        }
+    }
+}
+
+/// Deletes statistics older than the retention, a few small batches per call.
+async fn purge_old_stats(st: &ServiceState) {
+    let store = &st.0.store;
+    let cutoff = crate::store::Ts::from(store.now() - chrono_dur(st.0.cfg.stats_retention));
+    for _ in 0..10 {
+        match store.purge_login_stats(cutoff, STATS_PURGE_MINUTES).await {
+            Ok(0) => break,
+            Ok(_) => tokio::task::yield_now().await,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot delete old login statistics");
+                break;
+            }
+        }
     }
 }
 
@@ -214,6 +367,7 @@ pub async fn spawn(state: ServiceState, addr: SocketAddr) -> std::io::Result<Ser
     let addr = listener.local_addr()?;
     let (tx, rx) = oneshot::channel::<()>();
     let purger = spawn_purger(&state);
+    let fleet = Fleet::start(&state, addr).await;
     let server = tokio::spawn(serve_on(state, listener, async move {
         let _ = rx.await;
     }));
@@ -222,6 +376,7 @@ pub async fn spawn(state: ServiceState, addr: SocketAddr) -> std::io::Result<Ser
         shutdown: Some(tx),
         server: Some(server),
         purger,
+        fleet,
     })
 }
 
@@ -355,10 +510,30 @@ pub async fn run(global: &GlobalOpts, file: &ConfigFile, args: &ServeArgs) -> Re
             "wxlogin serve: client addresses are taken from the {h} header (right-most entry): only run behind a proxy that sets it"
         );
     }
+    let grace = cfg.drain_grace;
     let state = ServiceState::new(store.clone(), key, wechat, cfg);
     let purger = spawn_purger(&state);
-    let r = serve_on(state, listener, shutdown_signal()).await;
+    let mut fleet = Fleet::start(&state, addr).await;
+    eprintln!(
+        "wxlogin serve: instance {} (heartbeat and login statistics every {}s)",
+        crate::sanitize::for_terminal(&fleet.instance_id),
+        state.0.cfg.stats_flush_interval.as_secs_f64()
+    );
+    let draining = state.clone();
+    let drain = async move {
+        shutdown_signal().await;
+        // Load balancers health-checking /healthz take this instance out while it still
+        // answers; only then does it stop accepting connections.
+        draining.start_draining();
+        eprintln!(
+            "wxlogin serve: draining: /healthz answers 503; new connections are accepted for {}s more, then requests in flight finish",
+            grace.as_secs_f64()
+        );
+        tokio::time::sleep(grace).await;
+    };
+    let r = serve_on(state, listener, drain).await;
     purger.abort();
+    fleet.stop().await;
     store.close().await;
     eprintln!("wxlogin serve: stopped");
     r.map_err(|e| Failure::runtime(format!("the server failed: {e}")))

@@ -2,7 +2,7 @@
 //! minute per session, one UPDATE); the silent login path never runs Argon2.
 
 use std::borrow::Cow;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Instant;
 
 use axum::Router;
@@ -169,11 +169,15 @@ async fn login(
     body: Bytes,
 ) -> Response {
     let started = Instant::now();
-    let (result, resp) = match do_login(&st, peer, &headers, &body).await {
-        Ok((r, resp)) => (r, resp),
-        Err((r, e)) => (r, e.into_response()),
+    let ip = client_ip(&headers, peer, st.0.cfg.trusted_ip_header.as_ref());
+    let mut appid = String::new();
+    let (result, errcode, resp) = match do_login(&st, ip, &headers, &body, &mut appid).await {
+        Ok((r, resp)) => (r, None, resp),
+        Err((r, e)) => (r, e.errcode, e.into_response()),
     };
     st.0.metrics.login(result);
+    st.0.stats
+        .record(st.0.store.now(), &appid, result, errcode, ip);
     st.0.metrics.observe(Route::Login, started.elapsed());
     resp
 }
@@ -187,14 +191,16 @@ fn bad_request(message: impl Into<Cow<'static, str>>) -> (LoginResult, ApiError)
     )
 }
 
+/// One login. `appid_out` is set to the app once the request named a served one (for the
+/// statistics).
 async fn do_login(
     st: &ServiceState,
-    peer: SocketAddr,
+    ip: IpAddr,
     headers: &HeaderMap,
     body: &[u8],
+    appid_out: &mut String,
 ) -> LoginReply {
     let inner = &st.0;
-    let ip = client_ip(headers, peer, inner.cfg.trusted_ip_header.as_ref());
     // Counted before anything else is looked at: over the limit, nothing is processed.
     if let Decision::Limited { retry_after, first } = inner.limiter.check(ip) {
         // One warning when an address crosses the limit; the rest at debug, so that an
@@ -239,6 +245,7 @@ async fn do_login(
         .app(req.appid.as_deref())
         .map_err(|e| app_error(&e))?;
     let appid = app.appid.as_str();
+    appid_out.push_str(appid);
 
     let wx = match inner.wechat.code2session(appid, code).await {
         Ok(s) => s,
@@ -580,6 +587,15 @@ async fn logout_inner(st: &ServiceState, headers: &HeaderMap) -> Result<Response
 }
 
 async fn healthz(State(st): State<ServiceState>) -> Response {
+    if st.is_draining() {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(
+                json!({ "status": "draining", "database": st.0.store.backend().to_string() }),
+            ),
+        )
+            .into_response();
+    }
     match st.0.store.ping().await {
         Ok(()) => (
             StatusCode::OK,

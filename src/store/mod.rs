@@ -12,6 +12,7 @@ mod bench_queries;
 mod bindings;
 mod console_queries;
 mod sessions;
+pub mod stats;
 mod types;
 
 use std::str::FromStr;
