@@ -163,31 +163,32 @@ store_test!(login_attempts_per_address_are_limited, |db| {
         },
     )
     .await;
-    let attempt = |ip: &'static str, code: String| {
+    let attempt = |ip: &'static str, code: String, user: &'static str| {
         let w = &w;
         async move {
             w.http
                 .post(format!("{}/login", w.base))
                 .header("X-Forwarded-For", ip)
-                .json(&json!({ "code": code }))
+                .json(&json!({ "code": code, "username": user, "password": "guess" }))
                 .send()
                 .await
                 .unwrap()
         }
     };
-    for i in 0..5 {
-        let r = attempt("203.0.113.9", format!("guess{i}")).await;
+    // Password attempts per address: five guesses (at five names, so no account locks).
+    for (i, user) in ["u1", "u2", "u3", "u4", "u5"].into_iter().enumerate() {
+        let r = attempt("203.0.113.9", format!("guess{i}"), user).await;
         assert_eq!(r.status(), StatusCode::BAD_REQUEST, "attempt {i}");
     }
     // Over the limit: refused before WeChat is asked, even with a valid code.
-    let r = attempt("203.0.113.9", w.code("wx-frank")).await;
+    let r = attempt("203.0.113.9", w.code("wx-frank"), "frank").await;
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(r.headers().get("retry-after").is_some());
     let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(body["error"], "rate_limited");
     // Another address is not affected; the header's right-most entry is the one counted.
-    let r = attempt("203.0.113.9, 198.51.100.4", w.code("wx-frank")).await;
-    assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "binding_required");
+    let r = attempt("203.0.113.9, 198.51.100.4", w.code("wx-frank"), "frank").await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "invalid_credentials");
     let m = w.metrics().await;
     assert_eq!(
         metric(&m, "wxlogin_logins_total{outcome=\"rate_limited\"}"),

@@ -20,6 +20,8 @@ fn fast_flush() -> Setup {
     Setup {
         service: ServiceConfig {
             login_rate_limit: 0,
+            account_failure_limit: 0,
+            login_flood_limit: 0,
             stats_flush_interval: Duration::from_millis(100),
             ..ServiceConfig::default()
         },

@@ -47,8 +47,12 @@ pub const DEFAULT_TOUCH_INTERVAL: Duration = Duration::from_secs(60);
 pub const DEFAULT_LOGIN_RATE_LIMIT: u32 = 20;
 /// The rate-limit window unless configured: 5 minutes, the life of a code.
 pub const DEFAULT_LOGIN_RATE_WINDOW: Duration = Duration::from_secs(300);
-/// Client addresses the rate limiter remembers at most.
-pub const DEFAULT_RATE_LIMIT_MAX_CLIENTS: usize = 100_000;
+/// Password failures per account per window unless configured.
+pub const DEFAULT_ACCOUNT_FAILURE_LIMIT: u32 = 5;
+/// The per-account failure window unless configured: 15 minutes.
+pub const DEFAULT_ACCOUNT_FAILURE_WINDOW: Duration = Duration::from_secs(900);
+/// All logins per address (IPv6 per /48) per minute unless configured.
+pub const DEFAULT_LOGIN_FLOOD_LIMIT: u32 = 600;
 /// How often login statistics are flushed and the heartbeat written unless configured.
 pub const DEFAULT_STATS_FLUSH_INTERVAL: Duration = Duration::from_secs(5);
 /// Login statistics older than this are deleted unless configured: 14 days.
@@ -69,10 +73,16 @@ pub struct ServiceConfig {
     pub touch_interval: Duration,
     /// Header set by a trusted reverse proxy carrying the client address; `None`: the TCP peer.
     pub trusted_ip_header: Option<HeaderName>,
-    /// Login attempts per client address per window; 0 turns the limit off.
+    /// Only a TCP peer in one of these ranges may set `trusted_ip_header`; empty: any peer.
+    pub trusted_proxies: Vec<rate_limit::Cidr>,
+    /// Password attempts per client address per window; 0 turns the limit off.
     pub login_rate_limit: u32,
     pub login_rate_window: Duration,
-    pub rate_limit_max_clients: usize,
+    /// Password failures per account per window, then its password path answers 429; 0: off.
+    pub account_failure_limit: u32,
+    pub account_failure_window: Duration,
+    /// All logins per address (IPv6 per /48) per minute; 0: off.
+    pub login_flood_limit: u32,
     /// Login statistics flush and heartbeat period.
     pub stats_flush_interval: Duration,
     /// Statistics older than this are deleted.
@@ -88,9 +98,12 @@ impl Default for ServiceConfig {
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
             touch_interval: DEFAULT_TOUCH_INTERVAL,
             trusted_ip_header: None,
+            trusted_proxies: Vec::new(),
             login_rate_limit: DEFAULT_LOGIN_RATE_LIMIT,
             login_rate_window: DEFAULT_LOGIN_RATE_WINDOW,
-            rate_limit_max_clients: DEFAULT_RATE_LIMIT_MAX_CLIENTS,
+            account_failure_limit: DEFAULT_ACCOUNT_FAILURE_LIMIT,
+            account_failure_window: DEFAULT_ACCOUNT_FAILURE_WINDOW,
+            login_flood_limit: DEFAULT_LOGIN_FLOOD_LIMIT,
             stats_flush_interval: DEFAULT_STATS_FLUSH_INTERVAL,
             stats_retention: DEFAULT_STATS_RETENTION,
             drain_grace: DEFAULT_DRAIN_GRACE,
@@ -118,7 +131,24 @@ impl ServiceConfig {
                 ))
             })?),
         };
+        let mut trusted_proxies = Vec::new();
+        for p in s.trusted_proxies.iter().flatten() {
+            trusted_proxies.push(rate_limit::Cidr::parse(p).ok_or_else(|| {
+                ConfigError::Invalid(format!(
+                    "[service] trusted_proxies: {:?} is not an address range (e.g. \"10.0.0.0/8\", \"::1/128\")",
+                    crate::sanitize::for_terminal(p)
+                ))
+            })?);
+        }
         Ok(ServiceConfig {
+            trusted_proxies,
+            account_failure_limit: s.account_failure_limit.unwrap_or(d.account_failure_limit),
+            account_failure_window: positive(
+                s.account_failure_window_secs,
+                "account_failure_window_secs",
+                d.account_failure_window,
+            )?,
+            login_flood_limit: s.login_flood_limit.unwrap_or(d.login_flood_limit),
             session_ttl: positive(s.session_ttl_secs, "session_ttl_secs", d.session_ttl)?,
             idle_timeout: positive(s.idle_timeout_secs, "idle_timeout_secs", d.idle_timeout)?,
             trusted_ip_header,
@@ -179,11 +209,14 @@ impl ServiceState {
             .unwrap_or(2)
             .max(2);
         ServiceState(Arc::new(Inner {
-            limiter: RateLimiter::new(
-                cfg.login_rate_limit,
-                cfg.login_rate_window,
-                cfg.rate_limit_max_clients,
-            ),
+            limiter: RateLimiter {
+                per_address: rate_limit::Budget::new(cfg.login_rate_limit, cfg.login_rate_window),
+                per_account: rate_limit::Budget::new(
+                    cfg.account_failure_limit,
+                    cfg.account_failure_window,
+                ),
+                flood: rate_limit::Budget::new(cfg.login_flood_limit, Duration::from_secs(60)),
+            },
             ttl: chrono_dur(cfg.session_ttl),
             idle: chrono_dur(cfg.idle_timeout),
             touch_interval: chrono_dur(cfg.touch_interval),
@@ -380,18 +413,15 @@ pub async fn spawn(state: ServiceState, addr: SocketAddr) -> std::io::Result<Ser
     })
 }
 
-/// Drops rate-limiter entries that no longer matter, once per window.
+/// Deletes the limiter's counters of windows that are over, once a minute.
 fn spawn_purger(state: &ServiceState) -> JoinHandle<()> {
     let weak = Arc::downgrade(&state.0);
-    let every = state.0.limiter.window();
     tokio::spawn(async move {
         loop {
-            tokio::time::sleep(every).await;
-            match weak.upgrade() {
-                Some(inner) => {
-                    inner.limiter.purge();
-                }
-                None => break,
+            tokio::time::sleep(Duration::from_secs(60)).await;
+            let Some(inner) = weak.upgrade() else { break };
+            if let Err(e) = inner.limiter.purge(&inner.store, inner.store.now()).await {
+                tracing::warn!(error = %e, "cannot delete old login limiter counters");
             }
         }
     })
@@ -506,9 +536,17 @@ pub async fn run(global: &GlobalOpts, file: &ConfigFile, args: &ServeArgs) -> Re
         cfg.idle_timeout.as_secs(),
     );
     if let Some(h) = &cfg.trusted_ip_header {
-        eprintln!(
-            "wxlogin serve: client addresses are taken from the {h} header (right-most entry): only run behind a proxy that sets it"
-        );
+        if cfg.trusted_proxies.is_empty() {
+            eprintln!(
+                "wxlogin serve: client addresses are taken from the {h} header (right-most entry) of every request: only run behind a proxy that sets it, and set [service] trusted_proxies"
+            );
+        } else {
+            let list: Vec<String> = cfg.trusted_proxies.iter().map(|c| c.to_string()).collect();
+            eprintln!(
+                "wxlogin serve: client addresses are taken from the {h} header (right-most entry) when the connection comes from {}",
+                list.join(", ")
+            );
+        }
     }
     let grace = cfg.drain_grace;
     let state = ServiceState::new(store.clone(), key, wechat, cfg);

@@ -46,6 +46,7 @@ pub fn outcome_label(r: LoginResult, wechat_errcode: Option<i64>) -> &'static st
 pub fn is_client_failure(r: LoginResult, wechat_errcode: Option<i64>) -> bool {
     match r {
         LoginResult::InvalidCredentials
+        | LoginResult::AccountLocked
         | LoginResult::BindingConflict
         | LoginResult::AccountDisabled
         | LoginResult::RateLimited

@@ -11,6 +11,7 @@ mod audit;
 mod bench_queries;
 mod bindings;
 mod console_queries;
+mod limits;
 mod sessions;
 pub mod stats;
 mod types;

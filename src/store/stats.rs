@@ -17,6 +17,7 @@ pub const KNOWN_OUTCOMES: &[&str] = &[
     "binding_required",
     "binding_conflict",
     "invalid_credentials",
+    "account_locked",
     "account_disabled",
     "rate_limited",
     "bad_request",
