@@ -231,3 +231,52 @@ store_test!(
         assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
     }
 );
+
+store_test!(
+    an_unlock_opens_the_password_path_at_once_and_is_audited,
+    |db| {
+        account(&db, "leo").await;
+        let w = world_with(
+            db,
+            limits(ServiceConfig {
+                account_failure_limit: 2,
+                ..off()
+            }),
+        )
+        .await;
+        for i in 0..2 {
+            let body = json!({ "appid": APPID, "code": w.code("wx-leo"), "username": "leo", "password": format!("g{i}") });
+            login_at(&w, &w.base, "198.51.100.1", body).await;
+        }
+        let body = json!({ "appid": APPID, "code": w.code("wx-leo"), "username": "leo", "password": PASSWORD });
+        let (status, _, _) = login_at(&w, &w.base, "198.51.100.1", body.clone()).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+        let removed = w
+            .store
+            .unlock_account_password("leo", &operator("support-sue"), "user called, verified")
+            .await
+            .unwrap();
+        assert_eq!(removed, 1);
+        let body = json!({ "appid": APPID, "code": w.code("wx-leo"), "username": "leo", "password": PASSWORD });
+        let (status, body, _) = login_at(&w, &w.base, "198.51.100.1", body).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let audit = w
+            .store
+            .list_audit(
+                &wxlogin::store::AuditFilter {
+                    action: Some("account.unlock".into()),
+                    ..Default::default()
+                },
+                None,
+                10,
+            )
+            .await
+            .unwrap();
+        assert_eq!(audit.rows.len(), 1);
+        assert_eq!(audit.rows[0].operator, "support-sue");
+        assert_eq!(
+            audit.rows[0].reason.as_deref(),
+            Some("user called, verified")
+        );
+    }
+);

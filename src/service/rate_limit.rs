@@ -92,9 +92,6 @@ fn prefix(ip: IpAddr, v6_bits: u32) -> IpAddr {
     }
 }
 
-/// Usernames are counted as typed, at most this many characters.
-const MAX_KEY_NAME: usize = 200;
-
 /// The shared limiter: budgets, counters in the database.
 #[derive(Debug, Clone)]
 pub struct RateLimiter {
@@ -149,8 +146,7 @@ impl RateLimiter {
     }
 
     fn account_key(username: &str) -> String {
-        let name: String = username.chars().take(MAX_KEY_NAME).collect();
-        format!("acct:{name}")
+        crate::store::limits::account_limit_key(username)
     }
 
     /// Whether `username`'s password path is locked by failures; the time left if so.

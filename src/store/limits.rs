@@ -1,7 +1,19 @@
 //! The shared login limiter's counters (`login_limits`): one row per (key, fixed window).
 //! Keys are built by the service (`src/service/rate_limit.rs`); the store only counts.
 
-use super::{Result, Store, Ts, on_db};
+use serde_json::json;
+
+use super::{Result, Store, Ts, on_db, write_audit};
+use crate::config::Actor;
+
+/// Usernames are counted as typed, at most this many characters.
+const MAX_KEY_NAME: usize = 200;
+
+/// The counter key of password failures for an account name.
+pub fn account_limit_key(username: &str) -> String {
+    let name: String = username.chars().take(MAX_KEY_NAME).collect();
+    format!("acct:{name}")
+}
 
 impl Store {
     /// Counts one attempt under `key` in the window starting at `window_start` and returns
@@ -51,5 +63,40 @@ impl Store {
             .await?
             .rows_affected()
         }))
+    }
+
+    /// An operator action (not exposed yet; to be routed through the ops layer with the
+    /// support role): forgets the password failures counted against `username`, so that its
+    /// password path is open again at once, audited as `account.unlock` in the same
+    /// transaction. Returns the number of counter windows removed (0: it was not locked; still
+    /// audited, since the operator acted).
+    pub async fn unlock_account_password(
+        &self,
+        username: &str,
+        actor: &Actor,
+        reason: &str,
+    ) -> Result<u64> {
+        let now = self.now_ts();
+        let key = account_limit_key(username);
+        on_db!(self, |pool, d| {
+            let _turn = self.write_turn().await;
+            let mut tx = pool.begin_with(d.begin_write()).await?;
+            let removed = sqlx::query("DELETE FROM login_limits WHERE key = $1")
+                .bind(&key)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            write_audit!(
+                &mut *tx,
+                now,
+                actor,
+                "account.unlock",
+                &format!("username:{username}"),
+                Some(reason),
+                &json!({ "username": username, "windows_cleared": removed }),
+            )?;
+            tx.commit().await?;
+            Ok(removed)
+        })
     }
 }

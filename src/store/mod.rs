@@ -11,7 +11,7 @@ mod audit;
 mod bench_queries;
 mod bindings;
 mod console_queries;
-mod limits;
+pub mod limits;
 mod sessions;
 pub mod stats;
 mod types;
