@@ -343,7 +343,8 @@ impl Fleet {
                     Err(e) => tracing::warn!(error = %e, "cannot write the heartbeat"),
                 }
                 // The retention sweep about once a minute, a few small transactions at most.
-                if ticks % (60 / every.as_secs().clamp(1, 60)) == 1 {
+                let purge_every = (60 / every.as_secs().max(1)).max(1);
+                if (ticks - 1).is_multiple_of(purge_every) {
                     purge_old_stats(&st).await;
                 }
             }

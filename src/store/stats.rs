@@ -276,29 +276,26 @@ impl Store {
             .await?
         });
         let now_minute = minute_of(self.now_ts());
-        let mut out: Vec<LoginBucket> = Vec::with_capacity(rows.len());
-        for (minute, appid, outcome, count) in rows {
-            let (minute, outcome) = if minute > now_minute {
+        // Rows arrive grouped and ordered; only rows renamed to `other` can meet again.
+        let mut merged: std::collections::BTreeMap<(Ts, String, &str), i64> = Default::default();
+        for (minute, appid, outcome, count) in &rows {
+            let (minute, outcome) = if *minute > now_minute {
                 (now_minute, OTHER)
             } else {
-                (minute, normalize_outcome(&outcome))
+                (*minute, normalize_outcome(outcome))
             };
-            let count = count.max(0);
-            match out
-                .iter_mut()
-                .find(|b| b.minute == minute && b.appid == appid && b.outcome == outcome)
-            {
-                Some(b) => b.count = b.count.saturating_add(count),
-                None => out.push(LoginBucket {
-                    minute,
-                    appid,
-                    outcome: outcome.to_owned(),
-                    count,
-                }),
-            }
+            let n = merged.entry((minute, appid.clone(), outcome)).or_default();
+            *n = n.saturating_add((*count).max(0));
         }
-        out.sort_by(|a, b| (a.minute, &a.appid, &a.outcome).cmp(&(b.minute, &b.appid, &b.outcome)));
-        Ok(out)
+        Ok(merged
+            .into_iter()
+            .map(|((minute, appid, outcome), count)| LoginBucket {
+                minute,
+                appid,
+                outcome: outcome.to_owned(),
+                count,
+            })
+            .collect())
     }
 
     /// The addresses with the most failed logins since `since`, most first.
