@@ -112,6 +112,17 @@ pub struct ServiceSection {
     pub trusted_ip_header: Option<String>,
     pub login_rate_limit: Option<u32>,
     pub login_rate_window_secs: Option<u64>,
+    /// Address ranges of the reverse proxies whose `trusted_ip_header` is believed.
+    pub trusted_proxies: Option<Vec<String>>,
+    /// Password failures per account per window before its password path answers 429.
+    pub account_failure_limit: Option<u32>,
+    pub account_failure_window_secs: Option<u64>,
+    /// All logins per client address (IPv6 per /48) per minute.
+    pub login_flood_limit: Option<u32>,
+    /// Login statistics older than this many days are deleted (default 14).
+    pub stats_retention_days: Option<u64>,
+    /// After SIGTERM, milliseconds `/healthz` answers 503 while connections are still accepted.
+    pub drain_grace_ms: Option<u64>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

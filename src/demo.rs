@@ -214,6 +214,7 @@ pub async fn build(opts: &DemoOptions) -> Result<DemoWorld, Failure> {
     let cfg = ServiceConfig {
         trusted_ip_header: Some(axum::http::HeaderName::from_static("x-forwarded-for")),
         login_rate_limit: 60,
+        login_flood_limit: 60,
         ..ServiceConfig::default()
     };
     let state = ServiceState::new(service_store, key, wechat, cfg);

@@ -38,6 +38,9 @@ enum Command {
     /// Create, show and disable business accounts.
     #[command(after_help = EXIT_CODES)]
     Accounts(cli::accounts::AccountsArgs),
+    /// The fleet at a glance: live sessions, instances, login outcomes, failing addresses.
+    #[command(after_help = EXIT_CODES)]
+    Stats(cli::stats::StatsArgs),
     /// Print a shell completion script.
     Completions(cli::completions::CompletionsArgs),
     /// Run a WeChat code2Session emulator for tests, demos and drills (never for production).
@@ -93,6 +96,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Exchange(a) => cli::exchange::run(&cli::Context::new(&cli.global, file)?, a).await,
         Command::Audit(a) => cli::audit::run(&cli::Context::new(&cli.global, file)?, a).await,
         Command::Accounts(a) => cli::accounts::run(&cli::Context::new(&cli.global, file)?, a).await,
+        Command::Stats(a) => cli::stats::run(&cli::Context::new(&cli.global, file)?, a).await,
         Command::Completions(a) => cli::completions::run(a, &mut Cli::command()),
         Command::MockWechat(args) => wxlogin::mock_wechat::run(args).await,
         Command::Serve(args) => wxlogin::service::run(&cli.global, &file, &args).await,

@@ -196,6 +196,9 @@ async fn the_real_binary_lists_revokes_and_restores_the_terminal() {
         s.contains("Keys") && s.contains("revoke the marked sessions")
     });
     tmux.keys(&["Escape"]);
+    // Wait until the help is gone before the next key: an Esc still unread when `4` arrives
+    // reads as Alt-4 (one escape sequence), as on any terminal.
+    tmux.wait_for("the help to close", |s| !s.contains("Keys"));
     tmux.cmd(&["resize-window", "-t", "first", "-x", "80", "-y", "24"]);
     let screen = tmux.wait_for("the 80x24 layout", |s| {
         s.lines().count() <= 24 && s.contains("Sessions") && s.contains("revoke")

@@ -134,6 +134,9 @@ store_test!(
         assert_allowed(&db, "support", "sessions.revoke", &by_account).await;
         assert_allowed(&db, "support", "binding.unbind", &unbind).await;
         assert_allowed(&db, "support", "account.disable", &disable).await;
+        let unlock = ["accounts", "unlock", "carol", "--reason", "INC-7", "--yes"];
+        assert_refused(&db, "viewer", "support", &unlock).await;
+        assert_allowed(&db, "support", "account.unlock", &unlock).await;
 
         // oncall: everything, including a whole app.
         assert_allowed(&db, "oncall", "sessions.revoke", &by_app).await;

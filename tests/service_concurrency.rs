@@ -156,3 +156,63 @@ store_test!(
         }
     }
 );
+
+store_test!(
+    the_loser_of_simultaneous_first_logins_to_two_accounts_gets_409,
+    |db| {
+        let dan = account(&db, "dan").await;
+        let eve = account(&db, "eve").await;
+        let w = world(db).await;
+        // One WeChat identity, first logins with two accounts' credentials at the same time.
+        let logins = ["dan", "eve", "dan", "eve", "dan", "eve"].map(|user| {
+            let http = w.http.clone();
+            let url = format!("{}/login", w.base);
+            let code = w.code("wx-shared");
+            tokio::spawn(async move {
+                let r = http
+                    .post(url)
+                    .json(&serde_json::json!({ "code": code, "username": user, "password": PASSWORD }))
+                    .send()
+                    .await
+                    .unwrap();
+                let status = r.status();
+                let body: serde_json::Value = r.json().await.unwrap();
+                (user, status, body)
+            })
+        });
+        let answers: Vec<_> = futures::future::join_all(logins)
+            .await
+            .into_iter()
+            .map(|a| a.unwrap())
+            .collect();
+        let bound = w
+            .store
+            .find_bindings(&BindingQuery::OpenId {
+                openid: w.openid("wx-shared"),
+                appid: Some(APPID.into()),
+            })
+            .await
+            .unwrap();
+        assert_eq!(bound.len(), 1, "bound exactly once");
+        let winner = bound[0].account_id;
+        assert!(winner == dan.id || winner == eve.id);
+        for (user, status, body) in &answers {
+            let id = if *user == "dan" { dan.id } else { eve.id };
+            if id == winner {
+                assert_eq!(*status, StatusCode::OK, "{user}: {body}");
+                assert_eq!(body["account_id"], winner);
+            } else {
+                assert_eq!(*status, StatusCode::CONFLICT, "{user}: {body}");
+                assert_eq!(body["error"], "binding_conflict");
+                assert!(body.get("session_id").is_none());
+            }
+        }
+        let loser = if winner == dan.id { eve.id } else { dan.id };
+        let f = SessionFilter {
+            include_inactive: true,
+            account_id: Some(loser),
+            ..Default::default()
+        };
+        assert_eq!(w.store.count_sessions(&f).await.unwrap(), 0);
+    }
+);

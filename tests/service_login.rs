@@ -160,31 +160,32 @@ store_test!(login_attempts_per_address_are_limited, |db| {
         },
     )
     .await;
-    let attempt = |ip: &'static str, code: String| {
+    let attempt = |ip: &'static str, code: String, user: &'static str| {
         let w = &w;
         async move {
             w.http
                 .post(format!("{}/login", w.base))
                 .header("X-Forwarded-For", ip)
-                .json(&json!({ "code": code }))
+                .json(&json!({ "code": code, "username": user, "password": "guess" }))
                 .send()
                 .await
                 .unwrap()
         }
     };
-    for i in 0..5 {
-        let r = attempt("203.0.113.9", format!("guess{i}")).await;
+    // Password attempts per address: five guesses (at five names, so no account locks).
+    for (i, user) in ["u1", "u2", "u3", "u4", "u5"].into_iter().enumerate() {
+        let r = attempt("203.0.113.9", format!("guess{i}"), user).await;
         assert_eq!(r.status(), StatusCode::BAD_REQUEST, "attempt {i}");
     }
     // Over the limit: refused before WeChat is asked, even with a valid code.
-    let r = attempt("203.0.113.9", w.code("wx-frank")).await;
+    let r = attempt("203.0.113.9", w.code("wx-frank"), "frank").await;
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(r.headers().get("retry-after").is_some());
     let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(body["error"], "rate_limited");
     // Another address is not affected; the header's right-most entry is the one counted.
-    let r = attempt("203.0.113.9, 198.51.100.4", w.code("wx-frank")).await;
-    assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "binding_required");
+    let r = attempt("203.0.113.9, 198.51.100.4", w.code("wx-frank"), "frank").await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "invalid_credentials");
     let m = w.metrics().await;
     assert_eq!(
         metric(&m, "wxlogin_logins_total{outcome=\"rate_limited\"}"),
@@ -348,3 +349,77 @@ store_test!(health_and_metrics_answer, |db| {
     let r = w.http.get(format!("{}/nope", w.base)).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 });
+
+store_test!(
+    credentials_of_another_account_for_a_bound_identity_get_409_and_no_session,
+    |db| {
+        let alice = account(&db, "alice").await;
+        let bob = account(&db, "bob").await;
+        let w = world(db).await;
+        // The family phone: its WeChat identity is bound to alice.
+        w.bind("wx-family", "alice").await;
+
+        // Bob types his own, correct, credentials on that phone.
+        let a = w.login("wx-family", Some(("bob", PASSWORD))).await;
+        assert_eq!(a.status, StatusCode::CONFLICT, "{}", a.body);
+        assert_eq!(a.error(), "binding_conflict");
+        assert!(a.body.get("session_id").is_none(), "{}", a.body);
+        let message = a.body["message"].as_str().unwrap();
+        assert!(message.contains("support"), "{message}");
+        assert!(
+            !message.contains("alice"),
+            "names the bound account: {message}"
+        );
+
+        // Bob's name with a wrong password is refused like any wrong password.
+        let a = w.login("wx-family", Some(("bob", "wrong-password"))).await;
+        assert_eq!(a.status, StatusCode::UNAUTHORIZED, "{}", a.body);
+        assert_eq!(a.error(), "invalid_credentials");
+        // So is alice's name with a wrong password: credentials are always checked.
+        let a = w
+            .login("wx-family", Some(("alice", "wrong-password")))
+            .await;
+        assert_eq!(a.status, StatusCode::UNAUTHORIZED, "{}", a.body);
+        assert_eq!(a.error(), "invalid_credentials");
+
+        // No session was ever issued to bob, and none beyond the first to alice.
+        let all = SessionFilter {
+            include_inactive: true,
+            account_id: Some(bob.id),
+            ..Default::default()
+        };
+        assert_eq!(w.store.count_sessions(&all).await.unwrap(), 0);
+        let alices = SessionFilter {
+            include_inactive: true,
+            account_id: Some(alice.id),
+            ..Default::default()
+        };
+        assert_eq!(w.store.count_sessions(&alices).await.unwrap(), 1);
+
+        // Alice's own credentials log in as usual, and so does a silent login.
+        let a = w.login("wx-family", Some(("alice", PASSWORD))).await;
+        assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+        assert_eq!(a.body["account_id"], alice.id);
+        let a = w.login("wx-family", None).await;
+        assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+        assert_eq!(a.body["account_id"], alice.id);
+
+        // The binding still belongs to alice.
+        let b = w
+            .store
+            .find_bindings(&BindingQuery::Username("bob".into()))
+            .await
+            .unwrap();
+        assert!(b.is_empty());
+
+        let m = w.metrics().await;
+        assert_eq!(
+            metric(&m, "wxlogin_logins_total{outcome=\"binding_conflict\"}"),
+            1
+        );
+        assert_eq!(
+            metric(&m, "wxlogin_logins_total{outcome=\"invalid_credentials\"}"),
+            2
+        );
+    }
+);

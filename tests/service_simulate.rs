@@ -19,6 +19,8 @@ store_test!(
             Setup {
                 service: ServiceConfig {
                     login_rate_limit: 0,
+                    account_failure_limit: 0,
+                    login_flood_limit: 0,
                     trusted_ip_header: Some("x-forwarded-for".parse().unwrap()),
                     ..ServiceConfig::default()
                 },

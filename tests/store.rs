@@ -101,9 +101,20 @@ store_test!(one_wechat_identity_belongs_to_one_account, |db| {
     let a = account(&db, "a").await;
     let b = account(&db, "b").await;
     login(&db, a.id, Login::new("wx1", "o_same")).await;
-    // A second first-login for the same identity with other credentials logs into the bound account.
-    let s = login(&db, b.id, Login::new("wx1", "o_same")).await;
-    assert_eq!(s.account_id, a.id);
+    // A second first-login for the same identity with other credentials is refused: it must
+    // not silently become a login of the bound account.
+    let sk = Secret::new("k");
+    let out = db
+        .bind_and_login(
+            &data_key(),
+            b.id,
+            &new_session(&Login::new("wx1", "o_same"), &sk),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(out, LoginOutcome::BoundToOther), "{out:?}");
+    let again = login(&db, a.id, Login::new("wx1", "o_same")).await;
+    assert_eq!(again.account_id, a.id);
     // The same account may be bound in another mini program.
     login(&db, a.id, Login::new("wx2", "o_other_app")).await;
     let detail = db.account_detail(a.id).await.unwrap().unwrap();

@@ -84,7 +84,7 @@ pub async fn start(store: &Store, url: &str, key: &DataKey, users: usize) -> any
     .await
     .context("start the WeChat emulator")?;
     let mut config = format!(
-        "[wechat]\nbase_url = \"{}\"\n\n[service]\nlogin_rate_limit = 0\n",
+        "[wechat]\nbase_url = \"{}\"\n\n[service]\nlogin_rate_limit = 0\nlogin_flood_limit = 0\naccount_failure_limit = 0\n",
         emu.base_url()
     );
     for (i, app) in apps.iter().enumerate() {

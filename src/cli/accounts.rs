@@ -29,6 +29,22 @@ pub enum AccountsCommand {
     Show(ShowArgs),
     /// Disable an account and revoke all its live sessions.
     Disable(DisableArgs),
+    /// Open an account's password path again after too many wrong passwords (the shared
+    /// login limiter's lock), at once and from every address.
+    Unlock(UnlockArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = super::EXIT_CODES_HELP, next_help_heading = "Command options")]
+pub struct UnlockArgs {
+    /// The account's username.
+    #[arg(help_heading = "Arguments")]
+    pub username: String,
+    #[command(flatten)]
+    pub change: super::ChangeOpts,
+    /// One JSON document on stdout: {"username", "windows_cleared"}.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -74,6 +90,7 @@ pub async fn run(ctx: &Context, args: AccountsArgs) -> Result<(), Failure> {
         AccountsCommand::Create(a) => create(ctx, a).await,
         AccountsCommand::Show(a) => show(ctx, a).await,
         AccountsCommand::Disable(a) => disable(ctx, a).await,
+        AccountsCommand::Unlock(a) => unlock(ctx, a).await,
     }
 }
 
@@ -236,6 +253,32 @@ struct DisableJson {
     account_id: i64,
     username: String,
     sessions_revoked: u64,
+}
+
+async fn unlock(ctx: &Context, a: UnlockArgs) -> Result<(), Failure> {
+    let reason = a.change.reason()?;
+    ctx.check(&Operation::UnlockAccount)?;
+    let store = ctx.store().await?;
+    let Some(acc) = store.account_by_username(&a.username).await? else {
+        return Err(not_found(&a.username));
+    };
+    let name = crate::sanitize::for_terminal(&acc.username).into_owned();
+    ctx.confirm(
+        &format!("Unlock the password of account {name} (id {})?", acc.id),
+        a.change.yes,
+    )?;
+    let cleared = ops::unlock_account(&store, &ctx.actor, &acc.username, &reason).await?;
+    if a.json {
+        return print_json(&serde_json::json!({
+            "username": acc.username,
+            "windows_cleared": cleared,
+        }));
+    }
+    say(if cleared == 0 {
+        format!("account {name} was not locked; nothing to clear (audited)")
+    } else {
+        format!("unlocked account {name}: its password works again from every address")
+    })
 }
 
 async fn disable(ctx: &Context, a: DisableArgs) -> Result<(), Failure> {

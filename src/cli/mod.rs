@@ -17,6 +17,7 @@ pub mod completions;
 pub mod exchange;
 pub mod session_keys;
 pub mod sessions;
+pub mod stats;
 mod table;
 
 use std::io::{BufRead, IsTerminal, Write};

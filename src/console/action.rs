@@ -91,6 +91,7 @@ impl Action {
             OpKind::TestExchange => Operation::TestExchange,
             OpKind::RevokeToken => Operation::RevokeToken,
             OpKind::DisableAccount => Operation::DisableAccount,
+            OpKind::UnlockAccount => Operation::UnlockAccount,
             OpKind::CreateAccount => Operation::CreateAccount,
             OpKind::CheckSessionKey => Operation::CheckSessionKey,
             OpKind::ResetSessionKey => Operation::ResetSessionKey,

@@ -14,6 +14,20 @@ pub async fn create_account(
     Ok(store.create_account(&grant, new).await?)
 }
 
+/// Opens an account's password path again at once: forgets the wrong passwords the shared
+/// login limiter counted against it (support). Audited as `account.unlock` even when it was not
+/// locked (the operator acted); returns how many counter windows were cleared.
+pub async fn unlock_account(
+    store: &Store,
+    actor: &Actor,
+    username: &str,
+    why: &str,
+) -> Result<u64, OpsError> {
+    let grant = authorize(actor, &Operation::UnlockAccount)?;
+    let why = reason(why)?;
+    Ok(store.unlock_account_password(&grant, username, why).await?)
+}
+
 /// Disables an account and revokes all its live sessions in one transaction. `Ok(None)` when
 /// it was already disabled (nothing changes, nothing is audited); `NothingMatched` for an
 /// unknown account.

@@ -23,6 +23,8 @@ pub enum OpKind {
     RevokeToken,
     Unbind,
     DisableAccount,
+    /// Forget the wrong passwords the login limiter counted against an account.
+    UnlockAccount,
     CreateAccount,
     /// A test code exchange with WeChat (code2Session), audited.
     TestExchange,
@@ -43,6 +45,7 @@ impl OpKind {
             | OpKind::RevokeToken
             | OpKind::Unbind
             | OpKind::DisableAccount
+            | OpKind::UnlockAccount
             | OpKind::TestExchange
             | OpKind::CheckSessionKey
             | OpKind::ResetSessionKey => Role::Support,
@@ -65,6 +68,7 @@ pub enum Operation<'a> {
     RevokeToken,
     Unbind,
     DisableAccount,
+    UnlockAccount,
     CreateAccount,
     TestExchange,
     CheckSessionKey,
@@ -81,6 +85,7 @@ impl Operation<'_> {
             Operation::RevokeToken => OpKind::RevokeToken,
             Operation::Unbind => OpKind::Unbind,
             Operation::DisableAccount => OpKind::DisableAccount,
+            Operation::UnlockAccount => OpKind::UnlockAccount,
             Operation::CreateAccount => OpKind::CreateAccount,
             Operation::TestExchange => OpKind::TestExchange,
             Operation::CheckSessionKey => OpKind::CheckSessionKey,
@@ -112,6 +117,7 @@ impl Operation<'_> {
             Operation::RevokeToken => "revoking a session by SessionId".to_owned(),
             Operation::Unbind => "unbinding an openid".to_owned(),
             Operation::DisableAccount => "disabling an account".to_owned(),
+            Operation::UnlockAccount => "unlocking an account's password".to_owned(),
             Operation::CreateAccount => "creating an account".to_owned(),
             Operation::TestExchange => "a test code exchange".to_owned(),
             Operation::CheckSessionKey => "checking a session_key with WeChat".to_owned(),

@@ -15,6 +15,20 @@ use std::net::{IpAddr, SocketAddr};
 
 use axum::http::{HeaderMap, HeaderName};
 
+use super::rate_limit::Cidr;
+
+/// The header to believe for this connection: the configured one when `proxies` is empty or
+/// lists the TCP peer; otherwise none (the peer's own address counts).
+pub fn trusted_header<'a>(
+    header: &'a Option<HeaderName>,
+    proxies: &[Cidr],
+    peer: SocketAddr,
+) -> Option<&'a HeaderName> {
+    header
+        .as_ref()
+        .filter(|_| proxies.is_empty() || proxies.iter().any(|c| c.contains(peer.ip())))
+}
+
 /// The client address of a request.
 pub fn client_ip(headers: &HeaderMap, peer: SocketAddr, trusted: Option<&HeaderName>) -> IpAddr {
     trusted
@@ -106,6 +120,28 @@ mod tests {
         assert_eq!(
             client_ip(&HeaderMap::new(), peer(), Some(&name)),
             peer().ip()
+        );
+    }
+
+    #[test]
+    fn the_header_is_believed_only_from_a_listed_proxy() {
+        let name = Some(HeaderName::from_static("x-forwarded-for"));
+        let proxies = [Cidr::parse("10.0.0.0/8").unwrap()];
+        let h = headers("x-forwarded-for", &["203.0.113.7"]);
+        let from_proxy: SocketAddr = "10.1.2.3:40000".parse().unwrap();
+        let direct: SocketAddr = "198.51.100.9:40000".parse().unwrap();
+        assert_eq!(
+            client_ip(&h, from_proxy, trusted_header(&name, &proxies, from_proxy)),
+            "203.0.113.7".parse::<IpAddr>().unwrap()
+        );
+        assert_eq!(
+            client_ip(&h, direct, trusted_header(&name, &proxies, direct)),
+            direct.ip()
+        );
+        // No list: every peer is believed (a warning at startup says to set one).
+        assert_eq!(
+            client_ip(&h, direct, trusted_header(&name, &[], direct)),
+            "203.0.113.7".parse::<IpAddr>().unwrap()
         );
     }
 

@@ -17,7 +17,11 @@ pub enum LoginResult {
     /// First login: credentials checked, binding created, session issued.
     Bound,
     BindingRequired,
+    /// Credentials of one account for a WeChat identity bound to another: refused with 409.
+    BindingConflict,
     InvalidCredentials,
+    /// The account's password path is locked after repeated wrong passwords.
+    AccountLocked,
     AccountDisabled,
     /// WeChat refused the code or could not be reached (see the errcode counters).
     WechatError,
@@ -27,11 +31,13 @@ pub enum LoginResult {
 }
 
 impl LoginResult {
-    const ALL: [LoginResult; 9] = [
+    pub const ALL: [LoginResult; 11] = [
         LoginResult::Silent,
         LoginResult::Bound,
         LoginResult::BindingRequired,
+        LoginResult::BindingConflict,
         LoginResult::InvalidCredentials,
+        LoginResult::AccountLocked,
         LoginResult::AccountDisabled,
         LoginResult::WechatError,
         LoginResult::RateLimited,
@@ -43,7 +49,9 @@ impl LoginResult {
             LoginResult::Silent => "silent",
             LoginResult::Bound => "bound",
             LoginResult::BindingRequired => "binding_required",
+            LoginResult::BindingConflict => "binding_conflict",
             LoginResult::InvalidCredentials => "invalid_credentials",
+            LoginResult::AccountLocked => "account_locked",
             LoginResult::AccountDisabled => "account_disabled",
             LoginResult::WechatError => "wechat_error",
             LoginResult::RateLimited => "rate_limited",
@@ -200,13 +208,13 @@ impl Metrics {
     }
 
     /// The exposition text.
-    pub fn render(&self, rate_limited_clients: usize) -> String {
+    pub fn render(&self) -> String {
         let mut o = String::with_capacity(4096);
-        let _ = self.write(&mut o, rate_limited_clients);
+        let _ = self.write(&mut o);
         o
     }
 
-    fn write(&self, o: &mut String, tracked: usize) -> std::fmt::Result {
+    fn write(&self, o: &mut String) -> std::fmt::Result {
         writeln!(
             o,
             "# HELP wxlogin_logins_total POST /login requests by outcome."
@@ -285,12 +293,6 @@ impl Metrics {
         )?;
         writeln!(
             o,
-            "# HELP wxlogin_rate_limit_tracked_clients Client addresses the login rate limiter currently remembers."
-        )?;
-        writeln!(o, "# TYPE wxlogin_rate_limit_tracked_clients gauge")?;
-        writeln!(o, "wxlogin_rate_limit_tracked_clients {tracked}")?;
-        writeln!(
-            o,
             "# HELP wxlogin_request_duration_seconds Time to answer, by route."
         )?;
         writeln!(o, "# TYPE wxlogin_request_duration_seconds histogram")?;
@@ -341,7 +343,7 @@ mod tests {
         m.wechat_error(Some(40163));
         m.wechat_error(None);
         m.observe(Route::Me, Duration::from_micros(700));
-        let text = m.render(3);
+        let text = m.render();
         assert!(text.contains("wxlogin_logins_total{outcome=\"silent\"} 2\n"));
         assert!(text.contains("wxlogin_logins_total{outcome=\"bound\"} 0\n"));
         assert!(text.contains("wxlogin_revocations_felt_total 1\n"));
@@ -358,7 +360,6 @@ mod tests {
             )
         );
         assert!(text.contains("wxlogin_request_duration_seconds_count{route=\"/me\"} 1\n"));
-        assert!(text.contains("wxlogin_rate_limit_tracked_clients 3\n"));
         // Every sample line is `name{labels} value` or `name value`.
         for line in text.lines().filter(|l| !l.starts_with('#')) {
             let (_, v) = line.rsplit_once(' ').unwrap();
@@ -373,7 +374,7 @@ mod tests {
             m.wechat_error(Some(c));
         }
         assert!(
-            m.render(0)
+            m.render()
                 .contains("wxlogin_wechat_errors_total{errcode=\"other\"} 10\n")
         );
     }

@@ -16,6 +16,7 @@ pub mod client_ip;
 pub mod metrics;
 pub mod rate_limit;
 mod routes;
+pub mod stats;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -35,6 +36,7 @@ use crate::wechat::{WechatClient, WechatConfig};
 pub use metrics::{LoginResult, Metrics, Validation};
 pub use rate_limit::RateLimiter;
 pub use routes::router;
+pub use stats::LoginStats;
 
 /// Absolute session lifetime unless configured: 30 days.
 pub const DEFAULT_SESSION_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
@@ -46,8 +48,21 @@ pub const DEFAULT_TOUCH_INTERVAL: Duration = Duration::from_secs(60);
 pub const DEFAULT_LOGIN_RATE_LIMIT: u32 = 20;
 /// The rate-limit window unless configured: 5 minutes, the life of a code.
 pub const DEFAULT_LOGIN_RATE_WINDOW: Duration = Duration::from_secs(300);
-/// Client addresses the rate limiter remembers at most.
-pub const DEFAULT_RATE_LIMIT_MAX_CLIENTS: usize = 100_000;
+/// Password failures per account per window unless configured.
+pub const DEFAULT_ACCOUNT_FAILURE_LIMIT: u32 = 5;
+/// The per-account failure window unless configured: 15 minutes.
+pub const DEFAULT_ACCOUNT_FAILURE_WINDOW: Duration = Duration::from_secs(900);
+/// All logins per address (IPv6 per /48) per minute unless configured.
+pub const DEFAULT_LOGIN_FLOOD_LIMIT: u32 = 600;
+/// How often login statistics are flushed and the heartbeat written unless configured.
+pub const DEFAULT_STATS_FLUSH_INTERVAL: Duration = Duration::from_secs(5);
+/// Login statistics older than this are deleted unless configured: 14 days.
+pub const DEFAULT_STATS_RETENTION: Duration = Duration::from_secs(14 * 24 * 3600);
+/// After SIGTERM, connections are still accepted this long (with /healthz at 503) unless configured.
+pub const DEFAULT_DRAIN_GRACE: Duration = Duration::from_secs(5);
+/// Minutes of statistics deleted per transaction by the retention sweep.
+const STATS_PURGE_MINUTES: i64 = 60;
+
 /// Where `wxlogin serve` listens unless told.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 
@@ -59,10 +74,22 @@ pub struct ServiceConfig {
     pub touch_interval: Duration,
     /// Header set by a trusted reverse proxy carrying the client address; `None`: the TCP peer.
     pub trusted_ip_header: Option<HeaderName>,
-    /// Login attempts per client address per window; 0 turns the limit off.
+    /// Only a TCP peer in one of these ranges may set `trusted_ip_header`; empty: any peer.
+    pub trusted_proxies: Vec<rate_limit::Cidr>,
+    /// Password attempts per client address per window; 0 turns the limit off.
     pub login_rate_limit: u32,
     pub login_rate_window: Duration,
-    pub rate_limit_max_clients: usize,
+    /// Password failures per account per window, then its password path answers 429; 0: off.
+    pub account_failure_limit: u32,
+    pub account_failure_window: Duration,
+    /// All logins per address (IPv6 per /48) per minute; 0: off.
+    pub login_flood_limit: u32,
+    /// Login statistics flush and heartbeat period.
+    pub stats_flush_interval: Duration,
+    /// Statistics older than this are deleted.
+    pub stats_retention: Duration,
+    /// After SIGTERM, how long `/healthz` says 503 while connections are still accepted.
+    pub drain_grace: Duration,
 }
 
 impl Default for ServiceConfig {
@@ -72,9 +99,15 @@ impl Default for ServiceConfig {
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
             touch_interval: DEFAULT_TOUCH_INTERVAL,
             trusted_ip_header: None,
+            trusted_proxies: Vec::new(),
             login_rate_limit: DEFAULT_LOGIN_RATE_LIMIT,
             login_rate_window: DEFAULT_LOGIN_RATE_WINDOW,
-            rate_limit_max_clients: DEFAULT_RATE_LIMIT_MAX_CLIENTS,
+            account_failure_limit: DEFAULT_ACCOUNT_FAILURE_LIMIT,
+            account_failure_window: DEFAULT_ACCOUNT_FAILURE_WINDOW,
+            login_flood_limit: DEFAULT_LOGIN_FLOOD_LIMIT,
+            stats_flush_interval: DEFAULT_STATS_FLUSH_INTERVAL,
+            stats_retention: DEFAULT_STATS_RETENTION,
+            drain_grace: DEFAULT_DRAIN_GRACE,
         }
     }
 }
@@ -99,7 +132,24 @@ impl ServiceConfig {
                 ))
             })?),
         };
+        let mut trusted_proxies = Vec::new();
+        for p in s.trusted_proxies.iter().flatten() {
+            trusted_proxies.push(rate_limit::Cidr::parse(p).ok_or_else(|| {
+                ConfigError::Invalid(format!(
+                    "[service] trusted_proxies: {:?} is not an address range (e.g. \"10.0.0.0/8\", \"::1/128\")",
+                    crate::sanitize::for_terminal(p)
+                ))
+            })?);
+        }
         Ok(ServiceConfig {
+            trusted_proxies,
+            account_failure_limit: s.account_failure_limit.unwrap_or(d.account_failure_limit),
+            account_failure_window: positive(
+                s.account_failure_window_secs,
+                "account_failure_window_secs",
+                d.account_failure_window,
+            )?,
+            login_flood_limit: s.login_flood_limit.unwrap_or(d.login_flood_limit),
             session_ttl: positive(s.session_ttl_secs, "session_ttl_secs", d.session_ttl)?,
             idle_timeout: positive(s.idle_timeout_secs, "idle_timeout_secs", d.idle_timeout)?,
             trusted_ip_header,
@@ -109,6 +159,19 @@ impl ServiceConfig {
                 "login_rate_window_secs",
                 d.login_rate_window,
             )?,
+            drain_grace: match s.drain_grace_ms {
+                Some(ms) => Duration::from_millis(ms),
+                None => d.drain_grace,
+            },
+            stats_retention: match s.stats_retention_days {
+                Some(0) => {
+                    return Err(ConfigError::Invalid(
+                        "[service] stats_retention_days must be at least 1".to_owned(),
+                    ));
+                }
+                Some(days) => Duration::from_secs(days.saturating_mul(86_400)),
+                None => d.stats_retention,
+            },
             ..d
         })
     }
@@ -124,6 +187,10 @@ pub(crate) struct Inner {
     pub touch_interval: chrono::Duration,
     pub limiter: RateLimiter,
     pub metrics: Metrics,
+    /// Login outcomes for the fleet's statistics tables.
+    pub stats: LoginStats,
+    /// Set on SIGTERM: `/healthz` answers 503 so that load balancers stop sending requests.
+    pub draining: std::sync::atomic::AtomicBool,
     /// Argon2id takes ~19 MiB per verification: bound how many run at once.
     pub verify_slots: Semaphore,
 }
@@ -143,11 +210,14 @@ impl ServiceState {
             .unwrap_or(2)
             .max(2);
         ServiceState(Arc::new(Inner {
-            limiter: RateLimiter::new(
-                cfg.login_rate_limit,
-                cfg.login_rate_window,
-                cfg.rate_limit_max_clients,
-            ),
+            limiter: RateLimiter {
+                per_address: rate_limit::Budget::new(cfg.login_rate_limit, cfg.login_rate_window),
+                per_account: rate_limit::Budget::new(
+                    cfg.account_failure_limit,
+                    cfg.account_failure_window,
+                ),
+                flood: rate_limit::Budget::new(cfg.login_flood_limit, Duration::from_secs(60)),
+            },
             ttl: chrono_dur(cfg.session_ttl),
             idle: chrono_dur(cfg.idle_timeout),
             touch_interval: chrono_dur(cfg.touch_interval),
@@ -156,6 +226,8 @@ impl ServiceState {
             wechat,
             cfg,
             metrics: Metrics::default(),
+            stats: LoginStats::default(),
+            draining: std::sync::atomic::AtomicBool::new(false),
             verify_slots: Semaphore::new(slots),
         }))
     }
@@ -171,6 +243,17 @@ impl ServiceState {
     pub fn config(&self) -> &ServiceConfig {
         &self.0.cfg
     }
+
+    /// From now on `/healthz` answers 503 (requests are still served).
+    pub fn start_draining(&self) {
+        self.0
+            .draining
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    pub fn is_draining(&self) -> bool {
+        self.0.draining.load(std::sync::atomic::Ordering::SeqCst)
+    }
 }
 
 /// A running service. Dropping it stops the server too (without waiting).
@@ -179,6 +262,7 @@ pub struct ServiceHandle {
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<std::io::Result<()>>>,
     purger: JoinHandle<()>,
+    fleet: Fleet,
 }
 
 impl ServiceHandle {
@@ -187,16 +271,24 @@ impl ServiceHandle {
         format!("http://{}", self.addr)
     }
 
-    /// Stops accepting connections, lets requests in flight finish, and returns when done.
+    /// This instance's id in `service_instances`.
+    pub fn instance_id(&self) -> &str {
+        &self.fleet.instance_id
+    }
+
+    /// Stops accepting connections, lets requests in flight finish, writes the last
+    /// statistics, marks the instance stopped, and returns when done.
     pub async fn shutdown(mut self) -> std::io::Result<()> {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
         self.purger.abort();
-        match self.server.take() {
+        let r = match self.server.take() {
             Some(h) => h.await.unwrap_or_else(|e| Err(std::io::Error::other(e))),
             None => Ok(()),
-        }
+        };
+        self.fleet.stop().await;
+        r
     }
 }
 
@@ -206,6 +298,101 @@ impl Drop for ServiceHandle {
             let _ = tx.send(());
         }
         self.purger.abort();
+        self.fleet.task.abort();
+    }
+}
+
+/// The fleet bookkeeping of one running instance: statistics flushes, heartbeat, retention.
+struct Fleet {
+    state: ServiceState,
+    instance_id: String,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<()>,
+}
+
+impl Fleet {
+    /// Registers the instance and starts its background task.
+    async fn start(state: &ServiceState, listen: SocketAddr) -> Fleet {
+        let me = stats::this_instance(&listen.to_string());
+        if let Err(e) = state.0.store.register_instance(&me).await {
+            tracing::warn!(error = %e, "cannot record this instance in service_instances; retrying with the heartbeat");
+        }
+        let (tx, mut rx) = oneshot::channel::<()>();
+        let st = state.clone();
+        let instance_id = me.id.clone();
+        let id = me.id.clone();
+        let task = tokio::spawn(async move {
+            let every = st.0.cfg.stats_flush_interval;
+            let mut ticks: u64 = 0;
+            loop {
+                tokio::select! {
+                    _ = tokio::time::sleep(every) => {}
+                    _ = &mut rx => break,
+                }
+                ticks += 1;
+                let store = &st.0.store;
+                if let Err(e) = st.0.stats.flush(store, &id, store.now()).await {
+                    tracing::warn!(error = %e, "cannot write login statistics; keeping them for the next flush");
+                }
+                match store.instance_heartbeat(&id).await {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        if let Err(e) = store.register_instance(&me).await {
+                            tracing::warn!(error = %e, "cannot record this instance");
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "cannot write the heartbeat"),
+                }
+                // The retention sweep about once a minute, a few small transactions at most.
+                let purge_every = (60 / every.as_secs().max(1)).max(1);
+                if (ticks - 1).is_multiple_of(purge_every) {
+                    purge_old_stats(&st).await;
+                }
+            }
+        });
+        Fleet {
+            state: state.clone(),
+            instance_id,
+            stop: Some(tx),
+            task,
+        }
+    }
+
+    /// Final flush, then the row says stopped.
+    async fn stop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        let _ = (&mut self.task).await;
+        let store = &self.state.0.store;
+        if let Err(e) = self
+            .state
+            .0
+            .stats
+            .flush(store, &self.instance_id, store.now())
+            .await
+        {
+            tracing::warn!(error = %e, "cannot write the last login statistics");
+        }
+        if let Err(e) = store.mark_instance_stopped(&self.instance_id).await {
+            tracing::warn!(error = %e, "cannot mark this instance stopped");
+        }
+    }
+}
+
+/// Deletes statistics older than the retention, a few small batches per call.
+async fn purge_old_stats(st: &ServiceState) {
+    let store = &st.0.store;
+    let cutoff = crate::store::Ts::from(store.now() - chrono_dur(st.0.cfg.stats_retention));
+    for _ in 0..10 {
+        match store.purge_login_stats(cutoff, STATS_PURGE_MINUTES).await {
+            Ok(0) => break,
+            Ok(_) => tokio::task::yield_now().await,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot delete old login statistics");
+                break;
+            }
+        }
     }
 }
 
@@ -215,6 +402,7 @@ pub async fn spawn(state: ServiceState, addr: SocketAddr) -> std::io::Result<Ser
     let addr = listener.local_addr()?;
     let (tx, rx) = oneshot::channel::<()>();
     let purger = spawn_purger(&state);
+    let fleet = Fleet::start(&state, addr).await;
     let server = tokio::spawn(serve_on(state, listener, async move {
         let _ = rx.await;
     }));
@@ -223,21 +411,19 @@ pub async fn spawn(state: ServiceState, addr: SocketAddr) -> std::io::Result<Ser
         shutdown: Some(tx),
         server: Some(server),
         purger,
+        fleet,
     })
 }
 
-/// Drops rate-limiter entries that no longer matter, once per window.
+/// Deletes the limiter's counters of windows that are over, once a minute.
 fn spawn_purger(state: &ServiceState) -> JoinHandle<()> {
     let weak = Arc::downgrade(&state.0);
-    let every = state.0.limiter.window();
     tokio::spawn(async move {
         loop {
-            tokio::time::sleep(every).await;
-            match weak.upgrade() {
-                Some(inner) => {
-                    inner.limiter.purge();
-                }
-                None => break,
+            tokio::time::sleep(Duration::from_secs(60)).await;
+            let Some(inner) = weak.upgrade() else { break };
+            if let Err(e) = inner.limiter.purge(&inner.store, inner.store.now()).await {
+                tracing::warn!(error = %e, "cannot delete old login limiter counters");
             }
         }
     })
@@ -352,14 +538,42 @@ pub async fn run(global: &GlobalOpts, file: &ConfigFile, args: &ServeArgs) -> Re
         cfg.idle_timeout.as_secs(),
     );
     if let Some(h) = &cfg.trusted_ip_header {
-        eprintln!(
-            "wxlogin serve: client addresses are taken from the {h} header (right-most entry): only run behind a proxy that sets it"
-        );
+        if cfg.trusted_proxies.is_empty() {
+            eprintln!(
+                "wxlogin serve: client addresses are taken from the {h} header (right-most entry) of every request: only run behind a proxy that sets it, and set [service] trusted_proxies"
+            );
+        } else {
+            let list: Vec<String> = cfg.trusted_proxies.iter().map(|c| c.to_string()).collect();
+            eprintln!(
+                "wxlogin serve: client addresses are taken from the {h} header (right-most entry) when the connection comes from {}",
+                list.join(", ")
+            );
+        }
     }
+    let grace = cfg.drain_grace;
     let state = ServiceState::new(store.clone(), key, wechat, cfg);
     let purger = spawn_purger(&state);
-    let r = serve_on(state, listener, shutdown_signal()).await;
+    let mut fleet = Fleet::start(&state, addr).await;
+    eprintln!(
+        "wxlogin serve: instance {} (heartbeat and login statistics every {}s)",
+        crate::sanitize::for_terminal(&fleet.instance_id),
+        state.0.cfg.stats_flush_interval.as_secs_f64()
+    );
+    let draining = state.clone();
+    let drain = async move {
+        shutdown_signal().await;
+        // Load balancers health-checking /healthz take this instance out while it still
+        // answers; only then does it stop accepting connections.
+        draining.start_draining();
+        eprintln!(
+            "wxlogin serve: draining: /healthz answers 503; new connections are accepted for {}s more, then requests in flight finish",
+            grace.as_secs_f64()
+        );
+        tokio::time::sleep(grace).await;
+    };
+    let r = serve_on(state, listener, drain).await;
     purger.abort();
+    fleet.stop().await;
     store.close().await;
     eprintln!("wxlogin serve: stopped");
     r.map_err(|e| Failure::runtime(format!("the server failed: {e}")))

@@ -2,7 +2,7 @@
 //! minute per session, one UPDATE); the silent login path never runs Argon2.
 
 use std::borrow::Cow;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Instant;
 
 use axum::Router;
@@ -17,7 +17,10 @@ use sha2::{Digest, Sha256};
 
 use super::metrics::{LoginResult, Route, Validation};
 use super::rate_limit::Decision;
-use super::{ServiceState, client_ip::client_ip};
+use super::{
+    ServiceState,
+    client_ip::{client_ip, trusted_header},
+};
 use crate::crypto::{self, TokenHash};
 use crate::secret::Secret;
 use crate::store::{LoginOutcome, NewSession, StoreError, TokenLookup, Ts};
@@ -169,11 +172,19 @@ async fn login(
     body: Bytes,
 ) -> Response {
     let started = Instant::now();
-    let (result, resp) = match do_login(&st, peer, &headers, &body).await {
-        Ok((r, resp)) => (r, resp),
-        Err((r, e)) => (r, e.into_response()),
+    let ip = client_ip(
+        &headers,
+        peer,
+        trusted_header(&st.0.cfg.trusted_ip_header, &st.0.cfg.trusted_proxies, peer),
+    );
+    let mut appid = String::new();
+    let (result, errcode, resp) = match do_login(&st, ip, &headers, &body, &mut appid).await {
+        Ok((r, resp)) => (r, None, resp),
+        Err((r, e)) => (r, e.errcode, e.into_response()),
     };
     st.0.metrics.login(result);
+    st.0.stats
+        .record(st.0.store.now(), &appid, result, errcode, ip);
     st.0.metrics.observe(Route::Login, started.elapsed());
     resp
 }
@@ -187,30 +198,32 @@ fn bad_request(message: impl Into<Cow<'static, str>>) -> (LoginResult, ApiError)
     )
 }
 
+/// One login. `appid_out` is set to the app once the request named a served one (for the
+/// statistics).
 async fn do_login(
     st: &ServiceState,
-    peer: SocketAddr,
+    ip: IpAddr,
     headers: &HeaderMap,
     body: &[u8],
+    appid_out: &mut String,
 ) -> LoginReply {
     let inner = &st.0;
-    let ip = client_ip(headers, peer, inner.cfg.trusted_ip_header.as_ref());
-    // Counted before anything else is looked at: over the limit, nothing is processed.
-    if let Decision::Limited { retry_after, first } = inner.limiter.check(ip) {
-        // One warning when an address crosses the limit; the rest at debug, so that an
-        // attacker cannot flood the log.
-        if first {
-            tracing::warn!(client_ip = %ip, limit = inner.limiter.limit(), "login attempts from this address are over the limit: refusing them");
-        } else {
-            tracing::debug!(client_ip = %ip, "login refused: too many attempts from this address");
-        }
-        let mut e = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            "too many login attempts from this address; wait and try again",
-        );
-        e.retry_after = Some(retry_after.as_secs().max(1));
-        return Err((LoginResult::RateLimited, e));
+    let store_err = |e: StoreError| (LoginResult::Error, ApiError::store(&e));
+    let now = inner.store.now();
+    // The coarse ceiling, before anything else is looked at: over it, nothing is processed.
+    let d = inner
+        .limiter
+        .check_any(&inner.store, ip, now)
+        .await
+        .map_err(store_err)?;
+    if let Decision::Limited { retry_after, first } = d {
+        return Err(limited(
+            ip,
+            first,
+            retry_after,
+            "login requests from this address are over the ceiling",
+            "too many login requests from this address; wait and try again",
+        ));
     }
 
     let req: LoginRequest = serde_json::from_slice(body).map_err(|e| {
@@ -232,6 +245,32 @@ async fn do_login(
     if creds.is_some_and(|(_, p)| p.expose().len() > MAX_PASSWORD) {
         return Err(bad_request("the password is too long"));
     }
+    // The password path's budgets, before WeChat is asked or a password checked.
+    if let Some((username, _)) = creds {
+        let d = inner
+            .limiter
+            .check_password_attempt(&inner.store, ip, now)
+            .await
+            .map_err(store_err)?;
+        if let Decision::Limited { retry_after, first } = d {
+            return Err(limited(
+                ip,
+                first,
+                retry_after,
+                "password attempts from this address are over the limit",
+                "too many login attempts from this address; wait and try again",
+            ));
+        }
+        if let Some(retry_after) = inner
+            .limiter
+            .account_locked(&inner.store, username, now)
+            .await
+            .map_err(store_err)?
+        {
+            tracing::debug!(client_ip = %ip, "login refused: this account's password path is locked");
+            return Err(account_locked(retry_after));
+        }
+    }
 
     let app = inner
         .wechat
@@ -239,6 +278,7 @@ async fn do_login(
         .app(req.appid.as_deref())
         .map_err(|e| app_error(&e))?;
     let appid = app.appid.as_str();
+    appid_out.push_str(appid);
 
     let wx = match inner.wechat.code2session(appid, code).await {
         Ok(s) => s,
@@ -263,16 +303,20 @@ async fn do_login(
         idle: inner.idle,
     };
 
-    let store_err = |e: StoreError| (LoginResult::Error, ApiError::store(&e));
-    match inner
-        .store
-        .login_bound(&inner.key, &ns)
-        .await
-        .map_err(store_err)?
-    {
-        LoginOutcome::Issued(s) => return Ok(issued(LoginResult::Silent, s, appid, &ip_text)),
-        LoginOutcome::Disabled => return Err(disabled(appid)),
-        LoginOutcome::NotBound => {}
+    // With credentials the login names an account: it is checked and bound (or found bound to
+    // that account) below, never turned into a silent login of whoever holds the binding.
+    if creds.is_none() {
+        match inner
+            .store
+            .login_bound(&inner.key, &ns)
+            .await
+            .map_err(store_err)?
+        {
+            LoginOutcome::Issued(s) => return Ok(issued(LoginResult::Silent, s, appid, &ip_text)),
+            LoginOutcome::Disabled => return Err(disabled(appid)),
+            LoginOutcome::BoundToOther => return Err(binding_conflict(appid, &ip)),
+            LoginOutcome::NotBound => {}
+        }
     }
 
     let Some((username, password)) = creds else {
@@ -309,6 +353,15 @@ async fn do_login(
         Some(a) if ok => a.account,
         _ => {
             tracing::info!(appid, client_ip = %ip, "login: invalid credentials");
+            let d = inner
+                .limiter
+                .account_failed(&inner.store, username, inner.store.now())
+                .await
+                .map_err(store_err)?;
+            if let Decision::Limited { first: true, .. } = d {
+                // Once per lock; the name is not logged (it may be a mistyped password).
+                tracing::warn!(appid, client_ip = %ip, limit = inner.limiter.per_account.limit, "an account's password path is locked after repeated wrong passwords");
+            }
             return Err((
                 LoginResult::InvalidCredentials,
                 ApiError::new(
@@ -330,6 +383,7 @@ async fn do_login(
     {
         LoginOutcome::Issued(s) => Ok(issued(LoginResult::Bound, s, appid, &ip_text)),
         LoginOutcome::Disabled => Err(disabled(appid)),
+        LoginOutcome::BoundToOther => Err(binding_conflict(appid, &ip)),
         // Another request bound the identity and an unbind removed it again, all in between.
         LoginOutcome::NotBound => Err((
             LoginResult::Error,
@@ -362,6 +416,51 @@ fn issued(
         account_id: s.account_id,
     };
     (result, (StatusCode::OK, axum::Json(body)).into_response())
+}
+
+/// The WeChat identity is bound to another account than the one the credentials name. The
+/// answer does not say which: the user learns only that support can unbind it.
+fn binding_conflict(appid: &str, ip: &std::net::IpAddr) -> (LoginResult, ApiError) {
+    tracing::info!(appid, client_ip = %ip, "login refused: this WeChat identity is bound to another account");
+    (
+        LoginResult::BindingConflict,
+        ApiError::new(
+            StatusCode::CONFLICT,
+            "binding_conflict",
+            "this WeChat user is already bound to another account; log in without a username and password to use it, or ask support to unbind it",
+        ),
+    )
+}
+
+/// A 429 from the per-address budgets. One warning when an address crosses a limit; the rest
+/// at debug, so that an attacker cannot flood the log.
+fn limited(
+    ip: IpAddr,
+    first: bool,
+    retry_after: std::time::Duration,
+    log: &'static str,
+    message: &'static str,
+) -> (LoginResult, ApiError) {
+    if first {
+        tracing::warn!(client_ip = %ip, "{log}: refusing them");
+    } else {
+        tracing::debug!(client_ip = %ip, "login refused: {log}");
+    }
+    let mut e = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", message);
+    e.retry_after = Some(retry_after.as_secs().max(1));
+    (LoginResult::RateLimited, e)
+}
+
+/// A 429 for an account whose password path is locked after repeated failures, from any
+/// address and even with the right password, until the window ends.
+fn account_locked(retry_after: std::time::Duration) -> (LoginResult, ApiError) {
+    let mut e = ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "account_locked",
+        "too many wrong passwords for this account; wait and try again, or ask support to unlock it",
+    );
+    e.retry_after = Some(retry_after.as_secs().max(1));
+    (LoginResult::AccountLocked, e)
 }
 
 fn disabled(appid: &str) -> (LoginResult, ApiError) {
@@ -562,6 +661,15 @@ async fn logout_inner(st: &ServiceState, headers: &HeaderMap) -> Result<Response
 }
 
 async fn healthz(State(st): State<ServiceState>) -> Response {
+    if st.is_draining() {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(
+                json!({ "status": "draining", "database": st.0.store.backend().to_string() }),
+            ),
+        )
+            .into_response();
+    }
     match st.0.store.ping().await {
         Ok(()) => (
             StatusCode::OK,
@@ -580,7 +688,7 @@ async fn healthz(State(st): State<ServiceState>) -> Response {
 }
 
 async fn metrics(State(st): State<ServiceState>) -> Response {
-    let text = st.0.metrics.render(st.0.limiter.tracked());
+    let text = st.0.metrics.render();
     (
         StatusCode::OK,
         [(

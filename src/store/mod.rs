@@ -10,8 +10,10 @@ mod accounts;
 mod audit;
 mod bindings;
 mod explain;
+pub mod limits;
 mod session_keys;
 mod sessions;
+pub mod stats;
 mod types;
 
 use std::str::FromStr;

@@ -185,6 +185,9 @@ pub enum LoginOutcome {
     NotBound,
     /// The bound account is disabled.
     Disabled,
+    /// A login with credentials of one account for a WeChat identity bound to another: nothing
+    /// was issued (the caller must not learn which account holds the binding).
+    BoundToOther,
 }
 
 /// A session found by its SessionId, with what validation needs.
@@ -313,9 +316,11 @@ impl Store {
         })
     }
 
-    /// First login: binds (appid, openid) to `account_id` and issues a session in one
-    /// transaction. If another request bound the identity meanwhile, this becomes a silent
-    /// login of whichever account holds the binding.
+    /// A login with the credentials of `account_id` (already verified by the caller): binds
+    /// (appid, openid) to it if unbound and issues a session, in one transaction. An identity
+    /// already bound to `account_id` logs in as usual; one bound to another account (before,
+    /// or by a concurrent first login that won the race) answers `BoundToOther` and issues
+    /// nothing: the credentials name an account, and the login must not silently become another.
     pub async fn bind_and_login(
         &self,
         key: &DataKey,
@@ -323,7 +328,7 @@ impl Store {
         s: &NewSession<'_>,
     ) -> Result<LoginOutcome> {
         let now = self.now_ts();
-        let outcome = on_db!(self, |pool, d| {
+        on_db!(self, |pool, d| {
             let _turn = self.write_turn().await;
             let mut tx = pool.begin_with(d.begin_write()).await?;
             let disabled: Option<Option<Ts>> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
@@ -342,6 +347,8 @@ impl Store {
                 Some(Some(_)) => return Ok(LoginOutcome::Disabled),
                 Some(None) => {}
             }
+            // On PostgreSQL a conflicting insert of a transaction still in flight waits for it:
+            // the loser of two simultaneous first logins sees the winner's committed row below.
             let inserted: Option<(i64,)> = sqlx::query_as(
                 "INSERT INTO wechat_bindings (appid, openid, unionid, account_id, bound_at, last_login_at) \
                  VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (appid, openid) DO NOTHING RETURNING id",
@@ -354,19 +361,31 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?;
             if inserted.is_none() {
-                // Lost a race with another first login: fall back to the silent path.
-                drop(tx);
-                None
-            } else {
-                let issued = insert_session!(&mut *tx, key, account_id, s, now)?;
-                tx.commit().await?;
-                Some(LoginOutcome::Issued(issued))
+                // Already bound: to this account it is an ordinary login (the row stays locked
+                // until commit, as in `login_bound`); to another, a conflict.
+                let bound: Option<(i64,)> = sqlx::query_as(
+                    "UPDATE wechat_bindings SET last_login_at = $1, unionid = COALESCE($2, unionid) \
+                     WHERE appid = $3 AND openid = $4 RETURNING account_id",
+                )
+                .bind(now)
+                .bind(s.unionid)
+                .bind(s.appid)
+                .bind(s.openid)
+                .fetch_optional(&mut *tx)
+                .await?;
+                match bound {
+                    // Bound by another login and unbound again in between.
+                    None => return Ok(LoginOutcome::NotBound),
+                    Some((holder,)) if holder != account_id => {
+                        return Ok(LoginOutcome::BoundToOther);
+                    }
+                    Some(_) => {}
+                }
             }
-        });
-        match outcome {
-            Some(o) => Ok(o),
-            None => self.login_bound(key, s).await,
-        }
+            let issued = insert_session!(&mut *tx, key, account_id, s, now)?;
+            tx.commit().await?;
+            Ok(LoginOutcome::Issued(issued))
+        })
     }
 
     /// The session whose SessionId hashes to `hash`, whatever its state.

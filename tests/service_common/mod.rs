@@ -48,6 +48,8 @@ impl Default for Setup {
             // Tests log in hundreds of times from 127.0.0.1: the limit is tested on its own.
             service: ServiceConfig {
                 login_rate_limit: 0,
+                account_failure_limit: 0,
+                login_flood_limit: 0,
                 ..ServiceConfig::default()
             },
             emulator: EmulatorConfig::default().rate_limit_per_minute(0),

@@ -1,0 +1,209 @@
+//! `wxlogin stats`: the fleet at a glance, from what every `wxlogin serve` writes to the
+//! database: live sessions, instances (up, stale, stopped), login outcomes per minute and the
+//! client addresses with the most failed logins.
+
+use clap::Args;
+use serde::Serialize;
+
+use super::{Context, Table, cell, print_json, say, ts};
+use crate::exit::Failure;
+use crate::store::Ts;
+use crate::store::stats::{InstanceRow, LoginBucket, UP_WITHIN_SECS};
+
+#[derive(Debug, Args)]
+#[command(after_help = super::EXIT_CODES_HELP, next_help_heading = "Command options")]
+pub struct StatsArgs {
+    /// How far back: an age such as 15m, 60m, 24h, or an RFC 3339 time.
+    #[arg(long, value_name = "TIME", default_value = "60m")]
+    pub since: String,
+    /// Failing client addresses listed at most.
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(i64).range(1..=1000))]
+    pub addresses: i64,
+    /// One JSON document; fields in docs/cli-json.md.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Instances listed at most (the newest heartbeats first).
+const MAX_INSTANCES: i64 = 200;
+
+#[derive(Debug, Serialize)]
+struct LiveJson {
+    count: i64,
+    /// `exact`, or `estimate` when an exact count was too slow.
+    kind: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+struct InstanceJson {
+    id: String,
+    host: String,
+    pid: i64,
+    version: String,
+    listen: String,
+    started_at: String,
+    last_seen: String,
+    /// `up` (heartbeat in the last 30 s), `stale` or `stopped`.
+    state: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+struct BucketJson {
+    minute: String,
+    appid: String,
+    outcome: String,
+    count: i64,
+}
+
+#[derive(Debug, Serialize)]
+struct AddressJson {
+    address: String,
+    count: i64,
+}
+
+#[derive(Debug, Serialize)]
+struct StatsJson {
+    since: String,
+    live_sessions: LiveJson,
+    instances: Vec<InstanceJson>,
+    logins: Vec<BucketJson>,
+    failing_addresses: Vec<AddressJson>,
+}
+
+/// `up`, `stale` or `stopped` at `now`.
+pub fn instance_state(i: &InstanceRow, now: Ts) -> &'static str {
+    if i.stopped_at.is_some() {
+        "stopped"
+    } else if now.micros() - i.last_seen_at.micros() <= UP_WITHIN_SECS * 1_000_000 {
+        "up"
+    } else {
+        "stale"
+    }
+}
+
+pub async fn run(ctx: &Context, args: StatsArgs) -> Result<(), Failure> {
+    let store = ctx.store().await?;
+    let now = store.now();
+    let since = super::audit::parse_since(&args.since, now)?;
+    let live = store.live_sessions().await?;
+    let now_ts = Ts::from(now);
+    // Stopped and stale instances seen within the window are shown too.
+    let instances = store.service_instances(since, MAX_INSTANCES).await?;
+    let buckets = store.login_buckets(since).await?;
+    let addresses = store.failing_addresses(since, args.addresses).await?;
+    store.close().await;
+
+    if args.json {
+        return print_json(&StatsJson {
+            since: ts(since),
+            live_sessions: LiveJson {
+                count: live.count,
+                kind: if live.exact { "exact" } else { "estimate" },
+            },
+            instances: instances
+                .iter()
+                .map(|i| InstanceJson {
+                    id: i.id.clone(),
+                    host: i.host.clone(),
+                    pid: i.pid,
+                    version: i.version.clone(),
+                    listen: i.listen.clone(),
+                    started_at: ts(i.started_at),
+                    last_seen: ts(i.last_seen_at),
+                    state: instance_state(i, now_ts),
+                })
+                .collect(),
+            logins: buckets
+                .iter()
+                .map(|b| BucketJson {
+                    minute: ts(b.minute),
+                    appid: b.appid.clone(),
+                    outcome: b.outcome.clone(),
+                    count: b.count,
+                })
+                .collect(),
+            failing_addresses: addresses
+                .iter()
+                .map(|a| AddressJson {
+                    address: a.address.clone(),
+                    count: a.count,
+                })
+                .collect(),
+        });
+    }
+
+    let up = instances
+        .iter()
+        .filter(|i| instance_state(i, now_ts) == "up")
+        .count();
+    say(format!(
+        "live sessions: {}{}",
+        live.count,
+        if live.exact { "" } else { " (estimate)" }
+    ))?;
+    say(format!(
+        "instances: {up} up of {} listed (up = heartbeat in the last {UP_WITHIN_SECS}s)",
+        instances.len()
+    ))?;
+    if !instances.is_empty() {
+        let mut t = Table::new(&["STATE", "ID", "VERSION", "LISTEN", "LAST SEEN", "STARTED"]);
+        for i in &instances {
+            t.row(vec![
+                instance_state(i, now_ts).to_owned(),
+                cell(ctx, &i.id, 40),
+                cell(ctx, &i.version, 16),
+                cell(ctx, &i.listen, 40),
+                ts(i.last_seen_at),
+                ts(i.started_at),
+            ]);
+        }
+        t.print()?;
+    }
+    say(format!("logins since {} by outcome:", ts(since)))?;
+    let totals = totals_by_outcome(&buckets);
+    if totals.is_empty() {
+        say("  none recorded")?;
+    } else {
+        let mut t = Table::new(&["OUTCOME", "COUNT"]);
+        for (outcome, n) in &totals {
+            t.row(vec![outcome.clone(), n.to_string()]);
+        }
+        t.print()?;
+        let mut t = Table::new(&["MINUTE", "APPID", "OUTCOME", "COUNT"]);
+        for b in &buckets {
+            t.row(vec![
+                ts(b.minute),
+                if b.appid.is_empty() {
+                    "-".to_owned()
+                } else {
+                    cell(ctx, &b.appid, 32)
+                },
+                b.outcome.clone(),
+                b.count.to_string(),
+            ]);
+        }
+        t.print()?;
+    }
+    if addresses.is_empty() {
+        say("failing client addresses: none")?;
+    } else {
+        say("failing client addresses (failed logins):")?;
+        let mut t = Table::new(&["ADDRESS", "FAILED"]);
+        for a in &addresses {
+            t.row(vec![cell(ctx, &a.address, 45), a.count.to_string()]);
+        }
+        t.print()?;
+    }
+    Ok(())
+}
+
+/// Count per outcome over the whole window, most first.
+fn totals_by_outcome(buckets: &[LoginBucket]) -> Vec<(String, i64)> {
+    let mut m: std::collections::BTreeMap<&str, i64> = Default::default();
+    for b in buckets {
+        *m.entry(b.outcome.as_str()).or_default() += b.count;
+    }
+    let mut v: Vec<(String, i64)> = m.into_iter().map(|(k, n)| (k.to_owned(), n)).collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    v
+}

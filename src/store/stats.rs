@@ -1,0 +1,391 @@
+//! Login outcomes, failing client addresses and service instances, as every `wxlogin serve`
+//! records them (`login_stats`, `login_failures_by_address`, `service_instances`).
+//!
+//! Writes: each instance owns its rows and writes absolute per-minute counts, one UPSERT per
+//! changed row per flush (never one per login); a repeated flush writes the same values.
+//! Reads sum over instances, are bounded by time (`minute >= since`, the primary key's first
+//! column) and turn whatever they do not recognise into `other` rather than failing.
+
+use serde::Serialize;
+
+use super::{Result, Store, StoreError, Ts, on_db};
+
+/// Outcome names a reader recognises; anything else in the table reads as [`OTHER`].
+pub const KNOWN_OUTCOMES: &[&str] = &[
+    "silent",
+    "bound",
+    "binding_required",
+    "binding_conflict",
+    "invalid_credentials",
+    "account_locked",
+    "account_disabled",
+    "rate_limited",
+    "bad_request",
+    "wechat_-1",
+    "wechat_40029",
+    "wechat_40163",
+    "wechat_40226",
+    "wechat_45011",
+    "wechat_40013",
+    "wechat_40125",
+    "wechat_other",
+    "wechat_unreachable",
+    "error",
+];
+
+/// What unrecognised rows are shown as.
+pub const OTHER: &str = "other";
+
+/// Failing addresses kept per instance per minute.
+pub const ADDRESSES_PER_MINUTE: i64 = 50;
+
+/// `outcome` if a reader knows it, else `other`.
+pub fn normalize_outcome(outcome: &str) -> &str {
+    KNOWN_OUTCOMES
+        .iter()
+        .find(|k| **k == outcome)
+        .copied()
+        .unwrap_or(OTHER)
+}
+
+/// One row to write: this instance's total for (minute, appid, outcome) so far.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutcomeCount {
+    pub minute: Ts,
+    pub appid: String,
+    pub outcome: String,
+    pub count: i64,
+}
+
+/// This instance's failed logins from one address (or IPv6 /64) in one minute so far.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddressCount {
+    pub minute: Ts,
+    pub address: String,
+    pub count: i64,
+}
+
+/// A running (or once running) `wxlogin serve`.
+#[derive(Debug, Clone)]
+pub struct NewInstance {
+    pub id: String,
+    pub host: String,
+    pub pid: i64,
+    pub version: String,
+    pub listen: String,
+}
+
+/// An instance as the readers see it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct InstanceRow {
+    pub id: String,
+    pub host: String,
+    pub pid: i64,
+    pub version: String,
+    pub listen: String,
+    pub started_at: Ts,
+    pub last_seen_at: Ts,
+    pub stopped_at: Option<Ts>,
+}
+
+/// A per-minute bucket summed over instances.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LoginBucket {
+    pub minute: Ts,
+    pub appid: String,
+    pub outcome: String,
+    pub count: i64,
+}
+
+/// A failing address summed over instances and minutes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FailingAddress {
+    pub address: String,
+    pub count: i64,
+}
+
+/// Live sessions: exact, or PostgreSQL's row estimate when an exact count is too slow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct LiveSessions {
+    pub count: i64,
+    pub exact: bool,
+}
+
+/// Instances with a heartbeat this recent are up.
+pub const UP_WITHIN_SECS: i64 = 30;
+
+/// How long an exact live-session count may take on PostgreSQL before the estimate is used.
+const EXACT_COUNT_TIMEOUT_MS: u32 = 250;
+
+impl Store {
+    /// Records this instance at startup (a reused id starts over).
+    pub async fn register_instance(&self, i: &NewInstance) -> Result<()> {
+        let now = self.now_ts();
+        on_db!(self, |pool, d| {
+            let _turn = self.write_turn().await;
+            sqlx::query(
+                "INSERT INTO service_instances (id, host, pid, version, listen, started_at, last_seen_at, stopped_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $6, NULL) \
+                 ON CONFLICT (id) DO UPDATE SET host = excluded.host, pid = excluded.pid, \
+                 version = excluded.version, listen = excluded.listen, started_at = excluded.started_at, \
+                 last_seen_at = excluded.last_seen_at, stopped_at = NULL",
+            )
+            .bind(&i.id)
+            .bind(&i.host)
+            .bind(i.pid)
+            .bind(&i.version)
+            .bind(&i.listen)
+            .bind(now)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// The heartbeat: this instance is alive now. False when its row is gone (deleted by a
+    /// retention sweep after a long outage): register again.
+    pub async fn instance_heartbeat(&self, id: &str) -> Result<bool> {
+        let now = self.now_ts();
+        Ok(on_db!(self, |pool, d| {
+            let _turn = self.write_turn().await;
+            sqlx::query("UPDATE service_instances SET last_seen_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(id)
+                .execute(pool)
+                .await?
+                .rows_affected()
+                > 0
+        }))
+    }
+
+    /// Graceful shutdown: this instance is stopped.
+    pub async fn mark_instance_stopped(&self, id: &str) -> Result<()> {
+        let now = self.now_ts();
+        on_db!(self, |pool, d| {
+            let _turn = self.write_turn().await;
+            sqlx::query(
+                "UPDATE service_instances SET last_seen_at = $1, stopped_at = $1 WHERE id = $2",
+            )
+            .bind(now)
+            .bind(id)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// One flush of an instance's counters, in one transaction: one UPSERT per row given
+    /// (the caller passes only rows that changed), then, for each minute in `closed_minutes`,
+    /// drops this instance's addresses below the top [`ADDRESSES_PER_MINUTE`].
+    pub async fn write_login_stats(
+        &self,
+        instance_id: &str,
+        outcomes: &[OutcomeCount],
+        addresses: &[AddressCount],
+        closed_minutes: &[Ts],
+    ) -> Result<()> {
+        if outcomes.is_empty() && addresses.is_empty() && closed_minutes.is_empty() {
+            return Ok(());
+        }
+        on_db!(self, |pool, d| {
+            let _turn = self.write_turn().await;
+            let mut tx = pool.begin_with(d.begin_write()).await?;
+            for o in outcomes {
+                sqlx::query(
+                    "INSERT INTO login_stats (minute, instance_id, appid, outcome, count) \
+                     VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (minute, instance_id, appid, outcome) DO UPDATE SET count = excluded.count",
+                )
+                .bind(o.minute)
+                .bind(instance_id)
+                .bind(&o.appid)
+                .bind(&o.outcome)
+                .bind(o.count)
+                .execute(&mut *tx)
+                .await?;
+            }
+            for a in addresses {
+                sqlx::query(
+                    "INSERT INTO login_failures_by_address (minute, instance_id, address, count) \
+                     VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (minute, instance_id, address) DO UPDATE SET count = excluded.count",
+                )
+                .bind(a.minute)
+                .bind(instance_id)
+                .bind(&a.address)
+                .bind(a.count)
+                .execute(&mut *tx)
+                .await?;
+            }
+            for m in closed_minutes {
+                sqlx::query(
+                    "DELETE FROM login_failures_by_address WHERE minute = $1 AND instance_id = $2 \
+                     AND address NOT IN (SELECT address FROM login_failures_by_address \
+                     WHERE minute = $1 AND instance_id = $2 ORDER BY count DESC, address LIMIT $3)",
+                )
+                .bind(*m)
+                .bind(instance_id)
+                .bind(ADDRESSES_PER_MINUTE)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Deletes statistics older than `before`, at most `minutes` distinct minutes of each
+    /// table per call (small transactions), and instances not seen since `before`.
+    /// Returns the rows deleted; call again while it returns more than zero.
+    pub async fn purge_login_stats(&self, before: Ts, minutes: i64) -> Result<u64> {
+        let mut deleted = 0;
+        on_db!(self, |pool, d| {
+            let _turn = self.write_turn().await;
+            for table in ["login_stats", "login_failures_by_address"] {
+                let sql = format!(
+                    "DELETE FROM {table} WHERE minute IN \
+                     (SELECT DISTINCT minute FROM {table} WHERE minute < $1 ORDER BY minute LIMIT $2)"
+                );
+                deleted += sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(before)
+                    .bind(minutes)
+                    .execute(pool)
+                    .await?
+                    .rows_affected();
+            }
+            deleted += sqlx::query("DELETE FROM service_instances WHERE last_seen_at < $1")
+                .bind(before)
+                .execute(pool)
+                .await?
+                .rows_affected();
+        });
+        Ok(deleted)
+    }
+
+    /// Login outcomes per minute and appid since `since`, summed over instances, oldest
+    /// first. Unknown outcome names and minutes in the future read as `other` (at the current
+    /// minute); negative counts as zero.
+    pub async fn login_buckets(&self, since: Ts) -> Result<Vec<LoginBucket>> {
+        let rows: Vec<(Ts, String, String, i64)> = on_db!(self, |pool, d| {
+            sqlx::query_as(
+                "SELECT minute, appid, outcome, CAST(SUM(count) AS BIGINT) FROM login_stats \
+                 WHERE minute >= $1 GROUP BY minute, appid, outcome ORDER BY minute, appid, outcome",
+            )
+            .bind(since)
+            .fetch_all(pool)
+            .await?
+        });
+        let now_minute = minute_of(self.now_ts());
+        // Rows arrive grouped and ordered; only rows renamed to `other` can meet again.
+        let mut merged: std::collections::BTreeMap<(Ts, String, &str), i64> = Default::default();
+        for (minute, appid, outcome, count) in &rows {
+            let (minute, outcome) = if *minute > now_minute {
+                (now_minute, OTHER)
+            } else {
+                (*minute, normalize_outcome(outcome))
+            };
+            let n = merged.entry((minute, appid.clone(), outcome)).or_default();
+            *n = n.saturating_add((*count).max(0));
+        }
+        Ok(merged
+            .into_iter()
+            .map(|((minute, appid, outcome), count)| LoginBucket {
+                minute,
+                appid,
+                outcome: outcome.to_owned(),
+                count,
+            })
+            .collect())
+    }
+
+    /// The addresses with the most failed logins since `since`, most first.
+    pub async fn failing_addresses(&self, since: Ts, limit: i64) -> Result<Vec<FailingAddress>> {
+        let rows: Vec<(String, i64)> = on_db!(self, |pool, d| {
+            sqlx::query_as(
+                "SELECT address, CAST(SUM(count) AS BIGINT) AS n FROM login_failures_by_address \
+                 WHERE minute >= $1 GROUP BY address ORDER BY n DESC, address LIMIT $2",
+            )
+            .bind(since)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(address, count)| FailingAddress {
+                address,
+                count: count.max(0),
+            })
+            .collect())
+    }
+
+    /// Instances seen since `since` or not stopped, most recently seen first, at most `limit`.
+    pub async fn service_instances(&self, since: Ts, limit: i64) -> Result<Vec<InstanceRow>> {
+        Ok(on_db!(self, |pool, d| {
+            sqlx::query_as(
+                "SELECT id, host, pid, version, listen, started_at, last_seen_at, stopped_at \
+                 FROM service_instances WHERE last_seen_at >= $1 OR stopped_at IS NULL \
+                 ORDER BY last_seen_at DESC, id LIMIT $2",
+            )
+            .bind(since)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    /// Live sessions (not revoked, not expired). On PostgreSQL an exact count that takes
+    /// longer than a quarter of a second gives way to the planner's estimate of unrevoked
+    /// sessions (the size of the `sessions_active_newest` partial index), labelled as such.
+    pub async fn live_sessions(&self) -> Result<LiveSessions> {
+        let now = self.now_ts();
+        const EXACT: &str =
+            "SELECT count(*) FROM sessions WHERE revoked_at IS NULL AND expires_at > $1";
+        match &self.db {
+            super::Db::Sqlite(pool) => {
+                let n: i64 = sqlx::query_scalar(EXACT).bind(now).fetch_one(pool).await?;
+                Ok(LiveSessions {
+                    count: n,
+                    exact: true,
+                })
+            }
+            super::Db::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SET LOCAL statement_timeout = {EXACT_COUNT_TIMEOUT_MS}"
+                )))
+                .execute(&mut *tx)
+                .await?;
+                let exact: std::result::Result<i64, sqlx::Error> = sqlx::query_scalar(EXACT)
+                    .bind(now)
+                    .fetch_one(&mut *tx)
+                    .await;
+                drop(tx);
+                match exact {
+                    Ok(n) => Ok(LiveSessions {
+                        count: n,
+                        exact: true,
+                    }),
+                    Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("57014") => {
+                        let est: Option<f32> = sqlx::query_scalar(
+                            "SELECT reltuples FROM pg_class WHERE relname = 'sessions_active_newest'",
+                        )
+                        .fetch_optional(pool)
+                        .await?;
+                        Ok(LiveSessions {
+                            count: est.map(|e| e.max(0.0) as i64).unwrap_or(0),
+                            exact: false,
+                        })
+                    }
+                    Err(e) => Err(StoreError::from(e)),
+                }
+            }
+        }
+    }
+}
+
+/// The start of `t`'s minute.
+pub fn minute_of(t: Ts) -> Ts {
+    let us = t.micros();
+    Ts::from_micros(us - us.rem_euclid(60_000_000)).unwrap_or(t)
+}
