@@ -387,7 +387,7 @@ store_test!(command_line_filters_sessions, |db| {
     app.settle().await;
     press(
         &mut app,
-        ":sessions account=alice appid=wxapp000000000001<Enter>",
+        ":sessions username=alice appid=wxapp000000000001<Enter>",
     )
     .await;
     assert_eq!(listed(&app).len(), 2);
@@ -401,7 +401,7 @@ store_test!(command_line_filters_sessions, |db| {
     );
     press(&mut app, ":sessions ip=203.0.113.26<Enter>").await;
     assert_eq!(listed(&app), vec![fx.sessions[4].public_id.clone()]);
-    press(&mut app, "/<C-u>account=dave all<Enter>").await;
+    press(&mut app, "/<C-u>username=dave all<Enter>").await;
     assert_eq!(listed(&app).len(), 1, "revoked sessions show with `all`");
     press(&mut app, "<Enter>").await;
     let screen = render(&mut app, 80, 24);

@@ -93,11 +93,11 @@ async fn empty_and_filtered_sessions() {
     app.settle().await;
     press(
         &mut app,
-        ":sessions account=alice appid=wxapp000000000001<Enter>",
+        ":sessions username=alice appid=wxapp000000000001<Enter>",
     )
     .await;
     snap(&mut app, "sessions_filtered");
-    press(&mut app, ":sessions account=nobody<Enter>").await;
+    press(&mut app, ":sessions username=nobody<Enter>").await;
     snap(&mut app, "sessions_filter_matches_nothing");
 }
 
@@ -136,7 +136,7 @@ async fn help_and_prompts() {
     let (_db, fx, mut app) = console(false).await;
     press(&mut app, "?").await;
     snap(&mut app, "help");
-    press(&mut app, "<Esc>:sessions account=al").await;
+    press(&mut app, "<Esc>:sessions username=al").await;
     snap(&mut app, "command_line");
     press(&mut app, "<Esc>t").await;
     app.handle_paste(fx.sessions[0].token.expose().to_owned());

@@ -371,3 +371,13 @@ async fn migrate_and_seed_refuse_a_viewer_and_a_viewer_never_migrates_sqlite() {
     wx(&url, &["sessions", "list", "--json"]).await.expect(0);
     store.check_schema().await.unwrap();
 }
+
+store_test!(account_is_the_numeric_id_in_the_cli_too, |db| {
+    let out = wx(&db.url, &["sessions", "list", "--account", "alice"]).await;
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("numeric account id") && out.stderr.contains("--username alice"),
+        "{}",
+        out.stderr
+    );
+});

@@ -118,11 +118,22 @@ impl Context {
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct AccountOpts {
     /// The account by numeric id.
-    #[arg(long, value_name = "ID")]
+    #[arg(long, value_name = "ID", value_parser = account_id)]
     pub account: Option<i64>,
     /// The account by username.
     #[arg(long, value_name = "USER")]
     pub username: Option<String>,
+}
+
+/// `--account` is the numeric id, as `account=` is in the console; a name gets an error that
+/// names the right flag.
+fn account_id(text: &str) -> Result<i64, String> {
+    text.trim_start_matches('#').parse().map_err(|_| {
+        format!(
+            "--account is the numeric account id; for the username use --username {}",
+            crate::sanitize::for_terminal_truncated(text, 64)
+        )
+    })
 }
 
 /// The options of every command that changes something: why, and whether to ask first.

@@ -57,13 +57,28 @@ impl BindingSearch {
             },
             BindingSearch::Exact(BindingQuery::UnionId(u)) => format!("unionid={u}"),
             BindingSearch::Exact(BindingQuery::Username(u)) => format!("username={u}"),
-            BindingSearch::Exact(BindingQuery::AccountId(id)) => format!("account_id={id}"),
+            BindingSearch::Exact(BindingQuery::AccountId(id)) => format!("account={id}"),
         }
     }
 }
 
 const SESSION_KEYS: &str =
-    "account= (username), account_id=, appid=, openid=, unionid=, ip=, id= (ses_…), all";
+    "username=, account= (numeric id), appid=, openid=, unionid=, ip=, id= (ses_…), all";
+
+/// `account=` is the numeric account id everywhere (console filters, `--account` in the CLI);
+/// a name there is a clear error that names the right key.
+fn account_id(k: &str, v: &str) -> Result<i64, String> {
+    let t = v.trim_start_matches('#');
+    if t.is_empty() {
+        return Err(format!("{k}= needs a value"));
+    }
+    t.parse().map_err(|_| {
+        format!(
+            "{k}= is the numeric account id; for the username use username={}",
+            crate::sanitize::for_terminal_truncated(v, 64)
+        )
+    })
+}
 
 fn words(text: &str) -> impl Iterator<Item = (Option<&str>, &str)> {
     text.split_whitespace().map(|w| match w.split_once('=') {
@@ -90,8 +105,8 @@ fn no_typed_token() -> String {
     )
 }
 
-/// `account=alice appid=wx123 ip=… openid=… unionid=… id=ses_… all`. A bare `ses_…` word is a
-/// public id, another bare word a username.
+/// `username=alice account=42 appid=wx123 ip=… openid=… unionid=… id=ses_… all`. A bare `ses_…`
+/// word is a public id, another bare word a username.
 pub fn parse_session_filter(text: &str) -> Result<SessionFilter, String> {
     let mut f = SessionFilter::default();
     for (k, v) in words(text) {
@@ -101,14 +116,8 @@ pub fn parse_session_filter(text: &str) -> Result<SessionFilter, String> {
             None if v.eq_ignore_ascii_case("token") => return Err(no_typed_token()),
             None if v.starts_with("ses_") => f.public_id = Some(v.to_owned()),
             None => f.username = Some(v.to_owned()),
-            Some("account" | "user" | "username") => f.username = Some(non_empty("account", v)?),
-            Some("account_id") => {
-                f.account_id = Some(
-                    v.trim_start_matches('#')
-                        .parse()
-                        .map_err(|_| format!("account_id={v} is not a number"))?,
-                )
-            }
+            Some("user" | "username") => f.username = Some(non_empty("username", v)?),
+            Some(k @ ("account" | "account_id")) => f.account_id = Some(account_id(k, v)?),
             Some("appid" | "app") => f.appid = Some(non_empty("appid", v)?),
             Some("openid") => f.openid = Some(non_empty("openid", v)?),
             Some("unionid") => f.unionid = Some(non_empty("unionid", v)?),
@@ -125,10 +134,10 @@ pub fn parse_session_filter(text: &str) -> Result<SessionFilter, String> {
 pub fn format_session_filter(f: &SessionFilter) -> String {
     let mut parts = Vec::new();
     if let Some(v) = &f.username {
-        parts.push(format!("account={v}"));
+        parts.push(format!("username={v}"));
     }
     if let Some(v) = f.account_id {
-        parts.push(format!("account_id={v}"));
+        parts.push(format!("account={v}"));
     }
     let mut kv = |k: &str, v: &Option<String>| {
         if let Some(v) = v {
@@ -196,8 +205,8 @@ pub fn format_audit_filter(f: &AuditFilter) -> String {
     parts.join(" ")
 }
 
-/// `openid=o… [appid=wx…]`, `unionid=…`, `username=…` (or `account=`), `account_id=42`, or a
-/// bare word. Empty: no search.
+/// `openid=o… [appid=wx…]`, `unionid=…`, `username=…`, `account=42` (the numeric id), or a bare
+/// word. Empty: no search.
 pub fn parse_binding_search(text: &str) -> Result<Option<BindingSearch>, String> {
     let mut openid = None;
     let mut appid = None;
@@ -209,19 +218,15 @@ pub fn parse_binding_search(text: &str) -> Result<Option<BindingSearch>, String>
             Some("openid") => openid = Some(non_empty("openid", v)?),
             Some("appid" | "app") => appid = Some(non_empty("appid", v)?),
             Some("unionid") => exact = Some(BindingQuery::UnionId(non_empty("unionid", v)?)),
-            Some("username" | "user" | "account") => {
+            Some("username" | "user") => {
                 exact = Some(BindingQuery::Username(non_empty("username", v)?))
             }
-            Some("account_id" | "id") => {
-                exact = Some(BindingQuery::AccountId(
-                    v.trim_start_matches('#')
-                        .parse()
-                        .map_err(|_| format!("account_id={v} is not a number"))?,
-                ))
+            Some(k @ ("account" | "account_id" | "id")) => {
+                exact = Some(BindingQuery::AccountId(account_id(k, v)?))
             }
             Some(other) => {
                 return Err(format!(
-                    "unknown search {other}=: use openid= [appid=], unionid=, username=, account_id= or a bare word"
+                    "unknown search {other}=: use openid= [appid=], unionid=, username=, account= (numeric id) or a bare word"
                 ));
             }
         }
@@ -263,7 +268,7 @@ mod tests {
     #[test]
     fn session_filters_parse_and_print_back() {
         let f = parse_session_filter(
-            "account=alice appid=wx123 ip=10.0.0.1 openid=o1 unionid=u1 id=ses_ab all",
+            "username=alice appid=wx123 ip=10.0.0.1 openid=o1 unionid=u1 id=ses_ab all",
         )
         .unwrap();
         assert_eq!(f.username.as_deref(), Some("alice"));
@@ -288,10 +293,31 @@ mod tests {
     }
 
     #[test]
+    fn account_is_the_numeric_id_and_a_name_there_names_the_right_key() {
+        let f = parse_session_filter("account=42").unwrap();
+        assert_eq!((f.account_id, f.username), (Some(42), None));
+        let err = parse_session_filter("account=alice").unwrap_err();
+        assert!(
+            err.contains("numeric account id") && err.contains("username=alice"),
+            "{err}"
+        );
+        assert_eq!(
+            parse_binding_search("account=7").unwrap(),
+            Some(BindingSearch::Exact(BindingQuery::AccountId(7)))
+        );
+        let err = parse_binding_search("account=bob").unwrap_err();
+        assert!(err.contains("username=bob"), "{err}");
+        assert_eq!(
+            parse_binding_search("username=bob").unwrap(),
+            Some(BindingSearch::Exact(BindingQuery::Username("bob".into())))
+        );
+    }
+
+    #[test]
     fn commands_parse() {
         assert_eq!(parse_command(":q").unwrap(), Command::Quit);
         assert_eq!(
-            parse_command("sessions account=alice").unwrap(),
+            parse_command("sessions username=alice").unwrap(),
             Command::Sessions(SessionFilter {
                 username: Some("alice".into()),
                 ..Default::default()

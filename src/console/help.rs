@@ -96,11 +96,11 @@ impl Help {
         for (c, what) in [
             (
                 "sessions [filters]",
-                "account=alice account_id=42 appid=wx… openid=… unionid=… ip=… id=ses_… all",
+                "username=alice account=42 appid=wx… openid=… unionid=… ip=… id=ses_… all",
             ),
             (
                 "bindings [query]",
-                "openid=… [appid=…] | unionid=… | username=… | account_id=42 | a bare word",
+                "openid=… [appid=…] | unionid=… | username=… | account=42 | a bare word",
             ),
             ("audit [filters]", "operator=… action=… target=…"),
             ("exchange  {}help  {}q", ""),

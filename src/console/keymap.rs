@@ -161,7 +161,7 @@ pub const BINDINGS: &[Binding] = &[
     b(S::Global, &[code(KeyCode::PageUp), ctrl('b'), ctrl('u')], A::PageUp, "page up", None),
     b(S::Global, &[code(KeyCode::Esc)], A::Back, "back: close the detail, then clear the filter", None),
     b(S::Global, &[k('/')], A::Filter, "filter the current view", Some("filter")),
-    b(S::Global, &[k(':')], A::CommandLine, "command line (:sessions account=alice, :audit, :q …)", None),
+    b(S::Global, &[k(':')], A::CommandLine, "command line (:sessions username=alice, :audit, :q …)", None),
     b(S::Global, &[k('r'), ctrl('r')], A::Refresh, "refresh now", None),
     b(S::Global, &[code(KeyCode::Tab)], A::NextView, "next view", None),
     b(S::Global, &[code(KeyCode::BackTab)], A::PrevView, "previous view", None),

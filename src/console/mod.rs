@@ -63,7 +63,7 @@ pub struct ConsoleArgs {
     #[arg(long, value_enum, default_value_t = StartView::Sessions)]
     pub view: StartView,
 
-    /// Initial Sessions filter, as typed after `:sessions` (e.g. "account=alice all").
+    /// Initial Sessions filter, as typed after `:sessions` (e.g. "username=alice all", "account=42").
     #[arg(long, value_name = "FILTER")]
     pub filter: Option<String>,
 }

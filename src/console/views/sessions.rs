@@ -46,7 +46,7 @@ keyset_source!(
     newer: list_sessions_newer,
     format: filter::format_session_filter,
     noun: "sessions",
-    prompt: "filter (account= appid= openid= unionid= ip= id= all): ",
+    prompt: "filter (username= account= appid= openid= unionid= ip= id= all): ",
 );
 
 #[derive(Debug, Default)]
