@@ -7,11 +7,11 @@ use clap::Args;
 use serde::Serialize;
 
 use super::bindings::BindingJson;
-use super::{Context, cell, cell_opt, print_json, read_secret_line, say};
+use super::{Context, WechatErrorJson, cell, cell_opt, print_json, read_secret_line, say};
 use crate::exit::Failure;
 use crate::ops;
 use crate::secret::Secret;
-use crate::wechat::{ErrorKind, WechatClient, WechatConfig, WechatError};
+use crate::wechat::{WechatClient, WechatConfig, WechatError};
 
 #[derive(Debug, Args)]
 #[command(after_help = super::EXIT_CODES_HELP, next_help_heading = "Command options")]
@@ -46,44 +46,7 @@ struct ExchangeJson {
     session_key_masked: Option<String>,
     bound: bool,
     bindings: Vec<BindingJson>,
-    error: Option<ErrorJson>,
-}
-
-#[derive(Debug, Serialize)]
-struct ErrorJson {
-    errcode: Option<i64>,
-    kind: &'static str,
-    meaning: &'static str,
-    action: &'static str,
-    rid: Option<String>,
-    /// The one-line description (no secret, no URL query).
-    message: String,
-}
-
-fn kind_name(k: ErrorKind) -> &'static str {
-    match k {
-        ErrorKind::InvalidCode => "invalid_code",
-        ErrorKind::CodeUsed => "code_used",
-        ErrorKind::HighRisk => "high_risk",
-        ErrorKind::RateLimited => "rate_limited",
-        ErrorKind::Busy => "busy",
-        ErrorKind::Config => "config",
-        ErrorKind::Unavailable => "unavailable",
-        ErrorKind::Other => "other",
-    }
-}
-
-impl From<&WechatError> for ErrorJson {
-    fn from(e: &WechatError) -> Self {
-        ErrorJson {
-            errcode: e.errcode(),
-            kind: kind_name(e.kind()),
-            meaning: e.meaning(),
-            action: e.action(),
-            rid: e.rid().map(str::to_owned),
-            message: e.to_string(),
-        }
-    }
+    error: Option<WechatErrorJson>,
 }
 
 fn read_code(a: &ExchangeArgs) -> Result<Secret, Failure> {
@@ -138,7 +101,7 @@ pub async fn run(ctx: &Context, a: ExchangeArgs) -> Result<(), Failure> {
             .map(|s| s.session_key_masked.clone()),
         bound: !bindings.is_empty(),
         bindings: bindings.iter().map(BindingJson::from).collect(),
-        error: report.answer.as_ref().err().map(ErrorJson::from),
+        error: report.answer.as_ref().err().map(WechatErrorJson::from),
     };
     if a.json {
         print_json(&out)?;
@@ -212,15 +175,8 @@ fn print_human(ctx: &Context, out: &ExchangeJson, app_name: Option<&str>) -> Res
         }
         Some(e) => {
             line("result", format!("failed after {} ms", out.latency_ms))?;
-            line(
-                "errcode",
-                e.errcode
-                    .map(|c| c.to_string())
-                    .unwrap_or_else(|| "- (no answer from WeChat)".into()),
-            )?;
             line("meaning", e.meaning.to_owned())?;
-            line("what to do", e.action.to_owned())?;
-            line("rid", cell_opt(ctx, e.rid.as_deref(), 128))?;
+            e.print_details(ctx)?;
         }
     }
     Ok(())

@@ -162,6 +162,60 @@ impl ChangeOpts {
     }
 }
 
+/// A WeChat error in JSON output (`exchange`, `sessions check-key`, `sessions reset-key`):
+/// the errcode with its meaning and what to do, never a secret.
+#[derive(Debug, Serialize)]
+pub struct WechatErrorJson {
+    pub errcode: Option<i64>,
+    pub kind: &'static str,
+    pub meaning: &'static str,
+    pub action: &'static str,
+    pub rid: Option<String>,
+    /// The one-line description (no secret, no URL query).
+    pub message: String,
+}
+
+fn kind_name(k: crate::wechat::ErrorKind) -> &'static str {
+    match k {
+        crate::wechat::ErrorKind::InvalidCode => "invalid_code",
+        crate::wechat::ErrorKind::CodeUsed => "code_used",
+        crate::wechat::ErrorKind::HighRisk => "high_risk",
+        crate::wechat::ErrorKind::RateLimited => "rate_limited",
+        crate::wechat::ErrorKind::Busy => "busy",
+        crate::wechat::ErrorKind::Config => "config",
+        crate::wechat::ErrorKind::Unavailable => "unavailable",
+        crate::wechat::ErrorKind::Other => "other",
+    }
+}
+
+impl From<&crate::wechat::WechatError> for WechatErrorJson {
+    fn from(e: &crate::wechat::WechatError) -> Self {
+        WechatErrorJson {
+            errcode: e.errcode(),
+            kind: kind_name(e.kind()),
+            meaning: e.meaning(),
+            action: e.action(),
+            rid: e.rid().map(str::to_owned),
+            message: e.to_string(),
+        }
+    }
+}
+
+impl WechatErrorJson {
+    /// `errcode`, `what to do` and `rid` lines under a failed WeChat call.
+    pub fn print_details(&self, ctx: &Context) -> Result<(), Failure> {
+        let line = |k: &str, v: String| say(format!("{k:<12} {v}"));
+        line(
+            "errcode",
+            self.errcode
+                .map(|c| c.to_string())
+                .unwrap_or_else(|| "- (no answer from WeChat)".into()),
+        )?;
+        line("what to do", self.action.to_owned())?;
+        line("rid", cell_opt(ctx, self.rid.as_deref(), 128))
+    }
+}
+
 /// A timestamp as every command shows it: RFC 3339, UTC, seconds.
 pub fn ts(t: Ts) -> String {
     t.rfc3339()

@@ -13,7 +13,7 @@
 use clap::Args;
 use serde::Serialize;
 
-use super::{Context, cell, print_json, say, ts};
+use super::{Context, WechatErrorJson, cell, print_json, say, ts};
 use crate::crypto::DataKey;
 use crate::exit::{Code, Failure};
 use crate::ops;
@@ -54,27 +54,6 @@ pub struct ResetKeyArgs {
     pub json: bool,
 }
 
-#[derive(Debug, Serialize)]
-struct ErrorJson {
-    errcode: Option<i64>,
-    meaning: &'static str,
-    action: &'static str,
-    rid: Option<String>,
-    message: String,
-}
-
-impl From<&WechatError> for ErrorJson {
-    fn from(e: &WechatError) -> Self {
-        ErrorJson {
-            errcode: e.errcode(),
-            meaning: e.meaning(),
-            action: e.action(),
-            rid: e.rid().map(str::to_owned),
-            message: e.to_string(),
-        }
-    }
-}
-
 /// The output of `check-key`.
 #[derive(Debug, Serialize)]
 struct CheckJson {
@@ -87,7 +66,7 @@ struct CheckJson {
     session_revoked: bool,
     session_expires_at: String,
     latency_ms: u64,
-    error: Option<ErrorJson>,
+    error: Option<WechatErrorJson>,
 }
 
 /// The output of `reset-key`.
@@ -102,7 +81,7 @@ struct ResetJson {
     /// Sessions of the user that held the old key and now hold the new one.
     sessions_updated: Vec<String>,
     latency_ms: u64,
-    error: Option<ErrorJson>,
+    error: Option<WechatErrorJson>,
 }
 
 fn data_key(ctx: &Context) -> Result<DataKey, Failure> {
@@ -142,9 +121,11 @@ pub async fn check_key(ctx: &Context, a: CheckKeyArgs) -> Result<(), Failure> {
         Ok(KeyCheck::Valid) => ("valid", None),
         Ok(KeyCheck::Stale(api)) => (
             "stale",
-            Some(ErrorJson::from(&WechatError::StaleSessionKey(api.clone()))),
+            Some(WechatErrorJson::from(&WechatError::StaleSessionKey(
+                api.clone(),
+            ))),
         ),
-        Err(e) => ("error", Some(ErrorJson::from(e))),
+        Err(e) => ("error", Some(WechatErrorJson::from(e))),
     };
     let out = CheckJson {
         public_id: r.session.public_id.clone(),
@@ -201,20 +182,7 @@ fn print_check(ctx: &Context, out: &CheckJson, expired: bool) -> Result<(), Fail
                 "result",
                 format!("{}: {} ({} ms)", status, e.meaning, out.latency_ms),
             )?;
-            line(
-                "errcode",
-                e.errcode
-                    .map(|c| c.to_string())
-                    .unwrap_or_else(|| "- (no answer from WeChat)".into()),
-            )?;
-            line("what to do", e.action.to_owned())?;
-            line(
-                "rid",
-                e.rid
-                    .as_deref()
-                    .map(|r| cell(ctx, r, 128))
-                    .unwrap_or_else(|| "-".into()),
-            )?;
+            e.print_details(ctx)?;
         }
     }
     Ok(())
@@ -258,7 +226,7 @@ pub async fn reset_key(ctx: &Context, a: ResetKeyArgs) -> Result<(), Failure> {
             out.new_session_key_masked = Some(masked.clone());
             out.sessions_updated = updated.clone();
         }
-        Err(e) => out.error = Some(ErrorJson::from(e)),
+        Err(e) => out.error = Some(WechatErrorJson::from(e)),
     }
     if a.json {
         print_json(&out)?;
@@ -315,20 +283,7 @@ fn print_reset(ctx: &Context, out: &ResetJson) -> Result<(), Failure> {
                 "result",
                 format!("failed: {} ({} ms)", e.meaning, out.latency_ms),
             )?;
-            line(
-                "errcode",
-                e.errcode
-                    .map(|c| c.to_string())
-                    .unwrap_or_else(|| "- (no answer from WeChat)".into()),
-            )?;
-            line("what to do", e.action.to_owned())?;
-            line(
-                "rid",
-                e.rid
-                    .as_deref()
-                    .map(|r| cell(ctx, r, 128))
-                    .unwrap_or_else(|| "-".into()),
-            )?;
+            e.print_details(ctx)?;
         }
     }
     Ok(())
