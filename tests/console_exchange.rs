@@ -117,6 +117,10 @@ store_test!(mint_exchange_and_jump_to_the_binding, |db| {
     assert_eq!(audit.len(), 3);
     for e in &audit {
         assert_eq!(e.operator, "oncall-ana");
+        // The same action and target as `wxlogin exchange` (one code path: ops::test_exchange),
+        // so `wxlogin audit --target app:…` finds console exchanges too.
+        assert_eq!(e.target, format!("app:{DEMO_APPID}"));
+        assert_eq!(e.role.as_deref(), Some("oncall"));
         let text = serde_json::to_string(&e.detail.0).unwrap();
         assert!(!text.contains(&code), "the code is not audited");
         assert!(!text.contains("session_key"), "{text}");

@@ -59,12 +59,15 @@ async fn start_haproxy(bin: &str, backends: &[u16]) -> Haproxy {
         .enumerate()
         .map(|(i, p)| format!("    server s{i} 127.0.0.1:{p} check\n"))
         .collect();
-    // Health checks every 100 ms, out after one failure: well within the 2 s drain grace.
+    // Health checks every 100 ms, out after two failures (a draining instance answers 503 at
+    // once): well within the 2 s drain grace. A check may take up to 2 s before it counts as
+    // failed: on a loaded machine a healthy instance can be slower than the 100 ms interval,
+    // and with the default (the interval) both instances were marked down at once.
     let cfg = format!(
         "global\n    maxconn 512\n\
-         defaults\n    mode http\n    timeout connect 2s\n    timeout client 30s\n    timeout server 30s\n    retries 3\n    option redispatch\n\
+         defaults\n    mode http\n    timeout connect 2s\n    timeout client 30s\n    timeout server 30s\n    timeout check 2s\n    retries 3\n    option redispatch\n\
          frontend fe\n    bind 127.0.0.1:{port}\n    option forwardfor\n    default_backend be\n\
-         backend be\n    balance roundrobin\n    option httpchk GET /healthz\n    http-check expect status 200\n    default-server inter 100ms fall 1 rise 1\n{servers}"
+         backend be\n    balance roundrobin\n    option httpchk GET /healthz\n    http-check expect status 200\n    default-server inter 100ms fall 2 rise 1\n{servers}"
     );
     let path = dir.path().join("haproxy.cfg");
     std::fs::write(&path, cfg).unwrap();

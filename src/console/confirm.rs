@@ -264,7 +264,9 @@ impl Confirm {
         let problem = match (&self.count, reason.is_empty()) {
             (_, true) => Some("a reason is required: it is written to the audit log".to_owned()),
             (Count::Counting, _) => Some("still counting: wait a moment".to_owned()),
-            (Count::Known(0), _) => Some(format!(
+            // An unbind with no live session still removes the binding: only a revoke of
+            // nothing is nothing to do.
+            (Count::Known(0), _) if !matches!(self.op, Operation::Unbind { .. }) => Some(format!(
                 "nothing to do: no live session matches ({} to close)",
                 keymap::key(Scope::Dialog, Action::Cancel)
             )),
