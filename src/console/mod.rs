@@ -19,6 +19,7 @@ pub mod action;
 pub mod app;
 pub mod confirm;
 pub mod context;
+pub mod copy;
 pub mod driver;
 pub mod effect;
 pub mod event;
