@@ -121,3 +121,33 @@ store_test!(copy_never_emits_a_secret_and_sanitises_hostile_text, |db| {
         );
     }
 });
+
+store_test!(
+    below_80x24_the_console_says_how_big_it_must_be_and_q_still_quits,
+    |db| {
+        let fx = fixture(&db).await;
+        let mut app = app(&fx.store, false);
+        app.settle().await;
+        for (w, h) in [(60, 20), (79, 24), (80, 23)] {
+            let screen = render(&mut app, w, h);
+            assert!(
+                screen.contains(&format!("terminal too small: {w}x{h}")),
+                "{screen}"
+            );
+            assert!(
+                screen.contains("the console needs at least 80x24"),
+                "{screen}"
+            );
+            assert!(
+                !screen.contains("Sessions"),
+                "no broken layout is drawn: {screen}"
+            );
+        }
+        let screen = render(&mut app, 80, 24);
+        assert!(!screen.contains("too small"), "{screen}");
+        assert!(screen.contains("Sessions"), "{screen}");
+        render(&mut app, 40, 10);
+        press(&mut app, "q").await;
+        assert!(app.quit);
+    }
+);

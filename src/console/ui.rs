@@ -19,6 +19,10 @@ use crate::sanitize::for_terminal;
 
 pub fn draw(frame: &mut Frame, app: &App) {
     let area = frame.area();
+    // Support tools (small terminals): say how big the screen must be, not a broken layout.
+    if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
+        return draw_too_small(frame, area);
+    }
     let paint = app.paint();
     let theme = paint.theme;
     let banner = u16::from(app.db_down.is_some());
@@ -50,6 +54,28 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Some(Overlay::Prompt(p)) => p.draw(frame, status, footer, theme),
         None => {}
     }
+}
+
+/// The smallest screen the layout is drawn on (columns, rows).
+pub const MIN_SIZE: (u16, u16) = (80, 24);
+
+/// What a screen below [`MIN_SIZE`] shows: its size, the size needed, and how to leave.
+fn draw_too_small(frame: &mut Frame, area: Rect) {
+    let lines = [
+        format!("terminal too small: {}x{}", area.width, area.height),
+        format!("the console needs at least {}x{}", MIN_SIZE.0, MIN_SIZE.1),
+        "enlarge the window, or press q to quit".to_owned(),
+    ];
+    let top = area.height.saturating_sub(lines.len() as u16) / 2;
+    let text: Vec<Line> = std::iter::repeat_n(Line::raw(""), top as usize)
+        .chain(lines.iter().map(|l| {
+            let w = area.width as usize;
+            let l = truncate_to(l, w);
+            let pad = w.saturating_sub(l.chars().count()) / 2;
+            Line::raw(format!("{}{l}", " ".repeat(pad)))
+        }))
+        .collect();
+    frame.render_widget(Paragraph::new(text), area);
 }
 
 fn draw_header(frame: &mut Frame, area: Rect, app: &App) {
