@@ -151,3 +151,86 @@ store_test!(
         assert!(app.quit);
     }
 );
+
+fn console_in(
+    store: &wxlogin::store::Store,
+    env: &str,
+    dangerous: &[String],
+    theme: wxlogin::console::theme::Theme,
+) -> App {
+    let mut ctx = wxlogin::console::ConsoleContext::new(store.clone(), operator());
+    ctx.theme = theme;
+    ctx.db_label = "sqlite:///var/lib/wxlogin/wxlogin.db?mode=rwc".to_owned();
+    ctx.dangerous_environment = wxlogin::console::context::is_dangerous_environment(env, dangerous);
+    ctx.environment = Some(env.to_owned());
+    App::new(ctx)
+}
+
+fn header_bg(buf: &ratatui::buffer::Buffer) -> ratatui::style::Color {
+    buf.content[buf.area.width as usize - 1].bg
+}
+
+store_test!(
+    production_draws_a_red_header_and_says_production_in_capitals_without_colour,
+    |db| {
+        use ratatui::style::Color;
+        use wxlogin::console::theme::Theme;
+        let fx = fixture(&db).await;
+        let mut red = console_in(&fx.store, "production", &[], Theme::colored());
+        red.settle().await;
+        let buf = render_buffer(&mut red, 100, 24);
+        assert_eq!(header_bg(&buf), Color::Red);
+        let line = buffer_lines(&buf)[0].clone();
+        assert!(line.contains(" PRODUCTION "), "{line}");
+        insta::assert_snapshot!(
+            format!(
+                "environment_production_colour_header_100x24_{}",
+                fx.store.backend()
+            ),
+            line
+        );
+
+        let mut plain = console_in(&fx.store, "production", &[], Theme::plain());
+        plain.settle().await;
+        let buf = render_buffer(&mut plain, 100, 24);
+        assert!(
+            buf.content
+                .iter()
+                .all(|c| c.fg == Color::Reset && c.bg == Color::Reset)
+        );
+        let line = buffer_lines(&buf)[0].clone();
+        assert!(line.contains(" PRODUCTION "), "{line}");
+        insta::assert_snapshot!(
+            format!(
+                "environment_production_no_colour_header_100x24_{}",
+                fx.store.backend()
+            ),
+            line
+        );
+
+        // A configured dangerous name is red too; staging is not.
+        let mut cn = console_in(
+            &fx.store,
+            "prod-cn",
+            &["Prod-CN".to_owned()],
+            Theme::colored(),
+        );
+        cn.settle().await;
+        let buf = render_buffer(&mut cn, 100, 24);
+        assert_eq!(header_bg(&buf), Color::Red);
+        assert!(buffer_lines(&buf)[0].contains(" PROD-CN "));
+        let mut staging = console_in(&fx.store, "staging", &[], Theme::colored());
+        staging.settle().await;
+        let buf = render_buffer(&mut staging, 100, 24);
+        assert_eq!(header_bg(&buf), Color::Blue);
+        let line = buffer_lines(&buf)[0].clone();
+        assert!(line.contains(" staging "), "{line}");
+        insta::assert_snapshot!(
+            format!(
+                "environment_staging_colour_header_100x24_{}",
+                fx.store.backend()
+            ),
+            line
+        );
+    }
+);

@@ -79,8 +79,25 @@ fn draw_too_small(frame: &mut Frame, area: Rect) {
 }
 
 fn draw_header(frame: &mut Frame, area: Rect, app: &App) {
-    let t = &app.ctx.theme;
-    let width = area.width as usize;
+    // Support tools (environment): a dangerous environment's header is red (no colour:
+    // its name in capitals, reversed, is the warning).
+    let red;
+    let t = if app.ctx.dangerous_environment && app.ctx.theme.color {
+        red = app.ctx.theme.dangerous_header();
+        &red
+    } else {
+        &app.ctx.theme
+    };
+    let env = app.ctx.environment.as_deref().map(|e| {
+        let e = crate::sanitize::for_terminal_truncated(e, 20);
+        if app.ctx.dangerous_environment {
+            format!(" {} ", e.to_uppercase())
+        } else {
+            format!(" {e} ")
+        }
+    });
+    let env_len = env.as_ref().map_or(0, |e| e.chars().count());
+    let width = (area.width as usize).saturating_sub(env_len);
     let operator = for_terminal(&app.ctx.actor.operator).into_owned();
     let origin = app
         .ctx
@@ -106,13 +123,16 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App) {
     let room = width.saturating_sub(fixed + who.chars().count());
     let url = middle_truncate(&for_terminal(&app.ctx.db_label), room);
     let pad = room.saturating_sub(url.chars().count());
-    let mut spans = vec![
-        Span::styled(title, t.header_key),
+    let mut spans = vec![Span::styled(title, t.header_key)];
+    if let Some(e) = env {
+        spans.push(Span::styled(e, t.badge));
+    }
+    spans.extend([
         Span::styled(backend, t.header),
         Span::styled(url, t.header),
         Span::styled(" ".repeat(pad + 1), t.header),
         Span::styled(who, t.header_key),
-    ];
+    ]);
     if app.ctx.read_only {
         spans.push(Span::styled(badge, t.badge));
     }
