@@ -61,6 +61,11 @@ pub struct ConfigFile {
     pub service: ServiceSection,
     #[serde(default)]
     pub console: ConsoleSection,
+    /// The name of this deployment (`production`, `staging`…), shown in the console's header.
+    pub environment: Option<String>,
+    /// Environment names drawn in red like `production` (compared without case).
+    #[serde(default)]
+    pub dangerous_environments: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -17,6 +17,7 @@ pub mod console;
 pub mod crypto;
 pub mod demo;
 pub mod exit;
+pub mod export;
 pub mod mock_wechat;
 pub mod operator;
 pub mod ops;

@@ -45,6 +45,9 @@ pub enum Action {
     NextApp,
     RunExchange,
     MintCode,
+    // Support tools (copy): the selected row's main identifier, then its other fields.
+    Copy,
+    CopyOther,
     // Dialogs and prompts.
     Confirm,
     Cancel,

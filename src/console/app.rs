@@ -71,6 +71,10 @@ pub struct App {
     ping_in_flight: bool,
     last_ping: Option<Instant>,
     last_refresh: Instant,
+    // Support tools (copy): raw bytes for the operator's terminal (OSC 52), taken by the
+    // driver and written to this console's own backend; which other field `Y` copies next.
+    output: Vec<u8>,
+    copy_next: usize,
 }
 
 /// Runs `$body` with a fresh [`Cx`] named `$cx`, then routes the effects it produced.
@@ -132,6 +136,8 @@ impl App {
             ping_in_flight: false,
             last_ping: None,
             last_refresh: Instant::now(),
+            output: Vec::new(),
+            copy_next: 0,
         };
         with_cx!(app, |cx| app.sessions.reload(cx));
         app
@@ -361,9 +367,48 @@ impl App {
             Action::ShowBindings => self.show(View::Bindings),
             Action::ShowExchange => self.show(View::Exchange),
             Action::ShowAudit => self.show(View::Audit),
+            // Support tools (copy).
+            Action::Copy => self.copy(false),
+            Action::CopyOther => self.copy(true),
             // Everything else is the shown view's.
             _ => with_cx!(self, |cx| view_mut!(self, self.view).handle(action, cx)),
         }
+    }
+
+    // ---- support tools: copy -----------------------------------------------------------------
+
+    /// Bytes the console asks its operator's terminal to act on (OSC 52), taken once.
+    pub fn take_output(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.output)
+    }
+
+    /// `y`: the main identifier of the selected row; `Y` (`other`): its next other field.
+    fn copy(&mut self, other: bool) {
+        let fields = super::copy::fields(self);
+        if fields.is_empty() {
+            return self.set_status(StatusKind::Info, "nothing selected to copy");
+        }
+        let f = if other {
+            let rest = &fields[1..];
+            if rest.is_empty() {
+                return self.set_status(StatusKind::Info, "this row has no other field to copy");
+            }
+            let f = &rest[self.copy_next % rest.len()];
+            self.copy_next = self.copy_next.wrapping_add(1);
+            f
+        } else {
+            self.copy_next = 0;
+            &fields[0]
+        };
+        self.output.extend(super::copy::osc52(&f.value));
+        let mut text = super::copy::copied_text(f);
+        if other {
+            text.push_str(&format!(
+                " · {} again: next field",
+                keymap::key(self.view.scope(), Action::CopyOther)
+            ));
+        }
+        self.set_status(StatusKind::Ok, text);
     }
 
     pub fn show(&mut self, view: View) {

@@ -29,6 +29,20 @@ pub struct ConsoleContext {
     pub revoke_batch: i64,
     /// What the Exchange view talks to.
     pub exchange: ExchangeSetup,
+    // Support tools (environment): the deployment's name for the header, and whether it is
+    // one to be careful in (drawn red; `PRODUCTION` in capitals without colour).
+    pub environment: Option<String>,
+    pub dangerous_environment: bool,
+}
+
+/// Whether `name` is `production` (in any case) or one of the names configured as dangerous.
+pub fn is_dangerous_environment(name: &str, dangerous: &[String]) -> bool {
+    let name = name.trim();
+    name.eq_ignore_ascii_case("production")
+        || name.eq_ignore_ascii_case("prod")
+        || dangerous
+            .iter()
+            .any(|d| d.trim().eq_ignore_ascii_case(name))
 }
 
 impl ConsoleContext {
@@ -45,6 +59,8 @@ impl ConsoleContext {
             size: (80, 24),
             revoke_batch: DEFAULT_REVOKE_BATCH,
             exchange: ExchangeSetup::default(),
+            environment: None,
+            dangerous_environment: false,
         }
     }
 }

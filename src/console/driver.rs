@@ -30,11 +30,20 @@ pub enum Exit {
 /// A backend whose size the console is told (by [`Event::Resize`]) instead of asking.
 pub trait SizedBackend: Backend {
     fn set_size(&mut self, cols: u16, rows: u16);
+    /// Writes bytes meant for the operator's terminal itself (OSC 52 copy) to this backend's
+    /// output, after the frame. A backend that draws nowhere drops them.
+    fn emit(&mut self, _bytes: &[u8]) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 /// The local terminal knows its own size.
 impl<W: io::Write> SizedBackend for CrosstermBackend<W> {
     fn set_size(&mut self, _cols: u16, _rows: u16) {}
+    fn emit(&mut self, bytes: &[u8]) -> io::Result<()> {
+        io::Write::write_all(self, bytes)?;
+        io::Write::flush(self)
+    }
 }
 
 impl SizedBackend for TestBackend {
@@ -73,6 +82,10 @@ where
                 .draw(|f| ui::draw(f, app))
                 .map_err(io::Error::other)?;
             dirty = false;
+            let raw = app.take_output();
+            if !raw.is_empty() {
+                terminal.backend_mut().emit(&raw)?;
+            }
         }
         if app.quit {
             return Ok(Exit::Quit);

@@ -169,6 +169,9 @@ pub const BINDINGS: &[Binding] = &[
     b(S::Global, &[k('2')], A::ShowBindings, "Bindings view", None),
     b(S::Global, &[k('3')], A::ShowExchange, "Exchange view", None),
     b(S::Global, &[k('4')], A::ShowAudit, "Audit view", None),
+    // Support tools (copy).
+    b(S::Global, &[k('y')], A::Copy, "copy the row's id to your clipboard (OSC 52)", None),
+    b(S::Global, &[k('Y')], A::CopyOther, "copy the row's next other field (username…)", None),
     b(S::Global, &[k('?')], A::Help, "this help", Some("help")),
     b(S::Global, &[k('q'), ctrl('c')], A::Quit, "quit", Some("quit")),
 ];

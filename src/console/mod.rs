@@ -19,6 +19,7 @@ pub mod action;
 pub mod app;
 pub mod confirm;
 pub mod context;
+pub mod copy;
 pub mod driver;
 pub mod effect;
 pub mod event;
@@ -139,6 +140,12 @@ pub async fn run(global: &GlobalOpts, args: ConsoleArgs) -> Result<(), Failure> 
     ctx.read_only = ctx.actor.role == Role::Viewer;
     ctx.refresh = refresh;
     ctx.exchange = views::exchange::ExchangeSetup::from_config(&file);
+    // Support tools (environment).
+    if let Some(env) = file.environment.as_deref().filter(|e| !e.trim().is_empty()) {
+        ctx.dangerous_environment =
+            context::is_dangerous_environment(env, &file.dangerous_environments);
+        ctx.environment = Some(env.trim().to_owned());
+    }
     // This console is for whoever sits at this terminal: their NO_COLOR, their size.
     ctx.theme = theme::Theme::for_no_color(std::env::var_os("NO_COLOR").as_deref());
     ctx.size = terminal::size().unwrap_or(ctx.size);

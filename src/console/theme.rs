@@ -106,3 +106,23 @@ impl Theme {
         }
     }
 }
+
+// Support tools (environment).
+impl Theme {
+    /// This theme with the header in red, for a dangerous environment (like k9s' skins).
+    pub fn dangerous_header(&self) -> Theme {
+        let s = Style::new();
+        Theme {
+            header: s.fg(Color::White).bg(Color::Red),
+            header_key: s
+                .fg(Color::Yellow)
+                .bg(Color::Red)
+                .add_modifier(Modifier::BOLD),
+            badge: s
+                .fg(Color::Red)
+                .bg(Color::White)
+                .add_modifier(Modifier::BOLD),
+            ..*self
+        }
+    }
+}

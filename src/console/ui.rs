@@ -19,6 +19,10 @@ use crate::sanitize::for_terminal;
 
 pub fn draw(frame: &mut Frame, app: &App) {
     let area = frame.area();
+    // Support tools (small terminals): say how big the screen must be, not a broken layout.
+    if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
+        return draw_too_small(frame, area);
+    }
     let paint = app.paint();
     let theme = paint.theme;
     let banner = u16::from(app.db_down.is_some());
@@ -52,9 +56,48 @@ pub fn draw(frame: &mut Frame, app: &App) {
     }
 }
 
+/// The smallest screen the layout is drawn on (columns, rows).
+pub const MIN_SIZE: (u16, u16) = (80, 24);
+
+/// What a screen below [`MIN_SIZE`] shows: its size, the size needed, and how to leave.
+fn draw_too_small(frame: &mut Frame, area: Rect) {
+    let lines = [
+        format!("terminal too small: {}x{}", area.width, area.height),
+        format!("the console needs at least {}x{}", MIN_SIZE.0, MIN_SIZE.1),
+        "enlarge the window, or press q to quit".to_owned(),
+    ];
+    let top = area.height.saturating_sub(lines.len() as u16) / 2;
+    let text: Vec<Line> = std::iter::repeat_n(Line::raw(""), top as usize)
+        .chain(lines.iter().map(|l| {
+            let w = area.width as usize;
+            let l = truncate_to(l, w);
+            let pad = w.saturating_sub(l.chars().count()) / 2;
+            Line::raw(format!("{}{l}", " ".repeat(pad)))
+        }))
+        .collect();
+    frame.render_widget(Paragraph::new(text), area);
+}
+
 fn draw_header(frame: &mut Frame, area: Rect, app: &App) {
-    let t = &app.ctx.theme;
-    let width = area.width as usize;
+    // Support tools (environment): a dangerous environment's header is red (no colour:
+    // its name in capitals, reversed, is the warning).
+    let red;
+    let t = if app.ctx.dangerous_environment && app.ctx.theme.color {
+        red = app.ctx.theme.dangerous_header();
+        &red
+    } else {
+        &app.ctx.theme
+    };
+    let env = app.ctx.environment.as_deref().map(|e| {
+        let e = crate::sanitize::for_terminal_truncated(e, 20);
+        if app.ctx.dangerous_environment {
+            format!(" {} ", e.to_uppercase())
+        } else {
+            format!(" {e} ")
+        }
+    });
+    let env_len = env.as_ref().map_or(0, |e| e.chars().count());
+    let width = (area.width as usize).saturating_sub(env_len);
     let operator = for_terminal(&app.ctx.actor.operator).into_owned();
     let origin = app
         .ctx
@@ -80,13 +123,16 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App) {
     let room = width.saturating_sub(fixed + who.chars().count());
     let url = middle_truncate(&for_terminal(&app.ctx.db_label), room);
     let pad = room.saturating_sub(url.chars().count());
-    let mut spans = vec![
-        Span::styled(title, t.header_key),
+    let mut spans = vec![Span::styled(title, t.header_key)];
+    if let Some(e) = env {
+        spans.push(Span::styled(e, t.badge));
+    }
+    spans.extend([
         Span::styled(backend, t.header),
         Span::styled(url, t.header),
         Span::styled(" ".repeat(pad + 1), t.header),
         Span::styled(who, t.header_key),
-    ];
+    ]);
     if app.ctx.read_only {
         spans.push(Span::styled(badge, t.badge));
     }

@@ -1,0 +1,99 @@
+//! Copy (`y`, `Y`): the selected row's identifiers go to the operator's clipboard with OSC 52
+//! (`ESC ] 52 ; c ; BASE64 BEL`), which the operator's own terminal carries out, so it works
+//! over SSH and, with `set -g set-clipboard on`, through tmux. The bytes are written to the
+//! console's own output (see [`super::driver::SizedBackend::emit`]), never to the process's
+//! stdout, because each SSH console has its own channel.
+//!
+//! Only identifiers are offered: a public session id, an openid, a username, an appid, an
+//! address. Never a SessionId, a session_key, a code or a token: the rows the views hold do
+//! not carry them.
+
+use base64::Engine;
+
+use super::app::App;
+use super::views::View;
+use crate::sanitize;
+
+/// The OSC 52 sequence that puts `text` on the clipboard.
+pub fn osc52(text: &str) -> Vec<u8> {
+    let b64 = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
+    let mut out = Vec::with_capacity(b64.len() + 8);
+    out.extend_from_slice(b"\x1b]52;c;");
+    out.extend_from_slice(b64.as_bytes());
+    out.push(0x07);
+    out
+}
+
+/// One copyable field of a row: what it is and its value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Field {
+    pub name: &'static str,
+    pub value: String,
+}
+
+fn field(name: &'static str, value: impl Into<String>) -> Option<Field> {
+    // What lands on a clipboard is pasted somewhere else: no control characters either.
+    let value = sanitize::for_terminal(&value.into()).into_owned();
+    (!value.is_empty()).then_some(Field { name, value })
+}
+
+/// The copyable fields of the selected row in the shown view, the main identifier first;
+/// empty when nothing is selected.
+pub fn fields(app: &App) -> Vec<Field> {
+    let out: Vec<Option<Field>> = match app.view {
+        View::Sessions => match app.sessions.list.window.selected_row() {
+            Some(s) => vec![
+                field("public session id", &s.public_id),
+                field("openid", &s.openid),
+                field("username", &s.username),
+                field("account id", s.account_id.to_string()),
+                field("appid", &s.appid),
+                field("unionid", s.unionid.clone().unwrap_or_default()),
+                field("client address", s.client_ip.clone().unwrap_or_default()),
+                field("user agent", s.user_agent.clone().unwrap_or_default()),
+            ],
+            None => Vec::new(),
+        },
+        View::Bindings => match app.bindings.target() {
+            Some(b) => vec![
+                field("openid", &b.openid),
+                field("username", &b.username),
+                field("account id", b.account_id.to_string()),
+                field("appid", &b.appid),
+                field("unionid", b.unionid.clone().unwrap_or_default()),
+            ],
+            None => Vec::new(),
+        },
+        View::Audit => match app.audit.list.window.selected_row() {
+            Some(e) => vec![
+                field("target", &e.target),
+                field("operator", &e.operator),
+                field("action", &e.action),
+                field("origin", e.origin.clone().unwrap_or_default()),
+                field("reason", e.reason.clone().unwrap_or_default()),
+            ],
+            None => Vec::new(),
+        },
+        View::Exchange => Vec::new(),
+    };
+    out.into_iter().flatten().collect()
+}
+
+/// What the status line says after copying `f`.
+pub fn copied_text(f: &Field) -> String {
+    format!(
+        "copied {}: {} (to your terminal's clipboard)",
+        f.name,
+        sanitize::for_terminal_truncated(&f.value, 60)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn osc52_is_the_base64_of_exactly_the_text() {
+        assert_eq!(osc52("o_abc"), b"\x1b]52;c;b19hYmM=\x07".to_vec());
+    }
+}
