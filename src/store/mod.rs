@@ -11,6 +11,7 @@ mod audit;
 mod bindings;
 mod explain;
 pub mod limits;
+mod passwords;
 mod session_keys;
 mod sessions;
 pub mod stats;
@@ -30,6 +31,7 @@ pub use accounts::{Account, AccountCredentials, NewAccount, validate_username};
 pub use audit::{AuditEntry, AuditFilter};
 pub use bindings::{AccountDetail, BindingQuery, BindingView, UnbindOutcome};
 pub use explain::{PlanMode, QueryPlan, QueryText, SessionSample};
+pub use passwords::PasswordReset;
 pub use session_keys::{KeyReset, KeyResetOutcome, StoredSessionKey};
 pub use sessions::{
     IdCensus, IssuedSession, LoginOutcome, MAX_REVOKE_IDS, NewSession, RevokeOutcome,
