@@ -170,3 +170,25 @@ store_test!(
         assert!(audit_rows(&w, "account.set_password").await.is_empty());
     }
 );
+
+store_test!(
+    a_first_login_binding_writes_a_user_audit_row_with_the_client_address,
+    |db| {
+        let alice = account(&db, "alice").await;
+        let w = world(db).await;
+        w.bind("wx-alice", "alice").await;
+        // A returning login binds nothing and writes no further row.
+        w.login("wx-alice", None).await.token();
+        let rows = audit_rows(&w, "binding.create").await;
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        let r = &rows[0];
+        assert_eq!(r.operator, "user");
+        assert_eq!(r.role, None);
+        assert_eq!(r.origin.as_deref(), Some("127.0.0.1"));
+        assert_eq!(
+            r.target,
+            format!("binding:{APPID}/{}", w.openid("wx-alice"))
+        );
+        assert_eq!(r.detail["account_id"], alice.id);
+    }
+);
