@@ -11,8 +11,8 @@ use crate::crypto::DataKey;
 use crate::operator::{Actor, Role};
 use crate::secret::Secret;
 
-/// Options every subcommand understands.
-#[derive(Debug, Clone, Default, clap::Args)]
+/// Options every subcommand understands. `Debug` shows the database URL redacted.
+#[derive(Clone, Default, clap::Args)]
 pub struct GlobalOpts {
     /// Database URL (postgres://… or sqlite://…). Default: an embedded SQLite file in the per-user
     /// data directory, created and migrated on first use.
@@ -41,8 +41,8 @@ pub struct GlobalOpts {
     pub verbose: u8,
 }
 
-/// The TOML config file. Every section is optional.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// The TOML config file. Every section is optional. `Debug` shows the database URL redacted.
+#[derive(Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConfigFile {
     pub database_url: Option<String>,
@@ -66,6 +66,40 @@ pub struct ConfigFile {
     /// Environment names drawn in red like `production` (compared without case).
     #[serde(default)]
     pub dangerous_environments: Vec<String>,
+}
+
+// Debug without secrets (hardening): a database URL can carry a password.
+fn redacted_url(url: &Option<String>) -> Option<String> {
+    url.as_deref().map(crate::store::redact_database_url)
+}
+
+impl std::fmt::Debug for GlobalOpts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GlobalOpts")
+            .field("database_url", &redacted_url(&self.database_url))
+            .field("config", &self.config)
+            .field("operator", &self.operator)
+            .field("role", &self.role)
+            .field("read_only", &self.read_only)
+            .field("verbose", &self.verbose)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for ConfigFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConfigFile")
+            .field("database_url", &redacted_url(&self.database_url))
+            .field("operator", &self.operator)
+            .field("role", &self.role)
+            .field("read_only", &self.read_only)
+            .field("data_key_file", &self.data_key_file)
+            .field("wechat", &self.wechat)
+            .field("apps", &self.apps)
+            .field("service", &self.service)
+            .field("console", &self.console)
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -214,16 +248,74 @@ pub fn resolve_actor(opts: &GlobalOpts, file: &ConfigFile) -> Result<Actor, Conf
     Ok(Actor::new(operator, role, origin))
 }
 
-/// The database to use: flag / DATABASE_URL, then the config file, then the embedded default.
+/// The database to use: flag / DATABASE_URL, then DATABASE_URL_FILE (a file holding only the
+/// URL), then the config file, then the embedded default. A password given with
+/// `--database-url` on the command line gets a warning: every user can read argv.
 pub fn database_url(opts: &GlobalOpts, file: &ConfigFile) -> Result<String, ConfigError> {
     if let Some(u) = opts.database_url.clone().filter(|u| !u.is_empty()) {
+        if url_has_password(&u) && std::env::args().any(|a| a.starts_with("--database-url")) {
+            eprintln!("{}", ARGV_PASSWORD_WARNING);
+        }
         return Ok(u);
+    }
+    if let Some(p) = std::env::var_os("DATABASE_URL_FILE").filter(|p| !p.is_empty()) {
+        let p = PathBuf::from(p);
+        let text = zeroize::Zeroizing::new(std::fs::read_to_string(&p).map_err(|source| {
+            ConfigError::Read {
+                path: p.clone(),
+                source,
+            }
+        })?);
+        let url = text.trim();
+        if url.is_empty() {
+            return Err(ConfigError::Invalid(format!(
+                "DATABASE_URL_FILE {} is empty; put the database URL in it",
+                p.display()
+            )));
+        }
+        if url_has_password(url) {
+            warn_if_shared(&p, "database URL");
+        }
+        return Ok(url.to_owned());
     }
     if let Some(u) = file.database_url.clone() {
         return Ok(u);
     }
     let path = default_sqlite_path()?;
     Ok(sqlite_url(&path))
+}
+
+/// What `--database-url` with a password in it prints on stderr.
+pub const ARGV_PASSWORD_WARNING: &str = "warning: the database password given with --database-url is visible to every user of this machine (ps, /proc); use DATABASE_URL, DATABASE_URL_FILE (a private file holding the URL) or a .pgpass file instead";
+
+/// Does a database URL carry a password (user info, `password=` or `sslpassword=`)?
+pub fn url_has_password(url: &str) -> bool {
+    match url::Url::parse(url) {
+        Ok(u) => {
+            u.password().is_some()
+                || u.query_pairs().any(|(k, _)| {
+                    k.eq_ignore_ascii_case("password") || k.eq_ignore_ascii_case("sslpassword")
+                })
+        }
+        Err(_) => false,
+    }
+}
+
+/// Warns on stderr when a file holding a secret can be read by group or others.
+pub fn warn_if_shared(path: &Path, what: &str) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = std::fs::metadata(path) {
+            let mode = meta.permissions().mode() & 0o777;
+            if mode & 0o077 != 0 {
+                eprintln!(
+                    "warning: the {what} file {} is readable by group or others (mode {mode:03o}); chmod 600 it",
+                    path.display()
+                );
+            }
+        }
+    }
 }
 
 /// `sqlite://PATH?mode=rwc`: create the file when it is missing.
@@ -239,11 +331,52 @@ pub fn default_sqlite_path() -> Result<PathBuf, ConfigError> {
         )
     })?;
     let dir = dirs.data_dir();
-    std::fs::create_dir_all(dir).map_err(|source| ConfigError::Read {
+    private_dir(dir)?;
+    let path = dir.join("wxlogin.db");
+    private_file(&path)?;
+    Ok(path)
+}
+
+/// Creates `dir` (and its parents) with mode 0700 when missing: the embedded database holds
+/// encrypted session_keys and every session's metadata.
+pub fn private_dir(dir: &Path) -> Result<(), ConfigError> {
+    let read = |source| ConfigError::Read {
         path: dir.to_owned(),
         source,
-    })?;
-    Ok(dir.join("wxlogin.db"))
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(read)
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::create_dir_all(dir).map_err(read)
+    }
+}
+
+/// Creates the embedded database file with mode 0600 when missing (an existing file keeps its
+/// mode), before SQLite opens it with the process umask.
+pub fn private_file(path: &Path) -> Result<(), ConfigError> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    match o.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(source) => Err(ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        }),
+    }
 }
 
 /// WXLOGIN_DATA_KEY, then WXLOGIN_DATA_KEY_FILE, then the config file's `data_key_file`.
@@ -261,14 +394,80 @@ pub fn data_key(file: &ConfigFile) -> Result<Option<DataKey>, ConfigError> {
         .or_else(|| file.data_key_file.clone());
     match path {
         Some(p) => {
-            let text = std::fs::read_to_string(&p).map_err(|source| ConfigError::Read {
-                path: p.clone(),
-                source,
-            })?;
+            // Wiped when dropped, whether the key parses or not.
+            let text = zeroize::Zeroizing::new(std::fs::read_to_string(&p).map_err(|source| {
+                ConfigError::Read {
+                    path: p.clone(),
+                    source,
+                }
+            })?);
+            warn_if_shared(&p, "data key");
             DataKey::from_base64(&text)
                 .map(Some)
                 .map_err(ConfigError::from)
         }
         None => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod debug_tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fresh_embedded_database_directory_is_0700_and_its_file_0600() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("data").join("wxlogin");
+        private_dir(&dir).unwrap();
+        let db = dir.join("wxlogin.db");
+        private_file(&db).unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir), 0o700);
+        assert_eq!(mode(&db), 0o600);
+        // Opening again keeps the file as it is.
+        private_file(&db).unwrap();
+        assert_eq!(mode(&db), 0o600);
+    }
+
+    #[test]
+    fn a_password_in_a_database_url_is_noticed() {
+        assert!(url_has_password("postgres://app:pw@db/wx"));
+        assert!(url_has_password("postgres://db/wx?sslpassword=x"));
+        assert!(!url_has_password("postgres://app@db/wx?sslmode=require"));
+        assert!(!url_has_password("sqlite:///tmp/x.db?mode=rwc"));
+    }
+
+    #[test]
+    fn debug_of_the_config_file_prints_no_database_password_or_app_secret() {
+        let cfg: ConfigFile = toml::from_str(
+            r#"
+database_url = "postgres://app:s3cr3t@db/wx?sslpassword=k3y"
+[[apps]]
+appid = "wx123"
+secret = "appsecret-inline-value"
+"#,
+        )
+        .unwrap();
+        let shown = format!("{cfg:?}");
+        assert!(!shown.contains("s3cr3t"), "{shown}");
+        assert!(!shown.contains("k3y"), "{shown}");
+        assert!(!shown.contains("appsecret-inline-value"), "{shown}");
+        assert!(
+            shown.contains("wx123") && shown.contains("db/wx"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn debug_of_the_global_options_prints_no_database_password() {
+        let opts = GlobalOpts {
+            database_url: Some("postgres://app:s3cr3t@db/wx".into()),
+            ..Default::default()
+        };
+        let shown = format!("{opts:?}");
+        assert!(!shown.contains("s3cr3t"), "{shown}");
+        assert!(shown.contains("app:***@db"), "{shown}");
     }
 }

@@ -417,7 +417,13 @@ fn config_text(
             a.secret.expose()
         ));
     }
-    s.push_str("[service]\ntrusted_ip_header = \"X-Forwarded-For\"\nlogin_rate_limit = 60\n");
+    // No trusted_ip_header: a service started from this file is reached directly, and a
+    // forwarded-for header from a direct client is whatever it wants its address to be.
+    s.push_str(
+        "[service]\n\
+         # Behind a reverse proxy, set trusted_ip_header and trusted_proxies; never without one.\n\
+         login_rate_limit = 60\n",
+    );
     s
 }
 

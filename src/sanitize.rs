@@ -3,13 +3,35 @@
 //!
 //! Control characters (C0, DEL, C1) are replaced by a visible escape such as `\x1b`, so an
 //! operator sees that something odd was there without the terminal acting on it. Bidi
-//! overrides, which can reorder what a line appears to say, are escaped too.
+//! overrides and marks (including the Arabic letter mark U+061C), which can reorder what a line
+//! appears to say, are escaped too, and so are characters that hide or break a line without
+//! showing: the line and paragraph separators U+2028/U+2029, zero-width characters
+//! (U+200B–U+200D, U+2060), the byte-order mark U+FEFF and the invisible tag characters
+//! U+E0000–U+E007F (which can smuggle text past a reader).
 
 use std::borrow::Cow;
 
 fn is_dangerous(c: char) -> bool {
     c.is_control()
-        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
+        || matches!(
+            c,
+            // bidi embeddings, overrides, isolates and marks
+            '\u{202A}'..='\u{202E}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{200E}'
+                | '\u{200F}'
+                | '\u{061C}'
+                // line and paragraph separators
+                | '\u{2028}'
+                | '\u{2029}'
+                // zero-width space, non-joiner, joiner; word joiner
+                | '\u{200B}'..='\u{200D}'
+                | '\u{2060}'
+                // byte-order mark / zero-width no-break space
+                | '\u{FEFF}'
+                // tag characters
+                | '\u{E0000}'..='\u{E007F}'
+        )
 }
 
 /// Returns `text` with every control character shown as a `\xNN` or `\u{NNNN}` escape.
@@ -66,6 +88,38 @@ mod tests {
     #[test]
     fn bidi_overrides_and_c1_controls_are_escaped() {
         assert_eq!(for_terminal("a\u{202E}b\u{9b}c"), "a\\u{202e}b\\x9bc");
+    }
+
+    #[test]
+    fn the_arabic_letter_mark_is_escaped() {
+        assert_eq!(for_terminal("a\u{061C}b"), "a\\u{061c}b");
+    }
+
+    #[test]
+    fn line_and_paragraph_separators_are_escaped() {
+        assert_eq!(for_terminal("a\u{2028}b\u{2029}c"), "a\\u{2028}b\\u{2029}c");
+    }
+
+    #[test]
+    fn zero_width_characters_are_escaped() {
+        assert_eq!(
+            for_terminal("o\u{200B}p\u{200C}e\u{200D}n\u{2060}id"),
+            "o\\u{200b}p\\u{200c}e\\u{200d}n\\u{2060}id"
+        );
+    }
+
+    #[test]
+    fn the_byte_order_mark_is_escaped() {
+        assert_eq!(for_terminal("\u{FEFF}alice"), "\\u{feff}alice");
+    }
+
+    #[test]
+    fn tag_characters_are_escaped() {
+        // "ok" followed by the tag spelling of "hi" and a cancel tag.
+        assert_eq!(
+            for_terminal("ok\u{E0068}\u{E0069}\u{E007F}"),
+            "ok\\u{e0068}\\u{e0069}\\u{e007f}"
+        );
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! `wxlogin accounts create | show | disable`: business accounts.
+//! `wxlogin accounts create | show | disable | unlock | set-password`: business accounts.
 
 use crate::ops::{self, Operation};
 use clap::{Args, Subcommand};
@@ -32,6 +32,28 @@ pub enum AccountsCommand {
     /// Open an account's password path again after too many wrong passwords (the shared
     /// login limiter's lock), at once and from every address.
     Unlock(UnlockArgs),
+    /// Set a new password for an account and revoke all its live sessions (one transaction,
+    /// audited). The password is read from a prompt on a terminal (asked twice, not echoed) or
+    /// as one line from stdin, never from the command line.
+    SetPassword(SetPasswordArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = super::EXIT_CODES_HELP, next_help_heading = "Command options")]
+pub struct SetPasswordArgs {
+    /// The account's username.
+    #[arg(help_heading = "Arguments")]
+    pub username: String,
+    /// Also remove every WeChat binding of the account, so that every phone needs the new
+    /// password at its next login (for a password someone else knew).
+    #[arg(long)]
+    pub unbind_all: bool,
+    #[command(flatten)]
+    pub change: super::ChangeOpts,
+    /// One JSON document on stdout: {"account_id", "username", "sessions_revoked",
+    /// "bindings_removed"}.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -91,6 +113,7 @@ pub async fn run(ctx: &Context, args: AccountsArgs) -> Result<(), Failure> {
         AccountsCommand::Show(a) => show(ctx, a).await,
         AccountsCommand::Disable(a) => disable(ctx, a).await,
         AccountsCommand::Unlock(a) => unlock(ctx, a).await,
+        AccountsCommand::SetPassword(a) => set_password(ctx, a).await,
     }
 }
 
@@ -154,6 +177,13 @@ fn read_new_password(username: &str) -> Result<Secret, Failure> {
     Ok(first)
 }
 
+async fn hash_new_password(password: Secret) -> Result<String, Failure> {
+    tokio::task::spawn_blocking(move || crate::crypto::hash_password(password.expose()))
+        .await
+        .map_err(|e| Failure::runtime(format!("password hashing stopped: {e}")))?
+        .map_err(|e| Failure::runtime(e.to_string()))
+}
+
 async fn create(ctx: &Context, a: CreateArgs) -> Result<(), Failure> {
     ctx.check(&Operation::CreateAccount)?;
     // Say a username is unusable before asking for a password.
@@ -166,10 +196,7 @@ async fn create(ctx: &Context, a: CreateArgs) -> Result<(), Failure> {
         )));
     }
     let password = read_new_password(&a.username)?;
-    let hash = tokio::task::spawn_blocking(move || crate::crypto::hash_password(password.expose()))
-        .await
-        .map_err(|e| Failure::runtime(format!("password hashing stopped: {e}")))?
-        .map_err(|e| Failure::runtime(e.to_string()))?;
+    let hash = hash_new_password(password).await?;
     let new = NewAccount {
         username: a.username,
         password_hash: hash,
@@ -325,4 +352,59 @@ async fn disable(ctx: &Context, a: DisableArgs) -> Result<(), Failure> {
         acc.id,
         if revoked == 1 { "" } else { "s" }
     ))
+}
+
+async fn set_password(ctx: &Context, a: SetPasswordArgs) -> Result<(), Failure> {
+    let reason = a.change.reason()?;
+    ctx.check(&Operation::SetPassword)?;
+    let store = ctx.store().await?;
+    let Some(acc) = store.account_by_username(&a.username).await? else {
+        return Err(not_found(&a.username));
+    };
+    let name = crate::sanitize::for_terminal(&acc.username).into_owned();
+    let live = store
+        .count_sessions(&SessionFilter {
+            account_id: Some(acc.id),
+            ..Default::default()
+        })
+        .await?;
+    let unbind = if a.unbind_all {
+        " and remove every WeChat binding"
+    } else {
+        ""
+    };
+    // Confirm before the password is asked for: a refusal then costs nobody any typing.
+    ctx.confirm(
+        &format!(
+            "Set a new password for account {name} (id {}), revoke its {live} live session(s){unbind}?",
+            acc.id
+        ),
+        a.change.yes,
+    )?;
+    let password = read_new_password(&acc.username)?;
+    let hash = hash_new_password(password).await?;
+    let done = ops::set_password(&store, &ctx.actor, acc.id, &hash, a.unbind_all, &reason).await?;
+    if a.json {
+        return print_json(&serde_json::json!({
+            "account_id": acc.id,
+            "username": acc.username,
+            "sessions_revoked": done.sessions_revoked,
+            "bindings_removed": done.bindings_removed,
+        }));
+    }
+    let s = |n: u64| if n == 1 { "" } else { "s" };
+    let mut line = format!(
+        "set a new password for account {name} (id {}); revoked {} session{}",
+        acc.id,
+        done.sessions_revoked,
+        s(done.sessions_revoked)
+    );
+    if a.unbind_all {
+        line.push_str(&format!(
+            "; removed {} binding{}",
+            done.bindings_removed,
+            s(done.bindings_removed)
+        ));
+    }
+    say(line)
 }

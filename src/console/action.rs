@@ -95,6 +95,8 @@ impl Action {
             OpKind::RevokeToken => Operation::RevokeToken,
             OpKind::DisableAccount => Operation::DisableAccount,
             OpKind::UnlockAccount => Operation::UnlockAccount,
+            // password reset (hardening: accounts set-password)
+            OpKind::SetPassword => Operation::SetPassword,
             OpKind::CreateAccount => Operation::CreateAccount,
             OpKind::CheckSessionKey => Operation::CheckSessionKey,
             OpKind::ResetSessionKey => Operation::ResetSessionKey,

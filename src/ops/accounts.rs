@@ -2,7 +2,7 @@
 
 use super::{Operation, OpsError, authorize, reason};
 use crate::operator::Actor;
-use crate::store::{Account, NewAccount, Store};
+use crate::store::{Account, NewAccount, PasswordReset, Store};
 
 /// Creates an account and its audit row in one transaction (oncall).
 pub async fn create_account(
@@ -40,4 +40,23 @@ pub async fn disable_account(
     let grant = authorize(actor, &Operation::DisableAccount)?;
     let why = reason(why)?;
     Ok(store.disable_account(&grant, account_id, why).await?)
+}
+
+/// Sets an account's password (an Argon2id hash from `crypto::hash_password`) and revokes every
+/// live session of it in one transaction; `unbind_all` also removes every WeChat binding, so
+/// the next login from any phone needs the new password (support). Audited as
+/// `account.set_password`; `NothingMatched` for an unknown account.
+pub async fn set_password(
+    store: &Store,
+    actor: &Actor,
+    account_id: i64,
+    password_hash: &str,
+    unbind_all: bool,
+    why: &str,
+) -> Result<PasswordReset, OpsError> {
+    let grant = authorize(actor, &Operation::SetPassword)?;
+    let why = reason(why)?;
+    Ok(store
+        .set_password(&grant, account_id, password_hash, unbind_all, why)
+        .await?)
 }

@@ -25,6 +25,8 @@ pub enum OpKind {
     DisableAccount,
     /// Forget the wrong passwords the login limiter counted against an account.
     UnlockAccount,
+    /// Set a new password for an account, revoking its sessions (and optionally its bindings).
+    SetPassword,
     CreateAccount,
     /// A test code exchange with WeChat (code2Session), audited.
     TestExchange,
@@ -46,6 +48,7 @@ impl OpKind {
             | OpKind::Unbind
             | OpKind::DisableAccount
             | OpKind::UnlockAccount
+            | OpKind::SetPassword
             | OpKind::TestExchange
             | OpKind::CheckSessionKey
             | OpKind::ResetSessionKey => Role::Support,
@@ -69,6 +72,7 @@ pub enum Operation<'a> {
     Unbind,
     DisableAccount,
     UnlockAccount,
+    SetPassword,
     CreateAccount,
     TestExchange,
     CheckSessionKey,
@@ -86,6 +90,7 @@ impl Operation<'_> {
             Operation::Unbind => OpKind::Unbind,
             Operation::DisableAccount => OpKind::DisableAccount,
             Operation::UnlockAccount => OpKind::UnlockAccount,
+            Operation::SetPassword => OpKind::SetPassword,
             Operation::CreateAccount => OpKind::CreateAccount,
             Operation::TestExchange => OpKind::TestExchange,
             Operation::CheckSessionKey => OpKind::CheckSessionKey,
@@ -118,6 +123,7 @@ impl Operation<'_> {
             Operation::Unbind => "unbinding an openid".to_owned(),
             Operation::DisableAccount => "disabling an account".to_owned(),
             Operation::UnlockAccount => "unlocking an account's password".to_owned(),
+            Operation::SetPassword => "setting an account's password".to_owned(),
             Operation::CreateAccount => "creating an account".to_owned(),
             Operation::TestExchange => "a test code exchange".to_owned(),
             Operation::CheckSessionKey => "checking a session_key with WeChat".to_owned(),
@@ -248,6 +254,7 @@ mod tests {
             Operation::RevokeToken,
             Operation::Unbind,
             Operation::DisableAccount,
+            Operation::SetPassword,
             Operation::CreateAccount,
             Operation::TestExchange,
             Operation::Migrate,

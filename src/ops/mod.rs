@@ -16,6 +16,7 @@
 //! | unbind an openid from its account | [`unbind`] | support |
 //! | disable an account (and revoke its sessions) | [`disable_account`] | support |
 //! | unlock an account's password path (login limiter) | [`unlock_account`] | support |
+//! | set an account's password (revokes its sessions; optionally unbinds all) | [`set_password`] | support |
 //! | create an account | [`create_account`] | oncall |
 //! | test code exchange (code2Session + binding lookup) | [`test_exchange`] | support |
 //! | is a session's stored session_key still valid (checkSessionKey) | [`check_session_key`] | support |
@@ -29,7 +30,7 @@ mod exchange;
 mod session_keys;
 mod sessions;
 
-pub use accounts::{create_account, disable_account, unlock_account};
+pub use accounts::{create_account, disable_account, set_password, unlock_account};
 pub use authorize::{Denied, Grant, OpKind, Operation, SUPPORT_MAX_IDS, authorize, check, may};
 pub use bindings::unbind;
 pub use exchange::{ExchangeReport, Exchanged, test_exchange};

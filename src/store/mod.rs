@@ -11,6 +11,7 @@ mod audit;
 mod bindings;
 mod explain;
 pub mod limits;
+mod passwords;
 mod session_keys;
 mod sessions;
 pub mod stats;
@@ -30,6 +31,7 @@ pub use accounts::{Account, AccountCredentials, NewAccount, validate_username};
 pub use audit::{AuditEntry, AuditFilter};
 pub use bindings::{AccountDetail, BindingQuery, BindingView, UnbindOutcome};
 pub use explain::{PlanMode, QueryPlan, QueryText, SessionSample};
+pub use passwords::PasswordReset;
 pub use session_keys::{KeyReset, KeyResetOutcome, StoredSessionKey};
 pub use sessions::{
     IdCensus, IssuedSession, LoginOutcome, MAX_REVOKE_IDS, NewSession, RevokeOutcome,
@@ -467,18 +469,30 @@ macro_rules! write_audit {
 pub(crate) use write_audit;
 
 /// The database URL with any password replaced by `***`: the only form that is shown or logged.
+/// The user-info password and the `password` and `sslpassword` query parameters (the latter
+/// unlocks a client key) are all replaced; other parameters stay as they are.
 pub fn redact_database_url(url: &str) -> String {
+    fn secret_param(k: &str) -> bool {
+        k.eq_ignore_ascii_case("password") || k.eq_ignore_ascii_case("sslpassword")
+    }
     match url::Url::parse(url) {
-        Ok(mut u) if u.password().is_some() => {
-            let _ = u.set_password(Some("***"));
-            u.to_string()
-        }
         Ok(mut u) => {
-            // Query parameters such as `password=` are dropped as well.
-            if u.query_pairs()
-                .any(|(k, _)| k.eq_ignore_ascii_case("password"))
-            {
-                u.set_query(None);
+            if u.password().is_some() {
+                let _ = u.set_password(Some("***"));
+            }
+            if u.query_pairs().any(|(k, _)| secret_param(&k)) {
+                let kept: Vec<(String, String)> = u
+                    .query_pairs()
+                    .map(|(k, v)| {
+                        let v = if secret_param(&k) {
+                            "***".to_owned()
+                        } else {
+                            v.into_owned()
+                        };
+                        (k.into_owned(), v)
+                    })
+                    .collect();
+                u.query_pairs_mut().clear().extend_pairs(kept);
             }
             u.to_string()
         }
@@ -500,6 +514,22 @@ mod tests {
         assert_eq!(
             redact_database_url("sqlite:///tmp/x.db?mode=rwc"),
             "sqlite:///tmp/x.db?mode=rwc"
+        );
+    }
+
+    #[test]
+    fn redaction_hides_sslpassword_and_password_parameters_with_a_user_password() {
+        let r = redact_database_url(
+            "postgres://app:s3cr3t@db/wx?sslmode=verify-full&sslpassword=k3y&PASSWORD=p4ss",
+        );
+        assert!(
+            !r.contains("s3cr3t") && !r.contains("k3y") && !r.contains("p4ss"),
+            "{r}"
+        );
+        assert!(r.contains("sslmode=verify-full"), "{r}");
+        assert!(
+            r.contains("sslpassword=***") || r.contains("sslpassword=%2A%2A%2A"),
+            "{r}"
         );
     }
 }

@@ -383,6 +383,24 @@ impl Store {
                 }
             }
             let issued = insert_session!(&mut *tx, key, account_id, s, now)?;
+            if inserted.is_some() {
+                // The binding's history starts here: a first login is the user's own act, not
+                // an operator's, so the row names `user` with no role and the client address.
+                sqlx::query(
+                    "INSERT INTO audit_log (at, operator, role, origin, action, target, reason, detail) \
+                     VALUES ($1, 'user', NULL, $2, 'binding.create', $3, NULL, $4)",
+                )
+                .bind(now)
+                .bind(s.client_ip)
+                .bind(format!("binding:{}/{}", s.appid, s.openid))
+                .bind(sqlx::types::Json(serde_json::json!({
+                    "account_id": account_id,
+                    "unionid": s.unionid,
+                    "session": issued.public_id,
+                })))
+                .execute(&mut *tx)
+                .await?;
+            }
             tx.commit().await?;
             Ok(LoginOutcome::Issued(issued))
         })
