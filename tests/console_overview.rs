@@ -286,3 +286,16 @@ fn sparklines_in_both_styles_have_one_character_per_minute_or_two() {
     assert_eq!(sparkline(&v, 60, SparkStyle::Blocks).chars().count(), 60);
     assert_eq!(sparkline(&v, 20, SparkStyle::Blocks).chars().count(), 20);
 }
+
+store_test!(sessions_counter_uses_the_overview_live_count, |db| {
+    let fx = fixture(&db).await;
+    let live = fx.store.live_sessions().await.unwrap();
+    let mut app = overview(&fx.store, Role::Viewer, SparkStyle::Braille).await;
+    press(&mut app, "1").await;
+    assert_eq!(app.sessions.total, Some(live.count as u64));
+    // A small table is counted exactly: no `~` label.
+    assert!(!app.sessions.total_estimated);
+    let screen = render(&mut app, 80, 24);
+    assert!(screen.contains(&format!("1/{}", live.count)), "{screen}");
+    assert!(!screen.contains("estimated"), "{screen}");
+});
