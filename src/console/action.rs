@@ -18,6 +18,9 @@ pub enum Action {
     ShowBindings,
     ShowExchange,
     ShowAudit,
+    // Overview (fleet at a glance).
+    ShowOverview,
+    RevokeFromAddress,
     Refresh,
     // Lists.
     Up,
@@ -61,6 +64,8 @@ impl Action {
             Action::Revoke => Some(OpKind::RevokeSessions),
             Action::RevokeAccount | Action::RevokeOpenid => Some(OpKind::RevokeMatching),
             Action::Unbind => Some(OpKind::Unbind),
+            // Overview (fleet at a glance).
+            Action::RevokeFromAddress => Some(OpKind::RevokeMatching),
             Action::RunExchange => Some(OpKind::TestExchange),
             _ => None,
         }
@@ -111,6 +116,8 @@ impl Action {
             Action::RevokeAccount => "revoking an account's sessions",
             Action::RevokeOpenid => "revoking an openid's sessions",
             Action::Unbind => "unbinding",
+            // Overview (fleet at a glance).
+            Action::RevokeFromAddress => "revoking every session from an address",
             Action::RunExchange => {
                 "exchanging a code (it consumes the code and writes an audit row)"
             }

@@ -23,6 +23,8 @@ use super::views::Component;
 use super::views::audit::AuditView;
 use super::views::bindings::BindingsView;
 use super::views::exchange::ExchangeView;
+// Overview (fleet at a glance).
+use super::views::overview::OverviewView;
 use super::views::sessions::SessionsView;
 use crate::ops;
 use crate::store::{SessionFilter, Ts};
@@ -57,6 +59,8 @@ pub struct App {
     pub bindings: BindingsView,
     pub audit: AuditView,
     pub exchange: ExchangeView,
+    // Overview (fleet at a glance).
+    pub overview: OverviewView,
     /// Set while the database is unreachable: the banner's text.
     pub db_down: Option<String>,
     /// Terminal size (columns, rows), for paging and layout.
@@ -106,6 +110,8 @@ macro_rules! view_mut {
             View::Bindings => &mut $app.bindings as &mut dyn Component,
             View::Exchange => &mut $app.exchange as &mut dyn Component,
             View::Audit => &mut $app.audit as &mut dyn Component,
+            // Overview (fleet at a glance).
+            View::Overview => &mut $app.overview as &mut dyn Component,
         }
     };
 }
@@ -126,6 +132,8 @@ impl App {
             bindings: BindingsView::default(),
             audit: AuditView::default(),
             exchange,
+            // Overview (fleet at a glance).
+            overview: OverviewView::default(),
             db_down: None,
             size,
             now,
@@ -150,6 +158,8 @@ impl App {
             View::Bindings => &self.bindings,
             View::Exchange => &self.exchange,
             View::Audit => &self.audit,
+            // Overview (fleet at a glance).
+            View::Overview => &self.overview,
         }
     }
 
@@ -301,6 +311,8 @@ impl App {
                 }
             }
             Command::Exchange => self.show(View::Exchange),
+            // Overview (fleet at a glance).
+            Command::Overview => self.show(View::Overview),
             Command::Audit(f) => {
                 self.show(View::Audit);
                 with_cx!(self, |cx| self.audit.set_filter(f, cx));
@@ -370,6 +382,8 @@ impl App {
             // Support tools (copy).
             Action::Copy => self.copy(false),
             Action::CopyOther => self.copy(true),
+            // Overview (fleet at a glance).
+            Action::ShowOverview => self.show(View::Overview),
             // Everything else is the shown view's.
             _ => with_cx!(self, |cx| view_mut!(self, self.view).handle(action, cx)),
         }
@@ -495,6 +509,8 @@ impl App {
             Msg::Bindings(m) => with_cx!(self, |cx| self.bindings.apply(m, cx)),
             Msg::Audit(m) => with_cx!(self, |cx| self.audit.apply(m, cx)),
             Msg::Exchange(m) => with_cx!(self, |cx| self.exchange.apply(m, cx)),
+            // Overview (fleet at a glance).
+            Msg::Overview(m) => with_cx!(self, |cx| self.overview.apply(m, cx)),
             Msg::Dialog(m) => {
                 let open = with_cx!(self, |cx| {
                     let dialog = match &mut self.overlay {

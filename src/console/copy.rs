@@ -64,6 +64,10 @@ pub fn fields(app: &App) -> Vec<Field> {
             ],
             None => Vec::new(),
         },
+        View::Overview => match app.overview.selected_address() {
+            Some(a) => vec![field("client address", &a.address)],
+            None => Vec::new(),
+        },
         View::Audit => match app.audit.list.window.selected_row() {
             Some(e) => vec![
                 field("target", &e.target),

@@ -11,6 +11,8 @@ pub enum Command {
     /// `:bindings [query]`.
     Bindings(Option<BindingSearch>),
     Exchange,
+    // Overview (fleet at a glance).
+    Overview,
     /// `:audit [filters]`.
     Audit(AuditFilter),
     Help,
@@ -251,6 +253,8 @@ pub fn parse_command(line: &str) -> Result<Command, String> {
         "s" | "ses" | "session" | "sessions" => parse_session_filter(rest).map(Command::Sessions),
         "b" | "binding" | "bindings" => parse_binding_search(rest).map(Command::Bindings),
         "e" | "x" | "exchange" => Ok(Command::Exchange),
+        // Overview (fleet at a glance).
+        "o" | "overview" => Ok(Command::Overview),
         "a" | "audit" => parse_audit_filter(rest).map(Command::Audit),
         "h" | "help" | "?" => Ok(Command::Help),
         "q" | "q!" | "quit" | "exit" => Ok(Command::Quit),

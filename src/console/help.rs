@@ -71,6 +71,8 @@ impl Help {
             Scope::Bindings,
             Scope::Exchange,
             Scope::Audit,
+            // Overview (fleet at a glance).
+            Scope::Overview,
         ];
         let mut done = Vec::new();
         for scope in order {

@@ -13,6 +13,8 @@ pub enum Scope {
     Bindings,
     Exchange,
     Audit,
+    // Overview (fleet at a glance).
+    Overview,
     /// The confirmation dialog (typed characters go to the reason).
     Dialog,
     /// Prompts: `:` command line, `/` filter, masked inputs (typed characters are text).
@@ -27,6 +29,7 @@ impl Scope {
             Scope::Bindings => "Bindings",
             Scope::Exchange => "Exchange",
             Scope::Audit => "Audit",
+            Scope::Overview => "Overview",
             Scope::Dialog => "Confirmation dialog",
             Scope::Prompt => "Prompts (: / and inputs)",
         }
@@ -146,6 +149,9 @@ pub const BINDINGS: &[Binding] = &[
     // Audit.
     b(S::Audit, &[code(KeyCode::Enter)], A::Open, "show the entry's details", Some("detail")),
     b(S::Audit, &[k('/')], A::Filter, "filter: operator=… action=… target=…", Some("filter")),
+    // Overview (fleet at a glance).
+    b(S::Overview, &[code(KeyCode::Enter), k('S')], A::JumpToSessions, "show the sessions from the selected failing address", Some("sessions")),
+    b(S::Overview, &[k('D')], A::RevokeFromAddress, "revoke every live session from the selected failing address", Some("revoke all")),
     // Confirmation dialog.
     b(S::Dialog, &[code(KeyCode::Enter)], A::Confirm, "confirm (a reason is required)", Some("confirm")),
     b(S::Dialog, &[code(KeyCode::Esc)], A::Cancel, "cancel; while a bulk revoke runs: stop after the current batch", Some("cancel")),
@@ -165,6 +171,8 @@ pub const BINDINGS: &[Binding] = &[
     b(S::Global, &[k('r'), ctrl('r')], A::Refresh, "refresh now", None),
     b(S::Global, &[code(KeyCode::Tab)], A::NextView, "next view", None),
     b(S::Global, &[code(KeyCode::BackTab)], A::PrevView, "previous view", None),
+    // Overview (fleet at a glance).
+    b(S::Global, &[k('0')], A::ShowOverview, "Overview view", None),
     b(S::Global, &[k('1')], A::ShowSessions, "Sessions view", None),
     b(S::Global, &[k('2')], A::ShowBindings, "Bindings view", None),
     b(S::Global, &[k('3')], A::ShowExchange, "Exchange view", None),
@@ -279,6 +287,7 @@ mod tests {
             Scope::Bindings,
             Scope::Exchange,
             Scope::Audit,
+            Scope::Overview,
             Scope::Dialog,
             Scope::Prompt,
         ] {

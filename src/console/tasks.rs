@@ -11,7 +11,7 @@ use futures::FutureExt;
 use tokio::sync::{Notify, mpsc};
 
 use super::confirm;
-use super::views::{audit, bindings, exchange, sessions};
+use super::views::{audit, bindings, exchange, overview, sessions};
 use crate::store::StoreError;
 
 /// A result (or progress report) from a background task, addressed to the component that
@@ -23,6 +23,8 @@ pub enum Msg {
     Bindings(bindings::Msg),
     Audit(audit::Msg),
     Exchange(exchange::Msg),
+    // Overview (fleet at a glance).
+    Overview(overview::Msg),
     /// The confirmation dialog's count, progress and result.
     Dialog(confirm::Msg),
     /// A reconnection attempt while the database is unreachable.
@@ -187,4 +189,6 @@ addressed!(
     Audit(audit::Msg),
     Exchange(exchange::Msg),
     Dialog(confirm::Msg),
+    // Overview (fleet at a glance).
+    Overview(overview::Msg),
 );

@@ -6,6 +6,8 @@ pub mod audit;
 pub mod bindings;
 pub mod exchange;
 pub mod list;
+// Overview (fleet at a glance).
+pub mod overview;
 pub mod sessions;
 
 use ratatui::Frame;
@@ -20,6 +22,8 @@ use super::widgets::Paint;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum View {
+    // Overview (fleet at a glance): key 0, the first tab.
+    Overview,
     Sessions,
     Bindings,
     Exchange,
@@ -27,10 +31,17 @@ pub enum View {
 }
 
 impl View {
-    pub const ALL: [View; 4] = [View::Sessions, View::Bindings, View::Exchange, View::Audit];
+    pub const ALL: [View; 5] = [
+        View::Overview,
+        View::Sessions,
+        View::Bindings,
+        View::Exchange,
+        View::Audit,
+    ];
 
     pub fn title(self) -> &'static str {
         match self {
+            View::Overview => "Overview",
             View::Sessions => "Sessions",
             View::Bindings => "Bindings",
             View::Exchange => "Exchange",
@@ -40,6 +51,7 @@ impl View {
 
     pub fn scope(self) -> Scope {
         match self {
+            View::Overview => Scope::Overview,
             View::Sessions => Scope::Sessions,
             View::Bindings => Scope::Bindings,
             View::Exchange => Scope::Exchange,
@@ -50,6 +62,7 @@ impl View {
     /// The action that shows this view (its key is the tab's number).
     pub fn show_action(self) -> Action {
         match self {
+            View::Overview => Action::ShowOverview,
             View::Sessions => Action::ShowSessions,
             View::Bindings => Action::ShowBindings,
             View::Exchange => Action::ShowExchange,

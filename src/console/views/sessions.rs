@@ -36,7 +36,8 @@ pub enum Msg {
     },
     Count {
         generation: u64,
-        result: Result<u64, StoreError>,
+        /// The count, and whether it is exact (false: the planner's estimate).
+        result: Result<(u64, bool), StoreError>,
     },
 }
 
@@ -56,6 +57,8 @@ pub struct SessionsView {
     pub marks: BTreeMap<String, String>,
     /// How many sessions match the filter (counted in the background).
     pub total: Option<u64>,
+    /// The total is the live-session estimate, not an exact count (shown with `~`).
+    pub total_estimated: bool,
     count_generation: u64,
     last_count: Option<Instant>,
 }
@@ -86,10 +89,17 @@ impl SessionsView {
         let store = cx.store.clone();
         let filter = self.list.filter.clone();
         cx.spawn(async move {
-            Msg::Count {
-                generation,
-                result: store.count_sessions(&filter).await,
-            }
+            // Every live session: the maintained count the Overview uses (an estimate when an
+            // exact count is too slow), not an exact COUNT over the whole table.
+            let result = if filter == SessionFilter::default() {
+                store
+                    .live_sessions()
+                    .await
+                    .map(|l| (l.count.max(0) as u64, l.exact))
+            } else {
+                store.count_sessions(&filter).await.map(|n| (n, true))
+            };
+            Msg::Count { generation, result }
         });
     }
 
@@ -118,7 +128,10 @@ impl SessionsView {
                     return;
                 }
                 match result {
-                    Ok(n) => self.total = Some(n),
+                    Ok((n, exact)) => {
+                        self.total = Some(n);
+                        self.total_estimated = !exact;
+                    }
                     // The count is secondary (the title shows `…`): a lost connection raises
                     // the banner, other errors are left to the list's own load to report.
                     Err(e) if e.is_connection() => cx.push(Effect::DbDown(e.to_string())),
@@ -522,6 +535,9 @@ impl SessionsView {
                 ),
                 t.warn,
             ));
+        }
+        if self.total_estimated {
+            spans.push(Span::styled("~ total estimated ", t.label));
         }
         if !self.marks.is_empty() {
             spans.push(Span::styled(

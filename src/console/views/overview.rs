@@ -1,0 +1,626 @@
+//! The Overview view: the fleet at a glance, from what every `wxlogin serve` writes to the
+//! database (see [`crate::store::stats`]): live sessions, logins and failures per minute over
+//! the last hour, the outcome mix of the last 15 minutes with what each WeChat errcode means
+//! and what to do, the instances, and the client addresses with the most failed logins (whose
+//! sessions can be shown, or revoked through the confirmation dialog).
+//!
+//! Everything is loaded by one background task, again on every live refresh; the render loop
+//! only draws the last result. Status is never told by colour alone: every line has its
+//! numbers and words.
+
+use std::collections::BTreeMap;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::Component;
+use crate::cli::stats::instance_state;
+use crate::console::action::Action;
+use crate::console::confirm::{Operation, Request};
+use crate::console::effect::{Cx, Effect, Goto};
+use crate::console::input::TextInput;
+use crate::console::keymap::{Scope, key};
+use crate::console::prompt::PromptKind;
+use crate::console::theme::Theme;
+use crate::console::widgets::{self, Paint};
+use crate::store::stats::{FailingAddress, InstanceRow, LiveSessions, LoginBucket};
+use crate::store::{SessionFilter, Store, StoreError, Ts};
+use crate::wechat::{ApiError, WechatError};
+
+/// Minutes of history the sparklines show.
+pub const HISTORY_MINUTES: i64 = 60;
+/// Minutes the outcome mix and the failing addresses cover.
+pub const RECENT_MINUTES: i64 = 15;
+/// Failing addresses listed.
+pub const ADDRESSES: i64 = 10;
+/// Instances listed.
+const INSTANCES: i64 = 50;
+/// Appids with their own sparkline (the busiest first).
+const APP_LINES: usize = 4;
+
+/// How sparklines are drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SparkStyle {
+    /// Braille dots: two minutes per character.
+    #[default]
+    Braille,
+    /// Block characters `▁▂▃▄▅▆▇█`, one minute per character (fonts without braille).
+    Blocks,
+}
+
+/// What one load read.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    /// "Now" when it was read (the end of the sparklines).
+    pub at: Ts,
+    pub live: LiveSessions,
+    pub buckets: Vec<LoginBucket>,
+    pub addresses: Vec<FailingAddress>,
+    pub instances: Vec<InstanceRow>,
+}
+
+/// Results of the view's background work.
+#[derive(Debug)]
+pub enum Msg {
+    Loaded {
+        generation: u64,
+        result: Box<Result<Snapshot, StoreError>>,
+    },
+}
+
+#[derive(Debug, Default)]
+pub struct OverviewView {
+    pub data: Option<Snapshot>,
+    /// The last load's error, while it is the latest word.
+    pub error: Option<String>,
+    /// The failing address selected (index into the snapshot's addresses).
+    pub selected: usize,
+    pub spark: SparkStyle,
+    loading: bool,
+    generation: u64,
+}
+
+const MINUTE_US: i64 = 60_000_000;
+
+async fn load(store: Store, now: Ts) -> Result<Snapshot, StoreError> {
+    let back = |mins: i64| Ts::from_micros(now.micros() - mins * MINUTE_US).unwrap_or(now);
+    let since_hour = crate::store::stats::minute_of(back(HISTORY_MINUTES - 1));
+    let since_recent = crate::store::stats::minute_of(back(RECENT_MINUTES - 1));
+    let live = store.live_sessions().await?;
+    let buckets = store.login_buckets(since_hour).await?;
+    let addresses = store.failing_addresses(since_recent, ADDRESSES).await?;
+    let instances = store.service_instances(back(24 * 60), INSTANCES).await?;
+    Ok(Snapshot {
+        at: now,
+        live,
+        buckets,
+        addresses,
+        instances,
+    })
+}
+
+impl OverviewView {
+    pub fn new(spark: SparkStyle) -> Self {
+        OverviewView {
+            spark,
+            ..Default::default()
+        }
+    }
+
+    /// Starts a load unless one is in flight.
+    pub fn reload(&mut self, cx: &mut Cx) {
+        if self.loading {
+            return;
+        }
+        self.loading = true;
+        self.generation += 1;
+        let generation = self.generation;
+        let store = cx.store.clone();
+        let now = cx.now;
+        cx.spawn(async move {
+            Msg::Loaded {
+                generation,
+                result: Box::new(load(store, now).await),
+            }
+        });
+    }
+
+    pub fn apply(&mut self, msg: Msg, cx: &mut Cx) {
+        match msg {
+            Msg::Loaded { generation, result } => {
+                if generation != self.generation {
+                    return;
+                }
+                self.loading = false;
+                match *result {
+                    Ok(s) => {
+                        self.selected = self.selected.min(s.addresses.len().saturating_sub(1));
+                        self.data = Some(s);
+                        self.error = None;
+                    }
+                    Err(e) => self.error = Some(cx.store_error("loading the overview", &e)),
+                }
+            }
+        }
+    }
+
+    pub fn selected_address(&self) -> Option<&FailingAddress> {
+        self.data.as_ref()?.addresses.get(self.selected)
+    }
+
+    fn address_filter(address: &str) -> SessionFilter {
+        SessionFilter {
+            client_ip: Some(address.to_owned()),
+            ..Default::default()
+        }
+    }
+
+    fn revoke_from_address(&self, cx: &mut Cx) {
+        let Some(a) = self.selected_address() else {
+            return cx.info("no failing address selected");
+        };
+        cx.push(Effect::Confirm(Request {
+            op: Operation::RevokeMatching {
+                filter: Self::address_filter(&a.address),
+            },
+            title: "Revoke every session from an address".into(),
+            subject: vec![
+                ("address".into(), widgets::clean(&a.address, 64)),
+                (
+                    "failures".into(),
+                    format!("{} in the last {RECENT_MINUTES} min", a.count),
+                ),
+                (
+                    "scope".into(),
+                    "every live session logged in from this address".into(),
+                ),
+            ],
+            count: None,
+            consequence: "sessions will be revoked",
+            verb: Action::RevokeFromAddress.verb(),
+        }));
+    }
+}
+
+impl Component for OverviewView {
+    fn handle(&mut self, action: Action, cx: &mut Cx) {
+        let n = self.data.as_ref().map_or(0, |d| d.addresses.len());
+        match action {
+            Action::Down => self.selected = (self.selected + 1).min(n.saturating_sub(1)),
+            Action::Up => self.selected = self.selected.saturating_sub(1),
+            Action::Top | Action::PageUp => self.selected = 0,
+            Action::Bottom | Action::PageDown => self.selected = n.saturating_sub(1),
+            Action::Refresh => {
+                self.reload(cx);
+                cx.info("refreshed");
+            }
+            Action::JumpToSessions => match self.selected_address() {
+                Some(a) => cx.goto(Goto::Sessions(Self::address_filter(&a.address))),
+                None => cx.info("no failing address selected"),
+            },
+            Action::RevokeFromAddress => self.revoke_from_address(cx),
+            // Keys of other scopes never reach this view (the key table is looked up by scope).
+            _ => {}
+        }
+    }
+
+    fn accept(&mut self, _kind: PromptKind, _input: &mut TextInput, _cx: &mut Cx) {}
+
+    fn refresh(&mut self, cx: &mut Cx) {
+        self.reload(cx);
+    }
+
+    fn live(&mut self, cx: &mut Cx) {
+        self.reload(cx);
+    }
+
+    fn shown(&mut self, cx: &mut Cx) {
+        self.reload(cx);
+    }
+
+    fn changed(&mut self, _revoked: &[String], visible: bool, cx: &mut Cx) {
+        if visible {
+            self.reload(cx);
+        }
+    }
+
+    fn busy(&self) -> bool {
+        self.loading
+    }
+
+    fn paste_hint(&self) -> String {
+        "paste ignored: the Overview has no input".to_owned()
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, paint: &Paint) {
+        let t = paint.theme;
+        let right = self.data.as_ref().map(|d| {
+            Line::from(Span::styled(
+                format!(" as of {} ", widgets::datetime(d.at)),
+                t.muted,
+            ))
+        });
+        let block = widgets::view_block(t, Line::from(Span::styled(" Overview ", t.title)), right);
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        let Some(d) = &self.data else {
+            let msg = match &self.error {
+                Some(e) => widgets::clean(e, 300),
+                None => format!("{} loading…", widgets::spinner(paint.spinner)),
+            };
+            return widgets::empty_list(frame, inner, t, &msg);
+        };
+        let wide = inner.width >= widgets::WIDE;
+        // Sixty minutes: 30 braille characters, or 60 blocks where they fit.
+        let spark_w = if wide && self.spark == SparkStyle::Blocks {
+            60
+        } else {
+            30
+        };
+        let mut head = vec![live_line(t, d.live, self.error.as_deref())];
+        head.extend(self.spark_lines(t, d, spark_w));
+        let addresses = self.address_lines(t, d);
+        let outcomes = outcome_lines(t, d, wide);
+        let instances = instance_lines(t, d);
+        if wide {
+            let [left, right] =
+                Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
+                    .spacing(2)
+                    .areas(inner);
+            head.push(Line::from(""));
+            head.extend(outcomes);
+            let mut r = instances;
+            r.push(Line::from(""));
+            r.extend(addresses);
+            let head = widgets::hang_at(head, left.width, OUTCOME_W);
+            frame.render_widget(Paragraph::new(head), left);
+            frame.render_widget(Paragraph::new(r), right);
+        } else {
+            let mut all = head;
+            all.extend(addresses);
+            all.extend(outcomes);
+            all.extend(instances);
+            frame.render_widget(Paragraph::new(all), inner);
+        }
+    }
+}
+
+// ---- drawing ----------------------------------------------------------------------------------
+
+fn live_line(t: &Theme, live: LiveSessions, error: Option<&str>) -> Line<'static> {
+    let n = widgets::thousands(live.count.max(0) as u64);
+    let mut spans = vec![
+        Span::styled(format!("{:<20}", "live sessions"), t.label),
+        if live.exact {
+            Span::styled(n, t.value)
+        } else {
+            Span::styled(format!("~{n} (estimate)"), t.value)
+        },
+    ];
+    if let Some(e) = error {
+        spans.push(Span::styled(
+            format!("  last refresh failed: {}", widgets::clean(e, 80)),
+            t.error,
+        ));
+    }
+    Line::from(spans)
+}
+
+/// Outcomes that are a successful login.
+fn is_success(outcome: &str) -> bool {
+    matches!(outcome, "silent" | "bound")
+}
+
+/// Outcomes that are a step of a normal login, not a failure.
+fn is_pending(outcome: &str) -> bool {
+    outcome == "binding_required"
+}
+
+/// Per-minute counts over the last `minutes` minutes ending at `at`'s minute, oldest first.
+fn per_minute<'a>(
+    buckets: impl Iterator<Item = &'a LoginBucket>,
+    at: Ts,
+    minutes: usize,
+) -> Vec<u64> {
+    let end = crate::store::stats::minute_of(at).micros();
+    let mut out = vec![0u64; minutes];
+    for b in buckets {
+        let age = (end - b.minute.micros()).div_euclid(MINUTE_US);
+        if (0..minutes as i64).contains(&age) {
+            let i = minutes - 1 - age as usize;
+            out[i] = out[i].saturating_add(b.count.max(0) as u64);
+        }
+    }
+    out
+}
+
+/// A sparkline of `values` (oldest first) in at most `width` characters: the newest values
+/// that fit.
+pub fn sparkline(values: &[u64], width: usize, style: SparkStyle) -> String {
+    let per_char = match style {
+        SparkStyle::Braille => 2,
+        SparkStyle::Blocks => 1,
+    };
+    let take = values.len().min(width * per_char);
+    let values = &values[values.len() - take..];
+    let max = values.iter().copied().max().unwrap_or(0);
+    // Height in `levels` steps; any non-zero value shows at least one step.
+    let level = |v: u64, levels: u64| -> u64 {
+        if v == 0 || max == 0 {
+            0
+        } else {
+            (v * levels).div_ceil(max).clamp(1, levels)
+        }
+    };
+    match style {
+        SparkStyle::Blocks => {
+            const BARS: [char; 9] = [' ', '▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+            values.iter().map(|v| BARS[level(*v, 8) as usize]).collect()
+        }
+        SparkStyle::Braille => {
+            // Dots from the bottom up: left column 7,3,2,1; right column 8,6,5,4.
+            const LEFT: [u32; 4] = [0x40, 0x04, 0x02, 0x01];
+            const RIGHT: [u32; 4] = [0x80, 0x20, 0x10, 0x08];
+            let col =
+                |v: u64, dots: &[u32; 4]| -> u32 { dots[..level(v, 4) as usize].iter().sum() };
+            // An odd count leaves the first character half empty.
+            let mut padded: Vec<u64> = Vec::with_capacity(values.len() + 1);
+            if values.len() % 2 == 1 {
+                padded.push(0);
+            }
+            padded.extend_from_slice(values);
+            padded
+                .chunks(2)
+                .map(|p| {
+                    let bits = col(p[0], &LEFT) + col(p[1], &RIGHT);
+                    char::from_u32(0x2800 + bits).unwrap_or(' ')
+                })
+                .collect()
+        }
+    }
+}
+
+impl OverviewView {
+    fn spark_line(&self, t: &Theme, label: &str, values: &[u64], width: usize) -> Line<'static> {
+        let now = values.last().copied().unwrap_or(0);
+        let max = values.iter().copied().max().unwrap_or(0);
+        let total: u64 = values.iter().sum();
+        let line = sparkline(values, width, self.spark);
+        let pad = width.saturating_sub(line.chars().count());
+        Line::from(vec![
+            Span::styled(format!("{:<20}", widgets::clean(label, 19)), t.label),
+            Span::styled(format!("{line}{}", " ".repeat(pad)), t.value),
+            Span::styled(
+                format!(" now {now} max {max} sum {}", widgets::thousands(total)),
+                t.muted,
+            ),
+        ])
+    }
+
+    fn spark_lines(&self, t: &Theme, d: &Snapshot, width: usize) -> Vec<Line<'static>> {
+        let m = HISTORY_MINUTES as usize;
+        let ok = per_minute(d.buckets.iter().filter(|b| is_success(&b.outcome)), d.at, m);
+        let failed = per_minute(
+            d.buckets
+                .iter()
+                .filter(|b| !is_success(&b.outcome) && !is_pending(&b.outcome)),
+            d.at,
+            m,
+        );
+        let mut lines = vec![Line::from(Span::styled(
+            format!("per minute, last {HISTORY_MINUTES} min"),
+            t.title,
+        ))];
+        lines.push(self.spark_line(t, "logins", &ok, width));
+        // The busiest appids, each with its own line.
+        let mut by_app: BTreeMap<&str, u64> = BTreeMap::new();
+        for b in d.buckets.iter().filter(|b| is_success(&b.outcome)) {
+            *by_app.entry(b.appid.as_str()).or_default() += b.count.max(0) as u64;
+        }
+        let mut apps: Vec<(&str, u64)> = by_app.into_iter().collect();
+        apps.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        if apps.len() > 1 {
+            for (appid, _) in apps.iter().take(APP_LINES) {
+                let v = per_minute(
+                    d.buckets
+                        .iter()
+                        .filter(|b| b.appid == *appid && is_success(&b.outcome)),
+                    d.at,
+                    m,
+                );
+                lines.push(self.spark_line(t, &format!(" {appid}"), &v, width));
+            }
+        }
+        lines.push(self.spark_line(t, "failures", &failed, width));
+        lines
+    }
+
+    fn address_lines(&self, t: &Theme, d: &Snapshot) -> Vec<Line<'static>> {
+        let mut lines = vec![Line::from(vec![
+            Span::styled(
+                format!("failing addresses, last {RECENT_MINUTES} min"),
+                t.title,
+            ),
+            Span::styled(
+                format!(
+                    "  {} sessions  {} revoke all",
+                    key(Scope::Overview, Action::JumpToSessions),
+                    key(Scope::Overview, Action::RevokeFromAddress)
+                ),
+                t.muted,
+            ),
+        ])];
+        if d.addresses.is_empty() {
+            lines.push(Line::from(Span::styled("  none", t.muted)));
+        }
+        for (i, a) in d.addresses.iter().enumerate() {
+            let sel = i == self.selected;
+            lines.push(Line::from(vec![Span::styled(
+                format!(
+                    "{} {:<40} {:>7} failed",
+                    if sel { '>' } else { ' ' },
+                    widgets::clean(&a.address, 40),
+                    widgets::thousands(a.count.max(0) as u64)
+                ),
+                if sel { t.selected } else { t.value },
+            )]));
+        }
+        lines
+    }
+}
+
+/// What an outcome means and what to do: WeChat errcodes from the errcode table.
+fn explain(outcome: &str) -> (String, &'static str) {
+    if let Some(code) = outcome
+        .strip_prefix("wechat_")
+        .and_then(|c| c.parse::<i64>().ok())
+    {
+        let e = WechatError::from_errcode(code, ApiError::new("", ""));
+        return (format!("errcode {code}: {}", e.meaning()), e.action());
+    }
+    let meaning = match outcome {
+        "silent" => "logged in (already bound)",
+        "bound" => "logged in and bound a WeChat user to an account",
+        "binding_required" => "asked for account credentials to bind (normal first login)",
+        "binding_conflict" => "the WeChat user or the account is bound elsewhere",
+        "invalid_credentials" => "wrong username or password at binding",
+        "account_locked" => "the account is locked after failed passwords",
+        "account_disabled" => "the account is disabled",
+        "rate_limited" => "refused by this service's login limiter",
+        "bad_request" => "the client sent a malformed request",
+        "wechat_other" => "WeChat answered an errcode this program does not know",
+        "wechat_unreachable" => "WeChat did not answer (timeout, connection, bad reply)",
+        "error" => "an internal error (see the service log)",
+        _ => "an outcome this console does not know (shown as other)",
+    };
+    let action = match outcome {
+        "account_locked" => "unlock the account if the owner asks (Bindings or wxlogin accounts)",
+        "rate_limited" | "invalid_credentials" => {
+            "if one address dominates below, look at its sessions"
+        }
+        "wechat_unreachable" => "check the network path to WeChat and the instances' logs",
+        "error" => "read the service log around these minutes",
+        _ => "",
+    };
+    (meaning.to_owned(), action)
+}
+
+/// Width of an outcome line's count and name.
+const OUTCOME_W: usize = 29;
+
+fn outcome_lines(t: &Theme, d: &Snapshot, wide: bool) -> Vec<Line<'static>> {
+    let since = crate::store::stats::minute_of(
+        Ts::from_micros(d.at.micros() - (RECENT_MINUTES - 1) * MINUTE_US).unwrap_or(d.at),
+    );
+    let mut totals: BTreeMap<&str, u64> = BTreeMap::new();
+    for b in d.buckets.iter().filter(|b| b.minute >= since) {
+        *totals.entry(b.outcome.as_str()).or_default() += b.count.max(0) as u64;
+    }
+    let mut totals: Vec<(&str, u64)> = totals.into_iter().filter(|(_, n)| *n > 0).collect();
+    totals.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let mut lines = vec![Line::from(Span::styled(
+        format!("outcomes, last {RECENT_MINUTES} min"),
+        t.title,
+    ))];
+    if totals.is_empty() {
+        lines.push(Line::from(Span::styled("  no login recorded", t.muted)));
+    }
+    for (outcome, n) in totals {
+        let style = if is_success(outcome) || is_pending(outcome) {
+            t.value
+        } else {
+            t.warn
+        };
+        let (meaning, action) = explain(outcome);
+        // Two spans, the first OUTCOME_W wide: long texts hang under the meaning.
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!(
+                    "{:>7} {:<20} ",
+                    widgets::thousands(n),
+                    widgets::clean(outcome, 20)
+                ),
+                style,
+            ),
+            Span::styled(meaning, t.muted),
+        ]));
+        if wide && !action.is_empty() {
+            lines.push(Line::from(vec![
+                Span::raw(" ".repeat(OUTCOME_W)),
+                Span::styled(format!("→ {action}"), t.muted),
+            ]));
+        }
+    }
+    lines
+}
+
+fn instance_lines(t: &Theme, d: &Snapshot) -> Vec<Line<'static>> {
+    let states: Vec<&str> = d
+        .instances
+        .iter()
+        .map(|i| instance_state(i, d.at))
+        .collect();
+    let count = |s: &str| states.iter().filter(|x| **x == s).count();
+    let mut lines = vec![Line::from(Span::styled(
+        format!(
+            "instances: {} up, {} stale, {} stopped",
+            count("up"),
+            count("stale"),
+            count("stopped")
+        ),
+        t.title,
+    ))];
+    for (i, state) in d.instances.iter().zip(&states) {
+        let style = match *state {
+            "up" => t.ok,
+            "stale" => t.error,
+            _ => t.muted,
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {state:<8}"), style),
+            Span::styled(
+                format!(
+                    "{:<28} {:<10} seen {}",
+                    widgets::clean(&format!("{} pid {}", i.host, i.pid), 28),
+                    widgets::clean(&i.version, 10),
+                    widgets::relative(d.at, i.last_seen_at)
+                ),
+                t.value,
+            ),
+        ]));
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn block_sparkline_scales_to_the_largest_value_and_keeps_small_ones_visible() {
+        assert_eq!(sparkline(&[0, 1, 4, 8], 10, SparkStyle::Blocks), " ▁▄█");
+        assert_eq!(sparkline(&[0, 0], 10, SparkStyle::Blocks), "  ");
+    }
+
+    #[test]
+    fn braille_sparkline_packs_two_minutes_per_character_and_keeps_the_newest() {
+        // 0 and max: only the right column, full height.
+        assert_eq!(sparkline(&[0, 4], 10, SparkStyle::Braille), "\u{28B8}");
+        // Five values, two characters: the newest four are kept.
+        let s = sparkline(&[9, 0, 0, 0, 4], 2, SparkStyle::Braille);
+        assert_eq!(s.chars().count(), 2);
+        assert_eq!(s, "\u{2800}\u{28B8}");
+    }
+
+    #[test]
+    fn unknown_outcomes_are_explained_as_other_and_errcodes_from_the_table() {
+        assert!(
+            explain("wechat_40029")
+                .0
+                .starts_with("errcode 40029: WeChat rejected")
+        );
+        assert!(explain("other").0.contains("other"));
+    }
+}
