@@ -61,6 +61,21 @@ pub struct ConfigFile {
     pub service: ServiceSection,
     #[serde(default)]
     pub console: ConsoleSection,
+    #[serde(default)]
+    pub ssh: SshSection,
+}
+
+/// `[ssh]`: `wxlogin ssh-server` (flags win over these).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SshSection {
+    pub listen: Option<String>,
+    pub host_key_file: Option<PathBuf>,
+    pub operators_file: Option<PathBuf>,
+    /// A session with no input for this long ends (default 900).
+    pub idle_timeout_secs: Option<u64>,
+    /// Connections open at once (default 32).
+    pub max_connections: Option<usize>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -195,7 +210,12 @@ pub fn resolve_actor(opts: &GlobalOpts, file: &ConfigFile) -> Result<Actor, Conf
     } else {
         role
     };
-    Ok(Actor::new(operator, role, origin))
+    let actor = Actor::new(operator, role, origin);
+    // Set by the SSH door for the commands it runs (see `ssh::exec`).
+    Ok(match env(crate::ssh::exec::KEY_ENV) {
+        Some(fp) => actor.with_key_fingerprint(fp),
+        None => actor,
+    })
 }
 
 /// The database to use: flag / DATABASE_URL, then the config file, then the embedded default.
