@@ -30,6 +30,8 @@ pub const MIN_COLS: u16 = 20;
 pub const MIN_ROWS: u16 = 5;
 /// A lone ESC is the Esc key when nothing follows it within this.
 pub const ESC_TIMEOUT: Duration = Duration::from_millis(50);
+/// Session channels open at once on one connection.
+pub const MAX_CHANNELS: usize = 4;
 /// Input chunks queued per channel before the connection waits (backpressure).
 const INPUT_QUEUE: usize = 64;
 
@@ -167,7 +169,10 @@ impl Handler for Connection {
         reply: ChannelOpenHandle,
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
-        if self.who.is_none() || self.channels.len() >= 4 {
+        // Channels whose console or command has ended no longer count.
+        self.channels
+            .retain(|_, c| c.input.as_ref().is_none_or(|tx| !tx.is_closed()));
+        if self.who.is_none() || self.channels.len() >= MAX_CHANNELS {
             reply
                 .reject(russh::ChannelOpenFailure::AdministrativelyProhibited)
                 .await;
