@@ -136,14 +136,14 @@ impl Operators {
                     name: name.to_owned(),
                     role,
                 };
-                if let Some(prev) = by_key.insert(key_id(&key), op) {
-                    if prev.name != name {
-                        return Err(format!(
-                            "key {} is listed for both {} and {name}",
-                            fingerprint(&key),
-                            prev.name
-                        ));
-                    }
+                if let Some(prev) = by_key.insert(key_id(&key), op)
+                    && prev.name != name
+                {
+                    return Err(format!(
+                        "key {} is listed for both {} and {name}",
+                        fingerprint(&key),
+                        prev.name
+                    ));
                 }
             }
         }
