@@ -128,4 +128,20 @@ mod tests {
         assert!("admin".parse::<Role>().is_err());
         assert!(Role::Viewer < Role::Support && Role::Support < Role::Oncall);
     }
+
+    #[test]
+    fn the_key_fingerprint_is_added_to_audit_details_only_when_set() {
+        let local = Actor::new("alice", Role::Oncall, Some("local".into()));
+        let d = serde_json::json!({ "revoked": 1 });
+        assert_eq!(local.audit_detail(&d).as_ref(), &d);
+        let door = local.with_key_fingerprint("SHA256:abc");
+        assert_eq!(
+            door.audit_detail(&d).as_ref(),
+            &serde_json::json!({ "revoked": 1, "key": "SHA256:abc" })
+        );
+        assert_eq!(
+            door.audit_detail(&serde_json::Value::Null).as_ref(),
+            &serde_json::json!({ "key": "SHA256:abc" })
+        );
+    }
 }
