@@ -66,6 +66,21 @@ pub struct ConfigFile {
     /// Environment names drawn in red like `production` (compared without case).
     #[serde(default)]
     pub dangerous_environments: Vec<String>,
+    #[serde(default)]
+    pub ssh: SshSection,
+}
+
+/// `[ssh]`: `wxlogin ssh-server` (flags win over these).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SshSection {
+    pub listen: Option<String>,
+    pub host_key_file: Option<PathBuf>,
+    pub operators_file: Option<PathBuf>,
+    /// A session with no input for this long ends (default 900).
+    pub idle_timeout_secs: Option<u64>,
+    /// Connections open at once (default 32).
+    pub max_connections: Option<usize>,
 }
 
 // Debug without secrets (hardening): a database URL can carry a password.
@@ -245,7 +260,12 @@ pub fn resolve_actor(opts: &GlobalOpts, file: &ConfigFile) -> Result<Actor, Conf
     } else {
         role
     };
-    Ok(Actor::new(operator, role, origin))
+    let actor = Actor::new(operator, role, origin);
+    // Set by the SSH door for the commands it runs (see `ssh::exec`).
+    Ok(match env(crate::ssh::exec::KEY_ENV) {
+        Some(fp) => actor.with_key_fingerprint(fp),
+        None => actor,
+    })
 }
 
 /// The database to use: flag / DATABASE_URL, then DATABASE_URL_FILE (a file holding only the

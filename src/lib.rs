@@ -25,5 +25,6 @@ pub mod sanitize;
 pub mod secret;
 pub mod service;
 pub mod simulate;
+pub mod ssh;
 pub mod store;
 pub mod wechat;

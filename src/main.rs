@@ -57,6 +57,27 @@ enum Command {
     SeedSynthetic(wxlogin::bench::seed::SeedArgs),
     /// Measure every performance target (issue 7) side by side and print the table.
     Bench(wxlogin::bench::BenchArgs),
+    /// Serve the console and the headless commands over SSH, operators identified by key.
+    SshServer(wxlogin::ssh::SshServerArgs),
+}
+
+/// The door's check of an exec command line: wxlogin's own parser, and no server commands.
+fn check_exec(argv: &[String]) -> Result<(), String> {
+    match Cli::try_parse_from(argv) {
+        // The command itself prints clap's message (help, usage error) with its exit code.
+        Err(_) => Ok(()),
+        Ok(cli) => match cli.command {
+            Command::Migrate
+            | Command::MockWechat(_)
+            | Command::Serve(_)
+            | Command::Demo(_)
+            | Command::Console(_)
+            | Command::SeedSynthetic(_)
+            | Command::Bench(_)
+            | Command::SshServer(_) => Err("this command cannot be run through the door".into()),
+            _ => Ok(()),
+        },
+    }
 }
 
 fn init_logging(verbose: u8) {
@@ -105,6 +126,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Console(args) => wxlogin::console::run(&cli.global, args).await,
         Command::SeedSynthetic(args) => wxlogin::bench::seed::run(&cli.global, &file, &args).await,
         Command::Bench(args) => wxlogin::bench::run(&cli.global, &file, &args).await,
+        Command::SshServer(args) => wxlogin::ssh::run(&cli.global, &file, args, check_exec).await,
     }
 }
 
@@ -123,7 +145,7 @@ fn main() -> ExitCode {
         }
         _ => {
             // The service logs its requests (info) unless told otherwise.
-            let serving = matches!(cli.command, Command::Serve(_)) as u8;
+            let serving = matches!(cli.command, Command::Serve(_) | Command::SshServer(_)) as u8;
             init_logging(cli.global.verbose.saturating_add(serving));
         }
     }

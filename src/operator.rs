@@ -68,6 +68,9 @@ pub struct Actor {
     pub role: Role,
     /// Where the operator came from: `local`, `ssh:<client address>`, …
     pub origin: Option<String>,
+    /// The SHA256 fingerprint of the SSH key that identified the operator (the SSH door sets
+    /// it); written on audit rows as `"key"` in the detail.
+    pub key_fingerprint: Option<String>,
 }
 
 impl Actor {
@@ -76,6 +79,34 @@ impl Actor {
             operator: operator.into(),
             role,
             origin,
+            key_fingerprint: None,
+        }
+    }
+
+    /// The same person, identified by this SSH key.
+    pub fn with_key_fingerprint(mut self, fingerprint: impl Into<String>) -> Self {
+        self.key_fingerprint = Some(fingerprint.into());
+        self
+    }
+
+    /// An audit row's detail with the key fingerprint added (under `"key"`) when there is one.
+    pub fn audit_detail<'a>(
+        &self,
+        detail: &'a serde_json::Value,
+    ) -> std::borrow::Cow<'a, serde_json::Value> {
+        match (&self.key_fingerprint, detail) {
+            (Some(fp), serde_json::Value::Object(map)) => {
+                let mut map = map.clone();
+                map.insert("key".into(), serde_json::Value::String(fp.clone()));
+                std::borrow::Cow::Owned(serde_json::Value::Object(map))
+            }
+            (Some(fp), serde_json::Value::Null) => {
+                std::borrow::Cow::Owned(serde_json::json!({ "key": fp }))
+            }
+            (Some(fp), other) => {
+                std::borrow::Cow::Owned(serde_json::json!({ "key": fp, "detail": other }))
+            }
+            (None, d) => std::borrow::Cow::Borrowed(d),
         }
     }
 
@@ -96,5 +127,21 @@ mod tests {
         assert_eq!(" oncall ".parse::<Role>(), Ok(Role::Oncall));
         assert!("admin".parse::<Role>().is_err());
         assert!(Role::Viewer < Role::Support && Role::Support < Role::Oncall);
+    }
+
+    #[test]
+    fn the_key_fingerprint_is_added_to_audit_details_only_when_set() {
+        let local = Actor::new("alice", Role::Oncall, Some("local".into()));
+        let d = serde_json::json!({ "revoked": 1 });
+        assert_eq!(local.audit_detail(&d).as_ref(), &d);
+        let door = local.with_key_fingerprint("SHA256:abc");
+        assert_eq!(
+            door.audit_detail(&d).as_ref(),
+            &serde_json::json!({ "revoked": 1, "key": "SHA256:abc" })
+        );
+        assert_eq!(
+            door.audit_detail(&serde_json::Value::Null).as_ref(),
+            &serde_json::json!({ "key": "SHA256:abc" })
+        );
     }
 }

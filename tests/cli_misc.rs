@@ -54,13 +54,16 @@ store_test!(
                 .iter()
                 .all(|e| e["operator"] == OPERATOR && e["origin"] == ORIGIN)
         );
-        // account.create by the fixture is older: on the next page.
+        // The first login's binding.create (by `user`) and the fixture's account.create are
+        // older: on the next page, newest first.
         let cursor = v["next_cursor"].as_str().expect("another page");
         let next = wx(&db.url, &["audit", "--json", "--after", cursor])
             .await
             .expect(0)
             .json();
-        assert_eq!(next["entries"][0]["action"], "account.create");
+        assert_eq!(next["entries"][0]["action"], "binding.create");
+        assert_eq!(next["entries"][0]["operator"], "user");
+        assert_eq!(next["entries"][1]["action"], "account.create");
         assert!(next["next_cursor"].is_null());
     }
 );
@@ -85,7 +88,8 @@ store_test!(audit_filters_by_action_operator_and_since, |db| {
         .await
         .expect(0)
         .json();
-    assert_eq!(recent["entries"].as_array().unwrap().len(), 3);
+    // account.create, the first login's binding.create, the revoke and the unbind.
+    assert_eq!(recent["entries"].as_array().unwrap().len(), 4);
     let future = wx(&db.url, &["audit", "--since", "2999-01-01"])
         .await
         .expect(0);
@@ -154,10 +158,11 @@ store_test!(read_only_allows_every_look_and_refuses_every_change, |db| {
         .await
         .unwrap()
         .rows;
+    let actions: Vec<&str> = audit.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(
-        audit.len(),
-        1,
-        "only the fixture's account.create: {audit:?}"
+        actions,
+        ["binding.create", "account.create"],
+        "only the fixture's account.create and the first login's binding: {audit:?}"
     );
 });
 

@@ -449,6 +449,7 @@ macro_rules! write_audit {
         let actor: &$crate::operator::Actor = $actor;
         let reason: Option<&str> = $reason;
         let detail: &serde_json::Value = $detail;
+        let detail = actor.audit_detail(detail);
         sqlx::query(
             "INSERT INTO audit_log (at, operator, role, origin, action, target, reason, detail) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -460,7 +461,7 @@ macro_rules! write_audit {
         .bind($action)
         .bind($target)
         .bind(reason)
-        .bind(sqlx::types::Json(detail))
+        .bind(sqlx::types::Json(detail.as_ref()))
         .execute($exec)
         .await
         .map(|_| ())

@@ -1,0 +1,294 @@
+//! `wxlogin ssh-server`: the console and the headless commands served over SSH, one door for
+//! every operator.
+//!
+//! - Identity comes from the public key alone ([`keys::Operators`], the operators file, re-read
+//!   on SIGHUP); the SSH user name is ignored. Passwords, keyboard-interactive and `none` are
+//!   refused.
+//! - A PTY session gets its own console ([`session`]): input decoded by [`input`], frames drawn
+//!   by [`backend`] onto the channel.
+//! - An exec request runs one headless command ([`exec`]) as a child process of this binary,
+//!   with no shell and the operator's identity set by the door.
+//! - The server holds every credential (database, data key, AppSecrets); nothing of it goes to
+//!   the operator's machine.
+
+pub mod backend;
+pub mod exec;
+pub mod input;
+pub mod keys;
+pub mod session;
+
+use std::collections::{HashMap, VecDeque};
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use russh::MethodKind;
+use russh::server::Config;
+use tokio::net::TcpListener;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::Semaphore;
+
+use crate::config::{self, ConfigFile, GlobalOpts};
+use crate::exit::Failure;
+use crate::store::Store;
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:2222";
+pub const DEFAULT_IDLE_TIMEOUT_SECS: u64 = 15 * 60;
+pub const DEFAULT_MAX_CONNECTIONS: usize = 32;
+/// Authentication attempts (keys offered with a signature, any method) per connection.
+pub const MAX_AUTH_ATTEMPTS: usize = 6;
+/// New connections one address may open per [`RATE_WINDOW`].
+pub const MAX_CONNECTIONS_PER_ADDRESS: usize = 20;
+pub const RATE_WINDOW: Duration = Duration::from_secs(60);
+
+/// `wxlogin ssh-server` options.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct SshServerArgs {
+    /// Address to listen on. Default: `[ssh] listen`, else 127.0.0.1:2222.
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// The server's OpenSSH private key; an ed25519 key is created (mode 0600) if missing.
+    /// Default: `[ssh] host_key_file`.
+    #[arg(long, value_name = "FILE")]
+    pub host_key: Option<PathBuf>,
+    /// Who may come in: TOML `[[operators]]` with name, role and keys. Re-read on SIGHUP.
+    /// Default: `[ssh] operators_file`.
+    #[arg(long, value_name = "FILE")]
+    pub operators: Option<PathBuf>,
+    /// Seconds without input after which a session ends. Default: `[ssh] idle_timeout_secs`,
+    /// else 900.
+    #[arg(long, value_name = "SECS")]
+    pub idle_timeout_secs: Option<u64>,
+    /// Connections open at once. Default: `[ssh] max_connections`, else 32.
+    #[arg(long, value_name = "N")]
+    pub max_connections: Option<usize>,
+}
+
+/// Checks an exec command line with wxlogin's own argument parser before it runs (given by the
+/// binary, which owns the parser): `Err` is the message for the operator.
+pub type ExecCheck = fn(&[String]) -> Result<(), String>;
+
+/// What every connection shares.
+pub struct Door {
+    pub operators: RwLock<Arc<keys::Operators>>,
+    pub store: Store,
+    pub database_url: String,
+    pub config_path: Option<PathBuf>,
+    pub exchange: crate::console::views::exchange::ExchangeSetup,
+    pub refresh: Duration,
+    pub idle_timeout: Duration,
+    /// The binary that runs exec commands.
+    pub exe: PathBuf,
+    pub check: ExecCheck,
+    pub local_addr: SocketAddr,
+}
+
+impl Door {
+    pub fn operators(&self) -> Arc<keys::Operators> {
+        self.operators
+            .read()
+            .map(|o| o.clone())
+            .unwrap_or_else(|e| e.into_inner().clone())
+    }
+}
+
+/// Per-address connection rate.
+#[derive(Default)]
+struct RateLimit {
+    seen: HashMap<IpAddr, VecDeque<Instant>>,
+}
+
+impl RateLimit {
+    fn allow(&mut self, ip: IpAddr, now: Instant) -> bool {
+        // Forget addresses whose window has passed, so the map stays small.
+        if self.seen.len() > 4096 {
+            self.seen.retain(|_, q| {
+                q.back()
+                    .is_some_and(|t| now.duration_since(*t) < RATE_WINDOW)
+            });
+        }
+        let q = self.seen.entry(ip).or_default();
+        while q
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= RATE_WINDOW)
+        {
+            q.pop_front();
+        }
+        if q.len() >= MAX_CONNECTIONS_PER_ADDRESS {
+            return false;
+        }
+        q.push_back(now);
+        true
+    }
+}
+
+/// Runs the door until SIGTERM or SIGINT.
+pub async fn run(
+    global: &GlobalOpts,
+    file: &ConfigFile,
+    args: SshServerArgs,
+    check: ExecCheck,
+) -> Result<(), Failure> {
+    let listen = args
+        .listen
+        .or_else(|| file.ssh.listen.clone())
+        .unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
+    let host_key_path = args
+        .host_key
+        .or_else(|| file.ssh.host_key_file.clone())
+        .ok_or_else(|| {
+            Failure::usage(
+                "ssh-server needs --host-key FILE (or [ssh] host_key_file in the config file)",
+            )
+        })?;
+    let operators_path = args
+        .operators
+        .or_else(|| file.ssh.operators_file.clone())
+        .ok_or_else(|| {
+            Failure::usage(
+                "ssh-server needs --operators FILE (or [ssh] operators_file in the config file)",
+            )
+        })?;
+    let idle_timeout = Duration::from_secs(
+        args.idle_timeout_secs
+            .or(file.ssh.idle_timeout_secs)
+            .unwrap_or(DEFAULT_IDLE_TIMEOUT_SECS)
+            .max(1),
+    );
+    let max_connections = args
+        .max_connections
+        .or(file.ssh.max_connections)
+        .unwrap_or(DEFAULT_MAX_CONNECTIONS)
+        .max(1);
+
+    let (host_key, created) =
+        keys::load_or_create_host_key(&host_key_path).map_err(Failure::usage)?;
+    let fp = keys::fingerprint(host_key.public_key());
+    let operators = keys::Operators::load(&operators_path).map_err(Failure::usage)?;
+
+    let url = config::database_url(global, file)?;
+    let store = Store::open(&url).await?;
+    let listener = TcpListener::bind(&listen)
+        .await
+        .map_err(|e| Failure::runtime(format!("cannot listen on {listen}: {e}")))?;
+    let local_addr = listener
+        .local_addr()
+        .map_err(|e| Failure::runtime(format!("cannot listen on {listen}: {e}")))?;
+    let exe = std::env::current_exe()
+        .map_err(|e| Failure::runtime(format!("cannot find this program's path: {e}")))?;
+
+    let door = Arc::new(Door {
+        operators: RwLock::new(Arc::new(operators)),
+        store,
+        database_url: url,
+        config_path: global.config.clone(),
+        exchange: crate::console::views::exchange::ExchangeSetup::from_config(file),
+        refresh: match file.console.refresh_secs {
+            Some(0) => Duration::MAX,
+            Some(s) => Duration::from_secs(s),
+            None => Duration::from_secs(crate::console::DEFAULT_REFRESH_SECS),
+        },
+        idle_timeout,
+        exe,
+        check,
+        local_addr,
+    });
+
+    let mut methods = russh::MethodSet::empty();
+    methods.push(MethodKind::PublicKey);
+    let config = Arc::new(Config {
+        server_id: russh::SshId::Standard("SSH-2.0-wxlogin".into()),
+        methods,
+        keys: vec![host_key],
+        max_auth_attempts: MAX_AUTH_ATTEMPTS,
+        auth_rejection_time: Duration::from_millis(300),
+        auth_rejection_time_initial: Some(Duration::ZERO),
+        // Our own idle timeout ends sessions with a message; this only collects connections
+        // that never open a session (e.g. stuck in authentication).
+        inactivity_timeout: Some(idle_timeout + Duration::from_secs(60)),
+        nodelay: true,
+        ..Default::default()
+    });
+
+    if created {
+        println!("created host key {}", host_key_path.display());
+    }
+    println!("host key fingerprint: {fp}");
+    println!(
+        "listening on {local_addr} ({} operator keys from {})",
+        door.operators().key_count(),
+        operators_path.display()
+    );
+    tracing::info!(%local_addr, fingerprint = %fp, "ssh-server listening");
+
+    let mut sighup = signal(SignalKind::hangup()).map_err(|e| Failure::runtime(e.to_string()))?;
+    let mut sigterm =
+        signal(SignalKind::terminate()).map_err(|e| Failure::runtime(e.to_string()))?;
+    let mut sigint =
+        signal(SignalKind::interrupt()).map_err(|e| Failure::runtime(e.to_string()))?;
+    let slots = Arc::new(Semaphore::new(max_connections));
+    let rate = Mutex::new(RateLimit::default());
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let (socket, peer) = match accepted {
+                    Ok(x) => x,
+                    Err(e) => {
+                        // EMFILE and the like: wait a little instead of spinning.
+                        tracing::warn!(error = %e, "ssh accept failed");
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        continue;
+                    }
+                };
+                let allowed = rate
+                    .lock()
+                    .map(|mut r| r.allow(peer.ip(), Instant::now()))
+                    .unwrap_or(false);
+                if !allowed {
+                    tracing::warn!(peer = %peer, reason = "too many connections from this address", "ssh connection refused");
+                    continue;
+                }
+                let Ok(permit) = slots.clone().try_acquire_owned() else {
+                    tracing::warn!(peer = %peer, reason = "connection limit reached", limit = max_connections, "ssh connection refused");
+                    continue;
+                };
+                let handler = session::Connection::new(door.clone(), peer);
+                let config = config.clone();
+                tokio::spawn(async move {
+                    let _permit = permit;
+                    let _ = socket.set_nodelay(true);
+                    match russh::server::run_stream(config, socket, handler).await {
+                        Ok(running) => {
+                            if let Err(e) = running.await {
+                                tracing::info!(peer = %peer, error = %e, "ssh connection ended with an error");
+                            }
+                        }
+                        Err(e) => tracing::info!(peer = %peer, error = %e, "ssh connection setup failed"),
+                    }
+                    tracing::info!(peer = %peer, "ssh connection closed");
+                });
+            }
+            _ = sighup.recv() => {
+                match keys::Operators::load(&operators_path) {
+                    Ok(ops) => {
+                        let n = ops.key_count();
+                        if let Ok(mut w) = door.operators.write() {
+                            *w = Arc::new(ops);
+                        }
+                        tracing::warn!(keys = n, "ssh operators file re-read");
+                        eprintln!("wxlogin ssh-server: operators file re-read ({n} keys)");
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "ssh operators file rejected; keeping the previous one");
+                        eprintln!("wxlogin ssh-server: operators file rejected, keeping the previous one: {e}");
+                    }
+                }
+            }
+            _ = sigterm.recv() => break,
+            _ = sigint.recv() => break,
+        }
+    }
+    eprintln!("wxlogin ssh-server: stopping");
+    Ok(())
+}

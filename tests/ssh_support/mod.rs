@@ -1,0 +1,352 @@
+//! The SSH door under test: the real `wxlogin ssh-server` binary on a temporary SQLite
+//! database, and an in-process russh client. Every wait is bounded.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use russh::keys::ssh_key::private::{Ed25519Keypair, KeypairData};
+use russh::keys::ssh_key::{LineEnding, PublicKey};
+use russh::keys::{HashAlg, PrivateKey, PrivateKeyWithHashAlg, PublicKeyOrCertificate};
+use russh::{ChannelMsg, client};
+
+pub const WAIT: Duration = Duration::from_secs(30);
+
+/// A deterministic ed25519 key (different seeds, different operators).
+pub fn key(seed: u8) -> PrivateKey {
+    let pair = Ed25519Keypair::from_seed(&[seed; 32]);
+    PrivateKey::new(KeypairData::Ed25519(pair), format!("op{seed}@test")).expect("key")
+}
+
+pub fn public_line(k: &PrivateKey) -> String {
+    k.public_key().to_openssh().expect("openssh")
+}
+
+pub fn fingerprint(k: &PublicKey) -> String {
+    k.fingerprint(HashAlg::Sha256).to_string()
+}
+
+/// `[[operators]]` entries for (name, role, key).
+pub fn operators_toml(ops: &[(&str, &str, &PrivateKey)]) -> String {
+    ops.iter()
+        .map(|(n, r, k)| {
+            format!(
+                "[[operators]]\nname = \"{n}\"\nrole = \"{r}\"\nkeys = [\"{}\"]\n\n",
+                public_line(k)
+            )
+        })
+        .collect()
+}
+
+pub struct Door {
+    pub child: Child,
+    pub addr: SocketAddr,
+    pub fingerprint: String,
+    pub dir: tempfile::TempDir,
+    pub stderr: Arc<Mutex<String>>,
+}
+
+impl Door {
+    /// Starts `wxlogin ssh-server` on a free port with this operators file.
+    pub fn start(db_url: &str, operators: &str, extra: &[&str]) -> Door {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("operators.toml"), operators).expect("write operators");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_wxlogin"))
+            .arg("--database-url")
+            .arg(db_url)
+            .arg("ssh-server")
+            .args(["--listen", "127.0.0.1:0"])
+            .arg("--host-key")
+            .arg(dir.path().join("host_key"))
+            .arg("--operators")
+            .arg(dir.path().join("operators.toml"))
+            .args(extra)
+            .env_remove("NO_COLOR")
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start wxlogin ssh-server");
+        let stderr = Arc::new(Mutex::new(String::new()));
+        {
+            let err = child.stderr.take().expect("stderr");
+            let log = stderr.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(err).lines().map_while(Result::ok) {
+                    let mut l = log.lock().expect("log");
+                    l.push_str(&line);
+                    l.push('\n');
+                }
+            });
+        }
+        let (tx, rx) = std::sync::mpsc::channel();
+        let out = child.stdout.take().expect("stdout");
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut fingerprint = String::new();
+        let addr = loop {
+            let line = match rx.recv_timeout(WAIT) {
+                Ok(l) => l,
+                Err(_) => panic!(
+                    "ssh-server did not start; stderr:\n{}",
+                    stderr.lock().expect("log")
+                ),
+            };
+            if let Some(fp) = line.strip_prefix("host key fingerprint: ") {
+                fingerprint = fp.trim().to_owned();
+            }
+            if let Some(rest) = line.strip_prefix("listening on ") {
+                break rest
+                    .split_whitespace()
+                    .next()
+                    .expect("addr")
+                    .parse()
+                    .expect("socket addr");
+            }
+        };
+        Door {
+            child,
+            addr,
+            fingerprint,
+            dir,
+            stderr,
+        }
+    }
+
+    pub fn operators_path(&self) -> PathBuf {
+        self.dir.path().join("operators.toml")
+    }
+
+    pub fn host_key_path(&self) -> PathBuf {
+        self.dir.path().join("host_key")
+    }
+
+    pub fn log(&self) -> String {
+        self.stderr.lock().expect("log").clone()
+    }
+
+    /// Waits until the server's log contains `text`.
+    pub fn wait_log(&self, text: &str) -> String {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let log = self.log();
+            if log.contains(text) {
+                return log;
+            }
+            if Instant::now() > deadline {
+                panic!("timed out waiting for {text:?} in the log:\n{log}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    pub fn signal(&self, sig: &str) {
+        let ok = Command::new("kill")
+            .args([&format!("-{sig}"), &self.child.id().to_string()])
+            .status()
+            .expect("kill")
+            .success();
+        assert!(ok, "kill -{sig}");
+    }
+
+    pub fn alive(&mut self) -> bool {
+        self.child.try_wait().expect("try_wait").is_none()
+    }
+
+    pub async fn connect(&self) -> client::Handle<Client> {
+        let config = Arc::new(client::Config::default());
+        tokio::time::timeout(WAIT, client::connect(config, self.addr, Client::default()))
+            .await
+            .expect("connect in time")
+            .expect("connect")
+    }
+
+    /// A connection authenticated with `key`.
+    pub async fn login(&self, key: &PrivateKey) -> client::Handle<Client> {
+        let mut h = self.connect().await;
+        let ok = tokio::time::timeout(
+            WAIT,
+            h.authenticate_publickey(
+                "whoever",
+                PrivateKeyWithHashAlg::new(Arc::new(key.clone()), None),
+            ),
+        )
+        .await
+        .expect("auth in time")
+        .expect("auth");
+        assert!(ok.success(), "key refused; log:\n{}", self.log());
+        h
+    }
+}
+
+impl Drop for Door {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The client side: records the host key it was shown.
+#[derive(Default)]
+pub struct Client {
+    pub host_key: Arc<Mutex<Option<String>>>,
+}
+
+impl client::Handler for Client {
+    type Error = russh::Error;
+    async fn check_server_key(
+        &mut self,
+        key: &PublicKeyOrCertificate,
+    ) -> Result<bool, Self::Error> {
+        if let PublicKeyOrCertificate::PublicKey { key, .. } = key {
+            *self.host_key.lock().expect("lock") = Some(fingerprint(key));
+        }
+        Ok(true)
+    }
+}
+
+/// What an exec request gave back.
+#[derive(Debug, Default)]
+pub struct Output {
+    pub stdout: String,
+    pub stderr: String,
+    pub status: Option<u32>,
+}
+
+/// Runs one command through the door, with `stdin` sent then EOF.
+pub async fn exec(h: &client::Handle<Client>, line: &str, stdin: &[u8]) -> Output {
+    let mut ch = h.channel_open_session().await.expect("open session");
+    ch.exec(true, line).await.expect("exec");
+    if !stdin.is_empty() {
+        ch.data(stdin).await.expect("stdin");
+    }
+    ch.eof().await.expect("eof");
+    let mut out = Output::default();
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let msg = tokio::time::timeout_at(deadline, ch.wait())
+            .await
+            .unwrap_or_else(|_| panic!("exec {line:?} timed out: {out:?}"));
+        match msg {
+            Some(ChannelMsg::Data { data }) => out.stdout.push_str(&String::from_utf8_lossy(&data)),
+            Some(ChannelMsg::ExtendedData { data, .. }) => {
+                out.stderr.push_str(&String::from_utf8_lossy(&data))
+            }
+            Some(ChannelMsg::ExitStatus { exit_status }) => out.status = Some(exit_status),
+            Some(ChannelMsg::Close) | None => break,
+            Some(_) => {}
+        }
+    }
+    out
+}
+
+/// An interactive console over a channel, read through a terminal emulator.
+pub struct Screen {
+    pub ch: russh::Channel<client::Msg>,
+    pub parser: vt100::Parser,
+    pub status: Option<u32>,
+    pub closed: bool,
+}
+
+impl Screen {
+    pub async fn open(
+        h: &client::Handle<Client>,
+        cols: u16,
+        rows: u16,
+        env: &[(&str, &str)],
+    ) -> Screen {
+        let ch = h.channel_open_session().await.expect("open session");
+        for (k, v) in env {
+            ch.set_env(true, *k, *v).await.expect("env");
+        }
+        ch.request_pty(true, "xterm-256color", cols as u32, rows as u32, 0, 0, &[])
+            .await
+            .expect("pty");
+        ch.request_shell(true).await.expect("shell");
+        Screen {
+            ch,
+            parser: vt100::Parser::new(rows, cols, 0),
+            status: None,
+            closed: false,
+        }
+    }
+
+    pub fn text(&self) -> String {
+        self.parser.screen().contents()
+    }
+
+    /// Reads until the screen satisfies `ok` (or panics with the last screen).
+    pub async fn wait_for(&mut self, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let text = self.text();
+            if ok(&text) {
+                return text;
+            }
+            if self.closed {
+                panic!("channel closed waiting for {what}; screen:\n{text}");
+            }
+            match tokio::time::timeout_at(deadline, self.ch.wait()).await {
+                Err(_) => panic!("timed out waiting for {what}; screen:\n{text}"),
+                Ok(msg) => self.apply(msg),
+            }
+        }
+    }
+
+    fn apply(&mut self, msg: Option<ChannelMsg>) {
+        match msg {
+            Some(ChannelMsg::Data { data }) => self.parser.process(&data),
+            Some(ChannelMsg::ExitStatus { exit_status }) => self.status = Some(exit_status),
+            Some(ChannelMsg::Close) | None => self.closed = true,
+            Some(_) => {}
+        }
+    }
+
+    /// Reads until the channel closes.
+    pub async fn wait_closed(&mut self) {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        while !self.closed {
+            match tokio::time::timeout_at(deadline, self.ch.wait()).await {
+                Err(_) => panic!("channel did not close; screen:\n{}", self.text()),
+                Ok(msg) => self.apply(msg),
+            }
+        }
+    }
+
+    pub async fn send(&self, bytes: &[u8]) {
+        self.ch.data(bytes).await.expect("send keys");
+    }
+
+    pub async fn resize(&mut self, cols: u16, rows: u16) {
+        self.ch
+            .window_change(cols as u32, rows as u32, 0, 0)
+            .await
+            .expect("window-change");
+        self.parser.screen_mut().set_size(rows, cols);
+    }
+}
+
+pub fn write_private_key(dir: &Path, k: &PrivateKey) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let p = dir.join(format!(
+        "id_{}",
+        k.public_key()
+            .fingerprint(HashAlg::Sha256)
+            .to_string()
+            .replace([':', '/', '+'], "_")
+    ));
+    std::fs::write(&p, k.to_openssh(LineEnding::LF).expect("encode").as_bytes())
+        .expect("write key");
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    p
+}
