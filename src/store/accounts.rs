@@ -3,8 +3,7 @@
 use serde::Serialize;
 use serde_json::json;
 
-use super::sessions::revoke_update;
-use super::types::Arg;
+use super::sessions::revoke_live_of_account;
 use super::{Result, Store, StoreError, Ts, bind_args, on_db, write_audit};
 use crate::ops::Grant;
 
@@ -149,12 +148,7 @@ impl Store {
     ) -> Result<Option<u64>> {
         let actor = grant.actor();
         let now = self.now_ts();
-        let mut revoke = revoke_update(now, &actor.operator, reason);
-        revoke
-            .push(" WHERE account_id = ")
-            .bind(Arg::I64(account_id))
-            .push(" AND revoked_at IS NULL AND expires_at > ")
-            .bind(Arg::Ts(now));
+        let revoke = revoke_live_of_account(now, &actor.operator, reason, account_id);
         on_db!(self, |pool, d| {
             let _turn = self.write_turn().await;
             let mut tx = pool.begin_with(d.begin_write()).await?;

@@ -228,6 +228,33 @@ pub(super) fn revoke_update(now: Ts, by: &str, reason: &str) -> Sql {
     sql
 }
 
+/// The revoke of every live session of one account (account disable, password reset).
+pub(super) fn revoke_live_of_account(now: Ts, by: &str, reason: &str, account_id: i64) -> Sql {
+    let mut sql = revoke_update(now, by, reason);
+    sql.push(" WHERE account_id = ")
+        .bind(Arg::I64(account_id))
+        .push(" AND revoked_at IS NULL AND expires_at > ")
+        .bind(Arg::Ts(now));
+    sql
+}
+
+/// ` (…$n, $n+1…)`: the placeholders of an IN list of public ids.
+fn push_id_list(sql: &mut Sql, ids: &[String]) {
+    sql.push("(");
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.bind(Arg::Text(id.clone()));
+    }
+    sql.push(")");
+}
+
+/// A login of a bound identity: records it on the binding (locking the row until commit) and
+/// says which account holds it.
+const TOUCH_BINDING: &str = "UPDATE wechat_bindings SET last_login_at = $1, \
+    unionid = COALESCE($2, unionid) WHERE appid = $3 AND openid = $4 RETURNING account_id";
+
 /// Most public ids one revoke may name (one statement, one IN list).
 pub const MAX_REVOKE_IDS: usize = 10_000;
 
@@ -287,16 +314,13 @@ impl Store {
         on_db!(self, |pool, d| {
             let _turn = self.write_turn().await;
             let mut tx = pool.begin_with(d.begin_write()).await?;
-            let bound: Option<(i64,)> = sqlx::query_as(
-                "UPDATE wechat_bindings SET last_login_at = $1, unionid = COALESCE($2, unionid) \
-                 WHERE appid = $3 AND openid = $4 RETURNING account_id",
-            )
-            .bind(now)
-            .bind(s.unionid)
-            .bind(s.appid)
-            .bind(s.openid)
-            .fetch_optional(&mut *tx)
-            .await?;
+            let bound: Option<(i64,)> = sqlx::query_as(TOUCH_BINDING)
+                .bind(now)
+                .bind(s.unionid)
+                .bind(s.appid)
+                .bind(s.openid)
+                .fetch_optional(&mut *tx)
+                .await?;
             let Some((account_id,)) = bound else {
                 return Ok(LoginOutcome::NotBound);
             };
@@ -363,16 +387,13 @@ impl Store {
             if inserted.is_none() {
                 // Already bound: to this account it is an ordinary login (the row stays locked
                 // until commit, as in `login_bound`); to another, a conflict.
-                let bound: Option<(i64,)> = sqlx::query_as(
-                    "UPDATE wechat_bindings SET last_login_at = $1, unionid = COALESCE($2, unionid) \
-                     WHERE appid = $3 AND openid = $4 RETURNING account_id",
-                )
-                .bind(now)
-                .bind(s.unionid)
-                .bind(s.appid)
-                .bind(s.openid)
-                .fetch_optional(&mut *tx)
-                .await?;
+                let bound: Option<(i64,)> = sqlx::query_as(TOUCH_BINDING)
+                    .bind(now)
+                    .bind(s.unionid)
+                    .bind(s.appid)
+                    .bind(s.openid)
+                    .fetch_optional(&mut *tx)
+                    .await?;
                 match bound {
                     // Bound by another login and unbound again in between.
                     None => return Ok(LoginOutcome::NotBound),
@@ -526,14 +547,9 @@ impl Store {
         let mut sql = revoke_update(now, &actor.operator, reason);
         sql.push(" WHERE revoked_at IS NULL AND expires_at > ")
             .bind(Arg::Ts(now))
-            .push(" AND public_id IN (");
-        for (i, id) in public_ids.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
-            }
-            sql.bind(Arg::Text(id.clone()));
-        }
-        sql.push(") RETURNING public_id");
+            .push(" AND public_id IN ");
+        push_id_list(&mut sql, public_ids);
+        sql.push(" RETURNING public_id");
         on_db!(self, |pool, d| {
             let _turn = self.write_turn().await;
             let mut tx = pool.begin_with(d.begin_write()).await?;
@@ -578,14 +594,8 @@ impl Store {
         let now = self.now_ts();
         let mut sql = Sql::new("SELECT s.public_id, (s.revoked_at IS NULL AND s.expires_at > ");
         sql.bind(Arg::Ts(now))
-            .push(") AS live FROM sessions s WHERE s.public_id IN (");
-        for (i, id) in public_ids.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
-            }
-            sql.bind(Arg::Text(id.clone()));
-        }
-        sql.push(")");
+            .push(") AS live FROM sessions s WHERE s.public_id IN ");
+        push_id_list(&mut sql, public_ids);
         let rows: Vec<(String, bool)> = on_db!(self, |pool, d| {
             bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.text())), &sql.args)
                 .fetch_all(pool)
