@@ -280,11 +280,29 @@ store_test!(
             &[],
         );
 
-        // 1 MB of random bytes into a console, then absurd window sizes.
+        // Absurd window sizes and 1 MB of random bytes into one console.
         let h = door.login(&alice).await;
         let mut screen = Screen::open(&h, 80, 24, &[]).await;
         screen
             .wait_for("the sessions view", |t| t.contains("alice"))
+            .await;
+        // Absurd window sizes first (input sent after the burst waits behind it): they are
+        // clamped, and the log says so.
+        screen.ch.window_change(0, 0, 0, 0).await.expect("zero");
+        screen
+            .ch
+            .window_change(10_000, 10_000, 0, 0)
+            .await
+            .expect("huge");
+        screen.ch.window_change(100, 30, 0, 0).await.expect("back");
+        let log = door.wait_log("requested=10000x10000");
+        assert!(log.contains("requested=0x0"), "{log}");
+        assert!(
+            log.contains("ssh window size out of range, clamped"),
+            "{log}"
+        );
+        screen
+            .wait_for("the 100x30 layout", |t| t.lines().count() == 30)
             .await;
         let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
         let mut junk = vec![0u8; 1 << 20];
@@ -303,13 +321,6 @@ store_test!(
         for chunk in junk.chunks(32 * 1024) {
             screen.send(chunk).await;
         }
-        screen.ch.window_change(0, 0, 0, 0).await.expect("zero");
-        screen
-            .ch
-            .window_change(10_000, 10_000, 0, 0)
-            .await
-            .expect("huge");
-        screen.ch.window_change(100, 30, 0, 0).await.expect("back");
 
         // A client that never reads: opens a console and keeps it busy without reading.
         let lazy = door.login(&alice).await;
