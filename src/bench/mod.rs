@@ -14,6 +14,7 @@ mod pg;
 mod report;
 pub mod seed;
 mod service;
+mod ssh;
 pub mod synth;
 
 use std::future::Future;
@@ -96,6 +97,8 @@ pub enum Part {
     Console,
     /// Bulk revoke of one appid.
     Revoke,
+    /// The SSH door: 20 consoles on one `wxlogin ssh-server`, and a command through OpenSSH.
+    Ssh,
 }
 
 impl BenchArgs {
@@ -368,6 +371,9 @@ async fn bench_backend(ctx: &Ctx<'_>) -> anyhow::Result<Vec<Row>> {
     }
     if ctx.args.wants(Part::Console) {
         rows.extend(console_rows(ctx).await);
+    }
+    if ctx.args.wants(Part::Ssh) {
+        rows.extend(ssh::rows(ctx).await);
     }
     // Last, because it changes the data.
     if ctx.args.wants(Part::Revoke) {

@@ -258,7 +258,7 @@ pub async fn run(
                 tokio::spawn(async move {
                     let _permit = permit;
                     let _ = socket.set_nodelay(true);
-                    match russh::server::run_stream(config, socket, handler).await {
+                    match russh::server::run_stream(config, QuickAck(socket), handler).await {
                         Ok(running) => {
                             if let Err(e) = running.await {
                                 tracing::info!(peer = %peer, error = %e, "ssh connection ended with an error");
@@ -291,4 +291,76 @@ pub async fn run(
     }
     eprintln!("wxlogin ssh-server: stopping");
     Ok(())
+}
+
+/// A connection that acknowledges what it receives at once (`TCP_QUICKACK`, re-armed after every
+/// read and write, since the kernel leaves quick-ack mode whenever it sees a reply follow a
+/// request).
+///
+/// Without it, a client that does not set `TCP_NODELAY` before authentication (OpenSSH does not
+/// for a command without a PTY) waits about 40 ms during the key exchange on every connection:
+/// its key-exchange packet sits behind Nagle's algorithm until this side acknowledges the
+/// client's KEXINIT, and this side delays that acknowledgement because it already sent its own
+/// KEXINIT and has nothing to say yet.
+struct QuickAck(tokio::net::TcpStream);
+
+impl QuickAck {
+    fn ack_now(&self) {
+        // Best effort: on failure the connection works, only slower.
+        let _ = socket2::SockRef::from(&self.0).set_tcp_quickack(true);
+    }
+}
+
+impl tokio::io::AsyncRead for QuickAck {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let r = std::pin::Pin::new(&mut self.0).poll_read(cx, buf);
+        if r.is_ready() {
+            self.ack_now();
+        }
+        r
+    }
+}
+
+impl tokio::io::AsyncWrite for QuickAck {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let r = std::pin::Pin::new(&mut self.0).poll_write(cx, buf);
+        if r.is_ready() {
+            self.ack_now();
+        }
+        r
+    }
+    fn poll_write_vectored(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let r = std::pin::Pin::new(&mut self.0).poll_write_vectored(cx, bufs);
+        if r.is_ready() {
+            self.ack_now();
+        }
+        r
+    }
+    fn is_write_vectored(&self) -> bool {
+        self.0.is_write_vectored()
+    }
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.0).poll_flush(cx)
+    }
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.0).poll_shutdown(cx)
+    }
 }

@@ -45,6 +45,15 @@ pub fn clamp_size(cols: u32, rows: u32) -> (u16, u16) {
     )
 }
 
+/// [`clamp_size`], with a log line when the client asked for a size out of range.
+fn clamp_size_logged(peer: SocketAddr, cols: u32, rows: u32) -> (u16, u16) {
+    let size = clamp_size(cols, rows);
+    if (u32::from(size.0), u32::from(size.1)) != (cols, rows) {
+        tracing::warn!(peer = %peer, requested = %format!("{cols}x{rows}"), used = %format!("{}x{}", size.0, size.1), "ssh window size out of range, clamped");
+    }
+    size
+}
+
 /// What arrives on a channel after it started.
 pub enum Input {
     Data(Vec<u8>),
@@ -206,7 +215,7 @@ impl Handler for Connection {
     ) -> Result<(), Self::Error> {
         match self.channels.get_mut(&channel) {
             Some(c) if c.input.is_none() => {
-                c.pty = Some(clamp_size(col_width, row_height));
+                c.pty = Some(clamp_size_logged(self.peer, col_width, row_height));
                 session.channel_success(channel)?;
                 Ok(())
             }
@@ -394,7 +403,7 @@ impl Handler for Connection {
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
         if let Some(c) = self.channels.get_mut(&channel) {
-            let size = clamp_size(col_width, row_height);
+            let size = clamp_size_logged(self.peer, col_width, row_height);
             if c.pty.is_some() {
                 c.pty = Some(size);
             }
