@@ -690,21 +690,25 @@ impl ExchangeView {
             let (state, style) = match st.cached_until {
                 Some(until) => (
                     format!(
-                        "cached until {} (expires in {}) · {forced}",
+                        "cached until {} (expires in {})",
                         until.format("%H:%M:%S"),
                         remaining_text((until - *as_of).num_seconds())
                     ),
                     t.ok,
                 ),
-                None if st.last_error.is_some() => (format!("not cached · {forced}"), t.error),
-                None => (
-                    format!("not fetched yet (fetched on first use) · {forced}"),
-                    t.muted,
-                ),
+                None if st.last_error.is_some() => ("not cached".to_owned(), t.error),
+                None => ("not fetched yet (fetched on first use)".to_owned(), t.muted),
             };
-            lines.push(Line::from(vec![label, Span::styled(state, style)]));
+            let indent = || Span::raw(" ".repeat(TOKEN_APPID_W));
+            // The forced refreshes follow on the same line when it fits, else on their own.
+            let joined = format!("{state} · {forced}");
+            if TOKEN_APPID_W + joined.chars().count() <= width as usize {
+                lines.push(Line::from(vec![label, Span::styled(joined, style)]));
+            } else {
+                lines.push(Line::from(vec![label, Span::styled(state, style)]));
+                lines.push(Line::from(vec![indent(), Span::styled(forced, t.value)]));
+            }
             if let Some(e) = &st.last_error {
-                let indent = || Span::raw(" ".repeat(TOKEN_APPID_W));
                 let text = match (st.last_errcode, st.last_error_meaning) {
                     (Some(code), Some(meaning)) => format!("last error: errcode {code}: {meaning}"),
                     (None, Some(meaning)) => {
@@ -725,13 +729,17 @@ impl ExchangeView {
     }
 }
 
-/// `1h 55m`, `4m 10s`, `expired`.
+/// `1h 55m`, `4m 10s`, `now`.
 fn remaining_text(secs: i64) -> String {
     match secs {
         s if s <= 0 => "now".to_owned(),
         s if s < 60 => format!("{s}s"),
         s if s < 3600 => format!("{}m {:02}s", s / 60, s % 60),
-        s => format!("{}h {:02}m", s / 3600, (s % 3600) / 60),
+        // Minutes rounded up: a token fetched just now "expires in 1h 55m", not 1h 54m.
+        s => {
+            let m = (s as u64).div_ceil(60);
+            format!("{}h {:02}m", m / 60, m % 60)
+        }
     }
 }
 
@@ -965,5 +973,20 @@ fn latency_text(d: Duration) -> String {
         format!("{:.1} ms", d.as_secs_f64() * 1000.0)
     } else {
         format!("{} ms", d.as_millis())
+    }
+}
+
+#[cfg(test)]
+mod token_tests {
+    use super::remaining_text;
+
+    #[test]
+    fn a_token_s_remaining_life_reads_in_hours_and_minutes_rounded_up() {
+        assert_eq!(remaining_text(6899), "1h 55m");
+        assert_eq!(remaining_text(3600), "1h 00m");
+        assert_eq!(remaining_text(250), "4m 10s");
+        assert_eq!(remaining_text(9), "9s");
+        assert_eq!(remaining_text(0), "now");
+        assert_eq!(remaining_text(-5), "now");
     }
 }

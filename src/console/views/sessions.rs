@@ -981,12 +981,18 @@ impl SessionsView {
                 lines.push(widgets::field(
                     t,
                     "session_key",
+                    format!("reset: new key stored (masked {new_key_masked})"),
+                    Some(t.ok),
+                ));
+                lines.push(widgets::field(
+                    t,
+                    "sessions",
                     format!(
-                        "reset: new key stored (masked {new_key_masked}) on {} {} at {at}",
+                        "{} {} of this user now hold it (reset at {at})",
                         sessions.len(),
                         sessions_word(sessions.len() as u64)
                     ),
-                    Some(t.ok),
+                    None,
                 ));
                 if let Some(old) = &r.key_masked {
                     lines.push(widgets::field(
