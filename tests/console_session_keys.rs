@@ -283,7 +283,7 @@ store_test!(
         );
         assert!(
             screen.contains(
-                "R               reset the session's session_key at WeChat, store the new one"
+                "R               have WeChat issue a new session_key and store it"
             ),
             "{screen}"
         );

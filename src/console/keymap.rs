@@ -137,7 +137,7 @@ pub const BINDINGS: &[Binding] = &[
     b(S::Sessions, &[k('b')], A::JumpToBindings, "open the selected session's account in Bindings", None),
     // Sessions: the selected session's WeChat session_key.
     b(S::Sessions, &[k('c')], A::CheckSessionKey, "check the session's session_key with WeChat (audited)", None),
-    b(S::Sessions, &[k('R')], A::ResetSessionKey, "reset the session's session_key at WeChat, store the new one", None),
+    b(S::Sessions, &[k('R')], A::ResetSessionKey, "have WeChat issue a new session_key and store it", None),
     // Bindings.
     b(S::Bindings, &[k('/'), k('s')], A::Filter, "search by openid, unionid, username or account id", Some("search")),
     b(S::Bindings, &[code(KeyCode::Enter)], A::Open, "show the account with all its bindings", Some("account")),

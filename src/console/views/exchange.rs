@@ -612,14 +612,15 @@ impl Component for ExchangeView {
             ))],
             Some(r) => widgets::hang(result_lines(paint, r), area.width.saturating_sub(4)),
         };
+        let result_h = (shown.len() as u16 + 2).clamp(3, area.height.saturating_sub(9).max(3));
+        // The access tokens get what the form, the result and four rows of history leave
+        // (at least one line of them, or none).
         let token_lines = self.token_lines(paint, area.width.saturating_sub(4));
-        let tokens_h = if token_lines.is_empty() {
-            0
-        } else {
-            (token_lines.len() as u16 + 2).min(area.height.saturating_sub(14).max(3))
+        let room = area.height.saturating_sub(5 + result_h + 4);
+        let tokens_h = match (token_lines.len() as u16 + 2).min(room) {
+            h if h < 3 || token_lines.is_empty() => 0,
+            h => h,
         };
-        let result_h =
-            (shown.len() as u16 + 2).clamp(3, area.height.saturating_sub(9 + tokens_h).max(3));
         let [form, tokens, result, history] = Layout::vertical([
             Constraint::Length(5),
             Constraint::Length(tokens_h),
