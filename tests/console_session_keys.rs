@@ -282,9 +282,7 @@ store_test!(
             "{screen}"
         );
         assert!(
-            screen.contains(
-                "R               have WeChat issue a new session_key and store it"
-            ),
+            screen.contains("R               have WeChat issue a new session_key and store it"),
             "{screen}"
         );
         assert!(screen.contains("needs the support role"), "{screen}");
