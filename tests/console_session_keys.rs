@@ -403,3 +403,26 @@ async fn a_failed_token_fetch_shows_the_errcode_its_meaning_and_what_to_do() {
     });
     wx.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reset_dialog_says_whose_key_is_replaced_and_asks_for_a_reason() {
+    let db = common::sqlite_db().await;
+    let wx = start_emulator().await;
+    let (id, _openid, key) = real_login(&db.store, &wx, "zoe").await;
+    let mut app = console(&db.store, Role::Support, wechat(&wx), (80, 24));
+    app.settle().await;
+    press(&mut app, "<Enter>R").await;
+    let screen = render(&mut app, 80, 24);
+    assert!(screen.contains("Reset a session_key"), "{screen}");
+    assert!(screen.contains("Reason:"), "{screen}");
+    assert!(!screen.contains(key.expose()), "{screen}");
+    insta::with_settings!({ filters => token_filters() }, {
+        insta::assert_snapshot!("reset_dialog_80x24", screen);
+    });
+    // Esc: nothing changed, nothing audited.
+    press(&mut app, "<Esc>").await;
+    assert!(app.overlay.is_none());
+    assert_eq!(stored_key(&db.store, &id).await, key);
+    assert!(audit(&db.store, Some("session.reset_key")).await.is_empty());
+    wx.shutdown().await;
+}

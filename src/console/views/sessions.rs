@@ -916,16 +916,12 @@ impl SessionsView {
                 ("account".into(), account_text(&row)),
                 ("appid".into(), widgets::clean(&row.appid, 64)),
                 ("openid".into(), widgets::clean(&row.openid, 64)),
-                (
-                    "effect".into(),
-                    "WeChat issues a new key; the old one stops working at once".into(),
-                ),
             ],
             op: Operation::ResetSessionKey {
                 public_id: row.public_id,
             },
             count: Some(1),
-            consequence: "session_key will be replaced (on every session of this user that held it)",
+            consequence: "session_key will be replaced; the old one stops working at WeChat",
             verb: Action::ResetSessionKey.verb(),
         }));
     }
