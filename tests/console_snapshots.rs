@@ -195,6 +195,8 @@ async fn exchange_view() {
     .unwrap();
     let cfg = WechatConfig::new(em.base_url(), vec![emulator::demo_app()]);
     app.exchange = ExchangeView::new(ExchangeSetup::from_wechat(cfg));
+    // Showing the view reads the access-token cache (none fetched yet).
+    press(&mut app, "3").await;
     snap(&mut app, "exchange_start");
     common::login(
         &fx.store,

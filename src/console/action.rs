@@ -40,6 +40,9 @@ pub enum Action {
     RevokeAccount,
     RevokeOpenid,
     JumpToBindings,
+    // Sessions: the selected session's WeChat session_key.
+    CheckSessionKey,
+    ResetSessionKey,
     // Bindings.
     Unbind,
     JumpToSessions,
@@ -67,6 +70,9 @@ impl Action {
             // Overview (fleet at a glance).
             Action::RevokeFromAddress => Some(OpKind::RevokeMatching),
             Action::RunExchange => Some(OpKind::TestExchange),
+            // Session keys: both call WeChat on the operator's behalf and are audited.
+            Action::CheckSessionKey => Some(OpKind::CheckSessionKey),
+            Action::ResetSessionKey => Some(OpKind::ResetSessionKey),
             _ => None,
         }
     }
@@ -121,6 +127,11 @@ impl Action {
             Action::RunExchange => {
                 "exchanging a code (it consumes the code and writes an audit row)"
             }
+            // Session keys.
+            Action::CheckSessionKey => {
+                "checking a session_key with WeChat (it writes an audit row)"
+            }
+            Action::ResetSessionKey => "resetting a session_key",
             _ => "this",
         }
     }

@@ -119,9 +119,10 @@ macro_rules! view_mut {
 impl App {
     /// A console over `ctx`, with the first page of sessions requested. Must be called inside
     /// a tokio runtime.
-    pub fn new(mut ctx: ConsoleContext) -> Self {
+    pub fn new(ctx: ConsoleContext) -> Self {
         let now = Ts::from(ctx.store.now());
-        let exchange = ExchangeView::new(std::mem::take(&mut ctx.exchange));
+        // The setup stays in the context too: the dialog's session_key reset uses it.
+        let exchange = ExchangeView::new(ctx.exchange.clone());
         let size = ctx.size;
         let mut app = App {
             ctx,
@@ -147,6 +148,8 @@ impl App {
             output: Vec::new(),
             copy_next: 0,
         };
+        // Session keys: the Sessions view checks them with the same client and data key.
+        app.sessions.keys = app.ctx.exchange.key_tools();
         with_cx!(app, |cx| app.sessions.reload(cx));
         app
     }
@@ -569,6 +572,7 @@ impl App {
                 Effect::Goto(to) => self.go(to),
                 Effect::Audited => self.audit.stale = true,
                 Effect::Action(a) => self.update(a),
+                Effect::SessionKey(r) => self.sessions.key_result(*r),
                 Effect::Changed { revoked } => {
                     for v in View::ALL {
                         let visible = v == self.view;

@@ -25,6 +25,10 @@ use crate::ops::{self, OpsError};
 use crate::store::{
     RevokeOutcome, RevokeProgress, SessionFilter, Store, StoreError, UnbindOutcome,
 };
+// Session keys.
+use super::views::exchange::KeyTools;
+use super::views::sessions::KeyResult;
+use crate::store::Ts;
 
 /// What will be done once confirmed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +39,8 @@ pub enum Operation {
     RevokeMatching { filter: SessionFilter },
     /// Delete the binding and revoke its live sessions.
     Unbind { appid: String, openid: String },
+    /// Have WeChat issue a new session_key for this session's user and store it.
+    ResetSessionKey { public_id: String },
 }
 
 impl Operation {
@@ -46,6 +52,7 @@ impl Operation {
             },
             Operation::RevokeMatching { filter } => ops::Operation::RevokeMatching { filter },
             Operation::Unbind { .. } => ops::Operation::Unbind,
+            Operation::ResetSessionKey { .. } => ops::Operation::ResetSessionKey,
         }
     }
 
@@ -91,9 +98,13 @@ pub enum Phase {
 /// What a confirmed operation did.
 #[derive(Debug)]
 pub enum Outcome {
-    Revoked { revoked: u64 },
+    Revoked {
+        revoked: u64,
+    },
     RevokedMatching(RevokeOutcome),
     Unbound(Option<UnbindOutcome>),
+    /// A session_key reset (WeChat's answer included, refused or not).
+    KeyReset(Box<ops::KeyResetReport>),
 }
 
 /// The dialog's background messages, matched to it by id.
@@ -179,6 +190,7 @@ impl Confirm {
                             store.count_sessions(&f).await
                         }
                         Operation::RevokeSessions { public_ids } => Ok(public_ids.len() as u64),
+                        Operation::ResetSessionKey { .. } => Ok(1),
                     };
                     Msg::Count { dialog: id, result }
                 });
@@ -288,8 +300,12 @@ impl Confirm {
         let actor = ctx.actor.clone();
         let batch = ctx.revoke_batch;
         let reporter = cx.tasks().reporter();
+        let keys = ctx.exchange.key_tools();
         cx.spawn(async move {
-            let result = run(&store, &actor, &op, &reason, batch, &cancel, &reporter, id).await;
+            let result = run(
+                &store, &actor, &op, &reason, batch, &cancel, &reporter, id, &keys,
+            )
+            .await;
             Msg::Done {
                 dialog: id,
                 op: Box::new(op),
@@ -460,6 +476,7 @@ async fn run(
     cancel: &AtomicBool,
     reporter: &Reporter,
     dialog: u64,
+    keys: &KeyTools,
 ) -> Result<Outcome, OpsError> {
     match op {
         Operation::RevokeSessions { public_ids } => {
@@ -484,6 +501,12 @@ async fn run(
                 r => r.map(|u| Outcome::Unbound(Some(u))),
             }
         }
+        Operation::ResetSessionKey { public_id } => {
+            let (client, data_key) = keys.ready().map_err(OpsError::Runtime)?;
+            ops::reset_session_key(store, &client, &data_key, actor, public_id, reason)
+                .await
+                .map(|r| Outcome::KeyReset(Box::new(r)))
+        }
     }
 }
 
@@ -491,6 +514,23 @@ async fn run(
 /// changed under it (marks of revoked sessions go).
 pub fn report(op: Operation, result: Result<Outcome, OpsError>, cx: &mut Cx) {
     let mut revoked_ids = Vec::new();
+    // A session_key reset: its result (or refusal) goes to the Sessions view's detail pane.
+    if let Operation::ResetSessionKey { public_id } = &op {
+        let result = result.and_then(|o| match o {
+            Outcome::KeyReset(r) => Ok(*r),
+            other => Err(OpsError::Runtime(format!("unexpected outcome {other:?}"))),
+        });
+        let r = KeyResult::from_reset(public_id, Ts::from(cx.store.now()), result);
+        let text = r.status_text();
+        if r.outcome.is_failure() {
+            cx.error(text);
+        } else {
+            cx.ok(text);
+        }
+        cx.push(Effect::SessionKey(Box::new(r)));
+        cx.push(Effect::Changed { revoked: vec![] });
+        return;
+    }
     match result {
         Ok(Outcome::Revoked { revoked }) => {
             let mut text = format!("revoked {} {}", thousands(revoked), sessions_word(revoked));
@@ -534,6 +574,8 @@ pub fn report(op: Operation, result: Result<Outcome, OpsError>, cx: &mut Cx) {
         Ok(Outcome::Unbound(None)) => {
             cx.info("that binding no longer exists: nothing was changed");
         }
+        // Reported above.
+        Ok(Outcome::KeyReset(_)) => {}
         Err(OpsError::Store(e)) => {
             cx.store_error("refused", &e);
         }

@@ -51,6 +51,8 @@ pub enum Effect {
     /// A confirmed operation finished: what every view shows may have changed, and these
     /// sessions were revoked (their marks go).
     Changed { revoked: Vec<String> },
+    /// A session_key reset finished: its result for the Sessions view's detail pane.
+    SessionKey(Box<super::views::sessions::KeyResult>),
 }
 
 /// Where a view sends the operator.

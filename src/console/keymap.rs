@@ -135,6 +135,9 @@ pub const BINDINGS: &[Binding] = &[
     b(S::Sessions, &[k('O')], A::RevokeOpenid, "revoke every live session of the selected session's openid", Some("all of openid")),
     b(S::Sessions, &[k('u')], A::ClearMarks, "clear all marks", None),
     b(S::Sessions, &[k('b')], A::JumpToBindings, "open the selected session's account in Bindings", None),
+    // Sessions: the selected session's WeChat session_key.
+    b(S::Sessions, &[k('c')], A::CheckSessionKey, "check the session's session_key with WeChat (audited)", None),
+    b(S::Sessions, &[k('R')], A::ResetSessionKey, "have WeChat issue a new session_key and store it", None),
     // Bindings.
     b(S::Bindings, &[k('/'), k('s')], A::Filter, "search by openid, unionid, username or account id", Some("search")),
     b(S::Bindings, &[code(KeyCode::Enter)], A::Open, "show the account with all its bindings", Some("account")),
@@ -303,6 +306,8 @@ mod tests {
             Action::RevokeAccount,
             Action::RevokeOpenid,
             Action::Unbind,
+            Action::CheckSessionKey,
+            Action::ResetSessionKey,
         ] {
             assert!(BINDINGS.iter().any(|b| b.action == a));
         }

@@ -84,6 +84,11 @@ pub struct TokenState {
     pub fetched_at: Option<DateTime<Utc>>,
     /// The last failed fetch, one line; cleared by the next successful one.
     pub last_error: Option<String>,
+    /// The last failed fetch's errcode (when WeChat answered one), its meaning and what to do,
+    /// from the errcode table.
+    pub last_errcode: Option<i64>,
+    pub last_error_meaning: Option<&'static str>,
+    pub last_error_action: Option<&'static str>,
     /// Requests to `/cgi-bin/stable_token` this process made for this app.
     pub fetches: u64,
     /// Forced refreshes in the last 24 hours, and the limit.
@@ -102,9 +107,18 @@ struct Cached {
 struct SlotState {
     token: Option<Cached>,
     last_error: Option<String>,
+    last_failure: Option<(Option<i64>, &'static str, &'static str)>,
     fetches: u64,
     /// When forced refreshes were sent, oldest first, within the last 24 hours.
     forced: VecDeque<Instant>,
+}
+
+impl SlotState {
+    /// Remembers a failed fetch: its one line and its errcode, meaning and what to do.
+    fn note_error(&mut self, err: &WechatError) {
+        self.last_error = Some(err.to_string());
+        self.last_failure = Some((err.errcode(), err.meaning(), err.action()));
+    }
 }
 
 #[derive(Default)]
@@ -236,7 +250,7 @@ impl WechatClient {
                     appid: appid.to_owned(),
                     reason,
                 };
-                st.last_error = Some(err.to_string());
+                st.note_error(&err);
                 tracing::warn!(appid, host = %self.host(), "access token not refreshed: {err}");
                 return Err(err);
             }
@@ -263,6 +277,9 @@ impl WechatClient {
                     cached_until: live.map(|c| c.refresh_at_wall),
                     fetched_at: live.map(|c| c.fetched_at_wall),
                     last_error: st.last_error.clone(),
+                    last_errcode: st.last_failure.and_then(|f| f.0),
+                    last_error_meaning: st.last_failure.map(|f| f.1),
+                    last_error_action: st.last_failure.map(|f| f.2),
                     fetches: st.fetches,
                     forced_last_24h: st.forced.len() as u32,
                     forced_limit: limits.per_day,
@@ -306,6 +323,7 @@ impl WechatClient {
                     fetched_at_wall: now,
                 });
                 st.last_error = None;
+                st.last_failure = None;
                 tracing::debug!(
                     appid,
                     host = %self.host(),
@@ -316,7 +334,7 @@ impl WechatClient {
                 Ok(token)
             }
             Err(err) => {
-                st.last_error = Some(err.to_string());
+                st.note_error(&err);
                 tracing::warn!(appid, host = %self.host(), force_refresh, errcode = err.errcode(), rid = err.rid().unwrap_or(""), "access token fetch failed: {err}");
                 Err(err)
             }

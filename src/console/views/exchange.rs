@@ -2,6 +2,7 @@
 //! against the configured WeChat API, and see the openid, unionid, the session_key masked, the
 //! latency, or the errcode with its meaning and what to do; then whether that openid is bound.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use ratatui::Frame;
@@ -18,12 +19,14 @@ use crate::console::keymap::{Scope, key};
 use crate::console::prompt::{Prompt, PromptKind};
 use crate::console::widgets::{self, Col, Paint, WIDE, col, fill_col};
 use crate::console::window::{Move, Selection};
+use crate::crypto::DataKey;
 use crate::mock_wechat as emulator;
 use crate::operator::Actor;
 use crate::ops;
 use crate::secret::Secret;
 use crate::store::{BindingQuery, BindingView, Store, StoreError, Ts};
-use crate::wechat::{WechatClient, WechatConfig};
+use crate::wechat::{TokenState, WechatClient, WechatConfig};
+use chrono::{DateTime, Utc};
 
 /// Exchanges kept in this run's history.
 const HISTORY: usize = 200;
@@ -40,18 +43,53 @@ pub struct ExchangeSetup {
     pub emulator: bool,
     /// Why exchanges are unavailable (no app configured, bad config), if so.
     pub unavailable: Option<String>,
+    /// The key the stored session_keys are encrypted with (checkSessionKey and
+    /// resetUserSessionKey need the stored key), or why there is none.
+    pub data_key: Option<Arc<DataKey>>,
+    pub data_key_problem: Option<String>,
 }
 
 impl ExchangeSetup {
     /// From the environment and the config file (see [`WechatConfig::resolve`]). A problem
     /// there disables the Exchange view with the reason, not the whole console.
     pub fn from_config(file: &crate::config::ConfigFile) -> Self {
-        match WechatConfig::resolve(file) {
+        let setup = match WechatConfig::resolve(file) {
             Ok(cfg) => Self::from_wechat(cfg),
             Err(e) => ExchangeSetup {
                 unavailable: Some(format!("WeChat is not configured: {e}")),
                 ..Default::default()
             },
+        };
+        match crate::config::data_key(file) {
+            Ok(Some(key)) => setup.with_data_key(key),
+            Ok(None) => ExchangeSetup {
+                data_key_problem: Some(NO_DATA_KEY.into()),
+                ..setup
+            },
+            Err(e) => ExchangeSetup {
+                data_key_problem: Some(format!("the data key cannot be used: {e}")),
+                ..setup
+            },
+        }
+    }
+
+    /// The same setup with the data key the stored session_keys are encrypted with.
+    pub fn with_data_key(mut self, key: DataKey) -> Self {
+        self.data_key = Some(Arc::new(key));
+        self.data_key_problem = None;
+        self
+    }
+
+    /// What checking and resetting a session's session_key needs from here.
+    pub fn key_tools(&self) -> KeyTools {
+        KeyTools {
+            client: self.client.clone(),
+            data_key: self.data_key.clone(),
+            unavailable: self
+                .unavailable
+                .clone()
+                .or_else(|| self.data_key_problem.clone())
+                .or_else(|| self.data_key.is_none().then(|| NO_DATA_KEY.to_owned())),
         }
     }
 
@@ -80,6 +118,37 @@ impl ExchangeSetup {
             Err(e) => setup.unavailable = Some(format!("cannot use the WeChat API: {e}")),
         }
         setup
+    }
+}
+
+const NO_DATA_KEY: &str = "no data key: the stored session_keys are encrypted with it; set WXLOGIN_DATA_KEY_FILE (or data_key_file in the config file) to the service's key";
+
+/// The WeChat client and the data key, for the session_key checks and resets of the Sessions
+/// view and the confirmation dialog. `Debug` names neither.
+#[derive(Clone, Default)]
+pub struct KeyTools {
+    client: Option<WechatClient>,
+    data_key: Option<Arc<DataKey>>,
+    unavailable: Option<String>,
+}
+
+impl std::fmt::Debug for KeyTools {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyTools")
+            .field("ready", &self.ready().is_ok())
+            .finish_non_exhaustive()
+    }
+}
+
+impl KeyTools {
+    /// The client and the data key, or why they cannot be used.
+    pub fn ready(&self) -> Result<(WechatClient, Arc<DataKey>), String> {
+        match (&self.client, &self.data_key) {
+            (Some(c), Some(k)) => Ok((c.clone(), k.clone())),
+            _ => Err(self.unavailable.clone().unwrap_or_else(|| {
+                "checking session_keys needs a configured WeChat app and the data key".to_owned()
+            })),
+        }
     }
 }
 
@@ -166,6 +235,11 @@ pub enum Msg {
         user: String,
         result: Result<Secret, String>,
     },
+    /// Every configured app's access-token state (never a token), as of `as_of`.
+    Tokens {
+        as_of: DateTime<Utc>,
+        states: Vec<TokenState>,
+    },
 }
 
 pub struct ExchangeView {
@@ -181,6 +255,10 @@ pub struct ExchangeView {
     pub running: bool,
     pub minting: bool,
     pub seq: u64,
+    /// The access tokens' state (checkSessionKey and resetUserSessionKey use them), as of when
+    /// it was read; `None` until first read.
+    pub tokens: Option<(DateTime<Utc>, Vec<TokenState>)>,
+    tokens_loading: bool,
 }
 
 impl ExchangeView {
@@ -196,7 +274,27 @@ impl ExchangeView {
             running: false,
             minting: false,
             seq: 0,
+            tokens: None,
+            tokens_loading: false,
         }
+    }
+
+    /// Reads the access tokens' state on a task (never on the render loop).
+    pub fn refresh_tokens(&mut self, cx: &mut Cx) {
+        let Some(client) = self.setup.client.clone() else {
+            return;
+        };
+        if self.tokens_loading {
+            return;
+        }
+        self.tokens_loading = true;
+        cx.spawn(async move {
+            let states = client.token_states();
+            Msg::Tokens {
+                as_of: Utc::now(),
+                states,
+            }
+        });
     }
 
     pub fn appid(&self) -> Option<&str> {
@@ -310,6 +408,10 @@ impl ExchangeView {
                     }
                     Err(e) => cx.error(format!("cannot mint a code: {}", widgets::clean(&e, 200))),
                 }
+            }
+            Msg::Tokens { as_of, states } => {
+                self.tokens_loading = false;
+                self.tokens = Some((as_of, states));
             }
         }
     }
@@ -454,7 +556,17 @@ impl Component for ExchangeView {
         }
     }
 
-    fn refresh(&mut self, _cx: &mut Cx) {}
+    fn refresh(&mut self, cx: &mut Cx) {
+        self.refresh_tokens(cx);
+    }
+
+    fn live(&mut self, cx: &mut Cx) {
+        self.refresh_tokens(cx);
+    }
+
+    fn shown(&mut self, cx: &mut Cx) {
+        self.refresh_tokens(cx);
+    }
 
     fn changed(&mut self, _revoked: &[String], _visible: bool, _cx: &mut Cx) {}
 
@@ -501,13 +613,34 @@ impl Component for ExchangeView {
             Some(r) => widgets::hang(result_lines(paint, r), area.width.saturating_sub(4)),
         };
         let result_h = (shown.len() as u16 + 2).clamp(3, area.height.saturating_sub(9).max(3));
-        let [form, result, history] = Layout::vertical([
+        // The access tokens get what the form, the result and four rows of history leave
+        // (at least one line of them, or none).
+        let token_lines = self.token_lines(paint, area.width.saturating_sub(4));
+        let room = area.height.saturating_sub(5 + result_h + 4);
+        let tokens_h = match (token_lines.len() as u16 + 2).min(room) {
+            h if h < 3 || token_lines.is_empty() => 0,
+            h => h,
+        };
+        let [form, tokens, result, history] = Layout::vertical([
             Constraint::Length(5),
+            Constraint::Length(tokens_h),
             Constraint::Length(result_h),
             Constraint::Min(4),
         ])
         .areas(area);
         self.draw_form(frame, form, paint);
+        if tokens_h > 0 {
+            let title = Line::from(Span::styled(
+                " Access tokens (for checkSessionKey, resetUserSessionKey) ",
+                t.title,
+            ));
+            frame.render_widget(
+                Paragraph::new(token_lines)
+                    .block(widgets::view_block(t, title, None))
+                    .wrap(Wrap { trim: false }),
+                tokens,
+            );
+        }
 
         let title = Line::from(Span::styled(" Result ", t.title));
         frame.render_widget(
@@ -517,6 +650,97 @@ impl Component for ExchangeView {
             result,
         );
         self.draw_history(frame, history, paint);
+    }
+}
+
+/// Width of the appid column of the access-token lines (with its two spaces).
+const TOKEN_APPID_W: usize = 20;
+
+impl ExchangeView {
+    /// One line per configured app (wrapped under the appid): until when its access token is
+    /// cached, or that none was fetched yet, its last error with the errcode's meaning and
+    /// what to do, and the forced refreshes used. Never the token. Empty when no client.
+    fn token_lines(&self, paint: &Paint, width: u16) -> Vec<Line<'static>> {
+        let t = paint.theme;
+        if self.setup.client.is_none() {
+            return Vec::new();
+        }
+        let Some((as_of, states)) = &self.tokens else {
+            return vec![Line::from(Span::styled(
+                format!(
+                    "{} reading the token cache…",
+                    widgets::spinner(paint.spinner)
+                ),
+                t.muted,
+            ))];
+        };
+        let mut lines = Vec::new();
+        for st in states {
+            let label = Span::styled(
+                format!(
+                    "{:<w$}",
+                    widgets::shorten_id(&st.appid, TOKEN_APPID_W - 2),
+                    w = TOKEN_APPID_W
+                ),
+                t.label,
+            );
+            let forced = format!(
+                "forced refreshes today: {} of {}",
+                st.forced_last_24h, st.forced_limit
+            );
+            let (state, style) = match st.cached_until {
+                Some(until) => (
+                    format!(
+                        "cached until {} (expires in {})",
+                        until.format("%H:%M:%S"),
+                        remaining_text((until - *as_of).num_seconds())
+                    ),
+                    t.ok,
+                ),
+                None if st.last_error.is_some() => ("not cached".to_owned(), t.error),
+                None => ("not fetched yet (fetched on first use)".to_owned(), t.muted),
+            };
+            let indent = || Span::raw(" ".repeat(TOKEN_APPID_W));
+            // The forced refreshes follow on the same line when it fits, else on their own.
+            let joined = format!("{state} · {forced}");
+            if TOKEN_APPID_W + joined.chars().count() <= width as usize {
+                lines.push(Line::from(vec![label, Span::styled(joined, style)]));
+            } else {
+                lines.push(Line::from(vec![label, Span::styled(state, style)]));
+                lines.push(Line::from(vec![indent(), Span::styled(forced, t.value)]));
+            }
+            if let Some(e) = &st.last_error {
+                let text = match (st.last_errcode, st.last_error_meaning) {
+                    (Some(code), Some(meaning)) => format!("last error: errcode {code}: {meaning}"),
+                    (None, Some(meaning)) => {
+                        format!("last error: {meaning} ({})", widgets::clean(e, 200))
+                    }
+                    _ => format!("last error: {}", widgets::clean(e, 200)),
+                };
+                lines.push(Line::from(vec![indent(), Span::styled(text, t.error)]));
+                if let Some(action) = st.last_error_action {
+                    lines.push(Line::from(vec![
+                        indent(),
+                        Span::styled(format!("what to do: {action}"), t.warn),
+                    ]));
+                }
+            }
+        }
+        widgets::hang_at(lines, width, TOKEN_APPID_W)
+    }
+}
+
+/// `1h 55m`, `4m 10s`, `now`.
+fn remaining_text(secs: i64) -> String {
+    match secs {
+        s if s <= 0 => "now".to_owned(),
+        s if s < 60 => format!("{s}s"),
+        s if s < 3600 => format!("{}m {:02}s", s / 60, s % 60),
+        // Minutes rounded up: a token fetched just now "expires in 1h 55m", not 1h 54m.
+        s => {
+            let m = (s as u64).div_ceil(60);
+            format!("{}h {:02}m", m / 60, m % 60)
+        }
     }
 }
 
@@ -750,5 +974,20 @@ fn latency_text(d: Duration) -> String {
         format!("{:.1} ms", d.as_secs_f64() * 1000.0)
     } else {
         format!("{} ms", d.as_millis())
+    }
+}
+
+#[cfg(test)]
+mod token_tests {
+    use super::remaining_text;
+
+    #[test]
+    fn a_token_s_remaining_life_reads_in_hours_and_minutes_rounded_up() {
+        assert_eq!(remaining_text(6899), "1h 55m");
+        assert_eq!(remaining_text(3600), "1h 00m");
+        assert_eq!(remaining_text(250), "4m 10s");
+        assert_eq!(remaining_text(9), "9s");
+        assert_eq!(remaining_text(0), "now");
+        assert_eq!(remaining_text(-5), "now");
     }
 }

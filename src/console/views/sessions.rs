@@ -17,9 +17,12 @@ use crate::console::filter;
 use crate::console::input::TextInput;
 use crate::console::keymap::{Scope, key};
 use crate::console::prompt::{Prompt, PromptKind};
+use crate::console::views::exchange::KeyTools;
 use crate::console::widgets::{self, Col, Paint, col, fill_col, sessions_word, thousands};
 use crate::console::window::Chunk;
-use crate::store::{SessionFilter, SessionRow, SessionState, StoreError};
+use crate::ops::{self, KeyCheckReport, KeyResetReport, OpsError};
+use crate::store::{SessionFilter, SessionRow, SessionState, StoreError, Ts};
+use crate::wechat::{KeyCheck, WechatError};
 
 /// Most sessions that can be marked at once (the store revokes at most this many by id).
 pub const MAX_MARKS: usize = 10_000;
@@ -39,6 +42,8 @@ pub enum Msg {
         /// The count, and whether it is exact (false: the planner's estimate).
         result: Result<(u64, bool), StoreError>,
     },
+    /// A session_key check finished (audited).
+    KeyChecked(Box<KeyResult>),
 }
 
 keyset_source!(
@@ -61,6 +66,12 @@ pub struct SessionsView {
     pub total_estimated: bool,
     count_generation: u64,
     last_count: Option<Instant>,
+    /// The WeChat client and data key for session_key checks and resets.
+    pub keys: KeyTools,
+    /// The last session_key check or reset per session (public id), shown in its detail.
+    pub key_results: BTreeMap<String, KeyResult>,
+    /// The session whose key is being checked (the busy indicator).
+    pub key_checking: Option<String>,
 }
 
 impl SessionsView {
@@ -137,6 +148,17 @@ impl SessionsView {
                     Err(e) if e.is_connection() => cx.push(Effect::DbDown(e.to_string())),
                     Err(_) => self.total = None,
                 }
+            }
+            Msg::KeyChecked(r) => {
+                self.key_checking = None;
+                let text = r.status_text();
+                if r.outcome.is_failure() {
+                    cx.error(text);
+                } else {
+                    cx.ok(text);
+                }
+                cx.push(Effect::Audited);
+                self.key_result(*r);
             }
         }
     }
@@ -361,6 +383,9 @@ impl Component for SessionsView {
                     cx.goto(Goto::Account(row.account_id));
                 }
             }
+            // Session keys: check (a background task) and reset (through the dialog).
+            Action::CheckSessionKey => self.check_key(selected, cx),
+            Action::ResetSessionKey => self.reset_key(selected, cx),
             // Keys of other scopes never reach this view (the key table is looked up by scope).
             _ => {}
         }
@@ -412,7 +437,7 @@ impl Component for SessionsView {
     }
 
     fn busy(&self) -> bool {
-        self.list.window.is_loading()
+        self.list.window.is_loading() || self.key_checking.is_some()
     }
 
     fn paste_hint(&self) -> String {
@@ -644,6 +669,10 @@ impl SessionsView {
                 widgets::clean_opt(&row.user_agent, 600),
                 None,
             ),
+        ]);
+        // Session keys: the last check or reset of this session's session_key.
+        lines.extend(self.key_lines(row, paint));
+        lines.extend([
             Line::raw(""),
             widgets::keys_line(
                 t,
@@ -660,7 +689,359 @@ impl SessionsView {
                     (k(Action::Back), " back"),
                 ],
             ),
+            // Session keys.
+            widgets::keys_line(
+                t,
+                &[
+                    (k(Action::CheckSessionKey), " check session_key  "),
+                    (k(Action::ResetSessionKey), " reset session_key"),
+                ],
+            ),
         ]);
         widgets::detail_pane(frame, area, t, "Session detail", lines);
+    }
+}
+
+// ---- session keys: check and reset the selected session's WeChat session_key -----------------
+
+/// Most sessions whose last key result is remembered (the oldest are forgotten first).
+const KEY_RESULTS: usize = 200;
+
+/// The outcome of one check or reset of a session's session_key: nothing secret in it (the
+/// keys only masked).
+#[derive(Debug, Clone)]
+pub struct KeyResult {
+    pub public_id: String,
+    /// When it finished (the store's clock).
+    pub at: Ts,
+    /// The key that was checked or replaced, masked.
+    pub key_masked: Option<String>,
+    pub outcome: KeyOutcome,
+}
+
+#[derive(Debug, Clone)]
+pub enum KeyOutcome {
+    /// WeChat still holds the stored key.
+    Valid,
+    /// 87009: the stored key expired or was replaced by a newer wx.login().
+    Stale { errcode: i64, rid: Option<String> },
+    /// WeChat issued a new key; it is stored on these sessions.
+    Reset {
+        new_key_masked: String,
+        sessions: Vec<String>,
+    },
+    /// WeChat or this program refused: the errcode (if WeChat answered one), its meaning and
+    /// what to do, or the error's own sentence.
+    Failed {
+        what: &'static str,
+        errcode: Option<i64>,
+        meaning: String,
+        action: String,
+        message: String,
+    },
+}
+
+impl KeyOutcome {
+    pub fn is_failure(&self) -> bool {
+        matches!(self, KeyOutcome::Failed { .. } | KeyOutcome::Stale { .. })
+    }
+
+    fn failed(what: &'static str, e: &WechatError) -> Self {
+        KeyOutcome::Failed {
+            what,
+            errcode: e.errcode(),
+            meaning: e.meaning().to_owned(),
+            action: e.action().to_owned(),
+            message: e.to_string(),
+        }
+    }
+
+    fn refused(what: &'static str, e: &OpsError) -> Self {
+        KeyOutcome::Failed {
+            what,
+            errcode: None,
+            meaning: String::new(),
+            action: String::new(),
+            message: e.to_string(),
+        }
+    }
+}
+
+/// What a stale key means, in the detail pane and on the status line.
+pub const STALE_TEXT: &str =
+    "the key expired or was replaced by a newer wx.login(); the user must log in again";
+
+impl KeyResult {
+    /// The result of [`ops::check_session_key`].
+    pub fn from_check(public_id: &str, at: Ts, r: Result<KeyCheckReport, OpsError>) -> Self {
+        let (key_masked, outcome) = match r {
+            Ok(rep) => (
+                Some(rep.session_key_masked),
+                match rep.answer {
+                    Ok(KeyCheck::Valid) => KeyOutcome::Valid,
+                    Ok(KeyCheck::Stale(api)) => {
+                        let e = WechatError::StaleSessionKey(api);
+                        KeyOutcome::Stale {
+                            errcode: e.errcode().unwrap_or(87009),
+                            rid: e.rid().map(str::to_owned),
+                        }
+                    }
+                    Err(e) => KeyOutcome::failed("check failed", &e),
+                },
+            ),
+            Err(e) => (None, KeyOutcome::refused("check failed", &e)),
+        };
+        KeyResult {
+            public_id: public_id.to_owned(),
+            at,
+            key_masked,
+            outcome,
+        }
+    }
+
+    /// The result of [`ops::reset_session_key`].
+    pub fn from_reset(public_id: &str, at: Ts, r: Result<KeyResetReport, OpsError>) -> Self {
+        let (key_masked, outcome) = match r {
+            Ok(rep) => (
+                Some(rep.old_key_masked),
+                match rep.answer {
+                    Ok((new_key_masked, sessions)) => KeyOutcome::Reset {
+                        new_key_masked,
+                        sessions,
+                    },
+                    Err(e) => KeyOutcome::failed("reset failed", &e),
+                },
+            ),
+            Err(e) => (None, KeyOutcome::refused("reset failed", &e)),
+        };
+        KeyResult {
+            public_id: public_id.to_owned(),
+            at,
+            key_masked,
+            outcome,
+        }
+    }
+
+    /// One line for the status line (sanitised).
+    pub fn status_text(&self) -> String {
+        let id = widgets::clean(&self.public_id, 40);
+        match &self.outcome {
+            KeyOutcome::Valid => format!("{id}: session_key valid"),
+            KeyOutcome::Stale { errcode, .. } => {
+                format!("{id}: session_key stale ({errcode}): {STALE_TEXT}")
+            }
+            KeyOutcome::Reset { sessions, .. } => format!(
+                "{id}: session_key reset: the new key is stored on {} {}",
+                sessions.len(),
+                sessions_word(sessions.len() as u64)
+            ),
+            KeyOutcome::Failed {
+                what,
+                errcode: Some(c),
+                meaning,
+                ..
+            } => format!(
+                "{id}: {what}: errcode {c}: {}",
+                widgets::clean(meaning, 200)
+            ),
+            KeyOutcome::Failed { what, message, .. } => {
+                format!("{id}: {what}: {}", widgets::clean(message, 300))
+            }
+        }
+    }
+}
+
+impl SessionsView {
+    /// Keeps `r` as the last key result of its session (shown in the detail pane).
+    pub fn key_result(&mut self, r: KeyResult) {
+        self.key_results.insert(r.public_id.clone(), r);
+        while self.key_results.len() > KEY_RESULTS {
+            let oldest = self
+                .key_results
+                .iter()
+                .min_by_key(|(_, r)| r.at)
+                .map(|(id, _)| id.clone());
+            match oldest {
+                Some(id) => self.key_results.remove(&id),
+                None => break,
+            };
+        }
+    }
+
+    /// `c`: asks WeChat (through ops, audited) whether the selected session's key is valid.
+    fn check_key(&mut self, selected: Option<SessionRow>, cx: &mut Cx) {
+        let Some(row) = selected else {
+            return cx.info("no session selected");
+        };
+        if let Some(id) = &self.key_checking {
+            return cx.info(format!(
+                "already checking the session_key of {}",
+                widgets::clean(id, 40)
+            ));
+        }
+        let (client, data_key) = match self.keys.ready() {
+            Ok(t) => t,
+            Err(why) => return cx.error(widgets::clean(&why, 300)),
+        };
+        let public_id = row.public_id.clone();
+        self.key_checking = Some(public_id.clone());
+        let store = cx.store.clone();
+        let actor = cx.actor.clone();
+        cx.info(format!(
+            "checking the session_key of {} with WeChat…",
+            widgets::clean(&public_id, 40)
+        ));
+        cx.spawn(async move {
+            let r = ops::check_session_key(&store, &client, &data_key, &actor, &public_id).await;
+            let at = Ts::from(store.now());
+            Msg::KeyChecked(Box::new(KeyResult::from_check(&public_id, at, r)))
+        });
+    }
+
+    /// `R`: the confirmation dialog (with a reason) for a reset of the selected session's key.
+    fn reset_key(&self, selected: Option<SessionRow>, cx: &mut Cx) {
+        let Some(row) = selected else {
+            return cx.info("no session selected");
+        };
+        if let Err(why) = self.keys.ready() {
+            return cx.error(widgets::clean(&why, 300));
+        }
+        if self.key_checking.as_deref() == Some(row.public_id.as_str()) {
+            return cx.info("wait for the session_key check to finish");
+        }
+        cx.push(Effect::Confirm(Request {
+            title: "Reset a session_key".into(),
+            subject: vec![
+                ("session".into(), row.public_id.clone()),
+                ("account".into(), account_text(&row)),
+                ("appid".into(), widgets::clean(&row.appid, 64)),
+                ("openid".into(), widgets::clean(&row.openid, 64)),
+            ],
+            op: Operation::ResetSessionKey {
+                public_id: row.public_id,
+            },
+            count: Some(1),
+            consequence: "session_key will be replaced; the old one stops working at WeChat",
+            verb: Action::ResetSessionKey.verb(),
+        }));
+    }
+
+    /// The detail pane's lines for the selected session's key: checking…, or the last result.
+    fn key_lines(&self, row: &SessionRow, paint: &Paint) -> Vec<Line<'static>> {
+        let t = paint.theme;
+        if self.key_checking.as_deref() == Some(row.public_id.as_str()) {
+            return vec![widgets::field(
+                t,
+                "session_key",
+                format!("{} checking with WeChat…", widgets::spinner(paint.spinner)),
+                Some(t.muted),
+            )];
+        }
+        let Some(r) = self.key_results.get(&row.public_id) else {
+            return Vec::new();
+        };
+        let at = r.at.0.format("%H:%M:%S");
+        let k = |a| key(Scope::Sessions, a);
+        let mut lines = Vec::new();
+        match &r.outcome {
+            KeyOutcome::Valid => lines.push(widgets::field(
+                t,
+                "session_key",
+                format!("valid (checked {at})"),
+                Some(t.ok),
+            )),
+            KeyOutcome::Stale { errcode, rid } => {
+                lines.push(widgets::field(
+                    t,
+                    "session_key",
+                    format!("stale: {errcode} — {STALE_TEXT} (checked {at})"),
+                    Some(t.error),
+                ));
+                lines.push(widgets::field(
+                    t,
+                    "what to do",
+                    format!(
+                        "ask the user to reopen the mini program (a new wx.login()), or {} has WeChat issue a new key",
+                        k(Action::ResetSessionKey)
+                    ),
+                    Some(t.warn),
+                ));
+                if let Some(rid) = rid {
+                    lines.push(widgets::field(t, "rid", widgets::clean(rid, 64), None));
+                }
+            }
+            KeyOutcome::Reset {
+                new_key_masked,
+                sessions,
+            } => {
+                lines.push(widgets::field(
+                    t,
+                    "session_key",
+                    format!("reset: new key stored (masked {new_key_masked})"),
+                    Some(t.ok),
+                ));
+                lines.push(widgets::field(
+                    t,
+                    "sessions",
+                    format!(
+                        "{} {} of this user now hold it (reset at {at})",
+                        sessions.len(),
+                        sessions_word(sessions.len() as u64)
+                    ),
+                    None,
+                ));
+                if let Some(old) = &r.key_masked {
+                    lines.push(widgets::field(
+                        t,
+                        "old key",
+                        format!("{old}: no longer valid at WeChat"),
+                        Some(t.muted),
+                    ));
+                }
+            }
+            KeyOutcome::Failed {
+                what,
+                errcode,
+                meaning,
+                action,
+                message,
+            } => {
+                let head = match errcode {
+                    Some(c) => format!("{what}: errcode {c} ({at})"),
+                    None => format!("{what} ({at})"),
+                };
+                lines.push(widgets::field(t, "session_key", head, Some(t.error)));
+                if !meaning.is_empty() {
+                    lines.push(widgets::field(
+                        t,
+                        "meaning",
+                        widgets::clean(meaning, 200),
+                        None,
+                    ));
+                }
+                if !action.is_empty() {
+                    lines.push(widgets::field(
+                        t,
+                        "what to do",
+                        widgets::clean(action, 300),
+                        Some(t.warn),
+                    ));
+                }
+                if errcode.is_none() {
+                    lines.push(widgets::field(
+                        t,
+                        "detail",
+                        widgets::clean(message, 300),
+                        Some(t.muted),
+                    ));
+                }
+            }
+        }
+        if let (Some(masked), false) =
+            (&r.key_masked, matches!(r.outcome, KeyOutcome::Reset { .. }))
+        {
+            lines.push(widgets::field(t, "stored key", masked.clone(), None));
+        }
+        lines
     }
 }
