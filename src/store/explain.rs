@@ -202,6 +202,14 @@ impl Store {
         }
     }
 
+    /// [`Store::validate_token`], the lookup of every GET /me and POST /logout.
+    pub fn explain_validate_token_sql(&self, hash: &TokenHash) -> QueryText {
+        QueryText {
+            sql: super::sessions::VALIDATE_TOKEN_SQL.to_owned(),
+            args: vec![Arg::Bytes(hash.0.to_vec())],
+        }
+    }
+
     pub fn explain_session_by_public_id_sql(&self, public_id: &str) -> QueryText {
         QueryText {
             sql: session_by_public_id_sql(),
@@ -228,6 +236,32 @@ impl Store {
             batch,
             self.now_ts(),
             None,
+            self.backend(),
+        )
+        .into()
+    }
+
+    /// The first batch of [`Store::revoke_matching`]'s final sweep: the same pick, starting
+    /// at `walk start - REVOKE_SWEEP_MARGIN` (here: now) instead of at the beginning.
+    pub fn explain_revoke_sweep_sql(
+        &self,
+        filter: &SessionFilter,
+        actor: &Actor,
+        reason: &str,
+        batch: i64,
+    ) -> QueryText {
+        let filter = SessionFilter {
+            include_inactive: false,
+            ..filter.clone()
+        };
+        let now = self.now_ts();
+        revoke_batch_sql(
+            &filter,
+            &actor.operator,
+            reason,
+            batch,
+            now,
+            Some(super::sessions::sweep_start(now)),
             self.backend(),
         )
         .into()

@@ -84,7 +84,8 @@ pub struct OverviewView {
 
 const MINUTE_US: i64 = 60_000_000;
 
-async fn load(store: Store, now: Ts) -> Result<Snapshot, StoreError> {
+/// One refresh: every store call the view makes, in order (the bench times this).
+pub async fn load(store: Store, now: Ts) -> Result<Snapshot, StoreError> {
     let back = |mins: i64| Ts::from_micros(now.micros() - mins * MINUTE_US).unwrap_or(now);
     let since_hour = crate::store::stats::minute_of(back(HISTORY_MINUTES - 1));
     let since_recent = crate::store::stats::minute_of(back(RECENT_MINUTES - 1));
