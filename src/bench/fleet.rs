@@ -228,14 +228,16 @@ async fn overview_row(ctx: &Ctx<'_>) -> Row {
     );
     let target = "≤ 50 ms per refresh";
     let store = &ctx.store;
-    let mut live = None;
-    let timed: anyhow::Result<Stats> = time_it(ctx.args.iterations(), |_| async {
+    let live = std::sync::Mutex::new(None);
+    let live_ref = &live;
+    let timed: anyhow::Result<Stats> = time_it(ctx.args.iterations(), |_| async move {
         let snap =
             crate::console::views::overview::load(store.clone(), store.now_ts()).await?;
-        live = Some(snap.live);
+        *live_ref.lock().unwrap_or_else(|e| e.into_inner()) = Some(snap.live);
         Ok(())
     })
     .await;
+    let live = live.into_inner().unwrap_or_else(|e| e.into_inner());
     match timed {
         Ok(s) => {
             let count = live

@@ -123,6 +123,7 @@ impl App {
         let now = Ts::from(ctx.store.now());
         let exchange = ExchangeView::new(std::mem::take(&mut ctx.exchange));
         let size = ctx.size;
+        let sparkline = ctx.sparkline;
         let mut app = App {
             ctx,
             view: View::Sessions,
@@ -133,7 +134,7 @@ impl App {
             audit: AuditView::default(),
             exchange,
             // Overview (fleet at a glance).
-            overview: OverviewView::default(),
+            overview: OverviewView::new(sparkline),
             db_down: None,
             size,
             now,

@@ -40,8 +40,9 @@ const INSTANCES: i64 = 50;
 /// Appids with their own sparkline (the busiest first).
 const APP_LINES: usize = 4;
 
-/// How sparklines are drawn.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// How sparklines are drawn (`[console] sparkline = "braille" | "blocks"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum SparkStyle {
     /// Braille dots: two minutes per character.
     #[default]
