@@ -270,6 +270,14 @@ store_test!(oncall_revokes_every_session_from_a_failing_address, |db| {
     );
     assert_eq!(fx.store.count_sessions(&from_bob).await.unwrap(), 0);
     assert_eq!(live_count(&fx.store).await, before - 2);
+    // The Overview's revocations line counts them (from the revoke's audit row).
+    let mut app = overview(&fx.store, Role::Oncall, SparkStyle::Braille).await;
+    let screen = render(&mut app, 80, 24);
+    let line = screen
+        .lines()
+        .find(|l| l.contains("revocations"))
+        .unwrap_or_default();
+    assert!(line.contains("now 2 max 2 sum 2"), "{screen}");
 });
 
 store_test!(support_may_not_revoke_every_session_from_an_address, |db| {

@@ -512,6 +512,43 @@ store_test!(live_session_count_is_exact_when_small_and_the_estimate_is_close, |d
     }
 });
 
+store_test!(revocations_per_minute_sum_every_revoking_action_and_skip_garbage, |db| {
+    let op = operator("oncall");
+    let bulk = account(&db, "rev-bulk").await;
+    for i in 0..3 {
+        login(&db, bulk.id, Login::new("wxrev", &format!("o_rev_{i}"))).await;
+    }
+    let gone = account(&db, "rev-gone").await;
+    for i in 0..2 {
+        login(&db, gone.id, Login::new("wxrev", &format!("o_gone_{i}"))).await;
+    }
+    let filter = SessionFilter {
+        account_id: Some(bulk.id),
+        ..Default::default()
+    };
+    let out = ops::revoke_matching(&db, &op, &filter, "drill", 2, &mut |_| true)
+        .await
+        .unwrap();
+    assert_eq!(out.revoked, 3);
+    ops::disable_account(&db, &op, gone.id, "offboarded")
+        .await
+        .unwrap();
+    // A revoke row whose count is not a number counts nothing and breaks nothing.
+    raw_exec(
+        &db,
+        "INSERT INTO audit_log (at, operator, role, origin, action, target, reason, detail) \
+         SELECT at, 'x', NULL, NULL, 'sessions.revoke', 'garbage', NULL, '{\"revoked\":\"lots\"}' \
+         FROM audit_log WHERE action = 'account.disable'",
+    )
+    .await
+    .unwrap();
+    let since = wxlogin::store::Ts::from(Utc::now() - Duration::hours(1));
+    let per_minute = db.revocations_by_minute(since).await.unwrap();
+    let total: i64 = per_minute.iter().map(|r| r.count).sum();
+    assert_eq!(total, 5, "{per_minute:?}");
+    assert!(per_minute.windows(2).all(|w| w[0].minute < w[1].minute));
+});
+
 store_test!(unbind_kills_the_bindings_sessions_and_is_audited, |db| {
     let acc = account(&db, "erin").await;
     let s1 = login(&db, acc.id, Login::new("wx1", "o_erin")).await;

@@ -97,6 +97,25 @@ pub struct LoginBucket {
     pub count: i64,
 }
 
+/// Sessions revoked in one minute, by operator actions (from their audit rows).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct RevocationBucket {
+    pub minute: Ts,
+    pub count: i64,
+}
+
+/// The audit actions that revoke sessions, each with the detail field that says how many.
+/// (A user's own logout is not an operator action and has no audit row: not counted.)
+pub const REVOKING_ACTIONS: [(&str, &str); 4] = [
+    ("sessions.revoke", "revoked"),
+    ("account.disable", "sessions_revoked"),
+    ("account.set_password", "sessions_revoked"),
+    ("binding.unbind", "sessions_revoked"),
+];
+
+/// Most audit rows one revocations read looks at (a bulk revoke writes one per batch).
+pub const REVOCATION_ROWS_READ: i64 = 20_000;
+
 /// A failing address summed over instances and minutes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FailingAddress {
@@ -323,6 +342,47 @@ impl Store {
                 address,
                 count: count.max(0),
             })
+            .collect())
+    }
+
+    /// Sessions revoked per minute since `since`, oldest first: the audit rows of the revoking
+    /// actions (`audit_log_action`: action, then time), summed by minute in this process. A row
+    /// whose count is missing or unreadable counts 0; rows from the future are left out.
+    pub async fn revocations_by_minute(&self, since: Ts) -> Result<Vec<RevocationBucket>> {
+        let now_minute = minute_of(self.now_ts());
+        let rows: Vec<(String, Ts, sqlx::types::Json<serde_json::Value>)> =
+            on_db!(self, |pool, d| {
+                sqlx::query_as(
+                    "SELECT action, at, detail FROM audit_log \
+                     WHERE action IN ($1, $2, $3, $4) AND at >= $5 ORDER BY at DESC LIMIT $6",
+                )
+                .bind(REVOKING_ACTIONS[0].0)
+                .bind(REVOKING_ACTIONS[1].0)
+                .bind(REVOKING_ACTIONS[2].0)
+                .bind(REVOKING_ACTIONS[3].0)
+                .bind(since)
+                .bind(REVOCATION_ROWS_READ)
+                .fetch_all(pool)
+                .await?
+            });
+        let mut by_minute: std::collections::BTreeMap<Ts, i64> = Default::default();
+        for (action, at, detail) in rows {
+            let minute = minute_of(at);
+            if minute > now_minute {
+                continue;
+            }
+            let key = REVOKING_ACTIONS
+                .iter()
+                .find(|(a, _)| *a == action)
+                .map(|(_, k)| *k)
+                .unwrap_or("revoked");
+            let n = detail.0.get(key).and_then(serde_json::Value::as_i64).unwrap_or(0);
+            let e = by_minute.entry(minute).or_default();
+            *e = e.saturating_add(n.max(0));
+        }
+        Ok(by_minute
+            .into_iter()
+            .map(|(minute, count)| RevocationBucket { minute, count })
             .collect())
     }
 

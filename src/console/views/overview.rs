@@ -1,7 +1,7 @@
 //! The Overview view: the fleet at a glance, from what every `wxlogin serve` writes to the
-//! database (see [`crate::store::stats`]): live sessions, logins and failures per minute over
-//! the last hour, the outcome mix of the last 15 minutes with what each WeChat errcode means
-//! and what to do, the instances, and the client addresses with the most failed logins (whose
+//! database (see [`crate::store::stats`]): live sessions, logins, failures and operators'
+//! revocations per minute over the last hour, the outcome mix of the last 15 minutes with what
+//! each WeChat errcode means and what to do, the instances, and the client addresses with the most failed logins (whose
 //! sessions can be shown, or revoked through the confirmation dialog).
 //!
 //! Everything is loaded by one background task, again on every live refresh; the render loop
@@ -25,7 +25,9 @@ use crate::console::keymap::{Scope, key};
 use crate::console::prompt::PromptKind;
 use crate::console::theme::Theme;
 use crate::console::widgets::{self, Paint};
-use crate::store::stats::{FailingAddress, InstanceRow, LiveSessions, LoginBucket};
+use crate::store::stats::{
+    FailingAddress, InstanceRow, LiveSessions, LoginBucket, RevocationBucket,
+};
 use crate::store::{SessionFilter, Store, StoreError, Ts};
 use crate::wechat::{ApiError, WechatError};
 
@@ -58,6 +60,8 @@ pub struct Snapshot {
     pub at: Ts,
     pub live: LiveSessions,
     pub buckets: Vec<LoginBucket>,
+    /// Sessions revoked by operators per minute over the same hour.
+    pub revocations: Vec<RevocationBucket>,
     pub addresses: Vec<FailingAddress>,
     pub instances: Vec<InstanceRow>,
 }
@@ -92,12 +96,14 @@ pub async fn load(store: Store, now: Ts) -> Result<Snapshot, StoreError> {
     let since_recent = crate::store::stats::minute_of(back(RECENT_MINUTES - 1));
     let live = store.live_sessions().await?;
     let buckets = store.login_buckets(since_hour).await?;
+    let revocations = store.revocations_by_minute(since_hour).await?;
     let addresses = store.failing_addresses(since_recent, ADDRESSES).await?;
     let instances = store.service_instances(back(24 * 60), INSTANCES).await?;
     Ok(Snapshot {
         at: now,
         live,
         buckets,
+        revocations,
         addresses,
         instances,
     })
@@ -326,13 +332,18 @@ fn per_minute<'a>(
     at: Ts,
     minutes: usize,
 ) -> Vec<u64> {
+    counts_per_minute(buckets.map(|b| (b.minute, b.count)), at, minutes)
+}
+
+/// [`per_minute`] of (minute, count) pairs.
+fn counts_per_minute(counts: impl Iterator<Item = (Ts, i64)>, at: Ts, minutes: usize) -> Vec<u64> {
     let end = crate::store::stats::minute_of(at).micros();
     let mut out = vec![0u64; minutes];
-    for b in buckets {
-        let age = (end - b.minute.micros()).div_euclid(MINUTE_US);
+    for (minute, count) in counts {
+        let age = (end - minute.micros()).div_euclid(MINUTE_US);
         if (0..minutes as i64).contains(&age) {
             let i = minutes - 1 - age as usize;
-            out[i] = out[i].saturating_add(b.count.max(0) as u64);
+            out[i] = out[i].saturating_add(count.max(0) as u64);
         }
     }
     out
@@ -436,6 +447,12 @@ impl OverviewView {
             }
         }
         lines.push(self.spark_line(t, "failures", &failed, width));
+        let revoked = counts_per_minute(
+            d.revocations.iter().map(|r| (r.minute, r.count)),
+            d.at,
+            m,
+        );
+        lines.push(self.spark_line(t, "revocations", &revoked, width));
         lines
     }
 
