@@ -226,7 +226,11 @@ async fn postgres_main_queries_use_indexes_at_a_million_sessions() {
         .count_sessions(&wxlogin::store::SessionFilter::default())
         .await
         .expect("exact count") as f64;
-    assert!(!live.exact, "{} rows are estimated, not counted", report.sessions);
+    assert!(
+        !live.exact,
+        "{} rows are estimated, not counted",
+        report.sessions
+    );
     let error = (live.count as f64 - exact).abs() / exact;
     assert!(
         error < 0.1,

@@ -231,8 +231,7 @@ async fn overview_row(ctx: &Ctx<'_>) -> Row {
     let live = std::sync::Mutex::new(None);
     let live_ref = &live;
     let timed: anyhow::Result<Stats> = time_it(ctx.args.iterations(), |_| async move {
-        let snap =
-            crate::console::views::overview::load(store.clone(), store.now_ts()).await?;
+        let snap = crate::console::views::overview::load(store.clone(), store.now_ts()).await?;
         *live_ref.lock().unwrap_or_else(|e| e.into_inner()) = Some(snap.live);
         Ok(())
     })

@@ -376,7 +376,11 @@ impl Store {
                 .find(|(a, _)| *a == action)
                 .map(|(_, k)| *k)
                 .unwrap_or("revoked");
-            let n = detail.0.get(key).and_then(serde_json::Value::as_i64).unwrap_or(0);
+            let n = detail
+                .0
+                .get(key)
+                .and_then(serde_json::Value::as_i64)
+                .unwrap_or(0);
             let e = by_minute.entry(minute).or_default();
             *e = e.saturating_add(n.max(0));
         }
@@ -478,7 +482,10 @@ impl Store {
         };
         // EXPLAIN takes no bound parameters: the time is our own value, written as a literal,
         // and the statement goes as a simple query (not one more prepared statement per call).
-        let now = self.now_ts().0.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        let now = self
+            .now_ts()
+            .0
+            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
         let plan: serde_json::Value = sqlx::Row::try_get(
             &sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
                 "EXPLAIN (FORMAT JSON) SELECT 1 FROM sessions \

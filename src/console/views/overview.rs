@@ -447,11 +447,7 @@ impl OverviewView {
             }
         }
         lines.push(self.spark_line(t, "failures", &failed, width));
-        let revoked = counts_per_minute(
-            d.revocations.iter().map(|r| (r.minute, r.count)),
-            d.at,
-            m,
-        );
+        let revoked = counts_per_minute(d.revocations.iter().map(|r| (r.minute, r.count)), d.at, m);
         lines.push(self.spark_line(t, "revocations", &revoked, width));
         lines
     }
