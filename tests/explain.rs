@@ -157,6 +157,11 @@ async fn main_queries(store: &Store) -> Vec<(&'static str, &'static [&'static st
             store.explain_find_bindings_sql(&BindingQuery::AccountId(s.account_id)),
         ),
         (
+            "operators' revocations per minute, last hour (Overview)",
+            &["audit_log_action", "audit_log_newest"],
+            store.explain_revocations_sql(),
+        ),
+        (
             "audit log, newest first",
             &["audit_log_newest"],
             store.explain_list_audit_sql(&AuditFilter::default(), None, 50),

@@ -202,6 +202,21 @@ impl Store {
         }
     }
 
+    /// [`Store::revocations_by_minute`] over the last hour (the Overview's revocations line).
+    pub fn explain_revocations_sql(&self) -> QueryText {
+        let since = Ts::from(self.now_ts().0 - chrono::Duration::hours(1));
+        let mut args: Vec<Arg> = super::stats::REVOKING_ACTIONS
+            .iter()
+            .map(|(a, _)| Arg::Text((*a).to_owned()))
+            .collect();
+        args.push(Arg::Ts(since));
+        args.push(Arg::I64(super::stats::REVOCATION_ROWS_READ));
+        QueryText {
+            sql: super::stats::REVOCATIONS_SQL.to_owned(),
+            args,
+        }
+    }
+
     /// [`Store::validate_token`], the lookup of every GET /me and POST /logout.
     pub fn explain_validate_token_sql(&self, hash: &TokenHash) -> QueryText {
         QueryText {

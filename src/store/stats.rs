@@ -113,6 +113,10 @@ pub const REVOKING_ACTIONS: [(&str, &str); 4] = [
     ("binding.unbind", "sessions_revoked"),
 ];
 
+/// [`Store::revocations_by_minute`]: the revoking actions' audit rows since `$5`, newest first.
+pub(super) const REVOCATIONS_SQL: &str = "SELECT action, at, detail FROM audit_log \
+    WHERE action IN ($1, $2, $3, $4) AND at >= $5 ORDER BY at DESC LIMIT $6";
+
 /// Most audit rows one revocations read looks at (a bulk revoke writes one per batch).
 pub const REVOCATION_ROWS_READ: i64 = 20_000;
 
@@ -352,18 +356,15 @@ impl Store {
         let now_minute = minute_of(self.now_ts());
         let rows: Vec<(String, Ts, sqlx::types::Json<serde_json::Value>)> =
             on_db!(self, |pool, d| {
-                sqlx::query_as(
-                    "SELECT action, at, detail FROM audit_log \
-                     WHERE action IN ($1, $2, $3, $4) AND at >= $5 ORDER BY at DESC LIMIT $6",
-                )
-                .bind(REVOKING_ACTIONS[0].0)
-                .bind(REVOKING_ACTIONS[1].0)
-                .bind(REVOKING_ACTIONS[2].0)
-                .bind(REVOKING_ACTIONS[3].0)
-                .bind(since)
-                .bind(REVOCATION_ROWS_READ)
-                .fetch_all(pool)
-                .await?
+                sqlx::query_as(REVOCATIONS_SQL)
+                    .bind(REVOKING_ACTIONS[0].0)
+                    .bind(REVOKING_ACTIONS[1].0)
+                    .bind(REVOKING_ACTIONS[2].0)
+                    .bind(REVOKING_ACTIONS[3].0)
+                    .bind(since)
+                    .bind(REVOCATION_ROWS_READ)
+                    .fetch_all(pool)
+                    .await?
             });
         let mut by_minute: std::collections::BTreeMap<Ts, i64> = Default::default();
         for (action, at, detail) in rows {
