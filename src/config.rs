@@ -183,6 +183,9 @@ pub struct ServiceSection {
 #[serde(deny_unknown_fields)]
 pub struct ConsoleSection {
     pub refresh_secs: Option<u64>,
+    /// How the Overview draws sparklines: `braille` (default) or `blocks` (fonts without
+    /// braille dots).
+    pub sparkline: Option<crate::console::views::overview::SparkStyle>,
 }
 
 #[derive(Debug, thiserror::Error)]

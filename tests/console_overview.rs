@@ -270,6 +270,14 @@ store_test!(oncall_revokes_every_session_from_a_failing_address, |db| {
     );
     assert_eq!(fx.store.count_sessions(&from_bob).await.unwrap(), 0);
     assert_eq!(live_count(&fx.store).await, before - 2);
+    // The Overview's revocations line counts them (from the revoke's audit row).
+    let mut app = overview(&fx.store, Role::Oncall, SparkStyle::Braille).await;
+    let screen = render(&mut app, 80, 24);
+    let line = screen
+        .lines()
+        .find(|l| l.contains("revocations"))
+        .unwrap_or_default();
+    assert!(line.contains("now 2 max 2 sum 2"), "{screen}");
 });
 
 store_test!(support_may_not_revoke_every_session_from_an_address, |db| {
@@ -304,3 +312,32 @@ store_test!(sessions_counter_uses_the_overview_live_count, |db| {
     assert!(screen.contains(&format!("1/{}", live.count)), "{screen}");
     assert!(!screen.contains("estimated"), "{screen}");
 });
+
+store_test!(
+    sparkline_style_comes_from_the_console_section_of_the_config,
+    |db| {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("wxlogin.toml");
+        std::fs::write(&path, "[console]\nsparkline = \"blocks\"\n").unwrap();
+        let file = wxlogin::config::ConfigFile::load(&path).unwrap();
+        let fx = fixture(&db).await;
+        let actor = Actor::new("op-kim", Role::Viewer, None);
+        let mut ctx = wxlogin::console::context::ConsoleContext::new(fx.store.clone(), actor);
+        ctx.sparkline = file.console.sparkline.unwrap_or_default();
+        let app = App::new(ctx);
+        assert_eq!(app.overview.spark, SparkStyle::Blocks);
+        // Without the setting: braille.
+        std::fs::write(&path, "[console]\n").unwrap();
+        let file = wxlogin::config::ConfigFile::load(&path).unwrap();
+        assert_eq!(
+            file.console.sparkline.unwrap_or_default(),
+            SparkStyle::Braille
+        );
+        // A style the console does not have is refused when the file is read, naming the choices.
+        std::fs::write(&path, "[console]\nsparkline = \"dots\"\n").unwrap();
+        let err = wxlogin::config::ConfigFile::load(&path)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("braille") && err.contains("blocks"), "{err}");
+    }
+);

@@ -417,6 +417,148 @@ store_test!(
     }
 );
 
+store_test!(
+    bulk_revoke_also_revokes_sessions_created_during_the_walk,
+    |db| {
+        let acc = account(&db, "sweep").await;
+        for i in 0..25 {
+            login(&db, acc.id, Login::new("wxsweep", &format!("o_sweep_{i}"))).await;
+        }
+        let op = operator("oncall");
+        let filter = SessionFilter {
+            appid: Some("wxsweep".to_owned()),
+            ..Default::default()
+        };
+        // After the first batch, two logins arrive: one sorts after the walk's cursor (the walk
+        // reaches it), the other is stamped behind the cursor, as a login that committed late
+        // or an instance with a lagging clock would be (only the final sweep can find it).
+        let handle = tokio::runtime::Handle::current();
+        let mut added = false;
+        let out = ops::revoke_matching(&db, &op, &filter, "drill", 10, &mut |p| {
+            if p.batches == 1 && !added {
+                added = true;
+                tokio::task::block_in_place(|| {
+                    handle.block_on(async {
+                        login(&db, acc.id, Login::new("wxsweep", "o_sweep_ahead")).await;
+                        login(&db, acc.id, Login::new("wxsweep", "o_sweep_behind")).await;
+                        let moved = raw_exec(
+                            &db,
+                            "UPDATE sessions SET created_at = (SELECT MIN(created_at) \
+                             FROM sessions WHERE appid = 'wxsweep') \
+                             WHERE openid = 'o_sweep_behind'",
+                        )
+                        .await
+                        .unwrap();
+                        assert_eq!(moved, 1);
+                    })
+                });
+            }
+            true
+        })
+        .await
+        .unwrap();
+        assert!(added);
+        assert_eq!((out.revoked, out.cancelled), (27, false));
+        assert!(out.sweep > std::time::Duration::ZERO, "the sweep ran");
+        assert_eq!(
+            db.count_sessions(&filter).await.unwrap(),
+            0,
+            "no session of the appid is left live"
+        );
+        for openid in ["o_sweep_ahead", "o_sweep_behind"] {
+            let f = SessionFilter {
+                openid: Some(openid.to_owned()),
+                include_inactive: true,
+                ..Default::default()
+            };
+            let rows = db.list_sessions(&f, None, 10).await.unwrap().rows;
+            assert_eq!(rows.len(), 1);
+            assert!(rows[0].revoked_at.is_some(), "{openid} was revoked");
+        }
+    }
+);
+
+store_test!(
+    live_session_count_is_exact_when_small_and_the_estimate_is_close,
+    |db| {
+        let acc = account(&db, "counted").await;
+        for i in 0..40 {
+            login(&db, acc.id, Login::new("wxcount", &format!("o_count_{i}"))).await;
+        }
+        // Ten revoked, ten expired: twenty live.
+        raw_exec(
+            &db,
+            "UPDATE sessions SET revoked_at = created_at, revoked_by = 'test' \
+         WHERE openid IN ('o_count_0','o_count_1','o_count_2','o_count_3','o_count_4', \
+         'o_count_5','o_count_6','o_count_7','o_count_8','o_count_9')",
+        )
+        .await
+        .unwrap();
+        raw_exec(
+            &db,
+            "UPDATE sessions SET expires_at = created_at WHERE openid IN ('o_count_10', \
+         'o_count_11','o_count_12','o_count_13','o_count_14','o_count_15','o_count_16', \
+         'o_count_17','o_count_18','o_count_19')",
+        )
+        .await
+        .unwrap();
+        let live = db.live_sessions().await.unwrap();
+        assert_eq!(
+            (live.count, live.exact),
+            (20, true),
+            "a small table is counted"
+        );
+        raw_exec(&db, "ANALYZE sessions").await.unwrap();
+        let est = db.live_sessions_estimate().await.unwrap();
+        if db.pg_pool().is_some() {
+            assert!(!est.exact, "PostgreSQL's estimate is labelled as one");
+            assert!((15..=25).contains(&est.count), "estimate {}", est.count);
+        } else {
+            assert_eq!((est.count, est.exact), (20, true), "SQLite counts exactly");
+        }
+    }
+);
+
+store_test!(
+    revocations_per_minute_sum_every_revoking_action_and_skip_garbage,
+    |db| {
+        let op = operator("oncall");
+        let bulk = account(&db, "rev-bulk").await;
+        for i in 0..3 {
+            login(&db, bulk.id, Login::new("wxrev", &format!("o_rev_{i}"))).await;
+        }
+        let gone = account(&db, "rev-gone").await;
+        for i in 0..2 {
+            login(&db, gone.id, Login::new("wxrev", &format!("o_gone_{i}"))).await;
+        }
+        let filter = SessionFilter {
+            account_id: Some(bulk.id),
+            ..Default::default()
+        };
+        let out = ops::revoke_matching(&db, &op, &filter, "drill", 2, &mut |_| true)
+            .await
+            .unwrap();
+        assert_eq!(out.revoked, 3);
+        ops::disable_account(&db, &op, gone.id, "offboarded")
+            .await
+            .unwrap();
+        // A revoke row whose count is not a number counts nothing and breaks nothing.
+        raw_exec(
+            &db,
+            "INSERT INTO audit_log (at, operator, role, origin, action, target, reason, detail) \
+         SELECT at, 'x', NULL, NULL, 'sessions.revoke', 'garbage', NULL, '{\"revoked\":\"lots\"}' \
+         FROM audit_log WHERE action = 'account.disable'",
+        )
+        .await
+        .unwrap();
+        let since = wxlogin::store::Ts::from(Utc::now() - Duration::hours(1));
+        let per_minute = db.revocations_by_minute(since).await.unwrap();
+        let total: i64 = per_minute.iter().map(|r| r.count).sum();
+        assert_eq!(total, 5, "{per_minute:?}");
+        assert!(per_minute.windows(2).all(|w| w[0].minute < w[1].minute));
+    }
+);
+
 store_test!(unbind_kills_the_bindings_sessions_and_is_audited, |db| {
     let acc = account(&db, "erin").await;
     let s1 = login(&db, acc.id, Login::new("wx1", "o_erin")).await;

@@ -9,6 +9,7 @@
 mod console;
 mod copy;
 mod cpu;
+mod fleet;
 mod load;
 mod pg;
 mod report;
@@ -99,6 +100,8 @@ pub enum Part {
     Revoke,
     /// The SSH door: 20 consoles on one `wxlogin ssh-server`, and a command through OpenSSH.
     Ssh,
+    /// Issue 15: POST /login with the shared limiter vs off, statistics writes, Overview refresh.
+    Fleet,
 }
 
 impl BenchArgs {
@@ -375,6 +378,9 @@ async fn bench_backend(ctx: &Ctx<'_>) -> anyhow::Result<Vec<Row>> {
     if ctx.args.wants(Part::Ssh) {
         rows.extend(ssh::rows(ctx).await);
     }
+    if ctx.args.wants(Part::Fleet) {
+        rows.extend(fleet::rows(ctx).await);
+    }
     // Last, because it changes the data.
     if ctx.args.wants(Part::Revoke) {
         rows.push(revoke_row(ctx, &actor).await?);
@@ -518,7 +524,11 @@ async fn revoke_row(ctx: &Ctx<'_>, actor: &Actor) -> anyhow::Result<Row> {
             out.revoked, out.batches
         ),
         "≤ 5 s",
-        format!("{:.2} s", took.as_secs_f64()),
+        format!(
+            "{:.2} s, of which the final sweep {:.3} s",
+            took.as_secs_f64(),
+            out.sweep.as_secs_f64()
+        ),
         took <= Duration::from_secs(5) && out.revoked == matching && audit_rows == out.batches,
     ))
 }

@@ -66,8 +66,42 @@ fn write_private(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The service's login limiter in a bench run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limiter {
+    /// Every budget off (`login_rate_limit = 0`, …): measures the service alone.
+    Off,
+    /// The shared limiter with its default budgets, counters in the database. The load sends
+    /// each request from its own address (`X-Forwarded-For` from a trusted loopback proxy), so
+    /// the counters are spread as a real population's are and no budget is reached.
+    Shared,
+}
+
+/// The `[service]` section of the bench's config for `limiter`.
+fn service_section(limiter: Limiter) -> &'static str {
+    match limiter {
+        Limiter::Off => {
+            "[service]\nlogin_rate_limit = 0\nlogin_flood_limit = 0\naccount_failure_limit = 0\n"
+        }
+        Limiter::Shared => {
+            "[service]\ntrusted_ip_header = \"X-Forwarded-For\"\ntrusted_proxies = [\"127.0.0.1/32\"]\n"
+        }
+    }
+}
+
 /// Starts the emulator and the service on `url`, and binds `users` returning users.
 pub async fn start(store: &Store, url: &str, key: &DataKey, users: usize) -> anyhow::Result<World> {
+    start_with(store, url, key, users, Limiter::Off).await
+}
+
+/// [`start`] with the given limiter.
+pub async fn start_with(
+    store: &Store,
+    url: &str,
+    key: &DataKey,
+    users: usize,
+    limiter: Limiter,
+) -> anyhow::Result<World> {
     let dir = ScratchDir::new("wxlogin-bench-service.")?;
     let apps: Vec<AppCredentials> = APPIDS
         .iter()
@@ -84,8 +118,9 @@ pub async fn start(store: &Store, url: &str, key: &DataKey, users: usize) -> any
     .await
     .context("start the WeChat emulator")?;
     let mut config = format!(
-        "[wechat]\nbase_url = \"{}\"\n\n[service]\nlogin_rate_limit = 0\nlogin_flood_limit = 0\naccount_failure_limit = 0\n",
-        emu.base_url()
+        "[wechat]\nbase_url = \"{}\"\n\n{}",
+        emu.base_url(),
+        service_section(limiter)
     );
     for (i, app) in apps.iter().enumerate() {
         let secret_file = dir.path().join(format!("secret-{i}"));

@@ -56,6 +56,12 @@ struct BucketJson {
 }
 
 #[derive(Debug, Serialize)]
+struct RevocationJson {
+    minute: String,
+    count: i64,
+}
+
+#[derive(Debug, Serialize)]
 struct AddressJson {
     address: String,
     count: i64,
@@ -67,6 +73,8 @@ struct StatsJson {
     live_sessions: LiveJson,
     instances: Vec<InstanceJson>,
     logins: Vec<BucketJson>,
+    /// Sessions revoked by operator actions per minute (from the audit log).
+    revocations: Vec<RevocationJson>,
     failing_addresses: Vec<AddressJson>,
 }
 
@@ -91,6 +99,7 @@ pub async fn run(ctx: &Context, args: StatsArgs) -> Result<(), Failure> {
     let instances = store.service_instances(since, MAX_INSTANCES).await?;
     let buckets = store.login_buckets(since).await?;
     let addresses = store.failing_addresses(since, args.addresses).await?;
+    let revocations = store.revocations_by_minute(since).await?;
     store.close().await;
 
     if args.json {
@@ -120,6 +129,13 @@ pub async fn run(ctx: &Context, args: StatsArgs) -> Result<(), Failure> {
                     appid: b.appid.clone(),
                     outcome: b.outcome.clone(),
                     count: b.count,
+                })
+                .collect(),
+            revocations: revocations
+                .iter()
+                .map(|r| RevocationJson {
+                    minute: ts(r.minute),
+                    count: r.count,
                 })
                 .collect(),
             failing_addresses: addresses
@@ -184,6 +200,11 @@ pub async fn run(ctx: &Context, args: StatsArgs) -> Result<(), Failure> {
         }
         t.print()?;
     }
+    say(format!(
+        "sessions revoked by operators since {}: {}",
+        ts(since),
+        revocations.iter().map(|r| r.count).sum::<i64>()
+    ))?;
     if addresses.is_empty() {
         say("failing client addresses: none")?;
     } else {

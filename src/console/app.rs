@@ -124,6 +124,7 @@ impl App {
         // The setup stays in the context too: the dialog's session_key reset uses it.
         let exchange = ExchangeView::new(ctx.exchange.clone());
         let size = ctx.size;
+        let sparkline = ctx.sparkline;
         let mut app = App {
             ctx,
             view: View::Sessions,
@@ -134,7 +135,7 @@ impl App {
             audit: AuditView::default(),
             exchange,
             // Overview (fleet at a glance).
-            overview: OverviewView::default(),
+            overview: OverviewView::new(sparkline),
             db_down: None,
             size,
             now,

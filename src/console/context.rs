@@ -33,6 +33,8 @@ pub struct ConsoleContext {
     // one to be careful in (drawn red; `PRODUCTION` in capitals without colour).
     pub environment: Option<String>,
     pub dangerous_environment: bool,
+    /// How the Overview draws its sparklines (`[console] sparkline`).
+    pub sparkline: crate::console::views::overview::SparkStyle,
 }
 
 /// Whether `name` is `production` (in any case) or one of the names configured as dangerous.
@@ -61,6 +63,7 @@ impl ConsoleContext {
             exchange: ExchangeSetup::default(),
             environment: None,
             dangerous_environment: false,
+            sparkline: Default::default(),
         }
     }
 }

@@ -140,6 +140,7 @@ pub async fn run(global: &GlobalOpts, args: ConsoleArgs) -> Result<(), Failure> 
     ctx.read_only = ctx.actor.role == Role::Viewer;
     ctx.refresh = refresh;
     ctx.exchange = views::exchange::ExchangeSetup::from_config(&file);
+    ctx.sparkline = file.console.sparkline.unwrap_or_default();
     // Support tools (environment).
     if let Some(env) = file.environment.as_deref().filter(|e| !e.trim().is_empty()) {
         ctx.dangerous_environment =

@@ -155,6 +155,8 @@ pub struct Metrics {
     logouts: AtomicU64,
     touches: AtomicU64,
     latency: [Histogram; Route::ALL.len()],
+    stats_flushes: AtomicU64,
+    stats_outcome_upserts: AtomicU64,
 }
 
 impl Metrics {
@@ -193,6 +195,13 @@ impl Metrics {
 
     pub fn touch(&self) {
         self.touches.fetch_add(1, Relaxed);
+    }
+
+    /// One statistics flush that issued `upserts` login_stats UPSERT statements.
+    pub fn stats_flushed(&self, upserts: usize) {
+        self.stats_flushes.fetch_add(1, Relaxed);
+        self.stats_outcome_upserts
+            .fetch_add(upserts as u64, Relaxed);
     }
 
     pub fn observe(&self, route: Route, d: Duration) {
@@ -290,6 +299,26 @@ impl Metrics {
             o,
             "wxlogin_session_touches_total {}",
             self.touches.load(Relaxed)
+        )?;
+        writeln!(
+            o,
+            "# HELP wxlogin_stats_flushes_total Flushes of the login statistics to the database."
+        )?;
+        writeln!(o, "# TYPE wxlogin_stats_flushes_total counter")?;
+        writeln!(
+            o,
+            "wxlogin_stats_flushes_total {}",
+            self.stats_flushes.load(Relaxed)
+        )?;
+        writeln!(
+            o,
+            "# HELP wxlogin_stats_outcome_upserts_total UPSERT statements the flushes issued to login_stats (one per changed (minute, appid, outcome) row)."
+        )?;
+        writeln!(o, "# TYPE wxlogin_stats_outcome_upserts_total counter")?;
+        writeln!(
+            o,
+            "wxlogin_stats_outcome_upserts_total {}",
+            self.stats_outcome_upserts.load(Relaxed)
         )?;
         writeln!(
             o,

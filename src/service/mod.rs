@@ -331,8 +331,11 @@ impl Fleet {
                 }
                 ticks += 1;
                 let store = &st.0.store;
-                if let Err(e) = st.0.stats.flush(store, &id, store.now()).await {
-                    tracing::warn!(error = %e, "cannot write login statistics; keeping them for the next flush");
+                match st.0.stats.flush(store, &id, store.now()).await {
+                    Ok(f) => st.0.metrics.stats_flushed(f.outcome_upserts),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot write login statistics; keeping them for the next flush");
+                    }
                 }
                 match store.instance_heartbeat(&id).await {
                     Ok(true) => {}

@@ -23,7 +23,7 @@ use super::{
 };
 use crate::crypto::{self, TokenHash};
 use crate::secret::Secret;
-use crate::store::{LoginOutcome, NewSession, StoreError, TokenLookup, Ts};
+use crate::store::{LoginOutcome, NewSession, StoreError, TokenValidation, Ts};
 use crate::wechat::{ErrorKind, WechatError};
 
 /// Login bodies are a few hundred bytes.
@@ -546,7 +546,7 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// Looks the presented session up and judges it. One SELECT; nothing cached.
-async fn validate(st: &ServiceState, headers: &HeaderMap) -> Result<TokenLookup, ApiError> {
+async fn validate(st: &ServiceState, headers: &HeaderMap) -> Result<TokenValidation, ApiError> {
     let inner = &st.0;
     let Some(token) = bearer(headers) else {
         inner.metrics.validation(Validation::Missing);
@@ -557,7 +557,7 @@ async fn validate(st: &ServiceState, headers: &HeaderMap) -> Result<TokenLookup,
         ));
     };
     let hash = TokenHash(Sha256::digest(token.as_bytes()).into());
-    let found = match inner.store.session_by_token(&hash).await {
+    let found = match inner.store.validate_token(&hash).await {
         Ok(f) => f,
         Err(e) => {
             inner.metrics.validation(Validation::Error);
@@ -567,16 +567,16 @@ async fn validate(st: &ServiceState, headers: &HeaderMap) -> Result<TokenLookup,
     let now = Ts::from(inner.store.now());
     let verdict = match &found {
         None => Validation::Unknown,
-        Some(l) if l.session.revoked_at.is_some() => Validation::Revoked,
-        Some(l) if l.account_disabled_at.is_some() => Validation::AccountDisabled,
-        Some(l) if l.session.expires_at <= now => Validation::Expired,
+        Some(l) if l.revoked => Validation::Revoked,
+        Some(l) if l.account_disabled => Validation::AccountDisabled,
+        Some(l) if l.expires_at <= now => Validation::Expired,
         Some(_) => Validation::Valid,
     };
     inner.metrics.validation(verdict);
     match found {
         Some(l) if verdict == Validation::Valid => Ok(l),
         Some(l) => {
-            tracing::info!(session = %l.session.public_id, result = verdict.label(), "session refused");
+            tracing::info!(session = %l.public_id, result = verdict.label(), "session refused");
             Err(ApiError::invalid_session())
         }
         None => Err(ApiError::invalid_session()),
@@ -596,15 +596,14 @@ async fn me(State(st): State<ServiceState>, req: Request) -> Response {
 
 async fn me_inner(st: &ServiceState, headers: &HeaderMap) -> Result<Response, ApiError> {
     let inner = &st.0;
-    let l = validate(st, headers).await?;
-    let s = &l.session;
+    let s = validate(st, headers).await?;
     let mut expires_at = s.expires_at;
     let now = inner.store.now();
     // At most one write per session per interval; the idle expiry slides with it.
     if now - s.last_seen_at.0 >= inner.touch_interval {
         match inner
             .store
-            .touch_session(s.id, l.absolute_expires_at, inner.idle)
+            .touch_session(s.id, s.absolute_expires_at, inner.idle)
             .await
         {
             Ok(Some(e)) => {
@@ -650,12 +649,12 @@ async fn logout_inner(st: &ServiceState, headers: &HeaderMap) -> Result<Response
     let l = validate(st, headers).await?;
     let done =
         st.0.store
-            .logout(l.session.id)
+            .logout(l.id)
             .await
             .map_err(|e| ApiError::store(&e))?;
     if done {
         st.0.metrics.logout();
-        tracing::info!(session = %l.session.public_id, account_id = l.session.account_id, "logout");
+        tracing::info!(session = %l.public_id, account_id = l.account_id, "logout");
     }
     Ok((StatusCode::OK, axum::Json(json!({ "logged_out": true }))).into_response())
 }

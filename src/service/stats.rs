@@ -102,6 +102,8 @@ pub struct LoginStats {
 pub struct Flushed {
     pub outcome_rows: usize,
     pub address_rows: usize,
+    /// `login_stats` UPSERT statements issued (one per changed outcome row).
+    pub outcome_upserts: usize,
 }
 
 impl LoginStats {
@@ -191,7 +193,7 @@ impl LoginStats {
             }
             (outcomes, addresses, closed)
         };
-        store
+        let outcome_upserts = store
             .write_login_stats(instance_id, &outcomes, &addresses, &closed)
             .await?;
         let mut c = self.counters.lock().unwrap_or_else(|e| e.into_inner());
@@ -219,6 +221,7 @@ impl LoginStats {
         Ok(Flushed {
             outcome_rows: outcomes.len(),
             address_rows: addresses.len(),
+            outcome_upserts,
         })
     }
 }

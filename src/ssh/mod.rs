@@ -77,6 +77,8 @@ pub struct Door {
     pub config_path: Option<PathBuf>,
     pub exchange: crate::console::views::exchange::ExchangeSetup,
     pub refresh: Duration,
+    /// `[console] sparkline` for the consoles this door serves.
+    pub sparkline: crate::console::views::overview::SparkStyle,
     pub idle_timeout: Duration,
     /// The binary that runs exec commands.
     pub exe: PathBuf,
@@ -189,6 +191,7 @@ pub async fn run(
             Some(s) => Duration::from_secs(s),
             None => Duration::from_secs(crate::console::DEFAULT_REFRESH_SECS),
         },
+        sparkline: file.console.sparkline.unwrap_or_default(),
         idle_timeout,
         exe,
         check,

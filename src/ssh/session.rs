@@ -493,6 +493,7 @@ async fn run_console(
     ctx.db_label = format!("ssh door · role {role}");
     ctx.read_only = role == crate::operator::Role::Viewer;
     ctx.refresh = door.refresh;
+    ctx.sparkline = door.sparkline;
     ctx.exchange = door.exchange.clone();
     ctx.theme = theme::Theme::for_no_color(no_color.as_deref());
     ctx.size = size;

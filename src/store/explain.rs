@@ -202,6 +202,29 @@ impl Store {
         }
     }
 
+    /// [`Store::revocations_by_minute`] over the last hour (the Overview's revocations line).
+    pub fn explain_revocations_sql(&self) -> QueryText {
+        let since = Ts::from(self.now_ts().0 - chrono::Duration::hours(1));
+        let mut args: Vec<Arg> = super::stats::REVOKING_ACTIONS
+            .iter()
+            .map(|(a, _)| Arg::Text((*a).to_owned()))
+            .collect();
+        args.push(Arg::Ts(since));
+        args.push(Arg::I64(super::stats::REVOCATION_ROWS_READ));
+        QueryText {
+            sql: super::stats::REVOCATIONS_SQL.to_owned(),
+            args,
+        }
+    }
+
+    /// [`Store::validate_token`], the lookup of every GET /me and POST /logout.
+    pub fn explain_validate_token_sql(&self, hash: &TokenHash) -> QueryText {
+        QueryText {
+            sql: super::sessions::VALIDATE_TOKEN_SQL.to_owned(),
+            args: vec![Arg::Bytes(hash.0.to_vec())],
+        }
+    }
+
     pub fn explain_session_by_public_id_sql(&self, public_id: &str) -> QueryText {
         QueryText {
             sql: session_by_public_id_sql(),
@@ -228,6 +251,32 @@ impl Store {
             batch,
             self.now_ts(),
             None,
+            self.backend(),
+        )
+        .into()
+    }
+
+    /// The first batch of [`Store::revoke_matching`]'s final sweep: the same pick, starting
+    /// at `walk start - REVOKE_SWEEP_MARGIN` (here: now) instead of at the beginning.
+    pub fn explain_revoke_sweep_sql(
+        &self,
+        filter: &SessionFilter,
+        actor: &Actor,
+        reason: &str,
+        batch: i64,
+    ) -> QueryText {
+        let filter = SessionFilter {
+            include_inactive: false,
+            ..filter.clone()
+        };
+        let now = self.now_ts();
+        revoke_batch_sql(
+            &filter,
+            &actor.operator,
+            reason,
+            batch,
+            now,
+            Some(super::sessions::sweep_start(now)),
             self.backend(),
         )
         .into()

@@ -35,7 +35,7 @@ pub use passwords::PasswordReset;
 pub use session_keys::{KeyReset, KeyResetOutcome, StoredSessionKey};
 pub use sessions::{
     IdCensus, IssuedSession, LoginOutcome, MAX_REVOKE_IDS, NewSession, RevokeOutcome,
-    RevokeProgress, SessionFilter, SessionRow, SessionState, TokenLookup,
+    RevokeProgress, SessionFilter, SessionRow, SessionState, TokenLookup, TokenValidation,
 };
 pub use types::{Cursor, Page, Ts};
 

@@ -199,6 +199,25 @@ pub struct TokenLookup {
     pub account_disabled_at: Option<Ts>,
 }
 
+/// What a service request (GET /me, POST /logout) needs of the session it presents: only the
+/// columns it answers or judges with, from one primary-key-sized lookup by token hash.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TokenValidation {
+    pub id: i64,
+    pub public_id: String,
+    pub account_id: i64,
+    pub username: String,
+    pub appid: String,
+    pub openid: String,
+    pub unionid: Option<String>,
+    pub created_at: Ts,
+    pub last_seen_at: Ts,
+    pub expires_at: Ts,
+    pub absolute_expires_at: Ts,
+    pub revoked: bool,
+    pub account_disabled: bool,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RevokeProgress {
     pub revoked: u64,
@@ -213,6 +232,25 @@ pub struct RevokeOutcome {
     pub batches: u64,
     /// Stopped between batches at the caller's request: every finished batch stays revoked.
     pub cancelled: bool,
+    /// Wall time of the final sweep (zero when the walk was cancelled before it).
+    #[serde(skip)]
+    pub sweep: std::time::Duration,
+}
+
+/// How far before the start of a bulk revoke's walk its final sweep looks. A session the walk
+/// could have missed is one whose row became visible behind the walk's cursor: a login whose
+/// transaction began before the walk and committed after the cursor passed its created_at, or
+/// one stamped by an instance whose clock lags. Both are bounded by this margin (a login
+/// transaction lasts milliseconds; instances' clocks are kept within seconds by NTP), so rows
+/// created earlier than `walk start - margin` were visible to the walk and need no second look.
+pub const REVOKE_SWEEP_MARGIN: Duration = Duration::minutes(5);
+
+/// The sweep's lower bound: every (created_at, id) at or after `walk_start - margin`.
+pub(super) fn sweep_start(walk_start: Ts) -> Cursor {
+    Cursor {
+        at: Ts::from(walk_start.0 - REVOKE_SWEEP_MARGIN),
+        id: i64::MIN,
+    }
 }
 
 /// The one revoke UPDATE: `UPDATE sessions SET revoked_at, revoked_by, revoke_reason` with its
@@ -438,6 +476,17 @@ impl Store {
         }))
     }
 
+    /// The session whose SessionId hashes to `hash`, with just what a service request needs to
+    /// validate it and answer (see [`TokenValidation`]); whatever its state.
+    pub async fn validate_token(&self, hash: &TokenHash) -> Result<Option<TokenValidation>> {
+        Ok(on_db!(self, |pool, d| {
+            sqlx::query_as(VALIDATE_TOKEN_SQL)
+                .bind(&hash.0[..])
+                .fetch_optional(pool)
+                .await?
+        }))
+    }
+
     pub async fn session_by_public_id(&self, public_id: &str) -> Result<Option<SessionRow>> {
         let sql = session_by_public_id_sql();
         Ok(on_db!(self, |pool, d| {
@@ -646,14 +695,18 @@ impl Store {
             revoked: 0,
             batches: 0,
             cancelled: false,
+            sweep: std::time::Duration::ZERO,
         };
         // Keyset in (created_at, id) order, oldest first: each batch starts after the last
         // row the previous one revoked, walking the filter's own index, so no batch re-reads
         // rows an earlier batch handled. Sessions created meanwhile sort last and are picked
-        // up; when the walk ends, one more pass from the start catches any row that appeared
-        // behind the cursor (e.g. from a clock that lags), so nothing matching is left live.
+        // up; when the walk ends, one more pass catches any row that appeared behind the
+        // cursor (a login that committed late, a clock that lags), so nothing matching is left
+        // live. That pass starts at `walk start - REVOKE_SWEEP_MARGIN` in the same index, not
+        // at the beginning: older rows were all visible to the walk, which revoked them.
+        let walk_start = self.now_ts();
         let mut after: Option<Cursor> = None;
-        let mut swept = false;
+        let mut sweep_began: Option<std::time::Instant> = None;
         loop {
             let now = self.now_ts();
             let sql = revoke_batch_sql(
@@ -706,12 +759,13 @@ impl Store {
                 }
             }
             if (n as i64) < batch {
-                if swept {
+                if let Some(began) = sweep_began {
+                    out.sweep = began.elapsed();
                     break;
                 }
-                // The final pass from the start.
-                swept = true;
-                after = None;
+                // The final pass, over what the walk could have missed.
+                sweep_began = Some(std::time::Instant::now());
+                after = Some(sweep_start(walk_start));
             }
         }
         Ok(out)
@@ -756,6 +810,14 @@ pub(super) fn session_by_token_sql() -> String {
          FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = $1"
     )
 }
+
+/// [`Store::validate_token`]: the token-hash index, the account by primary key (for its name
+/// and whether it is disabled), and no column the request does not use.
+pub(super) const VALIDATE_TOKEN_SQL: &str = "SELECT s.id, s.public_id, s.account_id, \
+    a.username, s.appid, s.openid, s.unionid, s.created_at, s.last_seen_at, s.expires_at, \
+    s.absolute_expires_at, s.revoked_at IS NOT NULL AS revoked, \
+    a.disabled_at IS NOT NULL AS account_disabled \
+    FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = $1";
 
 pub(super) fn session_by_public_id_sql() -> String {
     format!(

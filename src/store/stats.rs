@@ -97,6 +97,29 @@ pub struct LoginBucket {
     pub count: i64,
 }
 
+/// Sessions revoked in one minute, by operator actions (from their audit rows).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct RevocationBucket {
+    pub minute: Ts,
+    pub count: i64,
+}
+
+/// The audit actions that revoke sessions, each with the detail field that says how many.
+/// (A user's own logout is not an operator action and has no audit row: not counted.)
+pub const REVOKING_ACTIONS: [(&str, &str); 4] = [
+    ("sessions.revoke", "revoked"),
+    ("account.disable", "sessions_revoked"),
+    ("account.set_password", "sessions_revoked"),
+    ("binding.unbind", "sessions_revoked"),
+];
+
+/// [`Store::revocations_by_minute`]: the revoking actions' audit rows since `$5`, newest first.
+pub(super) const REVOCATIONS_SQL: &str = "SELECT action, at, detail FROM audit_log \
+    WHERE action IN ($1, $2, $3, $4) AND at >= $5 ORDER BY at DESC LIMIT $6";
+
+/// Most audit rows one revocations read looks at (a bulk revoke writes one per batch).
+pub const REVOCATION_ROWS_READ: i64 = 20_000;
+
 /// A failing address summed over instances and minutes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FailingAddress {
@@ -115,7 +138,11 @@ pub struct LiveSessions {
 pub const UP_WITHIN_SECS: i64 = 30;
 
 /// How long an exact live-session count may take on PostgreSQL before the estimate is used.
-const EXACT_COUNT_TIMEOUT_MS: u32 = 250;
+pub const EXACT_COUNT_TIMEOUT_MS: u32 = 250;
+
+/// Below this many rows in `sessions` (by PostgreSQL's statistics) the live count is exact:
+/// a scan of 50,000 rows takes a few milliseconds.
+pub const EXACT_COUNT_BELOW_ROWS: u64 = 50_000;
 
 impl Store {
     /// Records this instance at startup (a reused id starts over).
@@ -176,21 +203,24 @@ impl Store {
 
     /// One flush of an instance's counters, in one transaction: one UPSERT per row given
     /// (the caller passes only rows that changed), then, for each minute in `closed_minutes`,
-    /// drops this instance's addresses below the top [`ADDRESSES_PER_MINUTE`].
+    /// drops this instance's addresses below the top [`ADDRESSES_PER_MINUTE`]. Returns the
+    /// number of `login_stats` UPSERT statements issued.
     pub async fn write_login_stats(
         &self,
         instance_id: &str,
         outcomes: &[OutcomeCount],
         addresses: &[AddressCount],
         closed_minutes: &[Ts],
-    ) -> Result<()> {
+    ) -> Result<usize> {
         if outcomes.is_empty() && addresses.is_empty() && closed_minutes.is_empty() {
-            return Ok(());
+            return Ok(0);
         }
+        let mut upserts = 0;
         on_db!(self, |pool, d| {
             let _turn = self.write_turn().await;
             let mut tx = pool.begin_with(d.begin_write()).await?;
             for o in outcomes {
+                upserts += 1;
                 sqlx::query(
                     "INSERT INTO login_stats (minute, instance_id, appid, outcome, count) \
                      VALUES ($1, $2, $3, $4, $5) \
@@ -231,7 +261,7 @@ impl Store {
             }
             tx.commit().await?;
         });
-        Ok(())
+        Ok(upserts)
     }
 
     /// Deletes statistics older than `before`, at most `minutes` distinct minutes of each
@@ -319,6 +349,48 @@ impl Store {
             .collect())
     }
 
+    /// Sessions revoked per minute since `since`, oldest first: the audit rows of the revoking
+    /// actions (`audit_log_action`: action, then time), summed by minute in this process. A row
+    /// whose count is missing or unreadable counts 0; rows from the future are left out.
+    pub async fn revocations_by_minute(&self, since: Ts) -> Result<Vec<RevocationBucket>> {
+        let now_minute = minute_of(self.now_ts());
+        let rows: Vec<(String, Ts, sqlx::types::Json<serde_json::Value>)> =
+            on_db!(self, |pool, d| {
+                sqlx::query_as(REVOCATIONS_SQL)
+                    .bind(REVOKING_ACTIONS[0].0)
+                    .bind(REVOKING_ACTIONS[1].0)
+                    .bind(REVOKING_ACTIONS[2].0)
+                    .bind(REVOKING_ACTIONS[3].0)
+                    .bind(since)
+                    .bind(REVOCATION_ROWS_READ)
+                    .fetch_all(pool)
+                    .await?
+            });
+        let mut by_minute: std::collections::BTreeMap<Ts, i64> = Default::default();
+        for (action, at, detail) in rows {
+            let minute = minute_of(at);
+            if minute > now_minute {
+                continue;
+            }
+            let key = REVOKING_ACTIONS
+                .iter()
+                .find(|(a, _)| *a == action)
+                .map(|(_, k)| *k)
+                .unwrap_or("revoked");
+            let n = detail
+                .0
+                .get(key)
+                .and_then(serde_json::Value::as_i64)
+                .unwrap_or(0);
+            let e = by_minute.entry(minute).or_default();
+            *e = e.saturating_add(n.max(0));
+        }
+        Ok(by_minute
+            .into_iter()
+            .map(|(minute, count)| RevocationBucket { minute, count })
+            .collect())
+    }
+
     /// Instances seen since `since` or not stopped, most recently seen first, at most `limit`.
     pub async fn service_instances(&self, since: Ts, limit: i64) -> Result<Vec<InstanceRow>> {
         Ok(on_db!(self, |pool, d| {
@@ -334,55 +406,109 @@ impl Store {
         }))
     }
 
-    /// Live sessions (not revoked, not expired). On PostgreSQL an exact count that takes
-    /// longer than a quarter of a second gives way to the planner's estimate of unrevoked
-    /// sessions (the size of the `sessions_active_newest` partial index), labelled as such.
+    /// Live sessions (not revoked, not expired): the one count the Overview, `wxlogin stats`
+    /// and the Sessions view's position counter share. SQLite counts exactly (its databases
+    /// are small). PostgreSQL counts exactly only a small table (fewer than
+    /// [`EXACT_COUNT_BELOW_ROWS`] rows by its statistics, and within
+    /// [`EXACT_COUNT_TIMEOUT_MS`]); otherwise it answers with the planner's estimate of the
+    /// live rows, labelled as one, which costs a plan and no scan however large the table:
+    /// an exact COUNT reads every row (seconds at 10M sessions, every refresh of every console).
     pub async fn live_sessions(&self) -> Result<LiveSessions> {
         let now = self.now_ts();
-        const EXACT: &str =
-            "SELECT count(*) FROM sessions WHERE revoked_at IS NULL AND expires_at > $1";
         match &self.db {
             super::Db::Sqlite(pool) => {
-                let n: i64 = sqlx::query_scalar(EXACT).bind(now).fetch_one(pool).await?;
+                let n: i64 = sqlx::query_scalar(LIVE_EXACT)
+                    .bind(now)
+                    .fetch_one(pool)
+                    .await?;
                 Ok(LiveSessions {
                     count: n,
                     exact: true,
                 })
             }
             super::Db::Postgres(pool) => {
-                let mut tx = pool.begin().await?;
-                sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "SET LOCAL statement_timeout = {EXACT_COUNT_TIMEOUT_MS}"
-                )))
-                .execute(&mut *tx)
+                // -1: never analysed (a new table, small by definition).
+                let rows: f32 = sqlx::query_scalar(
+                    "SELECT reltuples FROM pg_class WHERE oid = 'sessions'::regclass",
+                )
+                .fetch_one(pool)
                 .await?;
-                let exact: std::result::Result<i64, sqlx::Error> = sqlx::query_scalar(EXACT)
-                    .bind(now)
-                    .fetch_one(&mut *tx)
-                    .await;
-                drop(tx);
-                match exact {
-                    Ok(n) => Ok(LiveSessions {
-                        count: n,
-                        exact: true,
-                    }),
-                    Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("57014") => {
-                        let est: Option<f32> = sqlx::query_scalar(
-                            "SELECT reltuples FROM pg_class WHERE relname = 'sessions_active_newest'",
-                        )
-                        .fetch_optional(pool)
-                        .await?;
-                        Ok(LiveSessions {
-                            count: est.map(|e| e.max(0.0) as i64).unwrap_or(0),
-                            exact: false,
-                        })
+                if rows < EXACT_COUNT_BELOW_ROWS as f32 {
+                    let mut tx = pool.begin().await?;
+                    sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "SET LOCAL statement_timeout = {EXACT_COUNT_TIMEOUT_MS}"
+                    )))
+                    .execute(&mut *tx)
+                    .await?;
+                    let exact: std::result::Result<i64, sqlx::Error> =
+                        sqlx::query_scalar(LIVE_EXACT)
+                            .bind(now)
+                            .fetch_one(&mut *tx)
+                            .await;
+                    drop(tx);
+                    match exact {
+                        Ok(n) => {
+                            return Ok(LiveSessions {
+                                count: n,
+                                exact: true,
+                            });
+                        }
+                        Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("57014") => {}
+                        Err(e) => return Err(StoreError::from(e)),
                     }
-                    Err(e) => Err(StoreError::from(e)),
                 }
+                self.live_sessions_estimate().await
             }
         }
     }
+
+    /// PostgreSQL's estimate of the live sessions: the row count the planner expects from the
+    /// live-session condition, from the table's statistics (its size scaled to its current
+    /// pages, the share of unrevoked rows, the histogram of expiry times). No rows are read.
+    /// Drifts from the truth between `ANALYZE` runs (autovacuum's, or the seeder's). On SQLite
+    /// (no planner estimate) the exact count.
+    pub async fn live_sessions_estimate(&self) -> Result<LiveSessions> {
+        let pool = match &self.db {
+            super::Db::Postgres(pool) => pool,
+            super::Db::Sqlite(pool) => {
+                let n: i64 = sqlx::query_scalar(LIVE_EXACT)
+                    .bind(self.now_ts())
+                    .fetch_one(pool)
+                    .await?;
+                return Ok(LiveSessions {
+                    count: n,
+                    exact: true,
+                });
+            }
+        };
+        // EXPLAIN takes no bound parameters: the time is our own value, written as a literal,
+        // and the statement goes as a simple query (not one more prepared statement per call).
+        let now = self
+            .now_ts()
+            .0
+            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        let plan: serde_json::Value = sqlx::Row::try_get(
+            &sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "EXPLAIN (FORMAT JSON) SELECT 1 FROM sessions \
+                 WHERE revoked_at IS NULL AND expires_at > '{now}'::timestamptz"
+            )))
+            .fetch_one(pool)
+            .await?,
+            0,
+        )?;
+        let rows = plan
+            .pointer("/0/Plan/Plan Rows")
+            .and_then(serde_json::Value::as_f64)
+            .unwrap_or(0.0);
+        Ok(LiveSessions {
+            count: rows.max(0.0).round() as i64,
+            exact: false,
+        })
+    }
 }
+
+const LIVE_EXACT: &str =
+    "SELECT count(*) FROM sessions WHERE revoked_at IS NULL AND expires_at > $1";
 
 /// The start of `t`'s minute.
 pub fn minute_of(t: Ts) -> Ts {

@@ -1,7 +1,7 @@
 //! The Overview view: the fleet at a glance, from what every `wxlogin serve` writes to the
-//! database (see [`crate::store::stats`]): live sessions, logins and failures per minute over
-//! the last hour, the outcome mix of the last 15 minutes with what each WeChat errcode means
-//! and what to do, the instances, and the client addresses with the most failed logins (whose
+//! database (see [`crate::store::stats`]): live sessions, logins, failures and operators'
+//! revocations per minute over the last hour, the outcome mix of the last 15 minutes with what
+//! each WeChat errcode means and what to do, the instances, and the client addresses with the most failed logins (whose
 //! sessions can be shown, or revoked through the confirmation dialog).
 //!
 //! Everything is loaded by one background task, again on every live refresh; the render loop
@@ -25,7 +25,9 @@ use crate::console::keymap::{Scope, key};
 use crate::console::prompt::PromptKind;
 use crate::console::theme::Theme;
 use crate::console::widgets::{self, Paint};
-use crate::store::stats::{FailingAddress, InstanceRow, LiveSessions, LoginBucket};
+use crate::store::stats::{
+    FailingAddress, InstanceRow, LiveSessions, LoginBucket, RevocationBucket,
+};
 use crate::store::{SessionFilter, Store, StoreError, Ts};
 use crate::wechat::{ApiError, WechatError};
 
@@ -40,8 +42,9 @@ const INSTANCES: i64 = 50;
 /// Appids with their own sparkline (the busiest first).
 const APP_LINES: usize = 4;
 
-/// How sparklines are drawn.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// How sparklines are drawn (`[console] sparkline = "braille" | "blocks"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum SparkStyle {
     /// Braille dots: two minutes per character.
     #[default]
@@ -57,6 +60,8 @@ pub struct Snapshot {
     pub at: Ts,
     pub live: LiveSessions,
     pub buckets: Vec<LoginBucket>,
+    /// Sessions revoked by operators per minute over the same hour.
+    pub revocations: Vec<RevocationBucket>,
     pub addresses: Vec<FailingAddress>,
     pub instances: Vec<InstanceRow>,
 }
@@ -84,18 +89,21 @@ pub struct OverviewView {
 
 const MINUTE_US: i64 = 60_000_000;
 
-async fn load(store: Store, now: Ts) -> Result<Snapshot, StoreError> {
+/// One refresh: every store call the view makes, in order (the bench times this).
+pub async fn load(store: Store, now: Ts) -> Result<Snapshot, StoreError> {
     let back = |mins: i64| Ts::from_micros(now.micros() - mins * MINUTE_US).unwrap_or(now);
     let since_hour = crate::store::stats::minute_of(back(HISTORY_MINUTES - 1));
     let since_recent = crate::store::stats::minute_of(back(RECENT_MINUTES - 1));
     let live = store.live_sessions().await?;
     let buckets = store.login_buckets(since_hour).await?;
+    let revocations = store.revocations_by_minute(since_hour).await?;
     let addresses = store.failing_addresses(since_recent, ADDRESSES).await?;
     let instances = store.service_instances(back(24 * 60), INSTANCES).await?;
     Ok(Snapshot {
         at: now,
         live,
         buckets,
+        revocations,
         addresses,
         instances,
     })
@@ -324,13 +332,18 @@ fn per_minute<'a>(
     at: Ts,
     minutes: usize,
 ) -> Vec<u64> {
+    counts_per_minute(buckets.map(|b| (b.minute, b.count)), at, minutes)
+}
+
+/// [`per_minute`] of (minute, count) pairs.
+fn counts_per_minute(counts: impl Iterator<Item = (Ts, i64)>, at: Ts, minutes: usize) -> Vec<u64> {
     let end = crate::store::stats::minute_of(at).micros();
     let mut out = vec![0u64; minutes];
-    for b in buckets {
-        let age = (end - b.minute.micros()).div_euclid(MINUTE_US);
+    for (minute, count) in counts {
+        let age = (end - minute.micros()).div_euclid(MINUTE_US);
         if (0..minutes as i64).contains(&age) {
             let i = minutes - 1 - age as usize;
-            out[i] = out[i].saturating_add(b.count.max(0) as u64);
+            out[i] = out[i].saturating_add(count.max(0) as u64);
         }
     }
     out
@@ -434,6 +447,8 @@ impl OverviewView {
             }
         }
         lines.push(self.spark_line(t, "failures", &failed, width));
+        let revoked = counts_per_minute(d.revocations.iter().map(|r| (r.minute, r.count)), d.at, m);
+        lines.push(self.spark_line(t, "revocations", &revoked, width));
         lines
     }
 
