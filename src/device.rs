@@ -90,6 +90,7 @@ impl Device {
                 .collect::<Vec<_>>()
                 .join(" "),
             os.clone().or(model).unwrap_or_default(),
+            self.short_os_text().unwrap_or_default(),
         ];
         for c in &candidates {
             if !c.is_empty() && c.chars().count() <= width {
@@ -111,6 +112,20 @@ impl Device {
             (Some(os), None) => Some(os.clone()),
             _ => None,
         }
+    }
+
+    /// `Andr 14`, `Win 10`: the OS abbreviated, for the narrowest cells.
+    fn short_os_text(&self) -> Option<String> {
+        let os = match self.os.as_deref()? {
+            "Android" => "Andr",
+            "Windows" => "Win",
+            "macOS" => "mac",
+            other => other,
+        };
+        Some(match &self.os_version {
+            Some(v) => format!("{os} {v}"),
+            None => os.to_owned(),
+        })
     }
 
     fn wechat_text(&self) -> Option<String> {
@@ -421,6 +436,9 @@ mod tests {
         assert_eq!(d.fit(15), "iPhone iOS 17.4");
         assert_eq!(d.fit(11), "iOS 17.4");
         assert_eq!(d.fit(5), "iOS …");
+        let a = parse(VIVO).unwrap();
+        assert_eq!(a.fit(10), "Android 14");
+        assert_eq!(a.fit(9), "Andr 14");
     }
 
     #[test]

@@ -156,6 +156,8 @@ pub struct SessionJson {
     pub unionid: Option<String>,
     pub client_ip: Option<String>,
     pub user_agent: Option<String>,
+    /// The device parsed from the user agent; null when it is not a WeChat one.
+    pub device: Option<crate::device::Device>,
     pub created_at: String,
     pub last_seen_at: String,
     pub expires_at: String,
@@ -176,6 +178,7 @@ impl SessionJson {
             unionid: s.unionid.clone(),
             client_ip: s.client_ip.clone(),
             user_agent: s.user_agent.clone(),
+            device: s.user_agent.as_deref().and_then(crate::device::parse),
             created_at: ts(s.created_at),
             last_seen_at: ts(s.last_seen_at),
             expires_at: ts(s.expires_at),

@@ -1,6 +1,6 @@
 //! The Sessions view: live sessions newest first, filters, marks, detail, revoke.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
 use ratatui::Frame;
@@ -19,6 +19,7 @@ use crate::console::keymap::{Scope, key};
 use crate::console::prompt::{Prompt, PromptKind};
 use crate::console::widgets::{self, Col, Paint, col, fill_col, sessions_word, thousands};
 use crate::console::window::Chunk;
+use crate::device::{self, Device};
 use crate::store::{SessionFilter, SessionRow, SessionState, StoreError};
 
 /// Most sessions that can be marked at once (the store revokes at most this many by id).
@@ -61,6 +62,9 @@ pub struct SessionsView {
     pub total_estimated: bool,
     count_generation: u64,
     last_count: Option<Instant>,
+    /// Support tools (device): the parsed user agent of each loaded row, by session row id,
+    /// filled when a page arrives so drawing never parses.
+    devices: HashMap<i64, Option<Device>>,
 }
 
 impl SessionsView {
@@ -114,7 +118,11 @@ impl SessionsView {
     pub fn apply(&mut self, msg: Msg, cx: &mut Cx) {
         match msg {
             Msg::Page { generation, result } => {
-                if self.list.apply(generation, result, cx)
+                let applied = self.list.apply(generation, result, cx);
+                if applied {
+                    self.index_devices();
+                }
+                if applied
                     && self.list.filter.token_hash.is_some()
                     && self.list.window.rows.is_empty()
                 {
@@ -138,6 +146,27 @@ impl SessionsView {
                     Err(_) => self.total = None,
                 }
             }
+        }
+    }
+
+    /// Support tools (device): parses the user agents of newly loaded rows and forgets the
+    /// rows that left the window (the cache stays the window's size).
+    fn index_devices(&mut self) {
+        let rows = &self.list.window.rows;
+        let ids: std::collections::HashSet<i64> = rows.iter().map(|r| r.id).collect();
+        self.devices.retain(|id, _| ids.contains(id));
+        for r in rows {
+            self.devices
+                .entry(r.id)
+                .or_insert_with(|| r.user_agent.as_deref().and_then(device::parse));
+        }
+    }
+
+    /// The parsed device of a loaded row (parsed here only if the cache missed it).
+    fn device_of(&self, row: &SessionRow) -> Option<Device> {
+        match self.devices.get(&row.id) {
+            Some(d) => d.clone(),
+            None => row.user_agent.as_deref().and_then(device::parse),
         }
     }
 
@@ -443,6 +472,7 @@ enum Field {
     LastSeen,
     Expires,
     Ip,
+    Device,
     UserAgent,
 }
 
@@ -466,10 +496,20 @@ fn columns(wide: bool, with_state: bool) -> Vec<(Col, Field)> {
             Field::Created,
         ),
         (col("LAST SEEN", 9, 1), Field::LastSeen),
-        (col("EXPIRES", 8, 2), Field::Expires),
+        // Narrow: the device takes the place of the expiry (back from about 90 columns).
+        (col("EXPIRES", 8, if wide { 2 } else { 3 }), Field::Expires),
         (col("CLIENT IP", 15, 2), Field::Ip),
-        (fill_col("USER AGENT", 12, 3), Field::UserAgent),
     ]);
+    // Support tools (device): wide screens show the parsed device and the raw user agent;
+    // narrow ones the device only, in the shortest form that fits.
+    if wide {
+        v.extend([
+            (col("DEVICE", 36, 2), Field::Device),
+            (fill_col("USER AGENT", 12, 3), Field::UserAgent),
+        ]);
+    } else {
+        v.push((fill_col("DEVICE", 9, 2), Field::Device));
+    }
     v
 }
 
@@ -508,6 +548,10 @@ impl SessionsView {
                 SessionState::Revoked => "revoked".into(),
             },
             Field::Ip => widgets::clean_opt(&row.client_ip, w),
+            Field::Device => match self.device_of(row) {
+                Some(d) => d.fit(w),
+                None => "unknown".into(),
+            },
             Field::UserAgent => widgets::clean_opt(&row.user_agent, w),
         };
         Cell::from(text)
@@ -638,6 +682,13 @@ impl SessionsView {
             widgets::field(t, "last seen", widgets::when(now, row.last_seen_at), None),
             widgets::field(t, "expires", widgets::when(now, row.expires_at), None),
             widgets::field(t, "client IP", widgets::clean_opt(&row.client_ip, 64), None),
+            widgets::field(
+                t,
+                "device",
+                self.device_of(row)
+                    .map_or_else(|| "unknown".into(), |d| d.summary()),
+                None,
+            ),
             widgets::field(
                 t,
                 "user agent",
