@@ -548,9 +548,12 @@ impl SessionsView {
                 SessionState::Revoked => "revoked".into(),
             },
             Field::Ip => widgets::clean_opt(&row.client_ip, w),
-            Field::Device => match self.device_of(row) {
-                Some(d) => d.fit(w),
-                None => "unknown".into(),
+            // Not a WeChat user agent (or a hostile one): `unknown` and, where there is
+            // room, the sanitised raw text.
+            Field::Device => match (self.device_of(row), &row.user_agent) {
+                (Some(d), _) => d.fit(w),
+                (None, Some(ua)) if w >= 16 => widgets::clean(&format!("unknown {ua}"), w),
+                (None, _) => "unknown".into(),
             },
             Field::UserAgent => widgets::clean_opt(&row.user_agent, w),
         };
