@@ -4,6 +4,7 @@
 //! - [`config`]: flags, environment and config file; secrets never from argv.
 //! - [`crypto`]: SessionIds, session_key encryption, password hashing.
 //! - [`bench`]: `wxlogin seed-synthetic` and `wxlogin bench` (issue 7 targets, BENCHMARKS.md).
+//! - [`device`]: the device model, OS, WeChat version, network and language from a user agent.
 //! - [`cli`]: the headless commands (`sessions`, `bindings`, `exchange`, `audit`, `accounts`).
 //! - [`wechat`]: the code2Session client, its configuration and errcode table.
 //! - [`mock_wechat`]: the WeChat emulator (`wxlogin mock-wechat`), for tests and drills, never production.
@@ -16,6 +17,7 @@ pub mod config;
 pub mod console;
 pub mod crypto;
 pub mod demo;
+pub mod device;
 pub mod exit;
 pub mod export;
 pub mod mock_wechat;

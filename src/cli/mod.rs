@@ -253,7 +253,7 @@ pub fn print_json<T: Serialize>(value: &T) -> Result<(), Failure> {
     Ok(())
 }
 
-fn escape_json_for_terminal(text: &str) -> String {
+pub(crate) fn escape_json_for_terminal(text: &str) -> String {
     let dangerous = |c: char| {
         (c.is_control() && c != '\n')
             || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{2028}' | '\u{2029}')

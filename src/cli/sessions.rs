@@ -1,6 +1,7 @@
 //! `wxlogin sessions list | show | revoke`.
 
 use std::collections::BTreeSet;
+use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -58,15 +59,30 @@ pub struct ListArgs {
     /// Include revoked and expired sessions.
     #[arg(long)]
     pub include_revoked: bool,
-    /// Rows per page (1 to 10000).
-    #[arg(long, value_name = "N", default_value_t = 50, value_parser = clap::value_parser!(i64).range(1..=10_000))]
-    pub limit: i64,
+    /// Rows per page (1 to 10000; default 50, or 1000 with --all).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(i64).range(1..=10_000))]
+    pub limit: Option<i64>,
     /// Continue after this cursor (`next_cursor` of the previous page).
     #[arg(long, value_name = "CURSOR")]
     pub after: Option<String>,
-    /// One JSON document: {"sessions": [...], "next_cursor": ...}. Fields in docs/cli-json.md.
+    /// Every page, streamed as it is read (keyset, newest first), not just the first one.
     #[arg(long)]
+    pub all: bool,
+    /// Output: a table for people, one JSON document, or CSV (RFC 4180, header first;
+    /// columns in docs/cli.md).
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
+    /// The same as --format json: {"sessions": [...], "next_cursor": ...}. Fields in docs/cli-json.md.
+    #[arg(long, conflicts_with = "format")]
     pub json: bool,
+}
+
+/// How `sessions list` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ListFormat {
+    Table,
+    Json,
+    Csv,
 }
 
 #[derive(Debug, Args)]
@@ -156,6 +172,8 @@ pub struct SessionJson {
     pub unionid: Option<String>,
     pub client_ip: Option<String>,
     pub user_agent: Option<String>,
+    /// The device parsed from the user agent; null when it is not a WeChat one.
+    pub device: Option<crate::device::Device>,
     pub created_at: String,
     pub last_seen_at: String,
     pub expires_at: String,
@@ -176,6 +194,7 @@ impl SessionJson {
             unionid: s.unionid.clone(),
             client_ip: s.client_ip.clone(),
             user_agent: s.user_agent.clone(),
+            device: s.user_agent.as_deref().and_then(crate::device::parse),
             created_at: ts(s.created_at),
             last_seen_at: ts(s.last_seen_at),
             expires_at: ts(s.expires_at),
@@ -186,14 +205,13 @@ impl SessionJson {
     }
 }
 
-#[derive(Serialize)]
-struct ListJson {
-    sessions: Vec<SessionJson>,
-    next_cursor: Option<String>,
-}
+/// Rows per page of `sessions list --all` unless --limit says otherwise.
+const ALL_PAGE: i64 = 1000;
 
 async fn list(ctx: &Context, a: ListArgs) -> Result<(), Failure> {
-    let after = super::parse_cursor(a.after.as_deref())?;
+    let mut after = super::parse_cursor(a.after.as_deref())?;
+    let format = if a.json { ListFormat::Json } else { a.format };
+    let limit = a.limit.unwrap_or(if a.all { ALL_PAGE } else { 50 });
     let filter = SessionFilter {
         account_id: a.who.account,
         username: a.who.username,
@@ -205,18 +223,119 @@ async fn list(ctx: &Context, a: ListArgs) -> Result<(), Failure> {
         ..Default::default()
     };
     let store = ctx.store().await?;
-    let page = store.list_sessions(&filter, after, a.limit).await?;
     let now = Ts::from(store.now());
-    let next = page.next.map(|c| c.encode());
-    if a.json {
-        return print_json(&ListJson {
-            sessions: page.rows.iter().map(|s| SessionJson::new(s, now)).collect(),
-            next_cursor: next,
-        });
+    let mut out = ListOutput {
+        format,
+        rows: 0,
+        cursor_written: false,
+    };
+    out.begin()?;
+    // One page at a time, written and dropped before the next is read: memory stays one
+    // page whatever the number of rows.
+    loop {
+        let page = store.list_sessions(&filter, after, limit).await?;
+        let next = page.next;
+        let last = !a.all || next.is_none();
+        match out.page(ctx, &page.rows, now, next.filter(|_| last)) {
+            Ok(()) => {}
+            // `| head`: the reader has what it wanted.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
+            Err(e) => return Err(e.into()),
+        }
+        if last {
+            break;
+        }
+        after = next;
     }
-    if page.rows.is_empty() {
-        return say("no sessions match");
+    out.end()
+}
+
+/// Writes `sessions list` output page by page.
+struct ListOutput {
+    format: ListFormat,
+    rows: u64,
+    /// JSON: the document was closed with a `next_cursor` after the (only) page.
+    cursor_written: bool,
+}
+
+impl ListOutput {
+    fn begin(&mut self) -> Result<(), Failure> {
+        let mut w = std::io::stdout().lock();
+        match self.format {
+            ListFormat::Csv => w.write_all(crate::export::csv_header().as_bytes())?,
+            ListFormat::Json => w.write_all(b"{\n  \"sessions\": [")?,
+            ListFormat::Table => {}
+        }
+        Ok(())
     }
+
+    /// One page; `next` is the cursor to print after the last page (none with --all).
+    fn page(
+        &mut self,
+        ctx: &Context,
+        rows: &[SessionRow],
+        now: Ts,
+        next: Option<crate::store::Cursor>,
+    ) -> std::io::Result<()> {
+        let mut w = std::io::BufWriter::new(std::io::stdout().lock());
+        match self.format {
+            ListFormat::Csv => {
+                for s in rows {
+                    w.write_all(crate::export::session_csv_row(s).as_bytes())?;
+                }
+            }
+            ListFormat::Json => {
+                for s in rows {
+                    let text = serde_json::to_string_pretty(&SessionJson::new(s, now))
+                        .map_err(std::io::Error::other)?;
+                    let sep = if self.rows == 0 { "" } else { "," };
+                    let text = super::escape_json_for_terminal(&text).replace('\n', "\n    ");
+                    write!(w, "{sep}\n    {text}")?;
+                    self.rows += 1;
+                }
+                if let Some(c) = next {
+                    self.json_end(&mut w, Some(c.encode()))?;
+                    self.cursor_written = true;
+                }
+            }
+            ListFormat::Table => {
+                if !rows.is_empty() {
+                    if self.rows > 0 {
+                        writeln!(w)?;
+                    }
+                    w.write_all(session_table(ctx, rows, now).render().as_bytes())?;
+                }
+                if let Some(c) = next {
+                    writeln!(w, "more: add --after {}", c.encode())?;
+                }
+            }
+        }
+        if self.format != ListFormat::Json {
+            self.rows += rows.len() as u64;
+        }
+        w.flush()
+    }
+
+    fn json_end(&self, w: &mut impl Write, next: Option<String>) -> std::io::Result<()> {
+        let close = if self.rows == 0 { "]" } else { "\n  ]" };
+        let next = serde_json::to_string(&next).map_err(std::io::Error::other)?;
+        writeln!(w, "{close},\n  \"next_cursor\": {next}\n}}")
+    }
+
+    fn end(&mut self) -> Result<(), Failure> {
+        let mut w = std::io::stdout().lock();
+        match self.format {
+            // A first page with more after it was closed with its cursor; otherwise close here.
+            ListFormat::Json if !self.cursor_written => self.json_end(&mut w, None)?,
+            ListFormat::Table if self.rows == 0 => writeln!(w, "no sessions match")?,
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+/// The table `sessions list` prints for one page.
+fn session_table(ctx: &Context, rows: &[SessionRow], now: Ts) -> Table {
     let mut t = Table::new(&[
         "PUBLIC ID",
         "STATE",
@@ -224,11 +343,12 @@ async fn list(ctx: &Context, a: ListArgs) -> Result<(), Failure> {
         "APPID",
         "OPENID",
         "IP",
+        "DEVICE",
         "CREATED",
         "LAST SEEN",
         "EXPIRES",
     ]);
-    for s in &page.rows {
+    for s in rows {
         t.row(vec![
             cell(ctx, &s.public_id, 32),
             s.state(now).to_string(),
@@ -236,16 +356,13 @@ async fn list(ctx: &Context, a: ListArgs) -> Result<(), Failure> {
             cell(ctx, &s.appid, 24),
             cell(ctx, &s.openid, 32),
             cell_opt(ctx, s.client_ip.as_deref(), 40),
+            crate::device::describe(s.user_agent.as_deref()),
             ts(s.created_at),
             ts(s.last_seen_at),
             ts(s.expires_at),
         ]);
     }
-    t.print()?;
-    if let Some(c) = next {
-        say(format!("more: add --after {c}"))?;
-    }
-    Ok(())
+    t
 }
 
 /// `sessions show` in JSON: the session and whether its account is disabled.

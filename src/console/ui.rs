@@ -153,14 +153,23 @@ fn draw_tabs(frame: &mut Frame, area: Rect, app: &App) {
         spans.push(Span::styled(label, style));
         spans.push(Span::raw(" "));
     }
+    // Support tools (tab bar): no separator after the last tab, and the hint shortens
+    // (then goes) before it would be cut, so `? help  : command` fits at 80 columns.
+    spans.pop();
     let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
-    let hint = format!(
-        " {} help  {} command ",
-        keymap::key(Scope::Global, Action::Help),
-        keymap::key(Scope::Global, Action::CommandLine)
-    );
-    let hint_w = hint.chars().count();
-    if (area.width as usize) >= used + hint_w {
+    let help = keymap::key(Scope::Global, Action::Help);
+    let hints = [
+        format!(
+            " {help} help  {} command ",
+            keymap::key(Scope::Global, Action::CommandLine)
+        ),
+        format!(" {help} help "),
+    ];
+    if let Some(hint) = hints
+        .into_iter()
+        .find(|h| used + h.chars().count() <= area.width as usize)
+    {
+        let hint_w = hint.chars().count();
         spans.push(Span::raw(" ".repeat(area.width as usize - used - hint_w)));
         spans.push(Span::styled(hint, t.muted));
     }

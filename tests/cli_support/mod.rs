@@ -35,10 +35,17 @@ impl Run {
     }
 }
 
+/// The binary under test: `WXLOGIN_TEST_BIN` when set (a pinned copy of this worktree's build,
+/// since a target directory shared between worktrees may hold another one's binary), else
+/// the one cargo built for this test.
+pub fn binary() -> std::ffi::OsString {
+    std::env::var_os("WXLOGIN_TEST_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_wxlogin").into())
+}
+
 /// `wxlogin ARGS` with `DATABASE_URL` set to `url`, the operator and SSH origin above, and a
 /// clean environment otherwise (no config file, no inherited operator or database).
 pub fn command(url: &str, args: &[&str]) -> tokio::process::Command {
-    let mut c = tokio::process::Command::new(env!("CARGO_BIN_EXE_wxlogin"));
+    let mut c = tokio::process::Command::new(binary());
     c.args(args)
         .env("DATABASE_URL", url)
         .env("WXLOGIN_OPERATOR", OPERATOR)
@@ -130,7 +137,7 @@ pub async fn wx_tty(url: &str, args: &[&str], dialog: &[(&str, &str)]) -> Option
         return None;
     }
     let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
-    let mut line = quote(env!("CARGO_BIN_EXE_wxlogin"));
+    let mut line = quote(&binary().to_string_lossy());
     for a in args {
         line.push(' ');
         line.push_str(&quote(a));

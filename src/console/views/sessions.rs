@@ -1,6 +1,6 @@
 //! The Sessions view: live sessions newest first, filters, marks, detail, revoke.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
 use ratatui::Frame;
@@ -20,6 +20,7 @@ use crate::console::prompt::{Prompt, PromptKind};
 use crate::console::views::exchange::KeyTools;
 use crate::console::widgets::{self, Col, Paint, col, fill_col, sessions_word, thousands};
 use crate::console::window::Chunk;
+use crate::device::{self, Device};
 use crate::ops::{self, KeyCheckReport, KeyResetReport, OpsError};
 use crate::store::{SessionFilter, SessionRow, SessionState, StoreError, Ts};
 use crate::wechat::{KeyCheck, WechatError};
@@ -72,6 +73,9 @@ pub struct SessionsView {
     pub key_results: BTreeMap<String, KeyResult>,
     /// The session whose key is being checked (the busy indicator).
     pub key_checking: Option<String>,
+    /// Support tools (device): the parsed user agent of each loaded row, by session row id,
+    /// filled when a page arrives so drawing never parses.
+    devices: HashMap<i64, Option<Device>>,
 }
 
 impl SessionsView {
@@ -125,7 +129,11 @@ impl SessionsView {
     pub fn apply(&mut self, msg: Msg, cx: &mut Cx) {
         match msg {
             Msg::Page { generation, result } => {
-                if self.list.apply(generation, result, cx)
+                let applied = self.list.apply(generation, result, cx);
+                if applied {
+                    self.index_devices();
+                }
+                if applied
                     && self.list.filter.token_hash.is_some()
                     && self.list.window.rows.is_empty()
                 {
@@ -160,6 +168,27 @@ impl SessionsView {
                 cx.push(Effect::Audited);
                 self.key_result(*r);
             }
+        }
+    }
+
+    /// Support tools (device): parses the user agents of newly loaded rows and forgets the
+    /// rows that left the window (the cache stays the window's size).
+    fn index_devices(&mut self) {
+        let rows = &self.list.window.rows;
+        let ids: std::collections::HashSet<i64> = rows.iter().map(|r| r.id).collect();
+        self.devices.retain(|id, _| ids.contains(id));
+        for r in rows {
+            self.devices
+                .entry(r.id)
+                .or_insert_with(|| r.user_agent.as_deref().and_then(device::parse));
+        }
+    }
+
+    /// The parsed device of a loaded row (parsed here only if the cache missed it).
+    fn device_of(&self, row: &SessionRow) -> Option<Device> {
+        match self.devices.get(&row.id) {
+            Some(d) => d.clone(),
+            None => row.user_agent.as_deref().and_then(device::parse),
         }
     }
 
@@ -468,6 +497,7 @@ enum Field {
     LastSeen,
     Expires,
     Ip,
+    Device,
     UserAgent,
 }
 
@@ -491,10 +521,20 @@ fn columns(wide: bool, with_state: bool) -> Vec<(Col, Field)> {
             Field::Created,
         ),
         (col("LAST SEEN", 9, 1), Field::LastSeen),
-        (col("EXPIRES", 8, 2), Field::Expires),
+        // Narrow: the device takes the place of the expiry (back from about 90 columns).
+        (col("EXPIRES", 8, if wide { 2 } else { 3 }), Field::Expires),
         (col("CLIENT IP", 15, 2), Field::Ip),
-        (fill_col("USER AGENT", 12, 3), Field::UserAgent),
     ]);
+    // Support tools (device): wide screens show the parsed device and the raw user agent;
+    // narrow ones the device only, in the shortest form that fits.
+    if wide {
+        v.extend([
+            (col("DEVICE", 36, 2), Field::Device),
+            (fill_col("USER AGENT", 12, 3), Field::UserAgent),
+        ]);
+    } else {
+        v.push((fill_col("DEVICE", 9, 2), Field::Device));
+    }
     v
 }
 
@@ -533,6 +573,13 @@ impl SessionsView {
                 SessionState::Revoked => "revoked".into(),
             },
             Field::Ip => widgets::clean_opt(&row.client_ip, w),
+            // Not a WeChat user agent (or a hostile one): `unknown` and, where there is
+            // room, the sanitised raw text.
+            Field::Device => match (self.device_of(row), &row.user_agent) {
+                (Some(d), _) => d.fit(w),
+                (None, Some(ua)) if w >= 16 => widgets::clean(&format!("unknown {ua}"), w),
+                (None, _) => "unknown".into(),
+            },
             Field::UserAgent => widgets::clean_opt(&row.user_agent, w),
         };
         Cell::from(text)
@@ -663,6 +710,13 @@ impl SessionsView {
             widgets::field(t, "last seen", widgets::when(now, row.last_seen_at), None),
             widgets::field(t, "expires", widgets::when(now, row.expires_at), None),
             widgets::field(t, "client IP", widgets::clean_opt(&row.client_ip, 64), None),
+            widgets::field(
+                t,
+                "device",
+                self.device_of(row)
+                    .map_or_else(|| "unknown".into(), |d| d.summary()),
+                None,
+            ),
             widgets::field(
                 t,
                 "user agent",
