@@ -43,6 +43,8 @@ pub enum Action {
     // Bindings.
     Unbind,
     JumpToSessions,
+    // Bindings: the account history (support).
+    FocusHistory,
     // Exchange.
     EnterCode,
     NextApp,
