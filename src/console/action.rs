@@ -45,6 +45,10 @@ pub enum Action {
     JumpToSessions,
     // Bindings: the account history (support).
     FocusHistory,
+    // Bindings: password reset (support).
+    ResetPassword,
+    /// The confirmation dialog's option (password reset: also unbind every binding).
+    ToggleOption,
     // Exchange.
     EnterCode,
     NextApp,
@@ -69,6 +73,8 @@ impl Action {
             // Overview (fleet at a glance).
             Action::RevokeFromAddress => Some(OpKind::RevokeMatching),
             Action::RunExchange => Some(OpKind::TestExchange),
+            // Bindings: password reset (support).
+            Action::ResetPassword => Some(OpKind::SetPassword),
             _ => None,
         }
     }
@@ -123,6 +129,8 @@ impl Action {
             Action::RunExchange => {
                 "exchanging a code (it consumes the code and writes an audit row)"
             }
+            // Bindings: password reset (support).
+            Action::ResetPassword => "setting a password",
             _ => "this",
         }
     }

@@ -288,7 +288,11 @@ impl App {
                 Ok(cmd) => self.run_command(cmd),
                 Err(e) => self.set_status(StatusKind::Error, e),
             },
-            PromptKind::Filter | PromptKind::Token | PromptKind::Code | PromptKind::MintUser => {
+            PromptKind::Filter
+            | PromptKind::Token
+            | PromptKind::Code
+            | PromptKind::MintUser
+            | PromptKind::NewPassword => {
                 with_cx!(self, |cx| view_mut!(self, self.view).accept(
                     p.kind,
                     &mut p.input,

@@ -35,6 +35,13 @@ pub enum Operation {
     RevokeMatching { filter: SessionFilter },
     /// Delete the binding and revoke its live sessions.
     Unbind { appid: String, openid: String },
+    /// A new password for the account (hashed when confirmed); its live sessions are revoked
+    /// and, with `unbind_all` (the dialog's option), every binding removed.
+    SetPassword {
+        account_id: i64,
+        password: crate::secret::Secret,
+        unbind_all: bool,
+    },
 }
 
 impl Operation {
@@ -46,6 +53,7 @@ impl Operation {
             },
             Operation::RevokeMatching { filter } => ops::Operation::RevokeMatching { filter },
             Operation::Unbind { .. } => ops::Operation::Unbind,
+            Operation::SetPassword { .. } => ops::Operation::SetPassword,
         }
     }
 
@@ -94,6 +102,7 @@ pub enum Outcome {
     Revoked { revoked: u64 },
     RevokedMatching(RevokeOutcome),
     Unbound(Option<UnbindOutcome>),
+    PasswordSet(crate::store::PasswordReset),
 }
 
 /// The dialog's background messages, matched to it by id.
@@ -179,6 +188,13 @@ impl Confirm {
                             store.count_sessions(&f).await
                         }
                         Operation::RevokeSessions { public_ids } => Ok(public_ids.len() as u64),
+                        Operation::SetPassword { account_id, .. } => {
+                            let f = SessionFilter {
+                                account_id: Some(account_id),
+                                ..Default::default()
+                            };
+                            store.count_sessions(&f).await
+                        }
                     };
                     Msg::Count { dialog: id, result }
                 });
@@ -211,6 +227,14 @@ impl Confirm {
         match keymap::lookup(Scope::Dialog, ev) {
             Some(Action::Confirm) => self.confirm(ctx, cx),
             Some(Action::Cancel) => self.cancel(cx),
+            Some(Action::ToggleOption) => {
+                if let (Phase::Editing, Operation::SetPassword { unbind_all, .. }) =
+                    (&self.phase, &mut self.op)
+                {
+                    *unbind_all = !*unbind_all;
+                }
+                Open::Yes
+            }
             _ => {
                 if !self.is_running() {
                     self.reason.handle(ev);
@@ -266,10 +290,17 @@ impl Confirm {
             (Count::Counting, _) => Some("still counting: wait a moment".to_owned()),
             // An unbind with no live session still removes the binding: only a revoke of
             // nothing is nothing to do.
-            (Count::Known(0), _) if !matches!(self.op, Operation::Unbind { .. }) => Some(format!(
-                "nothing to do: no live session matches ({} to close)",
-                keymap::key(Scope::Dialog, Action::Cancel)
-            )),
+            (Count::Known(0), _)
+                if !matches!(
+                    self.op,
+                    Operation::Unbind { .. } | Operation::SetPassword { .. }
+                ) =>
+            {
+                Some(format!(
+                    "nothing to do: no live session matches ({} to close)",
+                    keymap::key(Scope::Dialog, Action::Cancel)
+                ))
+            }
             _ => None,
         };
         if let Some(p) = problem {
@@ -313,6 +344,14 @@ impl Confirm {
             _ => t.warn,
         };
         lines.push(Line::from(Span::styled(self.headline(), headline_style)));
+        if let Operation::SetPassword { unbind_all, .. } = &self.op {
+            lines.push(Line::from(vec![
+                Span::styled(if *unbind_all { "[x]" } else { "[ ]" }, t.value),
+                Span::raw(" also unbind every binding ("),
+                Span::styled(keymap::key(Scope::Dialog, Action::ToggleOption), t.key),
+                Span::raw(" switches)"),
+            ]));
+        }
         lines.push(Line::raw(""));
         match &self.phase {
             Phase::Editing => {
@@ -484,6 +523,24 @@ async fn run(
                 r => r.map(|u| Outcome::Unbound(Some(u))),
             }
         }
+        Operation::SetPassword {
+            account_id,
+            password,
+            unbind_all,
+        } => {
+            // Refused before the slow hash when the role may not.
+            ops::check(actor, &op.as_ops())?;
+            let password = password.clone();
+            let hash = tokio::task::spawn_blocking(move || {
+                crate::crypto::hash_password(password.expose())
+            })
+            .await
+            .map_err(|e| OpsError::Runtime(format!("password hashing stopped: {e}")))?
+            .map_err(|e| OpsError::Runtime(e.to_string()))?;
+            ops::set_password(store, actor, *account_id, &hash, *unbind_all, reason)
+                .await
+                .map(Outcome::PasswordSet)
+        }
     }
 }
 
@@ -530,6 +587,17 @@ pub fn report(op: Operation, result: Result<Outcome, OpsError>, cx: &mut Cx) {
                 u.sessions_revoked,
                 sessions_word(u.sessions_revoked)
             ));
+        }
+        Ok(Outcome::PasswordSet(r)) => {
+            let mut text = format!(
+                "password set: {} {} revoked",
+                r.sessions_revoked,
+                sessions_word(r.sessions_revoked)
+            );
+            if r.bindings_removed > 0 {
+                text.push_str(&format!(", {} bindings removed", r.bindings_removed));
+            }
+            cx.ok(text);
         }
         Ok(Outcome::Unbound(None)) => {
             cx.info("that binding no longer exists: nothing was changed");

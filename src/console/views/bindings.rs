@@ -56,6 +56,9 @@ pub struct BindingsView {
     pub account_error: Option<String>,
     /// The account's history (newest first), below its bindings.
     pub history: History,
+    /// Password reset: the first entry of the new password while the second is asked for
+    /// (wiped when dropped).
+    new_password: Option<(i64, crate::secret::Secret)>,
 }
 
 /// Events of the account shown, loaded a page at a time as the cursor nears the end.
@@ -319,6 +322,96 @@ impl BindingsView {
         }
     }
 
+    /// The account a password reset applies to: the one shown, or the selected result's.
+    fn reset_target(&self) -> Option<(i64, String)> {
+        if self.detail {
+            let a = self.account.as_ref()?;
+            Some((a.account.id, a.account.username.clone()))
+        } else {
+            self.target().map(|b| (b.account_id, b.username.clone()))
+        }
+    }
+
+    /// Starts a password reset: the new password, masked, twice.
+    fn ask_password(&mut self, cx: &mut Cx) {
+        self.new_password = None;
+        if self.reset_target().is_none() {
+            return cx.info("no account selected");
+        }
+        cx.prompt(
+            Prompt::new(
+                PromptKind::NewPassword,
+                "new password (masked): ",
+                TextInput::masked(),
+            )
+            .with_hint(format!(
+                "type the new password ({}-{} characters); {} cancels",
+                crate::cli::accounts::MIN_PASSWORD_CHARS,
+                crate::cli::accounts::MAX_PASSWORD_CHARS,
+                key(Scope::Prompt, Action::Cancel)
+            )),
+        );
+    }
+
+    /// A password entry was accepted: the first is kept (as a wiped-on-drop secret) and the
+    /// second asked for; when they match, the confirmation dialog opens.
+    fn password_entered(&mut self, input: &mut TextInput, cx: &mut Cx) {
+        let Some((account_id, username)) = self.reset_target() else {
+            self.new_password = None;
+            return cx.info("no account selected");
+        };
+        let entered = crate::secret::Secret::new(input.value());
+        input.clear();
+        let Some((first_for, first)) = self.new_password.take() else {
+            let n = entered.expose().chars().count();
+            let (min, max) = (
+                crate::cli::accounts::MIN_PASSWORD_CHARS,
+                crate::cli::accounts::MAX_PASSWORD_CHARS,
+            );
+            if n < min || n > max {
+                return cx.error(format!(
+                    "the password must have {min} to {max} characters (it has {n}); nothing was changed"
+                ));
+            }
+            self.new_password = Some((account_id, entered));
+            return cx.prompt(
+                Prompt::new(
+                    PromptKind::NewPassword,
+                    "repeat the new password (masked): ",
+                    TextInput::masked(),
+                )
+                .with_hint(format!(
+                    "type it again; {} cancels",
+                    key(Scope::Prompt, Action::Cancel)
+                )),
+            );
+        };
+        if first_for != account_id || first.expose() != entered.expose() {
+            return cx.error("the two passwords differ; nothing was changed");
+        }
+        cx.push(Effect::Confirm(Request {
+            op: Operation::SetPassword {
+                account_id,
+                password: entered,
+                unbind_all: false,
+            },
+            title: "Set a new password".into(),
+            subject: vec![
+                (
+                    "account".into(),
+                    format!("{} (#{account_id})", widgets::clean(&username, 40)),
+                ),
+                (
+                    "after".into(),
+                    "the old password stops working; logged-in phones must log in again".into(),
+                ),
+            ],
+            count: None,
+            consequence: "live sessions will be revoked",
+            verb: Action::ResetPassword.verb(),
+        }));
+    }
+
     fn unbind(&self, cx: &mut Cx) {
         let Some(b) = self.target() else {
             return cx.info("no binding selected");
@@ -405,6 +498,7 @@ impl Component for BindingsView {
                 }
             }
             Action::Unbind => self.unbind(cx),
+            Action::ResetPassword => self.ask_password(cx),
             Action::FocusHistory => {
                 if self.detail {
                     self.history.focused = !self.history.focused;
@@ -423,6 +517,7 @@ impl Component for BindingsView {
                 Ok(s) => self.search(s, cx),
                 Err(e) => cx.error(e),
             },
+            PromptKind::NewPassword => self.password_entered(input, cx),
             PromptKind::Command | PromptKind::Token | PromptKind::Code | PromptKind::MintUser => {}
         }
     }
