@@ -556,6 +556,8 @@ impl Component for BindingsView {
 
 #[derive(Debug, Clone, Copy)]
 enum Field {
+    /// `!` when the account has more than one binding in this mini program.
+    Extra,
     Appid,
     Openid,
     Unionid,
@@ -567,6 +569,7 @@ enum Field {
 
 fn columns(wide: bool, with_account: bool) -> Vec<(Col, Field)> {
     let mut v = vec![
+        (col("!", 1, 0), Field::Extra),
         (col("APPID", 18, 0), Field::Appid),
         (col("OPENID", if wide { 30 } else { 14 }, 0), Field::Openid),
         (
@@ -591,6 +594,8 @@ fn columns(wide: bool, with_account: bool) -> Vec<(Col, Field)> {
 fn cell(paint: &Paint, b: &BindingView, f: Field, width: u16, wide: bool) -> Cell<'static> {
     let w = width as usize;
     Cell::from(match f {
+        Field::Extra if b.app_bindings > 1 => "!".to_owned(),
+        Field::Extra => " ".to_owned(),
         Field::Appid => widgets::clean(&b.appid, w),
         Field::Openid if wide => widgets::clean(&b.openid, w),
         Field::Openid => widgets::shorten_id(&b.openid, w),
@@ -742,8 +747,10 @@ impl BindingsView {
         };
         let a = &acc.account;
         let live: i64 = acc.bindings.iter().map(|x| x.active_sessions).sum();
+        let extra = extra_bindings(acc);
+        let card_h = 7 + extra.len().min(2) as u16;
         let [card, list] =
-            Layout::vertical([Constraint::Length(7), Constraint::Min(3)]).areas(area);
+            Layout::vertical([Constraint::Length(card_h), Constraint::Min(3)]).areas(area);
         let disabled = match a.disabled_at {
             Some(d) => (
                 format!("yes, since {}", widgets::full_datetime(d)),
@@ -763,6 +770,16 @@ impl BindingsView {
             widgets::field(t, "created", widgets::when(paint.now, a.created_at), None),
             widgets::field(t, "disabled", disabled.0, disabled.1),
         ];
+        let mut lines = lines;
+        for (appid, n) in extra.iter().take(2) {
+            lines.push(Line::from(Span::styled(
+                format!(
+                    "account has {n} bindings in {}: a second person may be using the password",
+                    widgets::shorten_id(appid, 20)
+                ),
+                t.warn,
+            )));
+        }
         let title = Line::from(vec![
             Span::styled(" Account ", t.title),
             Span::styled(format!("{} ", widgets::clean(&a.username, 40)), t.value),
@@ -988,6 +1005,17 @@ pub fn event_detail(e: &HistoryEvent) -> String {
         "account.create" | "account.unlock" => by(e),
         other => format!("{} {}", widgets::clean(other, 40), by(e)),
     }
+}
+
+/// The mini programs in which the account has more than one binding, with how many.
+fn extra_bindings(acc: &AccountDetail) -> Vec<(String, i64)> {
+    let mut out: Vec<(String, i64)> = Vec::new();
+    for b in acc.bindings.iter().filter(|b| b.app_bindings > 1) {
+        if !out.iter().any(|(a, _)| *a == b.appid) {
+            out.push((b.appid.clone(), b.app_bindings));
+        }
+    }
+    out
 }
 
 fn distinct_apps(acc: &AccountDetail) -> usize {
