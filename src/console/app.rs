@@ -567,7 +567,11 @@ impl App {
                     self.next_dialog += 1;
                     self.status = None;
                     let id = self.next_dialog;
-                    let dialog = with_cx!(self, |cx| Confirm::open(id, req, cx));
+                    let mut dialog = with_cx!(self, |cx| Confirm::open(id, req, cx));
+                    // Support tools (environment): a dangerous one is named in the dialog.
+                    if self.ctx.dangerous_environment {
+                        dialog.environment = self.ctx.environment.clone();
+                    }
                     self.overlay = Some(Overlay::Confirm(Box::new(dialog)));
                 }
                 Effect::Goto(to) => self.go(to),

@@ -138,6 +138,9 @@ pub struct Confirm {
     pub reason: TextInput,
     pub phase: Phase,
     pub error: Option<String>,
+    /// Support tools (environment): the name of a dangerous environment (production), repeated
+    /// in the title and the body so that nobody changes it believing they are on staging.
+    pub environment: Option<String>,
 }
 
 /// Whether the dialog stays open after a key.
@@ -166,6 +169,7 @@ impl Confirm {
             reason: TextInput::new(),
             phase: Phase::Editing,
             error: None,
+            environment: None,
         }
     }
 
@@ -335,6 +339,13 @@ impl Confirm {
         let width = area.width.saturating_sub(4).min(72);
         let inner_w = width.saturating_sub(4) as usize;
         let mut lines: Vec<Line> = Vec::new();
+        if let Some(env) = &self.environment {
+            lines.push(Line::from(Span::styled(
+                format!("You are changing {}", widgets::clean(env, 40)),
+                t.error,
+            )));
+            lines.push(Line::raw(""));
+        }
         for (k, v) in &self.subject {
             lines.push(widgets::field(t, k, v.clone(), None));
         }
@@ -411,7 +422,17 @@ impl Confirm {
             .border_type(BorderType::Double)
             .border_style(t.error)
             .padding(Padding::horizontal(1))
-            .title(Span::styled(format!(" {} ", self.title), t.error));
+            .title(Span::styled(
+                match &self.environment {
+                    Some(env) => format!(
+                        " {} — {} ",
+                        self.title,
+                        widgets::clean(env, 40).to_uppercase()
+                    ),
+                    None => format!(" {} ", self.title),
+                },
+                t.error,
+            ));
         frame.render_widget(
             Paragraph::new(lines)
                 .block(block)
