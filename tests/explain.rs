@@ -68,7 +68,7 @@ async fn main_queries(store: &Store) -> Vec<(&'static str, &'static [&'static st
     };
     let appid = by(|f| f.appid = Some(APPIDS[2].to_owned()));
     let actor = Actor::new("explain-test", Role::Oncall, None);
-    vec![
+    let mut queries: Vec<(&'static str, &'static [&'static str], QueryText)> = vec![
         (
             "first page of live sessions",
             &["sessions_newest"],
@@ -166,7 +166,33 @@ async fn main_queries(store: &Store) -> Vec<(&'static str, &'static [&'static st
             &["audit_log_newest"],
             store.explain_list_audit_sql(&AuditFilter::default(), None, 50),
         ),
-    ]
+    ];
+    // The account history (Bindings detail, `accounts history`): three reads per page.
+    let [audit, created, revoked] = store.explain_account_history_sqls(
+        s.account_id,
+        &[
+            format!("account:{}", s.account_id),
+            format!("binding:{}/{}", s.appid, s.openid),
+        ],
+    );
+    queries.extend([
+        (
+            "account history: audit rows by target",
+            &["audit_log_target", "audit_log_newest"][..],
+            audit,
+        ),
+        (
+            "account history: sessions created",
+            &["sessions_account"][..],
+            created,
+        ),
+        (
+            "account history: sessions revoked",
+            &["sessions_account"][..],
+            revoked,
+        ),
+    ]);
+    queries
 }
 
 /// Explains every main query in `modes` and fails listing every plan that scans a table.

@@ -36,6 +36,24 @@ pub enum AccountsCommand {
     /// audited). The password is read from a prompt on a terminal (asked twice, not echoed) or
     /// as one line from stdin, never from the command line.
     SetPassword(SetPasswordArgs),
+    /// Every event of an account, newest first: bindings made (when, appid, openid, client
+    /// address), unbinds (who, why), sessions created and revoked, password resets, disable,
+    /// unlock.
+    History(HistoryArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = super::EXIT_CODES_HELP, next_help_heading = "Command options")]
+pub struct HistoryArgs {
+    /// The account's username.
+    #[arg(help_heading = "Arguments")]
+    pub username: String,
+    /// At most this many events (the newest).
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(i64).range(1..=100_000))]
+    pub limit: i64,
+    /// One JSON document: {"account": {...}, "events": [...]}, newest first.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -114,6 +132,7 @@ pub async fn run(ctx: &Context, args: AccountsArgs) -> Result<(), Failure> {
         AccountsCommand::Disable(a) => disable(ctx, a).await,
         AccountsCommand::Unlock(a) => unlock(ctx, a).await,
         AccountsCommand::SetPassword(a) => set_password(ctx, a).await,
+        AccountsCommand::History(a) => history(ctx, a).await,
     }
 }
 
@@ -266,6 +285,51 @@ async fn show(ctx: &Context, a: ShowArgs) -> Result<(), Failure> {
     }
     say("")?;
     super::bindings::bindings_table(ctx, &detail.bindings).print()
+}
+
+#[derive(Serialize)]
+struct HistoryJson {
+    account: AccountJson,
+    events: Vec<crate::store::HistoryEvent>,
+}
+
+async fn history(ctx: &Context, a: HistoryArgs) -> Result<(), Failure> {
+    let store = ctx.store().await?;
+    let Some(acc) = store.account_by_username(&a.username).await? else {
+        return Err(not_found(&a.username));
+    };
+    // Page by page with the same keyset store function as the console.
+    let mut events = Vec::new();
+    let mut after = None;
+    while (events.len() as i64) < a.limit {
+        let page = store
+            .account_history(acc.id, after, (a.limit - events.len() as i64).min(500))
+            .await?;
+        events.extend(page.rows);
+        after = page.next;
+        if after.is_none() {
+            break;
+        }
+    }
+    events.truncate(a.limit as usize);
+    if a.json {
+        return print_json(&HistoryJson {
+            account: AccountJson::from(&acc),
+            events,
+        });
+    }
+    if events.is_empty() {
+        return say("no event recorded for this account");
+    }
+    for e in &events {
+        say(format!(
+            "{}  {:<16} {}",
+            ts(e.at),
+            crate::console::views::bindings::event_name(e),
+            crate::console::views::bindings::event_detail(e)
+        ))?;
+    }
+    Ok(())
 }
 
 fn not_found(username: &str) -> Failure {

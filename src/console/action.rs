@@ -46,6 +46,12 @@ pub enum Action {
     // Bindings.
     Unbind,
     JumpToSessions,
+    // Bindings: the account history (support).
+    FocusHistory,
+    // Bindings: password reset (support).
+    ResetPassword,
+    /// The confirmation dialog's option (password reset: also unbind every binding).
+    ToggleOption,
     // Exchange.
     EnterCode,
     NextApp,
@@ -73,6 +79,8 @@ impl Action {
             // Session keys: both call WeChat on the operator's behalf and are audited.
             Action::CheckSessionKey => Some(OpKind::CheckSessionKey),
             Action::ResetSessionKey => Some(OpKind::ResetSessionKey),
+            // Bindings: password reset (support).
+            Action::ResetPassword => Some(OpKind::SetPassword),
             _ => None,
         }
     }
@@ -132,6 +140,8 @@ impl Action {
                 "checking a session_key with WeChat (it writes an audit row)"
             }
             Action::ResetSessionKey => "resetting a session_key",
+            // Bindings: password reset (support).
+            Action::ResetPassword => "setting a password",
             _ => "this",
         }
     }

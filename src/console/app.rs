@@ -292,7 +292,11 @@ impl App {
                 Ok(cmd) => self.run_command(cmd),
                 Err(e) => self.set_status(StatusKind::Error, e),
             },
-            PromptKind::Filter | PromptKind::Token | PromptKind::Code | PromptKind::MintUser => {
+            PromptKind::Filter
+            | PromptKind::Token
+            | PromptKind::Code
+            | PromptKind::MintUser
+            | PromptKind::NewPassword => {
                 with_cx!(self, |cx| view_mut!(self, self.view).accept(
                     p.kind,
                     &mut p.input,
@@ -567,7 +571,11 @@ impl App {
                     self.next_dialog += 1;
                     self.status = None;
                     let id = self.next_dialog;
-                    let dialog = with_cx!(self, |cx| Confirm::open(id, req, cx));
+                    let mut dialog = with_cx!(self, |cx| Confirm::open(id, req, cx));
+                    // Support tools (environment): a dangerous one is named in the dialog.
+                    if self.ctx.dangerous_environment {
+                        dialog.environment = self.ctx.environment.clone();
+                    }
                     self.overlay = Some(Overlay::Confirm(Box::new(dialog)));
                 }
                 Effect::Goto(to) => self.go(to),

@@ -41,6 +41,13 @@ pub enum Operation {
     Unbind { appid: String, openid: String },
     /// Have WeChat issue a new session_key for this session's user and store it.
     ResetSessionKey { public_id: String },
+    /// A new password for the account (hashed when confirmed); its live sessions are revoked
+    /// and, with `unbind_all` (the dialog's option), every binding removed.
+    SetPassword {
+        account_id: i64,
+        password: crate::secret::Secret,
+        unbind_all: bool,
+    },
 }
 
 impl Operation {
@@ -53,6 +60,7 @@ impl Operation {
             Operation::RevokeMatching { filter } => ops::Operation::RevokeMatching { filter },
             Operation::Unbind { .. } => ops::Operation::Unbind,
             Operation::ResetSessionKey { .. } => ops::Operation::ResetSessionKey,
+            Operation::SetPassword { .. } => ops::Operation::SetPassword,
         }
     }
 
@@ -105,6 +113,7 @@ pub enum Outcome {
     Unbound(Option<UnbindOutcome>),
     /// A session_key reset (WeChat's answer included, refused or not).
     KeyReset(Box<ops::KeyResetReport>),
+    PasswordSet(crate::store::PasswordReset),
 }
 
 /// The dialog's background messages, matched to it by id.
@@ -140,6 +149,9 @@ pub struct Confirm {
     pub reason: TextInput,
     pub phase: Phase,
     pub error: Option<String>,
+    /// Support tools (environment): the name of a dangerous environment (production), repeated
+    /// in the title and the body so that nobody changes it believing they are on staging.
+    pub environment: Option<String>,
 }
 
 /// Whether the dialog stays open after a key.
@@ -168,6 +180,7 @@ impl Confirm {
             reason: TextInput::new(),
             phase: Phase::Editing,
             error: None,
+            environment: None,
         }
     }
 
@@ -191,6 +204,13 @@ impl Confirm {
                         }
                         Operation::RevokeSessions { public_ids } => Ok(public_ids.len() as u64),
                         Operation::ResetSessionKey { .. } => Ok(1),
+                        Operation::SetPassword { account_id, .. } => {
+                            let f = SessionFilter {
+                                account_id: Some(account_id),
+                                ..Default::default()
+                            };
+                            store.count_sessions(&f).await
+                        }
                     };
                     Msg::Count { dialog: id, result }
                 });
@@ -223,6 +243,14 @@ impl Confirm {
         match keymap::lookup(Scope::Dialog, ev) {
             Some(Action::Confirm) => self.confirm(ctx, cx),
             Some(Action::Cancel) => self.cancel(cx),
+            Some(Action::ToggleOption) => {
+                if let (Phase::Editing, Operation::SetPassword { unbind_all, .. }) =
+                    (&self.phase, &mut self.op)
+                {
+                    *unbind_all = !*unbind_all;
+                }
+                Open::Yes
+            }
             _ => {
                 if !self.is_running() {
                     self.reason.handle(ev);
@@ -278,10 +306,17 @@ impl Confirm {
             (Count::Counting, _) => Some("still counting: wait a moment".to_owned()),
             // An unbind with no live session still removes the binding: only a revoke of
             // nothing is nothing to do.
-            (Count::Known(0), _) if !matches!(self.op, Operation::Unbind { .. }) => Some(format!(
-                "nothing to do: no live session matches ({} to close)",
-                keymap::key(Scope::Dialog, Action::Cancel)
-            )),
+            (Count::Known(0), _)
+                if !matches!(
+                    self.op,
+                    Operation::Unbind { .. } | Operation::SetPassword { .. }
+                ) =>
+            {
+                Some(format!(
+                    "nothing to do: no live session matches ({} to close)",
+                    keymap::key(Scope::Dialog, Action::Cancel)
+                ))
+            }
             _ => None,
         };
         if let Some(p) = problem {
@@ -320,6 +355,13 @@ impl Confirm {
         let width = area.width.saturating_sub(4).min(72);
         let inner_w = width.saturating_sub(4) as usize;
         let mut lines: Vec<Line> = Vec::new();
+        if let Some(env) = &self.environment {
+            lines.push(Line::from(Span::styled(
+                format!("You are changing {}", widgets::clean(env, 40)),
+                t.error,
+            )));
+            lines.push(Line::raw(""));
+        }
         for (k, v) in &self.subject {
             lines.push(widgets::field(t, k, v.clone(), None));
         }
@@ -329,6 +371,14 @@ impl Confirm {
             _ => t.warn,
         };
         lines.push(Line::from(Span::styled(self.headline(), headline_style)));
+        if let Operation::SetPassword { unbind_all, .. } = &self.op {
+            lines.push(Line::from(vec![
+                Span::styled(if *unbind_all { "[x]" } else { "[ ]" }, t.value),
+                Span::raw(" also unbind every binding ("),
+                Span::styled(keymap::key(Scope::Dialog, Action::ToggleOption), t.key),
+                Span::raw(" switches)"),
+            ]));
+        }
         lines.push(Line::raw(""));
         match &self.phase {
             Phase::Editing => {
@@ -388,7 +438,17 @@ impl Confirm {
             .border_type(BorderType::Double)
             .border_style(t.error)
             .padding(Padding::horizontal(1))
-            .title(Span::styled(format!(" {} ", self.title), t.error));
+            .title(Span::styled(
+                match &self.environment {
+                    Some(env) => format!(
+                        " {} — {} ",
+                        self.title,
+                        widgets::clean(env, 40).to_uppercase()
+                    ),
+                    None => format!(" {} ", self.title),
+                },
+                t.error,
+            ));
         frame.render_widget(
             Paragraph::new(lines)
                 .block(block)
@@ -507,6 +567,24 @@ async fn run(
                 .await
                 .map(|r| Outcome::KeyReset(Box::new(r)))
         }
+        Operation::SetPassword {
+            account_id,
+            password,
+            unbind_all,
+        } => {
+            // Refused before the slow hash when the role may not.
+            ops::check(actor, &op.as_ops())?;
+            let password = password.clone();
+            let hash = tokio::task::spawn_blocking(move || {
+                crate::crypto::hash_password(password.expose())
+            })
+            .await
+            .map_err(|e| OpsError::Runtime(format!("password hashing stopped: {e}")))?
+            .map_err(|e| OpsError::Runtime(e.to_string()))?;
+            ops::set_password(store, actor, *account_id, &hash, *unbind_all, reason)
+                .await
+                .map(Outcome::PasswordSet)
+        }
     }
 }
 
@@ -570,6 +648,17 @@ pub fn report(op: Operation, result: Result<Outcome, OpsError>, cx: &mut Cx) {
                 u.sessions_revoked,
                 sessions_word(u.sessions_revoked)
             ));
+        }
+        Ok(Outcome::PasswordSet(r)) => {
+            let mut text = format!(
+                "password set: {} {} revoked",
+                r.sessions_revoked,
+                sessions_word(r.sessions_revoked)
+            );
+            if r.bindings_removed > 0 {
+                text.push_str(&format!(", {} bindings removed", r.bindings_removed));
+            }
+            cx.ok(text);
         }
         Ok(Outcome::Unbound(None)) => {
             cx.info("that binding no longer exists: nothing was changed");

@@ -143,6 +143,11 @@ pub const BINDINGS: &[Binding] = &[
     b(S::Bindings, &[code(KeyCode::Enter)], A::Open, "show the account with all its bindings", Some("account")),
     b(S::Bindings, &[k('U')], A::Unbind, "unbind the selected binding (revokes its sessions)", Some("unbind")),
     b(S::Bindings, &[k('S')], A::JumpToSessions, "show the account's sessions", Some("sessions")),
+    // Bindings: the account history (support).
+    b(S::Bindings, &[k('H')], A::FocusHistory, "in the account: move between its bindings and its history", None),
+    // Bindings: password reset (support).
+    b(S::Bindings, &[k('P')], A::ResetPassword, "set a new password for the account (revokes its live sessions)", Some("password")),
+    b(S::Dialog, &[code(KeyCode::Tab)], A::ToggleOption, "switch the dialog's option (also unbind every binding)", None),
     // Exchange.
     b(S::Exchange, &[k('c'), k('p'), k('/')], A::EnterCode, "paste a login code (masked)", Some("code")),
     b(S::Exchange, &[k('a')], A::NextApp, "next configured appid", Some("appid")),

@@ -27,6 +27,8 @@ pub enum PromptKind {
     Code,
     /// Which emulator test user to mint a code for.
     MintUser,
+    /// A new account password (masked; asked twice, wiped after use).
+    NewPassword,
 }
 
 #[derive(Debug)]

@@ -21,6 +21,9 @@ pub struct BindingView {
     pub bound_at: Ts,
     pub last_login_at: Option<Ts>,
     pub active_sessions: i64,
+    /// Bindings of this account in this mini program, this one included: more than one means
+    /// a second WeChat user logged in with the account's password (support flags it).
+    pub app_bindings: i64,
 }
 
 /// How a support agent finds a binding.
@@ -180,8 +183,12 @@ pub(super) fn find_bindings_sql(q: &BindingQuery, now: Ts) -> Sql {
          (SELECT COUNT(*) FROM sessions s WHERE s.openid = b.openid AND s.appid = b.appid \
           AND s.revoked_at IS NULL AND s.expires_at > ",
     );
-    sql.bind(Arg::Ts(now))
-        .push(") AS active_sessions FROM wechat_bindings b JOIN accounts a ON a.id = b.account_id");
+    sql.bind(Arg::Ts(now)).push(
+        ") AS active_sessions, \
+         (SELECT COUNT(*) FROM wechat_bindings b2 WHERE b2.account_id = b.account_id \
+          AND b2.appid = b.appid) AS app_bindings \
+         FROM wechat_bindings b JOIN accounts a ON a.id = b.account_id",
+    );
     q.push_where(&mut sql);
     sql.push(" ORDER BY b.bound_at DESC, b.id DESC LIMIT ")
         .bind(Arg::I64(MAX_BINDINGS));

@@ -7,6 +7,7 @@ use sqlx::Row;
 
 use super::audit::list_audit_sql;
 use super::bindings::find_bindings_sql;
+use super::history::{history_audit_sql, history_created_sql, history_revoked_sql};
 use super::sessions::{
     count_sessions_sql, list_sessions_sql, revoke_batch_sql, session_by_public_id_sql,
     session_by_token_sql,
@@ -284,6 +285,20 @@ impl Store {
 
     pub fn explain_find_bindings_sql(&self, q: &BindingQuery) -> QueryText {
         find_bindings_sql(q, self.now_ts()).into()
+    }
+
+    /// The three page reads of [`Store::account_history`] (audit by target, the account's
+    /// sessions created, its sessions revoked), for a cursor-less page of 50.
+    pub fn explain_account_history_sqls(
+        &self,
+        account_id: i64,
+        targets: &[String],
+    ) -> [QueryText; 3] {
+        [
+            history_audit_sql(targets, None, 51).into(),
+            history_created_sql(account_id, None, 51).into(),
+            history_revoked_sql(account_id, None, 51).into(),
+        ]
     }
 
     pub fn explain_list_audit_sql(

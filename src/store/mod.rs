@@ -10,6 +10,8 @@ mod accounts;
 mod audit;
 mod bindings;
 mod explain;
+// Account history (support): audit and sessions of one account, keyset-merged.
+mod history;
 pub mod limits;
 mod passwords;
 mod session_keys;
@@ -31,6 +33,7 @@ pub use accounts::{Account, AccountCredentials, NewAccount, validate_username};
 pub use audit::{AuditEntry, AuditFilter};
 pub use bindings::{AccountDetail, BindingQuery, BindingView, UnbindOutcome};
 pub use explain::{PlanMode, QueryPlan, QueryText, SessionSample};
+pub use history::{HistoryEvent, HistorySource};
 pub use passwords::PasswordReset;
 pub use session_keys::{KeyReset, KeyResetOutcome, StoredSessionKey};
 pub use sessions::{

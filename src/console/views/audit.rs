@@ -102,7 +102,11 @@ impl Component for AuditView {
                 Ok(f) => self.set_filter(f, cx),
                 Err(e) => cx.error(e),
             },
-            PromptKind::Command | PromptKind::Token | PromptKind::Code | PromptKind::MintUser => {}
+            PromptKind::Command
+            | PromptKind::Token
+            | PromptKind::Code
+            | PromptKind::MintUser
+            | PromptKind::NewPassword => {}
         }
     }
 

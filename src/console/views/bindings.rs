@@ -16,7 +16,10 @@ use crate::console::keymap::{Scope, key};
 use crate::console::prompt::{Prompt, PromptKind};
 use crate::console::widgets::{self, Col, Paint, WIDE, col};
 use crate::console::window::{Move, Selection};
-use crate::store::{AccountDetail, BindingQuery, BindingView, SessionFilter, Store, StoreError};
+use crate::store::{
+    AccountDetail, BindingQuery, BindingView, Cursor, HistoryEvent, HistorySource, Page,
+    SessionFilter, Store, StoreError,
+};
 
 /// Results of the view's background work.
 #[derive(Debug)]
@@ -28,6 +31,10 @@ pub enum Msg {
     Account {
         generation: u64,
         result: Result<Option<AccountDetail>, StoreError>,
+    },
+    History {
+        generation: u64,
+        result: Result<Page<HistoryEvent>, StoreError>,
     },
 }
 
@@ -47,6 +54,126 @@ pub struct BindingsView {
     pub account_loading: bool,
     account_generation: u64,
     pub account_error: Option<String>,
+    /// The account's history (newest first), below its bindings.
+    pub history: History,
+    /// Password reset: the first entry of the new password while the second is asked for
+    /// (wiped when dropped).
+    new_password: Option<(i64, crate::secret::Secret)>,
+}
+
+/// Events of the account shown, loaded a page at a time as the cursor nears the end.
+#[derive(Debug, Default)]
+pub struct History {
+    pub events: Vec<HistoryEvent>,
+    /// What is drawn: single events, and a day's many session events as one line.
+    pub lines: Vec<HistoryLine>,
+    pub pos: Selection,
+    /// Where the next page starts; `None` once the oldest event is loaded.
+    pub next: Option<Cursor>,
+    pub loading: bool,
+    pub error: Option<String>,
+    /// j/k move in the history (instead of the bindings).
+    pub focused: bool,
+    generation: u64,
+}
+
+/// One line of the history pane.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HistoryLine {
+    /// `events[i]`.
+    Event(usize),
+    /// A run of more than [`SESSION_RUN`] session events of one UTC day.
+    Day {
+        /// `events[first]` is the newest of the run.
+        first: usize,
+        day: chrono::NaiveDate,
+        created: usize,
+        revoked: usize,
+    },
+}
+
+/// Events per history page.
+const HISTORY_PAGE: i64 = 50;
+/// Session events of one day beyond this many are summed up in one line.
+const SESSION_RUN: usize = 3;
+/// The next page is asked for when the cursor is this close to the last loaded line.
+const LOAD_AHEAD: usize = 5;
+
+fn is_session(e: &HistoryEvent) -> bool {
+    matches!(
+        e.source,
+        HistorySource::SessionCreated | HistorySource::SessionRevoked
+    )
+}
+
+/// The lines for `events`: runs of one day's session events longer than [`SESSION_RUN`]
+/// become one counted line. Computed when a page arrives, never per frame.
+pub fn history_lines(events: &[HistoryEvent]) -> Vec<HistoryLine> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < events.len() {
+        if !is_session(&events[i]) {
+            out.push(HistoryLine::Event(i));
+            i += 1;
+            continue;
+        }
+        let day = events[i].at.0.date_naive();
+        let mut j = i;
+        while j < events.len() && is_session(&events[j]) && events[j].at.0.date_naive() == day {
+            j += 1;
+        }
+        if j - i > SESSION_RUN {
+            let created = events[i..j]
+                .iter()
+                .filter(|e| e.source == HistorySource::SessionCreated)
+                .count();
+            out.push(HistoryLine::Day {
+                first: i,
+                day,
+                created,
+                revoked: j - i - created,
+            });
+        } else {
+            out.extend((i..j).map(HistoryLine::Event));
+        }
+        i = j;
+    }
+    out
+}
+
+impl History {
+    fn reset(&mut self) {
+        let focused = self.focused;
+        *self = History {
+            generation: self.generation + 1,
+            focused,
+            ..History::default()
+        };
+    }
+
+    /// Asks for the page after the loaded events (the first page when none is loaded).
+    fn load(&mut self, account_id: i64, cx: &mut Cx) {
+        if self.loading || (!self.events.is_empty() && self.next.is_none()) {
+            return;
+        }
+        self.loading = true;
+        let generation = self.generation;
+        let after = self.next;
+        let store = cx.store.clone();
+        cx.spawn(async move {
+            Msg::History {
+                generation,
+                result: store.account_history(account_id, after, HISTORY_PAGE).await,
+            }
+        });
+    }
+
+    /// Loads more when the cursor is near the end of what is loaded.
+    fn load_ahead(&mut self, account_id: i64, cx: &mut Cx) {
+        if self.next.is_some() && self.pos.selected + LOAD_AHEAD >= self.lines.len() {
+            self.load(account_id, cx);
+        }
+    }
 }
 
 /// Runs every query of a binding search and merges the results (each binding once).
@@ -105,8 +232,11 @@ impl BindingsView {
         if self.account_id != Some(account_id) {
             self.account = None;
             self.account_pos = Selection::default();
+            self.history.focused = false;
         }
         self.account_id = Some(account_id);
+        self.history.reset();
+        self.history.load(account_id, cx);
         self.account_loading = true;
         self.account_error = None;
         self.account_generation += 1;
@@ -169,7 +299,117 @@ impl BindingsView {
                     }
                 }
             }
+            Msg::History { generation, result } => {
+                let h = &mut self.history;
+                if generation != h.generation {
+                    return;
+                }
+                h.loading = false;
+                match result {
+                    Ok(page) => {
+                        h.events.extend(page.rows);
+                        h.next = page.next;
+                        h.lines = history_lines(&h.events);
+                        h.pos.clamp(h.lines.len());
+                        // A page made of one summed-up day may leave the cursor near the end.
+                        if let Some(id) = self.account_id {
+                            h.load_ahead(id, cx);
+                        }
+                    }
+                    Err(e) => h.error = Some(cx.store_error("cannot load the history", &e)),
+                }
+            }
         }
+    }
+
+    /// The account a password reset applies to: the one shown, or the selected result's.
+    fn reset_target(&self) -> Option<(i64, String)> {
+        if self.detail {
+            let a = self.account.as_ref()?;
+            Some((a.account.id, a.account.username.clone()))
+        } else {
+            self.target().map(|b| (b.account_id, b.username.clone()))
+        }
+    }
+
+    /// Starts a password reset: the new password, masked, twice.
+    fn ask_password(&mut self, cx: &mut Cx) {
+        self.new_password = None;
+        if self.reset_target().is_none() {
+            return cx.info("no account selected");
+        }
+        cx.prompt(
+            Prompt::new(
+                PromptKind::NewPassword,
+                "new password (masked): ",
+                TextInput::masked(),
+            )
+            .with_hint(format!(
+                "type the new password ({}-{} characters); {} cancels",
+                crate::cli::accounts::MIN_PASSWORD_CHARS,
+                crate::cli::accounts::MAX_PASSWORD_CHARS,
+                key(Scope::Prompt, Action::Cancel)
+            )),
+        );
+    }
+
+    /// A password entry was accepted: the first is kept (as a wiped-on-drop secret) and the
+    /// second asked for; when they match, the confirmation dialog opens.
+    fn password_entered(&mut self, input: &mut TextInput, cx: &mut Cx) {
+        let Some((account_id, username)) = self.reset_target() else {
+            self.new_password = None;
+            return cx.info("no account selected");
+        };
+        let entered = crate::secret::Secret::new(input.value());
+        input.clear();
+        let Some((first_for, first)) = self.new_password.take() else {
+            let n = entered.expose().chars().count();
+            let (min, max) = (
+                crate::cli::accounts::MIN_PASSWORD_CHARS,
+                crate::cli::accounts::MAX_PASSWORD_CHARS,
+            );
+            if n < min || n > max {
+                return cx.error(format!(
+                    "the password must have {min} to {max} characters (it has {n}); nothing was changed"
+                ));
+            }
+            self.new_password = Some((account_id, entered));
+            return cx.prompt(
+                Prompt::new(
+                    PromptKind::NewPassword,
+                    "repeat the new password (masked): ",
+                    TextInput::masked(),
+                )
+                .with_hint(format!(
+                    "type it again; {} cancels",
+                    key(Scope::Prompt, Action::Cancel)
+                )),
+            );
+        };
+        if first_for != account_id || first.expose() != entered.expose() {
+            return cx.error("the two passwords differ; nothing was changed");
+        }
+        cx.push(Effect::Confirm(Request {
+            op: Operation::SetPassword {
+                account_id,
+                password: entered,
+                unbind_all: false,
+            },
+            title: "Set a new password".into(),
+            subject: vec![
+                (
+                    "account".into(),
+                    format!("{} (#{account_id})", widgets::clean(&username, 40)),
+                ),
+                (
+                    "after".into(),
+                    "the old password stops working; logged-in phones must log in again".into(),
+                ),
+            ],
+            count: None,
+            consequence: "live sessions will be revoked",
+            verb: Action::ResetPassword.verb(),
+        }));
     }
 
     fn unbind(&self, cx: &mut Cx) {
@@ -205,7 +445,13 @@ impl BindingsView {
 impl Component for BindingsView {
     fn handle(&mut self, action: Action, cx: &mut Cx) {
         if let Some(m) = Move::of(action, cx.list_height) {
-            if self.detail {
+            if self.detail && self.history.focused {
+                let h = &mut self.history;
+                h.pos.go(m, h.lines.len(), cx.list_height);
+                if let Some(id) = self.account_id {
+                    h.load_ahead(id, cx);
+                }
+            } else if self.detail {
                 let n = self.account.as_ref().map_or(0, |a| a.bindings.len());
                 self.account_pos.go(m, n, cx.list_height);
             } else {
@@ -252,6 +498,14 @@ impl Component for BindingsView {
                 }
             }
             Action::Unbind => self.unbind(cx),
+            Action::ResetPassword => self.ask_password(cx),
+            Action::FocusHistory => {
+                if self.detail {
+                    self.history.focused = !self.history.focused;
+                } else {
+                    cx.info("open an account first");
+                }
+            }
             // Keys of other scopes never reach this view (the key table is looked up by scope).
             _ => {}
         }
@@ -263,6 +517,7 @@ impl Component for BindingsView {
                 Ok(s) => self.search(s, cx),
                 Err(e) => cx.error(e),
             },
+            PromptKind::NewPassword => self.password_entered(input, cx),
             PromptKind::Command | PromptKind::Token | PromptKind::Code | PromptKind::MintUser => {}
         }
     }
@@ -278,7 +533,7 @@ impl Component for BindingsView {
     }
 
     fn busy(&self) -> bool {
-        self.loading || self.account_loading
+        self.loading || self.account_loading || self.history.loading
     }
 
     fn paste_hint(&self) -> String {
@@ -301,6 +556,8 @@ impl Component for BindingsView {
 
 #[derive(Debug, Clone, Copy)]
 enum Field {
+    /// `!` when the account has more than one binding in this mini program.
+    Extra,
     Appid,
     Openid,
     Unionid,
@@ -312,6 +569,7 @@ enum Field {
 
 fn columns(wide: bool, with_account: bool) -> Vec<(Col, Field)> {
     let mut v = vec![
+        (col("!", 1, 0), Field::Extra),
         (col("APPID", 18, 0), Field::Appid),
         (col("OPENID", if wide { 30 } else { 14 }, 0), Field::Openid),
         (
@@ -336,6 +594,8 @@ fn columns(wide: bool, with_account: bool) -> Vec<(Col, Field)> {
 fn cell(paint: &Paint, b: &BindingView, f: Field, width: u16, wide: bool) -> Cell<'static> {
     let w = width as usize;
     Cell::from(match f {
+        Field::Extra if b.app_bindings > 1 => "!".to_owned(),
+        Field::Extra => " ".to_owned(),
         Field::Appid => widgets::clean(&b.appid, w),
         Field::Openid if wide => widgets::clean(&b.openid, w),
         Field::Openid => widgets::shorten_id(&b.openid, w),
@@ -370,6 +630,7 @@ fn draw_bindings(
     rows: &[BindingView],
     pos: Selection,
     with_account: bool,
+    highlight: bool,
 ) {
     let t = paint.theme;
     let wide = area.width >= WIDE - 2;
@@ -381,7 +642,7 @@ fn draw_bindings(
         pos.selected,
         pos.offset,
         |i, b| {
-            if i == pos.selected {
+            if highlight && i == pos.selected {
                 t.selected
             } else if b.account_disabled_at.is_some() {
                 t.inactive
@@ -414,7 +675,15 @@ impl BindingsView {
         let inner = block.inner(area);
         frame.render_widget(block, area);
         if !self.results.is_empty() {
-            return draw_bindings(frame, inner, paint, &self.results, self.results_pos, true);
+            return draw_bindings(
+                frame,
+                inner,
+                paint,
+                &self.results,
+                self.results_pos,
+                true,
+                true,
+            );
         }
         let lines: Vec<Line> = if self.loading {
             vec![Line::from(Span::styled(
@@ -478,8 +747,10 @@ impl BindingsView {
         };
         let a = &acc.account;
         let live: i64 = acc.bindings.iter().map(|x| x.active_sessions).sum();
+        let extra = extra_bindings(acc);
+        let card_h = 7 + extra.len().min(2) as u16;
         let [card, list] =
-            Layout::vertical([Constraint::Length(7), Constraint::Min(3)]).areas(area);
+            Layout::vertical([Constraint::Length(card_h), Constraint::Min(3)]).areas(area);
         let disabled = match a.disabled_at {
             Some(d) => (
                 format!("yes, since {}", widgets::full_datetime(d)),
@@ -499,6 +770,16 @@ impl BindingsView {
             widgets::field(t, "created", widgets::when(paint.now, a.created_at), None),
             widgets::field(t, "disabled", disabled.0, disabled.1),
         ];
+        let mut lines = lines;
+        for (appid, n) in extra.iter().take(2) {
+            lines.push(Line::from(Span::styled(
+                format!(
+                    "account has {n} bindings in {}: a second person may be using the password",
+                    widgets::shorten_id(appid, 20)
+                ),
+                t.warn,
+            )));
+        }
         let title = Line::from(vec![
             Span::styled(" Account ", t.title),
             Span::styled(format!("{} ", widgets::clean(&a.username, 40)), t.value),
@@ -519,6 +800,10 @@ impl BindingsView {
                 t.label,
             ),
         ]);
+        // The bindings take what they need (a handful), the history the rest.
+        let wanted = acc.bindings.len().max(1) as u16 + 3;
+        let [list, history] =
+            Layout::vertical([Constraint::Max(wanted.min(9)), Constraint::Min(4)]).areas(list);
         let block = widgets::view_block(t, title, None);
         let inner = block.inner(list);
         frame.render_widget(block, list);
@@ -527,10 +812,210 @@ impl BindingsView {
                 widgets::empty_message(t, "no WeChat identity is bound to this account"),
                 inner,
             );
+        } else {
+            // No row is highlighted while the cursor is in the history.
+            let highlight = !self.history.focused;
+            draw_bindings(
+                frame,
+                inner,
+                paint,
+                &acc.bindings,
+                self.account_pos,
+                false,
+                highlight,
+            );
+        }
+        self.draw_history(frame, history, paint);
+    }
+
+    fn draw_history(&self, frame: &mut Frame, area: Rect, paint: &Paint) {
+        let t = paint.theme;
+        let h = &self.history;
+        let mut title = vec![Span::styled(" History ", t.title)];
+        title.push(Span::styled(
+            if h.focused {
+                "(newest first) ".to_owned()
+            } else {
+                format!(
+                    "(newest first; {} to scroll) ",
+                    key(Scope::Bindings, Action::FocusHistory)
+                )
+            },
+            t.label,
+        ));
+        let right = Line::from(Span::styled(
+            format!(
+                " {} events{} ",
+                h.events.len(),
+                if h.loading {
+                    "…"
+                } else if h.next.is_some() {
+                    "+"
+                } else {
+                    ""
+                }
+            ),
+            t.label,
+        ));
+        let block = widgets::view_block(t, Line::from(title), Some(right));
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        if h.lines.is_empty() {
+            let msg = match (&h.error, h.loading) {
+                (Some(e), _) => widgets::clean(e, 300),
+                (None, true) => format!("{} loading the history…", widgets::spinner(paint.spinner)),
+                (None, false) => "no event recorded for this account".to_owned(),
+            };
+            frame.render_widget(widgets::empty_message(t, &msg), inner);
             return;
         }
-        draw_bindings(frame, inner, paint, &acc.bindings, self.account_pos, false);
+        let cols = [
+            (col("WHEN", 20, 0), HistoryField::When),
+            (col("EVENT", 16, 0), HistoryField::Event),
+            (
+                widgets::Col {
+                    fill: true,
+                    ..col("DETAIL", 20, 0)
+                },
+                HistoryField::Detail,
+            ),
+        ];
+        let table = widgets::table(
+            t,
+            inner,
+            &cols,
+            &h.lines,
+            h.pos.selected,
+            h.pos.offset,
+            |i, _| {
+                if h.focused && i == h.pos.selected {
+                    t.selected
+                } else {
+                    t.value
+                }
+            },
+            |line, f, w| Cell::from(history_cell(&h.events, line, f, w as usize)),
+        );
+        frame.render_widget(table, inner);
     }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum HistoryField {
+    When,
+    Event,
+    Detail,
+}
+
+fn history_cell(events: &[HistoryEvent], line: &HistoryLine, f: HistoryField, w: usize) -> String {
+    match line {
+        HistoryLine::Day {
+            first,
+            day,
+            created,
+            revoked,
+        } => match f {
+            HistoryField::When => day.format("%Y-%m-%d").to_string(),
+            HistoryField::Event => "sessions".to_owned(),
+            HistoryField::Detail => {
+                let _ = first;
+                widgets::truncate_to(
+                    &format!(
+                        "{day} · {created} {} created, {revoked} revoked",
+                        widgets::sessions_word(*created as u64)
+                    ),
+                    w,
+                )
+            }
+        },
+        HistoryLine::Event(i) => {
+            let e = &events[*i];
+            match f {
+                HistoryField::When => widgets::full_datetime(e.at),
+                HistoryField::Event => event_name(e).to_owned(),
+                HistoryField::Detail => widgets::truncate_to(&event_detail(e), w),
+            }
+        }
+    }
+}
+
+/// What happened, in a support agent's words.
+pub fn event_name(e: &HistoryEvent) -> &'static str {
+    match e.action.as_str() {
+        "binding.create" => "bound",
+        "binding.unbind" => "unbound",
+        "session.create" => "session created",
+        "session.revoke" => "session revoked",
+        "sessions.revoke" => "sessions revoked",
+        "account.create" => "account created",
+        "account.disable" => "disabled",
+        "account.unlock" => "unlocked",
+        "account.set_password" => "password set",
+        "session.reset_key" => "session key reset",
+        _ => "operator action",
+    }
+}
+
+/// The rest of the event on one line, every database value sanitised.
+pub fn event_detail(e: &HistoryEvent) -> String {
+    let c = |v: &Option<String>| widgets::clean_opt(v, 64);
+    let by = |e: &HistoryEvent| {
+        let mut s = format!("by {}", c(&e.actor));
+        if let Some(r) = &e.reason {
+            s.push_str(&format!(": {}", widgets::clean(r, 120)));
+        }
+        s
+    };
+    let count = |k: &str| {
+        e.detail
+            .get(k)
+            .and_then(serde_json::Value::as_u64)
+            .unwrap_or(0)
+    };
+    let binding = format!("{} / {}", c(&e.appid), c(&e.openid));
+    match e.action.as_str() {
+        "binding.create" => format!("{binding} from {}", c(&e.origin)),
+        "binding.unbind" => format!(
+            "{binding} {} ({} {} revoked)",
+            by(e),
+            count("sessions_revoked"),
+            widgets::sessions_word(count("sessions_revoked"))
+        ),
+        "session.create" => format!("{} in {} from {}", c(&e.session), c(&e.appid), c(&e.origin)),
+        "session.revoke" => format!("{} {}", c(&e.session), by(e)),
+        "account.set_password" => {
+            let mut s = format!(
+                "{} ({} {} revoked",
+                by(e),
+                count("sessions_revoked"),
+                widgets::sessions_word(count("sessions_revoked"))
+            );
+            if count("bindings_removed") > 0 {
+                s.push_str(&format!(", {} bindings removed", count("bindings_removed")));
+            }
+            s.push(')');
+            s
+        }
+        "sessions.revoke" | "account.disable" => format!(
+            "{} ({} {} revoked)",
+            by(e),
+            count("revoked").max(count("sessions_revoked")),
+            widgets::sessions_word(count("revoked").max(count("sessions_revoked")))
+        ),
+        "account.create" | "account.unlock" => by(e),
+        other => format!("{} {}", widgets::clean(other, 40), by(e)),
+    }
+}
+
+/// The mini programs in which the account has more than one binding, with how many.
+fn extra_bindings(acc: &AccountDetail) -> Vec<(String, i64)> {
+    let mut out: Vec<(String, i64)> = Vec::new();
+    for b in acc.bindings.iter().filter(|b| b.app_bindings > 1) {
+        if !out.iter().any(|(a, _)| *a == b.appid) {
+            out.push((b.appid.clone(), b.app_bindings));
+        }
+    }
+    out
 }
 
 fn distinct_apps(acc: &AccountDetail) -> usize {

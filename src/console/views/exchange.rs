@@ -552,7 +552,10 @@ impl Component for ExchangeView {
                 let user = input.value().trim().to_owned();
                 self.mint(user, cx);
             }
-            PromptKind::Command | PromptKind::Filter | PromptKind::Token => {}
+            PromptKind::Command
+            | PromptKind::Filter
+            | PromptKind::Token
+            | PromptKind::NewPassword => {}
         }
     }
 

@@ -444,7 +444,10 @@ impl Component for SessionsView {
                     None => cx.info("no SessionId given"),
                 }
             }
-            PromptKind::Command | PromptKind::Code | PromptKind::MintUser => {}
+            PromptKind::Command
+            | PromptKind::Code
+            | PromptKind::MintUser
+            | PromptKind::NewPassword => {}
         }
     }
 
