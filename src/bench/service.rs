@@ -172,7 +172,12 @@ pub async fn start_with(
     let child = Command::new(std::env::current_exe()?)
         .args(["--config"])
         .arg(&config_file)
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .args([
+            "serve",
+            "--allow-insecure-wechat",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
         .env("DATABASE_URL", url)
         .env("WXLOGIN_DATA_KEY", key.to_base64())
         .env("RUST_LOG", "error")

@@ -459,6 +459,48 @@ pub struct ServeArgs {
     /// Database connections in the pool (SQLite uses at most 8). Default: 4 per CPU, 8 to 32.
     #[arg(long, value_name = "N")]
     pub db_connections: Option<u32>,
+
+    /// Accept a WeChat base URL that is plain http:// or on a loopback, private or local host
+    /// (the emulator, a test proxy). Without it such a URL is refused: whoever can reach an
+    /// emulator can mint a login code for any user.
+    #[arg(long)]
+    pub allow_insecure_wechat: bool,
+}
+
+/// Why a WeChat base URL is not the real, TLS-protected API, if it is not: plain `http://`,
+/// or a host that is loopback, private, link-local or a local name. `None` for
+/// `https://api.weixin.qq.com` and any other public https host (a forward proxy).
+pub fn insecure_wechat_url(base_url: &str) -> Option<String> {
+    let Ok(url) = url::Url::parse(base_url) else {
+        return Some("it is not a URL".into());
+    };
+    if url.scheme() != "https" {
+        return Some(format!("it is {}://, not https://", url.scheme()));
+    }
+    let local = match url.host() {
+        None => true,
+        Some(url::Host::Ipv4(ip)) => {
+            ip.is_loopback() || ip.is_private() || ip.is_link_local() || ip.is_unspecified()
+        }
+        Some(url::Host::Ipv6(ip)) => {
+            ip.is_loopback()
+                || ip.is_unspecified()
+                || ip.is_unique_local()
+                || ip.is_unicast_link_local()
+                || ip
+                    .to_ipv4_mapped()
+                    .is_some_and(|v4| v4.is_loopback() || v4.is_private())
+        }
+        Some(url::Host::Domain(d)) => {
+            let d = d.trim_end_matches('.').to_ascii_lowercase();
+            d == "localhost"
+                || d.ends_with(".localhost")
+                || d.ends_with(".local")
+                || d.ends_with(".internal")
+                || !d.contains('.')
+        }
+    };
+    local.then(|| "its host is loopback, private or local (an emulator or a test proxy)".into())
 }
 
 /// Pool size for a server: enough connections to keep every core busy while others wait on
@@ -513,6 +555,17 @@ pub async fn run(global: &GlobalOpts, file: &ConfigFile, args: &ServeArgs) -> Re
         return Err(Failure::usage(
             "no mini program configured: set WXLOGIN_APPID and WXLOGIN_APP_SECRET_FILE, or add [[apps]] to the config file",
         ));
+    }
+    if let Some(why) = insecure_wechat_url(&wcfg.base_url) {
+        let host = wcfg.host();
+        if !args.allow_insecure_wechat {
+            return Err(Failure::usage(format!(
+                "refusing the WeChat base URL at {host}: {why}. Anyone who can reach a WeChat emulator can mint a login code for any user, so the service only talks to https://api.weixin.qq.com (or a public https proxy) unless --allow-insecure-wechat is given, for drills and tests"
+            )));
+        }
+        eprintln!(
+            "wxlogin serve: warning: WeChat at {host} is not the real API ({why}); --allow-insecure-wechat is for drills and tests only"
+        );
     }
     let wechat = WechatClient::new(wcfg).map_err(|e| Failure::usage(e.to_string()))?;
     let listen = args

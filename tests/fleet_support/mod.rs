@@ -56,6 +56,7 @@ impl Serve {
             .arg("--config")
             .arg(&config_file)
             .arg("serve")
+            .arg("--allow-insecure-wechat")
             .env("DATABASE_URL", db_url)
             .env("WXLOGIN_DATA_KEY_FILE", &key_file)
             .env("RUST_LOG", "warn")
