@@ -177,6 +177,8 @@ pub struct ServiceSection {
     pub stats_retention_days: Option<u64>,
     /// After SIGTERM, milliseconds `/healthz` answers 503 while connections are still accepted.
     pub drain_grace_ms: Option<u64>,
+    /// Most WeChat identities one account may bind in one mini program; unset: no limit.
+    pub max_bindings_per_app: Option<u32>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

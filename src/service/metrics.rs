@@ -19,6 +19,8 @@ pub enum LoginResult {
     BindingRequired,
     /// Credentials of one account for a WeChat identity bound to another: refused with 409.
     BindingConflict,
+    /// A first login past `max_bindings_per_app`: refused with 409.
+    BindingLimit,
     InvalidCredentials,
     /// The account's password path is locked after repeated wrong passwords.
     AccountLocked,
@@ -31,11 +33,12 @@ pub enum LoginResult {
 }
 
 impl LoginResult {
-    pub const ALL: [LoginResult; 11] = [
+    pub const ALL: [LoginResult; 12] = [
         LoginResult::Silent,
         LoginResult::Bound,
         LoginResult::BindingRequired,
         LoginResult::BindingConflict,
+        LoginResult::BindingLimit,
         LoginResult::InvalidCredentials,
         LoginResult::AccountLocked,
         LoginResult::AccountDisabled,
@@ -50,6 +53,7 @@ impl LoginResult {
             LoginResult::Bound => "bound",
             LoginResult::BindingRequired => "binding_required",
             LoginResult::BindingConflict => "binding_conflict",
+            LoginResult::BindingLimit => "binding_limit",
             LoginResult::InvalidCredentials => "invalid_credentials",
             LoginResult::AccountLocked => "account_locked",
             LoginResult::AccountDisabled => "account_disabled",

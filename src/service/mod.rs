@@ -90,6 +90,9 @@ pub struct ServiceConfig {
     pub stats_retention: Duration,
     /// After SIGTERM, how long `/healthz` says 503 while connections are still accepted.
     pub drain_grace: Duration,
+    /// Most bindings one account may hold in one mini program (a further first login answers
+    /// 409 `binding_limit`); `None`: unlimited.
+    pub max_bindings_per_app: Option<u32>,
 }
 
 impl Default for ServiceConfig {
@@ -108,6 +111,7 @@ impl Default for ServiceConfig {
             stats_flush_interval: DEFAULT_STATS_FLUSH_INTERVAL,
             stats_retention: DEFAULT_STATS_RETENTION,
             drain_grace: DEFAULT_DRAIN_GRACE,
+            max_bindings_per_app: None,
         }
     }
 }
@@ -141,7 +145,14 @@ impl ServiceConfig {
                 ))
             })?);
         }
+        if s.max_bindings_per_app == Some(0) {
+            return Err(ConfigError::Invalid(
+                "[service] max_bindings_per_app must be at least 1 (leave it out for no limit)"
+                    .into(),
+            ));
+        }
         Ok(ServiceConfig {
+            max_bindings_per_app: s.max_bindings_per_app,
             trusted_proxies,
             account_failure_limit: s.account_failure_limit.unwrap_or(d.account_failure_limit),
             account_failure_window: positive(

@@ -315,6 +315,8 @@ async fn do_login(
             LoginOutcome::Issued(s) => return Ok(issued(LoginResult::Silent, s, appid, &ip_text)),
             LoginOutcome::Disabled => return Err(disabled(appid)),
             LoginOutcome::BoundToOther => return Err(binding_conflict(appid, &ip)),
+            // Only a first login binds; a silent one never reaches the limit.
+            LoginOutcome::BindingLimit => return Err(binding_limit(appid, &ip)),
             LoginOutcome::NotBound => {}
         }
     }
@@ -377,13 +379,14 @@ async fn do_login(
     }
     match inner
         .store
-        .bind_and_login(&inner.key, account.id, &ns)
+        .bind_and_login_limited(&inner.key, account.id, &ns, inner.cfg.max_bindings_per_app)
         .await
         .map_err(store_err)?
     {
         LoginOutcome::Issued(s) => Ok(issued(LoginResult::Bound, s, appid, &ip_text)),
         LoginOutcome::Disabled => Err(disabled(appid)),
         LoginOutcome::BoundToOther => Err(binding_conflict(appid, &ip)),
+        LoginOutcome::BindingLimit => Err(binding_limit(appid, &ip)),
         // Another request bound the identity and an unbind removed it again, all in between.
         LoginOutcome::NotBound => Err((
             LoginResult::Error,
@@ -428,6 +431,19 @@ fn binding_conflict(appid: &str, ip: &std::net::IpAddr) -> (LoginResult, ApiErro
             StatusCode::CONFLICT,
             "binding_conflict",
             "this WeChat user is already bound to another account; log in without a username and password to use it, or ask support to unbind it",
+        ),
+    )
+}
+
+/// The account already holds `max_bindings_per_app` WeChat identities in this mini program.
+fn binding_limit(appid: &str, ip: &std::net::IpAddr) -> (LoginResult, ApiError) {
+    tracing::info!(appid, client_ip = %ip, "login refused: the account holds the most bindings allowed in this mini program");
+    (
+        LoginResult::BindingLimit,
+        ApiError::new(
+            StatusCode::CONFLICT,
+            "binding_limit",
+            "this account is already bound to as many WeChat users in this mini program as allowed; nothing was bound: ask support to unbind an old one",
         ),
     )
 }

@@ -48,6 +48,7 @@ pub fn is_client_failure(r: LoginResult, wechat_errcode: Option<i64>) -> bool {
         LoginResult::InvalidCredentials
         | LoginResult::AccountLocked
         | LoginResult::BindingConflict
+        | LoginResult::BindingLimit
         | LoginResult::AccountDisabled
         | LoginResult::RateLimited
         | LoginResult::BadRequest => true,

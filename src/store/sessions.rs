@@ -188,6 +188,9 @@ pub enum LoginOutcome {
     /// A login with credentials of one account for a WeChat identity bound to another: nothing
     /// was issued (the caller must not learn which account holds the binding).
     BoundToOther,
+    /// A first login that would give the account more bindings in this mini program than
+    /// `max_bindings_per_app` allows: nothing was bound or issued.
+    BindingLimit,
 }
 
 /// A session found by its SessionId, with what validation needs.
@@ -389,13 +392,31 @@ impl Store {
         account_id: i64,
         s: &NewSession<'_>,
     ) -> Result<LoginOutcome> {
+        self.bind_and_login_limited(key, account_id, s, None).await
+    }
+
+    /// [`Store::bind_and_login`] with at most `max_per_app` bindings of the account in this
+    /// mini program: a first login past it answers `BindingLimit` and changes nothing. Race-safe:
+    /// with a limit the account row is locked for update (PostgreSQL; SQLite writes one at a
+    /// time), so two simultaneous first logins of one account count each other.
+    pub async fn bind_and_login_limited(
+        &self,
+        key: &DataKey,
+        account_id: i64,
+        s: &NewSession<'_>,
+        max_per_app: Option<u32>,
+    ) -> Result<LoginOutcome> {
         let now = self.now_ts();
         on_db!(self, |pool, d| {
             let _turn = self.write_turn().await;
             let mut tx = pool.begin_with(d.begin_write()).await?;
+            let lock = match (max_per_app, d.for_share()) {
+                (Some(_), "") => "",
+                (Some(_), _) => " FOR UPDATE",
+                (None, share) => share,
+            };
             let disabled: Option<Option<Ts>> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-                "SELECT disabled_at FROM accounts WHERE id = $1{}",
-                d.for_share()
+                "SELECT disabled_at FROM accounts WHERE id = $1{lock}"
             )))
             .bind(account_id)
             .fetch_optional(&mut *tx)
@@ -422,6 +443,19 @@ impl Store {
             .bind(now)
             .fetch_optional(&mut *tx)
             .await?;
+            if let (Some(_), Some(max)) = (inserted, max_per_app) {
+                // The new row counts: past the limit, the transaction is dropped (rolled back).
+                let held: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM wechat_bindings WHERE account_id = $1 AND appid = $2",
+                )
+                .bind(account_id)
+                .bind(s.appid)
+                .fetch_one(&mut *tx)
+                .await?;
+                if held > i64::from(max) {
+                    return Ok(LoginOutcome::BindingLimit);
+                }
+            }
             if inserted.is_none() {
                 // Already bound: to this account it is an ordinary login (the row stays locked
                 // until commit, as in `login_bound`); to another, a conflict.

@@ -16,6 +16,7 @@ pub const KNOWN_OUTCOMES: &[&str] = &[
     "bound",
     "binding_required",
     "binding_conflict",
+    "binding_limit",
     "invalid_credentials",
     "account_locked",
     "account_disabled",

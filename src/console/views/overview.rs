@@ -500,6 +500,7 @@ fn explain(outcome: &str) -> (String, &'static str) {
         "bound" => "logged in and bound a WeChat user to an account",
         "binding_required" => "asked for account credentials to bind (normal first login)",
         "binding_conflict" => "the WeChat user or the account is bound elsewhere",
+        "binding_limit" => "the account holds max_bindings_per_app bindings in this mini program",
         "invalid_credentials" => "wrong username or password at binding",
         "account_locked" => "the account is locked after failed passwords",
         "account_disabled" => "the account is disabled",
