@@ -321,6 +321,17 @@ impl App {
                 self.show(View::Audit);
                 with_cx!(self, |cx| self.audit.set_filter(f, cx));
             }
+            // Export: the Sessions view's list.
+            Command::Export(req) => {
+                if self.view == View::Sessions {
+                    with_cx!(self, |cx| self.sessions.start_export(req, cx));
+                } else {
+                    self.set_status(
+                        StatusKind::Error,
+                        "export works in the Sessions view: show it, filter it, then :export",
+                    );
+                }
+            }
         }
     }
 
@@ -368,6 +379,10 @@ impl App {
             return self.set_status(StatusKind::Error, why);
         }
         match action {
+            // Export: Esc cancels a running export, whatever the view.
+            Action::Back if self.sessions.exporting() => {
+                with_cx!(self, |cx| self.sessions.cancel_export(cx))
+            }
             Action::Quit => self.quit = true,
             Action::Help => self.overlay = Some(Overlay::Help(Help::default())),
             Action::CommandLine => {
