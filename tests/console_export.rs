@@ -17,7 +17,9 @@ use ratatui::buffer::Cell;
 use ratatui::layout::{Position, Size};
 use wxlogin::console::app::StatusKind;
 use wxlogin::console::driver::{self, SizedBackend};
-use wxlogin::store::{Backend as DbBackend, Store};
+use wxlogin::console::theme::Theme;
+use wxlogin::operator::{Actor, Role};
+use wxlogin::store::{AuditFilter, Backend as DbBackend, Store};
 
 const APP: &str = "wxapp00000000001";
 const OTHER_APP: &str = "wxapp00000000002";
@@ -38,6 +40,22 @@ async fn seed_small(store: &Store) {
     .await;
     login(store, bob.id, Login::new(APP, "o-bob-1")).await;
     login(store, bob.id, Login::new(OTHER_APP, "o-bob-2")).await;
+}
+
+/// The `sessions.export` audit rows, newest first.
+async fn export_audit(store: &Store) -> Vec<wxlogin::store::AuditEntry> {
+    store
+        .list_audit(
+            &AuditFilter {
+                action: Some("sessions.export".into()),
+                ..Default::default()
+            },
+            None,
+            10,
+        )
+        .await
+        .unwrap()
+        .rows
 }
 
 fn status(app: &wxlogin::console::app::App) -> (StatusKind, String) {
@@ -91,6 +109,36 @@ store_test!(
             vec!["incident.csv"],
             "no temporary file left"
         );
+        // One audit row: who exported which filter, how many rows, where to.
+        let audit = export_audit(&db).await;
+        assert_eq!(audit.len(), 1);
+        assert_eq!(audit[0].operator, "oncall-ana");
+        assert!(audit[0].target.contains(APP), "{}", audit[0].target);
+        assert_eq!(audit[0].detail.0["rows"], 3);
+        assert_eq!(audit[0].detail.0["format"], "csv");
+        assert_eq!(
+            audit[0].detail.0["file"],
+            std::path::absolute(&file).unwrap().display().to_string()
+        );
+    }
+);
+
+store_test!(
+    a_viewer_may_export_and_a_refused_overwrite_writes_no_audit_row,
+    |db| {
+        seed_small(&db).await;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("v.csv");
+        let viewer = Actor::new("viewer-vi", Role::Viewer, Some("ssh:203.0.113.8".into()));
+        let mut app = console_for(&db, viewer, true, Theme::plain(), (80, 24));
+        app.settle().await;
+        press(&mut app, &format!(":export csv {}<Enter>", file.display())).await;
+        assert_eq!(status(&app).0, StatusKind::Ok, "{}", status(&app).1);
+        press(&mut app, &format!(":export csv {}<Enter>", file.display())).await;
+        assert_eq!(status(&app).0, StatusKind::Error);
+        let audit = export_audit(&db).await;
+        assert_eq!(audit.len(), 1, "only the export that wrote a file");
+        assert_eq!(audit[0].role.as_deref(), Some("viewer"));
     }
 );
 
@@ -325,6 +373,10 @@ async fn esc_cancels_an_export_and_leaves_no_file() {
     );
     assert!(!app.sessions.exporting());
     assert!(entries(dir.path()).is_empty(), "{:?}", entries(dir.path()));
+    assert!(
+        export_audit(&db).await.is_empty(),
+        "a cancelled export is not audited"
+    );
     // The filter was not cleared by that Esc.
     assert_eq!(app.sessions.total, Some(N as u64));
 }

@@ -10,6 +10,10 @@
 //! CSV is the bytes `wxlogin sessions list --format csv --all` prints for the same filter
 //! (the same header and row writer, [`crate::export`]). JSON is one array of the objects
 //! `sessions list --format json` prints in its `sessions` field.
+//!
+//! Every role may export (it is a read), but an export takes many users' data out, so it is
+//! audited: one `sessions.export` row with the filter, format, file and row count, written
+//! before the file is put in place (no row, no file).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -17,6 +21,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::cli::sessions::SessionJson;
+use crate::operator::Actor;
+use crate::ops;
 use crate::store::{SessionFilter, Store, Ts};
 
 /// Rows read per page.
@@ -132,9 +138,12 @@ pub fn start(id: u64, path: PathBuf) -> (Running, Arc<AtomicBool>) {
     )
 }
 
-/// Writes every session matching `filter` to `req.path`, reporting progress after each page.
+/// Writes every session matching `filter` to `req.path`, reporting progress after each page;
+/// once every page is written, records the audit row (`sessions.export`) and only then puts
+/// the file in place.
 pub async fn run(
     store: Store,
+    actor: Actor,
     filter: SessionFilter,
     req: Request,
     cancel: Arc<AtomicBool>,
@@ -161,10 +170,21 @@ pub async fn run(
     let result = write_all(&store, &filter, req.format, file, &cancel, progress).await;
     let outcome = match result {
         Ok(None) => Outcome::Cancelled,
-        Ok(Some(n)) => match place(&tmp, &req.path, req.overwrite) {
-            Ok(()) => return Outcome::Written(n),
-            Err(e) => Outcome::Failed(e),
-        },
+        Ok(Some(n)) => {
+            let file = std::path::absolute(&req.path).unwrap_or_else(|_| req.path.clone());
+            let format = match req.format {
+                Format::Csv => "csv",
+                Format::Json => "json",
+            };
+            let file = file.display().to_string();
+            match ops::record_session_export(&store, &actor, &filter, format, &file, n).await {
+                Err(e) => Outcome::Failed(e.to_string()),
+                Ok(()) => match place(&tmp, &req.path, req.overwrite) {
+                    Ok(()) => return Outcome::Written(n),
+                    Err(e) => Outcome::Failed(e),
+                },
+            }
+        }
         Err(e) => Outcome::Failed(e),
     };
     let _ = std::fs::remove_file(&tmp);

@@ -188,6 +188,9 @@ impl SessionsView {
                 key(Scope::Global, Action::Back)
             ));
         }
+        if let Err(denied) = ops::check(cx.actor, &ops::Operation::ExportSessions) {
+            return cx.error(denied.to_string());
+        }
         if let Err(e) = export::precheck(&req) {
             return cx.error(e);
         }
@@ -201,12 +204,13 @@ impl SessionsView {
             key(Scope::Global, Action::Back)
         ));
         let store = cx.store.clone();
+        let actor = cx.actor.clone();
         let filter = self.list.filter.clone();
         let reporter = cx.tasks().reporter();
         cx.spawn(async move {
             let progress =
                 move |rows| reporter.send(Msg::Export(export::Msg::Progress { id, rows }));
-            let outcome = export::run(store, filter, req, cancel, progress).await;
+            let outcome = export::run(store, actor, filter, req, cancel, progress).await;
             Msg::Export(export::Msg::Done { id, outcome })
         });
     }
@@ -245,11 +249,14 @@ impl SessionsView {
                 };
                 let path = export::shown(&r.path);
                 match outcome {
-                    export::Outcome::Written(n) => cx.ok(format!(
-                        "exported {} {} to {path}",
-                        thousands(n),
-                        sessions_word(n)
-                    )),
+                    export::Outcome::Written(n) => {
+                        cx.ok(format!(
+                            "exported {} {} to {path}",
+                            thousands(n),
+                            sessions_word(n)
+                        ));
+                        cx.push(Effect::Audited);
+                    }
                     export::Outcome::Cancelled => {
                         cx.info(format!("export cancelled: {path} not written"))
                     }
