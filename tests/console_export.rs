@@ -15,6 +15,7 @@ use console_support::*;
 use ratatui::backend::{Backend, ClearType, TestBackend, WindowSize};
 use ratatui::buffer::Cell;
 use ratatui::layout::{Position, Size};
+use wxlogin::console::ConsoleContext;
 use wxlogin::console::app::StatusKind;
 use wxlogin::console::driver::{self, SizedBackend};
 use wxlogin::console::theme::Theme;
@@ -222,6 +223,23 @@ store_test!(bad_export_commands_say_why_and_write_nothing, |db| {
     .await;
     assert!(status(&app).1.contains("export works in the Sessions view"));
     assert!(entries(dir.path()).is_empty());
+});
+
+store_test!(export_is_refused_in_a_console_of_the_ssh_door, |db| {
+    seed_small(&db).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("door.csv");
+    let mut ctx = ConsoleContext::new(db.store.clone(), operator());
+    ctx.theme = Theme::plain();
+    ctx.export_files = false;
+    let mut app = wxlogin::console::app::App::new(ctx);
+    app.settle().await;
+    press(&mut app, &format!(":export! csv {}<Enter>", file.display())).await;
+    let (kind, text) = status(&app);
+    assert_eq!(kind, StatusKind::Error);
+    assert!(text.contains("not available over the SSH door"), "{text}");
+    assert!(entries(dir.path()).is_empty());
+    assert!(export_audit(&db).await.is_empty());
 });
 
 /// `N` live sessions of one account straight in SQL, one second apart (the login path would

@@ -323,7 +323,14 @@ impl App {
             }
             // Export: the Sessions view's list.
             Command::Export(req) => {
-                if self.view == View::Sessions {
+                if !self.ctx.export_files {
+                    self.set_status(
+                        StatusKind::Error,
+                        "export is not available over the SSH door (the file would be written \
+                         on the server): run `sessions list --format csv --all > FILE` through \
+                         the door instead",
+                    );
+                } else if self.view == View::Sessions {
                     with_cx!(self, |cx| self.sessions.start_export(req, cx));
                 } else {
                     self.set_status(
