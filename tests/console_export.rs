@@ -398,3 +398,31 @@ async fn esc_cancels_an_export_and_leaves_no_file() {
     // The filter was not cleared by that Esc.
     assert_eq!(app.sessions.total, Some(N as u64));
 }
+
+/// A relative FILE is relative to the console's working directory; what the status line says
+/// while and after exporting (the bottom of the screen; the rows above hold random ids).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_relative_file_lands_in_the_working_directory_and_the_status_line_says_so() {
+    let db = common::sqlite_db().await;
+    seed_small(&db).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = app(&db, false);
+    app.settle().await;
+    // The only test here that uses a relative path (the others are absolute), so changing
+    // this process's working directory affects no other.
+    let before = std::env::current_dir().unwrap();
+    std::env::set_current_dir(dir.path()).unwrap();
+    press(&mut app, ":export csv rel.csv<Enter>").await;
+    let done = render(&mut app, 80, 24);
+    press(&mut app, ":export json rel.csv<Enter>").await;
+    let refused = render(&mut app, 80, 24);
+    std::env::set_current_dir(before).unwrap();
+    assert!(dir.path().join("rel.csv").is_file());
+    assert_eq!(entries(dir.path()), vec!["rel.csv"]);
+    let bottom = |screen: &str| {
+        let lines: Vec<&str> = screen.lines().collect();
+        lines[lines.len() - 2..].join("\n")
+    };
+    insta::assert_snapshot!("export_done_status_80x24", bottom(&done));
+    insta::assert_snapshot!("export_refused_status_80x24", bottom(&refused));
+}
