@@ -167,8 +167,11 @@ pub async fn run(
             return Outcome::Failed(format!("cannot create a file in {}: {e}", shown(&dir)));
         }
     };
+    // Removed however this ends: done (already renamed or linked away), failed, cancelled, or
+    // the task dropped mid-page because the console quit.
+    let _tmp = RemoveOnDrop(tmp.clone());
     let result = write_all(&store, &filter, req.format, file, &cancel, progress).await;
-    let outcome = match result {
+    match result {
         Ok(None) => Outcome::Cancelled,
         Ok(Some(n)) => {
             let file = std::path::absolute(&req.path).unwrap_or_else(|_| req.path.clone());
@@ -180,15 +183,22 @@ pub async fn run(
             match ops::record_session_export(&store, &actor, &filter, format, &file, n).await {
                 Err(e) => Outcome::Failed(e.to_string()),
                 Ok(()) => match place(&tmp, &req.path, req.overwrite) {
-                    Ok(()) => return Outcome::Written(n),
+                    Ok(()) => Outcome::Written(n),
                     Err(e) => Outcome::Failed(e),
                 },
             }
         }
         Err(e) => Outcome::Failed(e),
-    };
-    let _ = std::fs::remove_file(&tmp);
-    outcome
+    }
+}
+
+/// The temporary file, removed when the export ends one way or another.
+struct RemoveOnDrop(PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
 }
 
 fn open_private(path: &Path) -> std::io::Result<std::fs::File> {
