@@ -120,6 +120,8 @@ impl Action {
             OpKind::CheckSessionKey => Operation::CheckSessionKey,
             OpKind::ResetSessionKey => Operation::ResetSessionKey,
             OpKind::Administer => Operation::Migrate,
+            // Export.
+            OpKind::ExportSessions => Operation::ExportSessions,
         })
     }
 

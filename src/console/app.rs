@@ -325,6 +325,24 @@ impl App {
                 self.show(View::Audit);
                 with_cx!(self, |cx| self.audit.set_filter(f, cx));
             }
+            // Export: the Sessions view's list.
+            Command::Export(req) => {
+                if !self.ctx.export_files {
+                    self.set_status(
+                        StatusKind::Error,
+                        "export is not available over the SSH door (the file would be written \
+                         on the server): run `sessions list --format csv --all > FILE` through \
+                         the door instead",
+                    );
+                } else if self.view == View::Sessions {
+                    with_cx!(self, |cx| self.sessions.start_export(req, cx));
+                } else {
+                    self.set_status(
+                        StatusKind::Error,
+                        "export works in the Sessions view: show it, filter it, then :export",
+                    );
+                }
+            }
         }
     }
 
@@ -372,6 +390,10 @@ impl App {
             return self.set_status(StatusKind::Error, why);
         }
         match action {
+            // Export: Esc cancels a running export, whatever the view.
+            Action::Back if self.sessions.exporting() => {
+                with_cx!(self, |cx| self.sessions.cancel_export(cx))
+            }
             Action::Quit => self.quit = true,
             Action::Help => self.overlay = Some(Overlay::Help(Help::default())),
             Action::CommandLine => {

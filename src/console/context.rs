@@ -35,6 +35,9 @@ pub struct ConsoleContext {
     pub dangerous_environment: bool,
     /// How the Overview draws its sparklines (`[console] sparkline`).
     pub sparkline: crate::console::views::overview::SparkStyle,
+    /// Export: whether `:export` may write files where this console runs. Off in the SSH
+    /// door's consoles: the file would land on the server, wherever its user may write.
+    pub export_files: bool,
 }
 
 /// Whether `name` is `production` (in any case) or one of the names configured as dangerous.
@@ -64,6 +67,8 @@ impl ConsoleContext {
             environment: None,
             dangerous_environment: false,
             sparkline: Default::default(),
+            // Export.
+            export_files: true,
         }
     }
 }

@@ -17,6 +17,8 @@ pub enum Command {
     Audit(AuditFilter),
     Help,
     Quit,
+    /// Export: `:export csv|json FILE` (`:export!` replaces an existing file).
+    Export(crate::console::export::Request),
 }
 
 /// What the Bindings view searches for.
@@ -258,6 +260,9 @@ pub fn parse_command(line: &str) -> Result<Command, String> {
         "a" | "audit" => parse_audit_filter(rest).map(Command::Audit),
         "h" | "help" | "?" => Ok(Command::Help),
         "q" | "q!" | "quit" | "exit" => Ok(Command::Quit),
+        // Export.
+        "export" => crate::console::export::parse(false, rest).map(Command::Export),
+        "export!" => crate::console::export::parse(true, rest).map(Command::Export),
         "" => Err("type a command: sessions, bindings, exchange, audit, q".into()),
         other => Err(format!(
             "unknown command :{other}: use :sessions, :bindings, :exchange, :audit, :q"

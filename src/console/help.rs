@@ -105,6 +105,11 @@ impl Help {
                 "openid=… [appid=…] | unionid=… | username=… | account=42 | a bare word",
             ),
             ("audit [filters]", "operator=… action=… target=…"),
+            // Export.
+            (
+                "export csv|json FILE",
+                "in Sessions: the list with its filter to FILE (export! replaces)",
+            ),
             ("exchange  {}help  {}q", ""),
         ] {
             let c = format!("{colon}{}", c.replace("{}", &colon));

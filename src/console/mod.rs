@@ -23,6 +23,8 @@ pub mod copy;
 pub mod driver;
 pub mod effect;
 pub mod event;
+// Export (`:export`).
+pub mod export;
 pub mod filter;
 pub mod help;
 pub mod input;

@@ -36,6 +36,9 @@ pub enum OpKind {
     ResetSessionKey,
     /// Schema migrations and synthetic data: administration of the database itself.
     Administer,
+    /// Export: write a filtered list of sessions to a file (a read, audited because it takes
+    /// many users' data out).
+    ExportSessions,
 }
 
 impl OpKind {
@@ -53,6 +56,8 @@ impl OpKind {
             | OpKind::CheckSessionKey
             | OpKind::ResetSessionKey => Role::Support,
             OpKind::CreateAccount | OpKind::Administer => Role::Oncall,
+            // Export: a read, for every role.
+            OpKind::ExportSessions => Role::Viewer,
         }
     }
 }
@@ -79,6 +84,8 @@ pub enum Operation<'a> {
     ResetSessionKey,
     Migrate,
     SeedSynthetic,
+    // Export.
+    ExportSessions,
 }
 
 impl Operation<'_> {
@@ -96,6 +103,8 @@ impl Operation<'_> {
             Operation::CheckSessionKey => OpKind::CheckSessionKey,
             Operation::ResetSessionKey => OpKind::ResetSessionKey,
             Operation::Migrate | Operation::SeedSynthetic => OpKind::Administer,
+            // Export.
+            Operation::ExportSessions => OpKind::ExportSessions,
         }
     }
 
@@ -130,6 +139,8 @@ impl Operation<'_> {
             Operation::ResetSessionKey => "resetting a session_key".to_owned(),
             Operation::Migrate => "migrating the database".to_owned(),
             Operation::SeedSynthetic => "seeding synthetic data".to_owned(),
+            // Export.
+            Operation::ExportSessions => "exporting sessions".to_owned(),
         }
     }
 }
@@ -244,6 +255,14 @@ mod tests {
         let s = actor(Role::Support);
         assert!(check(&s, &Operation::RevokeSessions { count: 100 }).is_ok());
         assert!(check(&s, &Operation::RevokeSessions { count: 101 }).is_err());
+    }
+
+    #[test]
+    fn every_role_may_export_sessions() {
+        for role in [Role::Viewer, Role::Support, Role::Oncall] {
+            assert!(check(&actor(role), &Operation::ExportSessions).is_ok());
+        }
+        assert!(may(Role::Viewer, OpKind::ExportSessions));
     }
 
     #[test]

@@ -27,13 +27,17 @@ mod accounts;
 mod authorize;
 mod bindings;
 mod exchange;
+// Export.
+mod export;
 mod session_keys;
 mod sessions;
 
 pub use accounts::{create_account, disable_account, set_password, unlock_account};
 pub use authorize::{Denied, Grant, OpKind, Operation, SUPPORT_MAX_IDS, authorize, check, may};
 pub use bindings::unbind;
+// Export.
 pub use exchange::{ExchangeReport, Exchanged, test_exchange};
+pub use export::record_session_export;
 pub use session_keys::{
     KeyCheckReport, KeyResetReport, KeySession, check_session_key, reset_session_key,
 };

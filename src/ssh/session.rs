@@ -497,6 +497,9 @@ async fn run_console(
     ctx.exchange = door.exchange.clone();
     ctx.theme = theme::Theme::for_no_color(no_color.as_deref());
     ctx.size = size;
+    // Export: `:export` would write on the server; remote operators use `sessions list
+    // --format csv --all` through the door instead.
+    ctx.export_files = false;
     let (mut ev_tx, ev_rx) = futures::channel::mpsc::channel::<std::io::Result<Event>>(64);
     let console_out = out.clone();
     let console = tokio::spawn(async move {

@@ -13,6 +13,7 @@ use super::list::{KeysetList, keyset_source};
 use crate::console::action::Action;
 use crate::console::confirm::{Operation, Request};
 use crate::console::effect::{Cx, Effect, Goto};
+use crate::console::export;
 use crate::console::filter;
 use crate::console::input::TextInput;
 use crate::console::keymap::{Scope, key};
@@ -45,6 +46,8 @@ pub enum Msg {
     },
     /// A session_key check finished (audited).
     KeyChecked(Box<KeyResult>),
+    /// Export (`:export`): progress and the end of the running export.
+    Export(export::Msg),
 }
 
 keyset_source!(
@@ -76,6 +79,9 @@ pub struct SessionsView {
     /// Support tools (device): the parsed user agent of each loaded row, by session row id,
     /// filled when a page arrives so drawing never parses.
     devices: HashMap<i64, Option<Device>>,
+    /// Export (`:export`): the export in progress, if any, and the last one's number.
+    pub export: Option<export::Running>,
+    export_seq: u64,
 }
 
 impl SessionsView {
@@ -157,6 +163,7 @@ impl SessionsView {
                     Err(_) => self.total = None,
                 }
             }
+            Msg::Export(m) => self.export_msg(m, cx),
             Msg::KeyChecked(r) => {
                 self.key_checking = None;
                 let text = r.status_text();
@@ -167,6 +174,97 @@ impl SessionsView {
                 }
                 cx.push(Effect::Audited);
                 self.key_result(*r);
+            }
+        }
+    }
+
+    /// Export (`:export csv|json FILE`): writes the list, with its filter in force, to a file
+    /// in the background (see [`export`]).
+    pub fn start_export(&mut self, req: export::Request, cx: &mut Cx) {
+        if let Some(r) = &self.export {
+            return cx.error(format!(
+                "an export to {} is running: {} cancels it",
+                export::shown(&r.path),
+                key(Scope::Global, Action::Back)
+            ));
+        }
+        if let Err(denied) = ops::check(cx.actor, &ops::Operation::ExportSessions) {
+            return cx.error(denied.to_string());
+        }
+        if let Err(e) = export::precheck(&req) {
+            return cx.error(e);
+        }
+        self.export_seq += 1;
+        let id = self.export_seq;
+        let (running, cancel) = export::start(id, req.path.clone());
+        self.export = Some(running);
+        cx.info(format!(
+            "exporting to {}… {} cancels",
+            export::shown(&req.path),
+            key(Scope::Global, Action::Back)
+        ));
+        let store = cx.store.clone();
+        let actor = cx.actor.clone();
+        let filter = self.list.filter.clone();
+        let reporter = cx.tasks().reporter();
+        cx.spawn(async move {
+            let progress =
+                move |rows| reporter.send(Msg::Export(export::Msg::Progress { id, rows }));
+            let outcome = export::run(store, actor, filter, req, cancel, progress).await;
+            Msg::Export(export::Msg::Done { id, outcome })
+        });
+    }
+
+    /// Whether an export is running (Esc cancels it).
+    pub fn exporting(&self) -> bool {
+        self.export.is_some()
+    }
+
+    /// Esc while exporting: the task stops before its next page and removes its file.
+    pub fn cancel_export(&mut self, cx: &mut Cx) {
+        if let Some(r) = &self.export {
+            r.cancel();
+            cx.info(format!(
+                "cancelling the export to {}…",
+                export::shown(&r.path)
+            ));
+        }
+    }
+
+    fn export_msg(&mut self, m: export::Msg, cx: &mut Cx) {
+        match m {
+            export::Msg::Progress { id, rows } => {
+                if let Some(r) = self.export.as_mut().filter(|r| r.id == id) {
+                    r.rows = rows;
+                    cx.info(format!(
+                        "exporting {} rows… {} cancels",
+                        thousands(rows),
+                        key(Scope::Global, Action::Back)
+                    ));
+                }
+            }
+            export::Msg::Done { id, outcome } => {
+                let Some(r) = self.export.take_if(|r| r.id == id) else {
+                    return;
+                };
+                let path = export::shown(&r.path);
+                match outcome {
+                    export::Outcome::Written(n) => {
+                        cx.ok(format!(
+                            "exported {} {} to {path}",
+                            thousands(n),
+                            sessions_word(n)
+                        ));
+                        cx.push(Effect::Audited);
+                    }
+                    export::Outcome::Cancelled => {
+                        cx.info(format!("export cancelled: {path} not written"))
+                    }
+                    export::Outcome::Failed(e) => cx.error(format!(
+                        "export failed, {path} not written: {}",
+                        crate::sanitize::for_terminal(&e)
+                    )),
+                }
             }
         }
     }
