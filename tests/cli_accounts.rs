@@ -5,29 +5,11 @@ mod cli_support;
 mod common;
 
 use cli_support::{OPERATOR, ORIGIN, wx, wx_stdin};
-use common::{Login, account, login};
-use wxlogin::store::{AuditFilter, BindingQuery, SessionFilter};
+use common::{Login, account, audit_rows, login};
+use wxlogin::store::{BindingQuery, SessionFilter};
 
 const APP: &str = "wxapp00000000001";
 const APP2: &str = "wxapp00000000002";
-
-async fn audit_rows(
-    store: &wxlogin::store::Store,
-    action: &str,
-) -> Vec<wxlogin::store::AuditEntry> {
-    store
-        .list_audit(
-            &AuditFilter {
-                action: Some(action.to_owned()),
-                ..Default::default()
-            },
-            None,
-            1000,
-        )
-        .await
-        .unwrap()
-        .rows
-}
 
 async fn live(store: &wxlogin::store::Store, account_id: i64) -> u64 {
     store

@@ -4,18 +4,9 @@
 mod cli_support;
 mod common;
 
-use cli_support::{OPERATOR, ORIGIN, Run, command, run_cmd};
-use common::{Login, account, login};
-use wxlogin::mock_wechat::{
-    self as emulator, DEMO_APPID, DEMO_SECRET, EmulatorConfig, EmulatorHandle,
-};
-use wxlogin::store::AuditFilter;
-
-async fn start_emulator() -> EmulatorHandle {
-    emulator::spawn(EmulatorConfig::default(), "127.0.0.1:0".parse().unwrap())
-        .await
-        .expect("start the emulator")
-}
+use cli_support::{OPERATOR, ORIGIN, Run, assert_no_secret, command, run_cmd};
+use common::{Login, account, audit_rows, login, start_emulator};
+use wxlogin::mock_wechat::{self as emulator, DEMO_APPID, DEMO_SECRET};
 
 /// `wxlogin ARGS` configured for the demo app on `base_url`.
 async fn exchange(url: &str, base_url: &str, args: &[&str], stdin: Option<&str>) -> Run {
@@ -24,32 +15,6 @@ async fn exchange(url: &str, base_url: &str, args: &[&str], stdin: Option<&str>)
         .env("WXLOGIN_APPID", DEMO_APPID)
         .env("WXLOGIN_APP_SECRET", DEMO_SECRET);
     run_cmd(cmd, stdin).await
-}
-
-async fn exchange_audit(store: &wxlogin::store::Store) -> Vec<wxlogin::store::AuditEntry> {
-    store
-        .list_audit(
-            &AuditFilter {
-                action: Some("wechat.exchange".into()),
-                ..Default::default()
-            },
-            None,
-            100,
-        )
-        .await
-        .unwrap()
-        .rows
-}
-
-fn assert_no_secret(run: &Run, secrets: &[&str]) {
-    for s in secrets {
-        assert!(
-            !run.stdout.contains(s) && !run.stderr.contains(s),
-            "a secret was printed:\n{}\n{}",
-            run.stdout,
-            run.stderr
-        );
-    }
 }
 
 store_test!(
@@ -89,7 +54,7 @@ store_test!(
             insta::assert_snapshot!("exchange_ok_json", &out.stdout);
         });
 
-        let audit = exchange_audit(&db).await;
+        let audit = audit_rows(&db, "wechat.exchange").await;
         assert_eq!(audit.len(), 1);
         assert_eq!(audit[0].operator, OPERATOR);
         assert_eq!(audit[0].origin.as_deref(), Some(ORIGIN));
@@ -191,7 +156,7 @@ store_test!(
         assert!(v["error"]["rid"].is_string());
         assert!(v["session_key_masked"].is_null());
 
-        let audit = exchange_audit(&db).await;
+        let audit = audit_rows(&db, "wechat.exchange").await;
         assert_eq!(audit.len(), 3, "every attempt is audited");
         assert_eq!(audit[0].detail.0["errcode"], 40163);
         assert_eq!(audit[0].detail.0["ok"], false);
@@ -245,7 +210,7 @@ store_test!(exchange_refusals_and_configuration_errors, |db| {
     assert_no_secret(&down, &[&code, DEMO_SECRET]);
 
     // Refused and misconfigured runs never reached WeChat: only the unreachable one is audited.
-    assert_eq!(exchange_audit(&db).await.len(), 1);
+    assert_eq!(audit_rows(&db, "wechat.exchange").await.len(), 1);
     // The code was never spent: it still works.
     exchange(&db.url, &base, &["exchange", &code], None)
         .await

@@ -5,20 +5,14 @@
 mod cli_support;
 mod common;
 
-use cli_support::{OPERATOR, Run, command, run_cmd};
-use common::{Login, account, data_key, new_session, operator};
-use wxlogin::mock_wechat::{
-    self as emulator, DEMO_APPID, DEMO_SECRET, EmulatorConfig, EmulatorHandle, demo_app,
+use cli_support::{OPERATOR, Run, assert_no_secret, command, run_cmd};
+use common::{
+    Login, audit_rows, data_key, new_session, operator, real_login, start_emulator, stored_key,
 };
+use wxlogin::mock_wechat::{DEMO_APPID, DEMO_SECRET, EmulatorHandle, demo_app};
 use wxlogin::secret::Secret;
-use wxlogin::store::{AuditFilter, Backend, LoginOutcome, Store};
+use wxlogin::store::{Backend, LoginOutcome};
 use wxlogin::wechat::{KeyCheck, WechatClient, WechatConfig};
-
-async fn start_emulator() -> EmulatorHandle {
-    emulator::spawn(EmulatorConfig::default(), "127.0.0.1:0".parse().unwrap())
-        .await
-        .expect("start the emulator")
-}
 
 fn client(wx: &EmulatorHandle) -> WechatClient {
     WechatClient::new(WechatConfig::new(wx.base_url(), vec![demo_app()])).unwrap()
@@ -32,59 +26,6 @@ async fn run_wx(db_url: &str, wx: &EmulatorHandle, args: &[&str]) -> Run {
         .env("WXLOGIN_APP_SECRET", DEMO_SECRET)
         .env("WXLOGIN_DATA_KEY", data_key().to_base64());
     run_cmd(cmd, None).await
-}
-
-/// A real login for WeChat user `user`: code2Session at the emulator, then a stored session
-/// holding the key WeChat returned. Returns (public id, openid, session_key).
-async fn real_login(store: &Store, wx: &EmulatorHandle, user: &str) -> (String, String, Secret) {
-    let acct = account(store, user).await;
-    let code = wx.mint(DEMO_APPID, user).unwrap();
-    let s = client(wx).code2session(DEMO_APPID, &code).await.unwrap();
-    let ns = new_session(&Login::new(DEMO_APPID, &s.openid), &s.session_key);
-    let LoginOutcome::Issued(issued) = store
-        .bind_and_login(&data_key(), acct.id, &ns)
-        .await
-        .unwrap()
-    else {
-        panic!("expected a session");
-    };
-    (issued.public_id, s.openid, s.session_key)
-}
-
-async fn stored_key(store: &Store, public_id: &str) -> Secret {
-    store
-        .session_key(&data_key(), public_id)
-        .await
-        .unwrap()
-        .expect("the session exists")
-        .session_key
-        .expect("the key decrypts")
-}
-
-async fn audit(store: &Store, action: &str) -> Vec<wxlogin::store::AuditEntry> {
-    store
-        .list_audit(
-            &AuditFilter {
-                action: Some(action.into()),
-                ..Default::default()
-            },
-            None,
-            100,
-        )
-        .await
-        .unwrap()
-        .rows
-}
-
-fn assert_no_secret(run: &Run, secrets: &[&str]) {
-    for s in secrets {
-        assert!(
-            !run.stdout.contains(s) && !run.stderr.contains(s),
-            "a secret was printed:\n{}\n{}",
-            run.stdout,
-            run.stderr
-        );
-    }
 }
 
 store_test!(
@@ -167,7 +108,7 @@ store_test!(
                 .contains("log in again")
         );
 
-        let rows = audit(&db, "session.reset_key").await;
+        let rows = audit_rows(&db, "session.reset_key").await;
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].operator, OPERATOR);
         assert_eq!(rows[0].target, format!("session:{id}"));
@@ -177,7 +118,7 @@ store_test!(
             !detail.contains(old.expose()) && !detail.contains(new.expose()),
             "{detail}"
         );
-        let checks = audit(&db, "wechat.check_session_key").await;
+        let checks = audit_rows(&db, "wechat.check_session_key").await;
         assert_eq!(checks.len(), 3);
         assert_eq!(checks[0].detail.0["status"], "stale");
     }
@@ -214,7 +155,7 @@ store_test!(
             .await
             .expect(4);
         assert_eq!(stored_key(&db, &id).await, old);
-        assert!(audit(&db, "session.reset_key").await.is_empty());
+        assert!(audit_rows(&db, "session.reset_key").await.is_empty());
     }
 );
 
@@ -258,7 +199,7 @@ store_test!(a_reset_is_atomic_with_its_audit_row, |db| {
         old,
         "the key change was rolled back"
     );
-    assert!(audit(&db, "session.reset_key").await.is_empty());
+    assert!(audit_rows(&db, "session.reset_key").await.is_empty());
 
     // Unknown session: nothing stored, nothing audited, nothing asked of WeChat.
     let unknown = wxlogin::ops::reset_session_key(

@@ -4,8 +4,8 @@ mod cli_support;
 mod common;
 
 use cli_support::{OPERATOR, ORIGIN, wx, wx_stdin};
-use common::{Login, account, login};
-use wxlogin::store::{AuditFilter, SessionFilter, SessionState};
+use common::{Login, account, audit_rows, login};
+use wxlogin::store::{SessionFilter, SessionState};
 
 const APP: &str = "wxapp00000000001";
 
@@ -17,24 +17,6 @@ async fn live_count(store: &wxlogin::store::Store, account_id: i64) -> u64 {
         })
         .await
         .unwrap()
-}
-
-async fn audit_rows(
-    store: &wxlogin::store::Store,
-    action: &str,
-) -> Vec<wxlogin::store::AuditEntry> {
-    store
-        .list_audit(
-            &AuditFilter {
-                action: Some(action.to_owned()),
-                ..Default::default()
-            },
-            None,
-            1000,
-        )
-        .await
-        .unwrap()
-        .rows
 }
 
 store_test!(list_json_has_rows_and_a_next_cursor_that_pages, |db| {

@@ -10,24 +10,9 @@ use cli_support::{OPERATOR, wx, wx_stdin};
 use common::*;
 use reqwest::StatusCode;
 use service_common::*;
-use wxlogin::store::{AuditFilter, BindingQuery};
+use wxlogin::store::BindingQuery;
 
 const NEW_PASSWORD: &str = "correct horse battery";
-
-async fn audit_rows(w: &World, action: &str) -> Vec<wxlogin::store::AuditEntry> {
-    w.store
-        .list_audit(
-            &AuditFilter {
-                action: Some(action.to_owned()),
-                ..Default::default()
-            },
-            None,
-            100,
-        )
-        .await
-        .unwrap()
-        .rows
-}
 
 store_test!(
     set_password_revokes_every_session_and_the_new_password_works,
@@ -74,7 +59,7 @@ store_test!(
         let new = w.login("wx-alice-new", Some(("alice", NEW_PASSWORD))).await;
         assert_eq!(new.status, StatusCode::OK, "{}", new.body);
 
-        let audit = audit_rows(&w, "account.set_password").await;
+        let audit = audit_rows(&w.store, "account.set_password").await;
         assert_eq!(audit.len(), 1);
         assert_eq!(audit[0].operator, OPERATOR);
         assert_eq!(audit[0].role.as_deref(), Some("oncall"));
@@ -167,7 +152,11 @@ store_test!(
         assert_eq!(w.me(&phone).await.status, StatusCode::OK);
         let old = w.login("wx-alice-new", Some(("alice", PASSWORD))).await;
         assert_eq!(old.status, StatusCode::OK, "{}", old.body);
-        assert!(audit_rows(&w, "account.set_password").await.is_empty());
+        assert!(
+            audit_rows(&w.store, "account.set_password")
+                .await
+                .is_empty()
+        );
     }
 );
 
@@ -179,7 +168,7 @@ store_test!(
         w.bind("wx-alice", "alice").await;
         // A returning login binds nothing and writes no further row.
         w.login("wx-alice", None).await.token();
-        let rows = audit_rows(&w, "binding.create").await;
+        let rows = audit_rows(&w.store, "binding.create").await;
         assert_eq!(rows.len(), 1, "{rows:?}");
         let r = &rows[0];
         assert_eq!(r.operator, "user");

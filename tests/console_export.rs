@@ -10,7 +10,7 @@ mod console_support;
 use std::path::Path;
 
 use cli_support::wx;
-use common::{Login, account, login};
+use common::{Login, account, audit_rows, login};
 use console_support::*;
 use ratatui::backend::{Backend, ClearType, TestBackend, WindowSize};
 use ratatui::buffer::Cell;
@@ -20,7 +20,7 @@ use wxlogin::console::app::StatusKind;
 use wxlogin::console::driver::{self, SizedBackend};
 use wxlogin::console::theme::Theme;
 use wxlogin::operator::{Actor, Role};
-use wxlogin::store::{AuditFilter, Backend as DbBackend, Store};
+use wxlogin::store::{Backend as DbBackend, Store};
 
 const APP: &str = "wxapp00000000001";
 const OTHER_APP: &str = "wxapp00000000002";
@@ -41,22 +41,6 @@ async fn seed_small(store: &Store) {
     .await;
     login(store, bob.id, Login::new(APP, "o-bob-1")).await;
     login(store, bob.id, Login::new(OTHER_APP, "o-bob-2")).await;
-}
-
-/// The `sessions.export` audit rows, newest first.
-async fn export_audit(store: &Store) -> Vec<wxlogin::store::AuditEntry> {
-    store
-        .list_audit(
-            &AuditFilter {
-                action: Some("sessions.export".into()),
-                ..Default::default()
-            },
-            None,
-            10,
-        )
-        .await
-        .unwrap()
-        .rows
 }
 
 fn status(app: &wxlogin::console::app::App) -> (StatusKind, String) {
@@ -111,7 +95,7 @@ store_test!(
             "no temporary file left"
         );
         // One audit row: who exported which filter, how many rows, where to.
-        let audit = export_audit(&db).await;
+        let audit = audit_rows(&db, "sessions.export").await;
         assert_eq!(audit.len(), 1);
         assert_eq!(audit[0].operator, "oncall-ana");
         assert!(audit[0].target.contains(APP), "{}", audit[0].target);
@@ -137,7 +121,7 @@ store_test!(
         assert_eq!(status(&app).0, StatusKind::Ok, "{}", status(&app).1);
         press(&mut app, &format!(":export csv {}<Enter>", file.display())).await;
         assert_eq!(status(&app).0, StatusKind::Error);
-        let audit = export_audit(&db).await;
+        let audit = audit_rows(&db, "sessions.export").await;
         assert_eq!(audit.len(), 1, "only the export that wrote a file");
         assert_eq!(audit[0].role.as_deref(), Some("viewer"));
     }
@@ -239,7 +223,7 @@ store_test!(export_is_refused_in_a_console_of_the_ssh_door, |db| {
     assert_eq!(kind, StatusKind::Error);
     assert!(text.contains("not available over the SSH door"), "{text}");
     assert!(entries(dir.path()).is_empty());
-    assert!(export_audit(&db).await.is_empty());
+    assert!(audit_rows(&db, "sessions.export").await.is_empty());
 });
 
 /// `N` live sessions of one account straight in SQL, one second apart (the login path would
@@ -392,7 +376,7 @@ async fn esc_cancels_an_export_and_leaves_no_file() {
     assert!(!app.sessions.exporting());
     assert!(entries(dir.path()).is_empty(), "{:?}", entries(dir.path()));
     assert!(
-        export_audit(&db).await.is_empty(),
+        audit_rows(&db, "sessions.export").await.is_empty(),
         "a cancelled export is not audited"
     );
     // The filter was not cleared by that Esc.

@@ -13,23 +13,6 @@ use wxlogin::console::app::Overlay;
 use wxlogin::console::theme::Theme;
 use wxlogin::console::{App, ConsoleContext};
 use wxlogin::operator::{Actor, Role};
-use wxlogin::store::{AuditFilter, Store};
-
-async fn set_password_rows(store: &Store) -> usize {
-    store
-        .list_audit(
-            &AuditFilter {
-                action: Some("account.set_password".into()),
-                ..Default::default()
-            },
-            None,
-            100,
-        )
-        .await
-        .unwrap()
-        .rows
-        .len()
-}
 
 fn status(app: &App) -> String {
     app.status
@@ -89,19 +72,8 @@ store_test!(
             .login("wx-alice", Some(("alice", "brand-new-pass1")))
             .await;
         assert_eq!(new.status, StatusCode::OK, "{}", new.body);
-        let audit = w
-            .store
-            .list_audit(
-                &AuditFilter {
-                    action: Some("account.set_password".into()),
-                    ..Default::default()
-                },
-                None,
-                1,
-            )
+        let audit = common::audit_rows(&w.store, "account.set_password")
             .await
-            .unwrap()
-            .rows
             .remove(0);
         assert_eq!(audit.operator, "oncall-ana");
         assert_eq!(
@@ -130,7 +102,12 @@ store_test!(two_different_entries_change_nothing, |db| {
         "{}",
         status(&app)
     );
-    assert_eq!(set_password_rows(&w.store).await, 0);
+    assert_eq!(
+        common::audit_rows(&w.store, "account.set_password")
+            .await
+            .len(),
+        0
+    );
     assert_eq!(w.me(&token).await.status, StatusCode::OK);
 });
 
@@ -149,6 +126,11 @@ store_test!(a_viewer_cannot_reset_a_password, |db| {
     press(&mut app, ":bindings carol<Enter><Enter>P").await;
     assert!(app.overlay.is_none(), "no prompt opens");
     assert!(status(&app).contains("setting"), "{}", status(&app));
-    assert_eq!(set_password_rows(&w.store).await, 0);
+    assert_eq!(
+        common::audit_rows(&w.store, "account.set_password")
+            .await
+            .len(),
+        0
+    );
     assert_eq!(w.me(&token).await.status, StatusCode::OK);
 });

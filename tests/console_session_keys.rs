@@ -7,30 +7,18 @@
 mod common;
 mod console_support;
 
-use common::{Login, account, data_key, new_session};
+use common::{data_key, emulator_wechat, real_login, start_emulator, stored_key};
 use console_support::*;
 use wxlogin::console::app::{Overlay, StatusKind};
 use wxlogin::console::theme::Theme;
 use wxlogin::console::views::exchange::ExchangeSetup;
 use wxlogin::console::views::sessions::KeyOutcome;
 use wxlogin::console::{App, ConsoleContext, View};
-use wxlogin::mock_wechat::{
-    self as emulator, DEMO_APPID, DEMO_SECRET, EmulatorConfig, EmulatorHandle, demo_app,
-};
+use wxlogin::mock_wechat::{DEMO_APPID, DEMO_SECRET, EmulatorHandle, demo_app};
 use wxlogin::operator::{Actor, Role};
 use wxlogin::secret::Secret;
-use wxlogin::store::{AuditEntry, AuditFilter, LoginOutcome, Store};
+use wxlogin::store::{AuditEntry, AuditFilter, Store};
 use wxlogin::wechat::{AppCredentials, KeyCheck, WechatClient, WechatConfig};
-
-async fn start_emulator() -> EmulatorHandle {
-    emulator::spawn(EmulatorConfig::default(), "127.0.0.1:0".parse().unwrap())
-        .await
-        .expect("start the emulator")
-}
-
-fn wechat(wx: &EmulatorHandle) -> WechatConfig {
-    WechatConfig::new(wx.base_url(), vec![demo_app()])
-}
 
 /// A console for `role` over `store`, talking to `wechat` with the test data key.
 fn console(store: &Store, role: Role, wechat: WechatConfig, size: (u16, u16)) -> App {
@@ -50,34 +38,6 @@ fn console(store: &Store, role: Role, wechat: WechatConfig, size: (u16, u16)) ->
     app
 }
 
-/// wx.login() + code2Session for WeChat user `user` at the emulator, then a stored session
-/// holding the key WeChat returned. Returns (public id, openid, session_key).
-async fn real_login(store: &Store, wx: &EmulatorHandle, user: &str) -> (String, String, Secret) {
-    let acct = account(store, user).await;
-    let client = WechatClient::new(wechat(wx)).unwrap();
-    let code = wx.mint(DEMO_APPID, user).unwrap();
-    let s = client.code2session(DEMO_APPID, &code).await.unwrap();
-    let ns = new_session(&Login::new(DEMO_APPID, &s.openid), &s.session_key);
-    let LoginOutcome::Issued(issued) = store
-        .bind_and_login(&data_key(), acct.id, &ns)
-        .await
-        .unwrap()
-    else {
-        panic!("expected a session");
-    };
-    (issued.public_id, s.openid, s.session_key)
-}
-
-async fn stored_key(store: &Store, public_id: &str) -> Secret {
-    store
-        .session_key(&data_key(), public_id)
-        .await
-        .unwrap()
-        .expect("the session exists")
-        .session_key
-        .expect("the key decrypts")
-}
-
 async fn audit(store: &Store, action: Option<&str>) -> Vec<AuditEntry> {
     store
         .list_audit(
@@ -95,7 +55,7 @@ async fn audit(store: &Store, action: Option<&str>) -> Vec<AuditEntry> {
 
 /// What WeChat (the emulator) says of `key` for `openid`, with a fresh client.
 async fn wechat_says(wx: &EmulatorHandle, openid: &str, key: &Secret) -> KeyCheck {
-    WechatClient::new(wechat(wx))
+    WechatClient::new(emulator_wechat(wx))
         .unwrap()
         .check_session_key(DEMO_APPID, openid, key)
         .await
@@ -112,7 +72,7 @@ store_test!(
     |db| {
         let wx = start_emulator().await;
         let (id, openid, old_key) = real_login(&db.store, &wx, "zoe").await;
-        let mut app = console(&db.store, Role::Support, wechat(&wx), (160, 40));
+        let mut app = console(&db.store, Role::Support, emulator_wechat(&wx), (160, 40));
         app.settle().await;
         assert_eq!(app.view, View::Sessions);
         assert_eq!(
@@ -211,12 +171,12 @@ store_test!(a_stale_key_says_the_user_must_log_in_again, |db| {
     let (id, _openid, old_key) = real_login(&db.store, &wx, "yan").await;
     // The mini program calls wx.login() again: WeChat now holds a newer key for yan.
     let code = wx.mint(DEMO_APPID, "yan").unwrap();
-    WechatClient::new(wechat(&wx))
+    WechatClient::new(emulator_wechat(&wx))
         .unwrap()
         .code2session(DEMO_APPID, &code)
         .await
         .unwrap();
-    let mut app = console(&db.store, Role::Support, wechat(&wx), (160, 40));
+    let mut app = console(&db.store, Role::Support, emulator_wechat(&wx), (160, 40));
     app.settle().await;
     press(&mut app, "<Enter>c").await;
     let r = app.sessions.key_results.get(&id).unwrap();
@@ -249,7 +209,7 @@ store_test!(
         let wx = start_emulator().await;
         let (id, openid, key) = real_login(&db.store, &wx, "zoe").await;
         let before = audit(&db.store, None).await.len();
-        let mut app = console(&db.store, Role::Viewer, wechat(&wx), (160, 40));
+        let mut app = console(&db.store, Role::Viewer, emulator_wechat(&wx), (160, 40));
         app.settle().await;
         press(&mut app, "<Enter>R").await;
         assert!(app.overlay.is_none(), "no dialog for a viewer");
@@ -325,7 +285,7 @@ async fn the_exchange_view_shows_until_when_the_token_is_cached_and_never_the_to
     let db = common::sqlite_db().await;
     let wx = start_emulator().await;
     let (_id, _openid, _key) = real_login(&db.store, &wx, "zoe").await;
-    let mut app = console(&db.store, Role::Support, wechat(&wx), (80, 24));
+    let mut app = console(&db.store, Role::Support, emulator_wechat(&wx), (80, 24));
     app.settle().await;
 
     // Before any call that needs one: not fetched.
@@ -409,7 +369,7 @@ async fn the_reset_dialog_says_whose_key_is_replaced_and_asks_for_a_reason() {
     let db = common::sqlite_db().await;
     let wx = start_emulator().await;
     let (id, _openid, key) = real_login(&db.store, &wx, "zoe").await;
-    let mut app = console(&db.store, Role::Support, wechat(&wx), (80, 24));
+    let mut app = console(&db.store, Role::Support, emulator_wechat(&wx), (80, 24));
     app.settle().await;
     press(&mut app, "<Enter>R").await;
     let screen = render(&mut app, 80, 24);

@@ -15,21 +15,6 @@ use wxlogin::store::{
     AuditFilter, BindingQuery, LoginOutcome, SessionFilter, SessionState, Store, StoreError,
 };
 
-async fn audit_rows(store: &Store, action: &str) -> Vec<wxlogin::store::AuditEntry> {
-    store
-        .list_audit(
-            &AuditFilter {
-                action: Some(action.to_owned()),
-                ..Default::default()
-            },
-            None,
-            1000,
-        )
-        .await
-        .unwrap()
-        .rows
-}
-
 async fn raw_exec(db: &TestDb, sql: &str) -> Result<u64, sqlx::Error> {
     if let Some(p) = db.pg_pool() {
         sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))

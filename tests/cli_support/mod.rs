@@ -209,3 +209,15 @@ pub async fn wx_tty(url: &str, args: &[&str], dialog: &[(&str, &str)]) -> Option
         stderr: String::new(),
     })
 }
+
+/// Panics if any of `secrets` appears in the run's stdout or stderr.
+pub fn assert_no_secret(run: &Run, secrets: &[&str]) {
+    for s in secrets {
+        assert!(
+            !run.stdout.contains(s) && !run.stderr.contains(s),
+            "a secret was printed:\n{}\n{}",
+            run.stdout,
+            run.stderr
+        );
+    }
+}

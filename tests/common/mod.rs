@@ -8,9 +8,13 @@ use std::ops::Deref;
 use chrono::Duration;
 use wxlogin::crypto::DataKey;
 use wxlogin::crypto::hash_password;
+use wxlogin::mock_wechat::{
+    self as emulator, DEMO_APPID, EmulatorConfig, EmulatorHandle, demo_app,
+};
 use wxlogin::operator::{Actor, Role};
 use wxlogin::secret::Secret;
 use wxlogin::store::{Account, IssuedSession, LoginOutcome, NewAccount, NewSession, Store};
+use wxlogin::wechat::{WechatClient, WechatConfig};
 
 /// A store on a throwaway database. Keeps the temporary directory alive.
 pub struct TestDb {
@@ -184,4 +188,68 @@ pub async fn login(store: &Store, account_id: i64, l: Login<'_>) -> IssuedSessio
         LoginOutcome::Issued(s) => s,
         other => panic!("expected a session, got {other:?}"),
     }
+}
+
+/// The audit rows of `action`, newest first (at most 1000).
+pub async fn audit_rows(store: &Store, action: &str) -> Vec<wxlogin::store::AuditEntry> {
+    store
+        .list_audit(
+            &wxlogin::store::AuditFilter {
+                action: Some(action.to_owned()),
+                ..Default::default()
+            },
+            None,
+            1000,
+        )
+        .await
+        .expect("list the audit log")
+        .rows
+}
+
+/// The in-process WeChat emulator on a free loopback port.
+pub async fn start_emulator() -> EmulatorHandle {
+    emulator::spawn(EmulatorConfig::default(), "127.0.0.1:0".parse().unwrap())
+        .await
+        .expect("start the emulator")
+}
+
+/// A WeChat client configuration for the demo app at the emulator.
+pub fn emulator_wechat(wx: &EmulatorHandle) -> WechatConfig {
+    WechatConfig::new(wx.base_url(), vec![demo_app()])
+}
+
+/// wx.login() + code2Session for WeChat user `user` at the emulator, then a stored session
+/// holding the key WeChat returned. Returns (public id, openid, session_key).
+pub async fn real_login(
+    store: &Store,
+    wx: &EmulatorHandle,
+    user: &str,
+) -> (String, String, Secret) {
+    let acct = account(store, user).await;
+    let client = WechatClient::new(emulator_wechat(wx)).expect("a WeChat client");
+    let code = wx.mint(DEMO_APPID, user).expect("mint a code");
+    let s = client
+        .code2session(DEMO_APPID, &code)
+        .await
+        .expect("code2Session");
+    let ns = new_session(&Login::new(DEMO_APPID, &s.openid), &s.session_key);
+    let LoginOutcome::Issued(issued) = store
+        .bind_and_login(&data_key(), acct.id, &ns)
+        .await
+        .expect("login")
+    else {
+        panic!("expected a session");
+    };
+    (issued.public_id, s.openid, s.session_key)
+}
+
+/// The session_key stored for a session, decrypted with the test data key.
+pub async fn stored_key(store: &Store, public_id: &str) -> Secret {
+    store
+        .session_key(&data_key(), public_id)
+        .await
+        .expect("read the session_key")
+        .expect("the session exists")
+        .session_key
+        .expect("the key decrypts")
 }
