@@ -305,38 +305,62 @@ fn audit_event(r: AuditRow) -> HistoryEvent {
 fn created_event(r: SessionRow) -> HistoryEvent {
     let (id, at, public_id, appid, openid, client_ip, _ua) = r;
     HistoryEvent {
-        at,
-        source: HistorySource::SessionCreated,
-        action: "session.create".into(),
         actor: Some("user".into()),
-        role: None,
         origin: client_ip,
-        target: format!("session:{public_id}"),
-        reason: None,
-        appid: Some(appid),
-        openid: Some(openid),
-        session: Some(public_id),
-        detail: serde_json::Value::Null,
-        key: key(HistorySource::SessionCreated, id),
+        ..session_event(
+            HistorySource::SessionCreated,
+            id,
+            at,
+            public_id,
+            appid,
+            openid,
+        )
     }
 }
 
 fn revoked_event(r: SessionRow) -> HistoryEvent {
     let (id, at, public_id, appid, openid, by, reason) = r;
     HistoryEvent {
-        at,
-        source: HistorySource::SessionRevoked,
-        action: "session.revoke".into(),
         actor: by,
+        reason,
+        ..session_event(
+            HistorySource::SessionRevoked,
+            id,
+            at,
+            public_id,
+            appid,
+            openid,
+        )
+    }
+}
+
+/// A session's event with what every one has; the caller adds who, from where and why.
+fn session_event(
+    source: HistorySource,
+    id: i64,
+    at: Ts,
+    public_id: String,
+    appid: String,
+    openid: String,
+) -> HistoryEvent {
+    HistoryEvent {
+        at,
+        source,
+        action: match source {
+            HistorySource::SessionRevoked => "session.revoke",
+            _ => "session.create",
+        }
+        .into(),
+        actor: None,
         role: None,
         origin: None,
         target: format!("session:{public_id}"),
-        reason,
+        reason: None,
         appid: Some(appid),
         openid: Some(openid),
         session: Some(public_id),
         detail: serde_json::Value::Null,
-        key: key(HistorySource::SessionRevoked, id),
+        key: key(source, id),
     }
 }
 

@@ -439,27 +439,24 @@ impl Scrubber<'_> {
     }
 }
 
-/// Reads the answer of any WeChat API: a JSON object whose `errcode` (absent, 0, a number or
-/// a string) is 0, else the typed error for that errcode (-1 as `Busy` with one attempt).
-pub(crate) fn interpret_object(
+/// The JSON object of a WeChat answer and its `errcode` (absent is 0; a number or a string).
+/// serde_json's own messages may quote the body; they are not passed on.
+fn read_object(
     host: &str,
     content_type: Option<String>,
     body: &[u8],
     scrub: &Scrubber<'_>,
-) -> Result<serde_json::Map<String, serde_json::Value>, WechatError> {
+) -> Result<(serde_json::Map<String, serde_json::Value>, i64), WechatError> {
     let unexpected = |problem| WechatError::UnexpectedJson {
         host: host.to_owned(),
         problem,
     };
-    let value: serde_json::Value = match serde_json::from_slice(body) {
-        Ok(v) => v,
-        Err(_) => {
-            return Err(WechatError::NotJson {
-                host: host.to_owned(),
-                content_type: content_type.map(|c| scrub.apply(&c)),
-                bytes: body.len(),
-            });
-        }
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return Err(WechatError::NotJson {
+            host: host.to_owned(),
+            content_type: content_type.map(|c| scrub.apply(&c)),
+            bytes: body.len(),
+        });
     };
     let serde_json::Value::Object(obj) = value else {
         return Err(unexpected("not a JSON object"));
@@ -468,15 +465,36 @@ pub(crate) fn interpret_object(
         None => 0,
         Some(v) => super::error::parse_errcode(v).map_err(unexpected)?,
     };
+    Ok((obj, errcode))
+}
+
+/// The error part of an answer whose errcode is not 0: its `errmsg`, scrubbed and cut.
+fn api_error(
+    host: &str,
+    obj: &serde_json::Map<String, serde_json::Value>,
+    scrub: &Scrubber<'_>,
+) -> ApiError {
+    let errmsg: String = scrub
+        .apply(obj.get("errmsg").and_then(|v| v.as_str()).unwrap_or(""))
+        .chars()
+        .take(1000)
+        .collect();
+    ApiError::new(host, errmsg)
+}
+
+/// Reads the answer of any WeChat API: a JSON object whose `errcode` (absent, 0, a number or
+/// a string) is 0, else the typed error for that errcode (-1 as `Busy` with one attempt).
+pub(crate) fn interpret_object(
+    host: &str,
+    content_type: Option<String>,
+    body: &[u8],
+    scrub: &Scrubber<'_>,
+) -> Result<serde_json::Map<String, serde_json::Value>, WechatError> {
+    let (obj, errcode) = read_object(host, content_type, body, scrub)?;
     if errcode != 0 {
-        let errmsg: String = scrub
-            .apply(obj.get("errmsg").and_then(|v| v.as_str()).unwrap_or(""))
-            .chars()
-            .take(1000)
-            .collect();
         return Err(WechatError::from_errcode(
             errcode,
-            ApiError::new(host, errmsg),
+            api_error(host, &obj, scrub),
         ));
     }
     Ok(obj)
@@ -494,36 +512,14 @@ pub(crate) fn interpret(
         host: host.to_owned(),
         problem,
     };
-    // serde_json's own messages may quote the body; they are not passed on.
-    let value: serde_json::Value = match serde_json::from_slice(body) {
-        Ok(v) => v,
-        Err(_) => {
-            return Err(WechatError::NotJson {
-                host: host.to_owned(),
-                content_type: content_type.map(|c| scrub.apply(&c)),
-                bytes: body.len(),
-            });
-        }
-    };
-    let serde_json::Value::Object(obj) = value else {
-        return Err(unexpected("not a JSON object"));
-    };
-    let errcode = match obj.get("errcode") {
-        None => 0,
-        Some(v) => super::error::parse_errcode(v).map_err(unexpected)?,
-    };
+    let (obj, errcode) = read_object(host, content_type, body, scrub)?;
     let text = |k: &str| {
         obj.get(k)
             .and_then(|v| v.as_str())
             .filter(|s| !s.is_empty())
     };
     if errcode != 0 {
-        let errmsg: String = scrub
-            .apply(text("errmsg").unwrap_or(""))
-            .chars()
-            .take(1000)
-            .collect();
-        let api = ApiError::new(host, errmsg);
+        let api = api_error(host, &obj, scrub);
         return match errcode {
             -1 => Ok(Answer::Busy(api)),
             _ => Err(WechatError::from_errcode(errcode, api)),
