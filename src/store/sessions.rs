@@ -886,9 +886,13 @@ pub(super) fn list_sessions_sql(
     sql
 }
 
+/// `accounts` is joined only for a username filter (every session has its account: a foreign
+/// key), as in [`revoke_batch_sql`].
 pub(super) fn count_sessions_sql(filter: &SessionFilter, now: Ts) -> Sql {
-    let mut sql =
-        Sql::new("SELECT COUNT(*) FROM sessions s JOIN accounts a ON a.id = s.account_id");
+    let mut sql = Sql::new("SELECT COUNT(*) FROM sessions s");
+    if filter.username.is_some() {
+        sql.push(" JOIN accounts a ON a.id = s.account_id");
+    }
     filter.push_where(&mut sql, now);
     sql
 }
