@@ -47,9 +47,9 @@
 //! and an instance admits at most a tenth of the ceiling per address from memory before it
 //! switches to the database. So N instances together can let a flood from one address go at
 //! most about N × ceiling / 10 over the ceiling in a window (60 per instance at the default
-//! 600/min: 720 for two instances where one perfectly shared counter says 600), and only
-//! within the first second of the flood; one instance alone enforces the ceiling exactly.
-//! Password budgets have no such slack.
+//! 600/min: 720 for two instances where one perfectly shared counter says 600). One instance
+//! alone enforces the ceiling exactly; a crashed instance loses at most its last second of
+//! ceiling counts (a graceful stop writes them). Password budgets have no such slack.
 //!
 //! A fixed window lets at most twice a budget through across a window boundary; the budgets
 //! are chosen with that in mind. Refused attempts are counted too, so a client that keeps
