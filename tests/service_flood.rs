@@ -34,7 +34,12 @@ fn ceiling(limit: u32) -> Setup {
 async fn second_instance(w: &World) -> (ServiceHandle, String) {
     let apps = wxlogin::mock_wechat::EmulatorConfig::default().apps;
     let wechat = WechatClient::new(WechatConfig::new(w.emulator.base_url(), apps)).expect("client");
-    let state = ServiceState::new(w.store.clone(), data_key(), wechat, w.state.config().clone());
+    let state = ServiceState::new(
+        w.store.clone(),
+        data_key(),
+        wechat,
+        w.state.config().clone(),
+    );
     let h = service::spawn(state, loopback())
         .await
         .expect("second service");
@@ -144,7 +149,11 @@ store_test!(
         let per_address = 3;
         for round in 0..per_address {
             for a in 0..addresses {
-                let base = if (a + round) % 2 == 0 { &w.base } else { &base_b };
+                let base = if (a + round) % 2 == 0 {
+                    &w.base
+                } else {
+                    &base_b
+                };
                 let from = format!("198.51.{}.{}", a / 200, a % 200 + 1);
                 let (status, body, _) = silent_login(&w, base, &from, "wx-nina").await;
                 assert_eq!(status, StatusCode::OK, "{from}, round {round}: {body}");
