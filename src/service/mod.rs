@@ -221,14 +221,11 @@ impl ServiceState {
             .unwrap_or(2)
             .max(2);
         ServiceState(Arc::new(Inner {
-            limiter: RateLimiter {
-                per_address: rate_limit::Budget::new(cfg.login_rate_limit, cfg.login_rate_window),
-                per_account: rate_limit::Budget::new(
-                    cfg.account_failure_limit,
-                    cfg.account_failure_window,
-                ),
-                flood: rate_limit::Budget::new(cfg.login_flood_limit, Duration::from_secs(60)),
-            },
+            limiter: RateLimiter::new(
+                rate_limit::Budget::new(cfg.login_rate_limit, cfg.login_rate_window),
+                rate_limit::Budget::new(cfg.account_failure_limit, cfg.account_failure_window),
+                rate_limit::Budget::new(cfg.login_flood_limit, Duration::from_secs(60)),
+            ),
             ttl: chrono_dur(cfg.session_ttl),
             idle: chrono_dur(cfg.idle_timeout),
             touch_interval: chrono_dur(cfg.touch_interval),
@@ -298,6 +295,7 @@ impl ServiceHandle {
             Some(h) => h.await.unwrap_or_else(|e| Err(std::io::Error::other(e))),
             None => Ok(()),
         };
+        flush_limiter(&self.fleet.state.0).await;
         self.fleet.stop().await;
         r
     }
@@ -429,18 +427,37 @@ pub async fn spawn(state: ServiceState, addr: SocketAddr) -> std::io::Result<Ser
     })
 }
 
-/// Deletes the limiter's counters of windows that are over, once a minute.
+/// Writes the coarse ceiling's in-memory counts every second and deletes the limiter's
+/// counters of windows that are over, once a minute.
 fn spawn_purger(state: &ServiceState) -> JoinHandle<()> {
     let weak = Arc::downgrade(&state.0);
     tokio::spawn(async move {
+        let every = rate_limit::FLOOD_FLUSH_INTERVAL;
+        let purge_every = (60 / every.as_secs().max(1)).max(1);
+        let mut ticks: u64 = 0;
         loop {
-            tokio::time::sleep(Duration::from_secs(60)).await;
+            tokio::time::sleep(every).await;
+            ticks += 1;
             let Some(inner) = weak.upgrade() else { break };
-            if let Err(e) = inner.limiter.purge(&inner.store, inner.store.now()).await {
+            flush_limiter(&inner).await;
+            if ticks.is_multiple_of(purge_every)
+                && let Err(e) = inner.limiter.purge(&inner.store, inner.store.now()).await
+            {
                 tracing::warn!(error = %e, "cannot delete old login limiter counters");
             }
         }
     })
+}
+
+/// The coarse ceiling's unwritten counts into the shared table.
+async fn flush_limiter(inner: &Inner) {
+    if let Err(e) = inner
+        .limiter
+        .flush_flood(&inner.store, inner.store.now())
+        .await
+    {
+        tracing::warn!(error = %e, "cannot write the login ceiling's counts; keeping them for the next flush");
+    }
 }
 
 /// Serves on `listener` until `shutdown` completes, then finishes requests in flight.
@@ -638,8 +655,10 @@ pub async fn run(global: &GlobalOpts, file: &ConfigFile, args: &ServeArgs) -> Re
         );
         tokio::time::sleep(grace).await;
     };
+    let limiter_state = state.clone();
     let r = serve_on(state, listener, drain).await;
     purger.abort();
+    flush_limiter(&limiter_state.0).await;
     fleet.stop().await;
     store.close().await;
     eprintln!("wxlogin serve: stopped");

@@ -19,18 +19,79 @@ impl Store {
     /// Counts one attempt under `key` in the window starting at `window_start` and returns
     /// the window's count including it. One UPSERT.
     pub async fn limit_hit(&self, key: &str, window_start: Ts) -> Result<i64> {
+        self.limit_add(key, window_start, 1).await
+    }
+
+    /// Adds `n` attempts under `key` in the window starting at `window_start` and returns the
+    /// window's count including them. One UPSERT.
+    pub async fn limit_add(&self, key: &str, window_start: Ts, n: i64) -> Result<i64> {
         Ok(on_db!(self, |pool, d| {
             let _turn = self.write_turn().await;
             sqlx::query_scalar(
-                "INSERT INTO login_limits (key, window_start, count) VALUES ($1, $2, 1) \
-                 ON CONFLICT (key, window_start) DO UPDATE SET count = login_limits.count + 1 \
+                "INSERT INTO login_limits (key, window_start, count) VALUES ($1, $2, $3) \
+                 ON CONFLICT (key, window_start) DO UPDATE SET count = login_limits.count + $3 \
                  RETURNING count",
             )
             .bind(key)
             .bind(window_start)
+            .bind(n)
             .fetch_one(pool)
             .await?
         }))
+    }
+
+    /// Adds counts to many keys of one window at once (the coarse ceiling's batched flush) and
+    /// returns each key's count including them, in no particular order. Keys must be distinct;
+    /// pass them sorted, so that two instances flushing overlapping keys lock the rows in the
+    /// same order. PostgreSQL: one multi-row UPSERT per call; SQLite: one UPSERT per key in one
+    /// transaction.
+    pub async fn limit_add_many(
+        &self,
+        window_start: Ts,
+        counts: &[(String, i64)],
+    ) -> Result<Vec<(String, i64)>> {
+        if counts.is_empty() {
+            return Ok(Vec::new());
+        }
+        match &self.db {
+            super::Db::Postgres(pool) => {
+                let keys: Vec<&str> = counts.iter().map(|(k, _)| k.as_str()).collect();
+                let ns: Vec<i64> = counts.iter().map(|(_, n)| *n).collect();
+                Ok(sqlx::query_as::<_, (String, i64)>(
+                    "INSERT INTO login_limits (key, window_start, count) \
+                     SELECT k, $1, n FROM UNNEST($2::text[], $3::bigint[]) AS t(k, n) \
+                     ON CONFLICT (key, window_start) \
+                     DO UPDATE SET count = login_limits.count + excluded.count \
+                     RETURNING key, count",
+                )
+                .bind(window_start)
+                .bind(&keys)
+                .bind(&ns)
+                .fetch_all(pool)
+                .await?)
+            }
+            super::Db::Sqlite(pool) => {
+                let d = super::Dialect(super::Backend::Sqlite);
+                let _turn = self.write_turn().await;
+                let mut tx = pool.begin_with(d.begin_write()).await?;
+                let mut out = Vec::with_capacity(counts.len());
+                for (key, n) in counts {
+                    let total: i64 = sqlx::query_scalar(
+                        "INSERT INTO login_limits (key, window_start, count) VALUES ($1, $2, $3) \
+                         ON CONFLICT (key, window_start) \
+                         DO UPDATE SET count = login_limits.count + $3 RETURNING count",
+                    )
+                    .bind(key)
+                    .bind(window_start)
+                    .bind(n)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    out.push((key.clone(), total));
+                }
+                tx.commit().await?;
+                Ok(out)
+            }
+        }
     }
 
     /// The count under `key` in the window starting at `window_start` (0 when none). One
