@@ -3,7 +3,7 @@
 use clap::{ArgGroup, Args, Subcommand};
 use serde::Serialize;
 
-use super::{Context, Table, cell, cell_opt, print_json, say, ts, ts_opt};
+use super::{Context, Table, cell, cell_opt, ts, ts_opt};
 use crate::exit::Failure;
 use crate::store::{BindingQuery, BindingView, UnbindOutcome};
 
@@ -164,11 +164,11 @@ async fn show(ctx: &Context, a: ShowArgs) -> Result<(), Failure> {
         )));
     }
     if a.json {
-        return print_json(&ShowJson {
+        return ctx.print_json(&ShowJson {
             bindings: rows.iter().map(BindingJson::from).collect(),
         });
     }
-    bindings_table(ctx, &rows).print()
+    bindings_table(ctx, &rows).print(ctx)
 }
 
 #[derive(Serialize)]
@@ -232,9 +232,9 @@ async fn unbind(ctx: &Context, a: UnbindArgs) -> Result<(), Failure> {
         Err(e) => return Err(e.into()),
     };
     if a.json {
-        return print_json(&UnbindJson::from(outcome));
+        return ctx.print_json(&UnbindJson::from(outcome));
     }
-    say(format!(
+    ctx.say(format!(
         "unbound {target} from account {} (id {}); revoked {} session{}",
         crate::sanitize::for_terminal(&outcome.username),
         outcome.account_id,
