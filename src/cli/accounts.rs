@@ -44,10 +44,14 @@ pub enum AccountsCommand {
 
 #[derive(Debug, Args)]
 #[command(after_help = super::EXIT_CODES_HELP, next_help_heading = "Command options")]
+#[command(group(clap::ArgGroup::new("which").required(true).args(["username", "account"])))]
 pub struct HistoryArgs {
-    /// The account's username.
+    /// The account's username (or give --account ID).
     #[arg(help_heading = "Arguments")]
-    pub username: String,
+    pub username: Option<String>,
+    /// The account by numeric id, as `--account` is everywhere else (instead of USERNAME).
+    #[arg(long, value_name = "ID", value_parser = super::account_id)]
+    pub account: Option<i64>,
     /// At most this many events (the newest).
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(i64).range(1..=100_000))]
     pub limit: i64,
@@ -290,13 +294,63 @@ async fn show(ctx: &Context, a: ShowArgs) -> Result<(), Failure> {
 #[derive(Serialize)]
 struct HistoryJson {
     account: AccountJson,
-    events: Vec<crate::store::HistoryEvent>,
+    events: Vec<HistoryEventJson>,
+}
+
+/// One event of `accounts history --json` (documented in docs/cli-json.md): the store's
+/// event with its time in whole seconds, as every timestamp of the CLI's JSON.
+#[derive(Serialize)]
+struct HistoryEventJson {
+    at: String,
+    source: crate::store::HistorySource,
+    action: String,
+    actor: Option<String>,
+    role: Option<String>,
+    origin: Option<String>,
+    target: String,
+    reason: Option<String>,
+    appid: Option<String>,
+    openid: Option<String>,
+    session: Option<String>,
+    detail: serde_json::Value,
+}
+
+impl From<crate::store::HistoryEvent> for HistoryEventJson {
+    fn from(e: crate::store::HistoryEvent) -> Self {
+        HistoryEventJson {
+            at: ts(e.at),
+            source: e.source,
+            action: e.action,
+            actor: e.actor,
+            role: e.role,
+            origin: e.origin,
+            target: e.target,
+            reason: e.reason,
+            appid: e.appid,
+            openid: e.openid,
+            session: e.session,
+            detail: e.detail,
+        }
+    }
 }
 
 async fn history(ctx: &Context, a: HistoryArgs) -> Result<(), Failure> {
     let store = ctx.store().await?;
-    let Some(acc) = store.account_by_username(&a.username).await? else {
-        return Err(not_found(&a.username));
+    let acc = match (&a.username, a.account) {
+        (Some(name), _) => store
+            .account_by_username(name)
+            .await?
+            .ok_or_else(|| not_found(name))?,
+        (None, Some(id)) => store.account_by_id(id).await?.ok_or_else(|| {
+            Failure::nothing_matched(format!(
+                "no account with id {id}; `wxlogin bindings show --openid O` or `accounts show USERNAME` show an account's id"
+            ))
+        })?,
+        (None, None) => {
+            return Err(Failure::usage(
+                "say whose history: USERNAME or --account ID",
+            ));
+        }
     };
     // Page by page with the same keyset store function as the console.
     let mut events = Vec::new();
@@ -315,7 +369,7 @@ async fn history(ctx: &Context, a: HistoryArgs) -> Result<(), Failure> {
     if a.json {
         return ctx.print_json(&HistoryJson {
             account: AccountJson::from(&acc),
-            events,
+            events: events.into_iter().map(HistoryEventJson::from).collect(),
         });
     }
     if events.is_empty() {

@@ -76,6 +76,10 @@ pub struct BindingJson {
     pub bound_at: String,
     pub last_login_at: Option<String>,
     pub active_sessions: i64,
+    /// Bindings of the same account in the same mini program, this one included: more than 1
+    /// means a second WeChat user logs in to this account there (the console's extra-bindings
+    /// flag).
+    pub app_bindings: i64,
 }
 
 impl From<&BindingView> for BindingJson {
@@ -90,6 +94,7 @@ impl From<&BindingView> for BindingJson {
             bound_at: ts(b.bound_at),
             last_login_at: ts_opt(b.last_login_at),
             active_sessions: b.active_sessions,
+            app_bindings: b.app_bindings,
         }
     }
 }
