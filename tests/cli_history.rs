@@ -24,10 +24,13 @@ store_test!(
             .expect(0)
             .json();
         let id = alice.id.to_string();
-        let by_id = wx(&db.url, &["accounts", "history", "--account", &id, "--json"])
-            .await
-            .expect(0)
-            .json();
+        let by_id = wx(
+            &db.url,
+            &["accounts", "history", "--account", &id, "--json"],
+        )
+        .await
+        .expect(0)
+        .json();
         assert_eq!(by_name, by_id);
         assert_eq!(by_id["account"]["id"], alice.id);
         assert_eq!(by_id["account"]["username"], "alice");
@@ -114,7 +117,9 @@ store_test!(
                 (
                     b["appid"].as_str().expect("appid").to_owned(),
                     b["openid"].as_str().expect("openid").to_owned(),
-                    b["app_bindings"].as_i64().expect("app_bindings is an integer"),
+                    b["app_bindings"]
+                        .as_i64()
+                        .expect("app_bindings is an integer"),
                 )
             })
             .collect();

@@ -101,7 +101,9 @@ store_test!(
         assert!(warm.status.success(), "{warm:?}\n{}", door.log());
         let baseline = proc_kib(pid, "VmHWM");
 
-        let mut child = ssh("sessions list --all --include-revoked --format csv").spawn().expect("ssh");
+        let mut child = ssh("sessions list --all --include-revoked --format csv")
+            .spawn()
+            .expect("ssh");
         let mut stdout = child.stdout.take().expect("stdout");
         // A slow reader: nothing is read for two seconds, then a little at a time.
         let counted = tokio::task::spawn_blocking(move || {
@@ -136,8 +138,8 @@ store_test!(
             "the door's peak RSS grew by {grown} bytes for {bytes} bytes of output"
         );
         // One process: the door started none for the command.
-        let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
-            .unwrap_or_default();
+        let children =
+            std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
         assert!(children.trim().is_empty(), "children: {children}");
     }
 );
@@ -217,6 +219,34 @@ fn panicking_runner(
     })
 }
 
+/// A connection to the in-process door at `addr`, authenticated with `key` (waits for the door
+/// to listen).
+async fn login(
+    addr: std::net::SocketAddr,
+    key: &russh::keys::PrivateKey,
+) -> russh::client::Handle<Client> {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let mut h = loop {
+        let config = Arc::new(russh::client::Config::default());
+        match russh::client::connect(config, addr, Client::default()).await {
+            Ok(h) => break h,
+            Err(_) if tokio::time::Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(50)).await
+            }
+            Err(e) => panic!("the door did not come up: {e}"),
+        }
+    };
+    let ok = h
+        .authenticate_publickey(
+            "whoever",
+            russh::keys::PrivateKeyWithHashAlg::new(Arc::new(key.clone()), None),
+        )
+        .await
+        .expect("auth");
+    assert!(ok.success());
+    h
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_command_that_panics_ends_alone_and_the_door_keeps_serving() {
     let logs = LogBuf::default();
@@ -259,29 +289,7 @@ async fn a_command_that_panics_ends_alone_and_the_door_keeps_serving() {
         )
         .await
     });
-    let login = || async {
-        let deadline = tokio::time::Instant::now() + WAIT;
-        let mut h = loop {
-            let config = Arc::new(russh::client::Config::default());
-            match russh::client::connect(config, addr, Client::default()).await {
-                Ok(h) => break h,
-                Err(_) if tokio::time::Instant::now() < deadline => {
-                    tokio::time::sleep(Duration::from_millis(50)).await
-                }
-                Err(e) => panic!("the door did not come up: {e}"),
-            }
-        };
-        let ok = h
-            .authenticate_publickey(
-                "whoever",
-                russh::keys::PrivateKeyWithHashAlg::new(Arc::new(alice.clone()), None),
-            )
-            .await
-            .expect("auth");
-        assert!(ok.success());
-        h
-    };
-    let h = login().await;
+    let h = login(addr, &alice).await;
     let out = exec(&h, "boom", b"").await;
     assert_eq!(out.status, Some(1), "{out:?}");
     assert!(
@@ -289,7 +297,10 @@ async fn a_command_that_panics_ends_alone_and_the_door_keeps_serving() {
         "the operator is told: {out:?}"
     );
     assert!(!out.stderr.contains("a bug in a command"), "{out:?}");
-    assert_eq!(out.stdout, "before the panic\n", "what it wrote before is kept");
+    assert_eq!(
+        out.stdout, "before the panic\n",
+        "what it wrote before is kept"
+    );
     let log = String::from_utf8_lossy(&logs.0.lock().expect("log")).into_owned();
     assert!(
         log.contains("ERROR") && log.contains("panicked") && log.contains("a bug in a command"),
@@ -300,7 +311,7 @@ async fn a_command_that_panics_ends_alone_and_the_door_keeps_serving() {
     let out = exec(&h, "hello", b"").await;
     assert_eq!(out.status, Some(0), "{out:?}");
     assert_eq!(out.stdout, "ok alice-op\n");
-    let again = login().await;
+    let again = login(addr, &alice).await;
     let out = exec(&again, "hello", b"").await;
     assert_eq!(out.status, Some(0), "{out:?}");
     assert!(!server.is_finished());
