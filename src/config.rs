@@ -265,12 +265,7 @@ pub fn resolve_actor(opts: &GlobalOpts, file: &ConfigFile) -> Result<Actor, Conf
     } else {
         role
     };
-    let actor = Actor::new(operator, role, origin);
-    // Set by the SSH door for the commands it runs (see `ssh::exec`).
-    Ok(match env(crate::ssh::exec::KEY_ENV) {
-        Some(fp) => actor.with_key_fingerprint(fp),
-        None => actor,
-    })
+    Ok(Actor::new(operator, role, origin))
 }
 
 /// The database to use: flag / DATABASE_URL, then DATABASE_URL_FILE (a file holding only the

@@ -1,5 +1,6 @@
 //! `wxlogin`: argument parsing and dispatch only.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand};
@@ -61,12 +62,65 @@ enum Command {
     SshServer(wxlogin::ssh::SshServerArgs),
 }
 
-/// The door's check of an exec command line: wxlogin's own parser, and no server commands.
-fn check_exec(argv: &[String]) -> Result<(), String> {
-    match Cli::try_parse_from(argv) {
-        // The command itself prints clap's message (help, usage error) with its exit code.
-        Err(_) => Ok(()),
-        Ok(cli) => match cli.command {
+/// A headless command run inside the SSH door (see `wxlogin::ssh::exec`): parsed by the same
+/// parser as locally, on the door's store, as the key's owner, with the channel as its stdin,
+/// stdout and stderr. Returns the exit status.
+fn exec_in_door(
+    argv: Vec<String>,
+    remote: wxlogin::ssh::exec::Remote,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = u8> + Send>> {
+    Box::pin(async move {
+        let wxlogin::ssh::exec::Remote {
+            actor,
+            store,
+            file,
+            mut io,
+            interrupted,
+        } = remote;
+        let cli = match Cli::try_parse_from(&argv) {
+            Ok(c) => c,
+            Err(e) => {
+                // Help and version on stdout with 0; a usage error on stderr with 2; plain text,
+                // as clap writes it when the output is not a terminal.
+                let text = e.render().to_string();
+                let w = if e.use_stderr() {
+                    &mut io.err
+                } else {
+                    &mut io.out
+                };
+                let _ = w.write_all(text.as_bytes()).and_then(|()| w.flush());
+                return e.exit_code() as u8;
+            }
+        };
+        let refuse = |io: &mut cli::Io, msg: &str| {
+            let _ = writeln!(io.err, "wxlogin: {msg}").and_then(|()| io.err.flush());
+            Failure::usage(msg).code as u8
+        };
+        let command = match cli.command {
+            Command::Sessions(a) => Remote::Sessions(a),
+            Command::Bindings(a) => Remote::Bindings(a),
+            Command::Exchange(a) => Remote::Exchange(a),
+            Command::Audit(a) => Remote::Audit(a),
+            Command::Accounts(a) => Remote::Accounts(a),
+            Command::Stats(a) => Remote::Stats(a),
+            Command::Completions(a) => {
+                let r = cli::completions::run(a, &mut Cli::command(), &mut io.out);
+                let _ = io.out.flush();
+                return match r {
+                    Ok(()) => 0,
+                    Err(f) => {
+                        let _ = writeln!(io.err, "wxlogin: {}", f.message);
+                        let _ = io.err.flush();
+                        f.code as u8
+                    }
+                };
+            }
+            Command::Simulate(_) => {
+                return refuse(
+                    &mut io,
+                    "`simulate` cannot be run through the door: it is a load generator, run it where the service is",
+                );
+            }
             Command::Migrate
             | Command::MockWechat(_)
             | Command::Serve(_)
@@ -74,10 +128,40 @@ fn check_exec(argv: &[String]) -> Result<(), String> {
             | Command::Console(_)
             | Command::SeedSynthetic(_)
             | Command::Bench(_)
-            | Command::SshServer(_) => Err("this command cannot be run through the door".into()),
-            _ => Ok(()),
-        },
-    }
+            | Command::SshServer(_) => {
+                return refuse(&mut io, "this command cannot be run through the door");
+            }
+        };
+        let ctx = cli::Context::remote(&cli.global, file, actor, store, io, interrupted);
+        let result = match command {
+            Remote::Sessions(a) => cli::sessions::run(&ctx, a).await,
+            Remote::Bindings(a) => cli::bindings::run(&ctx, a).await,
+            Remote::Exchange(a) => cli::exchange::run(&ctx, a).await,
+            Remote::Audit(a) => cli::audit::run(&ctx, a).await,
+            Remote::Accounts(a) => cli::accounts::run(&ctx, a).await,
+            Remote::Stats(a) => cli::stats::run(&ctx, a).await,
+        };
+        let code = match result {
+            Ok(()) => 0,
+            Err(f) => {
+                let _ = writeln!(ctx.err(), "wxlogin: {}", f.message);
+                f.code as u8
+            }
+        };
+        // A reader that went away is not an error of the command (as `| head` locally).
+        let _ = ctx.flush();
+        code
+    })
+}
+
+/// The commands the door runs in its own process.
+enum Remote {
+    Sessions(cli::sessions::SessionsArgs),
+    Bindings(cli::bindings::BindingsArgs),
+    Exchange(cli::exchange::ExchangeArgs),
+    Audit(cli::audit::AuditArgs),
+    Accounts(cli::accounts::AccountsArgs),
+    Stats(cli::stats::StatsArgs),
 }
 
 fn init_logging(verbose: u8) {
@@ -118,7 +202,9 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Audit(a) => cli::audit::run(&cli::Context::new(&cli.global, file)?, a).await,
         Command::Accounts(a) => cli::accounts::run(&cli::Context::new(&cli.global, file)?, a).await,
         Command::Stats(a) => cli::stats::run(&cli::Context::new(&cli.global, file)?, a).await,
-        Command::Completions(a) => cli::completions::run(a, &mut Cli::command()),
+        Command::Completions(a) => {
+            cli::completions::run(a, &mut Cli::command(), &mut std::io::stdout().lock())
+        }
         Command::MockWechat(args) => wxlogin::mock_wechat::run(args).await,
         Command::Serve(args) => wxlogin::service::run(&cli.global, &file, &args).await,
         Command::Simulate(args) => wxlogin::simulate::run(&cli.global, &file, &args).await,
@@ -126,7 +212,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Console(args) => wxlogin::console::run(&cli.global, args).await,
         Command::SeedSynthetic(args) => wxlogin::bench::seed::run(&cli.global, &file, &args).await,
         Command::Bench(args) => wxlogin::bench::run(&cli.global, &file, &args).await,
-        Command::SshServer(args) => wxlogin::ssh::run(&cli.global, &file, args, check_exec).await,
+        Command::SshServer(args) => wxlogin::ssh::run(&cli.global, &file, args, exec_in_door).await,
     }
 }
 

@@ -4,7 +4,7 @@ use crate::ops::{self, Operation};
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use super::{Context, cell, cell_opt, print_json, read_secret_line, say, ts, ts_opt};
+use super::{Context, cell, cell_opt, read_secret_line, ts, ts_opt};
 use crate::exit::Failure;
 use crate::secret::Secret;
 use crate::store::{Account, NewAccount, SessionFilter};
@@ -44,10 +44,14 @@ pub enum AccountsCommand {
 
 #[derive(Debug, Args)]
 #[command(after_help = super::EXIT_CODES_HELP, next_help_heading = "Command options")]
+#[command(group(clap::ArgGroup::new("which").required(true).args(["username", "account"])))]
 pub struct HistoryArgs {
-    /// The account's username.
+    /// The account's username (or give --account ID).
     #[arg(help_heading = "Arguments")]
-    pub username: String,
+    pub username: Option<String>,
+    /// The account by numeric id, as `--account` is everywhere else (instead of USERNAME).
+    #[arg(long, value_name = "ID", value_parser = super::account_id)]
+    pub account: Option<i64>,
     /// At most this many events (the newest).
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(i64).range(1..=100_000))]
     pub limit: i64,
@@ -178,15 +182,15 @@ fn check_password(p: &Secret) -> Result<(), Failure> {
     Ok(())
 }
 
-fn read_new_password(username: &str) -> Result<Secret, Failure> {
+fn read_new_password(ctx: &Context, username: &str) -> Result<Secret, Failure> {
     let prompt = format!(
         "Password for {} (not echoed): ",
         crate::sanitize::for_terminal(username)
     );
-    let first = read_secret_line(&prompt)?;
+    let first = read_secret_line(ctx, &prompt)?;
     check_password(&first)?;
-    if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
-        let again = read_secret_line("Repeat the password: ")?;
+    if ctx.stdin_tty {
+        let again = read_secret_line(ctx, "Repeat the password: ")?;
         if again.expose() != first.expose() {
             return Err(Failure::usage(
                 "the two passwords differ; run the command again",
@@ -214,7 +218,7 @@ async fn create(ctx: &Context, a: CreateArgs) -> Result<(), Failure> {
             crate::sanitize::for_terminal(&a.username)
         )));
     }
-    let password = read_new_password(&a.username)?;
+    let password = read_new_password(ctx, &a.username)?;
     let hash = hash_new_password(password).await?;
     let new = NewAccount {
         username: a.username,
@@ -229,9 +233,9 @@ async fn create(ctx: &Context, a: CreateArgs) -> Result<(), Failure> {
             other => other.into(),
         })?;
     if a.json {
-        return print_json(&AccountJson::from(&account));
+        return ctx.print_json(&AccountJson::from(&account));
     }
-    say(format!(
+    ctx.say(format!(
         "created account {} (id {})",
         cell(ctx, &account.username, 64),
         account.id
@@ -253,7 +257,7 @@ async fn show(ctx: &Context, a: ShowArgs) -> Result<(), Failure> {
         return Err(not_found(&a.username));
     };
     if a.json {
-        return print_json(&ShowJson {
+        return ctx.print_json(&ShowJson {
             account: AccountJson::from(&detail.account),
             bindings: detail
                 .bindings
@@ -263,40 +267,90 @@ async fn show(ctx: &Context, a: ShowArgs) -> Result<(), Failure> {
         });
     }
     let acc = &detail.account;
-    say(format!(
+    ctx.say(format!(
         "{:<14} {}",
         "username",
         cell(ctx, &acc.username, 64)
     ))?;
-    say(format!("{:<14} {}", "id", acc.id))?;
-    say(format!(
+    ctx.say(format!("{:<14} {}", "id", acc.id))?;
+    ctx.say(format!(
         "{:<14} {}",
         "display name",
         cell_opt(ctx, acc.display_name.as_deref(), 64)
     ))?;
-    say(format!("{:<14} {}", "created", ts(acc.created_at)))?;
-    say(format!(
+    ctx.say(format!("{:<14} {}", "created", ts(acc.created_at)))?;
+    ctx.say(format!(
         "{:<14} {}",
         "disabled",
         ts_opt(acc.disabled_at).unwrap_or_else(|| "no".into())
     ))?;
     if detail.bindings.is_empty() {
-        return say("no WeChat bindings");
+        return ctx.say("no WeChat bindings");
     }
-    say("")?;
-    super::bindings::bindings_table(ctx, &detail.bindings).print()
+    ctx.say("")?;
+    super::bindings::bindings_table(ctx, &detail.bindings).print(ctx)
 }
 
 #[derive(Serialize)]
 struct HistoryJson {
     account: AccountJson,
-    events: Vec<crate::store::HistoryEvent>,
+    events: Vec<HistoryEventJson>,
+}
+
+/// One event of `accounts history --json` (documented in docs/cli-json.md): the store's
+/// event with its time in whole seconds, as every timestamp of the CLI's JSON.
+#[derive(Serialize)]
+struct HistoryEventJson {
+    at: String,
+    source: crate::store::HistorySource,
+    action: String,
+    actor: Option<String>,
+    role: Option<String>,
+    origin: Option<String>,
+    target: String,
+    reason: Option<String>,
+    appid: Option<String>,
+    openid: Option<String>,
+    session: Option<String>,
+    detail: serde_json::Value,
+}
+
+impl From<crate::store::HistoryEvent> for HistoryEventJson {
+    fn from(e: crate::store::HistoryEvent) -> Self {
+        HistoryEventJson {
+            at: ts(e.at),
+            source: e.source,
+            action: e.action,
+            actor: e.actor,
+            role: e.role,
+            origin: e.origin,
+            target: e.target,
+            reason: e.reason,
+            appid: e.appid,
+            openid: e.openid,
+            session: e.session,
+            detail: e.detail,
+        }
+    }
 }
 
 async fn history(ctx: &Context, a: HistoryArgs) -> Result<(), Failure> {
     let store = ctx.store().await?;
-    let Some(acc) = store.account_by_username(&a.username).await? else {
-        return Err(not_found(&a.username));
+    let acc = match (&a.username, a.account) {
+        (Some(name), _) => store
+            .account_by_username(name)
+            .await?
+            .ok_or_else(|| not_found(name))?,
+        (None, Some(id)) => store.account_by_id(id).await?.ok_or_else(|| {
+            Failure::nothing_matched(format!(
+                "no account with id {id}; `wxlogin bindings show --openid O` or `accounts show USERNAME` show an account's id"
+            ))
+        })?,
+        (None, None) => {
+            return Err(Failure::usage(
+                "say whose history: USERNAME or --account ID",
+            ));
+        }
     };
     // Page by page with the same keyset store function as the console.
     let mut events = Vec::new();
@@ -313,16 +367,16 @@ async fn history(ctx: &Context, a: HistoryArgs) -> Result<(), Failure> {
     }
     events.truncate(a.limit as usize);
     if a.json {
-        return print_json(&HistoryJson {
+        return ctx.print_json(&HistoryJson {
             account: AccountJson::from(&acc),
-            events,
+            events: events.into_iter().map(HistoryEventJson::from).collect(),
         });
     }
     if events.is_empty() {
-        return say("no event recorded for this account");
+        return ctx.say("no event recorded for this account");
     }
     for e in &events {
-        say(format!(
+        ctx.say(format!(
             "{}  {:<16} {}",
             ts(e.at),
             crate::console::views::bindings::event_name(e),
@@ -360,12 +414,12 @@ async fn unlock(ctx: &Context, a: UnlockArgs) -> Result<(), Failure> {
     )?;
     let cleared = ops::unlock_account(&store, &ctx.actor, &acc.username, &reason).await?;
     if a.json {
-        return print_json(&serde_json::json!({
+        return ctx.print_json(&serde_json::json!({
             "username": acc.username,
             "windows_cleared": cleared,
         }));
     }
-    say(if cleared == 0 {
+    ctx.say(if cleared == 0 {
         format!("account {name} was not locked; nothing to clear (audited)")
     } else {
         format!("unlocked account {name}: its password works again from every address")
@@ -405,13 +459,13 @@ async fn disable(ctx: &Context, a: DisableArgs) -> Result<(), Failure> {
         )));
     };
     if a.json {
-        return print_json(&DisableJson {
+        return ctx.print_json(&DisableJson {
             account_id: acc.id,
             username: acc.username,
             sessions_revoked: revoked,
         });
     }
-    say(format!(
+    ctx.say(format!(
         "disabled account {name} (id {}); revoked {revoked} session{}",
         acc.id,
         if revoked == 1 { "" } else { "s" }
@@ -445,11 +499,11 @@ async fn set_password(ctx: &Context, a: SetPasswordArgs) -> Result<(), Failure> 
         ),
         a.change.yes,
     )?;
-    let password = read_new_password(&acc.username)?;
+    let password = read_new_password(ctx, &acc.username)?;
     let hash = hash_new_password(password).await?;
     let done = ops::set_password(&store, &ctx.actor, acc.id, &hash, a.unbind_all, &reason).await?;
     if a.json {
-        return print_json(&serde_json::json!({
+        return ctx.print_json(&serde_json::json!({
             "account_id": acc.id,
             "username": acc.username,
             "sessions_revoked": done.sessions_revoked,
@@ -470,5 +524,5 @@ async fn set_password(ctx: &Context, a: SetPasswordArgs) -> Result<(), Failure> 
             s(done.bindings_removed)
         ));
     }
-    say(line)
+    ctx.say(line)
 }

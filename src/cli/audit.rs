@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use clap::Args;
 use serde::Serialize;
 
-use super::{Context, Table, cell, cell_opt, print_json, say, ts};
+use super::{Context, Table, cell, cell_opt, ts};
 use crate::exit::Failure;
 use crate::store::{AuditEntry, AuditFilter, Ts};
 
@@ -167,13 +167,13 @@ pub async fn run(ctx: &Context, args: AuditArgs) -> Result<(), Failure> {
     let page = store.list_audit(&filter, after, a.limit).await?;
     let next = page.next.map(|c| c.encode());
     if a.json {
-        return print_json(&ListJson {
+        return ctx.print_json(&ListJson {
             entries: page.rows.iter().map(AuditJson::from).collect(),
             next_cursor: next,
         });
     }
     if page.rows.is_empty() {
-        return say("no audit entries match");
+        return ctx.say("no audit entries match");
     }
     let mut t = Table::new(&[
         "AT", "OPERATOR", "ORIGIN", "ACTION", "TARGET", "REASON", "DETAIL",
@@ -189,9 +189,9 @@ pub async fn run(ctx: &Context, args: AuditArgs) -> Result<(), Failure> {
             cell(ctx, &e.detail.0.to_string(), 60),
         ]);
     }
-    t.print()?;
+    t.print(ctx)?;
     if let Some(c) = next {
-        say(format!("more: add --after {c}"))?;
+        ctx.say(format!("more: add --after {c}"))?;
     }
     Ok(())
 }

@@ -3,7 +3,7 @@
 use clap::{ArgGroup, Args, Subcommand};
 use serde::Serialize;
 
-use super::{Context, Table, cell, cell_opt, print_json, say, ts, ts_opt};
+use super::{Context, Table, cell, cell_opt, ts, ts_opt};
 use crate::exit::Failure;
 use crate::store::{BindingQuery, BindingView, UnbindOutcome};
 
@@ -76,6 +76,10 @@ pub struct BindingJson {
     pub bound_at: String,
     pub last_login_at: Option<String>,
     pub active_sessions: i64,
+    /// Bindings of the same account in the same mini program, this one included: more than 1
+    /// means a second WeChat user logs in to this account there (the console's extra-bindings
+    /// flag).
+    pub app_bindings: i64,
 }
 
 impl From<&BindingView> for BindingJson {
@@ -90,6 +94,7 @@ impl From<&BindingView> for BindingJson {
             bound_at: ts(b.bound_at),
             last_login_at: ts_opt(b.last_login_at),
             active_sessions: b.active_sessions,
+            app_bindings: b.app_bindings,
         }
     }
 }
@@ -164,11 +169,11 @@ async fn show(ctx: &Context, a: ShowArgs) -> Result<(), Failure> {
         )));
     }
     if a.json {
-        return print_json(&ShowJson {
+        return ctx.print_json(&ShowJson {
             bindings: rows.iter().map(BindingJson::from).collect(),
         });
     }
-    bindings_table(ctx, &rows).print()
+    bindings_table(ctx, &rows).print(ctx)
 }
 
 #[derive(Serialize)]
@@ -232,9 +237,9 @@ async fn unbind(ctx: &Context, a: UnbindArgs) -> Result<(), Failure> {
         Err(e) => return Err(e.into()),
     };
     if a.json {
-        return print_json(&UnbindJson::from(outcome));
+        return ctx.print_json(&UnbindJson::from(outcome));
     }
-    say(format!(
+    ctx.say(format!(
         "unbound {target} from account {} (id {}); revoked {} session{}",
         crate::sanitize::for_terminal(&outcome.username),
         outcome.account_id,

@@ -23,8 +23,13 @@ pub struct CompletionsArgs {
     pub shell: Shell,
 }
 
-/// Writes the completion script for `cmd` (the whole `wxlogin` command tree) to stdout.
-pub fn run(args: CompletionsArgs, cmd: &mut clap::Command) -> Result<(), Failure> {
+/// Writes the completion script for `cmd` (the whole `wxlogin` command tree) to `out` (stdout,
+/// or the channel through the SSH door).
+pub fn run(
+    args: CompletionsArgs,
+    cmd: &mut clap::Command,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
     let mut buf = Vec::new();
     let name = cmd.get_name().to_owned();
     match args.shell {
@@ -32,6 +37,6 @@ pub fn run(args: CompletionsArgs, cmd: &mut clap::Command) -> Result<(), Failure
         Shell::Zsh => clap_complete::generate(clap_complete::Shell::Zsh, cmd, name, &mut buf),
         Shell::Fish => clap_complete::generate(clap_complete::Shell::Fish, cmd, name, &mut buf),
     }
-    std::io::stdout().lock().write_all(&buf)?;
+    out.write_all(&buf)?;
     Ok(())
 }

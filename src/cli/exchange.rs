@@ -7,7 +7,7 @@ use clap::Args;
 use serde::Serialize;
 
 use super::bindings::BindingJson;
-use super::{Context, WechatErrorJson, cell, cell_opt, print_json, read_secret_line, say};
+use super::{Context, WechatErrorJson, cell, cell_opt, read_secret_line};
 use crate::exit::Failure;
 use crate::ops;
 use crate::secret::Secret;
@@ -49,9 +49,9 @@ struct ExchangeJson {
     error: Option<WechatErrorJson>,
 }
 
-fn read_code(a: &ExchangeArgs) -> Result<Secret, Failure> {
+fn read_code(ctx: &Context, a: &ExchangeArgs) -> Result<Secret, Failure> {
     let code = if a.code_stdin {
-        read_secret_line("code (not echoed): ")?
+        read_secret_line(ctx, "code (not echoed): ")?
     } else {
         Secret::new(a.code.clone().unwrap_or_default())
     };
@@ -76,7 +76,7 @@ fn config_failure(e: &WechatError) -> Failure {
 
 pub async fn run(ctx: &Context, a: ExchangeArgs) -> Result<(), Failure> {
     ctx.check(&ops::Operation::TestExchange)?;
-    let code = read_code(&a)?;
+    let code = read_code(ctx, &a)?;
     let config = WechatConfig::resolve(&ctx.file)?;
     let appid = config
         .app(a.appid.as_deref())
@@ -104,7 +104,7 @@ pub async fn run(ctx: &Context, a: ExchangeArgs) -> Result<(), Failure> {
         error: report.answer.as_ref().err().map(WechatErrorJson::from),
     };
     if a.json {
-        print_json(&out)?;
+        ctx.print_json(&out)?;
     } else {
         print_human(
             ctx,
@@ -127,7 +127,7 @@ pub async fn run(ctx: &Context, a: ExchangeArgs) -> Result<(), Failure> {
 }
 
 fn print_human(ctx: &Context, out: &ExchangeJson, app_name: Option<&str>) -> Result<(), Failure> {
-    let line = |k: &str, v: String| say(format!("{k:<12} {v}"));
+    let line = |k: &str, v: String| ctx.say(format!("{k:<12} {v}"));
     let app = match app_name {
         Some(n) => format!("{} ({})", cell(ctx, &out.appid, 64), cell(ctx, n, 64)),
         None => cell(ctx, &out.appid, 64),

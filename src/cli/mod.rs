@@ -21,6 +21,8 @@ pub mod stats;
 mod table;
 
 use std::io::{BufRead, IsTerminal, Write};
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde::Serialize;
 
@@ -36,7 +38,28 @@ pub const EXIT_CODES_HELP: &str = "Exit codes: 0 success, 1 runtime error (datab
 interrupted bulk revoke), 2 usage error, 3 nothing matched (e.g. revoke of an unknown id), \
 4 refused (read-only, no confirmation).";
 
-/// What every headless command needs: options, config, who is acting, and the database.
+/// Where a command's output goes and its input comes from: the process's own stdout, stderr and
+/// stdin locally, an SSH channel in the door ([`crate::ssh::exec`]).
+pub struct Io {
+    pub out: Box<dyn Write + Send>,
+    pub err: Box<dyn Write + Send>,
+    pub input: Box<dyn BufRead + Send>,
+}
+
+impl Io {
+    /// This process's stdout, stderr and stdin, unbuffered beyond what std already does, so the
+    /// local output is byte for byte what it was when the commands wrote to them directly.
+    pub fn std() -> Io {
+        Io {
+            out: Box::new(std::io::stdout()),
+            err: Box::new(std::io::stderr()),
+            input: Box::new(std::io::BufReader::new(std::io::stdin())),
+        }
+    }
+}
+
+/// What every headless command needs: options, config, who is acting, the database, and where
+/// its output goes.
 pub struct Context {
     pub opts: GlobalOpts,
     pub file: ConfigFile,
@@ -46,19 +69,112 @@ pub struct Context {
     pub stdout_tty: bool,
     /// stdin and stderr are a terminal: a person is there to answer a question.
     pub interactive: bool,
+    /// stdin is a terminal: secrets are read with a no-echo prompt.
+    pub stdin_tty: bool,
+    /// stderr is a terminal: long operations draw a progress bar there.
+    pub stderr_tty: bool,
+    out: Mutex<Box<dyn Write + Send>>,
+    err: Mutex<Box<dyn Write + Send>>,
+    input: Mutex<Box<dyn BufRead + Send>>,
+    /// An open store to use instead of connecting (the SSH door's, already warm).
+    preset_store: Option<Store>,
+    /// Set when the command should stop at the next safe point (a bulk revoke between
+    /// batches). `None`: Ctrl-C (SIGINT) of this process sets it.
+    pub interrupted: Option<Arc<AtomicBool>>,
 }
 
 impl Context {
     pub fn new(opts: &GlobalOpts, file: ConfigFile) -> Result<Self, Failure> {
         let actor =
             config::resolve_actor(opts, &file).map_err(|e| Failure::usage(e.to_string()))?;
+        let Io { out, err, input } = Io::std();
         Ok(Context {
             opts: opts.clone(),
             file,
             actor,
             stdout_tty: std::io::stdout().is_terminal(),
             interactive: std::io::stdin().is_terminal() && std::io::stderr().is_terminal(),
+            stdin_tty: std::io::stdin().is_terminal(),
+            stderr_tty: std::io::stderr().is_terminal(),
+            out: Mutex::new(out),
+            err: Mutex::new(err),
+            input: Mutex::new(input),
+            preset_store: None,
+            interrupted: None,
         })
+    }
+
+    /// A command run for someone else (the SSH door): the actor is given, not resolved from
+    /// this process's flags and environment (only `--read-only`, flag or config, still makes
+    /// it a viewer); the store is the caller's; nothing is a terminal, so nothing prompts and
+    /// a change needs `--yes`.
+    pub fn remote(
+        opts: &GlobalOpts,
+        file: ConfigFile,
+        actor: Actor,
+        store: Store,
+        io: Io,
+        interrupted: Arc<AtomicBool>,
+    ) -> Self {
+        let mut actor = actor;
+        if opts.read_only || file.read_only {
+            actor.role = Role::Viewer;
+        }
+        Context {
+            opts: opts.clone(),
+            file,
+            actor,
+            stdout_tty: false,
+            interactive: false,
+            stdin_tty: false,
+            stderr_tty: false,
+            out: Mutex::new(io.out),
+            err: Mutex::new(io.err),
+            input: Mutex::new(io.input),
+            preset_store: Some(store),
+            interrupted: Some(interrupted),
+        }
+    }
+
+    /// The command's stdout. Hold it only for synchronous writes (never across an `.await`).
+    pub fn out(&self) -> MutexGuard<'_, Box<dyn Write + Send>> {
+        self.out.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The command's stderr.
+    pub fn err(&self) -> MutexGuard<'_, Box<dyn Write + Send>> {
+        self.err.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Reads one line of the command's stdin (with its line ending; empty at end of input).
+    pub fn read_line(&self, line: &mut String) -> std::io::Result<usize> {
+        self.input
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .read_line(line)
+    }
+
+    /// Flushes stdout and stderr (the door's writers buffer).
+    pub fn flush(&self) -> std::io::Result<()> {
+        let a = self.out().flush();
+        let b = self.err().flush();
+        a.and(b)
+    }
+
+    /// Prints a line on stdout (plain output for people).
+    pub fn say(&self, line: impl AsRef<str>) -> Result<(), Failure> {
+        writeln!(self.out(), "{}", line.as_ref())?;
+        Ok(())
+    }
+
+    /// Prints one JSON document on stdout. Characters that a terminal could act on (C1
+    /// controls, bidi overrides; serde_json already escapes C0) are written as `\uXXXX`
+    /// escapes, which is the same JSON value.
+    pub fn print_json<T: Serialize>(&self, value: &T) -> Result<(), Failure> {
+        let text = serde_json::to_string_pretty(value)
+            .map_err(|e| Failure::runtime(format!("cannot encode the JSON output: {e}")))?;
+        writeln!(self.out(), "{}", escape_json_for_terminal(&text))?;
+        Ok(())
     }
 
     /// Opens the database. SQLite is migrated on open; a PostgreSQL schema is only checked
@@ -69,6 +185,9 @@ impl Context {
     /// the pool on a spawned task, so an immediate next acquire finds the pool empty), which on
     /// PostgreSQL is a whole extra backend start per command (measured by `wxlogin bench`).
     pub async fn store(&self) -> Result<Store, Failure> {
+        if let Some(s) = &self.preset_store {
+            return Ok(s.clone());
+        }
         let url = config::database_url(&self.opts, &self.file)?;
         let opts = crate::store::ConnectOptions {
             max_connections: 1,
@@ -100,12 +219,12 @@ impl Context {
                 "refusing to change anything without confirmation: there is no terminal to ask on; add --yes to confirm",
             ));
         }
-        let mut err = std::io::stderr().lock();
+        let mut err = self.err();
         write!(err, "{question} [y/N] ")?;
         err.flush()?;
         drop(err);
         let mut answer = String::new();
-        std::io::stdin().lock().read_line(&mut answer)?;
+        self.read_line(&mut answer)?;
         match answer.trim().to_ascii_lowercase().as_str() {
             "y" | "yes" => Ok(()),
             _ => Err(Failure::refused("not confirmed; nothing was changed")),
@@ -204,7 +323,7 @@ impl From<&crate::wechat::WechatError> for WechatErrorJson {
 impl WechatErrorJson {
     /// `errcode`, `what to do` and `rid` lines under a failed WeChat call.
     pub fn print_details(&self, ctx: &Context) -> Result<(), Failure> {
-        let line = |k: &str, v: String| say(format!("{k:<12} {v}"));
+        let line = |k: &str, v: String| ctx.say(format!("{k:<12} {v}"));
         line(
             "errcode",
             self.errcode
@@ -242,17 +361,6 @@ pub fn cell_opt(ctx: &Context, text: Option<&str>, max: usize) -> String {
     }
 }
 
-/// Prints one JSON document on stdout. Characters that a terminal could act on (C1 controls,
-/// bidi overrides; serde_json already escapes C0) are written as `\uXXXX` escapes, which is the
-/// same JSON value.
-pub fn print_json<T: Serialize>(value: &T) -> Result<(), Failure> {
-    let text = serde_json::to_string_pretty(value)
-        .map_err(|e| Failure::runtime(format!("cannot encode the JSON output: {e}")))?;
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "{}", escape_json_for_terminal(&text))?;
-    Ok(())
-}
-
 pub(crate) fn escape_json_for_terminal(text: &str) -> String {
     let dangerous = |c: char| {
         (c.is_control() && c != '\n')
@@ -272,24 +380,15 @@ pub(crate) fn escape_json_for_terminal(text: &str) -> String {
     out
 }
 
-/// Prints a line on stdout (plain output for people).
-pub fn say(line: impl AsRef<str>) -> Result<(), Failure> {
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "{}", line.as_ref())?;
-    Ok(())
-}
-
 /// Reads one secret line from stdin: without echo when stdin is a terminal (after `prompt` on
 /// the terminal), else the first line of whatever was piped in. The value is never printed.
-pub fn read_secret_line(prompt: &str) -> Result<crate::secret::Secret, Failure> {
-    let raw = if std::io::stdin().is_terminal() {
+pub fn read_secret_line(ctx: &Context, prompt: &str) -> Result<crate::secret::Secret, Failure> {
+    let raw = if ctx.stdin_tty {
         rpassword::prompt_password(prompt)
             .map_err(|e| Failure::runtime(format!("cannot read from the terminal: {e}")))?
     } else {
         let mut line = String::new();
-        std::io::stdin()
-            .lock()
-            .read_line(&mut line)
+        ctx.read_line(&mut line)
             .map_err(|e| Failure::runtime(format!("cannot read stdin: {e}")))?;
         line
     };

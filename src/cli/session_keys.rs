@@ -13,7 +13,7 @@
 use clap::Args;
 use serde::Serialize;
 
-use super::{Context, WechatErrorJson, cell, print_json, say, ts};
+use super::{Context, WechatErrorJson, cell, ts};
 use crate::crypto::DataKey;
 use crate::exit::{Code, Failure};
 use crate::ops;
@@ -139,7 +139,7 @@ pub async fn check_key(ctx: &Context, a: CheckKeyArgs) -> Result<(), Failure> {
         error,
     };
     if a.json {
-        print_json(&out)?;
+        ctx.print_json(&out)?;
     } else {
         let now = Ts::from(store.now());
         print_check(ctx, &out, r.session.expires_at <= now)?;
@@ -158,7 +158,7 @@ pub async fn check_key(ctx: &Context, a: CheckKeyArgs) -> Result<(), Failure> {
 }
 
 fn print_check(ctx: &Context, out: &CheckJson, expired: bool) -> Result<(), Failure> {
-    let line = |k: &str, v: String| say(format!("{k:<12} {v}"));
+    let line = |k: &str, v: String| ctx.say(format!("{k:<12} {v}"));
     line("session", cell(ctx, &out.public_id, 64))?;
     line("appid", cell(ctx, &out.appid, 64))?;
     line("openid", cell(ctx, &out.openid, 128))?;
@@ -229,7 +229,7 @@ pub async fn reset_key(ctx: &Context, a: ResetKeyArgs) -> Result<(), Failure> {
         Err(e) => out.error = Some(WechatErrorJson::from(e)),
     }
     if a.json {
-        print_json(&out)?;
+        ctx.print_json(&out)?;
     } else {
         print_reset(ctx, &out)?;
     }
@@ -247,7 +247,7 @@ pub async fn reset_key(ctx: &Context, a: ResetKeyArgs) -> Result<(), Failure> {
 }
 
 fn print_reset(ctx: &Context, out: &ResetJson) -> Result<(), Failure> {
-    let line = |k: &str, v: String| say(format!("{k:<12} {v}"));
+    let line = |k: &str, v: String| ctx.say(format!("{k:<12} {v}"));
     line("session", cell(ctx, &out.public_id, 64))?;
     line("appid", cell(ctx, &out.appid, 64))?;
     line("openid", cell(ctx, &out.openid, 128))?;

@@ -9,7 +9,7 @@ use std::time::Duration;
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use super::{Context, Table, cell, cell_opt, print_json, say, ts, ts_opt};
+use super::{Context, Table, cell, cell_opt, ts, ts_opt};
 use crate::crypto::SessionToken;
 use crate::exit::Failure;
 use crate::ops::{self, Operation};
@@ -229,7 +229,7 @@ async fn list(ctx: &Context, a: ListArgs) -> Result<(), Failure> {
         rows: 0,
         cursor_written: false,
     };
-    out.begin()?;
+    out.begin(ctx)?;
     // One page at a time, written and dropped before the next is read: memory stays one
     // page whatever the number of rows.
     loop {
@@ -247,7 +247,7 @@ async fn list(ctx: &Context, a: ListArgs) -> Result<(), Failure> {
         }
         after = next;
     }
-    out.end()
+    out.end(ctx)
 }
 
 /// Writes `sessions list` output page by page.
@@ -259,8 +259,8 @@ struct ListOutput {
 }
 
 impl ListOutput {
-    fn begin(&mut self) -> Result<(), Failure> {
-        let mut w = std::io::stdout().lock();
+    fn begin(&mut self, ctx: &Context) -> Result<(), Failure> {
+        let mut w = ctx.out();
         match self.format {
             ListFormat::Csv => w.write_all(crate::export::csv_header().as_bytes())?,
             ListFormat::Json => w.write_all(b"{\n  \"sessions\": [")?,
@@ -277,7 +277,8 @@ impl ListOutput {
         now: Ts,
         next: Option<crate::store::Cursor>,
     ) -> std::io::Result<()> {
-        let mut w = std::io::BufWriter::new(std::io::stdout().lock());
+        let mut out = ctx.out();
+        let mut w = std::io::BufWriter::new(&mut *out);
         match self.format {
             ListFormat::Csv => {
                 for s in rows {
@@ -322,11 +323,11 @@ impl ListOutput {
         writeln!(w, "{close},\n  \"next_cursor\": {next}\n}}")
     }
 
-    fn end(&mut self) -> Result<(), Failure> {
-        let mut w = std::io::stdout().lock();
+    fn end(&mut self, ctx: &Context) -> Result<(), Failure> {
+        let mut w = ctx.out();
         match self.format {
             // A first page with more after it was closed with its cursor; otherwise close here.
-            ListFormat::Json if !self.cursor_written => self.json_end(&mut w, None)?,
+            ListFormat::Json if !self.cursor_written => self.json_end(&mut *w, None)?,
             ListFormat::Table if self.rows == 0 => writeln!(w, "no sessions match")?,
             _ => {}
         }
@@ -374,8 +375,8 @@ struct ShowJson {
 }
 
 /// Reads a SessionId from stdin and hashes it; the raw value is dropped (and zeroed) here.
-fn token_from_stdin() -> Result<crate::crypto::TokenHash, Failure> {
-    let raw = super::read_secret_line("SessionId (not echoed): ")?;
+fn token_from_stdin(ctx: &Context) -> Result<crate::crypto::TokenHash, Failure> {
+    let raw = super::read_secret_line(ctx, "SessionId (not echoed): ")?;
     let token = SessionToken::from_raw(raw.expose());
     if token.expose().is_empty() {
         return Err(Failure::usage(
@@ -387,7 +388,7 @@ fn token_from_stdin() -> Result<crate::crypto::TokenHash, Failure> {
 
 async fn show(ctx: &Context, a: ShowArgs) -> Result<(), Failure> {
     let (session, disabled_at) = if a.token_stdin {
-        let hash = token_from_stdin()?;
+        let hash = token_from_stdin(ctx)?;
         let store = ctx.store().await?;
         let Some(found) = store.session_by_token(&hash).await? else {
             return Err(Failure::nothing_matched(
@@ -420,7 +421,7 @@ async fn show(ctx: &Context, a: ShowArgs) -> Result<(), Failure> {
         account_disabled_at: ts_opt(disabled_at),
     };
     if a.json {
-        return print_json(&out);
+        return ctx.print_json(&out);
     }
     let s = &out.session;
     let none = || "-".to_owned();
@@ -453,7 +454,7 @@ async fn show(ctx: &Context, a: ShowArgs) -> Result<(), Failure> {
         ),
     ];
     for (k, v) in lines {
-        say(format!("{k:<16} {v}"))?;
+        ctx.say(format!("{k:<16} {v}"))?;
     }
     Ok(())
 }
@@ -553,7 +554,7 @@ async fn revoke(ctx: &Context, a: RevokeArgs) -> Result<(), Failure> {
     }
     // Read a piped SessionId before anything else, so a prompt never interleaves with it.
     let token_hash = match sel {
-        Selector::Token => Some(token_from_stdin()?),
+        Selector::Token => Some(token_from_stdin(ctx)?),
         _ => None,
     };
     let store = ctx.store().await?;
@@ -576,6 +577,7 @@ async fn revoke(ctx: &Context, a: RevokeArgs) -> Result<(), Failure> {
                 _ => "session:-".to_owned(),
             };
             report(
+                ctx,
                 a.json,
                 RevokeJson {
                     selector,
@@ -629,6 +631,7 @@ async fn revoke_ids(
     let skipped = census.unknown + census.inactive;
     if a.dry_run {
         return report(
+            ctx,
             a.json,
             RevokeJson {
                 selector,
@@ -653,6 +656,7 @@ async fn revoke_ids(
         ));
     }
     report(
+        ctx,
         a.json,
         RevokeJson {
             selector,
@@ -698,6 +702,7 @@ async fn revoke_filter(
     }
     if a.dry_run {
         return report(
+            ctx,
             a.json,
             RevokeJson {
                 selector,
@@ -720,8 +725,12 @@ async fn revoke_filter(
     )?;
 
     let interrupted = Arc::new(AtomicBool::new(false));
-    let listener = listen_for_interrupt(interrupted.clone())?;
-    let bar = if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+    let interrupted = ctx.interrupted.clone().unwrap_or(interrupted);
+    let listener = match ctx.interrupted {
+        Some(_) => None,
+        None => Some(listen_for_interrupt(interrupted.clone())?),
+    };
+    let bar = if ctx.stderr_tty {
         let bar = indicatif::ProgressBar::with_draw_target(
             Some(matched),
             indicatif::ProgressDrawTarget::stderr(),
@@ -744,10 +753,15 @@ async fn revoke_filter(
                 b.set_length(p.total);
                 b.set_position(p.revoked);
             }
-            None => eprintln!(
-                "wxlogin: revoked {} of {} sessions (batch {})",
-                p.revoked, p.total, p.batches
-            ),
+            None => {
+                let _ = writeln!(
+                    ctx.err(),
+                    "wxlogin: revoked {} of {} sessions (batch {})",
+                    p.revoked,
+                    p.total,
+                    p.batches
+                );
+            }
         }
         if !pause.is_zero() {
             std::thread::sleep(pause);
@@ -763,12 +777,15 @@ async fn revoke_filter(
         &mut progress,
     )
     .await;
-    listener.abort();
+    if let Some(l) = listener {
+        l.abort();
+    }
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
     let outcome = result?;
     report(
+        ctx,
         a.json,
         RevokeJson {
             selector,
@@ -813,13 +830,13 @@ fn listen_for_interrupt(flag: Arc<AtomicBool>) -> Result<tokio::task::JoinHandle
     }
 }
 
-fn report(json: bool, r: RevokeJson) -> Result<(), Failure> {
+fn report(ctx: &Context, json: bool, r: RevokeJson) -> Result<(), Failure> {
     if json {
-        return print_json(&r);
+        return ctx.print_json(&r);
     }
     let noun = |n: u64| if n == 1 { "session" } else { "sessions" };
     if r.dry_run {
-        return say(format!(
+        return ctx.say(format!(
             "dry run: would revoke {} live {} matching {}; nothing was changed",
             r.matched,
             noun(r.matched),
@@ -827,7 +844,7 @@ fn report(json: bool, r: RevokeJson) -> Result<(), Failure> {
         ));
     }
     if r.interrupted {
-        return say(format!(
+        return ctx.say(format!(
             "interrupted: revoked {} of {} {} in {} batches; {} still live",
             r.revoked,
             r.matched,
@@ -837,12 +854,12 @@ fn report(json: bool, r: RevokeJson) -> Result<(), Failure> {
         ));
     }
     if r.skipped > 0 {
-        return say(format!(
+        return ctx.say(format!(
             "revoked {} {}; skipped {} not live (unknown, revoked or expired)",
             r.revoked,
             noun(r.revoked),
             r.skipped
         ));
     }
-    say(format!("revoked {} {}", r.revoked, noun(r.revoked)))
+    ctx.say(format!("revoked {} {}", r.revoked, noun(r.revoked)))
 }

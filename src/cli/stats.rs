@@ -5,7 +5,7 @@
 use clap::Args;
 use serde::Serialize;
 
-use super::{Context, Table, cell, print_json, say, ts};
+use super::{Context, Table, cell, ts};
 use crate::exit::Failure;
 use crate::store::Ts;
 use crate::store::stats::{InstanceRow, LoginBucket, UP_WITHIN_SECS};
@@ -103,7 +103,7 @@ pub async fn run(ctx: &Context, args: StatsArgs) -> Result<(), Failure> {
     store.close().await;
 
     if args.json {
-        return print_json(&StatsJson {
+        return ctx.print_json(&StatsJson {
             since: ts(since),
             live_sessions: LiveJson {
                 count: live.count,
@@ -152,12 +152,12 @@ pub async fn run(ctx: &Context, args: StatsArgs) -> Result<(), Failure> {
         .iter()
         .filter(|i| instance_state(i, now_ts) == "up")
         .count();
-    say(format!(
+    ctx.say(format!(
         "live sessions: {}{}",
         live.count,
         if live.exact { "" } else { " (estimate)" }
     ))?;
-    say(format!(
+    ctx.say(format!(
         "instances: {up} up of {} listed (up = heartbeat in the last {UP_WITHIN_SECS}s)",
         instances.len()
     ))?;
@@ -173,18 +173,18 @@ pub async fn run(ctx: &Context, args: StatsArgs) -> Result<(), Failure> {
                 ts(i.started_at),
             ]);
         }
-        t.print()?;
+        t.print(ctx)?;
     }
-    say(format!("logins since {} by outcome:", ts(since)))?;
+    ctx.say(format!("logins since {} by outcome:", ts(since)))?;
     let totals = totals_by_outcome(&buckets);
     if totals.is_empty() {
-        say("  none recorded")?;
+        ctx.say("  none recorded")?;
     } else {
         let mut t = Table::new(&["OUTCOME", "COUNT"]);
         for (outcome, n) in &totals {
             t.row(vec![outcome.clone(), n.to_string()]);
         }
-        t.print()?;
+        t.print(ctx)?;
         let mut t = Table::new(&["MINUTE", "APPID", "OUTCOME", "COUNT"]);
         for b in &buckets {
             t.row(vec![
@@ -198,22 +198,22 @@ pub async fn run(ctx: &Context, args: StatsArgs) -> Result<(), Failure> {
                 b.count.to_string(),
             ]);
         }
-        t.print()?;
+        t.print(ctx)?;
     }
-    say(format!(
+    ctx.say(format!(
         "sessions revoked by operators since {}: {}",
         ts(since),
         revocations.iter().map(|r| r.count).sum::<i64>()
     ))?;
     if addresses.is_empty() {
-        say("failing client addresses: none")?;
+        ctx.say("failing client addresses: none")?;
     } else {
-        say("failing client addresses (failed logins):")?;
+        ctx.say("failing client addresses (failed logins):")?;
         let mut t = Table::new(&["ADDRESS", "FAILED"]);
         for a in &addresses {
             t.row(vec![cell(ctx, &a.address, 45), a.count.to_string()]);
         }
-        t.print()?;
+        t.print(ctx)?;
     }
     Ok(())
 }

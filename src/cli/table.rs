@@ -60,9 +60,8 @@ impl Table {
         out
     }
 
-    pub fn print(&self) -> Result<(), Failure> {
-        let mut out = std::io::stdout().lock();
-        out.write_all(self.render().as_bytes())?;
+    pub fn print(&self, ctx: &super::Context) -> Result<(), Failure> {
+        ctx.out().write_all(self.render().as_bytes())?;
         Ok(())
     }
 }

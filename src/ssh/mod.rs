@@ -6,8 +6,8 @@
 //!   refused.
 //! - A PTY session gets its own console ([`session`]): input decoded by [`input`], frames drawn
 //!   by [`backend`] onto the channel.
-//! - An exec request runs one headless command ([`exec`]) as a child process of this binary,
-//!   with no shell and the operator's identity set by the door.
+//! - An exec request runs one headless command ([`exec`]) inside this process, on the door's
+//!   own store, with no shell and the operator's identity set by the door.
 //! - The server holds every credential (database, data key, AppSecrets); nothing of it goes to
 //!   the operator's machine.
 
@@ -18,7 +18,7 @@ pub mod keys;
 pub mod session;
 
 use std::collections::{HashMap, VecDeque};
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
@@ -65,25 +65,19 @@ pub struct SshServerArgs {
     pub max_connections: Option<usize>,
 }
 
-/// Checks an exec command line with wxlogin's own argument parser before it runs (given by the
-/// binary, which owns the parser): `Err` is the message for the operator.
-pub type ExecCheck = fn(&[String]) -> Result<(), String>;
-
 /// What every connection shares.
 pub struct Door {
     pub operators: RwLock<Arc<keys::Operators>>,
     pub store: Store,
-    pub database_url: String,
-    pub config_path: Option<PathBuf>,
+    /// The server's configuration, as loaded at start (exec commands use it).
+    pub file: ConfigFile,
     pub exchange: crate::console::views::exchange::ExchangeSetup,
     pub refresh: Duration,
     /// `[console] sparkline` for the consoles this door serves.
     pub sparkline: crate::console::views::overview::SparkStyle,
     pub idle_timeout: Duration,
-    /// The binary that runs exec commands.
-    pub exe: PathBuf,
-    pub check: ExecCheck,
-    pub local_addr: SocketAddr,
+    /// Runs an exec command in this process (the binary's parser and dispatch).
+    pub run: exec::ExecRun,
 }
 
 impl Door {
@@ -130,7 +124,7 @@ pub async fn run(
     global: &GlobalOpts,
     file: &ConfigFile,
     args: SshServerArgs,
-    check: ExecCheck,
+    run_exec: exec::ExecRun,
 ) -> Result<(), Failure> {
     let listen = args
         .listen
@@ -177,14 +171,11 @@ pub async fn run(
     let local_addr = listener
         .local_addr()
         .map_err(|e| Failure::runtime(format!("cannot listen on {listen}: {e}")))?;
-    let exe = std::env::current_exe()
-        .map_err(|e| Failure::runtime(format!("cannot find this program's path: {e}")))?;
 
     let door = Arc::new(Door {
         operators: RwLock::new(Arc::new(operators)),
         store,
-        database_url: url,
-        config_path: global.config.clone(),
+        file: file.clone(),
         exchange: crate::console::views::exchange::ExchangeSetup::from_config(file),
         refresh: match file.console.refresh_secs {
             Some(0) => Duration::MAX,
@@ -193,9 +184,7 @@ pub async fn run(
         },
         sparkline: file.console.sparkline.unwrap_or_default(),
         idle_timeout,
-        exe,
-        check,
-        local_addr,
+        run: run_exec,
     });
 
     let mut methods = russh::MethodSet::empty();

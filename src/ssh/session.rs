@@ -304,7 +304,6 @@ impl Handler for Connection {
         };
         let (tx, rx) = mpsc::channel(INPUT_QUEUE);
         c.input = Some(tx);
-        let env = c.env.clone();
         session.channel_success(channel)?;
         let line = String::from_utf8_lossy(data).into_owned();
         let job = exec::Job {
@@ -313,7 +312,6 @@ impl Handler for Connection {
             fingerprint: fp,
             peer: self.peer,
             line,
-            env,
         };
         tokio::spawn(exec::run(job, write, rx));
         Ok(())
