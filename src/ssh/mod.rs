@@ -84,6 +84,12 @@ pub struct Door {
     pub exe: PathBuf,
     pub check: ExecCheck,
     pub local_addr: SocketAddr,
+    /// Fault injection, for tests only: a console this door serves panics when its operator
+    /// presses this key, as a bug in a view would, so a test can see that one console's panic
+    /// ends only that session. Every door [`run`] starts has `None` (no option or setting
+    /// reaches it), which costs one comparison per key.
+    #[doc(hidden)]
+    pub fault_panic_on_key: Option<char>,
 }
 
 impl Door {
@@ -196,6 +202,7 @@ pub async fn run(
         exe,
         check,
         local_addr,
+        fault_panic_on_key: None,
     });
 
     let mut methods = russh::MethodSet::empty();
