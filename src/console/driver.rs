@@ -79,7 +79,11 @@ where
     B::Error: Send + Sync + 'static,
     S: Stream<Item = io::Result<Event>> + Unpin,
 {
-    let mut tick = tokio::time::interval(TICK);
+    // Each console ticks at its own phase: consoles started together (a door's operators
+    // after a restart, a benchmark's clients) would otherwise all redraw at the same instant
+    // every tick, and a key arriving then waits behind all those frames.
+    let phase = TICK.mul_f64(rand::random::<f64>());
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + phase, TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut dirty = true;
     let mut input_closed = false;
