@@ -605,7 +605,9 @@ store_test!(
             "local port forwarding accepted"
         );
 
-        let log = door.wait_log("remote port forwarding");
+        // Both forwarding refusals: the direct-tcpip one can be logged after the other.
+        door.wait_log("remote port forwarding");
+        let log = door.wait_log("request=\"port forwarding\"");
         for request in [
             "agent forwarding",
             "x11",
