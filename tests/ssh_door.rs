@@ -6,11 +6,114 @@ mod console_support;
 mod ssh_support;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use console_support::fixture_at;
-use russh::keys::PrivateKeyWithHashAlg;
+use russh::keys::{PrivateKey, PrivateKeyWithHashAlg};
+use russh::{ChannelMsg, client};
 use ssh_support::*;
 use wxlogin::store::AuditFilter;
+
+/// The operators every door of these tests knows, one per role: name, role, key seed.
+const OPERATORS: [(&str, &str, u8); 3] = [
+    ("alice-op", "oncall", 1),
+    ("vera", "viewer", 2),
+    ("sam", "support", 3),
+];
+
+/// The key of the operator with `role`.
+fn role_key(role: &str) -> PrivateKey {
+    let (_, _, seed) = OPERATORS
+        .iter()
+        .find(|o| o.1 == role)
+        .unwrap_or_else(|| panic!("no operator with role {role}"));
+    key(*seed)
+}
+
+fn role_name(role: &str) -> &'static str {
+    OPERATORS
+        .iter()
+        .find(|o| o.1 == role)
+        .map(|o| o.0)
+        .unwrap_or_else(|| panic!("no operator with role {role}"))
+}
+
+/// `wxlogin ssh-server` on `db` with the three [`OPERATORS`] and these extra arguments.
+fn door(db: &common::TestDb, extra: &[&str]) -> Door {
+    let keys: Vec<(&str, &str, PrivateKey)> = OPERATORS
+        .iter()
+        .map(|(n, r, seed)| (*n, *r, key(*seed)))
+        .collect();
+    let ops: Vec<(&str, &str, &PrivateKey)> = keys.iter().map(|(n, r, k)| (*n, *r, k)).collect();
+    Door::start(&db.url, &operators_toml(&ops), extra)
+}
+
+/// An operator's console and the connection it runs on.
+struct Console {
+    /// Kept: the console lives as long as its connection.
+    #[allow(dead_code)]
+    h: client::Handle<Client>,
+    screen: Screen,
+}
+
+impl std::ops::Deref for Console {
+    type Target = Screen;
+    fn deref(&self) -> &Screen {
+        &self.screen
+    }
+}
+
+impl std::ops::DerefMut for Console {
+    fn deref_mut(&mut self) -> &mut Screen {
+        &mut self.screen
+    }
+}
+
+impl Screen {
+    /// Reads for at most `wait`: true once the screen satisfies `ok`, false if it did not by
+    /// then (or the channel closed).
+    async fn wait_a_while(&mut self, wait: Duration, ok: impl Fn(&str) -> bool) -> bool {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            if ok(&self.text()) {
+                return true;
+            }
+            if self.closed {
+                return false;
+            }
+            match tokio::time::timeout_at(deadline, self.ch.wait()).await {
+                Err(_) => return false,
+                Ok(Some(ChannelMsg::Data { data })) => self.parser.process(&data),
+                Ok(Some(ChannelMsg::ExitStatus { exit_status })) => self.status = Some(exit_status),
+                Ok(Some(ChannelMsg::Close)) | Ok(None) => self.closed = true,
+                Ok(Some(_)) => {}
+            }
+        }
+    }
+}
+
+impl Door {
+    /// A connection authenticated with the key of the operator with `role`.
+    async fn as_role(&self, role: &str) -> client::Handle<Client> {
+        self.login(&role_key(role)).await
+    }
+
+    /// The console of the operator with `role`, 120x35, once its header shows who is in.
+    async fn console(&self, role: &str) -> Console {
+        self.console_with(role, (120, 35), &[]).await
+    }
+
+    /// [`Door::console`] at `size`, with these `env` requests sent first.
+    async fn console_with(&self, role: &str, size: (u16, u16), env: &[(&str, &str)]) -> Console {
+        let h = self.as_role(role).await;
+        let mut screen = Screen::open(&h, size.0, size.1, env).await;
+        let who = format!("{}@ssh:", role_name(role));
+        screen
+            .wait_for("the console's header", |t| t.contains(&who))
+            .await;
+        Console { h, screen }
+    }
+}
 
 async fn audit_rows(store: &wxlogin::store::Store) -> Vec<wxlogin::store::AuditEntry> {
     store
@@ -21,13 +124,9 @@ async fn audit_rows(store: &wxlogin::store::Store) -> Vec<wxlogin::store::AuditE
 }
 
 store_test!(unknown_keys_and_passwords_are_refused_and_logged, |db| {
-    let alice = key(1);
+    let alice = role_key("oncall");
     let stranger = key(9);
-    let door = Door::start(
-        &db.url,
-        &operators_toml(&[("alice", "oncall", &alice)]),
-        &[],
-    );
+    let door = door(&db, &[]);
 
     let mut h = door.connect().await;
     let pw = h
@@ -70,14 +169,10 @@ store_test!(
     |db| {
         let fx = fixture_at(&db, chrono::Utc::now()).await;
         let newest = fx.sessions.last().unwrap().public_id.clone();
-        let alice = key(1);
-        let door = Door::start(
-            &db.url,
-            &operators_toml(&[("alice-op", "oncall", &alice)]),
-            &[],
-        );
-        let h = door.login(&alice).await;
-        let mut screen = Screen::open(&h, 120, 35, &[("NO_COLOR", "1"), ("EVIL", "x")]).await;
+        let door = door(&db, &[]);
+        let mut screen = door
+            .console_with("oncall", (120, 35), &[("NO_COLOR", "1"), ("EVIL", "x")])
+            .await;
         let text = screen
             .wait_for("the sessions view", |s| {
                 s.contains("alice") && s.contains("carol")
@@ -115,7 +210,7 @@ store_test!(
         assert_eq!(entry.origin.as_deref(), Some("ssh:127.0.0.1"));
         assert_eq!(
             entry.detail.0["key"].as_str(),
-            Some(fingerprint(alice.public_key()).as_str()),
+            Some(fingerprint(role_key("oncall").public_key()).as_str()),
             "{:?}",
             entry.detail
         );
@@ -137,7 +232,7 @@ store_test!(
         screen.send(b"q").await;
         screen.wait_closed().await;
         assert_eq!(screen.status, Some(0));
-        let again = door.login(&alice).await;
+        let again = door.as_role("oncall").await;
         let out = exec(&again, "sessions list --json", b"").await;
         assert_eq!(out.status, Some(0), "{out:?}");
     }
@@ -147,13 +242,8 @@ store_test!(
     exec_runs_the_headless_command_as_the_key_owner_without_a_shell,
     |db| {
         let fx = fixture_at(&db, chrono::Utc::now()).await;
-        let alice = key(1);
-        let door = Door::start(
-            &db.url,
-            &operators_toml(&[("alice-op", "oncall", &alice)]),
-            &[],
-        );
-        let h = door.login(&alice).await;
+        let door = door(&db, &[]);
+        let h = door.as_role("oncall").await;
 
         let out = exec(&h, "sessions list --json", b"").await;
         assert_eq!(out.status, Some(0), "{out:?}");
@@ -184,7 +274,7 @@ store_test!(
         assert_eq!(entry.origin.as_deref(), Some("ssh:127.0.0.1"));
         assert_eq!(
             entry.detail.0["key"].as_str(),
-            Some(fingerprint(alice.public_key()).as_str())
+            Some(fingerprint(role_key("oncall").public_key()).as_str())
         );
 
         for (line, expect) in [
@@ -215,16 +305,11 @@ store_test!(
     viewer_and_support_are_refused_what_their_role_may_not_do,
     |db| {
         let fx = fixture_at(&db, chrono::Utc::now()).await;
-        let (viewer, support) = (key(2), key(3));
-        let door = Door::start(
-            &db.url,
-            &operators_toml(&[("vera", "viewer", &viewer), ("sam", "support", &support)]),
-            &[],
-        );
+        let door = door(&db, &[]);
         let before = audit_rows(&db).await.len();
         let live_before = console_support::live_count(&db).await;
 
-        let v = door.login(&viewer).await;
+        let v = door.as_role("viewer").await;
         let target = fx.sessions[0].public_id.clone();
         let out = exec(
             &v,
@@ -235,7 +320,7 @@ store_test!(
         assert_ne!(out.status, Some(0), "{out:?}");
         assert!(out.stderr.contains("viewer"), "{out:?}");
 
-        let s = door.login(&support).await;
+        let s = door.as_role("support").await;
         let out = exec(
             &s,
             &format!(
@@ -249,7 +334,7 @@ store_test!(
         assert!(out.stderr.contains("support"), "{out:?}");
 
         // In the viewer's console, `d` changes nothing either.
-        let mut screen = Screen::open(&v, 120, 35, &[]).await;
+        let mut screen = door.console("viewer").await;
         screen
             .wait_for("the sessions view", |t| t.contains("alice"))
             .await;
@@ -270,24 +355,15 @@ store_test!(
 );
 
 store_test!(
-    hostile_clients_and_a_garbage_operators_file_do_not_take_the_server_down,
+    absurd_window_sizes_and_a_garbage_operators_file_do_not_take_the_server_down,
     |db| {
         let _fx = fixture_at(&db, chrono::Utc::now()).await;
-        let alice = key(1);
-        let mut door = Door::start(
-            &db.url,
-            &operators_toml(&[("alice-op", "oncall", &alice)]),
-            &[],
-        );
+        let mut door = door(&db, &[]);
 
-        // Absurd window sizes and 1 MB of random bytes into one console.
-        let h = door.login(&alice).await;
-        let mut screen = Screen::open(&h, 80, 24, &[]).await;
+        let mut screen = door.console_with("oncall", (80, 24), &[]).await;
         screen
             .wait_for("the sessions view", |t| t.contains("alice"))
             .await;
-        // Absurd window sizes first (input sent after the burst waits behind it): they are
-        // clamped, and the log says so.
         screen.ch.window_change(0, 0, 0, 0).await.expect("zero");
         screen
             .ch
@@ -305,61 +381,162 @@ store_test!(
         screen
             .wait_for("the 100x30 layout", |t| t.lines().count() == 30)
             .await;
-        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut junk = vec![0u8; 1 << 20];
-        for b in junk.iter_mut() {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            *b = x as u8;
-        }
-        // Keep `q` out of it so the console is still there afterwards.
-        for b in junk.iter_mut() {
-            if *b == b'q' || *b == 0x03 {
-                *b = b'j';
-            }
-        }
-        for chunk in junk.chunks(32 * 1024) {
-            screen.send(chunk).await;
-        }
-
-        // A client that never reads: opens a console and keeps it busy without reading.
-        let lazy = door.login(&alice).await;
-        let lazy_screen = Screen::open(&lazy, 200, 60, &[]).await;
-        for _ in 0..200 {
-            lazy_screen.send(b"jjjjkkkk").await;
-        }
 
         // A garbage key line: the old file stays in force, and the log says why.
         std::fs::write(
-        door.operators_path(),
-        "[[operators]]\nname = \"mallory\"\nrole = \"oncall\"\nkeys = [\"ssh-ed25519 AAAAnot-a-key\"]\n",
-    )
-    .unwrap();
+            door.operators_path(),
+            "[[operators]]\nname = \"mallory\"\nrole = \"oncall\"\nkeys = [\"ssh-ed25519 AAAAnot-a-key\"]\n",
+        )
+        .unwrap();
         door.signal("HUP");
         door.wait_log("keeping the previous one");
 
         assert!(door.alive(), "the server died; log:\n{}", door.log());
-        let fresh = door.login(&alice).await;
+        let fresh = door.as_role("oncall").await;
         let out = exec(&fresh, "sessions list --json", b"").await;
         assert_eq!(out.status, Some(0), "{out:?}\nlog:\n{}", door.log());
-        drop(lazy_screen);
-        drop(screen);
+    }
+);
+
+/// 1 MB of xorshift bytes: every byte value, escape sequences, `q`s and Ctrl-Cs among them.
+fn random_megabyte() -> Vec<u8> {
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut junk = vec![0u8; 1 << 20];
+    for b in junk.iter_mut() {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        *b = x as u8;
+    }
+    junk
+}
+
+store_test!(
+    a_megabyte_of_random_input_leaves_the_console_answering_keys_in_seconds_and_others_served,
+    |db| {
+        let _fx = fixture_at(&db, chrono::Utc::now()).await;
+        let mut door = door(&db, &[]);
+        // A viewer: whatever the bytes press, nothing changes in the database.
+        let mut flooded = door.console_with("viewer", (100, 30), &[]).await;
+        let mut bystander = door.console_with("oncall", (100, 30), &[]).await;
+        let audit_before = audit_rows(&db).await.len();
+
+        for chunk in random_megabyte().chunks(32 * 1024) {
+            flooded.send(chunk).await;
+        }
+        let sent = tokio::time::Instant::now();
+
+        // Meanwhile another operator's console answers, and a command runs.
+        bystander.send(b"?").await;
+        bystander
+            .wait_for("the bystander's help", |t| t.contains("any key closes"))
+            .await;
+        bystander.send(b"\x1b").await;
+        let other = door.as_role("oncall").await;
+        let out = exec(&other, "sessions list --json", b"").await;
+        assert_eq!(out.status, Some(0), "{out:?}");
+
+        // The flooded console: the bytes may have quit it (a `q` or Ctrl-C, if it was not
+        // dropped), which ends it normally; otherwise it answers a key with a frame within a
+        // few seconds. Esc twice closes whatever prompt, dialog or help the bytes opened, then
+        // `?` opens the help (sent again until the console has caught up with the burst).
+        let deadline = sent + Duration::from_secs(15);
+        let answered = loop {
+            if flooded.closed {
+                break false;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the console did not answer within 15 s of the burst; screen:\n{}",
+                flooded.text()
+            );
+            flooded.send(b"\x1b").await;
+            tokio::time::sleep(Duration::from_millis(150)).await;
+            flooded.send(b"\x1b").await;
+            tokio::time::sleep(Duration::from_millis(150)).await;
+            flooded.send(b"?").await;
+            if flooded
+                .wait_a_while(Duration::from_secs(2), |t| t.contains("any key closes"))
+                .await
+            {
+                break true;
+            }
+        };
+        if answered {
+            // It caught up by dropping what it could not keep up with, and said so.
+            assert!(
+                door.log().contains("ssh console input dropped"),
+                "the burst was not cut short; log:\n{}",
+                door.log()
+            );
+            flooded.send(b"\x1b").await;
+        } else {
+            assert_eq!(flooded.status, Some(0), "{}", flooded.text());
+        }
+        assert_eq!(audit_rows(&db).await.len(), audit_before);
+        assert!(door.alive(), "the server died; log:\n{}", door.log());
+    }
+);
+
+store_test!(
+    a_client_that_never_reads_is_logged_once_and_holds_no_one_else_up,
+    |db| {
+        let _fx = fixture_at(&db, chrono::Utc::now()).await;
+        let door = door(&db, &[]);
+        // A client whose receive window is zero and never grows: the server cannot send it
+        // a single byte of its console.
+        let config = client::Config {
+            window_size: 0,
+            ..Default::default()
+        };
+        let mut h = client::connect(Arc::new(config), door.addr, Client::default())
+            .await
+            .expect("connect");
+        let ok = h
+            .authenticate_publickey(
+                "whoever",
+                PrivateKeyWithHashAlg::new(Arc::new(role_key("oncall")), None),
+            )
+            .await
+            .expect("auth");
+        assert!(ok.success());
+        let mut stuck = Screen::open(&h, 200, 60, &[]).await;
+        for _ in 0..200 {
+            stuck.send(b"jjjjkkkk").await;
+        }
+        let log = door.wait_log("ssh client is not reading its console output");
+        assert!(log.contains("operator=alice-op"), "{log}");
+
+        // Everyone else is served meanwhile.
+        let mut other = door.console("viewer").await;
+        other
+            .wait_for("the sessions view", |t| t.contains("alice"))
+            .await;
+        other.send(b"j").await;
+        let out = exec(&door.as_role("support").await, "sessions list --json", b"").await;
+        assert_eq!(out.status, Some(0), "{out:?}");
+
+        // One line per stall, not one per frame: more keys, more frames, still one line.
+        for _ in 0..50 {
+            stuck.send(b"jk").await;
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let log = door.log();
+        assert_eq!(log.matches("ssh client is not reading").count(), 1, "{log}");
+        // The client got nothing at all.
+        assert!(
+            !stuck
+                .wait_a_while(Duration::from_millis(200), |t| !t.trim().is_empty())
+                .await,
+            "{}",
+            stuck.text()
+        );
     }
 );
 
 store_test!(the_idle_timeout_ends_the_session_with_a_message, |db| {
-    let alice = key(1);
-    let door = Door::start(
-        &db.url,
-        &operators_toml(&[("alice-op", "oncall", &alice)]),
-        &["--idle-timeout-secs", "2"],
-    );
-    let h = door.login(&alice).await;
-    let mut screen = Screen::open(&h, 80, 24, &[]).await;
-    screen
-        .wait_for("the console", |t| t.contains("alice-op"))
-        .await;
+    let door = door(&db, &["--idle-timeout-secs", "2"]);
+    let mut screen = door.console_with("oncall", (80, 24), &[]).await;
     screen.wait_closed().await;
     assert!(screen.text().contains("session ended"), "{}", screen.text());
 });
@@ -382,13 +559,8 @@ store_test!(
     forwarding_x11_subsystems_and_unlisted_env_variables_are_refused_and_logged,
     |db| {
         let _fx = fixture_at(&db, chrono::Utc::now()).await;
-        let alice = key(1);
-        let door = Door::start(
-            &db.url,
-            &operators_toml(&[("alice-op", "oncall", &alice)]),
-            &[],
-        );
-        let h = door.login(&alice).await;
+        let door = door(&db, &[]);
+        let h = door.as_role("oncall").await;
         let mut ch = h.channel_open_session().await.expect("open session");
 
         // Only the four terminal variables are taken; anything that could steer a process is not.
@@ -433,7 +605,9 @@ store_test!(
             "local port forwarding accepted"
         );
 
-        let log = door.wait_log("remote port forwarding");
+        // Both forwarding refusals: the direct-tcpip one can be logged after the other.
+        door.wait_log("remote port forwarding");
+        let log = door.wait_log("request=\"port forwarding\"");
         for request in [
             "agent forwarding",
             "x11",

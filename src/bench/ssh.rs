@@ -63,11 +63,12 @@ pub async fn rows(ctx: &Ctx<'_>) -> Vec<Row> {
                 consoles_op,
                 "p99 ≤ 50 ms",
                 format!(
-                    "p99 {} (median {}, max {}, n={} keys){}",
+                    "p99 {} (median {}, max {}, n={} keys; {}){}",
                     fmt_ms(s.p99),
                     fmt_ms(s.median),
                     fmt_ms(s.max),
                     s.n,
+                    run.breakdown(),
                     if run.timeouts > 0 {
                         format!(
                             ", {} keys without a redraw in {KEY_TIMEOUT:?}",
@@ -259,10 +260,30 @@ impl client::Handler for Client {
 
 struct ConsolesRun {
     latency: Stats,
+    /// The same keys split by whether their redraw waited for rows from the database (the
+    /// screen said "loading" before it settled) or came from the rows the console held.
+    fetched: Stats,
+    held: Stats,
     timeouts: usize,
     hwm_kib: u64,
     rss_kib: u64,
 }
+
+impl ConsolesRun {
+    /// Where the tail is: the keys that waited for a page vs the ones drawn from memory.
+    fn breakdown(&self) -> String {
+        format!(
+            "keys that waited for rows p99 {} (n={}), the others p99 {} (n={})",
+            fmt_ms(self.fetched.p99),
+            self.fetched.n,
+            fmt_ms(self.held.p99),
+            self.held.n
+        )
+    }
+}
+
+/// One key's time from send to its redraw, and whether the redraw waited for rows.
+type KeyTime = (Duration, bool);
 
 /// Opens [`CONSOLES`] consoles at once and has each press `keys` keys, one after the other
 /// (each waits for its redraw), all consoles at the same time.
@@ -277,7 +298,7 @@ async fn consoles(door: &DoorChild, keys: usize) -> anyhow::Result<ConsolesRun> 
             (r, h)
         }));
     }
-    let mut latencies = Vec::with_capacity(CONSOLES * keys);
+    let mut latencies: Vec<KeyTime> = Vec::with_capacity(CONSOLES * keys);
     let mut timeouts = 0;
     let mut handles = Vec::new();
     let mut first_error = None;
@@ -301,8 +322,19 @@ async fn consoles(door: &DoorChild, keys: usize) -> anyhow::Result<ConsolesRun> 
     if let Some(e) = first_error {
         return Err(e);
     }
+    let split = |fetched: bool| {
+        Stats::from(
+            latencies
+                .iter()
+                .filter(|k| k.1 == fetched)
+                .map(|k| k.0)
+                .collect(),
+        )
+    };
     Ok(ConsolesRun {
-        latency: Stats::from(latencies),
+        fetched: split(true),
+        held: split(false),
+        latency: Stats::from(latencies.iter().map(|k| k.0).collect()),
         timeouts,
         hwm_kib,
         rss_kib,
@@ -315,7 +347,7 @@ async fn one_console(
     h: &client::Handle<Client>,
     keys: usize,
     start: &tokio::sync::Barrier,
-) -> anyhow::Result<(Vec<Duration>, usize)> {
+) -> anyhow::Result<(Vec<KeyTime>, usize)> {
     let mut ch = h.channel_open_session().await?;
     ch.request_pty(true, "xterm-256color", COLS.into(), ROWS.into(), 0, 0, &[])
         .await?;
@@ -343,19 +375,21 @@ async fn one_console(
         let sent = Instant::now();
         ch.data(key).await?;
         let deadline = sent + KEY_TIMEOUT;
+        let mut waited = false;
         loop {
             match read_some(&mut ch, &mut screen, &mut tail, deadline).await {
                 Ok(at) => {
                     let text = screen.screen().contents();
                     let now = position(&text);
+                    waited |= !settled(&text);
                     if tail.ends_with(FRAME_END) && settled(&text) && now.is_some() && now != before
                     {
-                        times.push(at - sent);
+                        times.push((at - sent, waited));
                         break;
                     }
                 }
                 Err(_) => {
-                    times.push(KEY_TIMEOUT);
+                    times.push((KEY_TIMEOUT, waited));
                     timeouts += 1;
                     break;
                 }

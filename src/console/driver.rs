@@ -7,7 +7,7 @@
 use std::io;
 use std::time::Duration;
 
-use futures::{Stream, StreamExt};
+use futures::{FutureExt, Stream, StreamExt};
 use ratatui::backend::{Backend, CrosstermBackend, TestBackend};
 use ratatui::layout::Rect;
 use ratatui::{Terminal, TerminalOptions, Viewport};
@@ -18,6 +18,12 @@ use super::ui;
 
 /// How often the clock, the spinner and the live refresh are looked at.
 pub const TICK: Duration = Duration::from_millis(250);
+
+/// Input events already waiting are handled together before one draw: at most this many...
+pub const DRAIN_MAX_EVENTS: usize = 256;
+/// ...or for at most this long, so a burst of input costs one frame per batch, not one per byte,
+/// and the screen still moves during a long paste.
+pub const DRAIN_MAX_TIME: Duration = Duration::from_millis(10);
 
 /// Why the loop ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,9 +79,14 @@ where
     B::Error: Send + Sync + 'static,
     S: Stream<Item = io::Result<Event>> + Unpin,
 {
-    let mut tick = tokio::time::interval(TICK);
+    // Each console ticks at its own phase: consoles started together (a door's operators
+    // after a restart, a benchmark's clients) would otherwise all redraw at the same instant
+    // every tick, and a key arriving then waits behind all those frames.
+    let phase = TICK.mul_f64(rand::random::<f64>());
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + phase, TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut dirty = true;
+    let mut input_closed = false;
     loop {
         if dirty {
             terminal
@@ -90,17 +101,33 @@ where
         if app.quit {
             return Ok(Exit::Quit);
         }
+        if input_closed {
+            return Ok(Exit::InputClosed);
+        }
         tokio::select! {
             ev = events.next() => match ev {
-                Some(Ok(Event::Resize(cols, rows))) => {
-                    app.resize(cols, rows);
-                    terminal.backend_mut().set_size(cols, rows);
-                    terminal.resize(Rect::new(0, 0, cols, rows)).map_err(io::Error::other)?;
-                    dirty = true;
-                }
                 Some(Ok(ev)) => {
-                    app.handle(ev);
+                    apply_event(app, terminal, ev)?;
                     dirty = true;
+                    // Whatever else is already waiting goes into the same frame.
+                    let start = std::time::Instant::now();
+                    let mut handled = 1;
+                    while !app.quit
+                        && handled < DRAIN_MAX_EVENTS
+                        && start.elapsed() < DRAIN_MAX_TIME
+                    {
+                        match events.next().now_or_never() {
+                            Some(Some(Ok(ev))) => apply_event(app, terminal, ev)?,
+                            Some(Some(Err(e))) => return Err(e),
+                            // Drawn first: the input's last events show before the end.
+                            Some(None) => {
+                                input_closed = true;
+                                break;
+                            }
+                            None => break,
+                        }
+                        handled += 1;
+                    }
                 }
                 Some(Err(e)) => return Err(e),
                 None => return Ok(Exit::InputClosed),
@@ -115,6 +142,27 @@ where
                 app.tick();
                 dirty = true;
             }
+        }
+    }
+}
+
+/// One input event: a key or paste for the console, or a new size for it and its terminal.
+fn apply_event<B>(app: &mut App, terminal: &mut Terminal<B>, ev: Event) -> io::Result<()>
+where
+    B: SizedBackend,
+    B::Error: Send + Sync + 'static,
+{
+    match ev {
+        Event::Resize(cols, rows) => {
+            app.resize(cols, rows);
+            terminal.backend_mut().set_size(cols, rows);
+            terminal
+                .resize(Rect::new(0, 0, cols, rows))
+                .map_err(io::Error::other)
+        }
+        ev => {
+            app.handle(ev);
+            Ok(())
         }
     }
 }

@@ -78,6 +78,12 @@ pub struct Door {
     pub idle_timeout: Duration,
     /// Runs an exec command in this process (the binary's parser and dispatch).
     pub run: exec::ExecRun,
+    /// Fault injection, for tests only: a console this door serves panics when its operator
+    /// presses this key, as a bug in a view would, so a test can see that one console's panic
+    /// ends only that session. Every door [`run`] starts has `None` (no option or setting
+    /// reaches it), which costs one comparison per key.
+    #[doc(hidden)]
+    pub fault_panic_on_key: Option<char>,
 }
 
 impl Door {
@@ -185,6 +191,7 @@ pub async fn run(
         sparkline: file.console.sparkline.unwrap_or_default(),
         idle_timeout,
         run: run_exec,
+        fault_panic_on_key: None,
     });
 
     let mut methods = russh::MethodSet::empty();

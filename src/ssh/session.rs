@@ -34,6 +34,16 @@ pub const ESC_TIMEOUT: Duration = Duration::from_millis(50);
 pub const MAX_CHANNELS: usize = 4;
 /// Input chunks queued per channel before the connection waits (backpressure).
 const INPUT_QUEUE: usize = 64;
+/// Decoded input events a console may be behind by. Past this the console is not keeping up
+/// (a burst of junk, a paste without bracketed paste into a busy console): further keys and
+/// pastes are dropped, with a log line, instead of queueing without bound. Size changes are
+/// never dropped.
+pub const INPUT_BUDGET: usize = 1024;
+/// Dropped input is logged at most this often per console (with the count since the last line).
+const DROP_LOG_EVERY: Duration = Duration::from_secs(1);
+/// A console whose output has not moved for this long has a client that is not reading: logged
+/// once per stall (its frames are coalesced meanwhile, see [`super::backend`]).
+pub const STALL_LOG_AFTER: Duration = Duration::from_secs(3);
 
 /// Environment variables a client may set; every other `env` request is refused.
 pub const ACCEPTED_ENV: [&str; 4] = ["NO_COLOR", "TERM", "LANG", "COLORTERM"];
@@ -470,11 +480,30 @@ async fn run_console(
 ) {
     let out = Outbox::new();
     out.push(ENTER);
+    let who = actor.operator.clone();
     let writer = {
         let out = out.clone();
+        let who = who.clone();
         async move {
             while let Some(bytes) = out.next().await {
-                if write.data_bytes(bytes).await.is_err() {
+                let began = Instant::now();
+                let sent = write.data_bytes(bytes);
+                tokio::pin!(sent);
+                let result = match tokio::time::timeout(STALL_LOG_AFTER, &mut sent).await {
+                    Ok(r) => r,
+                    Err(_) => {
+                        // Once per stall: the client has not taken a byte for a while (its
+                        // window is shut); frames are coalesced until it reads again.
+                        let coalesced = out.coalesced();
+                        tracing::warn!(operator = %who, blocked_secs = STALL_LOG_AFTER.as_secs(), "ssh client is not reading its console output; frames are coalesced until it does");
+                        let r = sent.await;
+                        if r.is_ok() {
+                            tracing::info!(operator = %who, blocked_ms = began.elapsed().as_millis() as u64, frames_coalesced = out.coalesced() - coalesced, "ssh client reads its console output again");
+                        }
+                        r
+                    }
+                };
+                if result.is_err() {
                     break;
                 }
             }
@@ -483,7 +512,6 @@ async fn run_console(
     };
     let writer = tokio::spawn(writer);
 
-    let who = actor.operator.clone();
     let role = actor.role;
     let mut ctx = ConsoleContext::new(door.store.clone(), actor);
     // The header's database label: remote operators see the door and their role, not where the
@@ -498,13 +526,25 @@ async fn run_console(
     // Export: `:export` would write on the server; remote operators use `sessions list
     // --format csv --all` through the door instead.
     ctx.export_files = false;
-    let (mut ev_tx, ev_rx) = futures::channel::mpsc::channel::<std::io::Result<Event>>(64);
+    let (mut ev_tx, ev_rx) =
+        futures::channel::mpsc::channel::<std::io::Result<Event>>(INPUT_BUDGET);
     let console_out = out.clone();
+    let panic_on = door.fault_panic_on_key;
     let console = tokio::spawn(async move {
         let mut app = App::new(ctx);
         app.resize(size.0, size.1);
         let backend = ChannelBackend::new(console_out, size);
         let mut terminal = driver::terminal(backend, size)?;
+        // Fault injection for the door's tests only (`Door::fault_panic_on_key`, `None` in
+        // every door `wxlogin ssh-server` starts): the console's own task panics on that key,
+        // as a bug in a view would.
+        let ev_rx = futures::StreamExt::inspect(ev_rx, move |ev| {
+            if let (Some(c), Ok(Event::Key(k))) = (panic_on, ev)
+                && k.code == crossterm::event::KeyCode::Char(c)
+            {
+                panic!("fault injection: the console was told to panic on {c:?}");
+            }
+        });
         driver::drive(&mut app, &mut terminal, ev_rx).await
     });
     let abort = console.abort_handle();
@@ -513,6 +553,8 @@ async fn run_console(
     let pump = async {
         let mut decoder = Decoder::new();
         let mut last = Instant::now();
+        let mut dropped: u64 = 0;
+        let mut last_drop_log: Option<Instant> = None;
         loop {
             let wait = if decoder.escape_pending() {
                 ESC_TIMEOUT
@@ -538,9 +580,24 @@ async fn run_console(
                 }
             };
             for ev in events {
-                if ev_tx.send(Ok(ev)).await.is_err() {
+                let sent = if matches!(ev, Event::Resize(..)) {
+                    ev_tx.send(Ok(ev)).await.map_err(|e| e.is_disconnected())
+                } else {
+                    ev_tx.try_send(Ok(ev)).map_err(|e| e.is_disconnected())
+                };
+                match sent {
+                    Ok(()) => {}
                     // The console ended; its result says why.
-                    std::future::pending::<()>().await;
+                    Err(true) => std::future::pending::<()>().await,
+                    // Full: the console is [`INPUT_BUDGET`] events behind.
+                    Err(false) => {
+                        dropped += 1;
+                        if last_drop_log.is_none_or(|t| t.elapsed() >= DROP_LOG_EVERY) {
+                            tracing::warn!(operator = %who, dropped, budget = INPUT_BUDGET, "ssh console input dropped: the console is too far behind its input");
+                            last_drop_log = Some(Instant::now());
+                            dropped = 0;
+                        }
+                    }
                 }
             }
         }

@@ -9,6 +9,7 @@
 mod accounts;
 mod audit;
 mod bindings;
+mod count_cache;
 mod explain;
 // Account history (support): audit and sessions of one account, keyset-merged.
 mod history;

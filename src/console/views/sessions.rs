@@ -31,6 +31,8 @@ pub const MAX_MARKS: usize = 10_000;
 
 /// A recount of the matching sessions at most this often during live refresh.
 const RECOUNT_EVERY: Duration = Duration::from_secs(30);
+/// A count another console of this process made this recently is shown instead of counting.
+const SHARED_COUNT_AGE: Duration = Duration::from_secs(5);
 
 /// Results of the view's background work.
 #[derive(Debug)]
@@ -92,34 +94,35 @@ impl SessionsView {
     /// Starts over from the newest page and recounts (start-up).
     pub fn reload(&mut self, cx: &mut Cx) {
         self.list.reload(cx);
-        self.count(cx);
+        self.count(false, cx);
     }
 
     /// Reloads around the selected session, keeping the cursor and the marks.
     fn reload_here(&mut self, recount: bool, cx: &mut Cx) {
         self.list.refresh(cx);
         if recount || self.last_count.is_none_or(|t| t.elapsed() >= RECOUNT_EVERY) {
-            self.count(cx);
+            self.count(recount, cx);
         }
     }
 
-    fn count(&mut self, cx: &mut Cx) {
+    /// Counts in the background: the count another console of this process made less than
+    /// [`SHARED_COUNT_AGE`] ago if there is one, unless `fresh` (an explicit refresh).
+    fn count(&mut self, fresh: bool, cx: &mut Cx) {
         self.count_generation += 1;
         self.last_count = Some(Instant::now());
         let generation = self.count_generation;
         let store = cx.store.clone();
         let filter = self.list.filter.clone();
+        let max_age = if fresh {
+            Duration::ZERO
+        } else {
+            SHARED_COUNT_AGE
+        };
         cx.spawn(async move {
             // Every live session: the maintained count the Overview uses (an estimate when an
-            // exact count is too slow), not an exact COUNT over the whole table.
-            let result = if filter == SessionFilter::default() {
-                store
-                    .live_sessions()
-                    .await
-                    .map(|l| (l.count.max(0) as u64, l.exact))
-            } else {
-                store.count_sessions(&filter).await.map(|n| (n, true))
-            };
+            // exact count is too slow), not an exact COUNT over the whole table; shared by the
+            // consoles of this process (one count per filter, not one per operator).
+            let result = store.count_sessions_shared(&filter, max_age).await;
             Msg::Count { generation, result }
         });
     }
@@ -128,7 +131,7 @@ impl SessionsView {
         let text = filter.describe();
         self.total = None;
         self.list.set_filter(filter, cx);
-        self.count(cx);
+        self.count(false, cx);
         cx.info(format!("sessions: {}", widgets::clean(&text, 200)));
     }
 
