@@ -113,7 +113,7 @@ pub async fn rows(ctx: &Ctx<'_>) -> Vec<Row> {
         ));
     } else {
         match exec_vs_local(ctx, &door).await {
-            Ok(row) => rows.push(row),
+            Ok(r) => rows.extend(r),
             Err(e) => rows.push(Row::not_measured(
                 ctx.label,
                 exec_op,
@@ -476,9 +476,34 @@ fn have_ssh() -> bool {
         .is_ok_and(|s| s.success())
 }
 
+/// Runs `ssh BASE ARGS` once and returns its wall time and stdout; fails unless it exits with
+/// `status`.
+fn time_ssh(base: &[String], args: &[&str], status: i32) -> anyhow::Result<(Duration, Vec<u8>)> {
+    let t = Instant::now();
+    let out = Command::new("ssh")
+        .args(base)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .context("run ssh")?;
+    let took = t.elapsed();
+    anyhow::ensure!(
+        out.status.code() == Some(status),
+        "ssh … {} exited with {} (expected {status}): {}",
+        args.join(" "),
+        out.status,
+        String::from_utf8_lossy(&out.stderr).trim()
+    );
+    Ok((took, out.stdout))
+}
+
 /// `ssh … sessions list --json` through the door vs `wxlogin sessions list --json` locally,
-/// alternating, 11 runs each after one warm-up each; medians.
-async fn exec_vs_local(ctx: &Ctx<'_>, door: &DoorChild) -> anyhow::Result<Row> {
+/// alternating, 11 runs each after one warm-up each; medians. Then two rows that say where the
+/// time goes: the floor (an exec the door refuses before running anything, i.e. the OpenSSH
+/// client and the connection alone) and the same command over one reused OpenSSH connection
+/// (`ControlMaster`), as a runbook sending many commands would use it. Each set comes from its
+/// own loopback address, so the door's per-address connection rate does not refuse any.
+async fn exec_vs_local(ctx: &Ctx<'_>, door: &DoorChild) -> anyhow::Result<Vec<Row>> {
     let dir = door.dir.path();
     let identity = dir.join("id_ed25519");
     write_private_key(&identity, &door.operator_key)?;
@@ -487,25 +512,9 @@ async fn exec_vs_local(ctx: &Ctx<'_>, door: &DoorChild) -> anyhow::Result<Row> {
         &known_hosts,
         format!("[127.0.0.1]:{} {}\n", door.addr.port(), door.host_key_line),
     )?;
-    let ssh_args = ssh_args(door, &identity, &known_hosts);
+    let list_args = ssh_args(door, &identity, &known_hosts, "127.0.0.2");
     let args = ["sessions", "list", "--json"];
-    let remote = || -> anyhow::Result<(Duration, Vec<u8>)> {
-        let t = Instant::now();
-        let out = Command::new("ssh")
-            .args(&ssh_args)
-            .args(args)
-            .stdin(Stdio::null())
-            .output()
-            .context("run ssh")?;
-        let took = t.elapsed();
-        anyhow::ensure!(
-            out.status.success(),
-            "ssh … sessions list --json failed ({}): {}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
-        Ok((took, out.stdout))
-    };
+    let remote = || time_ssh(&list_args, &args, 0);
     // Warm-up, and the two must print the same page.
     let (_, local_out) = run_self(&ctx.url, &args)?;
     let (_, remote_out) = remote()?;
@@ -533,7 +542,7 @@ async fn exec_vs_local(ctx: &Ctx<'_>, door: &DoorChild) -> anyhow::Result<Row> {
     let local = Stats::from(local);
     let ssh = Stats::from(ssh);
     let ratio = ssh.median.as_secs_f64() / local.median.as_secs_f64().max(1e-9);
-    Ok(Row::new(
+    let mut rows = vec![Row::new(
         ctx.label,
         format!(
             "`ssh door sessions list --json` (OpenSSH, BatchMode, whole process, {shown} rows) vs the same command locally"
@@ -545,10 +554,94 @@ async fn exec_vs_local(ctx: &Ctx<'_>, door: &DoorChild) -> anyhow::Result<Row> {
             fmt_ms(local.median)
         ),
         ratio <= 2.0,
-    ))
+    )];
+
+    // The floor: `serve` is refused (exit 2) before anything runs.
+    let floor_args = ssh_args(door, &identity, &known_hosts, "127.0.0.3");
+    let floor = (0..runs)
+        .map(|_| time_ssh(&floor_args, &["serve"], 2).map(|(t, _)| t))
+        .collect::<anyhow::Result<Vec<_>>>()
+        .map(Stats::from);
+    // Connection reuse: one master connection, then each command a new `ssh` process on it.
+    let control = dir.join("cm");
+    let mut reuse_args = ssh_args(door, &identity, &known_hosts, "127.0.0.4");
+    let at = reuse_args.len() - 1;
+    reuse_args.splice(
+        at..at,
+        [
+            "-o".to_owned(),
+            format!("ControlPath={}", control.display()),
+        ],
+    );
+    let master = Command::new("ssh")
+        .args(&reuse_args)
+        .args([
+            "-o",
+            "ControlMaster=yes",
+            "-o",
+            "ControlPersist=60",
+            "-N",
+            "-f",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    let reused = match master {
+        Ok(st) if st.success() => {
+            let mut reuse_cmd = reuse_args.clone();
+            reuse_cmd.splice(at..at, ["-o".to_owned(), "ControlMaster=no".to_owned()]);
+            let timed = (0..runs)
+                .map(|_| time_ssh(&reuse_cmd, &args, 0).map(|(t, _)| t))
+                .collect::<anyhow::Result<Vec<_>>>()
+                .map(Stats::from);
+            let _ = Command::new("ssh")
+                .args(&reuse_args)
+                .args(["-O", "exit"])
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+            timed
+        }
+        Ok(st) => Err(anyhow::anyhow!(
+            "the OpenSSH master connection failed ({st})"
+        )),
+        Err(e) => Err(anyhow::anyhow!("cannot start ssh: {e}")),
+    };
+    let ratio_of = |s: &Stats| s.median.as_secs_f64() / local.median.as_secs_f64().max(1e-9);
+    rows.push(match floor {
+        Ok(f) => Row::info(
+            ctx.label,
+            "`ssh door serve` (refused before anything runs: the OpenSSH client and connection alone)",
+            format!(
+                "{} median of {runs} ({:.2}× the local command)",
+                fmt_ms(f.median),
+                ratio_of(&f)
+            ),
+        ),
+        Err(e) => Row::info(ctx.label, "`ssh door serve` (refused at once)", format!("not measured: {e:#}")),
+    });
+    rows.push(match reused {
+        Ok(r) => Row::info(
+            ctx.label,
+            "`ssh door sessions list --json` over one reused OpenSSH connection (ControlMaster)",
+            format!(
+                "{} median of {runs} ({:.2}× the local command)",
+                fmt_ms(r.median),
+                ratio_of(&r)
+            ),
+        ),
+        Err(e) => Row::info(
+            ctx.label,
+            "`ssh door sessions list --json` over one reused OpenSSH connection (ControlMaster)",
+            format!("not measured: {e:#}"),
+        ),
+    });
+    Ok(rows)
 }
 
-fn ssh_args(door: &DoorChild, identity: &Path, known_hosts: &Path) -> Vec<String> {
+fn ssh_args(door: &DoorChild, identity: &Path, known_hosts: &Path, bind: &str) -> Vec<String> {
     let opt = |s: &str| ["-o".to_owned(), s.to_owned()];
     let mut a = vec![
         "-F".to_owned(),
@@ -559,7 +652,7 @@ fn ssh_args(door: &DoorChild, identity: &Path, known_hosts: &Path) -> Vec<String
         door.addr.port().to_string(),
         // Its own loopback address: the console clients used up 127.0.0.10 and up.
         "-b".to_owned(),
-        "127.0.0.2".to_owned(),
+        bind.to_owned(),
     ];
     for o in [
         "IdentitiesOnly=yes".to_owned(),
