@@ -12,10 +12,9 @@ use common::*;
 use reqwest::StatusCode;
 use serde_json::json;
 use service_common::*;
+use wxlogin::service::ServiceConfig;
 use wxlogin::service::rate_limit::sync_threshold;
-use wxlogin::service::{self, ServiceConfig, ServiceHandle, ServiceState};
 use wxlogin::store::Ts;
-use wxlogin::wechat::{WechatClient, WechatConfig};
 
 fn ceiling(limit: u32) -> Setup {
     Setup {
@@ -28,23 +27,6 @@ fn ceiling(limit: u32) -> Setup {
         },
         ..Setup::default()
     }
-}
-
-/// A second service instance on the same database (and clock) and WeChat emulator.
-async fn second_instance(w: &World) -> (ServiceHandle, String) {
-    let apps = wxlogin::mock_wechat::EmulatorConfig::default().apps;
-    let wechat = WechatClient::new(WechatConfig::new(w.emulator.base_url(), apps)).expect("client");
-    let state = ServiceState::new(
-        w.store.clone(),
-        data_key(),
-        wechat,
-        w.state.config().clone(),
-    );
-    let h = service::spawn(state, loopback())
-        .await
-        .expect("second service");
-    let base = h.base_url();
-    (h, base)
 }
 
 /// Moves the service's clock to the first second of a minute, so that a test's flood stays in
@@ -65,20 +47,12 @@ async fn silent_login(
     from: &str,
     wx_user: &str,
 ) -> (StatusCode, serde_json::Value, Option<String>) {
-    let r = w
-        .http
-        .post(format!("{base}/login"))
-        .header("X-Forwarded-For", from)
-        .json(&json!({ "appid": APPID, "code": w.code(wx_user) }))
-        .send()
-        .await
-        .unwrap();
-    let status = r.status();
-    let retry = r
-        .headers()
-        .get("retry-after")
-        .map(|v| v.to_str().unwrap().to_owned());
-    (status, r.json().await.unwrap_or_default(), retry)
+    w.login_from(
+        base,
+        from,
+        json!({ "appid": APPID, "code": w.code(wx_user) }),
+    )
+    .await
 }
 
 /// Waits until both instances have folded their counts into the table (they flush every
@@ -95,7 +69,7 @@ store_test!(
         let w = world_with(db, ceiling(limit)).await;
         // Bound from another address, before the flood.
         w.bind("wx-mallory", "mallory").await;
-        let (_b, base_b) = second_instance(&w).await;
+        let (_b, base_b) = w.second_instance().await;
         let minute = start_of_a_minute(&w);
         let flooder = "203.0.113.66";
         let total = 120;
@@ -143,7 +117,7 @@ store_test!(
         let nina = account(&db, "nina").await;
         let w = world_with(db, ceiling(wxlogin::service::DEFAULT_LOGIN_FLOOD_LIMIT)).await;
         w.bind("wx-nina", "nina").await;
-        let (_b, base_b) = second_instance(&w).await;
+        let (_b, base_b) = w.second_instance().await;
         let minute = start_of_a_minute(&w);
         let addresses = 100;
         let per_address = 3;
@@ -175,7 +149,7 @@ store_test!(
         account(&db, "olga").await;
         let w = world_with(db, ceiling(600)).await;
         w.bind("wx-olga", "olga").await;
-        let (b, base_b) = second_instance(&w).await;
+        let (b, base_b) = w.second_instance().await;
         let minute = start_of_a_minute(&w);
         for _ in 0..5 {
             let (status, body, _) = silent_login(&w, &base_b, "192.0.2.44", "wx-olga").await;

@@ -9,8 +9,7 @@ use common::*;
 use reqwest::StatusCode;
 use serde_json::json;
 use service_common::*;
-use wxlogin::service::{self, ServiceConfig, ServiceHandle, ServiceState};
-use wxlogin::wechat::{WechatClient, WechatConfig};
+use wxlogin::service::ServiceConfig;
 
 fn limits(cfg: ServiceConfig) -> Setup {
     Setup {
@@ -31,41 +30,6 @@ fn off() -> ServiceConfig {
     }
 }
 
-/// A second service instance on the same database and WeChat emulator.
-async fn second_instance(w: &World) -> (ServiceHandle, String) {
-    let apps = wxlogin::mock_wechat::EmulatorConfig::default().apps;
-    let wechat = WechatClient::new(WechatConfig::new(w.emulator.base_url(), apps)).expect("client");
-    let cfg = w.state.config().clone();
-    let state = ServiceState::new(w.store.clone(), data_key(), wechat, cfg);
-    let h = service::spawn(state, loopback())
-        .await
-        .expect("second service");
-    let base = h.base_url();
-    (h, base)
-}
-
-async fn login_at(
-    w: &World,
-    base: &str,
-    from: &str,
-    body: serde_json::Value,
-) -> (StatusCode, serde_json::Value, Option<String>) {
-    let r = w
-        .http
-        .post(format!("{base}/login"))
-        .header("X-Forwarded-For", from)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status();
-    let retry = r
-        .headers()
-        .get("retry-after")
-        .map(|v| v.to_str().unwrap().to_owned());
-    (status, r.json().await.unwrap_or_default(), retry)
-}
-
 store_test!(
     five_wrong_passwords_lock_the_account_on_every_instance_and_address,
     |db| {
@@ -81,7 +45,7 @@ store_test!(
         .await;
         // Bound before the attack: her silent logins must keep working.
         w.bind("wx-grace", "grace").await;
-        let (_b, base_b) = second_instance(&w).await;
+        let (_b, base_b) = w.second_instance().await;
         // Five wrong passwords spread over two instances and five addresses.
         for i in 0..5 {
             let base = if i % 2 == 0 {
@@ -90,14 +54,14 @@ store_test!(
                 base_b.clone()
             };
             let body = json!({ "appid": APPID, "code": w.code("wx-thief"), "username": "grace", "password": format!("guess{i}") });
-            let (status, body, _) = login_at(&w, &base, &format!("198.51.100.{i}"), body).await;
+            let (status, body, _) = w.login_from(&base, &format!("198.51.100.{i}"), body).await;
             assert_eq!(status, StatusCode::UNAUTHORIZED, "attempt {i}: {body}");
             assert_eq!(body["error"], "invalid_credentials");
         }
         // Now the right password is refused too, on both instances, from a fresh address.
         for base in [&w.base, &base_b] {
             let body = json!({ "appid": APPID, "code": w.code("wx-grace-new-phone"), "username": "grace", "password": PASSWORD });
-            let (status, body, retry) = login_at(&w, base, "203.0.113.50", body).await;
+            let (status, body, retry) = w.login_from(base, "203.0.113.50", body).await;
             assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
             assert_eq!(body["error"], "account_locked");
             let secs: u64 = retry.expect("Retry-After").parse().unwrap();
@@ -105,20 +69,20 @@ store_test!(
         }
         // Another account is not affected.
         let body = json!({ "appid": APPID, "code": w.code("wx-heidi"), "username": "heidi", "password": PASSWORD });
-        let (status, body, _) = login_at(&w, &base_b, "203.0.113.50", body).await;
+        let (status, body, _) = w.login_from(&base_b, "203.0.113.50", body).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         // The lock is on the password path only: grace's bound phone logs in silently.
         let body = json!({ "appid": APPID, "code": w.code("wx-grace") });
-        let (status, body, _) = login_at(&w, &w.base, "203.0.113.51", body).await;
+        let (status, body, _) = w.login_from(&w.base, "203.0.113.51", body).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         assert_eq!(body["account_id"], grace.id);
         // An unknown name locks the same way: the answer does not tell which names exist.
         for i in 0..5 {
             let body = json!({ "appid": APPID, "code": w.code("wx-x"), "username": "nobody", "password": format!("g{i}") });
-            login_at(&w, &w.base, "192.0.2.1", body).await;
+            w.login_from(&w.base, "192.0.2.1", body).await;
         }
         let body = json!({ "appid": APPID, "code": w.code("wx-x"), "username": "nobody", "password": "g" });
-        let (status, body, _) = login_at(&w, &base_b, "192.0.2.2", body).await;
+        let (status, body, _) = w.login_from(&base_b, "192.0.2.2", body).await;
         assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(body["error"], "account_locked");
         let m = w.metrics().await;
@@ -141,16 +105,16 @@ store_test!(
             }),
         )
         .await;
-        let (_b, base_b) = second_instance(&w).await;
+        let (_b, base_b) = w.second_instance().await;
         for i in 0..4 {
             let base = if i % 2 == 0 { &w.base } else { &base_b };
             let body = json!({ "appid": APPID, "code": w.code("wx-ivan"), "username": format!("u{i}"), "password": "guess" });
-            let (status, _, _) = login_at(&w, base, "203.0.113.9", body).await;
+            let (status, _, _) = w.login_from(base, "203.0.113.9", body).await;
             assert_eq!(status, StatusCode::UNAUTHORIZED, "attempt {i}");
         }
         for base in [&w.base, &base_b] {
             let body = json!({ "appid": APPID, "code": w.code("wx-ivan"), "username": "ivan", "password": PASSWORD });
-            let (status, body, retry) = login_at(&w, base, "203.0.113.9", body).await;
+            let (status, body, retry) = w.login_from(base, "203.0.113.9", body).await;
             assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
             assert_eq!(body["error"], "rate_limited");
             assert!(retry.is_some());
@@ -176,7 +140,7 @@ store_test!(
         // password budget, within the ceiling.
         for i in 0..25 {
             let body = json!({ "appid": APPID, "code": w.code("wx-judy") });
-            let (status, body, _) = login_at(&w, &w.base, "100.64.0.1", body).await;
+            let (status, body, _) = w.login_from(&w.base, "100.64.0.1", body).await;
             assert_eq!(status, StatusCode::OK, "login {i}: {body}");
             assert_eq!(body["account_id"], judy.id);
         }
@@ -184,7 +148,7 @@ store_test!(
         let mut refused = 0;
         for _ in 0..10 {
             let body = json!({ "appid": APPID, "code": w.code("wx-judy") });
-            let (status, body, _) = login_at(&w, &w.base, "100.64.0.1", body).await;
+            let (status, body, _) = w.login_from(&w.base, "100.64.0.1", body).await;
             if status == StatusCode::TOO_MANY_REQUESTS {
                 assert_eq!(body["error"], "rate_limited");
                 refused += 1;
@@ -193,13 +157,13 @@ store_test!(
         // 25 + 10 requests against a ceiling of 30 per minute: at least the last 5 refused
         // (a minute boundary in between can only let more through).
         assert!(refused <= 5, "{refused}");
-        let (status, _, _) = login_at(
-            &w,
-            &w.base,
-            "100.64.0.2",
-            json!({ "appid": APPID, "code": w.code("wx-judy") }),
-        )
-        .await;
+        let (status, _, _) = w
+            .login_from(
+                &w.base,
+                "100.64.0.2",
+                json!({ "appid": APPID, "code": w.code("wx-judy") }),
+            )
+            .await;
         assert_eq!(status, StatusCode::OK, "another address is not affected");
     }
 );
@@ -223,11 +187,13 @@ store_test!(
         // X-Forwarded-For is ignored and all count as 127.0.0.1.
         for i in 0..3 {
             let body = json!({ "appid": APPID, "code": w.code("wx-ken"), "username": format!("u{i}"), "password": "guess" });
-            let (status, _, _) = login_at(&w, &w.base, &format!("198.51.100.{i}"), body).await;
+            let (status, _, _) = w
+                .login_from(&w.base, &format!("198.51.100.{i}"), body)
+                .await;
             assert_eq!(status, StatusCode::UNAUTHORIZED);
         }
         let body = json!({ "appid": APPID, "code": w.code("wx-ken"), "username": "ken", "password": PASSWORD });
-        let (status, body, _) = login_at(&w, &w.base, "198.51.100.77", body).await;
+        let (status, body, _) = w.login_from(&w.base, "198.51.100.77", body).await;
         assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
     }
 );
@@ -246,10 +212,10 @@ store_test!(
         .await;
         for i in 0..2 {
             let body = json!({ "appid": APPID, "code": w.code("wx-leo"), "username": "leo", "password": format!("g{i}") });
-            login_at(&w, &w.base, "198.51.100.1", body).await;
+            w.login_from(&w.base, "198.51.100.1", body).await;
         }
         let body = json!({ "appid": APPID, "code": w.code("wx-leo"), "username": "leo", "password": PASSWORD });
-        let (status, _, _) = login_at(&w, &w.base, "198.51.100.1", body.clone()).await;
+        let (status, _, _) = w.login_from(&w.base, "198.51.100.1", body.clone()).await;
         assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
         let removed = wxlogin::ops::unlock_account(
             &w.store,
@@ -261,7 +227,7 @@ store_test!(
         .unwrap();
         assert_eq!(removed, 1);
         let body = json!({ "appid": APPID, "code": w.code("wx-leo"), "username": "leo", "password": PASSWORD });
-        let (status, body, _) = login_at(&w, &w.base, "198.51.100.1", body).await;
+        let (status, body, _) = w.login_from(&w.base, "198.51.100.1", body).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         let audit = w
             .store

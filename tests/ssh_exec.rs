@@ -16,15 +16,6 @@ use ssh_support::*;
 use wxlogin::bench::synth::Shape;
 use wxlogin::store::SessionFilter;
 
-fn have_ssh() -> bool {
-    Command::new("ssh")
-        .arg("-V")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
 /// A `/proc/PID/status` field in KiB (`VmRSS`, `VmHWM`).
 fn proc_kib(pid: u32, field: &str) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("proc status");
@@ -38,7 +29,7 @@ fn proc_kib(pid: u32, field: &str) -> u64 {
 store_test!(
     a_100k_session_csv_streams_to_a_slow_openssh_client_without_growing_the_door,
     |db| {
-        if !have_ssh() {
+        if !have("ssh", "-V") {
             eprintln!("note: ssh is not installed; the streaming test is skipped");
             return;
         }
@@ -66,29 +57,11 @@ store_test!(
         let key_file = write_private_key(door.dir.path(), &alice);
         let ssh = |line: &str| {
             let mut c = Command::new("ssh");
-            c.args([
-                "-F",
-                "/dev/null",
-                "-i",
-                &key_file.display().to_string(),
-                "-p",
-                &door.addr.port().to_string(),
-                "-o",
-                "IdentitiesOnly=yes",
-                "-o",
-                "BatchMode=yes",
-                "-o",
-                "StrictHostKeyChecking=no",
-                "-o",
-                "UserKnownHostsFile=/dev/null",
-                "-o",
-                "LogLevel=ERROR",
-                "127.0.0.1",
-                line,
-            ])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+            c.args(openssh_args(&door, &key_file))
+                .args(["127.0.0.1", line])
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped());
             c
         };
         // Warm the door up (its pool, its allocator) before taking the baseline.

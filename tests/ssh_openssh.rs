@@ -11,41 +11,6 @@ use std::time::{Duration, Instant};
 use console_support::fixture_at;
 use ssh_support::*;
 
-fn have(tool: &str, arg: &str) -> bool {
-    Command::new(tool)
-        .arg(arg)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
-fn ssh_args(door: &Door, key: &std::path::Path) -> Vec<String> {
-    [
-        "-F",
-        "/dev/null",
-        "-i",
-        &key.display().to_string(),
-        "-p",
-        &door.addr.port().to_string(),
-        "-o",
-        "IdentitiesOnly=yes",
-        "-o",
-        "BatchMode=yes",
-        "-o",
-        "StrictHostKeyChecking=no",
-        "-o",
-        "UserKnownHostsFile=/dev/null",
-        "-o",
-        "LogLevel=ERROR",
-        "-o",
-        "ConnectTimeout=10",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect()
-}
-
 store_test!(
     openssh_gets_the_console_in_tmux_and_runs_an_exec_with_json,
     |db| {
@@ -61,7 +26,7 @@ store_test!(
             &[],
         );
         let key_path = write_private_key(door.dir.path(), &alice);
-        let args = ssh_args(&door, &key_path);
+        let args = openssh_args(&door, &key_path);
 
         // Exec: stdout is the command's JSON, the exit status is the command's.
         let exec = tokio::task::spawn_blocking({

@@ -115,6 +115,45 @@ async fn answer(r: reqwest::Response) -> Answer {
 }
 
 impl World {
+    /// A second service instance on the same database (and clock) and WeChat emulator, with
+    /// the same configuration; returns it and its base URL.
+    pub async fn second_instance(&self) -> (ServiceHandle, String) {
+        let apps = EmulatorConfig::default().apps;
+        let wechat =
+            WechatClient::new(WechatConfig::new(self.emulator.base_url(), apps)).expect("client");
+        let cfg = self.state.config().clone();
+        let state = ServiceState::new(self.store.clone(), data_key(), wechat, cfg);
+        let h = service::spawn(state, loopback())
+            .await
+            .expect("second service");
+        let base = h.base_url();
+        (h, base)
+    }
+
+    /// `POST {base}/login` with `body` as if from client address `from` (X-Forwarded-For):
+    /// status, JSON body and the Retry-After header.
+    pub async fn login_from(
+        &self,
+        base: &str,
+        from: &str,
+        body: Value,
+    ) -> (StatusCode, Value, Option<String>) {
+        let r = self
+            .http
+            .post(format!("{base}/login"))
+            .header("X-Forwarded-For", from)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        let retry = r
+            .headers()
+            .get("retry-after")
+            .map(|v| v.to_str().unwrap().to_owned());
+        (status, r.json().await.unwrap_or_default(), retry)
+    }
+
     /// Moves the service's clock forward.
     pub fn advance(&self, by: chrono::Duration) {
         self.offset.fetch_add(by.num_seconds(), Ordering::SeqCst);

@@ -350,3 +350,42 @@ pub fn write_private_key(dir: &Path, k: &PrivateKey) -> PathBuf {
     std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).expect("chmod");
     p
 }
+
+/// Whether `tool ARG` runs and succeeds (`ssh -V`, `tmux -V`): a test skips when it does not.
+pub fn have(tool: &str, arg: &str) -> bool {
+    Command::new(tool)
+        .arg(arg)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// The OpenSSH client options that reach `door` with the private key in `key` and nothing
+/// else from the environment (no config file, no agent, no prompts, no known_hosts); the
+/// destination and command follow.
+pub fn openssh_args(door: &Door, key: &Path) -> Vec<String> {
+    [
+        "-F",
+        "/dev/null",
+        "-i",
+        &key.display().to_string(),
+        "-p",
+        &door.addr.port().to_string(),
+        "-o",
+        "IdentitiesOnly=yes",
+        "-o",
+        "BatchMode=yes",
+        "-o",
+        "StrictHostKeyChecking=no",
+        "-o",
+        "UserKnownHostsFile=/dev/null",
+        "-o",
+        "LogLevel=ERROR",
+        "-o",
+        "ConnectTimeout=10",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
