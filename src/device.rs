@@ -91,6 +91,8 @@ impl Device {
                 .join(" "),
             os.clone().or(model).unwrap_or_default(),
             self.short_os_text().unwrap_or_default(),
+            // `macOS 10`: the major version only, before cutting anything with `…`.
+            self.short_os_major().unwrap_or_default(),
         ];
         for c in &candidates {
             if !c.is_empty() && c.chars().count() <= width {
@@ -119,12 +121,20 @@ impl Device {
         let os = match self.os.as_deref()? {
             "Android" => "Andr",
             "Windows" => "Win",
-            "macOS" => "mac",
             other => other,
         };
         Some(match &self.os_version {
             Some(v) => format!("{os} {v}"),
             None => os.to_owned(),
+        })
+    }
+
+    /// The abbreviated OS with its major version only (`macOS 10`, `Andr 14`).
+    fn short_os_major(&self) -> Option<String> {
+        let short = self.short_os_text()?;
+        Some(match short.split_once('.') {
+            Some((major, _)) => major.to_owned(),
+            None => short,
         })
     }
 
@@ -439,6 +449,9 @@ mod tests {
         let a = parse(VIVO).unwrap();
         assert_eq!(a.fit(10), "Android 14");
         assert_eq!(a.fit(9), "Andr 14");
+        let m = parse(MAC).unwrap();
+        assert_eq!(m.fit(13), "macOS 10.15.7");
+        assert_eq!(m.fit(9), "macOS 10", "the major version before any cut");
     }
 
     #[test]
