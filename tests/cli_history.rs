@@ -81,7 +81,13 @@ store_test!(
         let out = wx(&db.url, &["accounts", "history", "--account", "alice"])
             .await
             .expect(2);
-        assert!(out.stderr.contains("--username"), "{out:?}");
+        // The hint names the way this command takes a username (not `--username`, which
+        // `accounts history` does not have).
+        assert!(
+            out.stderr
+                .contains("`accounts history alice` (without --account)"),
+            "{out:?}"
+        );
 
         // Neither, or both: the parser says which to give.
         let out = wx(&db.url, &["accounts", "history"]).await.expect(2);

@@ -50,7 +50,7 @@ pub struct HistoryArgs {
     #[arg(help_heading = "Arguments")]
     pub username: Option<String>,
     /// The account by numeric id, as `--account` is everywhere else (instead of USERNAME).
-    #[arg(long, value_name = "ID", value_parser = super::account_id)]
+    #[arg(long, value_name = "ID", value_parser = history_account_id)]
     pub account: Option<i64>,
     /// At most this many events (the newest).
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(i64).range(1..=100_000))]
@@ -525,4 +525,10 @@ async fn set_password(ctx: &Context, a: SetPasswordArgs) -> Result<(), Failure> 
         ));
     }
     ctx.say(line)
+}
+
+/// `accounts history --account` takes the id; a username goes without the flag.
+fn history_account_id(text: &str) -> Result<i64, String> {
+    super::account_number(text, "`accounts history ")
+        .map_err(|e| format!("{e}` (without --account)"))
 }

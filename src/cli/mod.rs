@@ -247,9 +247,15 @@ pub struct AccountOpts {
 /// `--account` is the numeric id, as `account=` is in the console; a name gets an error that
 /// names the right flag.
 fn account_id(text: &str) -> Result<i64, String> {
+    account_number(text, "--username ")
+}
+
+/// An account id as `--account` takes it (`42` or `#42`); else an error that says how this
+/// command takes a username instead (`how` comes before the name in the hint).
+fn account_number(text: &str, how: &str) -> Result<i64, String> {
     text.trim_start_matches('#').parse().map_err(|_| {
         format!(
-            "--account is the numeric account id; for the username use --username {}",
+            "--account is the numeric account id; for the username use {how}{}",
             crate::sanitize::for_terminal_truncated(text, 64)
         )
     })
