@@ -179,6 +179,9 @@ pub struct ServiceSection {
     pub drain_grace_ms: Option<u64>,
     /// Most WeChat identities one account may bind in one mini program; unset: no limit.
     pub max_bindings_per_app: Option<u32>,
+    /// Session lookup queries (GET /me, POST /logout) one instance runs at once on
+    /// PostgreSQL; requests that arrive meanwhile share the next one. 0: one query per request.
+    pub session_lookups_in_flight: Option<usize>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

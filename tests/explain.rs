@@ -192,6 +192,15 @@ async fn main_queries(store: &Store) -> Vec<(&'static str, &'static [&'static st
             revoked,
         ),
     ]);
+    if store.backend() == wxlogin::store::Backend::Postgres {
+        // GET /me's lookups, coalesced under load (PostgreSQL only).
+        let hashes: Vec<_> = samples.iter().map(|s| s.token_hash).collect();
+        queries.push((
+            "validation of several SessionIds in one query",
+            &["sessions_token_hash"],
+            store.explain_validate_tokens_sql(&hashes),
+        ));
+    }
     queries
 }
 

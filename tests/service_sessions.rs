@@ -167,3 +167,73 @@ store_test!(last_seen_is_written_at_most_once_a_minute, |db| {
         .remove(0);
     assert!(row.last_seen_at > row.created_at);
 });
+
+store_test!(
+    concurrent_requests_each_get_their_own_session_and_a_revoked_one_is_refused,
+    |db| {
+        // On PostgreSQL the lookups of requests that arrive together share one query: every
+        // answer must still be its own request's, and a revoke must still be felt.
+        let users: Vec<String> = (0..12).map(|i| format!("user{i}")).collect();
+        for u in &users {
+            account(&db, u).await;
+        }
+        let postgres = db.url.starts_with("postgres");
+        let w = world(db).await;
+        let mut tokens = Vec::new();
+        for u in &users {
+            tokens.push(w.bind(&format!("wx-{u}"), u).await);
+        }
+        let revoked = public_id(&w, &tokens[0]).await;
+        wxlogin::ops::revoke_sessions(&w.store, &operator("ops"), &[revoked], "stolen phone")
+            .await
+            .unwrap();
+        let asks = (0..300).map(|n| {
+            let http = w.http.clone();
+            let url = format!("{}/me", w.base);
+            let i = n % (users.len() + 1);
+            let token = tokens
+                .get(i)
+                .cloned()
+                .unwrap_or_else(|| "not-a-session".into());
+            tokio::spawn(async move {
+                let r = http.get(url).bearer_auth(token).send().await.unwrap();
+                (i, r.status(), r.json::<serde_json::Value>().await.unwrap())
+            })
+        });
+        for a in futures::future::join_all(asks).await {
+            let (i, status, body) = a.unwrap();
+            match i {
+                0 => assert_eq!(status, StatusCode::UNAUTHORIZED, "the revoked one: {body}"),
+                i if i == users.len() => {
+                    assert_eq!(status, StatusCode::UNAUTHORIZED, "unknown: {body}")
+                }
+                i => {
+                    assert_eq!(status, StatusCode::OK, "{body}");
+                    assert_eq!(body["account"]["username"], users[i].as_str());
+                    assert_eq!(body["openid"], w.openid(&format!("wx-{}", users[i])));
+                }
+            }
+        }
+        let m = w.metrics().await;
+        let validations: u64 = ["valid", "revoked", "unknown"]
+            .iter()
+            .map(|r| {
+                metric(
+                    &m,
+                    &format!("wxlogin_session_validations_total{{result=\"{r}\"}}"),
+                )
+            })
+            .sum();
+        let queries = metric(&m, "wxlogin_session_lookup_queries_total");
+        // 300 here, and one /me per user in `public_id` above.
+        assert_eq!(validations, 301);
+        if postgres {
+            assert!(
+                queries < validations,
+                "{queries} queries for {validations} lookups: none were shared"
+            );
+        } else {
+            assert_eq!(queries, validations, "SQLite looks each SessionId up alone");
+        }
+    }
+);

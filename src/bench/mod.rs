@@ -731,6 +731,7 @@ async fn service_rows(ctx: &Ctx<'_>) -> Vec<Row> {
     })
     .await;
     let pid = world.service.pid();
+    let lookups_before = lookup_counts(&base).await;
     let cpu_before = cpu::Split::now(pid);
     let me_run = load::run(
         &base,
@@ -741,6 +742,13 @@ async fn service_rows(ctx: &Ctx<'_>) -> Vec<Row> {
     )
     .await;
     let cpu_used = cpu_before.since(pid);
+    let lookups = match (lookups_before, lookup_counts(&base).await) {
+        (Some((l0, q0)), Some((l1, q1))) if q1 > q0 => format!(
+            "; {:.1} lookups per query",
+            (l1 - l0) as f64 / (q1 - q0) as f64
+        ),
+        _ => String::new(),
+    };
     match me_run {
         Ok(r) => {
             let tps = r.per_second();
@@ -776,7 +784,10 @@ async fn service_rows(ctx: &Ctx<'_>) -> Vec<Row> {
             rows.push(Row::info(
                 ctx.label,
                 "CPU per GET /me (user + system, all cores)",
-                cpu_used.describe(ok, ctx.admin_url.is_some(), "load generator"),
+                format!(
+                    "{}{lookups}",
+                    cpu_used.describe(ok, ctx.admin_url.is_some(), "load generator")
+                ),
             ));
         }
         Err(e) => rows.push(Row::not_measured(
@@ -923,4 +934,27 @@ async fn console_rows(ctx: &Ctx<'_>) -> Vec<Row> {
 /// Who the benchmark acts as on its own throwaway databases.
 fn bench_actor() -> Actor {
     Actor::new("bench", Role::Oncall, Some("wxlogin bench".to_owned()))
+}
+
+/// The service's session lookups and the queries they took, from its `/metrics`.
+async fn lookup_counts(base: &str) -> Option<(u64, u64)> {
+    let text = load::client(1)
+        .ok()?
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .ok()?
+        .text()
+        .await
+        .ok()?;
+    let sum = |prefix: &str| -> u64 {
+        text.lines()
+            .filter(|l| l.starts_with(prefix))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+            .sum()
+    };
+    Some((
+        sum("wxlogin_session_validations_total"),
+        sum("wxlogin_session_lookup_queries_total"),
+    ))
 }

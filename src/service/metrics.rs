@@ -158,6 +158,9 @@ pub struct Metrics {
     wechat_transport_errors: AtomicU64,
     logouts: AtomicU64,
     touches: AtomicU64,
+    /// Queries sent for GET /me's and POST /logout's session lookups: fewer than the lookups
+    /// when concurrent requests share one (shared with the lookup dispatcher).
+    session_lookup_queries: std::sync::Arc<AtomicU64>,
     latency: [Histogram; Route::ALL.len()],
     stats_flushes: AtomicU64,
     stats_outcome_upserts: AtomicU64,
@@ -199,6 +202,11 @@ impl Metrics {
 
     pub fn touch(&self) {
         self.touches.fetch_add(1, Relaxed);
+    }
+
+    /// The counter the session lookups add their queries to.
+    pub fn session_lookup_queries(&self) -> std::sync::Arc<AtomicU64> {
+        self.session_lookup_queries.clone()
     }
 
     /// One statistics flush that issued `upserts` login_stats UPSERT statements.
@@ -303,6 +311,16 @@ impl Metrics {
             o,
             "wxlogin_session_touches_total {}",
             self.touches.load(Relaxed)
+        )?;
+        writeln!(
+            o,
+            "# HELP wxlogin_session_lookup_queries_total Queries sent to look SessionIds up (GET /me, POST /logout); concurrent requests share one, so under load fewer than the lookups."
+        )?;
+        writeln!(o, "# TYPE wxlogin_session_lookup_queries_total counter")?;
+        writeln!(
+            o,
+            "wxlogin_session_lookup_queries_total {}",
+            self.session_lookup_queries.load(Relaxed)
         )?;
         writeln!(
             o,

@@ -13,6 +13,7 @@
 //! See `docs/service.md` for defaults and deployment notes.
 
 pub mod client_ip;
+mod lookup;
 pub mod metrics;
 pub mod rate_limit;
 mod routes;
@@ -93,6 +94,9 @@ pub struct ServiceConfig {
     /// Most bindings one account may hold in one mini program (a further first login answers
     /// 409 `binding_limit`); `None`: unlimited.
     pub max_bindings_per_app: Option<u32>,
+    /// PostgreSQL session lookup queries running at once; the requests that arrive while they
+    /// run share the next one (see `lookup`). 0: one query per request.
+    pub session_lookups_in_flight: usize,
 }
 
 impl Default for ServiceConfig {
@@ -112,6 +116,7 @@ impl Default for ServiceConfig {
             stats_retention: DEFAULT_STATS_RETENTION,
             drain_grace: DEFAULT_DRAIN_GRACE,
             max_bindings_per_app: None,
+            session_lookups_in_flight: lookup::DEFAULT_IN_FLIGHT,
         }
     }
 }
@@ -151,8 +156,19 @@ impl ServiceConfig {
                     .into(),
             ));
         }
+        let session_lookups_in_flight = match s.session_lookups_in_flight {
+            Some(n) if n > lookup::MAX_IN_FLIGHT => {
+                return Err(ConfigError::Invalid(format!(
+                    "[service] session_lookups_in_flight must be at most {} (0: one query per request)",
+                    lookup::MAX_IN_FLIGHT
+                )));
+            }
+            Some(n) => n,
+            None => d.session_lookups_in_flight,
+        };
         Ok(ServiceConfig {
             max_bindings_per_app: s.max_bindings_per_app,
+            session_lookups_in_flight,
             trusted_proxies,
             account_failure_limit: s.account_failure_limit.unwrap_or(d.account_failure_limit),
             account_failure_window: positive(
@@ -204,6 +220,8 @@ pub(crate) struct Inner {
     pub draining: std::sync::atomic::AtomicBool,
     /// Argon2id takes ~19 MiB per verification: bound how many run at once.
     pub verify_slots: Semaphore,
+    /// GET /me's and POST /logout's session lookups, coalesced under load.
+    pub lookups: lookup::TokenLookups,
 }
 
 /// Everything a request needs. Cheap to clone.
@@ -220,6 +238,7 @@ impl ServiceState {
             .map(|n| n.get())
             .unwrap_or(2)
             .max(2);
+        let metrics = Metrics::default();
         ServiceState(Arc::new(Inner {
             limiter: RateLimiter::new(
                 rate_limit::Budget::new(cfg.login_rate_limit, cfg.login_rate_window),
@@ -229,11 +248,16 @@ impl ServiceState {
             ttl: chrono_dur(cfg.session_ttl),
             idle: chrono_dur(cfg.idle_timeout),
             touch_interval: chrono_dur(cfg.touch_interval),
+            lookups: lookup::TokenLookups::new(
+                store.clone(),
+                cfg.session_lookups_in_flight,
+                metrics.session_lookup_queries(),
+            ),
             store,
             key,
             wechat,
             cfg,
-            metrics: Metrics::default(),
+            metrics,
             stats: LoginStats::default(),
             draining: std::sync::atomic::AtomicBool::new(false),
             verify_slots: Semaphore::new(slots),

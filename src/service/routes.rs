@@ -561,7 +561,8 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
     (!token.is_empty() && token.len() <= MAX_TOKEN).then_some(token)
 }
 
-/// Looks the presented session up and judges it. One SELECT; nothing cached.
+/// Looks the presented session up and judges it. One SELECT, shared with the requests that
+/// arrive together (see `lookup`); nothing cached.
 async fn validate(st: &ServiceState, headers: &HeaderMap) -> Result<TokenValidation, ApiError> {
     let inner = &st.0;
     let Some(token) = bearer(headers) else {
@@ -573,7 +574,7 @@ async fn validate(st: &ServiceState, headers: &HeaderMap) -> Result<TokenValidat
         ));
     };
     let hash = TokenHash(Sha256::digest(token.as_bytes()).into());
-    let found = match inner.store.validate_token(&hash).await {
+    let found = match inner.lookups.lookup(&hash).await {
         Ok(f) => f,
         Err(e) => {
             inner.metrics.validation(Validation::Error);

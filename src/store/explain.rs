@@ -226,6 +226,18 @@ impl Store {
         }
     }
 
+    /// [`Store::validate_tokens`] (PostgreSQL): the hashes as one `bytea[]` literal.
+    pub fn explain_validate_tokens_sql(&self, hashes: &[TokenHash]) -> QueryText {
+        let list: Vec<String> = hashes
+            .iter()
+            .map(|h| format!("\"\\\\x{}\"", hex::encode(h.0)))
+            .collect();
+        QueryText {
+            sql: super::sessions::VALIDATE_TOKENS_SQL.to_owned(),
+            args: vec![Arg::Text(format!("{{{}}}", list.join(",")))],
+        }
+    }
+
     pub fn explain_session_by_public_id_sql(&self, public_id: &str) -> QueryText {
         QueryText {
             sql: session_by_public_id_sql(),

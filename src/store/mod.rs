@@ -132,7 +132,7 @@ pub(crate) use bind_args;
 /// A clock the tests can move.
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     #[error(
         "the database refused a change: this role may only read ({0}); use a role with write access or --read-only"
