@@ -131,6 +131,18 @@ async fn main_queries(store: &Store) -> Vec<(&'static str, &'static [&'static st
             store.explain_revoke_batch_sql(&appid, &actor, "explain", DEFAULT_REVOKE_BATCH),
         ),
         (
+            "one batch of the older range of revoking an appid's live sessions",
+            // Both bounds on the same index: the walk of one of the two ranges at once.
+            &["sessions_appid"],
+            store.explain_revoke_older_range_sql(
+                &appid,
+                &actor,
+                "explain",
+                DEFAULT_REVOKE_BATCH,
+                wxlogin::store::Ts::from(chrono::Utc::now() - chrono::Duration::days(20)),
+            ),
+        ),
+        (
             "the final sweep of revoking an appid's live sessions",
             // The same index from `walk start - margin` on: only recent rows.
             &["sessions_appid"],

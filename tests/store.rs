@@ -843,3 +843,70 @@ fn store_futures_are_send() {
     assert_send(&store.login_bound(&key, &ns));
     assert_send(&store.bind_and_login(&key, 1, &ns));
 }
+
+store_test!(
+    a_large_bulk_revoke_walks_two_ranges_on_postgres_and_misses_nothing,
+    |db| {
+        let acc = account(&db, "many").await;
+        let other = account(&db, "bystander").await;
+        for i in 0..120 {
+            login(&db, acc.id, Login::new("wxmany", &format!("o_many_{i}"))).await;
+        }
+        login(&db, other.id, Login::new("wxother", "o_bystander")).await;
+        // Statistics give PostgreSQL's walk its split point.
+        let postgres = db.pg_pool().is_some();
+        raw_exec(&db, "ANALYZE sessions").await.unwrap();
+        let op = operator("oncall");
+        let filter = SessionFilter {
+            appid: Some("wxmany".to_owned()),
+            ..Default::default()
+        };
+        let mut seen = Vec::new();
+        let out = ops::revoke_matching(&db, &op, &filter, "drill", 10, &mut |p| {
+            seen.push(p);
+            true
+        })
+        .await
+        .unwrap();
+        assert_eq!(out.ranges, if postgres { 2 } else { 1 });
+        assert_eq!((out.revoked, out.cancelled), (120, false));
+        assert_eq!(db.count_sessions(&filter).await.unwrap(), 0);
+        let bystander = SessionFilter {
+            appid: Some("wxother".to_owned()),
+            ..Default::default()
+        };
+        assert_eq!(db.count_sessions(&bystander).await.unwrap(), 1);
+        // Progress only grows, and its last report is the whole revoke.
+        assert!(seen.windows(2).all(|w| w[0].revoked < w[1].revoked));
+        assert_eq!(seen.last().map(|p| (p.revoked, p.total)), Some((120, 120)));
+        // One audit row per batch, each with its own number.
+        let audit = audit_rows(&db, "sessions.revoke").await;
+        assert_eq!(audit.len() as u64, out.batches);
+        let mut numbers: Vec<i64> = audit
+            .iter()
+            .map(|a| a.detail["batch"].as_i64().expect("a batch number"))
+            .collect();
+        numbers.sort();
+        assert_eq!(numbers, (1..=out.batches as i64).collect::<Vec<_>>());
+        assert_eq!(
+            audit
+                .iter()
+                .map(|a| a.detail["revoked"].as_u64().unwrap())
+                .sum::<u64>(),
+            120
+        );
+
+        // Stopping at the first report leaves whole batches revoked and the rest live.
+        for i in 0..120 {
+            login(&db, acc.id, Login::new("wxmany", &format!("o_again_{i}"))).await;
+        }
+        raw_exec(&db, "ANALYZE sessions").await.unwrap();
+        let out = ops::revoke_matching(&db, &op, &filter, "drill", 10, &mut |_| false)
+            .await
+            .unwrap();
+        assert!(out.cancelled);
+        assert_eq!(out.revoked % 10, 0, "whole batches only: {}", out.revoked);
+        assert!((10..=20).contains(&out.revoked), "{}", out.revoked);
+        assert_eq!(db.count_sessions(&filter).await.unwrap(), 120 - out.revoked);
+    }
+);

@@ -263,7 +263,39 @@ impl Store {
             reason,
             batch,
             self.now_ts(),
-            None,
+            (None, None),
+            self.backend(),
+        )
+        .into()
+    }
+
+    /// The first batch of the older of the two ranges a large [`Store::revoke_matching`] walks
+    /// at once on PostgreSQL: everything created before `before`.
+    pub fn explain_revoke_older_range_sql(
+        &self,
+        filter: &SessionFilter,
+        actor: &Actor,
+        reason: &str,
+        batch: i64,
+        before: Ts,
+    ) -> QueryText {
+        let filter = SessionFilter {
+            include_inactive: false,
+            ..filter.clone()
+        };
+        revoke_batch_sql(
+            &filter,
+            &actor.operator,
+            reason,
+            batch,
+            self.now_ts(),
+            (
+                None,
+                Some(Cursor {
+                    at: before,
+                    id: i64::MIN,
+                }),
+            ),
             self.backend(),
         )
         .into()
@@ -289,7 +321,7 @@ impl Store {
             reason,
             batch,
             now,
-            Some(super::sessions::sweep_start(now)),
+            (Some(super::sessions::sweep_start(now)), None),
             self.backend(),
         )
         .into()

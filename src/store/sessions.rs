@@ -238,6 +238,40 @@ pub struct RevokeOutcome {
     /// Wall time of the final sweep (zero when the walk was cancelled before it).
     #[serde(skip)]
     pub sweep: std::time::Duration,
+    /// Ranges of the (created_at, id) order walked at once: 2 for a large revoke on
+    /// PostgreSQL, else 1.
+    #[serde(skip)]
+    pub ranges: u32,
+}
+
+/// A bulk revoke of at least this many batches walks two ranges at once on PostgreSQL.
+const REVOKE_SPLIT_AT: u64 = 4;
+
+/// What the ranges of one bulk revoke share.
+struct RevokeWalk<'g, 'p> {
+    grant: &'g Grant<'g>,
+    filter: &'g SessionFilter,
+    target: String,
+    reason: &'g str,
+    batch: i64,
+    total: u64,
+    done: std::sync::Mutex<WalkTally<'p>>,
+}
+
+struct WalkTally<'p> {
+    revoked: u64,
+    batches: u64,
+    /// Batch numbers handed to audit rows (a batch whose transaction fails leaves a gap).
+    numbered: u64,
+    cancelled: bool,
+    progress: &'p mut (dyn FnMut(RevokeProgress) -> bool + Send),
+}
+
+impl<'g, 'p> RevokeWalk<'g, 'p> {
+    /// Never held across an await.
+    fn tally(&self) -> std::sync::MutexGuard<'_, WalkTally<'p>> {
+        self.done.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 /// How far before the start of a bulk revoke's walk its final sweep looks. A session the walk
@@ -752,19 +786,26 @@ impl Store {
                     .into(),
             ));
         }
-        let actor = grant.actor();
         let filter = SessionFilter {
             include_inactive: false,
             ..filter.clone()
         };
         let batch = batch.clamp(1, 100_000);
         let total = self.count_sessions(&filter).await?;
-        let target = filter.describe();
-        let mut out = RevokeOutcome {
-            revoked: 0,
-            batches: 0,
-            cancelled: false,
-            sweep: std::time::Duration::ZERO,
+        let walk = RevokeWalk {
+            grant,
+            filter: &filter,
+            target: filter.describe(),
+            reason,
+            batch,
+            total,
+            done: std::sync::Mutex::new(WalkTally {
+                revoked: 0,
+                batches: 0,
+                numbered: 0,
+                cancelled: false,
+                progress,
+            }),
         };
         // Keyset in (created_at, id) order, oldest first: each batch starts after the last
         // row the previous one revoked, walking the filter's own index, so no batch re-reads
@@ -773,18 +814,82 @@ impl Store {
         // cursor (a login that committed late, a clock that lags), so nothing matching is left
         // live. That pass starts at `walk start - REVOKE_SWEEP_MARGIN` in the same index, not
         // at the beginning: older rows were all visible to the walk, which revoked them.
+        //
+        // A large revoke on PostgreSQL walks two disjoint ranges of that order at once, split
+        // at the median creation time of the table's statistics, each on its own connection:
+        // a batch's time is the database's work on its rows, and the server has more than one
+        // core for it. The ranges meet exactly, so every row is in one of them.
         let walk_start = self.now_ts();
-        let mut after: Option<Cursor> = None;
-        let mut sweep_began: Option<std::time::Instant> = None;
+        let split = if total >= REVOKE_SPLIT_AT * batch as u64 {
+            self.median_created_at().await
+        } else {
+            None
+        };
+        let ranges = if split.is_some() { 2 } else { 1 };
+        match split {
+            Some(at) => {
+                let middle = Cursor { at, id: i64::MIN };
+                futures::future::try_join(
+                    self.revoke_range(&walk, None, Some(middle)),
+                    self.revoke_range(&walk, Some(middle), None),
+                )
+                .await?;
+            }
+            None => self.revoke_range(&walk, None, None).await?,
+        }
+        // The final pass, over what the walk could have missed.
+        let mut sweep = std::time::Duration::ZERO;
+        if !walk.tally().cancelled {
+            let began = std::time::Instant::now();
+            self.revoke_range(&walk, Some(sweep_start(walk_start)), None)
+                .await?;
+            sweep = began.elapsed();
+        }
+        let t = walk.tally();
+        Ok(RevokeOutcome {
+            revoked: t.revoked,
+            batches: t.batches,
+            cancelled: t.cancelled,
+            sweep,
+            ranges,
+        })
+    }
+
+    /// The median `created_at` of all sessions from PostgreSQL's statistics (`None` on SQLite,
+    /// where writes take turns anyway, or before the table was first analysed).
+    async fn median_created_at(&self) -> Option<Ts> {
+        let super::Db::Postgres(pool) = &self.db else {
+            return None;
+        };
+        sqlx::query_scalar(MEDIAN_CREATED_AT_SQL)
+            .fetch_optional(pool)
+            .await
+            .ok()
+            .flatten()
+            .flatten()
+    }
+
+    /// Revokes batch after batch in `(after, before)` of the (created_at, id) order until a
+    /// batch comes back short, or the caller asks to stop.
+    async fn revoke_range(
+        &self,
+        walk: &RevokeWalk<'_, '_>,
+        mut after: Option<Cursor>,
+        before: Option<Cursor>,
+    ) -> Result<()> {
+        let actor = walk.grant.actor();
         loop {
+            if walk.tally().cancelled {
+                return Ok(());
+            }
             let now = self.now_ts();
             let sql = revoke_batch_sql(
-                &filter,
+                walk.filter,
                 &actor.operator,
-                reason,
-                batch,
+                walk.reason,
+                walk.batch,
                 now,
-                after,
+                (after, before),
                 self.backend(),
             );
             let n: u64 = on_db!(self, |pool, d| {
@@ -799,45 +904,46 @@ impl Store {
                     after = Some(Cursor { at, id });
                 }
                 if n > 0 {
+                    let number = {
+                        let mut t = walk.tally();
+                        t.numbered += 1;
+                        t.numbered
+                    };
                     write_audit!(
                         &mut *tx,
                         now,
                         actor,
                         "sessions.revoke",
-                        &target,
-                        Some(reason),
-                        &json!({ "revoked": n, "batch": out.batches + 1, "matched_at_start": total }),
+                        &walk.target,
+                        Some(walk.reason),
+                        &json!({ "revoked": n, "batch": number, "matched_at_start": walk.total }),
                     )?;
                 }
                 tx.commit().await?;
                 n
             });
             if n > 0 {
-                out.revoked += n;
-                out.batches += 1;
-                let keep_going = progress(RevokeProgress {
-                    revoked: out.revoked,
-                    total: total.max(out.revoked),
-                    batches: out.batches,
-                });
+                let mut t = walk.tally();
+                t.revoked += n;
+                t.batches += 1;
                 // A cancel is honoured whatever the batch was: also a short one, which would
-                // otherwise lead into the final sweep.
-                if !keep_going {
-                    out.cancelled = true;
-                    break;
+                // otherwise lead into the final sweep. A batch of the other range that was
+                // running when the caller said stop still counts, without another report.
+                if !t.cancelled {
+                    let p = RevokeProgress {
+                        revoked: t.revoked,
+                        total: walk.total.max(t.revoked),
+                        batches: t.batches,
+                    };
+                    if !(t.progress)(p) {
+                        t.cancelled = true;
+                    }
                 }
             }
-            if (n as i64) < batch {
-                if let Some(began) = sweep_began {
-                    out.sweep = began.elapsed();
-                    break;
-                }
-                // The final pass, over what the walk could have missed.
-                sweep_began = Some(std::time::Instant::now());
-                after = Some(sweep_start(walk_start));
+            if (n as i64) < walk.batch {
+                return Ok(());
             }
         }
-        Ok(out)
     }
 
     /// The holder of a SessionId logs out: marks it revoked by `self`. Not an operator action,
@@ -937,6 +1043,12 @@ pub(super) fn list_sessions_sql(
     sql
 }
 
+/// The middle bound of `pg_stats`' histogram of `sessions.created_at`: where a large bulk
+/// revoke splits its walk.
+const MEDIAN_CREATED_AT_SQL: &str = "SELECT b[(array_length(b, 1) + 1) / 2] FROM \
+    (SELECT histogram_bounds::text::timestamptz[] AS b FROM pg_stats \
+     WHERE schemaname = current_schema() AND tablename = 'sessions' AND attname = 'created_at') h";
+
 /// `accounts` is joined only for a username filter (every session has its account: a foreign
 /// key), as in [`revoke_batch_sql`].
 pub(super) fn count_sessions_sql(filter: &SessionFilter, now: Ts) -> Sql {
@@ -963,7 +1075,7 @@ pub(super) fn revoke_batch_sql(
     reason: &str,
     batch: i64,
     now: Ts,
-    after: Option<Cursor>,
+    (after, before): (Option<Cursor>, Option<Cursor>),
     backend: super::Backend,
 ) -> Sql {
     let mut sql = revoke_update(now, by, reason);
@@ -976,6 +1088,13 @@ pub(super) fn revoke_batch_sql(
         sql.push(" JOIN accounts a ON a.id = s.account_id");
     }
     filter.push_where(&mut sql, now);
+    if let Some(c) = before {
+        sql.push(" AND (s.created_at, s.id) < (")
+            .bind(Arg::Ts(c.at))
+            .push(", ")
+            .bind(Arg::I64(c.id))
+            .push(")");
+    }
     sql.keyset(SESSIONS_KEY, Keyset::OldestFirst, after, batch);
     sql.push(match backend {
         super::Backend::Postgres => ")) RETURNING id, created_at",
