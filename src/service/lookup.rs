@@ -119,12 +119,11 @@ async fn dispatch(
     }
 }
 
-async fn answer(store: &Store, batch: Vec<Ask>) {
-    if let [one] = &batch[..] {
-        let a = store.validate_token(&one.hash).await;
-        if let Some(ask) = batch.into_iter().next() {
-            let _ = ask.reply.send(a);
-        }
+async fn answer(store: &Store, mut batch: Vec<Ask>) {
+    if batch.len() == 1
+        && let Some(ask) = batch.pop()
+    {
+        let _ = ask.reply.send(store.validate_token(&ask.hash).await);
         return;
     }
     let mut hashes: Vec<TokenHash> = batch.iter().map(|a| a.hash).collect();

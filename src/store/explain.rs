@@ -253,20 +253,7 @@ impl Store {
         reason: &str,
         batch: i64,
     ) -> QueryText {
-        let filter = SessionFilter {
-            include_inactive: false,
-            ..filter.clone()
-        };
-        revoke_batch_sql(
-            &filter,
-            &actor.operator,
-            reason,
-            batch,
-            self.now_ts(),
-            (None, None),
-            self.backend(),
-        )
-        .into()
+        self.revoke_pick(filter, actor, reason, batch, (None, None))
     }
 
     /// The first batch of the older of the two ranges a large [`Store::revoke_matching`] walks
@@ -279,26 +266,11 @@ impl Store {
         batch: i64,
         before: Ts,
     ) -> QueryText {
-        let filter = SessionFilter {
-            include_inactive: false,
-            ..filter.clone()
+        let before = Cursor {
+            at: before,
+            id: i64::MIN,
         };
-        revoke_batch_sql(
-            &filter,
-            &actor.operator,
-            reason,
-            batch,
-            self.now_ts(),
-            (
-                None,
-                Some(Cursor {
-                    at: before,
-                    id: i64::MIN,
-                }),
-            ),
-            self.backend(),
-        )
-        .into()
+        self.revoke_pick(filter, actor, reason, batch, (None, Some(before)))
     }
 
     /// The first batch of [`Store::revoke_matching`]'s final sweep: the same pick, starting
@@ -310,18 +282,30 @@ impl Store {
         reason: &str,
         batch: i64,
     ) -> QueryText {
+        let start = super::sessions::sweep_start(self.now_ts());
+        self.revoke_pick(filter, actor, reason, batch, (Some(start), None))
+    }
+
+    /// A batch of the bulk revoke over `range`, as [`Store::revoke_matching`] builds it.
+    fn revoke_pick(
+        &self,
+        filter: &SessionFilter,
+        actor: &Actor,
+        reason: &str,
+        batch: i64,
+        range: (Option<Cursor>, Option<Cursor>),
+    ) -> QueryText {
         let filter = SessionFilter {
             include_inactive: false,
             ..filter.clone()
         };
-        let now = self.now_ts();
         revoke_batch_sql(
             &filter,
             &actor.operator,
             reason,
             batch,
-            now,
-            (Some(super::sessions::sweep_start(now)), None),
+            self.now_ts(),
+            range,
             self.backend(),
         )
         .into()

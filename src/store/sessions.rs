@@ -861,12 +861,17 @@ impl Store {
         let super::Db::Postgres(pool) = &self.db else {
             return None;
         };
-        sqlx::query_scalar(MEDIAN_CREATED_AT_SQL)
+        // Only a hint for how to walk: without it the revoke walks one range, as correctly.
+        match sqlx::query_scalar(MEDIAN_CREATED_AT_SQL)
             .fetch_optional(pool)
             .await
-            .ok()
-            .flatten()
-            .flatten()
+        {
+            Ok(median) => median.flatten(),
+            Err(e) => {
+                tracing::debug!(error = %e, "no median creation time: one range");
+                None
+            }
+        }
     }
 
     /// Revokes batch after batch in `(after, before)` of the (created_at, id) order until a
