@@ -296,52 +296,38 @@ impl Metrics {
             "wxlogin_wechat_errors_total{{errcode=\"none\"}} {}",
             self.wechat_transport_errors.load(Relaxed)
         )?;
-        writeln!(
-            o,
-            "# HELP wxlogin_logouts_total Sessions ended by POST /logout."
-        )?;
-        writeln!(o, "# TYPE wxlogin_logouts_total counter")?;
-        writeln!(o, "wxlogin_logouts_total {}", self.logouts.load(Relaxed))?;
-        writeln!(
-            o,
-            "# HELP wxlogin_session_touches_total last_seen_at updates (at most one per session per interval)."
-        )?;
-        writeln!(o, "# TYPE wxlogin_session_touches_total counter")?;
-        writeln!(
-            o,
-            "wxlogin_session_touches_total {}",
-            self.touches.load(Relaxed)
-        )?;
-        writeln!(
-            o,
-            "# HELP wxlogin_session_lookup_queries_total Queries sent to look SessionIds up (GET /me, POST /logout); concurrent requests share one, so under load fewer than the lookups."
-        )?;
-        writeln!(o, "# TYPE wxlogin_session_lookup_queries_total counter")?;
-        writeln!(
-            o,
-            "wxlogin_session_lookup_queries_total {}",
-            self.session_lookup_queries.load(Relaxed)
-        )?;
-        writeln!(
-            o,
-            "# HELP wxlogin_stats_flushes_total Flushes of the login statistics to the database."
-        )?;
-        writeln!(o, "# TYPE wxlogin_stats_flushes_total counter")?;
-        writeln!(
-            o,
-            "wxlogin_stats_flushes_total {}",
-            self.stats_flushes.load(Relaxed)
-        )?;
-        writeln!(
-            o,
-            "# HELP wxlogin_stats_outcome_upserts_total UPSERT statements the flushes issued to login_stats (one per changed (minute, appid, outcome) row)."
-        )?;
-        writeln!(o, "# TYPE wxlogin_stats_outcome_upserts_total counter")?;
-        writeln!(
-            o,
-            "wxlogin_stats_outcome_upserts_total {}",
-            self.stats_outcome_upserts.load(Relaxed)
-        )?;
+        let counters: [(&str, &str, &AtomicU64); 5] = [
+            (
+                "wxlogin_logouts_total",
+                "Sessions ended by POST /logout.",
+                &self.logouts,
+            ),
+            (
+                "wxlogin_session_touches_total",
+                "last_seen_at updates (at most one per session per interval).",
+                &self.touches,
+            ),
+            (
+                "wxlogin_session_lookup_queries_total",
+                "Queries sent to look SessionIds up (GET /me, POST /logout); concurrent requests share one, so under load fewer than the lookups.",
+                &self.session_lookup_queries,
+            ),
+            (
+                "wxlogin_stats_flushes_total",
+                "Flushes of the login statistics to the database.",
+                &self.stats_flushes,
+            ),
+            (
+                "wxlogin_stats_outcome_upserts_total",
+                "UPSERT statements the flushes issued to login_stats (one per changed (minute, appid, outcome) row).",
+                &self.stats_outcome_upserts,
+            ),
+        ];
+        for (name, help, value) in counters {
+            writeln!(o, "# HELP {name} {help}")?;
+            writeln!(o, "# TYPE {name} counter")?;
+            writeln!(o, "{name} {}", value.load(Relaxed))?;
+        }
         writeln!(
             o,
             "# HELP wxlogin_request_duration_seconds Time to answer, by route."
