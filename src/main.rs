@@ -242,11 +242,28 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match rt.block_on(run(cli)) {
+    let code = match rt.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
             eprintln!("wxlogin: {}", f.message);
             ExitCode::from(f.code as u8)
         }
+    };
+    // The command is done and its output written. Dropping the runtime would wait, without
+    // limit, for every blocking task still running; a stray one must not keep a finished
+    // command (a runbook step) from exiting. Twice in CI a finished-looking SQLite command
+    // did not exit within 2 minutes and the cause was not found: if this wait is what runs
+    // out, say so, so that the next occurrence names it.
+    let began = std::time::Instant::now();
+    rt.shutdown_timeout(SHUTDOWN_WAIT);
+    if began.elapsed() >= SHUTDOWN_WAIT {
+        eprintln!(
+            "wxlogin: a background task was still running {} s after the command ended; exiting anyway",
+            SHUTDOWN_WAIT.as_secs()
+        );
     }
+    code
 }
+
+/// How long a finished command waits for its background tasks before exiting.
+const SHUTDOWN_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
