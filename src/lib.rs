@@ -29,4 +29,5 @@ pub mod service;
 pub mod simulate;
 pub mod ssh;
 pub mod store;
+pub mod text;
 pub mod wechat;
