@@ -36,6 +36,12 @@ pub struct GlobalOpts {
     #[arg(long, global = true)]
     pub read_only: bool,
 
+    /// Accept a WeChat base URL that is plain http:// to another host (and, for `serve`, any
+    /// loopback, private or local host): for drills and tests with the emulator only. Without
+    /// it, the AppSecret is only ever sent over https:// or to this machine.
+    #[arg(long, global = true)]
+    pub allow_insecure_wechat: bool,
+
     /// More log output on stderr (-v info, -vv debug, -vvv trace). RUST_LOG overrides.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
@@ -96,6 +102,7 @@ impl std::fmt::Debug for GlobalOpts {
             .field("operator", &self.operator)
             .field("role", &self.role)
             .field("read_only", &self.read_only)
+            .field("allow_insecure_wechat", &self.allow_insecure_wechat)
             .field("verbose", &self.verbose)
             .finish()
     }
@@ -124,6 +131,10 @@ pub struct WechatSection {
     pub base_url: Option<String>,
     pub connect_timeout_ms: Option<u64>,
     pub timeout_ms: Option<u64>,
+    /// Send the AppSecret to a plain http:// base URL on a host that is not loopback (a
+    /// drill's emulator on another machine). Also `--allow-insecure-wechat`. Default false.
+    #[serde(default)]
+    pub allow_insecure: bool,
 }
 
 /// One mini program. The secret is given inline (the file must then be private) or, better,
@@ -218,18 +229,35 @@ impl ConfigFile {
             path: path.to_owned(),
             source,
         })?;
-        toml::from_str(&text).map_err(|e| ConfigError::Parse {
+        let file: ConfigFile = toml::from_str(&text).map_err(|e| ConfigError::Parse {
             path: path.to_owned(),
             message: e.message().to_owned(),
-        })
+        })?;
+        if file.holds_secrets() {
+            refuse_if_shared(
+                path,
+                "config file (it holds an AppSecret or a database password)",
+            )?;
+        }
+        Ok(file)
+    }
+
+    /// Does the file itself hold a secret: an inline AppSecret or a database URL with a
+    /// password? Such a file must be private (see [`refuse_if_shared`]).
+    pub fn holds_secrets(&self) -> bool {
+        self.apps.iter().any(|a| a.secret.is_some())
+            || self.database_url.as_deref().is_some_and(url_has_password)
     }
 
     /// The file named by `--config`, or an empty configuration.
     pub fn from_opts(opts: &GlobalOpts) -> Result<Self, ConfigError> {
-        match &opts.config {
-            Some(p) => Self::load(p),
-            None => Ok(Self::default()),
-        }
+        let mut file = match &opts.config {
+            Some(p) => Self::load(p)?,
+            None => Self::default(),
+        };
+        // Flags beat the file.
+        file.wechat.allow_insecure |= opts.allow_insecure_wechat;
+        Ok(file)
     }
 }
 
@@ -297,7 +325,7 @@ pub fn database_url(opts: &GlobalOpts, file: &ConfigFile) -> Result<String, Conf
             )));
         }
         if url_has_password(url) {
-            warn_if_shared(&p, "database URL");
+            refuse_if_shared(&p, "database URL file")?;
         }
         return Ok(url.to_owned());
     }
@@ -324,21 +352,38 @@ pub fn url_has_password(url: &str) -> bool {
     }
 }
 
-/// Warns on stderr when a file holding a secret can be read by group or others.
-pub fn warn_if_shared(path: &Path, what: &str) {
+/// Refuses a file holding a secret (the data key, an AppSecret, a database URL with a password,
+/// a config file with either inline) that other users can read, as OpenSSH refuses a private
+/// key with open permissions:
+///
+/// - readable or writable by others (mode `o+r`/`o+w`), or writable by its group: always refused;
+/// - readable by its group: refused when the file is ours (chmod 600 is what we meant), allowed
+///   when another user owns it (root-owned `0640 root:wxlogin` is how a service account is
+///   given a secret it must not change).
+pub fn refuse_if_shared(path: &Path, what: &str) -> Result<(), ConfigError> {
     #[cfg(unix)]
     {
-        use std::os::unix::fs::PermissionsExt;
-        if let Ok(meta) = std::fs::metadata(path) {
-            let mode = meta.permissions().mode() & 0o777;
-            if mode & 0o077 != 0 {
-                eprintln!(
-                    "warning: the {what} file {} is readable by group or others (mode {mode:03o}); chmod 600 it",
-                    path.display()
-                );
-            }
+        use std::os::unix::fs::MetadataExt;
+        let meta = std::fs::metadata(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let mode = meta.mode() & 0o777;
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let ours = meta.uid() == unsafe { libc::geteuid() };
+        let open = mode & 0o007 != 0 || mode & 0o020 != 0 || (ours && mode & 0o040 != 0);
+        if open {
+            return Err(ConfigError::Invalid(format!(
+                "the {what} {} can be read or changed by other users (mode {mode:03o}); \
+                 refusing to use it: `chmod 600 {}` (or 640 owned by root with the service's group)",
+                path.display(),
+                path.display()
+            )));
         }
     }
+    #[cfg(not(unix))]
+    let _ = (path, what);
+    Ok(())
 }
 
 /// `sqlite://PATH?mode=rwc`: create the file when it is missing.
@@ -405,7 +450,7 @@ pub fn private_file(path: &Path) -> Result<(), ConfigError> {
 /// WXLOGIN_DATA_KEY, then WXLOGIN_DATA_KEY_FILE, then the config file's `data_key_file`.
 /// `Ok(None)` when none is configured.
 pub fn data_key(file: &ConfigFile) -> Result<Option<DataKey>, ConfigError> {
-    if let Ok(v) = std::env::var("WXLOGIN_DATA_KEY")
+    if let Ok(v) = std::env::var("WXLOGIN_DATA_KEY").map(zeroize::Zeroizing::new)
         && !v.trim().is_empty()
     {
         return DataKey::from_base64(&v)
@@ -417,6 +462,7 @@ pub fn data_key(file: &ConfigFile) -> Result<Option<DataKey>, ConfigError> {
         .or_else(|| file.data_key_file.clone());
     match path {
         Some(p) => {
+            refuse_if_shared(&p, "data key file")?;
             // Wiped when dropped, whether the key parses or not.
             let text = zeroize::Zeroizing::new(std::fs::read_to_string(&p).map_err(|source| {
                 ConfigError::Read {
@@ -424,7 +470,6 @@ pub fn data_key(file: &ConfigFile) -> Result<Option<DataKey>, ConfigError> {
                     source,
                 }
             })?);
-            warn_if_shared(&p, "data key");
             DataKey::from_base64(&text)
                 .map(Some)
                 .map_err(ConfigError::from)

@@ -36,24 +36,27 @@ impl DataKey {
             base64::engine::general_purpose::STANDARD,
             base64::engine::general_purpose::URL_SAFE,
         ];
-        let bytes = engines
-            .iter()
-            .find_map(|e| e.decode(t).ok())
-            .or_else(|| {
-                base64::engine::general_purpose::STANDARD_NO_PAD
-                    .decode(t)
-                    .ok()
-            })
-            .or_else(|| {
-                base64::engine::general_purpose::URL_SAFE_NO_PAD
-                    .decode(t)
-                    .ok()
-            })
-            .ok_or_else(|| InvalidDataKey("the data key is not valid base64".into()))?;
-        let arr: [u8; 32] = bytes.try_into().map_err(|b: Vec<u8>| {
+        // Every decoded buffer, the right length or not, is wiped when dropped.
+        let bytes = zeroize::Zeroizing::new(
+            engines
+                .iter()
+                .find_map(|e| e.decode(t).ok())
+                .or_else(|| {
+                    base64::engine::general_purpose::STANDARD_NO_PAD
+                        .decode(t)
+                        .ok()
+                })
+                .or_else(|| {
+                    base64::engine::general_purpose::URL_SAFE_NO_PAD
+                        .decode(t)
+                        .ok()
+                })
+                .ok_or_else(|| InvalidDataKey("the data key is not valid base64".into()))?,
+        );
+        let arr: [u8; 32] = bytes.as_slice().try_into().map_err(|_| {
             InvalidDataKey(format!(
                 "the data key must be 32 bytes (base64 of 32 random bytes), got {} bytes; make one with `head -c32 /dev/urandom | base64`",
-                b.len()
+                bytes.len()
             ))
         })?;
         Ok(DataKey(arr))

@@ -50,6 +50,7 @@ fn client_with(base_url: &str, apps: Vec<AppCredentials>, timeout: Duration) -> 
         apps,
         connect_timeout: Duration::from_secs(1),
         timeout,
+        allow_insecure: false,
     })
     .expect("client builds")
 }

@@ -54,6 +54,7 @@ fn client(base: &str, apps: Vec<AppCredentials>, timeout: Duration) -> WechatCli
         apps,
         connect_timeout: Duration::from_secs(1),
         timeout,
+        allow_insecure: false,
     })
     .unwrap()
     .with_retry(RetryPolicy {

@@ -511,12 +511,9 @@ pub struct ServeArgs {
     /// Database connections in the pool (SQLite uses at most 8). Default: 4 per CPU, 8 to 32.
     #[arg(long, value_name = "N")]
     pub db_connections: Option<u32>,
-
-    /// Accept a WeChat base URL that is plain http:// or on a loopback, private or local host
-    /// (the emulator, a test proxy). Without it such a URL is refused: whoever can reach an
-    /// emulator can mint a login code for any user.
-    #[arg(long)]
-    pub allow_insecure_wechat: bool,
+    // `--allow-insecure-wechat` is a global option (config.rs): for `serve` it also accepts a
+    // loopback, private or local host, which the service otherwise refuses because whoever can
+    // reach an emulator can mint a login code for any user.
 }
 
 /// Why a WeChat base URL is not the real, TLS-protected API, if it is not: plain `http://`,
@@ -531,17 +528,13 @@ pub fn insecure_wechat_url(base_url: &str) -> Option<String> {
     }
     let local = match url.host() {
         None => true,
-        Some(url::Host::Ipv4(ip)) => {
-            ip.is_loopback() || ip.is_private() || ip.is_link_local() || ip.is_unspecified()
-        }
+        Some(url::Host::Ipv4(ip)) => local_v4(ip),
         Some(url::Host::Ipv6(ip)) => {
             ip.is_loopback()
                 || ip.is_unspecified()
                 || ip.is_unique_local()
                 || ip.is_unicast_link_local()
-                || ip
-                    .to_ipv4_mapped()
-                    .is_some_and(|v4| v4.is_loopback() || v4.is_private())
+                || ip.to_ipv4_mapped().is_some_and(local_v4)
         }
         Some(url::Host::Domain(d)) => {
             let d = d.trim_end_matches('.').to_ascii_lowercase();
@@ -549,10 +542,24 @@ pub fn insecure_wechat_url(base_url: &str) -> Option<String> {
                 || d.ends_with(".localhost")
                 || d.ends_with(".local")
                 || d.ends_with(".internal")
+                || d.ends_with(".lan")
+                || d.ends_with(".home.arpa")
+                || d.ends_with(".localdomain")
                 || !d.contains('.')
         }
     };
     local.then(|| "its host is loopback, private or local (an emulator or a test proxy)".into())
+}
+
+/// Loopback, private (RFC 1918), shared carrier-grade NAT (100.64.0.0/10), link-local or
+/// unspecified: an address that is not the public WeChat API.
+fn local_v4(ip: std::net::Ipv4Addr) -> bool {
+    let [a, b, ..] = ip.octets();
+    ip.is_loopback()
+        || ip.is_private()
+        || ip.is_link_local()
+        || ip.is_unspecified()
+        || (a == 100 && (64..128).contains(&b))
 }
 
 /// Pool size for a server: enough connections to keep every core busy while others wait on
@@ -610,7 +617,7 @@ pub async fn run(global: &GlobalOpts, file: &ConfigFile, args: &ServeArgs) -> Re
     }
     if let Some(why) = insecure_wechat_url(&wcfg.base_url) {
         let host = wcfg.host();
-        if !args.allow_insecure_wechat {
+        if !file.wechat.allow_insecure {
             return Err(Failure::usage(format!(
                 "refusing the WeChat base URL at {host}: {why}. Anyone who can reach a WeChat emulator can mint a login code for any user, so the service only talks to https://api.weixin.qq.com (or a public https proxy) unless --allow-insecure-wechat is given, for drills and tests"
             )));

@@ -141,6 +141,17 @@ impl WechatClient {
                 detail: e.to_string(),
             }
         })?;
+        if !config.allow_insecure
+            && let Some(why) = super::config::cleartext_to_remote(&base)
+        {
+            return Err(WechatError::Setup { detail: why });
+        }
+        if config.allow_insecure && super::config::cleartext_to_remote(&base).is_some() {
+            tracing::warn!(
+                host = %endpoint_host(&base),
+                "the WeChat base URL is plain http:// to another host (allowed by --allow-insecure-wechat): the AppSecret crosses the network unencrypted"
+            );
+        }
         let endpoint = url::Url::parse(&format!("{base}/sns/jscode2session")).map_err(|e| {
             WechatError::Setup {
                 detail: format!("the base URL cannot take a path ({e})"),

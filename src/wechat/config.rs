@@ -40,6 +40,10 @@ pub struct WechatConfig {
     pub connect_timeout: Duration,
     /// Bound on one whole code2Session call, retries and backoff included.
     pub timeout: Duration,
+    /// Allow a plain http:// base URL on a host that is not loopback (`--allow-insecure-wechat`
+    /// or `[wechat] allow_insecure`). Without it [`super::WechatClient::new`] refuses such a
+    /// URL: the AppSecret would cross the network in clear.
+    pub allow_insecure: bool,
 }
 
 impl WechatConfig {
@@ -50,6 +54,7 @@ impl WechatConfig {
             apps,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             timeout: DEFAULT_TIMEOUT,
+            allow_insecure: false,
         }
     }
 
@@ -97,17 +102,23 @@ pub(crate) fn endpoint_host(url: &str) -> String {
     }
 }
 
-/// Checks a base URL and returns it without a trailing slash. Warns (once, at resolve time)
-/// when it is plain http:// to a host that is not loopback.
+/// Checks a base URL and returns it without a trailing slash.
 pub(crate) fn validate_base_url(raw: &str, origin: &str) -> Result<String, ConfigError> {
-    let url = check_base_url(raw, origin)?;
-    if url.starts_with("http://") && !is_loopback_url(&url) {
-        tracing::warn!(
-            host = %endpoint_host(&url),
-            "the WeChat base URL is plain http:// to a non-loopback host: the AppSecret crosses the network unencrypted"
-        );
-    }
-    Ok(url)
+    check_base_url(raw, origin)
+}
+
+/// Why the client refuses `url` unless insecure URLs are allowed: plain http:// to a host that
+/// is not this machine sends the AppSecret (and every code) in clear. `None` when it is fine.
+/// The host is judged by its name or literal address, not by what it resolves to.
+pub(crate) fn cleartext_to_remote(url: &str) -> Option<String> {
+    (url.starts_with("http://") && !is_loopback_url(url)).then(|| {
+        format!(
+            "refusing to send the AppSecret in clear to {} (plain http:// to a host that is not this machine); \
+             use https:// (the real API is {DEFAULT_BASE_URL}), or give --allow-insecure-wechat \
+             (or [wechat] allow_insecure = true) for a drill with the emulator",
+            endpoint_host(url)
+        )
+    })
 }
 
 /// [`validate_base_url`] without the warning.
@@ -255,11 +266,13 @@ pub(crate) fn resolve_with(
         apps,
         connect_timeout,
         timeout,
+        allow_insecure: file.wechat.allow_insecure,
     })
 }
 
 /// Reads an AppSecret file: the whole file, surrounding whitespace removed.
 fn read_secret_file(path: &Path) -> Result<Secret, ConfigError> {
+    crate::config::refuse_if_shared(path, "AppSecret file")?;
     let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
         path: path.to_owned(),
         source,
@@ -271,18 +284,6 @@ fn read_secret_file(path: &Path) -> Result<Secret, ConfigError> {
             "the AppSecret file {} is empty",
             path.display()
         )));
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        if let Ok(meta) = std::fs::metadata(path)
-            && meta.permissions().mode() & 0o077 != 0
-        {
-            tracing::warn!(
-                path = %path.display(),
-                "the AppSecret file is readable by other users; chmod 600 it"
-            );
-        }
     }
     Ok(secret)
 }
@@ -298,6 +299,11 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         move |k| map.get(k).cloned()
+    }
+
+    fn private(path: &Path) {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
     }
 
     fn file(toml_text: &str) -> ConfigFile {
@@ -341,6 +347,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let secret_path = dir.path().join("b.secret");
         std::fs::write(&secret_path, "file-secret-b\n").unwrap();
+        private(&secret_path);
         let f = file(&format!(
             "[[apps]]\nappid = \"wxa\"\nname = \"A\"\nsecret = \"file-secret-a\"\n\
              [[apps]]\nappid = \"wxb\"\nsecret_file = \"{}\"\n",
@@ -387,6 +394,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("s");
         std::fs::write(&p, "  the-secret \n").unwrap();
+        private(&p);
         let c = resolve_with(
             &ConfigFile::default(),
             &env_of(&[
