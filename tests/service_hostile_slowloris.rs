@@ -135,3 +135,44 @@ store_test!(
         assert_eq!(closed_within(slow, TIMEOUT * 3).await, 20);
     }
 );
+
+store_test!(
+    a_login_body_that_stalls_after_its_head_is_answered_408_after_the_timeout,
+    |db| {
+        let w = world_with(db, slow_setup(4096)).await;
+        let addr = w.base.trim_start_matches("http://").to_owned();
+        let mut s = TcpStream::connect(&addr).await.unwrap();
+        // The whole head, then 10 of the 100 body bytes it announced, then nothing.
+        s.write_all(
+            b"POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"code\": \"",
+        )
+        .await
+        .unwrap();
+        let t = Instant::now();
+        let mut buf = Vec::new();
+        tokio::time::timeout(TIMEOUT * 5, s.read_to_end(&mut buf))
+            .await
+            .expect("the server answers and closes")
+            .ok();
+        let answer = String::from_utf8_lossy(&buf);
+        assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+        assert!(answer.contains("\"error\":\"request_timeout\""), "{answer}");
+        assert!(t.elapsed() >= TIMEOUT / 2, "{:?}", t.elapsed());
+    }
+);
+
+store_test!(a_login_body_over_16_kib_is_refused_with_413_in_json, |db| {
+    let w = world_with(db, slow_setup(4096)).await;
+    let body = format!("{{\"code\": \"{}\"}}", "a".repeat(20 * 1024));
+    let r = w
+        .http
+        .post(format!("{}/login", w.base))
+        .header("Content-Type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(v["error"], "body_too_large", "{v}");
+});
