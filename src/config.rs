@@ -193,6 +193,10 @@ pub struct ServiceSection {
     /// Session lookup queries (GET /me, POST /logout) one instance runs at once on
     /// PostgreSQL; requests that arrive meanwhile share the next one. 0: one query per request.
     pub session_lookups_in_flight: Option<usize>,
+    /// Seconds a connection has to send a whole request head (and a login its body).
+    pub header_read_timeout_secs: Option<u64>,
+    /// Connections the login listener serves at once.
+    pub max_connections: Option<usize>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

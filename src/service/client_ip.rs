@@ -9,7 +9,8 @@
 //! back to the TCP peer.
 //!
 //! Only name a header when every request really passes through a proxy that sets it: otherwise
-//! clients choose their own address and dodge the per-address login limit.
+//! clients choose their own address and dodge the per-address login limit. `wxlogin serve`
+//! refuses to start with a header and no `trusted_proxies`.
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -17,8 +18,9 @@ use axum::http::{HeaderMap, HeaderName};
 
 use super::rate_limit::Cidr;
 
-/// The header to believe for this connection: the configured one when `proxies` is empty or
-/// lists the TCP peer; otherwise none (the peer's own address counts).
+/// The header to believe for this connection: the configured one when `proxies` lists the TCP
+/// peer, or is empty (only in-process: `wxlogin serve` refuses a header without proxies);
+/// otherwise none (the peer's own address counts).
 pub fn trusted_header<'a>(
     header: &'a Option<HeaderName>,
     proxies: &[Cidr],
@@ -138,7 +140,7 @@ mod tests {
             client_ip(&h, direct, trusted_header(&name, &proxies, direct)),
             direct.ip()
         );
-        // No list: every peer is believed (a warning at startup says to set one).
+        // No list: every peer is believed (in-process only; `serve` refuses to start so).
         assert_eq!(
             client_ip(&h, direct, trusted_header(&name, &[], direct)),
             "203.0.113.7".parse::<IpAddr>().unwrap()

@@ -164,6 +164,24 @@ pub struct Metrics {
     latency: [Histogram; Route::ALL.len()],
     stats_flushes: AtomicU64,
     stats_outcome_upserts: AtomicU64,
+    /// Argon2 password verifications run (unknown usernames against the dummy hash included).
+    password_verifications: AtomicU64,
+    /// HTTP connections open now.
+    connections_open: std::sync::Arc<AtomicU64>,
+    /// Connections closed for not sending a whole request head in time.
+    header_timeouts: AtomicU64,
+    /// Times the listener found `max_connections` open and let new connections wait.
+    connection_cap_reached: AtomicU64,
+}
+
+/// Counts one open connection until dropped.
+#[derive(Debug)]
+pub struct OpenConnection(std::sync::Arc<AtomicU64>);
+
+impl Drop for OpenConnection {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Relaxed);
+    }
 }
 
 impl Metrics {
@@ -214,6 +232,33 @@ impl Metrics {
         self.stats_flushes.fetch_add(1, Relaxed);
         self.stats_outcome_upserts
             .fetch_add(upserts as u64, Relaxed);
+    }
+
+    /// One Argon2 password verification is about to run.
+    pub fn password_verification(&self) {
+        self.password_verifications.fetch_add(1, Relaxed);
+    }
+
+    pub fn password_verifications(&self) -> u64 {
+        self.password_verifications.load(Relaxed)
+    }
+
+    /// A connection was accepted; it counts as open until the guard is dropped.
+    pub fn connection_opened(&self) -> OpenConnection {
+        self.connections_open.fetch_add(1, Relaxed);
+        OpenConnection(self.connections_open.clone())
+    }
+
+    pub fn connections_open(&self) -> u64 {
+        self.connections_open.load(Relaxed)
+    }
+
+    pub fn header_timeout(&self) {
+        self.header_timeouts.fetch_add(1, Relaxed);
+    }
+
+    pub fn connection_cap_reached(&self) {
+        self.connection_cap_reached.fetch_add(1, Relaxed);
     }
 
     pub fn observe(&self, route: Route, d: Duration) {
@@ -296,7 +341,7 @@ impl Metrics {
             "wxlogin_wechat_errors_total{{errcode=\"none\"}} {}",
             self.wechat_transport_errors.load(Relaxed)
         )?;
-        let counters: [(&str, &str, &AtomicU64); 5] = [
+        let counters: [(&str, &str, &AtomicU64); 8] = [
             (
                 "wxlogin_logouts_total",
                 "Sessions ended by POST /logout.",
@@ -322,12 +367,37 @@ impl Metrics {
                 "UPSERT statements the flushes issued to login_stats (one per changed (minute, appid, outcome) row).",
                 &self.stats_outcome_upserts,
             ),
+            (
+                "wxlogin_password_verifications_total",
+                "Argon2 password verifications run by POST /login (an unknown username is checked against a dummy hash and counts too).",
+                &self.password_verifications,
+            ),
+            (
+                "wxlogin_http_header_timeouts_total",
+                "Connections closed because they did not send a whole request head within header_read_timeout_secs.",
+                &self.header_timeouts,
+            ),
+            (
+                "wxlogin_http_connection_cap_reached_total",
+                "Times the listener had max_connections open and left new connections waiting in the listen queue.",
+                &self.connection_cap_reached,
+            ),
         ];
         for (name, help, value) in counters {
             writeln!(o, "# HELP {name} {help}")?;
             writeln!(o, "# TYPE {name} counter")?;
             writeln!(o, "{name} {}", value.load(Relaxed))?;
         }
+        writeln!(
+            o,
+            "# HELP wxlogin_http_connections_open HTTP connections open now (at most max_connections)."
+        )?;
+        writeln!(o, "# TYPE wxlogin_http_connections_open gauge")?;
+        writeln!(
+            o,
+            "wxlogin_http_connections_open {}",
+            self.connections_open()
+        )?;
         writeln!(
             o,
             "# HELP wxlogin_request_duration_seconds Time to answer, by route."

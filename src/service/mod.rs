@@ -61,6 +61,13 @@ pub const DEFAULT_STATS_FLUSH_INTERVAL: Duration = Duration::from_secs(5);
 pub const DEFAULT_STATS_RETENTION: Duration = Duration::from_secs(14 * 24 * 3600);
 /// After SIGTERM, connections are still accepted this long (with /healthz at 503) unless configured.
 pub const DEFAULT_DRAIN_GRACE: Duration = Duration::from_secs(5);
+/// A connection that has not sent a whole request head this long after it opened (or after
+/// its last answer, when kept alive) is closed, unless configured.
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// Connections served at once unless configured; beyond it new ones wait in the listen queue.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 4096;
+/// `max_connections` may not be set above this.
+pub const MAX_MAX_CONNECTIONS: usize = 1_000_000;
 /// Minutes of statistics deleted per transaction by the retention sweep.
 const STATS_PURGE_MINUTES: i64 = 60;
 
@@ -75,7 +82,9 @@ pub struct ServiceConfig {
     pub touch_interval: Duration,
     /// Header set by a trusted reverse proxy carrying the client address; `None`: the TCP peer.
     pub trusted_ip_header: Option<HeaderName>,
-    /// Only a TCP peer in one of these ranges may set `trusted_ip_header`; empty: any peer.
+    /// Only a TCP peer in one of these ranges may set `trusted_ip_header`. `wxlogin serve`
+    /// refuses to start with a header and no ranges; in-process (the demo, tests) empty
+    /// means any peer.
     pub trusted_proxies: Vec<rate_limit::Cidr>,
     /// Password attempts per client address per window; 0 turns the limit off.
     pub login_rate_limit: u32,
@@ -97,6 +106,12 @@ pub struct ServiceConfig {
     /// PostgreSQL session lookup queries running at once; the requests that arrive while they
     /// run share the next one (see `lookup`). 0: one query per request.
     pub session_lookups_in_flight: usize,
+    /// A connection must send a whole request head (and a login its body) within this long
+    /// of opening or of its last answer; then it is closed.
+    pub header_read_timeout: Duration,
+    /// Connections served at once; further ones wait in the kernel's listen queue until one
+    /// closes.
+    pub max_connections: usize,
 }
 
 impl Default for ServiceConfig {
@@ -117,6 +132,8 @@ impl Default for ServiceConfig {
             drain_grace: DEFAULT_DRAIN_GRACE,
             max_bindings_per_app: None,
             session_lookups_in_flight: lookup::DEFAULT_IN_FLIGHT,
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
         }
     }
 }
@@ -150,6 +167,22 @@ impl ServiceConfig {
                 ))
             })?);
         }
+        if let Some(h) = &trusted_ip_header
+            && trusted_proxies.is_empty()
+        {
+            return Err(ConfigError::Invalid(format!(
+                "[service] trusted_ip_header = \"{h}\" is set but trusted_proxies is empty: the header would be believed from every client, so anyone reaching the service directly could choose their own address and walk past the per-address login limits. Set [service] trusted_proxies to the address ranges of the proxies in front of this service, e.g. trusted_proxies = [\"10.0.0.0/8\"] (or [\"127.0.0.1/32\"] for a proxy on this host), or remove trusted_ip_header if clients connect directly"
+            )));
+        }
+        let max_connections = match s.max_connections {
+            Some(n) if n == 0 || n > MAX_MAX_CONNECTIONS => {
+                return Err(ConfigError::Invalid(format!(
+                    "[service] max_connections must be between 1 and {MAX_MAX_CONNECTIONS}"
+                )));
+            }
+            Some(n) => n,
+            None => d.max_connections,
+        };
         if s.max_bindings_per_app == Some(0) {
             return Err(ConfigError::Invalid(
                 "[service] max_bindings_per_app must be at least 1 (leave it out for no limit)"
@@ -167,6 +200,12 @@ impl ServiceConfig {
             None => d.session_lookups_in_flight,
         };
         Ok(ServiceConfig {
+            header_read_timeout: positive(
+                s.header_read_timeout_secs,
+                "header_read_timeout_secs",
+                d.header_read_timeout,
+            )?,
+            max_connections,
             max_bindings_per_app: s.max_bindings_per_app,
             session_lookups_in_flight,
             trusted_proxies,
@@ -485,20 +524,120 @@ async fn flush_limiter(inner: &Inner) {
 }
 
 /// Serves on `listener` until `shutdown` completes, then finishes requests in flight.
+///
+/// HTTP/1.1 with keep-alive, one task per connection, with two limits `axum::serve` does not
+/// set: a connection that has not sent a whole request head within `header_read_timeout` of
+/// opening (or of its last answer) is closed, and at most `max_connections` are served at
+/// once; while that many are open the listener accepts nothing and new connections wait in
+/// the kernel's listen queue, so one client's stalled connections cannot hold memory and file
+/// descriptors without end, and each of them frees its slot within the timeout.
 pub async fn serve_on(
     state: ServiceState,
     listener: TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    use axum::serve::ListenerExt;
-    let listener = listener.tap_io(|tcp| {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use tower::ServiceExt as _;
+
+    let cfg = state.config().clone();
+    let metrics = state.0.clone();
+    let app = router(state);
+    let slots = Arc::new(Semaphore::new(cfg.max_connections));
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(cfg.header_read_timeout)
+        .keep_alive(true);
+    // Tells every connection to finish its request in flight and close.
+    let (close_tx, close_rx) = tokio::sync::watch::channel(false);
+    let mut shutdown = std::pin::pin!(shutdown);
+    let mut at_cap_logged = false;
+    loop {
+        let permit = match slots.clone().try_acquire_owned() {
+            Ok(p) => {
+                at_cap_logged = false;
+                p
+            }
+            Err(_) => {
+                if !at_cap_logged {
+                    at_cap_logged = true;
+                    tracing::warn!(
+                        max_connections = cfg.max_connections,
+                        "the login listener is serving max_connections: new connections wait until one closes"
+                    );
+                }
+                metrics.metrics.connection_cap_reached();
+                tokio::select! {
+                    p = slots.clone().acquire_owned() => match p {
+                        Ok(p) => p,
+                        Err(_) => break,
+                    },
+                    _ = &mut shutdown => break,
+                }
+            }
+        };
+        let (tcp, peer) = tokio::select! {
+            r = listener.accept() => match r {
+                Ok(c) => c,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait a little rather than spin.
+                    if !matches!(
+                        e.kind(),
+                        std::io::ErrorKind::ConnectionAborted
+                            | std::io::ErrorKind::ConnectionReset
+                            | std::io::ErrorKind::ConnectionRefused
+                    ) {
+                        tracing::error!(error = %e, "cannot accept a connection; retrying in 1 s");
+                        tokio::select! {
+                            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                            _ = &mut shutdown => break,
+                        }
+                    }
+                    continue;
+                }
+            },
+            _ = &mut shutdown => break,
+        };
         // Small JSON answers: do not let Nagle hold them back.
         let _ = tcp.set_nodelay(true);
-    });
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+        let app = app.clone();
+        let service = hyper::service::service_fn(
+            move |mut req: axum::extract::Request<hyper::body::Incoming>| {
+                req.extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
+                app.clone().oneshot(req)
+            },
+        );
+        let conn = http.serve_connection(TokioIo::new(tcp), service);
+        let mut close = close_rx.clone();
+        let inner = metrics.clone();
+        tokio::spawn(async move {
+            let _permit = permit;
+            let _open = inner.metrics.connection_opened();
+            let mut conn = std::pin::pin!(conn);
+            let r = tokio::select! {
+                r = conn.as_mut() => r,
+                () = async {
+                    let _ = close.wait_for(|closing| *closing).await;
+                } => {
+                    conn.as_mut().graceful_shutdown();
+                    conn.as_mut().await
+                }
+            };
+            if let Err(e) = r {
+                if e.is_timeout() {
+                    inner.metrics.header_timeout();
+                    tracing::debug!(client = %peer, "connection closed: no whole request head within the header read timeout");
+                } else {
+                    tracing::debug!(client = %peer, error = %e, "connection ended with an error");
+                }
+            }
+        });
+    }
+    drop(listener);
+    let _ = close_tx.send(true);
+    // Every connection holds a slot until it is done: all slots back means all done.
+    let _ = slots.acquire_many(cfg.max_connections as u32).await;
+    Ok(())
 }
 
 /// `wxlogin serve`
@@ -653,18 +792,18 @@ pub async fn run(global: &GlobalOpts, file: &ConfigFile, args: &ServeArgs) -> Re
         cfg.idle_timeout.as_secs(),
     );
     if let Some(h) = &cfg.trusted_ip_header {
-        if cfg.trusted_proxies.is_empty() {
-            eprintln!(
-                "wxlogin serve: client addresses are taken from the {h} header (right-most entry) of every request: only run behind a proxy that sets it, and set [service] trusted_proxies"
-            );
-        } else {
-            let list: Vec<String> = cfg.trusted_proxies.iter().map(|c| c.to_string()).collect();
-            eprintln!(
-                "wxlogin serve: client addresses are taken from the {h} header (right-most entry) when the connection comes from {}",
-                list.join(", ")
-            );
-        }
+        // `from_section` refused a header without trusted_proxies.
+        let list: Vec<String> = cfg.trusted_proxies.iter().map(|c| c.to_string()).collect();
+        eprintln!(
+            "wxlogin serve: client addresses are taken from the {h} header (right-most entry) when the connection comes from {}",
+            list.join(", ")
+        );
     }
+    eprintln!(
+        "wxlogin serve: connections: at most {} at once, {}s to send a request head",
+        cfg.max_connections,
+        cfg.header_read_timeout.as_secs()
+    );
     let grace = cfg.drain_grace;
     let state = ServiceState::new(store.clone(), key, wechat, cfg);
     let purger = spawn_purger(&state);

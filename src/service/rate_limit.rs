@@ -3,24 +3,36 @@
 //!
 //! - **password attempts per client address** (default 20 per 5 minutes): every login that
 //!   carries a username and password counts, before WeChat is asked or a password checked;
-//! - **password failures per account** (default 5 per 15 minutes): a wrong password counts
-//!   against the username it named; once over, that account's password path answers 429 with
-//!   `Retry-After`, from any address, even with the right password, until the window ends.
-//!   Counted by the name as typed, whether or not such an account exists, so the answer does
-//!   not tell which names exist;
+//! - **password attempts per account** (default 5 per 15 minutes): every password about to be
+//!   checked counts against the username it named, atomically and *before* the check
+//!   ([`RateLimiter::account_take`]: a conditional UPSERT that counts the attempt or refuses
+//!   it), so however many attempts arrive at once, at most the budget's worth reach Argon2; a
+//!   right password gives its attempt back. Once used up, that account's password path answers
+//!   429 `account_locked` with `Retry-After`, from any address, even with the right password.
+//!   Refusals are not counted here (so nobody can keep another's account locked by sending one
+//!   guess a minute). Counted by the name as typed, whether or not such an account exists, so
+//!   the answer does not tell which names exist;
 //! - **a coarse ceiling on all logins per address** (default 600 per minute; IPv6 per /48)
 //!   against floods. Silent logins (a code for an already bound identity, no password) count
 //!   only here, so thousands of WeChat users behind one carrier-grade NAT address are not
 //!   refused for logging in.
 //!
-//! Counters are fixed windows, one row per (key, window) in `login_limits`.
+//! Counters are kept per fixed window, one row per (key, window) in `login_limits`, and judged
+//! by a **sliding estimate** ([`Slide`]): this window's count plus the previous window's,
+//! weighted by the share of it still inside the last window length (as Cloudflare's limiter
+//! does). A fixed window let twice a budget through around a boundary (5 wrong passwords per
+//! 15 minutes could be 10 within a minute; a flood of 700 logins a minute could straddle two
+//! windows of 350 under a 600 ceiling); the estimate does not.
 //!
 //! ## How each budget is shared
 //!
 //! The two password budgets are counted in the database on every counted attempt: one UPSERT
-//! (`INSERT … ON CONFLICT DO UPDATE SET count = count + 1 RETURNING count`), and one
-//! primary-key read for the account lock. They are exact for the fleet at once: five wrong
-//! passwords spread over any instances lock the account on all of them.
+//! (`INSERT … ON CONFLICT DO UPDATE SET count = count + 1 RETURNING count`, the previous
+//! window's row read in the same statement) per address; for the account, a read of both
+//! windows before WeChat is asked (to spare the code when it is locked anyway), then a
+//! primary-key read of the previous window and the conditional UPSERT right before the
+//! password check. They are exact for the fleet at once: five wrong passwords spread over any
+//! instances lock the account on all of them.
 //!
 //! The coarse ceiling is counted in memory per instance and folded into the same table in
 //! batches ([`FloodCounts`]), because it is paid by every login, silent ones included:
@@ -34,8 +46,8 @@
 //!   ([`sync_threshold`]) every hit of it goes to the database at once, as the password budgets
 //!   do (carrying the instance's unwritten hits along), and is allowed only if the shared count
 //!   is within the ceiling; once the shared count is over, the instance refuses that address
-//!   without asking the database again until the window ends (refusals are still counted and
-//!   flushed);
+//!   without asking the database again until the estimate slides back under it (refusals are
+//!   still counted and flushed);
 //! - the map is bounded ([`FLOOD_MAP_CAP`] addresses): at each flush, addresses with nothing
 //!   unwritten are dropped when their window is over, and under pressure those whose shared
 //!   count is below the synchronous threshold; when it is full of addresses that cannot be
@@ -51,9 +63,11 @@
 //! alone enforces the ceiling exactly; a crashed instance loses at most its last second of
 //! ceiling counts (a graceful stop writes them). Password budgets have no such slack.
 //!
-//! A fixed window lets at most twice a budget through across a window boundary; the budgets
-//! are chosen with that in mind. Refused attempts are counted too, so a client that keeps
-//! hammering stays refused. A limit of 0 turns that budget off.
+//! Each instance keeps, per address, what it last knew of the previous minute's shared count
+//! for the estimate (entries stay until the minute after theirs is over; a synchronous write
+//! reads the previous minute's shared count back). Refused attempts count against the two
+//! per-address budgets, so a client that keeps hammering stays refused. A limit of 0 turns
+//! that budget off.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv6Addr};
@@ -80,13 +94,80 @@ impl Budget {
         self.limit > 0
     }
 
-    /// (start of the window `now` is in, time left in it)
-    fn window_at(&self, now: DateTime<Utc>) -> (Ts, Duration) {
-        let w = (self.window.as_micros().max(1_000_000)) as i64;
+    /// Where `now` falls among this budget's windows (aligned to the Unix epoch).
+    pub fn slide_at(&self, now: DateTime<Utc>) -> Slide {
+        let len = (self.window.as_micros().max(1_000_000)) as i64;
         let us = now.timestamp_micros();
-        let start = us - us.rem_euclid(w);
-        let left = Duration::from_micros((start + w - us) as u64);
-        (Ts::from_micros(start).unwrap_or(Ts::from(now)), left)
+        let start = us - us.rem_euclid(len);
+        Slide {
+            start: Ts::from_micros(start).unwrap_or(Ts::from(now)),
+            previous: Ts::from_micros(start - len).unwrap_or(Ts::from(now)),
+            len,
+            elapsed: us - start,
+        }
+    }
+}
+
+/// Where an instant falls among a budget's windows, for the sliding-window estimate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Slide {
+    /// Start of the window `now` is in.
+    pub start: Ts,
+    /// Start of the window before it.
+    pub previous: Ts,
+    /// Window length, microseconds.
+    pub len: i64,
+    /// How far into its window `now` is, microseconds (`0 <= elapsed < len`).
+    pub elapsed: i64,
+}
+
+impl Slide {
+    /// The part of the previous window still inside the last window length, in
+    /// microseconds: the previous window's count is weighted by `left / len`.
+    fn left(&self) -> i64 {
+        self.len - self.elapsed
+    }
+
+    /// Whether `cur` in this window and `prev` in the previous one are over `limit` by the
+    /// sliding estimate `cur + prev × (len − elapsed) / len` (exact integer arithmetic).
+    pub fn over(&self, cur: i64, prev: i64, limit: u32) -> bool {
+        let len = i128::from(self.len);
+        i128::from(cur) * len + i128::from(prev) * i128::from(self.left()) > i128::from(limit) * len
+    }
+
+    /// The most this window may count, given `prev` in the previous one, without the
+    /// estimate going over `limit` (may be 0 or less: nothing more this window).
+    pub fn max_current(&self, prev: i64, limit: u32) -> i64 {
+        let len = i128::from(self.len);
+        let room = i128::from(limit) * len - i128::from(prev) * i128::from(self.left());
+        room.div_euclid(len)
+            .clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64
+    }
+
+    /// How long until one more attempt fits, with `cur` counted in this window and `prev` in
+    /// the previous one (and nothing more counted meanwhile).
+    pub fn retry_after(&self, cur: i64, prev: i64, limit: u32) -> Duration {
+        let limit = i64::from(limit);
+        let (len, elapsed) = (i128::from(self.len), i128::from(self.elapsed));
+        // The elapsed time (into a window) from which `count + 1` plus `weighted` of the
+        // window before fit: (count + 1) × len + weighted × (len − e) <= limit × len.
+        let from = |count: i64, weighted: i64| -> Option<i128> {
+            let room = i128::from(limit - count - 1);
+            if room < 0 {
+                return None;
+            }
+            if weighted <= 0 {
+                return Some(0);
+            }
+            let e = len - (room * len).div_euclid(i128::from(weighted));
+            Some(e.max(0))
+        };
+        let us = match from(cur, prev) {
+            Some(e) if e < len => (e - elapsed).max(0),
+            // Not this window: the next one, where this window's count is the previous.
+            _ => (len - elapsed) + from(0, cur).unwrap_or(len).min(len),
+        };
+        Duration::from_micros(us.max(0) as u64)
     }
 }
 
@@ -100,6 +181,18 @@ pub enum Decision {
         retry_after: Duration,
         first: bool,
     },
+}
+
+/// What [`RateLimiter::account_take`] says about a password attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountAttempt {
+    /// The per-account budget is off.
+    Unlimited,
+    /// Counted in the window starting at `window`; check the password. `last`: a wrong
+    /// password now locks the account (log that one).
+    Counted { window: Ts, last: bool },
+    /// Over the budget: nothing counted, no password may be checked.
+    Locked { retry_after: Duration },
 }
 
 /// The address an attempt is counted under for the per-address budgets: IPv4 as is, IPv6 by
@@ -154,6 +247,9 @@ struct FloodEntry {
     inflight: i64,
     /// A refusal of this address has been reported (log once per window per instance).
     reported: bool,
+    /// The shared count of the window before, as this instance last knew it (for the
+    /// sliding estimate).
+    prev: i64,
 }
 
 impl FloodEntry {
@@ -164,6 +260,7 @@ impl FloodEntry {
             pending: 0,
             inflight: 0,
             reported: false,
+            prev: 0,
         }
     }
 
@@ -181,9 +278,9 @@ impl FloodEntry {
 pub enum FloodStep {
     /// Counted in memory and allowed.
     Allowed,
-    /// Counted in memory and refused: the shared count is over the ceiling. `first`: the
+    /// Counted in memory and refused: the shared estimate is over the ceiling. `first`: the
     /// first refusal of this address by this instance in this window.
-    Refused { first: bool },
+    Refused { first: bool, retry_after: Duration },
     /// Near the ceiling (or the map is full): add these hits (this one and the instance's
     /// unwritten ones, already taken out of memory) to the database now and decide from the
     /// count it returns; then report it with [`FloodCounts::settle`].
@@ -228,10 +325,10 @@ impl FloodCounts {
         self.len() == 0
     }
 
-    /// Counts one hit of `key` in the window starting at `window` (microseconds) against
-    /// `limit`.
-    pub fn hit(&self, key: IpAddr, window: i64, limit: u32) -> FloodStep {
-        let limit = i64::from(limit);
+    /// Counts one hit of `key` at `at` (its window and how far into it) against `limit`, by
+    /// the sliding estimate over this window and the one before.
+    pub fn hit(&self, key: IpAddr, at: Slide, limit: u32) -> FloodStep {
+        let window = at.start.micros();
         let mut map = self.lock();
         let full = map.len() >= self.cap;
         let e = match map.get_mut(&key) {
@@ -241,17 +338,27 @@ impl FloodCounts {
             None => map.entry(key).or_insert(FloodEntry::new(window)),
         };
         if e.window != window {
-            // A new window; whatever was unwritten of the old one no longer matters.
+            // A new window: what this instance saw of the last one weighs on it while it
+            // slides out; whatever was unwritten of it no longer needs writing.
+            let prev = if e.window + at.len == window {
+                e.view()
+            } else {
+                0
+            };
             *e = FloodEntry::new(window);
+            e.prev = prev;
         }
         let view = e.view();
-        if view >= limit {
+        if at.over(view + 1, e.prev, limit) {
             e.pending += 1;
             let first = !e.reported;
             e.reported = true;
-            return FloodStep::Refused { first };
+            return FloodStep::Refused {
+                first,
+                retry_after: at.retry_after(view + 1, e.prev, limit),
+            };
         }
-        if view + 1 > sync_threshold(limit as u32) {
+        if at.over(view + 1, e.prev, sync_threshold(limit) as u32) {
             let add = e.pending + 1;
             e.pending = 0;
             e.inflight += add;
@@ -261,25 +368,30 @@ impl FloodCounts {
         FloodStep::Allowed
     }
 
-    /// The database's count after a [`FloodStep::Write`] of `add` hits, and whether it is a
-    /// refusal to report (the first of this address here in this window).
+    /// The database's counts after a [`FloodStep::Write`] of `add` hits (this window's and the
+    /// previous one's), and whether it is a refusal to report (the first of this address
+    /// here in this window).
     pub fn settle(
         &self,
         key: IpAddr,
-        window: i64,
+        at: Slide,
         add: i64,
-        total: Option<i64>,
+        total: Option<(i64, i64)>,
         limit: u32,
     ) -> bool {
-        let over = total.is_some_and(|t| t > i64::from(limit));
+        let window = at.start.micros();
+        let over = total.is_some_and(|(t, p)| at.over(t, p, limit));
         let mut map = self.lock();
         let Some(e) = map.get_mut(&key).filter(|e| e.window == window) else {
             // Not held in memory: report the write that crossed the ceiling.
-            return over && total.is_some_and(|t| t - add <= i64::from(limit));
+            return over && total.is_some_and(|(t, p)| !at.over(t - add, p, limit));
         };
         e.inflight = (e.inflight - add).max(0);
         match total {
-            Some(t) => e.known = e.known.max(t),
+            Some((t, p)) => {
+                e.known = e.known.max(t);
+                e.prev = e.prev.max(p);
+            }
             // Not written: count them again at the next flush.
             None => e.pending += add,
         }
@@ -329,19 +441,19 @@ impl FloodCounts {
         }
     }
 
-    /// Drops what memory no longer needs: idle addresses of windows before `current` (by
-    /// window length: an entry's window is over when `window + len <= now`), and, while the
+    /// Drops what memory no longer needs: idle addresses whose window and the one after it
+    /// are over (`window + 2 × len <= now`: the next window still weighs the count), and, while the
     /// map is over three quarters of its cap, idle addresses whose shared count is below the
     /// synchronous threshold (dropping one of those can never let a hit over the ceiling).
     pub fn evict(&self, now_us: i64, window_len_us: i64, limit: u32) {
         let mut map = self.lock();
-        map.retain(|_, e| !(e.idle() && e.window + window_len_us <= now_us));
+        map.retain(|_, e| !(e.idle() && e.window + 2 * window_len_us <= now_us));
         let target = self.cap / 4 * 3;
         if map.len() > target {
             let threshold = sync_threshold(limit);
             let mut excess = map.len() - target;
             map.retain(|_, e| {
-                if excess > 0 && e.idle() && e.known < threshold {
+                if excess > 0 && e.idle() && e.known < threshold && e.prev < threshold {
                     excess -= 1;
                     false
                 } else {
@@ -386,12 +498,14 @@ impl RateLimiter {
         if !budget.enabled() {
             return Ok(Decision::Allowed);
         }
-        let (start, left) = budget.window_at(now);
-        let n = store.limit_hit(key, start).await?;
-        Ok(if n > i64::from(budget.limit) {
+        let at = budget.slide_at(now);
+        let (cur, prev) = store
+            .limit_add_sliding(key, at.start, at.previous, 1)
+            .await?;
+        Ok(if at.over(cur, prev, budget.limit) {
             Decision::Limited {
-                retry_after: left,
-                first: n == i64::from(budget.limit) + 1,
+                retry_after: at.retry_after(cur, prev, budget.limit),
+                first: !at.over(cur - 1, prev, budget.limit),
             }
         } else {
             Decision::Allowed
@@ -414,29 +528,24 @@ impl RateLimiter {
         if !budget.enabled() {
             return Ok(Decision::Allowed);
         }
-        let (start, left) = budget.window_at(now);
+        let at = budget.slide_at(now);
         let key = flood_key(ip);
-        let window = start.micros();
-        match self.flood_counts.hit(key, window, budget.limit) {
+        match self.flood_counts.hit(key, at, budget.limit) {
             FloodStep::Allowed => Ok(Decision::Allowed),
-            FloodStep::Refused { first } => Ok(Decision::Limited {
-                retry_after: left,
-                first,
-            }),
+            FloodStep::Refused { first, retry_after } => {
+                Ok(Decision::Limited { retry_after, first })
+            }
             FloodStep::Write { add } => {
                 let r = store
-                    .limit_add(&Self::flood_key_text(key), start, add)
+                    .limit_add_sliding(&Self::flood_key_text(key), at.start, at.previous, add)
                     .await;
-                let first = self.flood_counts.settle(
-                    key,
-                    window,
-                    add,
-                    r.as_ref().ok().copied(),
-                    budget.limit,
-                );
-                Ok(if r? > i64::from(budget.limit) {
+                let first =
+                    self.flood_counts
+                        .settle(key, at, add, r.as_ref().ok().copied(), budget.limit);
+                let (cur, prev) = r?;
+                Ok(if at.over(cur, prev, budget.limit) {
                     Decision::Limited {
-                        retry_after: left,
+                        retry_after: at.retry_after(cur, prev, budget.limit),
                         first,
                     }
                 } else {
@@ -505,46 +614,74 @@ impl RateLimiter {
         crate::store::limits::account_limit_key(username)
     }
 
-    /// Whether `username`'s password path is locked by failures; the time left if so.
+    /// Whether `username`'s password path is locked (one more attempt would be over its
+    /// budget); the time until it is not, if so. A read, counting nothing: the early answer
+    /// that spares WeChat the code. The decision that counts is [`RateLimiter::account_take`].
     pub async fn account_locked(
         &self,
         store: &Store,
         username: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<Duration>, StoreError> {
-        if !self.per_account.enabled() {
+        let budget = self.per_account;
+        if !budget.enabled() {
             return Ok(None);
         }
-        let (start, left) = self.per_account.window_at(now);
-        let n = store
-            .limit_count(&Self::account_key(username), start)
+        let at = budget.slide_at(now);
+        let (cur, prev) = store
+            .limit_counts(&Self::account_key(username), at.start, at.previous)
             .await?;
-        Ok((n >= i64::from(self.per_account.limit)).then_some(left))
+        Ok(at
+            .over(cur + 1, prev, budget.limit)
+            .then(|| at.retry_after(cur, prev, budget.limit)))
     }
 
-    /// A wrong password for `username`: counts against it. `Limited` (with `first`) when this
-    /// failure locked it.
-    pub async fn account_failed(
+    /// Right before `username`'s password is checked: counts the attempt against the account
+    /// atomically, or refuses it when the budget is used up (then nothing is counted and no
+    /// password may be checked). Of any number of concurrent attempts, at most the budget's
+    /// limit (by the sliding estimate) get [`AccountAttempt::Counted`].
+    pub async fn account_take(
         &self,
         store: &Store,
         username: &str,
         now: DateTime<Utc>,
-    ) -> Result<Decision, StoreError> {
-        if !self.per_account.enabled() {
-            return Ok(Decision::Allowed);
+    ) -> Result<AccountAttempt, StoreError> {
+        let budget = self.per_account;
+        if !budget.enabled() {
+            return Ok(AccountAttempt::Unlimited);
         }
-        let (start, left) = self.per_account.window_at(now);
-        let n = store.limit_hit(&Self::account_key(username), start).await?;
-        let limit = i64::from(self.per_account.limit);
-        // Locked from the failure that reaches the limit (see `account_locked`).
-        Ok(if n >= limit {
-            Decision::Limited {
-                retry_after: left,
-                first: n == limit,
-            }
-        } else {
-            Decision::Allowed
+        let at = budget.slide_at(now);
+        let key = Self::account_key(username);
+        // The previous window is over: its count no longer changes.
+        let prev = store.limit_count(&key, at.previous).await?;
+        let max = at.max_current(prev, budget.limit);
+        Ok(match store.limit_take(&key, at.start, max).await? {
+            Some(cur) => AccountAttempt::Counted {
+                window: at.start,
+                last: at.over(cur + 1, prev, budget.limit),
+            },
+            None => AccountAttempt::Locked {
+                retry_after: at.retry_after(max.max(0), prev, budget.limit),
+            },
         })
+    }
+
+    /// A right password: gives the attempt counted by [`RateLimiter::account_take`] back, so
+    /// that the owner's own logins never use up the budget.
+    pub async fn account_give_back(
+        &self,
+        store: &Store,
+        username: &str,
+        attempt: AccountAttempt,
+    ) -> Result<(), StoreError> {
+        match attempt {
+            AccountAttempt::Counted { window, .. } => {
+                store
+                    .limit_give_back(&Self::account_key(username), window)
+                    .await
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Deletes counters of windows that are over (the longest budget window ago).
@@ -642,14 +779,56 @@ mod tests {
     }
 
     #[test]
-    fn windows_are_aligned_and_say_how_long_is_left() {
+    fn windows_are_aligned_and_know_where_now_is() {
         let b = Budget::new(5, Duration::from_secs(900));
         let now = DateTime::parse_from_rfc3339("2026-12-01T10:07:30Z")
             .unwrap()
             .with_timezone(&Utc);
-        let (start, left) = b.window_at(now);
-        assert_eq!(start.rfc3339(), "2026-12-01T10:00:00Z");
-        assert_eq!(left, Duration::from_secs(450));
+        let at = b.slide_at(now);
+        assert_eq!(at.start.rfc3339(), "2026-12-01T10:00:00Z");
+        assert_eq!(at.previous.rfc3339(), "2026-12-01T09:45:00Z");
+        assert_eq!(at.elapsed, 450_000_000);
+        assert_eq!(at.len, 900_000_000);
+    }
+
+    /// A 60-second window, `secs` into it.
+    fn minute_at(window: i64, secs: i64) -> Slide {
+        Slide {
+            start: Ts::from_micros(window).unwrap(),
+            previous: Ts::from_micros(window - 60_000_000).unwrap(),
+            len: 60_000_000,
+            elapsed: secs * 1_000_000,
+        }
+    }
+
+    #[test]
+    fn the_previous_window_weighs_by_the_share_of_it_still_inside_the_last_minute() {
+        // 15 s into a window: three quarters of the previous one still count.
+        let at = minute_at(60_000_000, 15);
+        assert!(!at.over(5, 20, 20), "5 + 20 × 0.75 = 20");
+        assert!(at.over(6, 20, 20), "6 + 15 > 20");
+        assert_eq!(at.max_current(20, 20), 5);
+        assert_eq!(at.max_current(40, 20), -10);
+        // At the very start of a window the previous one counts whole: no boundary doubles
+        // a budget.
+        let start = minute_at(60_000_000, 0);
+        assert!(start.over(1, 20, 20));
+        assert_eq!(start.max_current(0, 20), 20);
+    }
+
+    #[test]
+    fn retry_after_is_when_one_more_attempt_fits() {
+        // 20 in the previous minute, 0 now, 1 s in: one more fits once 1 + 20 × left / 60
+        // <= 20, i.e. left <= 57 s: 2 s from now.
+        let at = minute_at(60_000_000, 1);
+        assert_eq!(at.retry_after(0, 20, 20), Duration::from_secs(2));
+        // Over in this window alone: the rest of it, then until this window's 25 weigh
+        // little enough: 1 + 25 × left / 60 <= 20, left <= 45.6 s, 14.4 s into the next.
+        let at = minute_at(60_000_000, 30);
+        let r = at.retry_after(25, 0, 20);
+        assert_eq!(r, Duration::from_millis(30_000 + 14_400));
+        // Nothing at all: at once.
+        assert_eq!(at.retry_after(0, 0, 20), Duration::ZERO);
     }
 
     /// The shared table, simulated: what `limit_add` and `limit_add_many` do.
@@ -663,6 +842,10 @@ mod tests {
             *c
         }
 
+        fn get(&self, ip: IpAddr, window: i64) -> i64 {
+            self.0.get(&(ip, window)).copied().unwrap_or(0)
+        }
+
         fn flush(&mut self, counts: &FloodCounts) {
             for (window, items) in counts.take_pending() {
                 let totals: HashMap<IpAddr, i64> = items
@@ -673,17 +856,24 @@ mod tests {
             }
         }
 
-        /// One hit through `counts`, as `check_any` does it: true if allowed.
-        fn hit(&mut self, counts: &FloodCounts, ip: IpAddr, window: i64, limit: u32) -> bool {
-            match counts.hit(ip, window, limit) {
+        /// One hit through `counts` at `at`, as `check_any` does it: true if allowed.
+        fn hit_at(&mut self, counts: &FloodCounts, ip: IpAddr, at: Slide, limit: u32) -> bool {
+            match counts.hit(ip, at, limit) {
                 FloodStep::Allowed => true,
                 FloodStep::Refused { .. } => false,
                 FloodStep::Write { add } => {
+                    let window = at.start.micros();
                     let t = self.add(ip, window, add);
-                    counts.settle(ip, window, add, Some(t), limit);
-                    t <= i64::from(limit)
+                    let p = self.get(ip, window - at.len);
+                    counts.settle(ip, at, add, Some((t, p)), limit);
+                    !at.over(t, p, limit)
                 }
             }
+        }
+
+        /// One hit at the start of the minute starting at `window`.
+        fn hit(&mut self, counts: &FloodCounts, ip: IpAddr, window: i64, limit: u32) -> bool {
+            self.hit_at(counts, ip, minute_at(window, 0), limit)
         }
     }
 
@@ -704,8 +894,30 @@ mod tests {
         db.flush(&counts);
         assert_eq!(allowed, 100);
         assert_eq!(db.0[&(a, 0)], 300, "every hit reaches the shared count");
-        // The next window starts afresh.
-        assert!(db.hit(&counts, a, 60_000_000, 100));
+        // The next window still weighs the 300: refused at its start, and well into it.
+        assert!(!db.hit(&counts, a, 60_000_000, 100));
+        assert!(!db.hit_at(&counts, a, minute_at(60_000_000, 30), 100));
+        // The one after starts afresh.
+        assert!(db.hit(&counts, a, 180_000_000, 100));
+    }
+
+    #[test]
+    fn a_ceiling_on_each_side_of_a_boundary_lets_no_second_ceiling_through() {
+        let counts = FloodCounts::default();
+        let mut db = FakeDb::default();
+        let a = ip("198.51.100.9");
+        // 100 in the last second of a minute, then as many as get through in the first
+        // seconds of the next.
+        let allowed_before = (0..100)
+            .filter(|_| db.hit_at(&counts, a, minute_at(0, 59), 100))
+            .count();
+        assert_eq!(allowed_before, 100);
+        db.flush(&counts);
+        let allowed_after = (0..100)
+            .filter(|_| db.hit_at(&counts, a, minute_at(60_000_000, 1), 100))
+            .count();
+        // 1 s in, 100 × 59/60 = 98.3 of the last minute still count.
+        assert_eq!(allowed_after, 1);
     }
 
     #[test]
@@ -715,11 +927,11 @@ mod tests {
         let a = ip("198.51.100.8");
         let mut firsts = 0;
         for _ in 0..50 {
-            match counts.hit(a, 0, 10) {
-                FloodStep::Refused { first } => firsts += usize::from(first),
+            match counts.hit(a, minute_at(0, 0), 10) {
+                FloodStep::Refused { first, .. } => firsts += usize::from(first),
                 FloodStep::Write { add } => {
                     let t = db.add(a, 0, add);
-                    firsts += usize::from(counts.settle(a, 0, add, Some(t), 10));
+                    firsts += usize::from(counts.settle(a, minute_at(0, 0), add, Some((t, 0)), 10));
                 }
                 FloodStep::Allowed => {}
             }
@@ -772,7 +984,7 @@ mod tests {
         let mut direct = 0;
         for i in 0u32..100_000 {
             let addr = IpAddr::from(std::net::Ipv4Addr::from(0x0a00_0000 + i));
-            if let FloodStep::Write { add } = counts.hit(addr, 0, 600) {
+            if let FloodStep::Write { add } = counts.hit(addr, minute_at(0, 0), 600) {
                 // Past the cap a new address is counted in the database directly.
                 direct += 1;
                 db.add(addr, 0, add);
@@ -789,8 +1001,8 @@ mod tests {
         assert!(counts.len() <= cap / 4 * 3);
         // Every hit is in the shared count, whether it went through memory or not.
         assert_eq!(db.0.values().sum::<i64>(), 100_000);
-        // Once the window is over, nothing is kept.
-        counts.evict(window_len, window_len, 600);
+        // Once the window and the one it weighs on are over, nothing is kept.
+        counts.evict(2 * window_len, window_len, 600);
         assert!(counts.is_empty());
     }
 

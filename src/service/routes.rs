@@ -6,7 +6,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::Instant;
 
 use axum::Router;
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -16,7 +16,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::metrics::{LoginResult, Route, Validation};
-use super::rate_limit::Decision;
+use super::rate_limit::{AccountAttempt, Decision};
 use super::{
     ServiceState,
     client_ip::{client_ip, trusted_header},
@@ -24,6 +24,7 @@ use super::{
 use crate::crypto::{self, TokenHash};
 use crate::secret::Secret;
 use crate::store::{LoginOutcome, NewSession, StoreError, TokenValidation, Ts};
+use crate::text::{self, BadText, TextKind};
 use crate::wechat::{ErrorKind, WechatError};
 
 /// Login bodies are a few hundred bytes.
@@ -47,7 +48,8 @@ pub fn router(state: ServiceState) -> Router {
         .with_state(state)
 }
 
-/// A JSON error answer: `{"error": "...", "message": "...", "errcode"?, "rid"?, "retry_after"?}`.
+/// A JSON error answer: `{"error": "...", "message": "...", "errcode"?, "rid"?, "retry_after"?,
+/// "field"?}`.
 struct ApiError {
     status: StatusCode,
     error: &'static str,
@@ -55,6 +57,8 @@ struct ApiError {
     errcode: Option<i64>,
     rid: Option<String>,
     retry_after: Option<u64>,
+    /// The input a 400 `invalid_text` is about.
+    field: Option<String>,
 }
 
 impl ApiError {
@@ -66,7 +70,17 @@ impl ApiError {
             errcode: None,
             rid: None,
             retry_after: None,
+            field: None,
         }
+    }
+
+    /// `400 invalid_text`: an input holds a character no field of ours may hold (NUL, a
+    /// control, bidi or invisible character…). The message names the field and the character,
+    /// never the value.
+    fn invalid_text(bad: BadText) -> Self {
+        let mut e = Self::new(StatusCode::BAD_REQUEST, "invalid_text", bad.to_string());
+        e.field = Some(bad.field);
+        e
     }
 
     fn internal() -> Self {
@@ -110,6 +124,9 @@ impl IntoResponse for ApiError {
         }
         if let Some(s) = self.retry_after {
             body["retry_after"] = s.into();
+        }
+        if let Some(f) = self.field {
+            body["field"] = f.into();
         }
         let mut resp = (self.status, axum::Json(body)).into_response();
         if let Some(s) = self.retry_after {
@@ -169,9 +186,17 @@ async fn login(
     State(st): State<ServiceState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
     let started = Instant::now();
+    let body = match read_body(body, st.0.cfg.header_read_timeout).await {
+        Ok(b) => b,
+        Err(e) => {
+            st.0.metrics.login(LoginResult::BadRequest);
+            st.0.metrics.observe(Route::Login, started.elapsed());
+            return e.into_response();
+        }
+    };
     let ip = client_ip(
         &headers,
         peer,
@@ -189,7 +214,56 @@ async fn login(
     resp
 }
 
+/// The login body, at most [`MAX_BODY`] bytes and within `timeout` (the header read timeout:
+/// a client that sends its head and then trickles the body holds a connection no longer than
+/// one that trickles the head).
+async fn read_body(body: Body, timeout: std::time::Duration) -> Result<Bytes, ApiError> {
+    match tokio::time::timeout(timeout, axum::body::to_bytes(body, MAX_BODY)).await {
+        Ok(Ok(b)) => Ok(b),
+        Ok(Err(e)) => {
+            let too_large = std::error::Error::source(&e)
+                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+            Err(if too_large {
+                ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "body_too_large",
+                    format!("the login body must be at most {MAX_BODY} bytes"),
+                )
+            } else {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "bad_request",
+                    "the request body could not be read",
+                )
+            })
+        }
+        Err(_) => Err(ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "request_timeout",
+            "the request body did not arrive in time",
+        )),
+    }
+}
+
 type LoginReply = Result<(LoginResult, Response), (LoginResult, ApiError)>;
+
+/// Every text field of a login body, checked once before anything else looks at it. A code
+/// and an appid are machine tokens (printable ASCII, no spaces; the code may come with the
+/// spaces around it that it is trimmed of); a username is a name; a password may hold any
+/// printable character.
+fn check_login_text(req: &LoginRequest) -> Result<(), BadText> {
+    if let Some(appid) = &req.appid {
+        text::check("appid", appid, TextKind::Token)?;
+    }
+    text::check("code", req.code.expose().trim(), TextKind::Token)?;
+    if let Some(username) = &req.username {
+        text::check("username", username, TextKind::Name)?;
+    }
+    if let Some(password) = &req.password {
+        text::check("password", password.expose(), TextKind::Secret)?;
+    }
+    Ok(())
+}
 
 fn bad_request(message: impl Into<Cow<'static, str>>) -> (LoginResult, ApiError) {
     (
@@ -232,6 +306,7 @@ async fn do_login(
             crate::sanitize::for_terminal_truncated(&e.to_string(), 200)
         ))
     })?;
+    check_login_text(&req).map_err(|e| (LoginResult::BadRequest, ApiError::invalid_text(e)))?;
     let code = req.code.expose().trim();
     if code.is_empty() || code.len() > MAX_CODE {
         return Err(bad_request("code must be the code from wx.login()"));
@@ -333,6 +408,17 @@ async fn do_login(
         ));
     };
 
+    // The attempt is counted against the account before the password is checked, atomically:
+    // however many arrive at once, at most the budget's worth are checked.
+    let attempt = inner
+        .limiter
+        .account_take(&inner.store, username, inner.store.now())
+        .await
+        .map_err(store_err)?;
+    if let AccountAttempt::Locked { retry_after } = attempt {
+        tracing::debug!(client_ip = %ip, "login refused: this account's password path is locked");
+        return Err(account_locked(retry_after));
+    }
     let account = inner.store.credentials(username).await.map_err(store_err)?;
     let ok = {
         // At most a few verifications at once (each takes ~19 MiB); the rest queue here.
@@ -347,20 +433,26 @@ async fn do_login(
             .map(|a| a.password_hash.clone())
             .unwrap_or_else(|| crypto::dummy_password_hash().to_owned());
         let password = password.clone();
+        inner.metrics.password_verification();
         tokio::task::spawn_blocking(move || crypto::verify_password(&phc, password.expose()))
             .await
             .map_err(|_| (LoginResult::Error, ApiError::internal()))?
     };
     let account = match account {
-        Some(a) if ok => a.account,
+        Some(a) if ok => {
+            // The owner's own logins never use up the budget.
+            if let Err(e) = inner
+                .limiter
+                .account_give_back(&inner.store, username, attempt)
+                .await
+            {
+                tracing::warn!(error = %e, "cannot give a right password's attempt back to the account budget");
+            }
+            a.account
+        }
         _ => {
             tracing::info!(appid, client_ip = %ip, "login: invalid credentials");
-            let d = inner
-                .limiter
-                .account_failed(&inner.store, username, inner.store.now())
-                .await
-                .map_err(store_err)?;
-            if let Decision::Limited { first: true, .. } = d {
+            if let AccountAttempt::Counted { last: true, .. } = attempt {
                 // Once per lock; the name is not logged (it may be a mistyped password).
                 tracing::warn!(appid, client_ip = %ip, limit = inner.limiter.per_account.limit, "an account's password path is locked after repeated wrong passwords");
             }
@@ -550,22 +642,44 @@ fn wechat_error(e: &WechatError, appid: &str) -> ApiError {
     a
 }
 
-/// The SessionId from `Authorization: Bearer …` (the scheme is case-insensitive).
-fn bearer(headers: &HeaderMap) -> Option<&str> {
-    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
-    let (scheme, token) = v.split_once(' ')?;
+/// The SessionId from `Authorization: Bearer …` (the scheme is case-insensitive): `Ok(None)`
+/// without one, an error when the header holds bytes no SessionId can hold (the HTTP layer
+/// lets bytes above 0x7f through: bidi controls, C1 controls, text that is not UTF-8).
+fn bearer(headers: &HeaderMap) -> Result<Option<&str>, BadText> {
+    let Some(raw) = headers.get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let Ok(v) = raw.to_str() else {
+        // `Bearer <SessionId>` is words of machine tokens: the first character of a word that
+        // is not one is the error, counted from the start of the header value.
+        let lossy = String::from_utf8_lossy(raw.as_bytes());
+        let mut offset = 0;
+        for word in lossy.split(' ') {
+            text::check("Authorization", word, TextKind::Token).map_err(|mut e| {
+                e.at += offset;
+                e
+            })?;
+            offset += word.chars().count() + 1;
+        }
+        return Ok(None);
+    };
+    let v = v.trim();
+    let Some((scheme, token)) = v.split_once(' ') else {
+        return Ok(None);
+    };
     if !scheme.eq_ignore_ascii_case("bearer") {
-        return None;
+        return Ok(None);
     }
     let token = token.trim();
-    (!token.is_empty() && token.len() <= MAX_TOKEN).then_some(token)
+    Ok((!token.is_empty() && token.len() <= MAX_TOKEN).then_some(token))
 }
 
 /// Looks the presented session up and judges it. One SELECT, shared with the requests that
 /// arrive together (see `lookup`); nothing cached.
 async fn validate(st: &ServiceState, headers: &HeaderMap) -> Result<TokenValidation, ApiError> {
     let inner = &st.0;
-    let Some(token) = bearer(headers) else {
+    let token = bearer(headers).map_err(ApiError::invalid_text)?;
+    let Some(token) = token else {
         inner.metrics.validation(Validation::Missing);
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,

@@ -1,5 +1,6 @@
-//! The shared login limiter's counters (`login_limits`): one row per (key, fixed window).
-//! Keys are built by the service (`src/service/rate_limit.rs`); the store only counts.
+//! The shared login limiter's counters (`login_limits`): one row per (key, window). Keys and
+//! the sliding-window estimate over two windows' rows are the service's
+//! (`src/service/rate_limit.rs`); the store only counts, atomically.
 
 use serde_json::json;
 
@@ -38,6 +39,95 @@ impl Store {
             .fetch_one(pool)
             .await?
         }))
+    }
+
+    /// Adds `n` attempts under `key` in the window starting at `window_start` and returns
+    /// (this window's count including them, the previous window's count: the row starting at
+    /// `previous_start`, 0 when none), for a sliding-window estimate. One UPSERT whose
+    /// RETURNING reads the previous window's row by primary key (the same SQL on both
+    /// backends: SQLite allows a subquery in RETURNING).
+    pub async fn limit_add_sliding(
+        &self,
+        key: &str,
+        window_start: Ts,
+        previous_start: Ts,
+        n: i64,
+    ) -> Result<(i64, i64)> {
+        Ok(on_db!(self, |pool, d| {
+            let _turn = self.write_turn().await;
+            sqlx::query_as::<_, (i64, i64)>(
+                "INSERT INTO login_limits (key, window_start, count) VALUES ($1, $2, $3) \
+                 ON CONFLICT (key, window_start) DO UPDATE SET count = login_limits.count + $3 \
+                 RETURNING count, COALESCE((SELECT p.count FROM login_limits p \
+                   WHERE p.key = $1 AND p.window_start = $4), 0)",
+            )
+            .bind(key)
+            .bind(window_start)
+            .bind(n)
+            .bind(previous_start)
+            .fetch_one(pool)
+            .await?
+        }))
+    }
+
+    /// The counts under `key` in the windows starting at `window_start` and `previous_start`
+    /// (0 for a window without a row). One query over two primary-key rows.
+    pub async fn limit_counts(
+        &self,
+        key: &str,
+        window_start: Ts,
+        previous_start: Ts,
+    ) -> Result<(i64, i64)> {
+        Ok(on_db!(self, |pool, d| {
+            sqlx::query_as::<_, (i64, i64)>(
+                "SELECT COALESCE(MAX(CASE WHEN window_start = $2 THEN count END), 0), \
+                        COALESCE(MAX(CASE WHEN window_start = $3 THEN count END), 0) \
+                 FROM login_limits WHERE key = $1 AND window_start IN ($2, $3)",
+            )
+            .bind(key)
+            .bind(window_start)
+            .bind(previous_start)
+            .fetch_one(pool)
+            .await?
+        }))
+    }
+
+    /// Counts one attempt under `key` in the window starting at `window_start` only if the
+    /// window's count stays at most `max`; returns the new count, or `None` (nothing counted)
+    /// when it would go over. One conditional UPSERT, atomic on both backends: of any number
+    /// of concurrent callers, at most `max` in a window get `Some`.
+    pub async fn limit_take(&self, key: &str, window_start: Ts, max: i64) -> Result<Option<i64>> {
+        Ok(on_db!(self, |pool, d| {
+            let _turn = self.write_turn().await;
+            sqlx::query_scalar::<_, i64>(
+                "INSERT INTO login_limits (key, window_start, count) SELECT $1, $2, 1 WHERE $3 >= 1 \
+                 ON CONFLICT (key, window_start) DO UPDATE SET count = login_limits.count + 1 \
+                 WHERE login_limits.count < $3 \
+                 RETURNING count",
+            )
+            .bind(key)
+            .bind(window_start)
+            .bind(max)
+            .fetch_optional(pool)
+            .await?
+        }))
+    }
+
+    /// Takes back one attempt counted by [`Store::limit_take`] in the window starting at
+    /// `window_start` (a login that turned out right). Never below 0.
+    pub async fn limit_give_back(&self, key: &str, window_start: Ts) -> Result<()> {
+        on_db!(self, |pool, d| {
+            let _turn = self.write_turn().await;
+            sqlx::query(
+                "UPDATE login_limits SET count = count - 1 \
+                 WHERE key = $1 AND window_start = $2 AND count > 0",
+            )
+            .bind(key)
+            .bind(window_start)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
     }
 
     /// Adds counts to many keys of one window at once (the coarse ceiling's batched flush) and
