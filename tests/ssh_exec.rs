@@ -290,3 +290,135 @@ async fn a_command_that_panics_ends_alone_and_the_door_keeps_serving() {
     assert!(!server.is_finished());
     server.abort();
 }
+
+store_test!(
+    audit_operator_filters_through_the_door_while_identity_options_stay_refused,
+    |db| {
+        let _fx = console_support::fixture_at(&db, chrono::Utc::now()).await;
+        let (alice, bob) = (key(1), key(2));
+        let door = Door::start(
+            &db.url,
+            &operators_toml(&[("alice-op", "oncall", &alice), ("bob-op", "support", &bob)]),
+            &[],
+        );
+        let ha = door.login(&alice).await;
+        let hb = door.login(&bob).await;
+        let out = exec(&ha, "accounts unlock alice --reason 'drill a' --yes", b"").await;
+        assert_eq!(out.status, Some(0), "{out:?}");
+        let out = exec(&hb, "accounts unlock bob --reason 'drill b' --yes", b"").await;
+        assert_eq!(out.status, Some(0), "{out:?}");
+
+        // `audit --operator NAME` is the audit's filter: bob sees alice's actions only, and the
+        // command still runs as bob (nothing about who acts changed).
+        for line in [
+            "audit --operator alice-op --json",
+            "audit --json --operator=alice-op",
+        ] {
+            let out = exec(&hb, line, b"").await;
+            assert_eq!(out.status, Some(0), "{line}: {out:?}");
+            let v: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
+            let entries = v["entries"].as_array().expect("entries");
+            assert!(!entries.is_empty(), "{line}: {v}");
+            assert!(
+                entries.iter().all(|e| e["operator"] == "alice-op"),
+                "{line}: {v}"
+            );
+            assert!(
+                entries
+                    .iter()
+                    .any(|e| e["action"] == "account.unlock" && e["reason"] == "drill a"),
+                "{line}: {v}"
+            );
+        }
+        let out = exec(&ha, "audit --operator nobody-at-all --json", b"").await;
+        assert_eq!(out.status, Some(0), "{out:?}");
+        assert!(out.stdout.contains("\"entries\": []"), "{out:?}");
+
+        // As a global option (before the command) --operator is still the identity, refused;
+        // so are the other identity and database options, wherever they are.
+        for line in [
+            "--operator alice-op audit",
+            "--operator=alice-op sessions list",
+            "sessions list --operator alice-op",
+            "audit --role oncall",
+            "audit --database-url sqlite:///tmp/x.db",
+            "--config /etc/x.toml audit",
+        ] {
+            let out = exec(&hb, line, b"").await;
+            assert_eq!(out.status, Some(2), "{line}: {out:?}");
+            assert!(
+                out.stderr.contains("not accepted through the door"),
+                "{line}: {out:?}"
+            );
+        }
+    }
+);
+
+store_test!(
+    exec_words_with_nul_or_control_characters_are_refused_with_exit_2_naming_the_word,
+    |db| {
+        let _fx = console_support::fixture_at(&db, chrono::Utc::now()).await;
+        let alice = key(1);
+        let door = Door::start(
+            &db.url,
+            &operators_toml(&[("alice-op", "oncall", &alice)]),
+            &[],
+        );
+        let h = door.login(&alice).await;
+        for (line, word, what) in [
+            (
+                "sessions list --username 'ali\u{0}ce'".to_owned(),
+                "word 4 of the command",
+                "a NUL character (U+0000)",
+            ),
+            (
+                "accounts unlock alice --reason 'x\u{1b}[2Jy' --yes".to_owned(),
+                "word 5 of the command",
+                "a control character (U+001B)",
+            ),
+            (
+                "sessions list --username 'bob\u{202e}'".to_owned(),
+                "word 4 of the command",
+                "a bidirectional control character (U+202E)",
+            ),
+        ] {
+            let out = exec(&h, &line, b"").await;
+            assert_eq!(out.status, Some(2), "{line:?}: {out:?}");
+            assert!(out.stderr.contains(word), "{line:?}: {out:?}");
+            assert!(out.stderr.contains(what), "{line:?}: {out:?}");
+            assert!(
+                !out.stderr.contains('\u{1b}') && !out.stderr.contains('\u{0}'),
+                "the raw character reached the message: {out:?}"
+            );
+            assert!(out.stdout.is_empty(), "{out:?}");
+        }
+        // Not UTF-8 at all.
+        let mut ch = h.channel_open_session().await.expect("open");
+        ch.exec(true, &b"sessions list --username \xff\xfe"[..])
+            .await
+            .expect("exec");
+        let mut status = None;
+        let mut stderr = String::new();
+        while let Ok(Some(msg)) = tokio::time::timeout(WAIT, ch.wait()).await {
+            match msg {
+                russh::ChannelMsg::ExtendedData { data, .. } => {
+                    stderr.push_str(&String::from_utf8_lossy(&data))
+                }
+                russh::ChannelMsg::ExitStatus { exit_status } => status = Some(exit_status),
+                russh::ChannelMsg::Close => break,
+                _ => {}
+            }
+        }
+        assert_eq!(status, Some(2), "{stderr}");
+        assert!(stderr.contains("not UTF-8"), "{stderr}");
+
+        // Nothing of it reached the database: no unlock was audited.
+        assert!(
+            common::audit_rows(&db, "account.unlock").await.is_empty(),
+            "an unlock with a refused reason was written"
+        );
+        // And the connection goes on.
+        let out = exec(&h, "sessions list --limit 1 --json", b"").await;
+        assert_eq!(out.status, Some(0), "{out:?}");
+    }
+);

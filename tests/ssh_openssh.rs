@@ -122,3 +122,119 @@ store_test!(
         wait("the console to end", &|s| !s.contains("role support"));
     }
 );
+
+/// Copy works through the door as it does locally: `y` on a session sends OSC 52 down the
+/// operator's own channel, and tmux (with `set-clipboard on`) puts the public session id in
+/// its paste buffer. SQLite only: nothing of the copy touches the database.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn y_in_a_door_console_puts_the_public_session_id_in_the_clipboard_of_tmux() {
+    if !have("ssh", "-V") || !have("tmux", "-V") {
+        eprintln!("note: ssh or tmux is not installed; OpenSSH copy test skipped");
+        return;
+    }
+    let db = common::sqlite_db().await;
+    let fx = fixture_at(&db, chrono::Utc::now()).await;
+    let alice = key(1);
+    let door = Door::start(
+        &db.url,
+        &operators_toml(&[("alice-op", "viewer", &alice)]),
+        &[],
+    );
+    let key_path = write_private_key(door.dir.path(), &alice);
+    let conf = door.dir.path().join("tmux.conf");
+    std::fs::write(&conf, "set -s set-clipboard on\n").expect("tmux.conf");
+    let socket = format!(
+        "wxlogin-ssh-copy-{}-{}",
+        std::process::id(),
+        door.addr.port()
+    );
+    let tmux = |a: &[&str]| {
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&socket)
+            .arg("-f")
+            .arg(&conf)
+            .args(a)
+            .output()
+            .expect("tmux")
+    };
+    let mut line = vec![
+        "timeout".to_owned(),
+        "--foreground".to_owned(),
+        "60".to_owned(),
+        "ssh".to_owned(),
+        "-t".to_owned(),
+    ];
+    line.extend(openssh_args(&door, &key_path));
+    line.push("127.0.0.1".into());
+    let cmd = shell_words::join(&line);
+    tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        "door",
+        "-x",
+        "140",
+        "-y",
+        "35",
+        &format!("env NO_COLOR=1 TERM=xterm-256color {cmd}; sleep 30"),
+    ]);
+    struct Kill<'a>(&'a dyn Fn(&[&str]) -> std::process::Output);
+    impl Drop for Kill<'_> {
+        fn drop(&mut self) {
+            (self.0)(&["kill-server"]);
+        }
+    }
+    let _kill = Kill(&tmux);
+    let wait = |what: &str, ok: &dyn Fn(&str) -> bool| {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let out = tmux(&["capture-pane", "-p", "-t", "door"]);
+            let screen = String::from_utf8_lossy(&out.stdout).into_owned();
+            if ok(&screen) {
+                return screen;
+            }
+            if Instant::now() > deadline {
+                panic!(
+                    "timed out waiting for {what}; screen:\n{screen}\nlog:\n{}",
+                    door.log()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    wait("the sessions view", &|s| {
+        s.contains("alice") && s.contains("carol")
+    });
+    tmux(&["send-keys", "-t", "door", "y"]);
+    let screen = wait("the copy's status line", &|s| {
+        s.contains("copied public session id: ")
+    });
+    let copied = screen
+        .split("copied public session id: ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("the copied id on the status line")
+        .to_owned();
+    // What tmux took from the OSC 52 sequence is the id itself.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let buffer = loop {
+        let out = tmux(&["show-buffer"]);
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        if out.status.success() && !text.is_empty() {
+            break text;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "tmux has no paste buffer: nothing reached the terminal ({:?}); screen:\n{screen}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(buffer, copied, "screen:\n{screen}");
+    assert!(
+        fx.sessions.iter().any(|s| s.public_id == buffer),
+        "{buffer} is not one of the sessions' public ids"
+    );
+    tmux(&["send-keys", "-t", "door", "q"]);
+}

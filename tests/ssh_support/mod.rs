@@ -54,7 +54,14 @@ impl Door {
     /// Starts `wxlogin ssh-server` on a free port with this operators file.
     pub fn start(db_url: &str, operators: &str, extra: &[&str]) -> Door {
         let dir = tempfile::tempdir().expect("tempdir");
-        std::fs::write(dir.path().join("operators.toml"), operators).expect("write operators");
+        let ops_path = dir.path().join("operators.toml");
+        std::fs::write(&ops_path, operators).expect("write operators");
+        // The door refuses an operators file others can write, whatever the umask.
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&ops_path, std::fs::Permissions::from_mode(0o600))
+                .expect("chmod operators");
+        }
         let mut child = Command::new(env!("CARGO_BIN_EXE_wxlogin"))
             .arg("--database-url")
             .arg(db_url)
@@ -388,4 +395,94 @@ pub fn openssh_args(door: &Door, key: &Path) -> Vec<String> {
     .iter()
     .map(|s| s.to_string())
     .collect()
+}
+
+/// An OpenSSH ControlMaster connection to `door` (`ssh -M -N`, in the foreground, killed on
+/// drop): every [`Mux::exec`] runs as a new channel on this one connection, as
+/// `ControlMaster`/`ControlPersist` users get it.
+pub struct Mux {
+    pub master: Child,
+    pub args: Vec<String>,
+    pub socket: PathBuf,
+}
+
+impl Mux {
+    /// Starts the master and waits until it answers `ssh -O check`.
+    pub fn start(door: &Door, key: &Path) -> Mux {
+        let socket = door.dir.path().join("mux");
+        let mut args = openssh_args(door, key);
+        args.extend(["-o".into(), format!("ControlPath={}", socket.display())]);
+        let master = Command::new("ssh")
+            .args(&args)
+            .args(["-o", "ControlMaster=yes", "-N", "127.0.0.1"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start the ssh ControlMaster");
+        let mux = Mux {
+            master,
+            args,
+            socket,
+        };
+        let deadline = Instant::now() + WAIT;
+        while !mux.check() {
+            assert!(
+                Instant::now() < deadline,
+                "the ControlMaster did not come up; door log:\n{}",
+                door.log()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        mux
+    }
+
+    /// Whether the master is up (`ssh -O check`).
+    pub fn check(&self) -> bool {
+        Command::new("ssh")
+            .args(&self.args)
+            .args(["-O", "check", "127.0.0.1"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    }
+
+    /// The command for `line` over the master (never a connection of its own while the master
+    /// is up), at most `secs` seconds (`timeout`).
+    pub fn command(&self, line: &str, secs: u32) -> Command {
+        let mut c = Command::new("timeout");
+        c.arg(secs.to_string())
+            .arg("ssh")
+            .args(&self.args)
+            .args(["-o", "ControlMaster=no", "127.0.0.1", line])
+            .stdin(Stdio::null());
+        c
+    }
+
+    /// Runs `line` over the master with no stdin.
+    pub fn exec(&self, line: &str) -> std::process::Output {
+        self.command(line, 60).output().expect("run ssh")
+    }
+
+    /// Waits (bounded) for the master process to exit; whether it did.
+    pub fn wait_exit(&mut self, within: Duration) -> bool {
+        let deadline = Instant::now() + within;
+        loop {
+            if self.master.try_wait().expect("try_wait").is_some() {
+                return true;
+            }
+            if Instant::now() > deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Mux {
+    fn drop(&mut self) {
+        let _ = self.master.kill();
+        let _ = self.master.wait();
+    }
 }
