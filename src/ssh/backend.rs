@@ -6,6 +6,11 @@
 //! only up to [`MAX_PENDING`]: past that, everything not yet sent is dropped and replaced by one
 //! full redraw of the current screen (kept in a shadow buffer), so memory stays bounded and the
 //! client's screen is right again as soon as it reads.
+//!
+//! Bytes meant for the operator's terminal itself rather than the screen (OSC 52 copy, see
+//! [`crate::console::copy`]) go out after the frame they came with; they are never dropped by
+//! coalescing, and only the latest waits for a client that is not reading (a clipboard holds
+//! one thing: the last copy is the one that counts).
 
 use std::io;
 use std::sync::{Arc, Mutex};
@@ -30,6 +35,8 @@ pub struct Outbox {
 #[derive(Default)]
 struct OutState {
     pending: Vec<u8>,
+    /// Bytes for the terminal itself, sent after `pending`.
+    control: Vec<u8>,
     closed: bool,
     coalesced: u64,
 }
@@ -60,6 +67,16 @@ impl Outbox {
         self.notify.notify_one();
     }
 
+    /// Queues bytes for the terminal itself (OSC 52), after the frames queued so far; replaces
+    /// such bytes not sent yet.
+    pub fn push_control(&self, bytes: &[u8]) {
+        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        s.control.clear();
+        s.control.extend_from_slice(bytes);
+        drop(s);
+        self.notify.notify_one();
+    }
+
     /// How many times frames were dropped for one full redraw.
     pub fn coalesced(&self) -> u64 {
         self.state.lock().map(|s| s.coalesced).unwrap_or(0)
@@ -78,8 +95,10 @@ impl Outbox {
         loop {
             {
                 let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
-                if !s.pending.is_empty() {
-                    return Some(std::mem::take(&mut s.pending));
+                if !s.pending.is_empty() || !s.control.is_empty() {
+                    let mut out = std::mem::take(&mut s.pending);
+                    out.append(&mut s.control);
+                    return Some(out);
                 }
                 if s.closed {
                     return None;
@@ -161,6 +180,12 @@ impl SizedBackend for ChannelBackend {
         self.shadow.resize(Rect::new(0, 0, cols, rows));
         self.shadow.reset();
     }
+
+    /// OSC 52 copy: to the operator's terminal on this channel, after the frame.
+    fn emit(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.out.push_control(bytes);
+        Ok(())
+    }
 }
 
 impl Backend for ChannelBackend {
@@ -237,6 +262,28 @@ mod tests {
     fn draw(term: &mut ratatui::Terminal<ChannelBackend>, text: &str) {
         term.draw(|f| f.render_widget(Paragraph::new(text.to_owned()), f.area()))
             .expect("draw");
+    }
+
+    #[test]
+    fn a_copy_survives_coalescing_and_goes_out_after_the_frame() {
+        let out = Outbox::new();
+        let mut backend = ChannelBackend::new(out.clone(), (80, 24));
+        SizedBackend::emit(&mut backend, b"\x1b]52;c;b2xk\x07").expect("emit");
+        SizedBackend::emit(&mut backend, b"\x1b]52;c;bmV3\x07").expect("emit");
+        let mut term = crate::console::driver::terminal(backend, (80, 24)).expect("terminal");
+        for i in 0..2000 {
+            draw(&mut term, &format!("frame {i} ").repeat(200));
+        }
+        assert!(out.coalesced() > 0);
+        let bytes = futures::executor::block_on(out.next()).expect("bytes");
+        assert!(
+            bytes.ends_with(b"\x1b]52;c;bmV3\x07"),
+            "the latest copy, after the frames"
+        );
+        assert!(
+            !bytes.windows(4).any(|w| w == b"b2xk"),
+            "an older unsent copy is replaced"
+        );
     }
 
     #[test]

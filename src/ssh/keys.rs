@@ -14,6 +14,7 @@ use serde::Deserialize;
 
 use crate::operator::Role;
 use crate::sanitize;
+use crate::text::{self, TextKind};
 
 /// A key's SHA256 fingerprint as OpenSSH prints it (`SHA256:…`).
 pub fn fingerprint(key: &PublicKey) -> String {
@@ -100,23 +101,35 @@ struct Entry {
     keys: Vec<String>,
 }
 
-/// The key's identity: its wire encoding without the comment.
-fn key_id(key: &PublicKey) -> Vec<u8> {
-    key.to_bytes().unwrap_or_default()
+/// The key's identity: its wire encoding without the comment. `None` when the key cannot be
+/// encoded: such a key is never listed and never let in (no shared empty identity).
+fn key_id(key: &PublicKey) -> Option<Vec<u8>> {
+    key.to_bytes().ok().filter(|b| !b.is_empty())
 }
 
 impl Operators {
     /// Parses an operators file. Any error rejects the whole file (the caller keeps the old one):
     /// a half-read file could silently drop someone's access or keep a revoked key.
     pub fn parse(text: &str) -> Result<Self, String> {
-        let shape: FileShape = toml::from_str(text).map_err(|e| e.message().to_owned())?;
+        let shape: FileShape =
+            toml::from_str(text).map_err(|e| sanitize::for_terminal(e.message()).into_owned())?;
         let mut by_key = HashMap::new();
+        // Where each key was listed, to name both places of a key listed twice.
+        let mut listed: HashMap<Vec<u8>, String> = HashMap::new();
         for (i, e) in shape.operators.into_iter().enumerate() {
             let at = format!("operator #{}", i + 1);
+            text::check(&format!("{at}: the name"), &e.name, TextKind::Name)
+                .map_err(|err| err.to_string())?;
             let name = e.name.trim();
-            if name.is_empty() || name.len() > 64 || name.chars().any(|c| c.is_control()) {
+            if name.is_empty() || name.chars().count() > 64 {
                 return Err(format!("{at}: name must be 1 to 64 printable characters"));
             }
+            text::check(
+                &format!("{at} ({name}): the role"),
+                &e.role,
+                TextKind::Token,
+            )
+            .map_err(|err| err.to_string())?;
             let role: Role = e
                 .role
                 .parse()
@@ -125,38 +138,59 @@ impl Operators {
                 return Err(format!("{at} ({name}): no keys"));
             }
             for (j, line) in e.keys.iter().enumerate() {
+                let here = format!("{at} ({name}), key #{}", j + 1);
+                text::check(&here, line, TextKind::Name).map_err(|err| err.to_string())?;
                 let key = PublicKey::from_openssh(line.trim()).map_err(|err| {
                     format!(
-                        "{at} ({name}), key #{}: not an OpenSSH public key line ({err}): {}",
-                        j + 1,
+                        "{here}: not an OpenSSH public key line ({err}): {}",
                         sanitize::for_terminal(&line.chars().take(40).collect::<String>())
                     )
                 })?;
-                let op = Operator {
-                    name: name.to_owned(),
-                    role,
+                let Some(id) = key_id(&key) else {
+                    return Err(format!("{here}: the key cannot be encoded"));
                 };
-                if let Some(prev) = by_key.insert(key_id(&key), op)
-                    && prev.name != name
-                {
+                if let Some(first) = listed.get(&id) {
                     return Err(format!(
-                        "key {} is listed for both {} and {name}",
-                        fingerprint(&key),
-                        prev.name
+                        "key {} is listed twice, at {first} and at {here}: list each key once, under the one operator it belongs to",
+                        fingerprint(&key)
                     ));
                 }
+                listed.insert(id.clone(), here);
+                by_key.insert(
+                    id,
+                    Operator {
+                        name: name.to_owned(),
+                        role,
+                    },
+                );
             }
         }
         Ok(Operators { by_key })
     }
 
+    /// Loads the operators file. Refused when group or others may write it: whoever can write
+    /// it can give themselves the oncall role (as a host key others can read is refused).
     pub fn load(path: &Path) -> Result<Self, String> {
+        let meta = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let mode = meta.permissions().mode();
+        if mode & 0o022 != 0 {
+            return Err(format!(
+                "{}: the operators file is writable by {} (mode {:o}), and whoever can write it can give themselves any role; chmod go-w it",
+                path.display(),
+                match (mode & 0o020 != 0, mode & 0o002 != 0) {
+                    (true, true) => "group and others",
+                    (true, false) => "its group",
+                    _ => "others",
+                },
+                mode & 0o777
+            ));
+        }
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
         Self::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
     }
 
     pub fn lookup(&self, key: &PublicKey) -> Option<&Operator> {
-        self.by_key.get(&key_id(key))
+        self.by_key.get(&key_id(key)?)
     }
 
     pub fn key_count(&self) -> usize {
@@ -198,6 +232,64 @@ mod tests {
         let role =
             format!("[[operators]]\nname = \"eve\"\nrole = \"admin\"\nkeys = [\"{ALICE}\"]\n");
         assert!(Operators::parse(&role).expect_err("role").contains("eve"));
+    }
+
+    #[test]
+    fn a_key_listed_twice_is_an_error_naming_both_entries_even_under_one_name() {
+        for second in ["alice", "bob"] {
+            let text = format!(
+                "[[operators]]\nname = \"alice\"\nrole = \"viewer\"\nkeys = [\"{ALICE}\"]\n\n\
+                 [[operators]]\nname = \"{second}\"\nrole = \"oncall\"\nkeys = [\"{ALICE}\"]\n"
+            );
+            let err = Operators::parse(&text).expect_err("listed twice");
+            assert!(err.contains("listed twice"), "{err}");
+            assert!(err.contains("operator #1 (alice), key #1"), "{err}");
+            assert!(
+                err.contains(&format!("operator #2 ({second}), key #1")),
+                "{err}"
+            );
+            assert!(err.contains("SHA256:"), "{err}");
+        }
+    }
+
+    #[test]
+    fn control_and_invisible_characters_in_a_name_are_refused_naming_the_entry() {
+        for name in [
+            "ali\\u0000ce",
+            "ali\\u001bce",
+            "ali\\u202ece",
+            "ali\\u200bce",
+        ] {
+            let text = format!(
+                "[[operators]]\nname = \"{name}\"\nrole = \"viewer\"\nkeys = [\"{ALICE}\"]\n"
+            );
+            let err = Operators::parse(&text).expect_err(name);
+            assert!(err.starts_with("operator #1: the name contains"), "{err}");
+            assert!(!err.contains('\u{1b}') && !err.contains('\0'), "{err:?}");
+        }
+    }
+
+    #[test]
+    fn an_operators_file_others_can_write_is_refused_and_a_private_one_loads() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("operators.toml");
+        std::fs::write(
+            &path,
+            format!("[[operators]]\nname = \"alice\"\nrole = \"viewer\"\nkeys = [\"{ALICE}\"]\n"),
+        )
+        .expect("write");
+        for (mode, who) in [
+            (0o664, "its group"),
+            (0o646, "others"),
+            (0o666, "group and others"),
+        ] {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+            let err = Operators::load(&path).expect_err("writable");
+            assert!(err.contains(&format!("writable by {who}")), "{err}");
+            assert!(err.contains("chmod go-w"), "{err}");
+        }
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        assert_eq!(Operators::load(&path).expect("loads").key_count(), 1);
     }
 
     #[test]
