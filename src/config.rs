@@ -87,6 +87,12 @@ pub struct SshSection {
     pub idle_timeout_secs: Option<u64>,
     /// Connections open at once (default 32).
     pub max_connections: Option<usize>,
+    /// Seconds a connection has to authenticate (default 25).
+    pub auth_timeout_secs: Option<u64>,
+    /// Connections that may be unauthenticated at once (default: half of max_connections).
+    pub max_unauthenticated: Option<usize>,
+    /// Unauthenticated connections per address, per /64 for IPv6 (default 8).
+    pub max_unauthenticated_per_address: Option<usize>,
 }
 
 // Debug without secrets (hardening): a database URL can carry a password.

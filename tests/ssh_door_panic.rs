@@ -9,7 +9,7 @@ mod ssh_support;
 
 use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use russh::keys::PrivateKeyWithHashAlg;
@@ -73,7 +73,7 @@ async fn door_in_process(
         .expect("listen");
     let local_addr = listener.local_addr().expect("addr");
     let door = Arc::new(Door {
-        operators: RwLock::new(Arc::new(ops)),
+        operators: tokio::sync::watch::Sender::new(Arc::new(ops)),
         store: store.clone(),
         file: Default::default(),
         exchange: Default::default(),

@@ -41,11 +41,11 @@ use tokio::sync::mpsc;
 use zeroize::Zeroize;
 
 use super::Door;
-use super::session::Input;
 use crate::config::ConfigFile;
 use crate::operator::Actor;
 use crate::sanitize::for_terminal;
 use crate::store::Store;
+use crate::text::{self, TextKind};
 
 /// Commands that make no sense through the door.
 pub const REFUSED_COMMANDS: [&str; 8] = [
@@ -62,11 +62,18 @@ pub const REFUSED_COMMANDS: [&str; 8] = [
 /// Global options that would change who is acting or which database is used.
 pub const REFUSED_OPTIONS: [&str; 4] = ["--operator", "--role", "--database-url", "--config"];
 
+/// Subcommands with an option of their own named like a refused global one, where it is a
+/// filter, not an identity: `audit --operator NAME` lists that operator's actions. After the
+/// subcommand's name it is that option; before it, the global one, refused.
+const FILTER_OPTIONS: [(&str, &str); 1] = [("audit", "--operator")];
+
 /// Bytes a [`ChannelWriter`] collects before it sends them.
 pub const CHUNK: usize = 32 * 1024;
 
-/// Input chunks queued for a command's stdin before the connection waits.
-const STDIN_QUEUE: usize = 16;
+/// Input chunks queued for a command's stdin. The connection never waits for room: when the
+/// command has not read this much, its stdin is closed and the rest discarded (no command reads
+/// more than a line or two of stdin; one that reads none must not freeze its connection).
+pub const STDIN_QUEUE: usize = 16;
 
 /// What the door gives the command: who acts, on which store, with which configuration, and
 /// where its output goes.
@@ -84,6 +91,18 @@ pub struct Remote {
 /// message itself, clap's included, on `Remote::io`.
 pub type ExecRun = fn(Vec<String>, Remote) -> Pin<Box<dyn Future<Output = u8> + Send>>;
 
+/// Splits and checks a command line as the client sent it. `Ok` is the argv (without the
+/// program name).
+pub fn words_of(line: &[u8]) -> Result<Vec<String>, String> {
+    let line = std::str::from_utf8(line).map_err(|e| {
+        format!(
+            "the command line is not UTF-8 text (invalid byte at offset {})",
+            e.valid_up_to()
+        )
+    })?;
+    words(line)
+}
+
 /// Splits and checks a command line. `Ok` is the argv (without the program name).
 pub fn words(line: &str) -> Result<Vec<String>, String> {
     let words =
@@ -93,18 +112,35 @@ pub fn words(line: &str) -> Result<Vec<String>, String> {
             "no command given. Use `ssh -t` for the console, or e.g. `sessions list --json`".into(),
         );
     }
-    for w in &words {
+    // Every word is text a person typed: no NUL, control, bidi or invisible characters, in
+    // a filter or a reason alike.
+    for (i, w) in words.iter().enumerate() {
+        let preview: String = for_terminal(w).chars().take(40).collect();
+        text::check(
+            &format!("word {} of the command (`{preview}`)", i + 1),
+            w,
+            TextKind::Prose,
+        )
+        .map_err(|e| e.to_string())?;
+    }
+    let subcommand = words.iter().position(|w| !w.starts_with('-'));
+    for (i, w) in words.iter().enumerate() {
         if w == "--" {
             break;
         }
         let name = w.split('=').next().unwrap_or(w);
         if REFUSED_OPTIONS.contains(&name) {
+            let filter = subcommand
+                .is_some_and(|at| i > at && FILTER_OPTIONS.contains(&(words[at].as_str(), name)));
+            if filter {
+                continue;
+            }
             return Err(format!(
                 "{name} is not accepted through the door: your key decides who you are, and the server which database"
             ));
         }
     }
-    if let Some(first) = words.iter().find(|w| !w.starts_with('-'))
+    if let Some(first) = subcommand.map(|at| &words[at])
         && REFUSED_COMMANDS.contains(&first.as_str())
     {
         return Err(format!(
@@ -126,15 +162,23 @@ pub struct Job {
     pub actor: Actor,
     pub fingerprint: String,
     pub peer: std::net::SocketAddr,
-    pub line: String,
+    /// The command line as the client sent it.
+    pub line: Vec<u8>,
 }
 
-/// Runs the command with the channel as its stdin, stdout and stderr.
-pub async fn run(job: Job, write: ChannelWriteHalf<Msg>, input: mpsc::Receiver<Input>) {
-    let argv = match words(&job.line) {
+/// Runs the command with the channel as its stdout and stderr, and `stdin` (fed by the
+/// connection's handler, closed at EOF) as its stdin. `interrupted` is set when the client goes
+/// away.
+pub async fn run(
+    job: Job,
+    write: ChannelWriteHalf<Msg>,
+    stdin: mpsc::Receiver<Vec<u8>>,
+    interrupted: Arc<AtomicBool>,
+) {
+    let argv = match words_of(&job.line) {
         Ok(w) => w,
         Err(msg) => {
-            tracing::warn!(peer = %job.peer, operator = %job.actor.operator, reason = %msg, "ssh exec refused");
+            tracing::warn!(peer = %job.peer, operator = %job.actor.operator, fingerprint = %job.fingerprint, reason = %for_terminal(&msg), "ssh exec refused");
             let _ = write
                 .extended_data_bytes(1, format!("wxlogin: {msg}\n").into_bytes())
                 .await;
@@ -144,9 +188,6 @@ pub async fn run(job: Job, write: ChannelWriteHalf<Msg>, input: mpsc::Receiver<I
     };
     tracing::warn!(peer = %job.peer, operator = %job.actor.operator, role = %job.actor.role, fingerprint = %job.fingerprint, command = %for_terminal(argv.first().map(String::as_str).unwrap_or("")), "ssh exec");
     let write = Arc::new(write);
-    let interrupted = Arc::new(AtomicBool::new(false));
-    let (stdin_tx, stdin_rx) = mpsc::channel(STDIN_QUEUE);
-    let forward = tokio::spawn(forward_input(input, stdin_tx, interrupted.clone()));
     let handle = Handle::current();
     let io = crate::cli::Io {
         out: Box::new(ChannelWriter::new(
@@ -161,7 +202,7 @@ pub async fn run(job: Job, write: ChannelWriteHalf<Msg>, input: mpsc::Receiver<I
             Some(1),
             interrupted.clone(),
         )),
-        input: Box::new(ChannelReader::new(stdin_rx, handle)),
+        input: Box::new(ChannelReader::new(stdin, handle)),
     };
     let remote = Remote {
         actor: job.actor.clone(),
@@ -174,7 +215,6 @@ pub async fn run(job: Job, write: ChannelWriteHalf<Msg>, input: mpsc::Receiver<I
     full.push("wxlogin".to_owned());
     full.extend(argv);
     let code = supervise((job.door.run)(full, remote)).await;
-    forward.abort();
     if code.is_none() {
         tracing::error!(peer = %job.peer, operator = %job.actor.operator, "ssh exec command panicked; the session ends, the door goes on");
         let _ = write
@@ -185,7 +225,7 @@ pub async fn run(job: Job, write: ChannelWriteHalf<Msg>, input: mpsc::Receiver<I
             .await;
     }
     let code = code.map_or(1, u32::from);
-    tracing::info!(peer = %job.peer, operator = %job.actor.operator, exit = code, "ssh exec finished");
+    tracing::info!(peer = %job.peer, operator = %job.actor.operator, role = %job.actor.role, fingerprint = %job.fingerprint, exit = code, "ssh exec finished");
     finish(&write, code).await;
 }
 
@@ -207,31 +247,6 @@ pub async fn supervise(command: Pin<Box<dyn Future<Output = u8> + Send>>) -> Opt
             None
         }
     }
-}
-
-/// Moves the client's input to the command's stdin; end of input closes it. A client that goes
-/// away sets `interrupted`.
-async fn forward_input(
-    mut input: mpsc::Receiver<Input>,
-    stdin: mpsc::Sender<Vec<u8>>,
-    interrupted: Arc<AtomicBool>,
-) {
-    let mut stdin = Some(stdin);
-    while let Some(msg) = input.recv().await {
-        match msg {
-            Input::Data(bytes) => {
-                if let Some(s) = &stdin
-                    && s.send(bytes).await.is_err()
-                {
-                    stdin = None;
-                }
-            }
-            Input::Eof => stdin = None,
-            Input::Resize(..) => {}
-        }
-    }
-    // The channel closed: nothing more will come, and nobody reads the output.
-    interrupted.store(true, Ordering::SeqCst);
 }
 
 /// A command's stdout (`ext` None) or stderr (`ext` Some(1)) on the channel: bytes are collected
@@ -410,11 +425,26 @@ mod tests {
             "--role=oncall sessions list",
             "sessions list --database-url postgres://x",
             "--config /etc/other.toml audit list",
+            "--operator root audit",
+            "audit --role oncall",
         ] {
             let err = words(line).expect_err(line);
             assert!(err.contains("not accepted through the door"), "{err}");
         }
+        // In `audit`, --operator is a filter.
+        assert!(words("audit --operator bob --json").is_ok());
+        assert!(words("audit --operator=bob").is_ok());
         assert!(words("sessions list --read-only --json").is_ok());
+        let err = words("sessions revoke --account 7 --reason 'lost\u{1b}[2J phone' --yes")
+            .expect_err("escape in a word");
+        assert!(err.contains("word 6 of the command"), "{err}");
+        assert!(err.contains("control character (U+001B)"), "{err}");
+        assert!(
+            !err.contains('\u{1b}'),
+            "the escape reached the message: {err:?}"
+        );
+        let err = words_of(b"sessions list \xff").expect_err("not UTF-8");
+        assert!(err.contains("not UTF-8"), "{err}");
         assert!(words("").is_err());
         assert!(words("sessions list 'unterminated").is_err());
     }

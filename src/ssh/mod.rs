@@ -11,6 +11,7 @@
 //! - The server holds every credential (database, data key, AppSecrets); nothing of it goes to
 //!   the operator's machine.
 
+pub mod admission;
 pub mod backend;
 pub mod exec;
 pub mod input;
@@ -18,16 +19,16 @@ pub mod keys;
 pub mod session;
 
 use std::collections::{HashMap, VecDeque};
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use russh::MethodKind;
 use russh::server::Config;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::signal::unix::{SignalKind, signal};
-use tokio::sync::Semaphore;
+use tokio::sync::watch;
 
 use crate::config::{self, ConfigFile, GlobalOpts};
 use crate::exit::Failure;
@@ -38,8 +39,11 @@ pub const DEFAULT_IDLE_TIMEOUT_SECS: u64 = 15 * 60;
 pub const DEFAULT_MAX_CONNECTIONS: usize = 32;
 /// Authentication attempts (keys offered with a signature, any method) per connection.
 pub const MAX_AUTH_ATTEMPTS: usize = 6;
-/// New connections one address may open per [`RATE_WINDOW`].
+/// New connections one address (one /64 for IPv6) may open per [`RATE_WINDOW`].
 pub const MAX_CONNECTIONS_PER_ADDRESS: usize = 20;
+/// After telling the client its key was removed, how long the door waits for the connection to
+/// end before it closes the socket itself.
+const DISCONNECT_GRACE: Duration = Duration::from_secs(3);
 pub const RATE_WINDOW: Duration = Duration::from_secs(60);
 
 /// `wxlogin ssh-server` options.
@@ -63,11 +67,26 @@ pub struct SshServerArgs {
     /// Connections open at once. Default: `[ssh] max_connections`, else 32.
     #[arg(long, value_name = "N")]
     pub max_connections: Option<usize>,
+    /// Seconds a connection has to authenticate before it is closed. Default: `[ssh]
+    /// auth_timeout_secs`, else 25.
+    #[arg(long, value_name = "SECS")]
+    pub auth_timeout_secs: Option<u64>,
+    /// Of the connections, how many may be unauthenticated at once (the rest are kept for
+    /// operators who authenticated). Default: `[ssh] max_unauthenticated`, else half of
+    /// --max-connections.
+    #[arg(long, value_name = "N")]
+    pub max_unauthenticated: Option<usize>,
+    /// Unauthenticated connections one address (one /64 for IPv6) may hold at once.
+    /// Default: `[ssh] max_unauthenticated_per_address`, else 8.
+    #[arg(long, value_name = "N")]
+    pub max_unauthenticated_per_address: Option<usize>,
 }
 
 /// What every connection shares.
 pub struct Door {
-    pub operators: RwLock<Arc<keys::Operators>>,
+    /// The operators file as last loaded; a reload sends the new table to every connection and
+    /// console (which look their key up again).
+    pub operators: watch::Sender<Arc<keys::Operators>>,
     pub store: Store,
     /// The server's configuration, as loaded at start (exec commands use it).
     pub file: ConfigFile,
@@ -88,14 +107,11 @@ pub struct Door {
 
 impl Door {
     pub fn operators(&self) -> Arc<keys::Operators> {
-        self.operators
-            .read()
-            .map(|o| o.clone())
-            .unwrap_or_else(|e| e.into_inner().clone())
+        self.operators.borrow().clone()
     }
 }
 
-/// Per-address connection rate.
+/// Per-address connection rate (per /64 for IPv6, see [`admission::address_key`]).
 #[derive(Default)]
 struct RateLimit {
     seen: HashMap<IpAddr, VecDeque<Instant>>,
@@ -103,6 +119,7 @@ struct RateLimit {
 
 impl RateLimit {
     fn allow(&mut self, ip: IpAddr, now: Instant) -> bool {
+        let ip = admission::address_key(ip);
         // Forget addresses whose window has passed, so the map stays small.
         if self.seen.len() > 4096 {
             self.seen.retain(|_, q| {
@@ -163,6 +180,17 @@ pub async fn run(
         .or(file.ssh.max_connections)
         .unwrap_or(DEFAULT_MAX_CONNECTIONS)
         .max(1);
+    let limits = admission::Limits::new(
+        max_connections,
+        args.max_unauthenticated.or(file.ssh.max_unauthenticated),
+        args.max_unauthenticated_per_address
+            .or(file.ssh.max_unauthenticated_per_address),
+        Duration::from_secs(
+            args.auth_timeout_secs
+                .or(file.ssh.auth_timeout_secs)
+                .unwrap_or(admission::DEFAULT_AUTH_TIMEOUT_SECS),
+        ),
+    );
 
     let (host_key, created) =
         keys::load_or_create_host_key(&host_key_path).map_err(Failure::usage)?;
@@ -179,7 +207,7 @@ pub async fn run(
         .map_err(|e| Failure::runtime(format!("cannot listen on {listen}: {e}")))?;
 
     let door = Arc::new(Door {
-        operators: RwLock::new(Arc::new(operators)),
+        operators: watch::Sender::new(Arc::new(operators)),
         store,
         file: file.clone(),
         exchange: crate::console::views::exchange::ExchangeSetup::from_config(file),
@@ -219,14 +247,14 @@ pub async fn run(
         door.operators().key_count(),
         operators_path.display()
     );
-    tracing::info!(%local_addr, fingerprint = %fp, "ssh-server listening");
+    tracing::info!(%local_addr, fingerprint = %fp, max_connections = limits.max_connections, max_unauthenticated = limits.max_unauthenticated, max_unauthenticated_per_address = limits.max_unauthenticated_per_address, auth_timeout_secs = limits.auth_timeout.as_secs(), "ssh-server listening");
 
     let mut sighup = signal(SignalKind::hangup()).map_err(|e| Failure::runtime(e.to_string()))?;
     let mut sigterm =
         signal(SignalKind::terminate()).map_err(|e| Failure::runtime(e.to_string()))?;
     let mut sigint =
         signal(SignalKind::interrupt()).map_err(|e| Failure::runtime(e.to_string()))?;
-    let slots = Arc::new(Semaphore::new(max_connections));
+    let admission = admission::Admission::new(limits);
     let rate = Mutex::new(RateLimit::default());
     loop {
         tokio::select! {
@@ -248,33 +276,21 @@ pub async fn run(
                     tracing::warn!(peer = %peer, reason = "too many connections from this address", "ssh connection refused");
                     continue;
                 }
-                let Ok(permit) = slots.clone().try_acquire_owned() else {
-                    tracing::warn!(peer = %peer, reason = "connection limit reached", limit = max_connections, "ssh connection refused");
-                    continue;
-                };
-                let handler = session::Connection::new(door.clone(), peer);
-                let config = config.clone();
-                tokio::spawn(async move {
-                    let _permit = permit;
-                    let _ = socket.set_nodelay(true);
-                    match russh::server::run_stream(config, QuickAck(socket), handler).await {
-                        Ok(running) => {
-                            if let Err(e) = running.await {
-                                tracing::info!(peer = %peer, error = %e, "ssh connection ended with an error");
-                            }
-                        }
-                        Err(e) => tracing::info!(peer = %peer, error = %e, "ssh connection setup failed"),
+                let ticket = match admission.admit(peer) {
+                    Ok((ticket, _evicted)) => ticket,
+                    Err(refused) => {
+                        tracing::warn!(peer = %peer, reason = refused.reason(), limit = refused.limit(), "ssh connection refused");
+                        continue;
                     }
-                    tracing::info!(peer = %peer, "ssh connection closed");
-                });
+                };
+                tokio::spawn(serve_connection(door.clone(), config.clone(), socket, peer, ticket, limits.auth_timeout));
             }
             _ = sighup.recv() => {
                 match keys::Operators::load(&operators_path) {
                     Ok(ops) => {
                         let n = ops.key_count();
-                        if let Ok(mut w) = door.operators.write() {
-                            *w = Arc::new(ops);
-                        }
+                        // Every connection and console looks its key up in the new table.
+                        door.operators.send_replace(Arc::new(ops));
                         tracing::warn!(keys = n, "ssh operators file re-read");
                         eprintln!("wxlogin ssh-server: operators file re-read ({n} keys)");
                     }
@@ -290,6 +306,138 @@ pub async fn run(
     }
     eprintln!("wxlogin ssh-server: stopping");
     Ok(())
+}
+
+/// Serves one connection and watches it from outside the SSH session: it is closed when it has
+/// not authenticated by `auth_timeout`, or when a newer connection needs its unauthenticated
+/// slot ([`admission`]), and ended, with an SSH disconnect message, when a reload of the
+/// operators file removes its key. Each channel's request looks the key up again as well
+/// ([`session::Connection`]), so a removed key can do nothing in between.
+async fn serve_connection(
+    door: Arc<Door>,
+    config: Arc<Config>,
+    socket: TcpStream,
+    peer: SocketAddr,
+    ticket: admission::Ticket,
+    auth_timeout: Duration,
+) {
+    let _ = socket.set_nodelay(true);
+    // A second handle on the socket, to close it from here whatever the session is doing.
+    let control = socket2::SockRef::from(&socket).try_clone().ok();
+    let close = || {
+        if let Some(c) = &control {
+            let _ = c.shutdown(std::net::Shutdown::Both);
+        }
+    };
+    let link = session::Link::new(Some(ticket));
+    let mut reloads = door.operators.subscribe();
+    let handler = session::Connection::linked(door.clone(), peer, link.clone());
+    let deadline = tokio::time::sleep(auth_timeout);
+    tokio::pin!(deadline);
+    let evicted = async {
+        match link.ticket() {
+            Some(t) => t.evicted().await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::pin!(evicted);
+    let not_authenticated = |peer: SocketAddr| {
+        tracing::warn!(peer = %peer, timeout_secs = auth_timeout.as_secs(), "ssh connection closed: not authenticated within the deadline");
+    };
+    let made_room = |peer: SocketAddr| {
+        tracing::warn!(peer = %peer, reason = "the unauthenticated connections' share was full; the oldest made room for a new one", "ssh connection closed: not authenticated yet");
+    };
+
+    // Until the SSH session runs (the client's banner).
+    let start = russh::server::run_stream(config, QuickAck(socket), handler);
+    let running = tokio::select! {
+        r = start => match r {
+            Ok(running) => running,
+            Err(e) => {
+                tracing::info!(peer = %peer, error = %e, "ssh connection setup failed");
+                return;
+            }
+        },
+        // Dropping the unfinished start drops the socket.
+        _ = &mut deadline => {
+            not_authenticated(peer);
+            close();
+            return;
+        }
+        _ = &mut evicted => {
+            made_room(peer);
+            close();
+            return;
+        }
+    };
+    let handle = running.handle();
+    tokio::pin!(running);
+    // After the socket was shut: the session sees the end of its input and stops; it is not
+    // waited for beyond the grace.
+    async fn finish<F: std::future::Future<Output = Result<(), anyhow::Error>> + Unpin>(
+        running: F,
+    ) -> Result<(), anyhow::Error> {
+        tokio::time::timeout(DISCONNECT_GRACE, running)
+            .await
+            .unwrap_or(Ok(()))
+    }
+    let mut authenticated = false;
+    let mut reloads_open = true;
+    let result = loop {
+        tokio::select! {
+            r = &mut running => break r,
+            _ = link.authenticated(), if !authenticated => authenticated = true,
+            _ = &mut deadline, if !authenticated => {
+                // Authenticated at the very moment the deadline fired: it stays.
+                if link.ticket().is_some_and(|t| t.is_authenticated()) {
+                    authenticated = true;
+                    continue;
+                }
+                not_authenticated(peer);
+                close();
+                break finish(&mut running).await;
+            }
+            _ = &mut evicted, if !authenticated => {
+                made_room(peer);
+                close();
+                break finish(&mut running).await;
+            }
+            changed = reloads.changed(), if reloads_open => {
+                if changed.is_err() {
+                    reloads_open = false;
+                    continue;
+                }
+                let ops = reloads.borrow_and_update().clone();
+                let Some((key, fingerprint, operator)) = link.key() else { continue };
+                if ops.lookup(&key).is_some() {
+                    continue;
+                }
+                tracing::warn!(peer = %peer, operator = %operator, fingerprint = %fingerprint, "ssh connection ended: its key was removed from the operators file");
+                // Its consoles say so on their own channels first (they watch the reload too).
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                let _ = tokio::time::timeout(
+                    DISCONNECT_GRACE,
+                    handle.disconnect(
+                        russh::Disconnect::ByApplication,
+                        "your key was removed from the operators file".into(),
+                        "en".into(),
+                    ),
+                )
+                .await;
+                match tokio::time::timeout(DISCONNECT_GRACE, &mut running).await {
+                    Ok(r) => break r,
+                    Err(_) => {
+                        close();
+                        break finish(&mut running).await;
+                    }
+                }
+            }
+        }
+    };
+    if let Err(e) = result {
+        tracing::info!(peer = %peer, error = %e, "ssh connection ended with an error");
+    }
+    tracing::info!(peer = %peer, "ssh connection closed");
 }
 
 /// A connection that acknowledges what it receives at once (`TCP_QUICKACK`, re-armed after every

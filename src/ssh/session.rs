@@ -3,19 +3,22 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use futures::SinkExt;
+use russh::keys::ssh_key::PublicKey;
 use russh::server::{
     Auth, ChannelOpenHandle, Handler, Msg, PublicKeyOffer, Session, VerifiedPublicKey,
 };
 use russh::{Channel, ChannelId, ChannelWriteHalf, Pty};
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc, watch};
 
+use super::admission::Ticket;
 use super::backend::{ChannelBackend, Outbox};
 use super::input::Decoder;
-use super::keys::{self, Operator};
+use super::keys::{self, Operator, Operators};
 use super::{Door, exec};
 use crate::console::event::Event;
 use crate::console::{App, ConsoleContext, driver, theme};
@@ -32,7 +35,9 @@ pub const MIN_ROWS: u16 = 5;
 pub const ESC_TIMEOUT: Duration = Duration::from_millis(50);
 /// Session channels open at once on one connection.
 pub const MAX_CHANNELS: usize = 4;
-/// Input chunks queued per channel before the connection waits (backpressure).
+/// Input chunks queued for a console. The connection's handler never waits for a full queue
+/// (while it waits, russh processes nothing else on the connection, not even the window
+/// adjustments that let output through): past this, keys are dropped, with a log line.
 const INPUT_QUEUE: usize = 64;
 /// Decoded input events a console may be behind by. Past this the console is not keeping up
 /// (a burst of junk, a paste without bracketed paste into a busy console): further keys and
@@ -64,11 +69,58 @@ fn clamp_size_logged(peer: SocketAddr, cols: u32, rows: u32) -> (u16, u16) {
     size
 }
 
-/// What arrives on a channel after it started.
-pub enum Input {
+/// What a console's channel sends it: input, or a wake-up to look at [`ConsoleSignals`].
+enum Input {
     Data(Vec<u8>),
-    Resize(u16, u16),
+    /// The window changed: the size is in [`ConsoleSignals`] (the latest one wins).
+    Resize,
+    /// The client sent EOF ([`ConsoleSignals::eof`] is set).
     Eof,
+}
+
+/// What a console must never miss even when its input queue is full: its size and the end of
+/// its input. The handler sets them, then wakes the console if the queue has room (the console
+/// also looks at them at least once a second).
+#[derive(Default)]
+struct ConsoleSignals {
+    resize: Mutex<Option<(u16, u16)>>,
+    eof: AtomicBool,
+}
+
+impl ConsoleSignals {
+    fn take_resize(&self) -> Option<(u16, u16)> {
+        self.resize.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+}
+
+/// Where a started channel's input goes.
+#[derive(Default)]
+enum Feed {
+    /// No shell or exec yet.
+    #[default]
+    None,
+    Console {
+        tx: mpsc::Sender<Input>,
+        signals: Arc<ConsoleSignals>,
+        dropped: u64,
+        last_drop_log: Option<Instant>,
+    },
+    Exec(ExecFeed),
+}
+
+/// A command's stdin, and the flag that tells it the client went away.
+struct ExecFeed {
+    /// `None` once closed: EOF from the client, the command ended, or the command did not
+    /// keep up with what was sent (the rest is discarded: the door never waits for it).
+    stdin: Option<mpsc::Sender<Vec<u8>>>,
+    interrupted: Arc<AtomicBool>,
+}
+
+impl Drop for ExecFeed {
+    /// The channel closed or the connection ended: nobody reads the command's output any more.
+    fn drop(&mut self) {
+        self.interrupted.store(true, Ordering::SeqCst);
+    }
 }
 
 #[derive(Default)]
@@ -76,19 +128,64 @@ struct ChanState {
     write: Option<ChannelWriteHalf<Msg>>,
     pty: Option<(u16, u16)>,
     env: Vec<(String, String)>,
-    input: Option<mpsc::Sender<Input>>,
+    feed: Feed,
+    /// Alive while the channel's console or command runs (the task holds the `Arc`).
+    running: Option<Weak<()>>,
+}
+
+/// A key that authenticated on this connection, and what the operators file said about it
+/// when it was last looked up.
+struct Authed {
+    key: PublicKey,
+    fingerprint: String,
+    operator: Operator,
+}
+
+/// What a connection's handler shares with the task that supervises the connection (see
+/// [`super::run`]): its slot, and which key authenticated.
+pub struct Link {
+    ticket: Option<Ticket>,
+    key: Mutex<Option<(PublicKey, String, String)>>,
+    authenticated: Notify,
+}
+
+impl Link {
+    pub fn new(ticket: Option<Ticket>) -> Arc<Self> {
+        Arc::new(Link {
+            ticket,
+            key: Mutex::new(None),
+            authenticated: Notify::new(),
+        })
+    }
+
+    pub fn ticket(&self) -> Option<&Ticket> {
+        self.ticket.as_ref()
+    }
+
+    /// The key that authenticated (key, fingerprint, operator name as authenticated).
+    pub fn key(&self) -> Option<(PublicKey, String, String)> {
+        self.key.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Completes once a key authenticated (at once if one already did).
+    pub async fn authenticated(&self) {
+        self.authenticated.notified().await
+    }
 }
 
 /// The handler of one connection.
 pub struct Connection {
     door: Arc<Door>,
     peer: SocketAddr,
-    /// Set once a key authenticated: whose it is and its fingerprint.
-    who: Option<(Operator, String)>,
+    /// Set once a key authenticated.
+    who: Option<Authed>,
     channels: HashMap<ChannelId, ChanState>,
+    link: Option<Arc<Link>>,
 }
 
 impl Connection {
+    /// A connection with no supervisor: no slot accounting, no authentication deadline, no end
+    /// on reload (only the per-channel lookups). [`super::run`] uses [`Connection::linked`].
     pub fn new(door: Arc<Door>, peer: SocketAddr) -> Self {
         tracing::info!(peer = %peer, "ssh connection accepted");
         Connection {
@@ -96,24 +193,46 @@ impl Connection {
             peer,
             who: None,
             channels: HashMap::new(),
+            link: None,
         }
     }
 
-    fn actor(&self) -> Option<(Actor, String)> {
-        let (op, fp) = self.who.as_ref()?;
+    /// A connection whose slot and key its supervising task watches.
+    pub fn linked(door: Arc<Door>, peer: SocketAddr, link: Arc<Link>) -> Self {
+        let mut c = Connection::new(door, peer);
+        c.link = Some(link);
+        c
+    }
+
+    /// The authenticated key's operator as the operators file says *now* (it may have been
+    /// reloaded since the key authenticated), as the actor of a request: `None`, with a log
+    /// line naming the key, when the key is no longer listed. A changed role (or name) is
+    /// logged and applies from this request on.
+    fn current(&mut self, request: &str) -> Option<(Actor, String, PublicKey)> {
+        let a = self.who.as_mut()?;
+        let ops = self.door.operators();
+        let Some(op) = ops.lookup(&a.key) else {
+            tracing::warn!(peer = %self.peer, operator = %a.operator.name, fingerprint = %a.fingerprint, request, "ssh request refused: the key was removed from the operators file");
+            return None;
+        };
+        if *op != a.operator {
+            tracing::warn!(peer = %self.peer, operator = %op.name, fingerprint = %a.fingerprint, was = %a.operator.role, role = %op.role, was_name = %a.operator.name, request, "ssh key's operator or role changed by a reload of the operators file; this and later channels use the new one");
+            a.operator = op.clone();
+        }
         Some((
             Actor::new(
                 op.name.clone(),
                 op.role,
                 Some(format!("ssh:{}", self.peer.ip())),
             )
-            .with_key_fingerprint(fp.clone()),
-            fp.clone(),
+            .with_key_fingerprint(a.fingerprint.clone()),
+            a.fingerprint.clone(),
+            a.key.clone(),
         ))
     }
 
     fn refuse(&self, what: &str, channel: ChannelId, session: &mut Session) -> anyhow::Result<()> {
-        tracing::warn!(peer = %self.peer, operator = self.who.as_ref().map(|w| w.0.name.as_str()), request = what, "ssh request refused");
+        tracing::warn!(peer = %self.peer, operator = self.who.as_ref().map(|w| w.operator.name.as_str()), fingerprint = self.who.as_ref().map(|w| w.fingerprint.as_str()), request = what, "ssh request refused");
         session.channel_failure(channel)?;
         Ok(())
     }
@@ -171,8 +290,22 @@ impl Handler for Connection {
         let fp = keys::fingerprint(key.public_key);
         match self.door.operators().lookup(key.public_key) {
             Some(op) => {
+                if let Some(link) = &self.link {
+                    if link.ticket().is_some_and(|t| !t.authenticated()) {
+                        // Closed to make room a moment ago: it is on its way out.
+                        tracing::warn!(peer = %self.peer, fingerprint = %fp, reason = "the connection was closed to make room for a newer one", "ssh authentication refused");
+                        return Ok(Auth::reject());
+                    }
+                    *link.key.lock().unwrap_or_else(|e| e.into_inner()) =
+                        Some((key.public_key.clone(), fp.clone(), op.name.clone()));
+                    link.authenticated.notify_one();
+                }
                 tracing::warn!(peer = %self.peer, operator = %op.name, role = %op.role, fingerprint = %fp, "ssh authentication accepted");
-                self.who = Some((op.clone(), fp));
+                self.who = Some(Authed {
+                    key: key.public_key.clone(),
+                    fingerprint: fp,
+                    operator: op.clone(),
+                });
                 Ok(Auth::Accept)
             }
             None => {
@@ -190,8 +323,8 @@ impl Handler for Connection {
     ) -> Result<(), Self::Error> {
         // Channels whose console or command has ended no longer count.
         self.channels
-            .retain(|_, c| c.input.as_ref().is_none_or(|tx| !tx.is_closed()));
-        if self.who.is_none() || self.channels.len() >= MAX_CHANNELS {
+            .retain(|_, c| c.running.as_ref().is_none_or(|r| r.strong_count() > 0));
+        if self.current("channel open").is_none() || self.channels.len() >= MAX_CHANNELS {
             reply
                 .reject(russh::ChannelOpenFailure::AdministrativelyProhibited)
                 .await;
@@ -224,7 +357,7 @@ impl Handler for Connection {
         session: &mut Session,
     ) -> Result<(), Self::Error> {
         match self.channels.get_mut(&channel) {
-            Some(c) if c.input.is_none() => {
+            Some(c) if c.running.is_none() => {
                 c.pty = Some(clamp_size_logged(self.peer, col_width, row_height));
                 session.channel_success(channel)?;
                 Ok(())
@@ -242,7 +375,7 @@ impl Handler for Connection {
     ) -> Result<(), Self::Error> {
         let ok = ACCEPTED_ENV.contains(&name) && value.len() <= 256;
         match self.channels.get_mut(&channel) {
-            Some(c) if ok && c.input.is_none() && c.env.len() < ACCEPTED_ENV.len() * 2 => {
+            Some(c) if ok && c.running.is_none() && c.env.len() < ACCEPTED_ENV.len() * 2 => {
                 c.env.push((name.to_owned(), value.to_owned()));
                 session.channel_success(channel)?;
                 Ok(())
@@ -260,7 +393,9 @@ impl Handler for Connection {
         channel: ChannelId,
         session: &mut Session,
     ) -> Result<(), Self::Error> {
-        let Some((actor, fp)) = self.actor() else {
+        // Subscribed before the lookup: a reload from here on reaches the console.
+        let reloads = self.door.operators.subscribe();
+        let Some((actor, fp, key)) = self.current("shell") else {
             return self.refuse("shell", channel, session);
         };
         let Some(c) = self.channels.get_mut(&channel) else {
@@ -283,7 +418,15 @@ impl Handler for Connection {
             return self.refuse("shell", channel, session);
         };
         let (tx, rx) = mpsc::channel(INPUT_QUEUE);
-        c.input = Some(tx);
+        let signals = Arc::new(ConsoleSignals::default());
+        c.feed = Feed::Console {
+            tx,
+            signals: signals.clone(),
+            dropped: 0,
+            last_drop_log: None,
+        };
+        let alive = Arc::new(());
+        c.running = Some(Arc::downgrade(&alive));
         let no_color = c
             .env
             .iter()
@@ -292,8 +435,21 @@ impl Handler for Connection {
             .map(|(_, v)| std::ffi::OsString::from(v));
         session.channel_success(channel)?;
         tracing::warn!(peer = %self.peer, operator = %actor.operator, role = %actor.role, fingerprint = %fp, "ssh console started");
-        let door = self.door.clone();
-        tokio::spawn(run_console(door, actor, size, no_color, write, rx));
+        let console = Console {
+            door: self.door.clone(),
+            actor,
+            key,
+            size,
+            no_color,
+            write,
+            input: rx,
+            signals,
+            reloads,
+        };
+        tokio::spawn(async move {
+            let _alive = alive;
+            run_console(console).await
+        });
         Ok(())
     }
 
@@ -303,7 +459,7 @@ impl Handler for Connection {
         data: &[u8],
         session: &mut Session,
     ) -> Result<(), Self::Error> {
-        let Some((actor, fp)) = self.actor() else {
+        let Some((actor, fp, _)) = self.current("exec") else {
             return self.refuse("exec", channel, session);
         };
         let Some(c) = self.channels.get_mut(&channel) else {
@@ -312,18 +468,26 @@ impl Handler for Connection {
         let Some(write) = c.write.take() else {
             return self.refuse("exec", channel, session);
         };
-        let (tx, rx) = mpsc::channel(INPUT_QUEUE);
-        c.input = Some(tx);
+        let (stdin_tx, stdin_rx) = mpsc::channel(exec::STDIN_QUEUE);
+        let interrupted = Arc::new(AtomicBool::new(false));
+        c.feed = Feed::Exec(ExecFeed {
+            stdin: Some(stdin_tx),
+            interrupted: interrupted.clone(),
+        });
+        let alive = Arc::new(());
+        c.running = Some(Arc::downgrade(&alive));
         session.channel_success(channel)?;
-        let line = String::from_utf8_lossy(data).into_owned();
         let job = exec::Job {
             door: self.door.clone(),
             actor,
             fingerprint: fp,
             peer: self.peer,
-            line,
+            line: data.to_vec(),
         };
-        tokio::spawn(exec::run(job, write, rx));
+        tokio::spawn(async move {
+            let _alive = alive;
+            exec::run(job, write, stdin_rx, interrupted).await
+        });
         Ok(())
     }
 
@@ -394,9 +558,46 @@ impl Handler for Connection {
         data: &[u8],
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
-        if let Some(tx) = self.channels.get(&channel).and_then(|c| c.input.clone()) {
-            // Waiting here is the backpressure: a flood of input slows the sender down.
-            let _ = tx.send(Input::Data(data.to_vec())).await;
+        // Never wait here: while this handler waits, russh processes nothing else on the
+        // connection (no window adjustment, so no output either). Input that finds no room is
+        // dropped (console) or ends the command's stdin (exec).
+        let peer = self.peer;
+        let who = self.who.as_ref().map(|w| w.operator.name.clone());
+        let Some(c) = self.channels.get_mut(&channel) else {
+            return Ok(());
+        };
+        match &mut c.feed {
+            Feed::None => {}
+            Feed::Console {
+                tx,
+                dropped,
+                last_drop_log,
+                ..
+            } => {
+                if let Err(mpsc::error::TrySendError::Full(_)) =
+                    tx.try_send(Input::Data(data.to_vec()))
+                {
+                    *dropped += 1;
+                    if last_drop_log.is_none_or(|t| t.elapsed() >= DROP_LOG_EVERY) {
+                        tracing::warn!(peer = %peer, operator = who.as_deref(), dropped = *dropped, "ssh console input dropped: the console is not taking its input");
+                        *last_drop_log = Some(Instant::now());
+                        *dropped = 0;
+                    }
+                }
+            }
+            Feed::Exec(feed) => {
+                if let Some(stdin) = &feed.stdin {
+                    match stdin.try_send(data.to_vec()) {
+                        Ok(()) => {}
+                        Err(mpsc::error::TrySendError::Full(_)) => {
+                            tracing::warn!(peer = %peer, operator = who.as_deref(), queued_chunks = exec::STDIN_QUEUE, "ssh exec stdin closed: the command is not reading it; the rest is discarded");
+                            feed.stdin = None;
+                        }
+                        // The command no longer reads stdin (it ended, or dropped it).
+                        Err(mpsc::error::TrySendError::Closed(_)) => feed.stdin = None,
+                    }
+                }
+            }
         }
         Ok(())
     }
@@ -415,8 +616,9 @@ impl Handler for Connection {
             if c.pty.is_some() {
                 c.pty = Some(size);
             }
-            if let Some(tx) = c.input.clone() {
-                let _ = tx.send(Input::Resize(size.0, size.1)).await;
+            if let Feed::Console { tx, signals, .. } = &c.feed {
+                *signals.resize.lock().unwrap_or_else(|e| e.into_inner()) = Some(size);
+                let _ = tx.try_send(Input::Resize);
             }
         }
         Ok(())
@@ -427,8 +629,16 @@ impl Handler for Connection {
         channel: ChannelId,
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
-        if let Some(tx) = self.channels.get(&channel).and_then(|c| c.input.clone()) {
-            let _ = tx.send(Input::Eof).await;
+        if let Some(c) = self.channels.get_mut(&channel) {
+            match &mut c.feed {
+                Feed::None => {}
+                Feed::Console { tx, signals, .. } => {
+                    signals.eof.store(true, Ordering::SeqCst);
+                    let _ = tx.try_send(Input::Eof);
+                }
+                // The command reads what is queued, then end of input.
+                Feed::Exec(feed) => feed.stdin = None,
+            }
         }
         Ok(())
     }
@@ -446,8 +656,8 @@ impl Handler for Connection {
 
 impl Drop for Connection {
     fn drop(&mut self) {
-        if let Some((op, fp)) = &self.who {
-            tracing::info!(peer = %self.peer, operator = %op.name, fingerprint = %fp, "ssh connection ended");
+        if let Some(a) = &self.who {
+            tracing::info!(peer = %self.peer, operator = %a.operator.name, fingerprint = %a.fingerprint, "ssh connection ended");
         }
     }
 }
@@ -467,17 +677,58 @@ enum End {
     Idle,
     Gone,
     Failed(String),
+    /// A reload of the operators file gave the key another role (or name).
+    Changed(Operator),
+    /// A reload of the operators file removed the key.
+    Removed,
 }
 
-/// Runs one operator's console on one channel until they quit, go idle or go away.
-async fn run_console(
+/// Everything one console needs.
+struct Console {
     door: Arc<Door>,
     actor: Actor,
+    /// The key that opened it, looked up again on every reload of the operators file.
+    key: PublicKey,
     size: (u16, u16),
     no_color: Option<std::ffi::OsString>,
     write: ChannelWriteHalf<Msg>,
-    mut input: mpsc::Receiver<Input>,
-) {
+    input: mpsc::Receiver<Input>,
+    signals: Arc<ConsoleSignals>,
+    reloads: watch::Receiver<Arc<Operators>>,
+}
+
+/// What a reload of the operators file means for a console of `actor` opened with `key`:
+/// `None` when it may go on as it is.
+fn after_reload(ops: &Operators, key: &PublicKey, actor: &Actor) -> Option<End> {
+    match ops.lookup(key) {
+        None => Some(End::Removed),
+        Some(op) if op.role != actor.role || op.name != actor.operator => {
+            Some(End::Changed(op.clone()))
+        }
+        Some(_) => None,
+    }
+}
+
+/// Runs one operator's console on one channel until they quit, go idle or go away, or a reload
+/// of the operators file changes their role or removes their key.
+///
+/// A console whose role changed ends (with a message saying so) rather than switching to the
+/// new role in place: its role is fixed when it starts (what it offers, what it marks, what
+/// it may do), and a console that kept running with the old one would be the very thing a
+/// downgrade is meant to stop. The operator reconnects and gets the new role's console.
+async fn run_console(console: Console) {
+    let Console {
+        door,
+        actor,
+        key,
+        size,
+        no_color,
+        write,
+        mut input,
+        signals,
+        mut reloads,
+    } = console;
+    let fingerprint = actor.key_fingerprint.clone().unwrap_or_default();
     let out = Outbox::new();
     out.push(ENTER);
     let who = actor.operator.clone();
@@ -513,6 +764,7 @@ async fn run_console(
     let writer = tokio::spawn(writer);
 
     let role = actor.role;
+    let actor_now = actor.clone();
     let mut ctx = ConsoleContext::new(door.store.clone(), actor);
     // The header's database label: remote operators see the door and their role, not where the
     // database lives.
@@ -551,6 +803,7 @@ async fn run_console(
 
     let idle = door.idle_timeout;
     let pump = async {
+        let mut reloads_open = true;
         let mut decoder = Decoder::new();
         let mut last = Instant::now();
         let mut dropped: u64 = 0;
@@ -561,24 +814,43 @@ async fn run_console(
             } else {
                 Duration::from_secs(1)
             };
-            let got = tokio::time::timeout(wait, input.recv()).await;
-            let events = match got {
-                Ok(Some(Input::Data(bytes))) => {
-                    last = Instant::now();
-                    decoder.feed(&bytes)
-                }
-                Ok(Some(Input::Resize(c, r))) => {
-                    last = Instant::now();
-                    vec![Event::Resize(c, r)]
-                }
-                Ok(Some(Input::Eof)) | Ok(None) => return End::Gone,
-                Err(_) => {
-                    if last.elapsed() >= idle {
-                        return End::Idle;
+            if signals.eof.load(Ordering::SeqCst) {
+                return End::Gone;
+            }
+            let mut events = Vec::new();
+            if let Some((c, r)) = signals.take_resize() {
+                last = Instant::now();
+                events.push(Event::Resize(c, r));
+            }
+            tokio::select! {
+                got = tokio::time::timeout(wait, input.recv()), if events.is_empty() => match got {
+                    Ok(Some(Input::Data(bytes))) => {
+                        last = Instant::now();
+                        events = decoder.feed(&bytes);
                     }
-                    decoder.flush_escape()
-                }
-            };
+                    // The size or the end is in `signals`: the next turn takes it.
+                    Ok(Some(Input::Resize)) | Ok(Some(Input::Eof)) => {}
+                    Ok(None) => return End::Gone,
+                    Err(_) => {
+                        if last.elapsed() >= idle {
+                            return End::Idle;
+                        }
+                        events = decoder.flush_escape();
+                    }
+                },
+                changed = reloads.changed(), if reloads_open => match changed {
+                    Ok(()) => {
+                        let ops = reloads.borrow_and_update().clone();
+                        if let Some(end) = after_reload(&ops, &key, &actor_now) {
+                            return end;
+                        }
+                    }
+                    // The door is going away; its consoles end with it.
+                    Err(_) => reloads_open = false,
+                },
+                // Resize events to deliver first.
+                _ = std::future::ready(()), if !events.is_empty() => {}
+            }
             for ev in events {
                 let sent = if matches!(ev, Event::Resize(..)) {
                     ev_tx.send(Ok(ev)).await.map_err(|e| e.is_disconnected())
@@ -626,8 +898,43 @@ async fn run_console(
         ),
         End::Gone => (String::new(), 0),
         End::Failed(why) => (format!("wxlogin: the console stopped: {why}.\r\n"), 1),
+        End::Changed(op) if op.name != who => (
+            format!(
+                "wxlogin: the operators file was reloaded and this key now belongs to {} (role {}); this console ended. Connect again (ssh -t) for a console as {}.\r\n",
+                for_terminal(&op.name),
+                op.role,
+                for_terminal(&op.name)
+            ),
+            1,
+        ),
+        End::Changed(op) => (
+            format!(
+                "wxlogin: the operators file was reloaded and your role is now {} (was {role}); this console ended. Connect again (ssh -t) for a console with the {} role.\r\n",
+                op.role, op.role
+            ),
+            1,
+        ),
+        End::Removed => (
+            "wxlogin: the operators file was reloaded and your key is no longer in it; this console ended.\r\n".to_owned(),
+            1,
+        ),
     };
-    tracing::warn!(operator = %who, reason = match end { End::Quit => "quit", End::Idle => "idle timeout", End::Gone => "client gone", End::Failed(_) => "failed" }, "ssh console ended");
+    let reason = match &end {
+        End::Quit => "quit",
+        End::Idle => "idle timeout",
+        End::Gone => "client gone",
+        End::Failed(_) => "failed",
+        End::Changed(_) => "role changed by a reload of the operators file",
+        End::Removed => "key removed from the operators file",
+    };
+    match &end {
+        End::Changed(op) => {
+            tracing::warn!(operator = %who, fingerprint = %fingerprint, was = %role, role = %op.role, new_name = %op.name, reason, "ssh console ended")
+        }
+        _ => {
+            tracing::warn!(operator = %who, fingerprint = %fingerprint, reason, "ssh console ended")
+        }
+    }
     out.push(LEAVE);
     out.push(text.as_bytes());
     out.close();
