@@ -61,8 +61,7 @@ fn reload_rejected(door: &Door) -> String {
         if log.matches("operators file rejected").count() > before {
             return log
                 .lines()
-                .filter(|l| l.contains("operators file rejected"))
-                .next_back()
+                .rfind(|l| l.contains("operators file rejected"))
                 .expect("line")
                 .to_owned();
         }
