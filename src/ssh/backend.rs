@@ -267,12 +267,12 @@ mod tests {
     #[test]
     fn a_copy_survives_coalescing_and_goes_out_after_the_frame() {
         let out = Outbox::new();
-        let mut backend = ChannelBackend::new(out.clone(), (80, 24));
+        let mut backend = ChannelBackend::new(out.clone(), (200, 60));
         SizedBackend::emit(&mut backend, b"\x1b]52;c;b2xk\x07").expect("emit");
         SizedBackend::emit(&mut backend, b"\x1b]52;c;bmV3\x07").expect("emit");
-        let mut term = crate::console::driver::terminal(backend, (80, 24)).expect("terminal");
+        let mut term = crate::console::driver::terminal(backend, (200, 60)).expect("terminal");
         for i in 0..2000 {
-            draw(&mut term, &format!("frame {i} ").repeat(200));
+            draw(&mut term, &format!("frame {i} ").repeat(1000));
         }
         assert!(out.coalesced() > 0);
         let bytes = futures::executor::block_on(out.next()).expect("bytes");
