@@ -148,6 +148,11 @@ impl DoorChild {
             operator_key.public_key().to_openssh()?
         );
         std::fs::write(dir.path().join("operators.toml"), operators)?;
+        // The door refuses an operators file others can write, whatever the umask.
+        std::fs::set_permissions(
+            dir.path().join("operators.toml"),
+            std::os::unix::fs::PermissionsExt::from_mode(0o600),
+        )?;
         // No periodic refresh: the only redraws besides the clock ticks are the keys'.
         std::fs::write(
             dir.path().join("config.toml"),
