@@ -343,6 +343,7 @@ store_test!(
             "audit --role oncall",
             "audit --database-url sqlite:///tmp/x.db",
             "--config /etc/x.toml audit",
+            "exchange --allow-insecure-wechat --code-stdin",
         ] {
             let out = exec(&hb, line, b"").await;
             assert_eq!(out.status, Some(2), "{line}: {out:?}");

@@ -59,8 +59,15 @@ pub const REFUSED_COMMANDS: [&str; 8] = [
     "console",
 ];
 
-/// Global options that would change who is acting or which database is used.
-pub const REFUSED_OPTIONS: [&str; 4] = ["--operator", "--role", "--database-url", "--config"];
+/// Global options that would change who is acting, which database is used, or where the
+/// AppSecret may be sent (`--allow-insecure-wechat` is the server's decision, in its config).
+pub const REFUSED_OPTIONS: [&str; 5] = [
+    "--operator",
+    "--role",
+    "--database-url",
+    "--config",
+    "--allow-insecure-wechat",
+];
 
 /// Subcommands with an option of their own named like a refused global one, where it is a
 /// filter, not an identity: `audit --operator NAME` lists that operator's actions. After the
@@ -136,7 +143,7 @@ pub fn words(line: &str) -> Result<Vec<String>, String> {
                 continue;
             }
             return Err(format!(
-                "{name} is not accepted through the door: your key decides who you are, and the server which database"
+                "{name} is not accepted through the door: your key decides who you are, and the server which database and which WeChat"
             ));
         }
     }
