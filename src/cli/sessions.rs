@@ -376,7 +376,7 @@ struct ShowJson {
 
 /// Reads a SessionId from stdin and hashes it; the raw value is dropped (and zeroed) here.
 fn token_from_stdin(ctx: &Context) -> Result<crate::crypto::TokenHash, Failure> {
-    let raw = super::read_secret_line(ctx, "SessionId (not echoed): ")?;
+    let raw = super::read_secret_line(ctx, "SessionId (not echoed): ", "the SessionId")?;
     let token = SessionToken::from_raw(raw.expose());
     if token.expose().is_empty() {
         return Err(Failure::usage(
