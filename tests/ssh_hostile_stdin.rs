@@ -112,19 +112,23 @@ async fn a_hundred_megabytes_of_zeros_into_token_stdin_is_a_usage_error_and_the_
     let (mut read, write) = ch.split();
     // The attacker: 100 MB of zeros without a newline, then EOF; it stops when the door stops
     // taking them.
-    let sender = tokio::spawn(async move {
-        let mut w = write.make_writer();
-        let chunk = vec![0u8; 64 * 1024];
-        let mut sent = 0usize;
-        while sent < HOSTILE_BYTES {
-            if w.write_all(&chunk).await.is_err() {
-                return sent;
+    let sent = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let sender = tokio::spawn({
+        let sent = sent.clone();
+        async move {
+            let mut w = write.make_writer();
+            let chunk = vec![0u8; 64 * 1024];
+            let mut total = 0usize;
+            while total < HOSTILE_BYTES {
+                if w.write_all(&chunk).await.is_err() {
+                    return;
+                }
+                total += chunk.len();
+                sent.store(total, std::sync::atomic::Ordering::Relaxed);
             }
-            sent += chunk.len();
+            let _ = w.flush().await;
+            let _ = write.eof().await;
         }
-        let _ = w.flush().await;
-        let _ = write.eof().await;
-        sent
     });
     let (mut status, mut stderr) = (None, String::new());
     let mut peak = before;
@@ -150,7 +154,9 @@ async fn a_hundred_megabytes_of_zeros_into_token_stdin_is_a_usage_error_and_the_
             Ok(Some(_)) => {}
         }
     }
-    let sent = sender.await.expect("sender");
+    // A closed channel takes no more data: the sender may wait for window for ever.
+    sender.abort();
+    let sent = sent.load(std::sync::atomic::Ordering::Relaxed);
     let grown_kib = peak.saturating_sub(before);
     eprintln!(
         "sent {sent} bytes; exit {status:?}; door VmRSS {before} KiB -> peak {peak} KiB (+{grown_kib} KiB); stderr: {stderr}"
