@@ -16,7 +16,8 @@ store_test!(
             .await
             .expect(2);
         assert!(
-            out.stderr.contains("the SessionId on stdin is longer than 4096 bytes"),
+            out.stderr
+                .contains("the SessionId on stdin is longer than 4096 bytes"),
             "{}",
             out.stderr
         );
