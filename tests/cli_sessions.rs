@@ -789,3 +789,29 @@ store_test!(
         assert_eq!(live_count(&db, alice.id).await, 0);
     }
 );
+
+store_test!(
+    a_bulk_csv_or_json_list_writes_a_sessions_export_audit_row_like_the_console,
+    |db| {
+        let alice = account(&db, "alice").await;
+        login(&db, alice.id, Login::new(APP, "o-alice")).await;
+        for format in ["csv", "json"] {
+            wx(
+                &db.url,
+                &[
+                    "--role", "viewer", "sessions", "list", "--all", "--format", format,
+                ],
+            )
+            .await
+            .expect(0);
+        }
+        // A page in a table is browsing, not an export.
+        wx(&db.url, &["sessions", "list"]).await.expect(0);
+        let rows = audit_rows(&db, "sessions.export").await;
+        assert_eq!(rows.len(), 2, "{rows:?}");
+        let formats: Vec<_> = rows.iter().map(|r| r.detail["format"].clone()).collect();
+        assert!(formats.contains(&"csv".into()) && formats.contains(&"json".into()));
+        assert!(rows.iter().all(|r| r.detail["file"] == "-"));
+        assert!(rows.iter().all(|r| r.role.as_deref() == Some("viewer")));
+    }
+);

@@ -181,3 +181,94 @@ store_test!(
         assert_eq!(r.detail["account_id"], alice.id);
     }
 );
+
+/// The support role's reset: `wxlogin --role support accounts set-password …`.
+fn as_support<'a>(args: &[&'a str]) -> Vec<&'a str> {
+    ["--role", "support"]
+        .into_iter()
+        .chain(args.iter().copied())
+        .collect()
+}
+
+store_test!(
+    a_support_reset_that_would_keep_the_bindings_is_refused_and_changes_nothing,
+    |db| {
+        account(&db, "alice").await;
+        let w = world(db).await;
+        let phone = w.bind("wx-alice", "alice").await;
+        let out = wx_stdin(
+            &w.db.url,
+            &as_support(&[
+                "accounts",
+                "set-password",
+                "alice",
+                "--reason",
+                "user called",
+                "--yes",
+            ]),
+            &format!("{NEW_PASSWORD}\n"),
+        )
+        .await
+        .expect(4);
+        assert!(
+            out.stderr.contains("needs the oncall role") && out.stderr.contains("--unbind-all"),
+            "the refusal names the role and the way a support reset is done: {}",
+            out.stderr
+        );
+        // The owner's phone still works with its session and its binding; the old password is
+        // still the password; nothing is audited.
+        assert_eq!(w.me(&phone).await.status, StatusCode::OK);
+        let old = w.login("wx-alice-new", Some(("alice", PASSWORD))).await;
+        assert_eq!(old.status, StatusCode::OK, "{}", old.body);
+        assert!(
+            audit_rows(&w.store, "account.set_password")
+                .await
+                .is_empty()
+        );
+    }
+);
+
+store_test!(
+    a_support_reset_ends_every_session_and_removes_every_binding_in_one_audited_change,
+    |db| {
+        let alice = account(&db, "alice").await;
+        let w = world(db).await;
+        let phone = w.bind("wx-alice", "alice").await;
+        let tablet = w.bind("wx-alice-tablet", "alice").await;
+        let out = wx_stdin(
+            &w.db.url,
+            &as_support(&[
+                "accounts",
+                "set-password",
+                "alice",
+                "--unbind-all",
+                "--reason",
+                "ticket 5120: user forgot the password",
+                "--yes",
+                "--json",
+            ]),
+            &format!("{NEW_PASSWORD}\n"),
+        )
+        .await
+        .expect(0)
+        .json();
+        assert_eq!(out["sessions_revoked"], 2);
+        assert_eq!(out["bindings_removed"], 2);
+        // The owner notices: every phone is logged out and must give the new password.
+        assert_eq!(w.me(&phone).await.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(w.me(&tablet).await.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(w.login("wx-alice", None).await.error(), "binding_required");
+        let left = w
+            .store
+            .find_bindings(&BindingQuery::AccountId(alice.id))
+            .await
+            .unwrap();
+        assert!(left.is_empty(), "{left:?}");
+        let audit = audit_rows(&w.store, "account.set_password").await;
+        assert_eq!(audit.len(), 1, "{audit:?}");
+        assert_eq!(audit[0].role.as_deref(), Some("support"));
+        assert_eq!(audit[0].detail["unbind_all"], true);
+        assert_eq!(audit[0].detail["sessions_revoked"], 2);
+        assert_eq!(audit[0].detail["bindings_removed"], 2);
+    }
+);

@@ -94,8 +94,13 @@ store_test!(
             vec!["incident.csv"],
             "no temporary file left"
         );
-        // One audit row: who exported which filter, how many rows, where to.
-        let audit = audit_rows(&db, "sessions.export").await;
+        // One audit row for each face's export: the CLI's bulk list is an export too.
+        let (audit, cli_rows): (Vec<_>, Vec<_>) = audit_rows(&db, "sessions.export")
+            .await
+            .into_iter()
+            .partition(|r| r.operator == "oncall-ana");
+        assert_eq!(cli_rows.len(), 1, "{cli_rows:?}");
+        assert_eq!(cli_rows[0].detail.0["file"], "-");
         assert_eq!(audit.len(), 1);
         assert_eq!(audit[0].operator, "oncall-ana");
         assert!(audit[0].target.contains(APP), "{}", audit[0].target);

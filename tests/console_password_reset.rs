@@ -134,3 +134,64 @@ store_test!(a_viewer_cannot_reset_a_password, |db| {
     );
     assert_eq!(w.me(&token).await.status, StatusCode::OK);
 });
+
+store_test!(
+    a_support_reset_from_the_console_says_the_phones_lose_their_bindings_and_removes_them,
+    |db| {
+        let dana = common::account(&db, "dana").await;
+        let w = world(db).await;
+        let token = w.bind("wx-dana", "dana").await;
+        let mut ctx = ConsoleContext::new(
+            w.store.clone(),
+            Actor::new("support-sam", Role::Support, None),
+        );
+        ctx.theme = Theme::plain();
+        let mut app = App::new(ctx);
+        app.resize(80, 24);
+        app.settle().await;
+        press(
+            &mut app,
+            ":bindings dana<Enter><Enter>Pbrand-new-pass1<Enter>brand-new-pass1<Enter>",
+        )
+        .await;
+        assert!(matches!(app.overlay, Some(Overlay::Confirm(_))));
+        let screen = render(&mut app, 80, 24);
+        assert!(
+            screen.contains("1 live session will be revoked"),
+            "{screen}"
+        );
+        assert!(
+            screen.contains("[x] every binding will be removed"),
+            "{screen}"
+        );
+        assert!(
+            screen.contains("keeping them needs oncall"),
+            "the dialog says why the option is fixed: {screen}"
+        );
+        // The option cannot be switched off by support.
+        press(&mut app, "<Tab>").await;
+        let screen = render(&mut app, 80, 24);
+        assert!(
+            screen.contains("[x] every binding will be removed"),
+            "{screen}"
+        );
+        press(&mut app, "user locked out, ticket 77<Enter>").await;
+        assert!(app.overlay.is_none(), "{}", status(&app));
+        assert!(
+            status(&app).contains("password set: 1 session revoked, 1 binding removed"),
+            "{}",
+            status(&app)
+        );
+        assert_eq!(w.me(&token).await.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(w.login("wx-dana", None).await.error(), "binding_required");
+        let audit = common::audit_rows(&w.store, "account.set_password")
+            .await
+            .remove(0);
+        assert_eq!(audit.operator, "support-sam");
+        assert_eq!(audit.role.as_deref(), Some("support"));
+        assert_eq!(audit.target, format!("account:{}", dana.id));
+        assert_eq!(audit.detail.0["unbind_all"], true);
+        assert_eq!(audit.detail.0["sessions_revoked"], 1);
+        assert_eq!(audit.detail.0["bindings_removed"], 1);
+    }
+);

@@ -33,8 +33,10 @@ pub enum AccountsCommand {
     /// login limiter's lock), at once and from every address.
     Unlock(UnlockArgs),
     /// Set a new password for an account and revoke all its live sessions (one transaction,
-    /// audited). The password is read from a prompt on a terminal (asked twice, not echoed) or
-    /// as one line from stdin, never from the command line.
+    /// audited). The support role must add --unbind-all (every binding removed, so the owner's
+    /// phones need the new password); keeping the bindings needs oncall. The password is read
+    /// from a prompt on a terminal (asked twice, not echoed) or as one line from stdin, never
+    /// from the command line.
     SetPassword(SetPasswordArgs),
     /// Every event of an account, newest first: bindings made (when, appid, openid, client
     /// address), unbinds (who, why), sessions created and revoked, password resets, disable,
@@ -67,7 +69,8 @@ pub struct SetPasswordArgs {
     #[arg(help_heading = "Arguments")]
     pub username: String,
     /// Also remove every WeChat binding of the account, so that every phone needs the new
-    /// password at its next login (for a password someone else knew).
+    /// password at its next login (for a password someone else knew). Required for the
+    /// support role: a reset that keeps the bindings needs oncall.
     #[arg(long)]
     pub unbind_all: bool,
     #[command(flatten)]
@@ -187,10 +190,10 @@ fn read_new_password(ctx: &Context, username: &str) -> Result<Secret, Failure> {
         "Password for {} (not echoed): ",
         crate::sanitize::for_terminal(username)
     );
-    let first = read_secret_line(ctx, &prompt)?;
+    let first = read_secret_line(ctx, &prompt, "the password")?;
     check_password(&first)?;
     if ctx.stdin_tty {
-        let again = read_secret_line(ctx, "Repeat the password: ")?;
+        let again = read_secret_line(ctx, "Repeat the password: ", "the repeated password")?;
         if again.expose() != first.expose() {
             return Err(Failure::usage(
                 "the two passwords differ; run the command again",
@@ -474,7 +477,9 @@ async fn disable(ctx: &Context, a: DisableArgs) -> Result<(), Failure> {
 
 async fn set_password(ctx: &Context, a: SetPasswordArgs) -> Result<(), Failure> {
     let reason = a.change.reason()?;
-    ctx.check(&Operation::SetPassword)?;
+    ctx.check(&Operation::SetPassword {
+        keep_bindings: !a.unbind_all,
+    })?;
     let store = ctx.store().await?;
     let Some(acc) = store.account_by_username(&a.username).await? else {
         return Err(not_found(&a.username));

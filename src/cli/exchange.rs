@@ -51,7 +51,7 @@ struct ExchangeJson {
 
 fn read_code(ctx: &Context, a: &ExchangeArgs) -> Result<Secret, Failure> {
     let code = if a.code_stdin {
-        read_secret_line(ctx, "code (not echoed): ")?
+        read_secret_line(ctx, "code (not echoed): ", "the code")?
     } else {
         Secret::new(a.code.clone().unwrap_or_default())
     };

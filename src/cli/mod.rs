@@ -146,12 +146,21 @@ impl Context {
         self.err.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Reads one line of the command's stdin (with its line ending; empty at end of input).
-    pub fn read_line(&self, line: &mut String) -> std::io::Result<usize> {
-        self.input
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .read_line(line)
+    /// Reads one line of the command's stdin, without its line ending; `None` at the end of
+    /// input. `what` names the line for errors ("the SessionId on stdin"). At most
+    /// [`MAX_STDIN_LINE`] bytes are read into memory: a longer line is a usage error (exit 2)
+    /// and nothing past the bound is read, so an endless line (`< /dev/zero`) costs 4 KiB.
+    /// The bytes read are zeroed when the line is refused (it may be a secret), and stdin is
+    /// closed for the rest of the command.
+    pub fn read_line(&self, what: &str) -> Result<Option<String>, Failure> {
+        let mut input = self.input.lock().unwrap_or_else(|e| e.into_inner());
+        let line = read_bounded_line(&mut **input, MAX_STDIN_LINE, what);
+        if line.is_err() {
+            // Refused input is closed, not left waiting: through the door the sender then stops
+            // queueing the rest for a reader that will never come (and holding its connection).
+            *input = Box::new(std::io::empty());
+        }
+        line
     }
 
     /// Flushes stdout and stderr (the door's writers buffer).
@@ -223,8 +232,7 @@ impl Context {
         write!(err, "{question} [y/N] ")?;
         err.flush()?;
         drop(err);
-        let mut answer = String::new();
-        self.read_line(&mut answer)?;
+        let answer = self.read_line("the answer")?.unwrap_or_default();
         match answer.trim().to_ascii_lowercase().as_str() {
             "y" | "yes" => Ok(()),
             _ => Err(Failure::refused("not confirmed; nothing was changed")),
@@ -386,22 +394,106 @@ pub(crate) fn escape_json_for_terminal(text: &str) -> String {
     out
 }
 
-/// Reads one secret line from stdin: without echo when stdin is a terminal (after `prompt` on
-/// the terminal), else the first line of whatever was piped in. The value is never printed.
-pub fn read_secret_line(ctx: &Context, prompt: &str) -> Result<crate::secret::Secret, Failure> {
-    let raw = if ctx.stdin_tty {
-        rpassword::prompt_password(prompt)
-            .map_err(|e| Failure::runtime(format!("cannot read from the terminal: {e}")))?
-    } else {
-        let mut line = String::new();
-        ctx.read_line(&mut line)
-            .map_err(|e| Failure::runtime(format!("cannot read stdin: {e}")))?;
-        line
+/// Longest line any command reads from stdin, in bytes without its line ending: a SessionId
+/// is 43 characters, a password at most 128 characters (512 bytes of UTF-8), a code about 32.
+pub const MAX_STDIN_LINE: usize = 4096;
+
+/// Reads one line from `input` (without `\n` or `\r\n`), never holding more than `max` bytes
+/// of it: a longer line is a usage error naming `what` and the bound, and reading stops there.
+/// `None` at the end of input. Text that is not UTF-8 is a usage error too.
+pub fn read_bounded_line(
+    input: &mut dyn BufRead,
+    max: usize,
+    what: &str,
+) -> Result<Option<String>, Failure> {
+    use zeroize::Zeroize;
+    let too_long = |line: &mut Vec<u8>| {
+        line.zeroize();
+        Failure::usage(format!(
+            "{what} is longer than {max} bytes (the longest line read from stdin); \
+             nothing was changed and the rest of stdin was not read"
+        ))
     };
-    let trimmed = raw.trim_end_matches(['\r', '\n']).to_owned();
-    // Zero the buffer with the line ending as well.
-    drop(crate::secret::Secret::new(raw));
-    Ok(crate::secret::Secret::new(trimmed))
+    let mut line: Vec<u8> = Vec::new();
+    let mut seen_any = false;
+    loop {
+        let buf = match input.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                line.zeroize();
+                return Err(Failure::runtime(format!("cannot read stdin: {e}")));
+            }
+        };
+        if buf.is_empty() {
+            break;
+        }
+        seen_any = true;
+        // Room for the line and a `\r` before its `\n`.
+        let room = (max + 1).saturating_sub(line.len());
+        match buf.iter().position(|&b| b == b'\n') {
+            Some(i) if i <= room => {
+                line.extend_from_slice(&buf[..i]);
+                input.consume(i + 1);
+                break;
+            }
+            Some(_) => return Err(too_long(&mut line)),
+            None if buf.len() <= room => {
+                let n = buf.len();
+                line.extend_from_slice(buf);
+                input.consume(n);
+            }
+            None => return Err(too_long(&mut line)),
+        }
+    }
+    if !seen_any {
+        return Ok(None);
+    }
+    if line.last() == Some(&b'\r') {
+        line.pop();
+    }
+    if line.len() > max {
+        return Err(too_long(&mut line));
+    }
+    match String::from_utf8(line) {
+        Ok(s) => Ok(Some(s)),
+        Err(e) => {
+            let mut bytes = e.into_bytes();
+            bytes.zeroize();
+            Err(Failure::usage(format!("{what} is not UTF-8 text")))
+        }
+    }
+}
+
+/// Reads one secret line from stdin: without echo when stdin is a terminal (after `prompt` on
+/// the terminal), else the first line of whatever was piped in, at most [`MAX_STDIN_LINE`]
+/// bytes. `field` names it in errors ("the SessionId"); it is checked as secret text (no NUL,
+/// no control characters). The value is never printed.
+pub fn read_secret_line(
+    ctx: &Context,
+    prompt: &str,
+    field: &str,
+) -> Result<crate::secret::Secret, Failure> {
+    let secret = if ctx.stdin_tty {
+        let raw = rpassword::prompt_password(prompt)
+            .map_err(|e| Failure::runtime(format!("cannot read from the terminal: {e}")))?;
+        let trimmed = raw.trim_end_matches(['\r', '\n']).to_owned();
+        // Zero the buffer with the line ending as well.
+        drop(crate::secret::Secret::new(raw));
+        let secret = crate::secret::Secret::new(trimmed);
+        if secret.expose().len() > MAX_STDIN_LINE {
+            return Err(Failure::usage(format!(
+                "{field} is longer than {MAX_STDIN_LINE} bytes (the longest line read from stdin)"
+            )));
+        }
+        secret
+    } else {
+        let what = format!("{field} on stdin");
+        crate::secret::Secret::new(ctx.read_line(&what)?.unwrap_or_default())
+    };
+    crate::text::check(field, secret.expose(), crate::text::TextKind::Secret)
+        .map_err(|e| Failure::usage(e.to_string()))?;
+    Ok(secret)
 }
 
 /// Parses `--after` (a cursor printed by an earlier page).

@@ -223,6 +223,16 @@ async fn list(ctx: &Context, a: ListArgs) -> Result<(), Failure> {
         ..Default::default()
     };
     let store = ctx.store().await?;
+    // A bulk export in a machine format is audited as the console's `:export` is, before the
+    // first row leaves: without the row, no data.
+    let export_format = match format {
+        ListFormat::Csv => Some("csv"),
+        ListFormat::Json => Some("json"),
+        ListFormat::Table => None,
+    };
+    if let (true, Some(f)) = (a.all, export_format) {
+        crate::ops::record_session_export(&store, &ctx.actor, &filter, f, "-", None).await?;
+    }
     let now = Ts::from(store.now());
     let mut out = ListOutput {
         format,
@@ -376,7 +386,7 @@ struct ShowJson {
 
 /// Reads a SessionId from stdin and hashes it; the raw value is dropped (and zeroed) here.
 fn token_from_stdin(ctx: &Context) -> Result<crate::crypto::TokenHash, Failure> {
-    let raw = super::read_secret_line(ctx, "SessionId (not echoed): ")?;
+    let raw = super::read_secret_line(ctx, "SessionId (not echoed): ", "the SessionId")?;
     let token = SessionToken::from_raw(raw.expose());
     if token.expose().is_empty() {
         return Err(Failure::usage(

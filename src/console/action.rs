@@ -115,7 +115,12 @@ impl Action {
             OpKind::DisableAccount => Operation::DisableAccount,
             OpKind::UnlockAccount => Operation::UnlockAccount,
             // password reset (hardening: accounts set-password)
-            OpKind::SetPassword => Operation::SetPassword,
+            OpKind::SetPassword => Operation::SetPassword {
+                keep_bindings: false,
+            },
+            OpKind::SetPasswordKeepBindings => Operation::SetPassword {
+                keep_bindings: true,
+            },
             OpKind::CreateAccount => Operation::CreateAccount,
             OpKind::CheckSessionKey => Operation::CheckSessionKey,
             OpKind::ResetSessionKey => Operation::ResetSessionKey,

@@ -585,7 +585,22 @@ impl App {
                 Effect::Status(kind, text) => self.set_status(kind, text),
                 Effect::DbDown(why) => self.db_down = Some(why),
                 Effect::Prompt(p) => self.overlay = Some(Overlay::Prompt(p)),
-                Effect::Confirm(req) => {
+                Effect::Confirm(mut req) => {
+                    // A role that may not keep an account's bindings on a password reset
+                    // (support) gets the reset that removes them, and the dialog says so.
+                    let unbind_fixed = match &mut req.op {
+                        confirm::Operation::SetPassword { unbind_all, .. } => {
+                            let keep = crate::ops::Operation::SetPassword {
+                                keep_bindings: true,
+                            };
+                            let fixed = crate::ops::check(&self.ctx.actor, &keep).is_err();
+                            if fixed {
+                                *unbind_all = true;
+                            }
+                            fixed
+                        }
+                        _ => false,
+                    };
                     if let Some(why) = self.refuse_request(&req) {
                         self.set_status(StatusKind::Error, why);
                         continue;
@@ -594,6 +609,7 @@ impl App {
                     self.status = None;
                     let id = self.next_dialog;
                     let mut dialog = with_cx!(self, |cx| Confirm::open(id, req, cx));
+                    dialog.unbind_fixed = unbind_fixed;
                     // Support tools (environment): a dangerous one is named in the dialog.
                     if self.ctx.dangerous_environment {
                         dialog.environment = self.ctx.environment.clone();

@@ -60,7 +60,9 @@ impl Operation {
             Operation::RevokeMatching { filter } => ops::Operation::RevokeMatching { filter },
             Operation::Unbind { .. } => ops::Operation::Unbind,
             Operation::ResetSessionKey { .. } => ops::Operation::ResetSessionKey,
-            Operation::SetPassword { .. } => ops::Operation::SetPassword,
+            Operation::SetPassword { unbind_all, .. } => ops::Operation::SetPassword {
+                keep_bindings: !unbind_all,
+            },
         }
     }
 
@@ -152,6 +154,9 @@ pub struct Confirm {
     /// Support tools (environment): the name of a dangerous environment (production), repeated
     /// in the title and the body so that nobody changes it believing they are on staging.
     pub environment: Option<String>,
+    /// A password reset whose "unbind every binding" option is fixed on: the operator's role
+    /// may not keep the bindings (support), and the dialog says so.
+    pub unbind_fixed: bool,
 }
 
 /// Whether the dialog stays open after a key.
@@ -181,6 +186,7 @@ impl Confirm {
             phase: Phase::Editing,
             error: None,
             environment: None,
+            unbind_fixed: false,
         }
     }
 
@@ -247,7 +253,14 @@ impl Confirm {
                 if let (Phase::Editing, Operation::SetPassword { unbind_all, .. }) =
                     (&self.phase, &mut self.op)
                 {
-                    *unbind_all = !*unbind_all;
+                    if self.unbind_fixed {
+                        self.error = Some(
+                            "keeping the bindings needs the oncall role: a support reset removes every binding"
+                                .to_owned(),
+                        );
+                    } else {
+                        *unbind_all = !*unbind_all;
+                    }
                 }
                 Open::Yes
             }
@@ -371,7 +384,18 @@ impl Confirm {
             _ => t.warn,
         };
         lines.push(Line::from(Span::styled(self.headline(), headline_style)));
-        if let Operation::SetPassword { unbind_all, .. } = &self.op {
+        if let Operation::SetPassword { .. } = &self.op
+            && self.unbind_fixed
+        {
+            lines.push(Line::from(vec![
+                Span::styled("[x]", t.value),
+                Span::raw(" every binding will be removed (keeping them needs oncall)"),
+            ]));
+            lines.push(Line::from(Span::styled(
+                "    every session ends; the owner's phones need the new password",
+                t.muted,
+            )));
+        } else if let Operation::SetPassword { unbind_all, .. } = &self.op {
             lines.push(Line::from(vec![
                 Span::styled(if *unbind_all { "[x]" } else { "[ ]" }, t.value),
                 Span::raw(" also unbind every binding ("),
@@ -656,7 +680,15 @@ pub fn report(op: Operation, result: Result<Outcome, OpsError>, cx: &mut Cx) {
                 sessions_word(r.sessions_revoked)
             );
             if r.bindings_removed > 0 {
-                text.push_str(&format!(", {} bindings removed", r.bindings_removed));
+                text.push_str(&format!(
+                    ", {} {} removed",
+                    r.bindings_removed,
+                    if r.bindings_removed == 1 {
+                        "binding"
+                    } else {
+                        "bindings"
+                    }
+                ));
             }
             cx.ok(text);
         }

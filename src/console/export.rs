@@ -180,7 +180,8 @@ pub async fn run(
                 Format::Json => "json",
             };
             let file = file.display().to_string();
-            match ops::record_session_export(&store, &actor, &filter, format, &file, n).await {
+            match ops::record_session_export(&store, &actor, &filter, format, &file, Some(n)).await
+            {
                 Err(e) => Outcome::Failed(e.to_string()),
                 Ok(()) => match place(&tmp, &req.path, req.overwrite) {
                     Ok(()) => Outcome::Written(n),

@@ -44,8 +44,11 @@ pub async fn disable_account(
 
 /// Sets an account's password (an Argon2id hash from `crypto::hash_password`) and revokes every
 /// live session of it in one transaction; `unbind_all` also removes every WeChat binding, so
-/// the next login from any phone needs the new password (support). Audited as
-/// `account.set_password`; `NothingMatched` for an unknown account.
+/// the next login from any phone needs the new password. Audited as `account.set_password`
+/// (with the counts) in the same transaction; `NothingMatched` for an unknown account.
+///
+/// Support may only reset with `unbind_all`: a reset that keeps the bindings lets the
+/// operator log in as the user while the owner's phones carry on unaware, so it needs oncall.
 pub async fn set_password(
     store: &Store,
     actor: &Actor,
@@ -54,7 +57,12 @@ pub async fn set_password(
     unbind_all: bool,
     why: &str,
 ) -> Result<PasswordReset, OpsError> {
-    let grant = authorize(actor, &Operation::SetPassword)?;
+    let grant = authorize(
+        actor,
+        &Operation::SetPassword {
+            keep_bindings: !unbind_all,
+        },
+    )?;
     let why = reason(why)?;
     Ok(store
         .set_password(&grant, account_id, password_hash, unbind_all, why)

@@ -25,8 +25,13 @@ pub enum OpKind {
     DisableAccount,
     /// Forget the wrong passwords the login limiter counted against an account.
     UnlockAccount,
-    /// Set a new password for an account, revoking its sessions (and optionally its bindings).
+    /// Set a new password for an account, ending every session of it and removing every
+    /// WeChat binding of it, so that the owner's phones must log in with the new password
+    /// (support).
     SetPassword,
+    /// Set a new password for an account, ending its sessions but keeping its WeChat bindings
+    /// (the owner's phones log in again without a password and notice nothing): oncall.
+    SetPasswordKeepBindings,
     CreateAccount,
     /// A test code exchange with WeChat (code2Session), audited.
     TestExchange,
@@ -55,7 +60,9 @@ impl OpKind {
             | OpKind::TestExchange
             | OpKind::CheckSessionKey
             | OpKind::ResetSessionKey => Role::Support,
-            OpKind::CreateAccount | OpKind::Administer => Role::Oncall,
+            OpKind::CreateAccount | OpKind::SetPasswordKeepBindings | OpKind::Administer => {
+                Role::Oncall
+            }
             // Export: a read, for every role.
             OpKind::ExportSessions => Role::Viewer,
         }
@@ -71,13 +78,21 @@ pub fn may(role: Role, kind: OpKind) -> bool {
 /// One concrete action, with what decides the role it needs.
 #[derive(Debug, Clone, Copy)]
 pub enum Operation<'a> {
-    RevokeSessions { count: usize },
-    RevokeMatching { filter: &'a SessionFilter },
+    RevokeSessions {
+        count: usize,
+    },
+    RevokeMatching {
+        filter: &'a SessionFilter,
+    },
     RevokeToken,
     Unbind,
     DisableAccount,
     UnlockAccount,
-    SetPassword,
+    /// A password reset; `keep_bindings` leaves the account's WeChat bindings in place (its
+    /// sessions end either way), which needs oncall.
+    SetPassword {
+        keep_bindings: bool,
+    },
     CreateAccount,
     TestExchange,
     CheckSessionKey,
@@ -97,7 +112,12 @@ impl Operation<'_> {
             Operation::Unbind => OpKind::Unbind,
             Operation::DisableAccount => OpKind::DisableAccount,
             Operation::UnlockAccount => OpKind::UnlockAccount,
-            Operation::SetPassword => OpKind::SetPassword,
+            Operation::SetPassword {
+                keep_bindings: false,
+            } => OpKind::SetPassword,
+            Operation::SetPassword {
+                keep_bindings: true,
+            } => OpKind::SetPasswordKeepBindings,
             Operation::CreateAccount => OpKind::CreateAccount,
             Operation::TestExchange => OpKind::TestExchange,
             Operation::CheckSessionKey => OpKind::CheckSessionKey,
@@ -132,7 +152,14 @@ impl Operation<'_> {
             Operation::Unbind => "unbinding an openid".to_owned(),
             Operation::DisableAccount => "disabling an account".to_owned(),
             Operation::UnlockAccount => "unlocking an account's password".to_owned(),
-            Operation::SetPassword => "setting an account's password".to_owned(),
+            Operation::SetPassword {
+                keep_bindings: false,
+            } => "setting an account's password".to_owned(),
+            Operation::SetPassword {
+                keep_bindings: true,
+            } => "a password reset that keeps the account's WeChat bindings (a support reset \
+                  ends every session and removes every binding: --unbind-all)"
+                .to_owned(),
             Operation::CreateAccount => "creating an account".to_owned(),
             Operation::TestExchange => "a test code exchange".to_owned(),
             Operation::CheckSessionKey => "checking a session_key with WeChat".to_owned(),
@@ -193,6 +220,30 @@ impl<'a> Grant<'a> {
     pub fn kind(&self) -> OpKind {
         self.kind
     }
+
+    /// Checks that this grant was given for one of `allowed`: every store write asks first,
+    /// so a grant for one action (an export, which a viewer holds) can never carry out another
+    /// (a revoke). A wrong pairing is a bug in the caller: a panic in debug builds and tests,
+    /// an error (nothing written) in release.
+    pub fn require(&self, write: &str, allowed: &[OpKind]) -> Result<(), WrongGrant> {
+        if allowed.contains(&self.kind) {
+            return Ok(());
+        }
+        let err = WrongGrant {
+            write: write.to_owned(),
+            given: self.kind,
+        };
+        debug_assert!(false, "{err}");
+        Err(err)
+    }
+}
+
+/// A store write was handed a grant for another action (see [`Grant::require`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("internal error: {write} was called with a grant for {given:?}; nothing was changed")]
+pub struct WrongGrant {
+    pub write: String,
+    pub given: OpKind,
 }
 
 /// May `actor` do `op`? The only place a role becomes a yes or no.
@@ -273,7 +324,9 @@ mod tests {
             Operation::RevokeToken,
             Operation::Unbind,
             Operation::DisableAccount,
-            Operation::SetPassword,
+            Operation::SetPassword {
+                keep_bindings: false,
+            },
             Operation::CreateAccount,
             Operation::TestExchange,
             Operation::Migrate,
@@ -285,5 +338,41 @@ mod tests {
                 "{err}"
             );
         }
+    }
+
+    #[test]
+    fn support_may_reset_a_password_only_with_every_binding_removed() {
+        let s = actor(Role::Support);
+        let remove = Operation::SetPassword {
+            keep_bindings: false,
+        };
+        let keep = Operation::SetPassword {
+            keep_bindings: true,
+        };
+        assert_eq!(authorize(&s, &remove).unwrap().kind(), OpKind::SetPassword);
+        let err = check(&s, &keep).unwrap_err();
+        assert_eq!(err.needs, Role::Oncall);
+        assert!(err.to_string().contains("--unbind-all"), "{err}");
+        let o = actor(Role::Oncall);
+        assert_eq!(
+            authorize(&o, &keep).unwrap().kind(),
+            OpKind::SetPasswordKeepBindings
+        );
+    }
+
+    #[test]
+    fn a_grant_checked_for_its_own_write_passes() {
+        let a = actor(Role::Oncall);
+        let g = authorize(&a, &Operation::Unbind).unwrap();
+        assert!(g.require("unbind", &[OpKind::Unbind]).is_ok());
+    }
+
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "was called with a grant for ExportSessions")]
+    fn a_viewers_export_grant_cannot_carry_out_a_revoke() {
+        let v = actor(Role::Viewer);
+        let g = authorize(&v, &Operation::ExportSessions).unwrap();
+        let _ = g.require("revoke_sessions", &[OpKind::RevokeSessions]);
     }
 }

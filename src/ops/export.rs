@@ -9,14 +9,16 @@ use crate::operator::Actor;
 use crate::store::{SessionFilter, Store};
 
 /// Records that `rows` sessions matching `filter` were written to `file` in `format`. The
-/// console writes this row before it puts the file in place: without the row, no file.
+/// console writes this row before it puts the file in place: without the row, no file. A
+/// streamed export (`sessions list --all --format csv|json`) writes it before its first row,
+/// with `file` `-` (stdout) and `rows` unknown (`None`, JSON null): without the row, no data.
 pub async fn record_session_export(
     store: &Store,
     actor: &Actor,
     filter: &SessionFilter,
     format: &str,
     file: &str,
-    rows: u64,
+    rows: Option<u64>,
 ) -> Result<(), OpsError> {
     let grant = authorize(actor, &Operation::ExportSessions)?;
     store

@@ -33,7 +33,9 @@ mod session_keys;
 mod sessions;
 
 pub use accounts::{create_account, disable_account, set_password, unlock_account};
-pub use authorize::{Denied, Grant, OpKind, Operation, SUPPORT_MAX_IDS, authorize, check, may};
+pub use authorize::{
+    Denied, Grant, OpKind, Operation, SUPPORT_MAX_IDS, WrongGrant, authorize, check, may,
+};
 pub use bindings::unbind;
 // Export.
 pub use exchange::{ExchangeReport, Exchanged, test_exchange};

@@ -5,7 +5,7 @@ use serde_json::json;
 
 use super::sessions::revoke_live_of_account;
 use super::{Result, Store, StoreError, Ts, bind_args, on_db, write_audit};
-use crate::ops::Grant;
+use crate::ops::{Grant, OpKind};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct Account {
@@ -67,6 +67,7 @@ impl Store {
         grant: &Grant<'_>,
         new: &NewAccount,
     ) -> Result<Account> {
+        grant.require("create_account", &[OpKind::CreateAccount])?;
         validate_username(&new.username)?;
         let actor = grant.actor();
         let now = self.now_ts();
@@ -146,6 +147,7 @@ impl Store {
         account_id: i64,
         reason: &str,
     ) -> Result<Option<u64>> {
+        grant.require("disable_account", &[OpKind::DisableAccount])?;
         let actor = grant.actor();
         let now = self.now_ts();
         let revoke = revoke_live_of_account(now, &actor.operator, reason, account_id);

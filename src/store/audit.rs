@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use super::types::{Arg, Keyset, SortKey, Sql};
 use super::{Cursor, Page, Result, Store, Ts, bind_args, on_db, write_audit};
-use crate::ops::Grant;
+use crate::ops::{Grant, OpKind};
 
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct AuditEntry {
@@ -48,6 +48,15 @@ impl Store {
         reason: Option<&str>,
         detail: &serde_json::Value,
     ) -> Result<()> {
+        grant.require(
+            "record_audit",
+            &[
+                OpKind::TestExchange,
+                OpKind::CheckSessionKey,
+                OpKind::ResetSessionKey,
+                OpKind::ExportSessions,
+            ],
+        )?;
         let now = self.now_ts();
         let actor = grant.actor();
         on_db!(self, |pool, d| {

@@ -6,7 +6,7 @@ use serde_json::json;
 use super::sessions::revoke_update;
 use super::types::{Arg, Sql};
 use super::{Account, Result, Store, Ts, bind_args, on_db, write_audit};
-use crate::ops::Grant;
+use crate::ops::{Grant, OpKind};
 
 /// A binding with its account and how many live sessions it has.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
@@ -111,6 +111,7 @@ impl Store {
         openid: &str,
         reason: &str,
     ) -> Result<Option<UnbindOutcome>> {
+        grant.require("unbind", &[OpKind::Unbind])?;
         let actor = grant.actor();
         let now = self.now_ts();
         let mut revoke = revoke_update(now, &actor.operator, reason);

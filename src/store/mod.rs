@@ -160,6 +160,10 @@ pub enum StoreError {
     Db(String),
     #[error("the database connection was lost: {0}")]
     ConnectionLost(String),
+    /// A store write was handed a grant for another action: a bug, refused before anything
+    /// was written (and a panic in debug builds).
+    #[error(transparent)]
+    WrongGrant(#[from] crate::ops::WrongGrant),
 }
 
 impl StoreError {
@@ -395,7 +399,8 @@ impl Store {
     }
 
     /// Applies every pending migration (`wxlogin migrate`, oncall). Safe to run again.
-    pub(crate) async fn migrate(&self, _grant: &crate::ops::Grant<'_>) -> Result<()> {
+    pub(crate) async fn migrate(&self, grant: &crate::ops::Grant<'_>) -> Result<()> {
+        grant.require("migrate", &[crate::ops::OpKind::Administer])?;
         self.run_migrations().await
     }
 

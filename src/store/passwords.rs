@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::sessions::revoke_live_of_account;
 use super::{Result, Store, StoreError, bind_args, on_db, write_audit};
-use crate::ops::Grant;
+use crate::ops::{Grant, OpKind};
 
 /// What a password reset changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -34,6 +34,13 @@ impl Store {
                 "a password hash must be an Argon2id PHC string".into(),
             ));
         }
+        // A grant for a reset that removes the bindings cannot keep them.
+        let allowed: &[OpKind] = if unbind_all {
+            &[OpKind::SetPassword, OpKind::SetPasswordKeepBindings]
+        } else {
+            &[OpKind::SetPasswordKeepBindings]
+        };
+        grant.require("set_password", allowed)?;
         let actor = grant.actor();
         let now = self.now_ts();
         let revoke = revoke_live_of_account(now, &actor.operator, reason, account_id);

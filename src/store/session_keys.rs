@@ -12,7 +12,7 @@ use serde_json::json;
 use super::{Backend, Result, Store, Ts, on_db, write_audit};
 use crate::crypto::DataKey;
 use crate::crypto::{CryptoError, decrypt_session_key, encrypt_session_key};
-use crate::ops::Grant;
+use crate::ops::{Grant, OpKind};
 use crate::secret::Secret;
 
 /// Sessions of one (appid, openid) looked at when a reset key is stored; a user has a
@@ -99,6 +99,7 @@ impl Store {
         reset: &KeyReset<'_>,
         reason: &str,
     ) -> Result<Option<KeyResetOutcome>> {
+        grant.require("store_reset_session_key", &[OpKind::ResetSessionKey])?;
         let actor = grant.actor();
         let KeyReset {
             public_id,

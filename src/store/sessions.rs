@@ -8,7 +8,7 @@ use super::types::{Arg, Keyset, SortKey, Sql};
 use super::{Cursor, Page, Result, Store, StoreError, Ts, bind_args, on_db, write_audit};
 use crate::crypto::DataKey;
 use crate::crypto::{SessionToken, TokenHash, encrypt_session_key, new_public_id};
-use crate::ops::Grant;
+use crate::ops::{Grant, OpKind};
 use crate::secret::Secret;
 
 /// Longest user agent kept; clients can send anything.
@@ -686,6 +686,10 @@ impl Store {
         public_ids: &[String],
         reason: &str,
     ) -> Result<Vec<String>> {
+        grant.require(
+            "revoke_sessions",
+            &[OpKind::RevokeSessions, OpKind::RevokeToken],
+        )?;
         if public_ids.is_empty() {
             return Ok(Vec::new());
         }
@@ -780,6 +784,7 @@ impl Store {
         batch: i64,
         progress: &mut (dyn FnMut(RevokeProgress) -> bool + Send),
     ) -> Result<RevokeOutcome> {
+        grant.require("revoke_matching", &[OpKind::RevokeMatching])?;
         if filter.selects_everything() {
             return Err(StoreError::Invalid(
                 "refusing to revoke every session: name an account, openid, unionid, appid, IP or session"
