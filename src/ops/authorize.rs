@@ -84,6 +84,10 @@ pub enum Operation<'a> {
     ResetSessionKey,
     Migrate,
     SeedSynthetic,
+    /// Delete sessions that ended before a cutoff (retention; by hand or the service's own).
+    PurgeSessions,
+    /// Move audit rows before a date to a verified file and delete them.
+    ArchiveAudit,
     // Export.
     ExportSessions,
 }
@@ -103,6 +107,7 @@ impl Operation<'_> {
             Operation::CheckSessionKey => OpKind::CheckSessionKey,
             Operation::ResetSessionKey => OpKind::ResetSessionKey,
             Operation::Migrate | Operation::SeedSynthetic => OpKind::Administer,
+            Operation::PurgeSessions | Operation::ArchiveAudit => OpKind::Administer,
             // Export.
             Operation::ExportSessions => OpKind::ExportSessions,
         }
@@ -139,6 +144,8 @@ impl Operation<'_> {
             Operation::ResetSessionKey => "resetting a session_key".to_owned(),
             Operation::Migrate => "migrating the database".to_owned(),
             Operation::SeedSynthetic => "seeding synthetic data".to_owned(),
+            Operation::PurgeSessions => "purging ended sessions".to_owned(),
+            Operation::ArchiveAudit => "archiving the audit log".to_owned(),
             // Export.
             Operation::ExportSessions => "exporting sessions".to_owned(),
         }

@@ -16,6 +16,7 @@ pub mod client_ip;
 mod lookup;
 pub mod metrics;
 pub mod rate_limit;
+pub mod retention;
 mod routes;
 pub mod stats;
 
@@ -97,6 +98,8 @@ pub struct ServiceConfig {
     /// PostgreSQL session lookup queries running at once; the requests that arrive while they
     /// run share the next one (see `lookup`). 0: one query per request.
     pub session_lookups_in_flight: usize,
+    /// `[retention]`: the background purge of ended sessions.
+    pub retention: retention::RetentionConfig,
 }
 
 impl Default for ServiceConfig {
@@ -117,6 +120,7 @@ impl Default for ServiceConfig {
             drain_grace: DEFAULT_DRAIN_GRACE,
             max_bindings_per_app: None,
             session_lookups_in_flight: lookup::DEFAULT_IN_FLIGHT,
+            retention: retention::RetentionConfig::default(),
         }
     }
 }
@@ -332,6 +336,7 @@ impl Drop for ServiceHandle {
         }
         self.purger.abort();
         self.fleet.task.abort();
+        self.fleet.retention.abort();
     }
 }
 
@@ -341,6 +346,7 @@ struct Fleet {
     instance_id: String,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<()>,
+    retention: retention::Retention,
 }
 
 impl Fleet {
@@ -387,6 +393,7 @@ impl Fleet {
             }
         });
         Fleet {
+            retention: retention::Retention::start(state, &instance_id),
             state: state.clone(),
             instance_id,
             stop: Some(tx),
@@ -400,6 +407,7 @@ impl Fleet {
             let _ = tx.send(());
         }
         let _ = (&mut self.task).await;
+        self.retention.stop().await;
         let store = &self.state.0.store;
         if let Err(e) = self
             .state
@@ -601,7 +609,7 @@ pub async fn run(global: &GlobalOpts, file: &ConfigFile, args: &ServeArgs) -> Re
         ));
     }
     let key = require_data_key(file)?;
-    let cfg = ServiceConfig::from_section(&file.service)?;
+    let cfg = retention::apply(ServiceConfig::from_section(&file.service)?, file)?;
     let wcfg = WechatConfig::resolve(file)?;
     if wcfg.apps.is_empty() {
         return Err(Failure::usage(

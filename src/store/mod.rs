@@ -15,6 +15,8 @@ mod explain;
 mod history;
 pub mod limits;
 mod passwords;
+// Session retention: the batched purge under a fleet-wide lease (issue 24).
+pub mod retention;
 mod session_keys;
 mod sessions;
 pub mod stats;
@@ -36,6 +38,7 @@ pub use bindings::{AccountDetail, BindingQuery, BindingView, UnbindOutcome};
 pub use explain::{PlanMode, QueryPlan, QueryText, SessionSample};
 pub use history::{HistoryEvent, HistorySource};
 pub use passwords::PasswordReset;
+pub use retention::{BatchOutcome, Lease, PurgeBacklog, PurgeRun, PurgeStatus};
 pub use session_keys::{KeyReset, KeyResetOutcome, StoredSessionKey};
 pub use sessions::{
     IdCensus, IssuedSession, LoginOutcome, MAX_REVOKE_IDS, NewSession, RevokeOutcome,
