@@ -204,6 +204,9 @@ pub struct RetentionSection {
     pub purge_batch: Option<i64>,
     /// Milliseconds between purge batches, so that logins are not slowed (default 50).
     pub purge_pause_ms: Option<u64>,
+    /// Seconds the purge lease lasts without a batch renewing it: after a holder dies, another
+    /// instance resumes its run this much later (default 60).
+    pub purge_lease_secs: Option<u64>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -941,9 +941,9 @@ async fn purge(ctx: &Context, a: PurgeArgs) -> Result<(), Failure> {
                 ));
             }
             Some(days) => Duration::from_secs(days.saturating_mul(86_400)),
-            None => Duration::from_secs(
-                crate::service::retention::DEFAULT_SESSIONS_AFTER_DAYS * 86_400,
-            ),
+            None => {
+                Duration::from_secs(crate::service::retention::DEFAULT_SESSIONS_AFTER_DAYS * 86_400)
+            }
         },
     };
     let store = ctx.store().await?;
@@ -981,10 +981,8 @@ async fn purge(ctx: &Context, a: PurgeArgs) -> Result<(), Failure> {
         None => Some(listen_for_interrupt(interrupted.clone())?),
     };
     let bar = ctx.stderr_tty.then(|| {
-        let bar = indicatif::ProgressBar::with_draw_target(
-            None,
-            indicatif::ProgressDrawTarget::stderr(),
-        );
+        let bar =
+            indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
         if let Ok(style) = indicatif::ProgressStyle::with_template(
             "{spinner} {pos} sessions purged  {per_sec}  {msg}  (Ctrl-C stops after this batch)",
         ) {
@@ -1025,6 +1023,7 @@ async fn purge(ctx: &Context, a: PurgeArgs) -> Result<(), Failure> {
             crate::sanitize::for_terminal_truncated(&ctx.actor.operator, 64),
             std::process::id()
         ),
+        lease_ttl: crate::service::retention::lease_ttl(&ctx.file.retention)?,
         next_due: None,
         finish_when_stopped: true,
         extra: serde_json::json!({}),
@@ -1064,7 +1063,11 @@ async fn purge(ctx: &Context, a: PurgeArgs) -> Result<(), Failure> {
         }
         ctx.say(format!(
             "{} {removed} session{} that ended before {} in {batches} batch{} ({:.1} s)",
-            if stopped { "interrupted: purged" } else { "purged" },
+            if stopped {
+                "interrupted: purged"
+            } else {
+                "purged"
+            },
             if removed == 1 { "" } else { "s" },
             cutoff.rfc3339(),
             if batches == 1 { "" } else { "es" },

@@ -71,8 +71,12 @@ pub fn may(role: Role, kind: OpKind) -> bool {
 /// One concrete action, with what decides the role it needs.
 #[derive(Debug, Clone, Copy)]
 pub enum Operation<'a> {
-    RevokeSessions { count: usize },
-    RevokeMatching { filter: &'a SessionFilter },
+    RevokeSessions {
+        count: usize,
+    },
+    RevokeMatching {
+        filter: &'a SessionFilter,
+    },
     RevokeToken,
     Unbind,
     DisableAccount,

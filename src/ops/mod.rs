@@ -40,12 +40,12 @@ pub use bindings::unbind;
 // Export.
 pub use exchange::{ExchangeReport, Exchanged, test_exchange};
 pub use export::record_session_export;
+pub use retention::{
+    DEFAULT_PURGE_BATCH, PURGE_LEASE_TTL, PurgeOutcome, PurgeProgress, PurgeRequest,
+    count_purgeable, purge_sessions,
+};
 pub use session_keys::{
     KeyCheckReport, KeyResetReport, KeySession, check_session_key, reset_session_key,
-};
-pub use retention::{
-    DEFAULT_PURGE_BATCH, PURGE_LEASE_TTL, PurgeOutcome, PurgeProgress, PurgeRequest, count_purgeable,
-    purge_sessions,
 };
 pub use sessions::{RevokeIdsOutcome, revoke_matching, revoke_sessions, revoke_token};
 

@@ -25,8 +25,10 @@ pub struct PurgeRequest {
     pub batch: i64,
     /// Sleep between batches, so that logins and GET /me are not slowed.
     pub pause: Duration,
-    /// Who holds the lease while this runs (an instance id, or `cli:HOST:PID`).
+    /// Who holds the lease while this runs (an instance id, or `cli:OPERATOR:PID`).
     pub holder: String,
+    /// The lease lasts this long after each batch ([`PURGE_LEASE_TTL`] unless configured).
+    pub lease_ttl: Duration,
     /// When the service should purge next, recorded with the run (the service sets it).
     pub next_due: Option<Ts>,
     /// Stopped by its caller: record the run now (`true`, an operator's Ctrl-C) or leave it for
@@ -86,7 +88,7 @@ pub async fn purge_sessions(
         busy: None,
     };
     let pending = match store
-        .take_purge_lease(&grant, &req.holder, PURGE_LEASE_TTL)
+        .take_purge_lease(&grant, &req.holder, req.lease_ttl)
         .await?
     {
         Lease::Held { holder, until } => {
@@ -119,7 +121,7 @@ pub async fn purge_sessions(
         let mut stopped = false;
         loop {
             match store
-                .purge_sessions_batch(&grant, &req.holder, &mut run, req.batch, PURGE_LEASE_TTL)
+                .purge_sessions_batch(&grant, &req.holder, &mut run, req.batch, req.lease_ttl)
                 .await?
             {
                 BatchOutcome::LeaseLost => {
@@ -176,7 +178,7 @@ pub async fn purge_sessions(
         if !own_started {
             // Take the lease again for our own run (finishing released it).
             if let Lease::Held { holder, .. } = store
-                .take_purge_lease(&grant, &req.holder, PURGE_LEASE_TTL)
+                .take_purge_lease(&grant, &req.holder, req.lease_ttl)
                 .await?
             {
                 outcome.busy = Some(format!("{holder} took the purge lease"));

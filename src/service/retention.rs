@@ -34,6 +34,7 @@ pub struct RetentionConfig {
     pub purge_interval: Duration,
     pub purge_batch: i64,
     pub purge_pause: Duration,
+    pub purge_lease: Duration,
 }
 
 impl Default for RetentionConfig {
@@ -43,6 +44,7 @@ impl Default for RetentionConfig {
             purge_interval: DEFAULT_PURGE_INTERVAL,
             purge_batch: crate::ops::DEFAULT_PURGE_BATCH,
             purge_pause: DEFAULT_PURGE_PAUSE,
+            purge_lease: crate::ops::PURGE_LEASE_TTL,
         }
     }
 }
@@ -99,8 +101,20 @@ pub fn apply(mut cfg: ServiceConfig, file: &ConfigFile) -> Result<ServiceConfig,
             .purge_pause_ms
             .map(Duration::from_millis)
             .unwrap_or(d.purge_pause),
+        purge_lease: lease_ttl(r)?,
     };
     Ok(cfg)
+}
+
+/// `[retention] purge_lease_secs` (at least 1 second), else [`crate::ops::PURGE_LEASE_TTL`].
+pub fn lease_ttl(r: &crate::config::RetentionSection) -> Result<Duration, ConfigError> {
+    match r.purge_lease_secs {
+        Some(0) => Err(ConfigError::Invalid(
+            "[retention] purge_lease_secs must be at least 1".into(),
+        )),
+        Some(s) => Ok(Duration::from_secs(s)),
+        None => Ok(crate::ops::PURGE_LEASE_TTL),
+    }
 }
 
 /// The background purge of one instance.
@@ -188,6 +202,7 @@ async fn purge_if_due(st: &ServiceState, cfg: &RetentionConfig, id: &str, stop: 
         batch: cfg.purge_batch,
         pause: cfg.purge_pause,
         holder: id.to_owned(),
+        lease_ttl: cfg.purge_lease,
         next_due: Some(Ts::from(now + chrono(cfg.purge_interval))),
         finish_when_stopped: false,
         extra: serde_json::json!({ "instance": id }),

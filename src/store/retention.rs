@@ -124,17 +124,15 @@ impl Store {
     ) -> Result<Lease> {
         let now = self.now_ts();
         let until = Ts::from(now.0 + to_ts(ttl));
-        let sql = format!(
-            "INSERT INTO maintenance_leases (name, holder, lease_until) VALUES ($1, $2, $3) \
+        let sql = "INSERT INTO maintenance_leases (name, holder, lease_until) VALUES ($1, $2, $3) \
              ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, lease_until = excluded.lease_until \
              WHERE maintenance_leases.holder IS NULL OR maintenance_leases.lease_until IS NULL \
-             OR maintenance_leases.lease_until < $4 OR maintenance_leases.holder = excluded.holder"
-        );
+             OR maintenance_leases.lease_until < $4 OR maintenance_leases.holder = excluded.holder";
         let sel = format!("SELECT {LEASE_COLS} FROM maintenance_leases WHERE name = $1");
         let row: LeaseRow = on_db!(self, |pool, d| {
             let _turn = self.write_turn().await;
             let mut tx = pool.begin_with(d.begin_write()).await?;
-            sqlx::query(sqlx::AssertSqlSafe(sql))
+            sqlx::query(sql)
                 .bind(PURGE_LEASE)
                 .bind(holder)
                 .bind(until)
@@ -215,12 +213,16 @@ impl Store {
         let cursor = run.cursor;
         // The end of this batch: the `batch`-th row of the walk after the cursor.
         let end_sql = match cursor {
-            Some(_) => "SELECT created_at, id FROM sessions WHERE created_at < $1 \
+            Some(_) => {
+                "SELECT created_at, id FROM sessions WHERE created_at < $1 \
                         AND (created_at, id) > ($2, $3) \
-                        ORDER BY created_at ASC, id ASC LIMIT 1 OFFSET $4",
-            None => "SELECT created_at, id FROM sessions WHERE created_at < $1 \
+                        ORDER BY created_at ASC, id ASC LIMIT 1 OFFSET $4"
+            }
+            None => {
+                "SELECT created_at, id FROM sessions WHERE created_at < $1 \
                      AND $2 IS NULL AND $3 IS NULL \
-                     ORDER BY created_at ASC, id ASC LIMIT 1 OFFSET $4",
+                     ORDER BY created_at ASC, id ASC LIMIT 1 OFFSET $4"
+            }
         };
         let (cur_at, cur_id) = (cursor.map(|c| c.at), cursor.map(|c| c.id));
         let out: Option<(u64, Option<Cursor>)> = on_db!(self, |pool, d| {
