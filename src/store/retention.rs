@@ -324,7 +324,7 @@ impl Store {
             "removed": run.removed,
             "batches": run.batches,
             "duration_ms": duration_ms,
-            "started_at": run.started_at.rfc3339(),
+            "started_at": run.started_at.0.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
             "interrupted": interrupted,
             "resumed": run.resumed,
         });
