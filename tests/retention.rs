@@ -230,6 +230,48 @@ store_test!(
         assert_eq!(bindings_after.len(), 6);
         assert_eq!(bindings_before, bindings_after);
 
+        // History says where retention removed older sessions; stats shows the last purge.
+        let hist = wx(&db.url, &["accounts", "history", "alice"])
+            .await
+            .expect(0);
+        let cutoff_day = &out["cutoff"].as_str().unwrap()[..10];
+        assert!(
+            hist.stdout.contains(&format!(
+                "sessions that ended before {cutoff_day} removed by retention"
+            )),
+            "{}",
+            hist.stdout
+        );
+        let hist = wx(&db.url, &["accounts", "history", "alice", "--json"])
+            .await
+            .expect(0)
+            .json();
+        assert!(
+            hist["sessions_removed_before"]
+                .as_str()
+                .is_some_and(|s| s.starts_with(cutoff_day)),
+            "{hist}"
+        );
+        let stats = wx(&db.url, &["stats", "--json"]).await.expect(0).json();
+        let p = &stats["sessions_purge"];
+        assert_eq!(p["last_removed"], 3, "{p}");
+        assert_eq!(p["last_by"], cli_support::OPERATOR, "{p}");
+        assert_eq!(p["backlog"]["kind"], "estimate", "{p}");
+        assert_eq!(p["backlog"]["sessions"], 0, "{p}");
+        let text = wx(&db.url, &["stats"]).await.expect(0);
+        assert!(
+            text.stdout.contains("last session purge: "),
+            "{}",
+            text.stdout
+        );
+        assert!(text.stdout.contains("3 removed in"), "{}", text.stdout);
+        assert!(
+            text.stdout
+                .contains("purgeable backlog (estimated): ~0 sessions"),
+            "{}",
+            text.stdout
+        );
+
         // Again: nothing left to remove, still one row per run.
         let again = wx(
             &db.url,
