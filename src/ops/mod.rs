@@ -25,6 +25,8 @@
 //! | migrate the schema, seed synthetic data | [`migrate`], [`authorize_seed`] | oncall |
 
 mod accounts;
+// `wxlogin audit archive`.
+mod archive;
 mod authorize;
 mod bindings;
 mod exchange;
@@ -35,6 +37,7 @@ mod session_keys;
 mod sessions;
 
 pub use accounts::{create_account, disable_account, set_password, unlock_account};
+pub use archive::{ARCHIVE_BATCH, ArchiveOutcome, ArchiveStep, archive_audit, read_back};
 pub use authorize::{Denied, Grant, OpKind, Operation, SUPPORT_MAX_IDS, authorize, check, may};
 pub use bindings::unbind;
 // Export.

@@ -8,6 +8,8 @@
 
 mod accounts;
 mod audit;
+// `wxlogin audit archive`: the one path that deletes audit rows.
+mod audit_archive;
 mod bindings;
 mod count_cache;
 mod explain;
@@ -34,6 +36,7 @@ use sqlx::sqlite::{
 
 pub use accounts::{Account, AccountCredentials, NewAccount, validate_username};
 pub use audit::{AuditEntry, AuditFilter};
+pub use audit_archive::ArchivedBatch;
 pub use bindings::{AccountDetail, BindingQuery, BindingView, UnbindOutcome};
 pub use explain::{PlanMode, QueryPlan, QueryText, SessionSample};
 pub use history::{HistoryEvent, HistorySource};
