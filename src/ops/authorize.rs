@@ -269,6 +269,17 @@ mod tests {
     }
 
     #[test]
+    fn only_oncall_may_purge_sessions_or_archive_the_audit_log() {
+        for op in [Operation::PurgeSessions, Operation::ArchiveAudit] {
+            for role in [Role::Viewer, Role::Support] {
+                let err = check(&actor(role), &op).unwrap_err();
+                assert_eq!(err.needs, Role::Oncall, "{err}");
+            }
+            assert!(check(&actor(Role::Oncall), &op).is_ok());
+        }
+    }
+
+    #[test]
     fn every_role_may_export_sessions() {
         for role in [Role::Viewer, Role::Support, Role::Oncall] {
             assert!(check(&actor(role), &Operation::ExportSessions).is_ok());
