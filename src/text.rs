@@ -59,11 +59,9 @@ fn describe(c: char) -> &'static str {
     match c {
         '\0' => "a NUL character",
         c if c.is_control() => "a control character",
-        '\u{202A}'..='\u{202E}'
-        | '\u{2066}'..='\u{2069}'
-        | '\u{200E}'
-        | '\u{200F}'
-        | '\u{061C}' => "a bidirectional control character",
+        '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}' => {
+            "a bidirectional control character"
+        }
         c if is_noncharacter(c) => "a Unicode noncharacter",
         ' ' => "a space",
         c if !c.is_ascii() => "a non-ASCII character",
@@ -123,12 +121,7 @@ mod tests {
 
     #[test]
     fn nul_is_refused_in_every_kind_and_named() {
-        for kind in [
-            TextKind::Name,
-            TextKind::Prose,
-            TextKind::Token,
-            TextKind::Secret,
-        ] {
+        for kind in [TextKind::Name, TextKind::Prose, TextKind::Token, TextKind::Secret] {
             let err = check("username", "ab\0c", kind).unwrap_err();
             assert_eq!(err.found, '\0');
             assert_eq!(err.at, 2);
