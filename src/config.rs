@@ -67,6 +67,8 @@ pub struct ConfigFile {
     pub service: ServiceSection,
     #[serde(default)]
     pub console: ConsoleSection,
+    #[serde(default)]
+    pub retention: RetentionSection,
     /// The name of this deployment (`production`, `staging`…), shown in the console's header.
     pub environment: Option<String>,
     /// Environment names drawn in red like `production` (compared without case).
@@ -126,6 +128,7 @@ impl std::fmt::Debug for ConfigFile {
             .field("apps", &self.apps)
             .field("service", &self.service)
             .field("console", &self.console)
+            .field("retention", &self.retention)
             .finish()
     }
 }
@@ -203,6 +206,28 @@ pub struct ServiceSection {
     pub header_read_timeout_secs: Option<u64>,
     /// Connections the login listener serves at once.
     pub max_connections: Option<usize>,
+}
+
+/// `[retention]`: how long ended sessions and login statistics are kept.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionSection {
+    /// Sessions that expired or were revoked more than this many days ago are deleted by the
+    /// service (default 30; 0 keeps them forever).
+    pub sessions_after_days: Option<u64>,
+    /// Login statistics older than this many days are deleted (default 14). Replaces
+    /// `[service] stats_retention_days`.
+    pub stats_after_days: Option<u64>,
+    /// How often the fleet purges ended sessions, in seconds (default 3600). One instance at a
+    /// time does it, whatever the number of instances.
+    pub purge_interval_secs: Option<u64>,
+    /// Sessions walked per purge transaction (default 2000).
+    pub purge_batch: Option<i64>,
+    /// Milliseconds between purge batches, so that logins are not slowed (default 50).
+    pub purge_pause_ms: Option<u64>,
+    /// Seconds the purge lease lasts without a batch renewing it: after a holder dies, another
+    /// instance resumes its run this much later (default 60).
+    pub purge_lease_secs: Option<u64>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -369,13 +369,20 @@ async fn history(ctx: &Context, a: HistoryArgs) -> Result<(), Failure> {
         }
     }
     events.truncate(a.limit as usize);
+    // Retention: say where older sessions were removed instead of silently showing less.
+    let purged_before = store.sessions_purged_before().await?;
     if a.json {
-        return ctx.print_json(&HistoryJson {
+        let mut doc = serde_json::to_value(HistoryJson {
             account: AccountJson::from(&acc),
             events: events.into_iter().map(HistoryEventJson::from).collect(),
-        });
+        })
+        .map_err(|e| Failure::runtime(e.to_string()))?;
+        if let Some(p) = purged_before {
+            doc["sessions_removed_before"] = serde_json::json!(ts(p));
+        }
+        return ctx.print_json(&doc);
     }
-    if events.is_empty() {
+    if events.is_empty() && purged_before.is_none() {
         return ctx.say("no event recorded for this account");
     }
     for e in &events {
@@ -385,6 +392,9 @@ async fn history(ctx: &Context, a: HistoryArgs) -> Result<(), Failure> {
             crate::console::views::bindings::event_name(e),
             crate::console::views::bindings::event_detail(e)
         ))?;
+    }
+    if let Some(p) = purged_before {
+        ctx.say(retention_note(p))?;
     }
     Ok(())
 }
@@ -536,4 +546,13 @@ async fn set_password(ctx: &Context, a: SetPasswordArgs) -> Result<(), Failure> 
 fn history_account_id(text: &str) -> Result<i64, String> {
     super::account_number(text, "`accounts history ")
         .map_err(|e| format!("{e}` (without --account)"))
+}
+
+/// "sessions that ended before 2026-11-05 removed by retention": the last line of an account's
+/// history (and the Bindings detail) once retention has purged anything.
+pub fn retention_note(purged_before: crate::store::Ts) -> String {
+    format!(
+        "sessions that ended before {} removed by retention",
+        purged_before.0.format("%Y-%m-%d")
+    )
 }

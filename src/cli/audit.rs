@@ -1,5 +1,7 @@
 //! `wxlogin audit`: the operator action log, newest first.
 
+use std::io::Write;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::Args;
 use serde::Serialize;
@@ -42,6 +44,8 @@ pub struct AuditOpts {
 #[derive(Debug)]
 pub struct AuditArgs {
     pub opts: AuditOpts,
+    /// `audit archive …`, when given.
+    pub command: Option<AuditCommand>,
     /// `--operator` as typed, if it was.
     pub operator_filter: Option<String>,
 }
@@ -61,11 +65,18 @@ impl clap::FromArgMatches for AuditArgs {
     fn from_arg_matches(m: &clap::ArgMatches) -> Result<Self, clap::Error> {
         Ok(AuditArgs {
             opts: AuditOpts::from_arg_matches(m)?,
+            command: match m.subcommand_name() {
+                Some(_) => Some(<AuditCommand as clap::FromArgMatches>::from_arg_matches(m)?),
+                None => None,
+            },
             operator_filter: Self::typed_operator(m),
         })
     }
     fn update_from_arg_matches(&mut self, m: &clap::ArgMatches) -> Result<(), clap::Error> {
         self.opts.update_from_arg_matches(m)?;
+        if m.subcommand_name().is_some() {
+            self.command = Some(<AuditCommand as clap::FromArgMatches>::from_arg_matches(m)?);
+        }
         self.operator_filter = Self::typed_operator(m);
         Ok(())
     }
@@ -73,10 +84,14 @@ impl clap::FromArgMatches for AuditArgs {
 
 impl clap::Args for AuditArgs {
     fn augment_args(cmd: clap::Command) -> clap::Command {
-        AuditOpts::augment_args(cmd)
+        <AuditCommand as clap::Subcommand>::augment_subcommands(AuditOpts::augment_args(cmd))
+            .args_conflicts_with_subcommands(true)
     }
     fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
-        AuditOpts::augment_args_for_update(cmd)
+        <AuditCommand as clap::Subcommand>::augment_subcommands_for_update(
+            AuditOpts::augment_args_for_update(cmd),
+        )
+        .args_conflicts_with_subcommands(true)
     }
 }
 
@@ -151,6 +166,9 @@ pub fn parse_since(text: &str, now: DateTime<Utc>) -> Result<Ts, Failure> {
 }
 
 pub async fn run(ctx: &Context, args: AuditArgs) -> Result<(), Failure> {
+    if let Some(AuditCommand::Archive(a)) = args.command {
+        return archive(ctx, a).await;
+    }
     let a = args.opts;
     let after = super::parse_cursor(a.after.as_deref())?;
     let since = match &a.since {
@@ -194,6 +212,98 @@ pub async fn run(ctx: &Context, args: AuditArgs) -> Result<(), Failure> {
         ctx.say(format!("more: add --after {c}"))?;
     }
     Ok(())
+}
+
+/// `wxlogin audit archive`.
+#[derive(Debug, clap::Subcommand)]
+pub enum AuditCommand {
+    /// Move the audit rows before DATE to a JSON-lines file (the fields of `audit --json`),
+    /// verified (count and SHA-256) before the rows are deleted (oncall).
+    Archive(ArchiveArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = super::EXIT_CODES_HELP, next_help_heading = "Command options")]
+pub struct ArchiveArgs {
+    /// Rows before this go: RFC 3339 (2026-11-21T09:00:00Z), a date (midnight UTC) or an age
+    /// (90d).
+    #[arg(long, value_name = "DATE")]
+    pub before: String,
+    /// The file to write; it must not exist (never overwritten).
+    #[arg(long, value_name = "FILE")]
+    pub to: std::path::PathBuf,
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    pub yes: bool,
+    /// One JSON document on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// Rows deleted per transaction.
+    #[arg(long, value_name = "N", default_value_t = crate::ops::ARCHIVE_BATCH, value_parser = clap::value_parser!(i64).range(1..=100_000))]
+    pub batch_size: i64,
+}
+
+async fn archive(ctx: &Context, a: ArchiveArgs) -> Result<(), Failure> {
+    ctx.check(&crate::ops::Operation::ArchiveAudit)?;
+    let before = parse_since(&a.before, Utc::now())
+        .map_err(|f| Failure::usage(f.message.replacen("--since", "--before", 1)))?;
+    if a.to.exists() {
+        return Err(Failure::usage(format!(
+            "{} exists; the archive never overwrites a file: choose another name",
+            crate::sanitize::for_terminal(&a.to.display().to_string())
+        )));
+    }
+    let store = ctx.store().await?;
+    ctx.confirm(
+        &format!(
+            "Write the audit rows before {} to {} and then delete them from the database?",
+            before.rfc3339(),
+            crate::sanitize::for_terminal(&a.to.display().to_string())
+        ),
+        a.yes,
+    )?;
+    // Test hook: a pause after each step, so a test can kill the command at any point.
+    let pause = std::env::var("WXLOGIN_TEST_ARCHIVE_PAUSE_MS")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(std::time::Duration::from_millis);
+    let quiet = a.json;
+    let mut progress = |s: crate::ops::ArchiveStep| {
+        if !quiet {
+            let line = match s {
+                crate::ops::ArchiveStep::Written(n) => format!("wxlogin: wrote {n} audit rows"),
+                crate::ops::ArchiveStep::Verified(n) => {
+                    format!("wxlogin: file verified ({n} rows); deleting them")
+                }
+                crate::ops::ArchiveStep::Deleted(n) => format!("wxlogin: deleted {n} rows"),
+            };
+            let _ = writeln!(ctx.err(), "{line}");
+        }
+        if let Some(p) = pause {
+            std::thread::sleep(p);
+        }
+        true
+    };
+    let out = crate::ops::archive_audit(
+        &store,
+        &ctx.actor,
+        before,
+        &a.to,
+        a.batch_size,
+        &mut progress,
+    )
+    .await?;
+    if a.json {
+        return ctx.print_json(&out);
+    }
+    ctx.say(format!(
+        "archived {} audit rows before {} to {} ({} bytes, SHA-256 {})",
+        out.count,
+        out.before,
+        crate::sanitize::for_terminal(&out.file),
+        out.bytes,
+        out.sha256
+    ))
 }
 
 #[cfg(test)]

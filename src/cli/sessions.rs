@@ -36,6 +36,9 @@ pub enum SessionsCommand {
     CheckKey(super::session_keys::CheckKeyArgs),
     /// Have WeChat issue a new session_key for a session's user and store it (resetUserSessionKey).
     ResetKey(super::session_keys::ResetKeyArgs),
+    /// Delete sessions that expired or were revoked more than --older-than ago (retention), in
+    /// small batches; never a live one.
+    Purge(PurgeArgs),
 }
 
 /// Filters shared by `list`: every given filter must match.
@@ -157,6 +160,7 @@ pub async fn run(ctx: &Context, args: SessionsArgs) -> Result<(), Failure> {
         SessionsCommand::Revoke(a) => revoke(ctx, a).await,
         SessionsCommand::CheckKey(a) => super::session_keys::check_key(ctx, a).await,
         SessionsCommand::ResetKey(a) => super::session_keys::reset_key(ctx, a).await,
+        SessionsCommand::Purge(a) => purge(ctx, a).await,
     }
 }
 
@@ -872,4 +876,218 @@ fn report(ctx: &Context, json: bool, r: RevokeJson) -> Result<(), Failure> {
         ));
     }
     ctx.say(format!("revoked {} {}", r.revoked, noun(r.revoked)))
+}
+
+// ---- `wxlogin sessions purge` (retention) ----
+
+#[derive(Debug, Args)]
+#[command(after_help = super::EXIT_CODES_HELP, next_help_heading = "Command options")]
+pub struct PurgeArgs {
+    /// Sessions that expired or were revoked more than this long ago go: a number and a unit,
+    /// m, h, d or w (30d, 12h, 2w). Default: [retention] sessions_after_days, else 30d.
+    #[arg(long, value_name = "AGE", value_parser = parse_older_than)]
+    pub older_than: Option<Duration>,
+    /// Only count what would be deleted; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    pub yes: bool,
+    /// One JSON document on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// Sessions walked per transaction (Ctrl-C takes effect between batches).
+    #[arg(long, value_name = "N", default_value_t = ops::DEFAULT_PURGE_BATCH, value_parser = clap::value_parser!(i64).range(1..=100_000))]
+    pub batch_size: i64,
+}
+
+/// `--older-than`: `N` and a unit (m, h, d, w), at least one minute.
+pub fn parse_older_than(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    let bad = || {
+        format!(
+            "{:?} is not an age; use a whole number and a unit: m (minutes), h (hours), d (days) or w (weeks), e.g. 30d, 12h, 2w",
+            crate::sanitize::for_terminal_truncated(t, 40)
+        )
+    };
+    let split = t.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+    let (num, unit) = t.split_at(split);
+    let n: u64 = num.parse().map_err(|_| bad())?;
+    let secs = match unit {
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        "w" => 7 * 86_400,
+        _ => return Err(bad()),
+    };
+    if n == 0 {
+        return Err(format!("{t:?} is zero; the age must be at least 1m"));
+    }
+    n.checked_mul(secs)
+        .filter(|s| *s <= 100 * 365 * 86_400)
+        .map(Duration::from_secs)
+        .ok_or_else(|| format!("{t:?} is more than 100 years"))
+}
+
+#[derive(Debug, Serialize)]
+struct PurgeJson {
+    dry_run: bool,
+    cutoff: String,
+    /// --dry-run: the sessions that would be deleted now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    purgeable: Option<u64>,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    outcome: Option<ops::PurgeOutcome>,
+}
+
+async fn purge(ctx: &Context, a: PurgeArgs) -> Result<(), Failure> {
+    ctx.check(&Operation::PurgeSessions)?;
+    let age = match a.older_than {
+        Some(d) => d,
+        None => match ctx.file.retention.sessions_after_days {
+            Some(0) => {
+                return Err(Failure::usage(
+                    "[retention] sessions_after_days = 0 keeps sessions forever; give --older-than to purge anyway",
+                ));
+            }
+            Some(days) => Duration::from_secs(days.saturating_mul(86_400)),
+            None => {
+                Duration::from_secs(crate::service::retention::DEFAULT_SESSIONS_AFTER_DAYS * 86_400)
+            }
+        },
+    };
+    let store = ctx.store().await?;
+    let age = chrono::Duration::from_std(age).unwrap_or(chrono::Duration::MAX);
+    let cutoff = Ts::from(store.now() - age);
+    if a.dry_run {
+        let n = ops::count_purgeable(&store, &ctx.actor, cutoff).await?;
+        if a.json {
+            return ctx.print_json(&PurgeJson {
+                dry_run: true,
+                cutoff: cutoff.rfc3339(),
+                purgeable: Some(n),
+                outcome: None,
+            });
+        }
+        return ctx.say(format!(
+            "dry run: {n} session{} ended (expired or revoked) before {}; nothing was changed",
+            if n == 1 { "" } else { "s" },
+            cutoff.rfc3339()
+        ));
+    }
+    ctx.confirm(
+        &format!(
+            "Delete every session that expired or was revoked before {}? Live sessions are kept.",
+            cutoff.rfc3339()
+        ),
+        a.yes,
+    )?;
+    let interrupted = ctx
+        .interrupted
+        .clone()
+        .unwrap_or_else(|| Arc::new(AtomicBool::new(false)));
+    let listener = match ctx.interrupted {
+        Some(_) => None,
+        None => Some(listen_for_interrupt(interrupted.clone())?),
+    };
+    let bar = ctx.stderr_tty.then(|| {
+        let bar =
+            indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{spinner} {pos} sessions purged  {per_sec}  {msg}  (Ctrl-C stops after this batch)",
+        ) {
+            bar.set_style(style);
+        }
+        bar
+    });
+    let pause = batch_pause();
+    let flag = interrupted.clone();
+    let progress_bar = bar.clone();
+    let mut progress = move |p: ops::PurgeProgress| {
+        match &progress_bar {
+            Some(b) => {
+                b.set_position(p.removed);
+                b.set_message(format!("batch {}", p.batches));
+            }
+            None if !a.json => {
+                let _ = writeln!(
+                    ctx.err(),
+                    "wxlogin: purged {} sessions (batch {})",
+                    p.removed,
+                    p.batches
+                );
+            }
+            None => {}
+        }
+        if !pause.is_zero() {
+            std::thread::sleep(pause);
+        }
+        !flag.load(Ordering::SeqCst)
+    };
+    let req = ops::PurgeRequest {
+        cutoff,
+        batch: a.batch_size,
+        pause: Duration::ZERO,
+        holder: format!(
+            "cli:{}:{}",
+            crate::sanitize::for_terminal_truncated(&ctx.actor.operator, 64),
+            std::process::id()
+        ),
+        lease_ttl: crate::service::retention::lease_ttl(&ctx.file.retention)?,
+        next_due: None,
+        finish_when_stopped: true,
+        extra: serde_json::json!({}),
+    };
+    let result = ops::purge_sessions(&store, &ctx.actor, &req, &mut progress).await;
+    if let Some(l) = listener {
+        l.abort();
+    }
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let out = result?;
+    if let Some(busy) = &out.busy
+        && out.batches == 0
+        && out.resumed_removed == 0
+    {
+        return Err(Failure::runtime(format!(
+            "another purge is running ({}); nothing was changed; try again when it is done",
+            crate::sanitize::for_terminal(busy)
+        )));
+    }
+    let (removed, batches, ms, stopped) =
+        (out.removed, out.batches, out.duration_ms, out.interrupted);
+    let resumed = out.resumed_removed;
+    if a.json {
+        ctx.print_json(&PurgeJson {
+            dry_run: false,
+            cutoff: cutoff.rfc3339(),
+            purgeable: None,
+            outcome: Some(out),
+        })?;
+    } else {
+        if resumed > 0 {
+            ctx.say(format!(
+                "finished an interrupted purge first: {resumed} sessions"
+            ))?;
+        }
+        ctx.say(format!(
+            "{} {removed} session{} that ended before {} in {batches} batch{} ({:.1} s)",
+            if stopped {
+                "interrupted: purged"
+            } else {
+                "purged"
+            },
+            if removed == 1 { "" } else { "s" },
+            cutoff.rfc3339(),
+            if batches == 1 { "" } else { "es" },
+            ms as f64 / 1000.0
+        ))?;
+    }
+    if stopped {
+        return Err(Failure::runtime(
+            "interrupted: the batches done are gone, the rest are still there; run the same command again to finish",
+        ));
+    }
+    Ok(())
 }

@@ -76,6 +76,32 @@ struct StatsJson {
     /// Sessions revoked by operator actions per minute (from the audit log).
     revocations: Vec<RevocationJson>,
     failing_addresses: Vec<AddressJson>,
+    /// Retention: the last purge of ended sessions and the backlog.
+    sessions_purge: PurgeJson,
+}
+
+#[derive(Debug, Serialize)]
+struct PurgeJson {
+    last_finished_at: Option<String>,
+    last_cutoff: Option<String>,
+    last_removed: Option<u64>,
+    last_duration_ms: Option<u64>,
+    last_by: Option<String>,
+    next_due_at: Option<String>,
+    /// Who purges now (holds the lease), if anyone.
+    running: Option<String>,
+    /// A run left unfinished (its holder stopped); the next holder resumes it.
+    unfinished: bool,
+    /// Sessions that would go now at [retention] sessions_after_days; null when retention is off.
+    backlog: Option<BacklogJson>,
+}
+
+#[derive(Debug, Serialize)]
+struct BacklogJson {
+    sessions: u64,
+    /// Always `estimate`: a 1% sample on large PostgreSQL tables, a capped count on SQLite.
+    kind: &'static str,
+    cutoff: String,
 }
 
 /// `up`, `stale` or `stopped` at `now`.
@@ -100,7 +126,34 @@ pub async fn run(ctx: &Context, args: StatsArgs) -> Result<(), Failure> {
     let buckets = store.login_buckets(since).await?;
     let addresses = store.failing_addresses(since, args.addresses).await?;
     let revocations = store.revocations_by_minute(since).await?;
+    let purge = store.purge_status().await?;
+    let days = ctx
+        .file
+        .retention
+        .sessions_after_days
+        .unwrap_or(crate::service::retention::DEFAULT_SESSIONS_AFTER_DAYS);
+    let backlog = if days == 0 {
+        None
+    } else {
+        let cutoff = Ts::from(now - chrono::Duration::days(days.min(36_500) as i64));
+        Some((cutoff, store.estimate_purgeable(cutoff).await?))
+    };
     store.close().await;
+    let purge_json = PurgeJson {
+        last_finished_at: purge.last_finished_at.map(ts),
+        last_cutoff: purge.last_cutoff.map(ts),
+        last_removed: purge.last_removed,
+        last_duration_ms: purge.last_duration_ms,
+        last_by: purge.last_by.clone(),
+        next_due_at: purge.next_due_at.map(ts),
+        running: purge.running.clone(),
+        unfinished: purge.pending.is_some(),
+        backlog: backlog.map(|(cutoff, b)| BacklogJson {
+            sessions: b.sessions,
+            kind: "estimate",
+            cutoff: ts(cutoff),
+        }),
+    };
 
     if args.json {
         return ctx.print_json(&StatsJson {
@@ -145,6 +198,7 @@ pub async fn run(ctx: &Context, args: StatsArgs) -> Result<(), Failure> {
                     count: a.count,
                 })
                 .collect(),
+            sessions_purge: purge_json,
         });
     }
 
@@ -157,6 +211,35 @@ pub async fn run(ctx: &Context, args: StatsArgs) -> Result<(), Failure> {
         live.count,
         if live.exact { "" } else { " (estimate)" }
     ))?;
+    let p = &purge_json;
+    ctx.say(
+        match (&p.last_finished_at, p.last_removed, p.last_duration_ms) {
+            (Some(at), Some(n), Some(ms)) => format!(
+                "last session purge: {at}, {n} removed in {:.1} s by {}; next due {}",
+                ms as f64 / 1000.0,
+                crate::sanitize::for_terminal(p.last_by.as_deref().unwrap_or("-")),
+                p.next_due_at
+                    .as_deref()
+                    .unwrap_or("when a service instance next checks")
+            ),
+            _ => "last session purge: never".to_owned(),
+        },
+    )?;
+    if let Some(h) = &p.running {
+        ctx.say(format!(
+            "session purge running now: {}",
+            crate::sanitize::for_terminal(h)
+        ))?;
+    } else if p.unfinished {
+        ctx.say("session purge: a run was left unfinished; the next one resumes it")?;
+    }
+    ctx.say(match &p.backlog {
+        Some(b) => format!(
+            "purgeable backlog (estimated): ~{} sessions ended before {}",
+            b.sessions, b.cutoff
+        ),
+        None => "purgeable backlog: retention is off ([retention] sessions_after_days = 0)".into(),
+    })?;
     ctx.say(format!(
         "instances: {up} up of {} listed (up = heartbeat in the last {UP_WITHIN_SECS}s)",
         instances.len()

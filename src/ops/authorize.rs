@@ -99,6 +99,10 @@ pub enum Operation<'a> {
     ResetSessionKey,
     Migrate,
     SeedSynthetic,
+    /// Delete sessions that ended before a cutoff (retention; by hand or the service's own).
+    PurgeSessions,
+    /// Move audit rows before a date to a verified file and delete them.
+    ArchiveAudit,
     // Export.
     ExportSessions,
 }
@@ -123,6 +127,7 @@ impl Operation<'_> {
             Operation::CheckSessionKey => OpKind::CheckSessionKey,
             Operation::ResetSessionKey => OpKind::ResetSessionKey,
             Operation::Migrate | Operation::SeedSynthetic => OpKind::Administer,
+            Operation::PurgeSessions | Operation::ArchiveAudit => OpKind::Administer,
             // Export.
             Operation::ExportSessions => OpKind::ExportSessions,
         }
@@ -166,6 +171,8 @@ impl Operation<'_> {
             Operation::ResetSessionKey => "resetting a session_key".to_owned(),
             Operation::Migrate => "migrating the database".to_owned(),
             Operation::SeedSynthetic => "seeding synthetic data".to_owned(),
+            Operation::PurgeSessions => "purging ended sessions".to_owned(),
+            Operation::ArchiveAudit => "archiving the audit log".to_owned(),
             // Export.
             Operation::ExportSessions => "exporting sessions".to_owned(),
         }
@@ -306,6 +313,17 @@ mod tests {
         let s = actor(Role::Support);
         assert!(check(&s, &Operation::RevokeSessions { count: 100 }).is_ok());
         assert!(check(&s, &Operation::RevokeSessions { count: 101 }).is_err());
+    }
+
+    #[test]
+    fn only_oncall_may_purge_sessions_or_archive_the_audit_log() {
+        for op in [Operation::PurgeSessions, Operation::ArchiveAudit] {
+            for role in [Role::Viewer, Role::Support] {
+                let err = check(&actor(role), &op).unwrap_err();
+                assert_eq!(err.needs, Role::Oncall, "{err}");
+            }
+            assert!(check(&actor(Role::Oncall), &op).is_ok());
+        }
     }
 
     #[test]

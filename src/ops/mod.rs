@@ -21,18 +21,23 @@
 //! | test code exchange (code2Session + binding lookup) | [`test_exchange`] | support |
 //! | is a session's stored session_key still valid (checkSessionKey) | [`check_session_key`] | support |
 //! | have WeChat issue a new session_key and store it (resetUserSessionKey) | [`reset_session_key`] | support |
+//! | purge sessions that ended before a cutoff (retention), archive the audit log | [`purge_sessions`], [`archive_audit`] | oncall |
 //! | migrate the schema, seed synthetic data | [`migrate`], [`authorize_seed`] | oncall |
 
 mod accounts;
+// `wxlogin audit archive`.
+mod archive;
 mod authorize;
 mod bindings;
 mod exchange;
 // Export.
 mod export;
+mod retention;
 mod session_keys;
 mod sessions;
 
 pub use accounts::{create_account, disable_account, set_password, unlock_account};
+pub use archive::{ARCHIVE_BATCH, ArchiveOutcome, ArchiveStep, archive_audit, read_back};
 pub use authorize::{
     Denied, Grant, OpKind, Operation, SUPPORT_MAX_IDS, WrongGrant, authorize, check, may,
 };
@@ -40,6 +45,10 @@ pub use bindings::unbind;
 // Export.
 pub use exchange::{ExchangeReport, Exchanged, test_exchange};
 pub use export::record_session_export;
+pub use retention::{
+    DEFAULT_PURGE_BATCH, PURGE_LEASE_TTL, PurgeOutcome, PurgeProgress, PurgeRequest,
+    count_purgeable, purge_sessions,
+};
 pub use session_keys::{
     KeyCheckReport, KeyResetReport, KeySession, check_session_key, reset_session_key,
 };

@@ -16,6 +16,7 @@ pub mod client_ip;
 mod lookup;
 pub mod metrics;
 pub mod rate_limit;
+pub mod retention;
 mod routes;
 pub mod stats;
 
@@ -112,6 +113,8 @@ pub struct ServiceConfig {
     /// Connections served at once; further ones wait in the kernel's listen queue until one
     /// closes.
     pub max_connections: usize,
+    /// `[retention]`: the background purge of ended sessions.
+    pub retention: retention::RetentionConfig,
 }
 
 impl Default for ServiceConfig {
@@ -134,6 +137,7 @@ impl Default for ServiceConfig {
             session_lookups_in_flight: lookup::DEFAULT_IN_FLIGHT,
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
             max_connections: DEFAULT_MAX_CONNECTIONS,
+            retention: retention::RetentionConfig::default(),
         }
     }
 }
@@ -371,6 +375,7 @@ impl Drop for ServiceHandle {
         }
         self.purger.abort();
         self.fleet.task.abort();
+        self.fleet.retention.abort();
     }
 }
 
@@ -380,6 +385,7 @@ struct Fleet {
     instance_id: String,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<()>,
+    retention: retention::Retention,
 }
 
 impl Fleet {
@@ -426,6 +432,7 @@ impl Fleet {
             }
         });
         Fleet {
+            retention: retention::Retention::start(state, &instance_id),
             state: state.clone(),
             instance_id,
             stop: Some(tx),
@@ -439,6 +446,7 @@ impl Fleet {
             let _ = tx.send(());
         }
         let _ = (&mut self.task).await;
+        self.retention.stop().await;
         let store = &self.state.0.store;
         if let Err(e) = self
             .state
@@ -747,7 +755,7 @@ pub async fn run(global: &GlobalOpts, file: &ConfigFile, args: &ServeArgs) -> Re
         ));
     }
     let key = require_data_key(file)?;
-    let cfg = ServiceConfig::from_section(&file.service)?;
+    let cfg = retention::apply(ServiceConfig::from_section(&file.service)?, file)?;
     let wcfg = WechatConfig::resolve(file)?;
     if wcfg.apps.is_empty() {
         return Err(Failure::usage(

@@ -8,6 +8,8 @@
 
 mod accounts;
 mod audit;
+// `wxlogin audit archive`: the one path that deletes audit rows.
+mod audit_archive;
 mod bindings;
 mod count_cache;
 mod explain;
@@ -15,6 +17,8 @@ mod explain;
 mod history;
 pub mod limits;
 mod passwords;
+// Session retention: the batched purge under a fleet-wide lease (issue 24).
+pub mod retention;
 mod session_keys;
 mod sessions;
 pub mod stats;
@@ -32,10 +36,12 @@ use sqlx::sqlite::{
 
 pub use accounts::{Account, AccountCredentials, NewAccount, validate_username};
 pub use audit::{AuditEntry, AuditFilter};
+pub use audit_archive::ArchivedBatch;
 pub use bindings::{AccountDetail, BindingQuery, BindingView, UnbindOutcome};
 pub use explain::{PlanMode, QueryPlan, QueryText, SessionSample};
 pub use history::{HistoryEvent, HistorySource};
 pub use passwords::PasswordReset;
+pub use retention::{BatchOutcome, Lease, PurgeBacklog, PurgeRun, PurgeStatus};
 pub use session_keys::{KeyReset, KeyResetOutcome, StoredSessionKey};
 pub use sessions::{
     IdCensus, IssuedSession, LoginOutcome, MAX_REVOKE_IDS, NewSession, RevokeOutcome,

@@ -1,0 +1,555 @@
+//! Session retention: the purge of sessions that ended (expired or were revoked) before a
+//! cutoff, in small batches under a fleet-wide lease, and what `wxlogin stats`, the console and
+//! account history say about it.
+//!
+//! The walk: sessions_newest (created_at, id) from the oldest row up to the cutoff (a session
+//! created after the cutoff cannot have ended before it). Each batch is one transaction that
+//! renews the lease (only while the lease row still names this holder), finds the end of the
+//! next `batch` rows of the walk, deletes the rows of that range that ended before the cutoff,
+//! and records how far it got in the lease row. A live session is never deleted whatever its
+//! age: the predicate is checked on the row itself in the DELETE. A run killed between
+//! batches (or mid-batch: that batch rolls back) is finished by the next holder from where the
+//! lease row says it stopped, and its one `sessions.purge` audit row counts the whole run.
+
+use std::time::Duration;
+
+use serde::Serialize;
+use serde_json::json;
+
+use super::types::{Cursor, Ts};
+use super::{Result, Store, StoreError, on_db, write_audit};
+use crate::ops::Grant;
+
+/// The lease row of the sessions purge.
+pub const PURGE_LEASE: &str = "sessions.purge";
+
+/// An unfinished purge run, as the lease row keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PurgeRun {
+    /// Sessions that ended before this go.
+    pub cutoff: Ts,
+    pub started_at: Ts,
+    pub started_by: String,
+    /// The (created_at, id) of the last row walked; `None`: from the oldest row.
+    #[serde(skip)]
+    pub cursor: Option<Cursor>,
+    pub removed: u64,
+    pub batches: u64,
+    /// Taken over from a holder that stopped (crash, SIGTERM, lost lease).
+    pub resumed: bool,
+}
+
+/// What taking the lease found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lease {
+    /// Ours until it expires (each batch renews it). `pending`: a run someone left unfinished.
+    Taken { pending: Option<PurgeRun> },
+    /// Someone else holds it.
+    Held { holder: String, until: Ts },
+}
+
+/// What one batch did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BatchOutcome {
+    /// `removed` rows deleted; `done`: the walk reached the cutoff.
+    Done { removed: u64, done: bool },
+    /// Another holder has the lease now: nothing was changed by this batch.
+    LeaseLost,
+}
+
+/// The last finished purge and the state of the lease, for `wxlogin stats` and the console.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PurgeStatus {
+    pub last_finished_at: Option<Ts>,
+    pub last_cutoff: Option<Ts>,
+    pub last_removed: Option<u64>,
+    pub last_batches: Option<u64>,
+    pub last_duration_ms: Option<u64>,
+    pub last_by: Option<String>,
+    pub next_due_at: Option<Ts>,
+    /// Sessions that ended before this have been removed.
+    pub purged_before: Option<Ts>,
+    /// Who holds the lease now (`None` when it is free or expired).
+    pub running: Option<String>,
+    /// A run left unfinished, which the next holder resumes.
+    pub pending: Option<PurgeRun>,
+}
+
+type LeaseRow = (
+    Option<String>,
+    Option<Ts>,
+    Option<Ts>,
+    Option<Ts>,
+    Option<String>,
+    Option<Ts>,
+    Option<i64>,
+    i64,
+    i64,
+);
+
+const LEASE_COLS: &str = "holder, lease_until, run_cutoff, run_started_at, run_started_by, \
+     run_cursor_at, run_cursor_id, run_removed, run_batches";
+
+fn pending_of(r: &LeaseRow) -> Option<PurgeRun> {
+    let (_, _, cutoff, started_at, started_by, cur_at, cur_id, removed, batches) = r;
+    Some(PurgeRun {
+        cutoff: (*cutoff)?,
+        started_at: started_at.unwrap_or((*cutoff)?),
+        started_by: started_by.clone().unwrap_or_default(),
+        cursor: match (cur_at, cur_id) {
+            (Some(at), Some(id)) => Some(Cursor { at: *at, id: *id }),
+            _ => None,
+        },
+        removed: (*removed).max(0) as u64,
+        batches: (*batches).max(0) as u64,
+        resumed: true,
+    })
+}
+
+/// A session that ended before `$1`: revoked before it, or expired before it.
+const ENDED_BEFORE: &str = "((revoked_at IS NOT NULL AND revoked_at < $1) OR expires_at < $1)";
+
+fn to_ts(d: Duration) -> chrono::Duration {
+    chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
+}
+
+impl Store {
+    /// Takes the purge lease for `holder` until `ttl` from now, when it is free, expired or
+    /// already `holder`'s.
+    pub async fn take_purge_lease(
+        &self,
+        _grant: &Grant<'_>,
+        holder: &str,
+        ttl: Duration,
+    ) -> Result<Lease> {
+        let now = self.now_ts();
+        let until = Ts::from(now.0 + to_ts(ttl));
+        let sql = "INSERT INTO maintenance_leases (name, holder, lease_until) VALUES ($1, $2, $3) \
+             ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, lease_until = excluded.lease_until \
+             WHERE maintenance_leases.holder IS NULL OR maintenance_leases.lease_until IS NULL \
+             OR maintenance_leases.lease_until < $4 OR maintenance_leases.holder = excluded.holder";
+        let sel = format!("SELECT {LEASE_COLS} FROM maintenance_leases WHERE name = $1");
+        let row: LeaseRow = on_db!(self, |pool, d| {
+            let _turn = self.write_turn().await;
+            let mut tx = pool.begin_with(d.begin_write()).await?;
+            sqlx::query(sql)
+                .bind(PURGE_LEASE)
+                .bind(holder)
+                .bind(until)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            let row: LeaseRow = sqlx::query_as(sqlx::AssertSqlSafe(sel))
+                .bind(PURGE_LEASE)
+                .fetch_one(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            row
+        });
+        if row.0.as_deref() != Some(holder) {
+            return Ok(Lease::Held {
+                holder: row.0.unwrap_or_default(),
+                until: row.1.unwrap_or(now),
+            });
+        }
+        Ok(Lease::Taken {
+            pending: pending_of(&row),
+        })
+    }
+
+    /// Starts a new run (the lease must be `holder`'s): the walk begins at the oldest row.
+    pub async fn start_purge_run(
+        &self,
+        _grant: &Grant<'_>,
+        holder: &str,
+        cutoff: Ts,
+    ) -> Result<PurgeRun> {
+        let now = self.now_ts();
+        let n = on_db!(self, |pool, d| {
+            let _turn = self.write_turn().await;
+            sqlx::query(
+                "UPDATE maintenance_leases SET run_cutoff = $1, run_started_at = $2, \
+                 run_started_by = $3, run_cursor_at = NULL, run_cursor_id = NULL, \
+                 run_removed = 0, run_batches = 0 WHERE name = $4 AND holder = $3",
+            )
+            .bind(cutoff)
+            .bind(now)
+            .bind(holder)
+            .bind(PURGE_LEASE)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        if n == 0 {
+            return Err(StoreError::Conflict(
+                "the purge lease was taken by another instance".into(),
+            ));
+        }
+        Ok(PurgeRun {
+            cutoff,
+            started_at: now,
+            started_by: holder.to_owned(),
+            cursor: None,
+            removed: 0,
+            batches: 0,
+            resumed: false,
+        })
+    }
+
+    /// One batch of `run`, in one transaction: renews the lease to `ttl` from now (only while it
+    /// is `holder`'s), walks at most `batch` rows, deletes those of them that ended before the
+    /// cutoff, and records the walk's position. `run` is updated when the batch committed.
+    pub async fn purge_sessions_batch(
+        &self,
+        _grant: &Grant<'_>,
+        holder: &str,
+        run: &mut PurgeRun,
+        batch: i64,
+        ttl: Duration,
+    ) -> Result<BatchOutcome> {
+        let now = self.now_ts();
+        let until = Ts::from(now.0 + to_ts(ttl));
+        let batch = batch.max(1);
+        let cursor = run.cursor;
+        // The end of this batch: the `batch`-th row of the walk after the cursor.
+        let end_sql = match cursor {
+            Some(_) => {
+                "SELECT created_at, id FROM sessions WHERE created_at < $1 \
+                        AND (created_at, id) > ($2, $3) \
+                        ORDER BY created_at ASC, id ASC LIMIT 1 OFFSET $4"
+            }
+            None => {
+                "SELECT created_at, id FROM sessions WHERE created_at < $1 \
+                     AND $2 IS NULL AND $3 IS NULL \
+                     ORDER BY created_at ASC, id ASC LIMIT 1 OFFSET $4"
+            }
+        };
+        let (cur_at, cur_id) = (cursor.map(|c| c.at), cursor.map(|c| c.id));
+        let out: Option<(u64, Option<Cursor>)> = on_db!(self, |pool, d| {
+            let _turn = self.write_turn().await;
+            let mut tx = pool.begin_with(d.begin_write()).await?;
+            let renewed = sqlx::query(
+                "UPDATE maintenance_leases SET lease_until = $1 WHERE name = $2 AND holder = $3",
+            )
+            .bind(until)
+            .bind(PURGE_LEASE)
+            .bind(holder)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if renewed == 0 {
+                tx.rollback().await?;
+                None
+            } else {
+                let end: Option<(Ts, i64)> = sqlx::query_as(end_sql)
+                    .bind(run.cutoff)
+                    .bind(cur_at)
+                    .bind(cur_id)
+                    .bind(batch - 1)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let lower = match cursor {
+                    Some(_) => " AND (created_at, id) > ($2, $3)",
+                    None => " AND $2 IS NULL AND $3 IS NULL",
+                };
+                let upper = match end {
+                    Some(_) => " AND (created_at, id) <= ($4, $5)",
+                    None => " AND $4 IS NULL AND $5 IS NULL",
+                };
+                let del = format!(
+                    "DELETE FROM sessions WHERE created_at < $1{lower}{upper} AND {ENDED_BEFORE}"
+                );
+                let removed = sqlx::query(sqlx::AssertSqlSafe(del))
+                    .bind(run.cutoff)
+                    .bind(cur_at)
+                    .bind(cur_id)
+                    .bind(end.map(|e| e.0))
+                    .bind(end.map(|e| e.1))
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                let next = end.map(|(at, id)| Cursor { at, id });
+                // The final batch leaves the cursor at the cutoff: nothing is left to walk.
+                let (pos_at, pos_id) = match next {
+                    Some(c) => (Some(c.at), Some(c.id)),
+                    None => (Some(run.cutoff), Some(i64::MAX)),
+                };
+                sqlx::query(
+                    "UPDATE maintenance_leases SET run_cursor_at = $1, run_cursor_id = $2, \
+                     run_removed = run_removed + $3, run_batches = run_batches + 1, \
+                     purged_before = CASE WHEN $3 > 0 AND (purged_before IS NULL OR purged_before < run_cutoff) \
+                                     THEN run_cutoff ELSE purged_before END \
+                     WHERE name = $4 AND holder = $5",
+                )
+                .bind(pos_at)
+                .bind(pos_id)
+                .bind(removed as i64)
+                .bind(PURGE_LEASE)
+                .bind(holder)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Some((removed, next))
+            }
+        });
+        let Some((removed, next)) = out else {
+            return Ok(BatchOutcome::LeaseLost);
+        };
+        run.removed += removed;
+        run.batches += 1;
+        let done = next.is_none();
+        run.cursor = Some(next.unwrap_or(Cursor {
+            at: run.cutoff,
+            id: i64::MAX,
+        }));
+        Ok(BatchOutcome::Done { removed, done })
+    }
+
+    /// Ends `run` (finished, or stopped by its operator): its one `sessions.purge` audit row,
+    /// the last-run columns, and the lease released, in one transaction. `next_due`: when the
+    /// service should purge next (`None` keeps what is there).
+    pub async fn finish_purge_run(
+        &self,
+        grant: &Grant<'_>,
+        holder: &str,
+        run: &PurgeRun,
+        interrupted: bool,
+        next_due: Option<Ts>,
+        extra: serde_json::Value,
+    ) -> Result<()> {
+        let now = self.now_ts();
+        let duration_ms = (now.0 - run.started_at.0).num_milliseconds().max(0);
+        let mut detail = json!({
+            "cutoff": run.cutoff.rfc3339(),
+            "removed": run.removed,
+            "batches": run.batches,
+            "duration_ms": duration_ms,
+            "started_at": run.started_at.0.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            "interrupted": interrupted,
+            "resumed": run.resumed,
+        });
+        if run.started_by != holder {
+            detail["started_by"] = json!(run.started_by);
+        }
+        if let (Some(d), serde_json::Value::Object(m)) = (detail.as_object_mut(), extra) {
+            d.extend(m);
+        }
+        let actor = grant.actor();
+        let cutoff_date = run.cutoff.0.format("%Y-%m-%d").to_string();
+        let target = format!("sessions:ended-before-{cutoff_date}");
+        let ok = on_db!(self, |pool, d| {
+            let _turn = self.write_turn().await;
+            let mut tx = pool.begin_with(d.begin_write()).await?;
+            let n = sqlx::query(
+                "UPDATE maintenance_leases SET run_cutoff = NULL, run_started_at = NULL, \
+                 run_started_by = NULL, run_cursor_at = NULL, run_cursor_id = NULL, \
+                 run_removed = 0, run_batches = 0, last_finished_at = $1, last_cutoff = $2, \
+                 last_removed = $3, last_batches = $4, last_duration_ms = $5, last_by = $6, \
+                 next_due_at = COALESCE($7, next_due_at), lease_until = $1 \
+                 WHERE name = $8 AND holder = $9",
+            )
+            .bind(now)
+            .bind(run.cutoff)
+            .bind(run.removed as i64)
+            .bind(run.batches as i64)
+            .bind(duration_ms)
+            .bind(actor.operator.as_str())
+            .bind(next_due)
+            .bind(PURGE_LEASE)
+            .bind(holder)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if n == 0 {
+                tx.rollback().await?;
+                false
+            } else {
+                write_audit!(
+                    &mut *tx,
+                    now,
+                    actor,
+                    "sessions.purge",
+                    &target,
+                    None,
+                    &detail
+                )?;
+                tx.commit().await?;
+                true
+            }
+        });
+        if !ok {
+            return Err(StoreError::Conflict(
+                "the purge lease was taken by another instance before this run was recorded; it resumes the run".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Lets the lease go at once (SIGTERM): an unfinished run stays for the next holder.
+    pub async fn release_purge_lease(&self, holder: &str) -> Result<()> {
+        let now = self.now_ts();
+        on_db!(self, |pool, d| {
+            let _turn = self.write_turn().await;
+            sqlx::query(
+                "UPDATE maintenance_leases SET lease_until = $1 WHERE name = $2 AND holder = $3",
+            )
+            .bind(now)
+            .bind(PURGE_LEASE)
+            .bind(holder)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// The service records when the next purge is due without running one (nothing to do).
+    pub async fn set_purge_due(&self, holder: &str, next_due: Ts) -> Result<()> {
+        on_db!(self, |pool, d| {
+            let _turn = self.write_turn().await;
+            sqlx::query(
+                "UPDATE maintenance_leases SET next_due_at = $1 WHERE name = $2 AND holder = $3",
+            )
+            .bind(next_due)
+            .bind(PURGE_LEASE)
+            .bind(holder)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// The exact number of sessions that ended before `cutoff` (`--dry-run`): one range scan
+    /// of sessions_newest up to the cutoff.
+    pub async fn count_purgeable(&self, cutoff: Ts) -> Result<u64> {
+        let sql = format!("SELECT COUNT(*) FROM sessions WHERE created_at < $1 AND {ENDED_BEFORE}");
+        let n: i64 = on_db!(self, |pool, d| {
+            sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                .bind(cutoff)
+                .fetch_one(pool)
+                .await?
+        });
+        Ok(n.max(0) as u64)
+    }
+
+    /// An estimate of the sessions that ended before `cutoff`, cheap at any size: on
+    /// PostgreSQL a 1% block sample when the table is large (exact below 200,000 rows); on
+    /// SQLite an exact count that stops at 1,000,000 (`capped`).
+    pub async fn estimate_purgeable(&self, cutoff: Ts) -> Result<PurgeBacklog> {
+        const CAP: i64 = 1_000_000;
+        match &self.db {
+            super::Db::Postgres(pool) => {
+                let rows: f64 = sqlx::query_scalar(
+                    "SELECT COALESCE(reltuples, 0)::float8 FROM pg_class WHERE oid = 'sessions'::regclass",
+                )
+                .fetch_one(pool)
+                .await?;
+                if rows < 200_000.0 {
+                    return Ok(PurgeBacklog {
+                        sessions: self.count_purgeable(cutoff).await?,
+                        sampled: false,
+                        capped: false,
+                    });
+                }
+                let sql = format!(
+                    "SELECT COUNT(*) FROM sessions TABLESAMPLE SYSTEM (1) WHERE created_at < $1 AND {ENDED_BEFORE}"
+                );
+                let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                    .bind(cutoff)
+                    .fetch_one(pool)
+                    .await?;
+                Ok(PurgeBacklog {
+                    sessions: (n.max(0) as u64) * 100,
+                    sampled: true,
+                    capped: false,
+                })
+            }
+            super::Db::Sqlite(pool) => {
+                let sql = format!(
+                    "SELECT COUNT(*) FROM (SELECT 1 FROM sessions WHERE created_at < $1 AND {ENDED_BEFORE} LIMIT $2)"
+                );
+                let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                    .bind(cutoff)
+                    .bind(CAP)
+                    .fetch_one(pool)
+                    .await?;
+                Ok(PurgeBacklog {
+                    sessions: n.max(0) as u64,
+                    sampled: false,
+                    capped: n >= CAP,
+                })
+            }
+        }
+    }
+
+    /// The last finished purge, the next one due, and whether one runs now.
+    pub async fn purge_status(&self) -> Result<PurgeStatus> {
+        type Last = (
+            Option<Ts>,
+            Option<Ts>,
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+            Option<String>,
+            Option<Ts>,
+            Option<Ts>,
+        );
+        let sel = format!("SELECT {LEASE_COLS} FROM maintenance_leases WHERE name = $1");
+        let (lease, last): (Option<LeaseRow>, Option<Last>) = on_db!(self, |pool, d| {
+            let lease: Option<LeaseRow> = sqlx::query_as(sqlx::AssertSqlSafe(sel))
+                .bind(PURGE_LEASE)
+                .fetch_optional(pool)
+                .await?;
+            let last: Option<Last> = sqlx::query_as(
+                "SELECT last_finished_at, last_cutoff, last_removed, last_batches, \
+                 last_duration_ms, last_by, next_due_at, purged_before \
+                 FROM maintenance_leases WHERE name = $1",
+            )
+            .bind(PURGE_LEASE)
+            .fetch_optional(pool)
+            .await?;
+            (lease, last)
+        });
+        let now = self.now_ts();
+        let mut s = PurgeStatus::default();
+        if let Some(l) = &lease {
+            s.pending = pending_of(l);
+            if let (Some(h), Some(until)) = (&l.0, l.1)
+                && until > now
+            {
+                s.running = Some(h.clone());
+            }
+        }
+        if let Some((fin, cut, rem, bat, dur, by, due, before)) = last {
+            s.last_finished_at = fin;
+            s.last_cutoff = cut;
+            s.last_removed = rem.map(|v| v.max(0) as u64);
+            s.last_batches = bat.map(|v| v.max(0) as u64);
+            s.last_duration_ms = dur.map(|v| v.max(0) as u64);
+            s.last_by = by;
+            s.next_due_at = due;
+            s.purged_before = before;
+        }
+        Ok(s)
+    }
+
+    /// Sessions that ended before this have been removed by retention (account history).
+    pub async fn sessions_purged_before(&self) -> Result<Option<Ts>> {
+        let v: Option<Option<Ts>> = on_db!(self, |pool, d| {
+            sqlx::query_scalar("SELECT purged_before FROM maintenance_leases WHERE name = $1")
+                .bind(PURGE_LEASE)
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(v.flatten())
+    }
+}
+
+/// The purgeable backlog as [`Store::estimate_purgeable`] estimates it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct PurgeBacklog {
+    pub sessions: u64,
+    /// Counted on a 1% sample and scaled up.
+    pub sampled: bool,
+    /// At least this many (the count stopped).
+    pub capped: bool,
+}
