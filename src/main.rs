@@ -216,7 +216,36 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     }
 }
 
+/// Every word of the command line is text a person typed: checked once, here, before the
+/// parser, the store or WeChat sees it (the door checks its exec words the same way). A word
+/// that is not UTF-8, or holds NUL, control, bidi or invisible characters, is a usage error.
+fn check_argv() -> Result<(), String> {
+    for (i, word) in std::env::args_os().skip(1).enumerate() {
+        let Some(w) = word.to_str() else {
+            return Err(format!(
+                "argument {} is not valid UTF-8; give it as UTF-8 text",
+                i + 1
+            ));
+        };
+        let preview: String = wxlogin::sanitize::for_terminal(w)
+            .chars()
+            .take(40)
+            .collect();
+        wxlogin::text::check(
+            &format!("argument {} (`{preview}`)", i + 1),
+            w,
+            wxlogin::text::TextKind::Prose,
+        )
+        .map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
 fn main() -> ExitCode {
+    if let Err(why) = check_argv() {
+        eprintln!("wxlogin: {why}");
+        return ExitCode::from(wxlogin::exit::Code::Usage as u8);
+    }
     let cli = Cli::parse();
     match cli.command {
         // Log lines would scribble over the TUI: the console logs to a file.

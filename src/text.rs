@@ -63,10 +63,11 @@ fn describe(c: char) -> &'static str {
         | '\u{200E}'
         | '\u{200F}'
         | '\u{061C}' => "a bidirectional control character",
+        c if is_invisible_or_bidi(c) => "an invisible or separator character",
         c if is_noncharacter(c) => "a Unicode noncharacter",
         ' ' => "a space",
         c if !c.is_ascii() => "a non-ASCII character",
-        _ => "an invisible or separator character",
+        _ => "a character not allowed here",
     }
 }
 
@@ -102,6 +103,12 @@ fn allowed(kind: TextKind, c: char) -> bool {
         TextKind::Name => !c.is_control() && !is_invisible_or_bidi(c),
         TextKind::Prose => (c == '\t' || !c.is_control()) && !is_invisible_or_bidi(c),
     }
+}
+
+/// Why `c` may not be part of text of this kind, as "a control character (U+001B)", or `None`
+/// when it may: for inputs that refuse one character at a time (the console's text boxes).
+pub fn refused_char(kind: TextKind, c: char) -> Option<String> {
+    (!allowed(kind, c)).then(|| format!("{} (U+{:04X})", describe(c), c as u32))
 }
 
 /// Checks `value` for field `field`; the first refused character is the error.

@@ -639,3 +639,31 @@ store_test!(a_bulk_revoke_stops_between_batches_when_cancelled, |db| {
     );
     assert!(text.contains(&format!("{revoked} session")), "{text}");
 });
+
+store_test!(
+    a_bidi_override_typed_into_the_reason_is_not_taken_and_the_dialog_says_why,
+    |db| {
+        let fx = fixture(&db).await;
+        let mut app = app(&fx.store, false);
+        app.settle().await;
+        let newest = fx.sessions.last().unwrap().public_id.clone();
+        press(&mut app, "d").await;
+        // A right-to-left override would make the audit row read backwards to a reviewer.
+        press(&mut app, "stolen\u{202E}").await;
+        let screen = render(&mut app, 80, 24);
+        assert!(
+            screen.contains("not typed: a bidirectional control character (U+202E)"),
+            "{screen}"
+        );
+        assert!(screen.contains("Reason: stolen "), "{screen}");
+        // The next accepted key clears the note.
+        press(&mut app, "phone").await;
+        assert!(!render(&mut app, 80, 24).contains("not typed"));
+        // A Chinese reason (an IME commits whole strings) is text like any other.
+        press(&mut app, " 用户报失<Enter>").await;
+        assert!(app.overlay.is_none(), "{}", render(&mut app, 80, 24));
+        let audit = last_audit(&fx.store).await;
+        assert_eq!(audit.target, format!("session:{newest}"));
+        assert_eq!(audit.reason.as_deref(), Some("stolenphone 用户报失"));
+    }
+);

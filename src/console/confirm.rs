@@ -413,8 +413,8 @@ impl Confirm {
                     Span::styled(shown, t.value),
                 ]));
                 lines.push(Line::raw(""));
-                match &self.error {
-                    Some(e) => lines.push(Line::from(Span::styled(e.clone(), t.error))),
+                match self.error.clone().or_else(|| self.reason.refused_note()) {
+                    Some(e) => lines.push(Line::from(Span::styled(e, t.error))),
                     None => lines.push(Line::from(Span::styled(
                         "The reason and your operator name go into the audit log.",
                         t.muted,

@@ -17,6 +17,9 @@ pub struct TextInput {
     /// A prefilled suggestion, shown selected: the first typed character or deletion replaces
     /// it whole, a movement key keeps it for editing.
     suggested: bool,
+    /// What the last refused character was (bidi, invisible, a noncharacter…), shown beside
+    /// the input until the next accepted key.
+    refused: Option<String>,
 }
 
 impl std::fmt::Debug for TextInput {
@@ -48,6 +51,7 @@ impl TextInput {
             cursor,
             masked: false,
             suggested: false,
+            refused: None,
         }
     }
 
@@ -56,6 +60,12 @@ impl TextInput {
         let mut t = Self::with_value(value);
         t.suggested = !t.value.is_empty();
         t
+    }
+
+    /// "not typed: a bidirectional control character (U+202E)" after a refused character,
+    /// until the next accepted one.
+    pub fn refused_note(&self) -> Option<String> {
+        self.refused.as_ref().map(|why| format!("not typed: {why}"))
     }
 
     /// True while the prefilled suggestion is untouched (drawn selected).
@@ -69,6 +79,7 @@ impl TextInput {
             cursor: 0,
             masked: true,
             suggested: false,
+            refused: None,
         }
     }
 
@@ -154,6 +165,19 @@ impl TextInput {
         if self.len() >= MAX_CHARS || c.is_control() {
             return;
         }
+        // The same rule as every other face (src/text.rs): a reason, a filter or a name may
+        // not hold bidi controls, invisible characters or noncharacters; a masked input (a
+        // SessionId, a code, a password) only refuses what no secret may hold.
+        let kind = if self.masked {
+            crate::text::TextKind::Secret
+        } else {
+            crate::text::TextKind::Prose
+        };
+        if let Some(why) = crate::text::refused_char(kind, c) {
+            self.refused = Some(why);
+            return;
+        }
+        self.refused = None;
         let at = self.byte_at(self.cursor);
         self.value.insert(at, c);
         self.cursor += 1;

@@ -85,10 +85,14 @@ impl Prompt {
         } else {
             Style::default()
         };
-        let line = Line::from(vec![
+        let mut spans = vec![
             Span::styled(self.label, theme.key),
             Span::styled(shown, value_style),
-        ]);
+        ];
+        if let Some(note) = self.input.refused_note() {
+            spans.push(Span::styled(format!("  {note}"), theme.error));
+        }
+        let line = Line::from(spans);
         frame.render_widget(Clear, status);
         frame.render_widget(Paragraph::new(line), status);
         let x = status.x + (self.label.chars().count() + self.input.display_cursor()) as u16;
