@@ -5,7 +5,7 @@
 use serde_json::json;
 
 use super::{Result, Store, Ts, on_db, write_audit};
-use crate::ops::Grant;
+use crate::ops::{Grant, OpKind};
 
 /// Usernames are counted as typed, at most this many characters.
 const MAX_KEY_NAME: usize = 200;
@@ -226,6 +226,7 @@ impl Store {
         username: &str,
         reason: &str,
     ) -> Result<u64> {
+        grant.require("unlock_account_password", &[OpKind::UnlockAccount])?;
         let actor = grant.actor();
         let now = self.now_ts();
         let key = account_limit_key(username);
