@@ -12,26 +12,8 @@
 use std::borrow::Cow;
 
 fn is_dangerous(c: char) -> bool {
-    c.is_control()
-        || matches!(
-            c,
-            // bidi embeddings, overrides, isolates and marks
-            '\u{202A}'..='\u{202E}'
-                | '\u{2066}'..='\u{2069}'
-                | '\u{200E}'
-                | '\u{200F}'
-                | '\u{061C}'
-                // line and paragraph separators
-                | '\u{2028}'
-                | '\u{2029}'
-                // zero-width space, non-joiner, joiner; word joiner
-                | '\u{200B}'..='\u{200D}'
-                | '\u{2060}'
-                // byte-order mark / zero-width no-break space
-                | '\u{FEFF}'
-                // tag characters
-                | '\u{E0000}'..='\u{E007F}'
-        )
+    // The same bidi, separator, zero-width and tag characters that incoming text may not hold.
+    c.is_control() || crate::text::is_invisible_or_bidi(c)
 }
 
 /// Returns `text` with every control character shown as a `\xNN` or `\u{NNNN}` escape.

@@ -76,7 +76,10 @@ fn is_noncharacter(c: char) -> bool {
     (0xFDD0..=0xFDEF).contains(&v) || (v & 0xFFFE) == 0xFFFE
 }
 
-fn is_invisible_or_bidi(c: char) -> bool {
+/// Bidi embeddings, overrides, isolates and marks (U+061C too), the line and paragraph
+/// separators, zero-width characters, the byte-order mark and the tag characters: text that
+/// reorders, hides or breaks what a reader sees. [`crate::sanitize`] escapes the same set.
+pub(crate) fn is_invisible_or_bidi(c: char) -> bool {
     matches!(
         c,
         '\u{202A}'..='\u{202E}'
