@@ -65,7 +65,9 @@ store_test!(
             assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
             assert_eq!(body["error"], "account_locked");
             let secs: u64 = retry.expect("Retry-After").parse().unwrap();
-            assert!((1..=900).contains(&secs), "{secs}");
+            // Sliding windows: this window's attempts still weigh on the next one, so the wait
+            // can reach twice the window length (900 s), never more.
+            assert!((1..=1800).contains(&secs), "{secs}");
         }
         // Another account is not affected.
         let body = json!({ "appid": APPID, "code": w.code("wx-heidi"), "username": "heidi", "password": PASSWORD });
