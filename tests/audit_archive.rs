@@ -99,10 +99,12 @@ store_test!(
         };
         assert!(plain.is_err(), "a plain DELETE must stay refused");
 
-        // Kill it at several points: after writing, after verifying, in the middle of deleting.
+        // Kill it at several points: early (writing or verifying the file), and twice right
+        // after a delete batch has committed (seen by polling the table, not guessed by a
+        // timer, so a slow machine cannot make the kill land elsewhere).
         let mut files = Vec::new();
         let mut killed_mid_delete = false;
-        for (k, delay) in [80u64, 400, 900, 1500].into_iter().enumerate() {
+        for (k, delay) in [Some(80u64), Some(400), None, None].into_iter().enumerate() {
             let f = dir.path().join(format!("kill{k}.jsonl"));
             let mut cmd = command(
                 &db.url,
@@ -119,8 +121,20 @@ store_test!(
                 ],
             );
             cmd.env("WXLOGIN_TEST_ARCHIVE_PAUSE_MS", "120");
+            let start = table_rows(&db.store).await.len();
             let mut child = cmd.spawn().expect("spawn");
-            tokio::time::sleep(Duration::from_millis(delay)).await;
+            match delay {
+                Some(ms) => tokio::time::sleep(Duration::from_millis(ms)).await,
+                None => {
+                    let give_up = tokio::time::Instant::now() + Duration::from_secs(60);
+                    while table_rows(&db.store).await.len() == start
+                        && tokio::time::Instant::now() < give_up
+                        && child.try_wait().ok().flatten().is_none()
+                    {
+                        tokio::time::sleep(Duration::from_millis(5)).await;
+                    }
+                }
+            }
             child.start_kill().expect("SIGKILL");
             let _ = child.wait().await;
             files.push(f.clone());
@@ -134,7 +148,7 @@ store_test!(
             for f in files.iter().filter(|f| f.exists()) {
                 seen.extend(file_rows(f));
             }
-            assert_eq!(seen, all, "a row was lost after a kill at {delay} ms");
+            assert_eq!(seen, all, "a row was lost after a kill at {delay:?} ms");
         }
 
         assert!(
