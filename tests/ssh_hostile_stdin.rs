@@ -23,80 +23,14 @@ fn proc_kib(pid: u32, field: &str) -> u64 {
 
 const HOSTILE_BYTES: usize = 100 * 1024 * 1024;
 
-/// `wxlogin ssh-server` as [`Door::start`] runs it, but from `WXLOGIN_TEST_BIN` when set (a
-/// pinned copy of this worktree's build: a target directory shared between worktrees may hold
-/// another one's binary).
-fn start_door(db_url: &str, operators: &str) -> Door {
-    use std::io::{BufRead, BufReader};
-    use std::process::{Command, Stdio};
-    use std::sync::{Arc, Mutex};
-    let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(dir.path().join("operators.toml"), operators).expect("write operators");
-    let bin = std::env::var_os("WXLOGIN_TEST_BIN")
-        .unwrap_or_else(|| env!("CARGO_BIN_EXE_wxlogin").into());
-    let mut child = Command::new(bin)
-        .arg("--database-url")
-        .arg(db_url)
-        .arg("ssh-server")
-        .args(["--listen", "127.0.0.1:0"])
-        .arg("--host-key")
-        .arg(dir.path().join("host_key"))
-        .arg("--operators")
-        .arg(dir.path().join("operators.toml"))
-        .env("RUST_LOG", "info")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start wxlogin ssh-server");
-    let stderr = Arc::new(Mutex::new(String::new()));
-    let err = child.stderr.take().expect("stderr");
-    let log = stderr.clone();
-    std::thread::spawn(move || {
-        for line in BufReader::new(err).lines().map_while(Result::ok) {
-            let mut l = log.lock().expect("log");
-            l.push_str(&line);
-            l.push('\n');
-        }
-    });
-    let mut out = BufReader::new(child.stdout.take().expect("stdout"));
-    let mut fingerprint = String::new();
-    let addr = loop {
-        let mut line = String::new();
-        assert!(
-            out.read_line(&mut line).expect("read stdout") > 0,
-            "ssh-server did not start: {}",
-            stderr.lock().expect("log")
-        );
-        if let Some(fp) = line.strip_prefix("host key fingerprint: ") {
-            fingerprint = fp.trim().to_owned();
-        }
-        if let Some(rest) = line.strip_prefix("listening on ") {
-            break rest
-                .split_whitespace()
-                .next()
-                .expect("addr")
-                .parse()
-                .expect("socket addr");
-        }
-    };
-    std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
-    Door {
-        child,
-        addr,
-        fingerprint,
-        dir,
-        stderr,
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hundred_megabytes_of_zeros_into_token_stdin_is_a_usage_error_and_the_door_stays_small() {
     let db = common::sqlite_db().await;
     let viewer = key(3);
-    let door = start_door(
+    let door = Door::start(
         &db.url,
         &operators_toml(&[("vera-viewer", "viewer", &viewer)]),
+        &[],
     );
     let pid = door.child.id();
     let h = door.login(&viewer).await;

@@ -62,7 +62,11 @@ impl Door {
             std::fs::set_permissions(&ops_path, std::fs::Permissions::from_mode(0o600))
                 .expect("chmod operators");
         }
-        let mut child = Command::new(env!("CARGO_BIN_EXE_wxlogin"))
+        // `WXLOGIN_TEST_BIN` when set: a pinned copy of this worktree's build (a target
+        // directory shared between worktrees may hold another one's binary).
+        let bin = std::env::var_os("WXLOGIN_TEST_BIN")
+            .unwrap_or_else(|| env!("CARGO_BIN_EXE_wxlogin").into());
+        let mut child = Command::new(bin)
             .arg("--database-url")
             .arg(db_url)
             .arg("ssh-server")
