@@ -236,7 +236,7 @@ pub struct ConsoleSection {
     pub refresh_secs: Option<u64>,
     /// How the Overview draws sparklines: `braille` (default) or `blocks` (fonts without
     /// braille dots).
-    pub sparkline: Option<crate::console::views::overview::SparkStyle>,
+    pub sparkline: Option<crate::present::SparkStyle>,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -23,6 +23,7 @@ pub mod export;
 pub mod mock_wechat;
 pub mod operator;
 pub mod ops;
+pub mod present;
 pub mod sanitize;
 pub mod secret;
 pub mod service;

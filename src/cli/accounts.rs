@@ -6,13 +6,10 @@ use serde::Serialize;
 
 use super::{Context, cell, cell_opt, read_secret_line, ts, ts_opt};
 use crate::exit::Failure;
+use crate::present::history::{event_detail, event_name};
+use crate::present::limits::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
 use crate::secret::Secret;
 use crate::store::{Account, NewAccount, SessionFilter};
-
-/// Shortest password accepted (NIST SP 800-63B); longer passphrases are welcome.
-pub const MIN_PASSWORD_CHARS: usize = 8;
-/// Longest password accepted: enough for any passphrase, bounded for the hash's cost.
-pub const MAX_PASSWORD_CHARS: usize = 128;
 
 #[derive(Debug, Args)]
 pub struct AccountsArgs {
@@ -389,8 +386,8 @@ async fn history(ctx: &Context, a: HistoryArgs) -> Result<(), Failure> {
         ctx.say(format!(
             "{}  {:<16} {}",
             ts(e.at),
-            crate::console::views::bindings::event_name(e),
-            crate::console::views::bindings::event_detail(e)
+            event_name(e),
+            event_detail(e)
         ))?;
     }
     if let Some(p) = purged_before {

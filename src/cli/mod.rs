@@ -29,7 +29,7 @@ use serde::Serialize;
 use crate::config::{self, ConfigFile, GlobalOpts};
 use crate::exit::Failure;
 use crate::operator::{Actor, Role};
-use crate::store::{Store, Ts};
+use crate::store::Store;
 
 pub use table::Table;
 
@@ -182,7 +182,11 @@ impl Context {
     pub fn print_json<T: Serialize>(&self, value: &T) -> Result<(), Failure> {
         let text = serde_json::to_string_pretty(value)
             .map_err(|e| Failure::runtime(format!("cannot encode the JSON output: {e}")))?;
-        writeln!(self.out(), "{}", escape_json_for_terminal(&text))?;
+        writeln!(
+            self.out(),
+            "{}",
+            crate::present::json::escape_json_for_terminal(&text)
+        )?;
         Ok(())
     }
 
@@ -350,13 +354,7 @@ impl WechatErrorJson {
 }
 
 /// A timestamp as every command shows it: RFC 3339, UTC, seconds.
-pub fn ts(t: Ts) -> String {
-    t.rfc3339()
-}
-
-pub fn ts_opt(t: Option<Ts>) -> Option<String> {
-    t.map(ts)
-}
+pub use crate::present::json::{ts, ts_opt};
 
 /// Database or WeChat text for a table cell: control characters escaped; cut to `max`
 /// characters when stdout is a terminal.
@@ -373,25 +371,6 @@ pub fn cell_opt(ctx: &Context, text: Option<&str>, max: usize) -> String {
         Some(t) => cell(ctx, t, max),
         None => "-".to_owned(),
     }
-}
-
-pub(crate) fn escape_json_for_terminal(text: &str) -> String {
-    let dangerous = |c: char| {
-        (c.is_control() && c != '\n')
-            || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{2028}' | '\u{2029}')
-    };
-    if !text.chars().any(dangerous) {
-        return text.to_owned();
-    }
-    let mut out = String::with_capacity(text.len() + 16);
-    for c in text.chars() {
-        if dangerous(c) {
-            out.push_str(&format!("\\u{:04x}", c as u32));
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// Longest line any command reads from stdin, in bytes without its line ending: a SessionId
@@ -505,19 +484,5 @@ pub fn parse_cursor(text: Option<&str>) -> Result<Option<crate::store::Cursor>, 
                 "--after is not a cursor printed by this command; copy next_cursor from the previous page",
             )
         }),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn json_escaping_keeps_newlines_and_escapes_c1_and_bidi() {
-        let text = "{\n  \"ua\": \"a\u{9b}b\u{202e}c\"\n}";
-        let out = escape_json_for_terminal(text);
-        assert_eq!(out, "{\n  \"ua\": \"a\\u009bb\\u202ec\"\n}");
-        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-        assert_eq!(v["ua"], "a\u{9b}b\u{202e}c");
     }
 }

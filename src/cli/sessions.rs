@@ -13,9 +13,9 @@ use super::{Context, Table, cell, cell_opt, ts, ts_opt};
 use crate::crypto::SessionToken;
 use crate::exit::Failure;
 use crate::ops::{self, Operation};
+use crate::present::json::SessionJson;
 use crate::store::{
-    DEFAULT_REVOKE_BATCH, MAX_REVOKE_IDS, RevokeProgress, SessionFilter, SessionRow, SessionState,
-    Store, Ts,
+    DEFAULT_REVOKE_BATCH, MAX_REVOKE_IDS, RevokeProgress, SessionFilter, SessionRow, Store, Ts,
 };
 
 #[derive(Debug, Args)]
@@ -164,51 +164,6 @@ pub async fn run(ctx: &Context, args: SessionsArgs) -> Result<(), Failure> {
     }
 }
 
-/// A session in JSON output (documented in docs/cli-json.md). Never the SessionId or session_key.
-#[derive(Debug, Serialize)]
-pub struct SessionJson {
-    pub public_id: String,
-    pub state: SessionState,
-    pub account_id: i64,
-    pub username: String,
-    pub appid: String,
-    pub openid: String,
-    pub unionid: Option<String>,
-    pub client_ip: Option<String>,
-    pub user_agent: Option<String>,
-    /// The device parsed from the user agent; null when it is not a WeChat one.
-    pub device: Option<crate::device::Device>,
-    pub created_at: String,
-    pub last_seen_at: String,
-    pub expires_at: String,
-    pub revoked_at: Option<String>,
-    pub revoked_by: Option<String>,
-    pub revoke_reason: Option<String>,
-}
-
-impl SessionJson {
-    pub fn new(s: &SessionRow, now: Ts) -> Self {
-        SessionJson {
-            public_id: s.public_id.clone(),
-            state: s.state(now),
-            account_id: s.account_id,
-            username: s.username.clone(),
-            appid: s.appid.clone(),
-            openid: s.openid.clone(),
-            unionid: s.unionid.clone(),
-            client_ip: s.client_ip.clone(),
-            user_agent: s.user_agent.clone(),
-            device: s.user_agent.as_deref().and_then(crate::device::parse),
-            created_at: ts(s.created_at),
-            last_seen_at: ts(s.last_seen_at),
-            expires_at: ts(s.expires_at),
-            revoked_at: ts_opt(s.revoked_at),
-            revoked_by: s.revoked_by.clone(),
-            revoke_reason: s.revoke_reason.clone(),
-        }
-    }
-}
-
 /// Rows per page of `sessions list --all` unless --limit says otherwise.
 const ALL_PAGE: i64 = 1000;
 
@@ -304,7 +259,8 @@ impl ListOutput {
                     let text = serde_json::to_string_pretty(&SessionJson::new(s, now))
                         .map_err(std::io::Error::other)?;
                     let sep = if self.rows == 0 { "" } else { "," };
-                    let text = super::escape_json_for_terminal(&text).replace('\n', "\n    ");
+                    let text = crate::present::json::escape_json_for_terminal(&text)
+                        .replace('\n', "\n    ");
                     write!(w, "{sep}\n    {text}")?;
                     self.rows += 1;
                 }
