@@ -20,6 +20,7 @@ pub mod demo;
 pub mod device;
 pub mod exit;
 pub mod export;
+pub mod i18n;
 pub mod mock_wechat;
 pub mod operator;
 pub mod ops;
