@@ -114,7 +114,9 @@ fn each_message_uses_the_same_variables_in_both_catalogues() {
 
 #[test]
 fn message_ids_are_kebab_case_and_prefixed_by_their_area() {
-    const AREAS: [&str; 4] = ["common-", "console-", "errcode-", "cli-"];
+    const AREAS: [&str; 6] = [
+        "common-", "console-", "errcode-", "cli-", "present-", "service-",
+    ];
     for id in catalogue("en").keys() {
         let bare = id.split('.').next().unwrap_or(id);
         assert!(

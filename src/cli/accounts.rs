@@ -10,6 +10,7 @@ use crate::present::history::{event_detail, event_name};
 use crate::present::limits::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
 use crate::secret::Secret;
 use crate::store::{Account, NewAccount, SessionFilter};
+use crate::tr;
 
 #[derive(Debug, Args)]
 pub struct AccountsArgs {
@@ -380,14 +381,14 @@ async fn history(ctx: &Context, a: HistoryArgs) -> Result<(), Failure> {
         return ctx.print_json(&doc);
     }
     if events.is_empty() && purged_before.is_none() {
-        return ctx.say("no event recorded for this account");
+        return ctx.say(tr!(ctx.tr, "cli-history-empty"));
     }
     for e in &events {
         ctx.say(format!(
-            "{}  {:<16} {}",
+            "{}  {} {}",
             ts(e.at),
-            event_name(e),
-            event_detail(e)
+            super::pad(&event_name(&ctx.tr, e), 16),
+            event_detail(&ctx.tr, e)
         ))?;
     }
     if let Some(p) = purged_before {

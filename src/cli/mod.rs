@@ -15,6 +15,7 @@ pub mod audit;
 pub mod bindings;
 pub mod completions;
 pub mod exchange;
+pub mod help;
 pub mod session_keys;
 pub mod sessions;
 pub mod stats;
@@ -28,8 +29,10 @@ use serde::Serialize;
 
 use crate::config::{self, ConfigFile, GlobalOpts};
 use crate::exit::Failure;
+use crate::i18n::{Lang, Tr};
 use crate::operator::{Actor, Role};
 use crate::store::Store;
+use crate::tr;
 
 pub use table::Table;
 
@@ -65,6 +68,9 @@ pub struct Context {
     pub file: ConfigFile,
     /// Who acts, with their role (`--role`, `--read-only` = viewer).
     pub actor: Actor,
+    /// The language of what people read (tables, prompts, refusals); never of `--json`, CSV,
+    /// exit codes or audit rows.
+    pub tr: Tr,
     /// stdout is a terminal: tables are sized for it.
     pub stdout_tty: bool,
     /// stdin and stderr are a terminal: a person is there to answer a question.
@@ -87,11 +93,13 @@ impl Context {
     pub fn new(opts: &GlobalOpts, file: ConfigFile) -> Result<Self, Failure> {
         let actor =
             config::resolve_actor(opts, &file).map_err(|e| Failure::usage(e.to_string()))?;
+        let lang = config::resolve_lang(opts, &file).map_err(|e| Failure::usage(e.to_string()))?;
         let Io { out, err, input } = Io::std();
         Ok(Context {
             opts: opts.clone(),
             file,
             actor,
+            tr: lang.tr(),
             stdout_tty: std::io::stdout().is_terminal(),
             interactive: std::io::stdin().is_terminal() && std::io::stderr().is_terminal(),
             stdin_tty: std::io::stdin().is_terminal(),
@@ -124,6 +132,7 @@ impl Context {
             opts: opts.clone(),
             file,
             actor,
+            tr: Tr::default(),
             stdout_tty: false,
             interactive: false,
             stdin_tty: false,
@@ -133,6 +142,24 @@ impl Context {
             input: Mutex::new(io.input),
             preset_store: Some(store),
             interrupted: Some(interrupted),
+        }
+    }
+
+    /// The same context speaking `lang` (the door sets its operator's language here).
+    pub fn with_lang(mut self, lang: Lang) -> Self {
+        self.tr = lang.tr();
+        self
+    }
+
+    /// `f` as this context's operator reads it: a refusal is said again in their language
+    /// (the exit code never changes).
+    pub fn localize(&self, f: Failure) -> Failure {
+        match &f.denied {
+            Some(d) => Failure {
+                message: crate::present::refusal::refusal(&self.tr, d),
+                ..f
+            },
+            None => f,
         }
     }
 
@@ -228,9 +255,7 @@ impl Context {
             return Ok(());
         }
         if !self.interactive {
-            return Err(Failure::refused(
-                "refusing to change anything without confirmation: there is no terminal to ask on; add --yes to confirm",
-            ));
+            return Err(Failure::refused(tr!(self.tr, "cli-confirm-no-terminal")));
         }
         let mut err = self.err();
         write!(err, "{question} [y/N] ")?;
@@ -239,7 +264,7 @@ impl Context {
         let answer = self.read_line("the answer")?.unwrap_or_default();
         match answer.trim().to_ascii_lowercase().as_str() {
             "y" | "yes" => Ok(()),
-            _ => Err(Failure::refused("not confirmed; nothing was changed")),
+            _ => Err(Failure::refused(tr!(self.tr, "cli-confirm-declined"))),
         }
     }
 }
@@ -364,6 +389,13 @@ pub fn cell(ctx: &Context, text: &str, max: usize) -> String {
     } else {
         crate::sanitize::for_terminal(text).into_owned()
     }
+}
+
+/// `text` padded with spaces to `columns` terminal columns (a CJK character takes two), as
+/// `{:<columns}` pads ASCII.
+pub fn pad(text: &str, columns: usize) -> String {
+    let w = ratatui::text::Span::raw(text).width();
+    format!("{text}{}", " ".repeat(columns.saturating_sub(w)))
 }
 
 pub fn cell_opt(ctx: &Context, text: Option<&str>, max: usize) -> String {

@@ -17,6 +17,7 @@ use crate::present::json::SessionJson;
 use crate::store::{
     DEFAULT_REVOKE_BATCH, MAX_REVOKE_IDS, RevokeProgress, SessionFilter, SessionRow, Store, Ts,
 };
+use crate::tr;
 
 #[derive(Debug, Args)]
 pub struct SessionsArgs {
@@ -274,10 +275,10 @@ impl ListOutput {
                     if self.rows > 0 {
                         writeln!(w)?;
                     }
-                    w.write_all(session_table(ctx, rows, now).render().as_bytes())?;
+                    w.write_all(session_table(ctx, rows, now).render_in(&ctx.tr).as_bytes())?;
                 }
                 if let Some(c) = next {
-                    writeln!(w, "more: add --after {}", c.encode())?;
+                    writeln!(w, "{}", tr!(ctx.tr, "cli-more-after", cursor = c.encode()))?;
                 }
             }
         }
@@ -298,7 +299,9 @@ impl ListOutput {
         match self.format {
             // A first page with more after it was closed with its cursor; otherwise close here.
             ListFormat::Json if !self.cursor_written => self.json_end(&mut *w, None)?,
-            ListFormat::Table if self.rows == 0 => writeln!(w, "no sessions match")?,
+            ListFormat::Table if self.rows == 0 => {
+                writeln!(w, "{}", tr!(ctx.tr, "cli-sessions-none"))?
+            }
             _ => {}
         }
         Ok(())
@@ -322,7 +325,7 @@ fn session_table(ctx: &Context, rows: &[SessionRow], now: Ts) -> Table {
     for s in rows {
         t.row(vec![
             cell(ctx, &s.public_id, 32),
-            s.state(now).to_string(),
+            crate::present::state::session_state_name(&ctx.tr, s.state(now)),
             cell(ctx, &s.username, 24),
             cell(ctx, &s.appid, 24),
             cell(ctx, &s.openid, 32),
@@ -395,36 +398,60 @@ async fn show(ctx: &Context, a: ShowArgs) -> Result<(), Failure> {
     }
     let s = &out.session;
     let none = || "-".to_owned();
-    let lines: Vec<(&str, String)> = vec![
-        ("public id", cell(ctx, &s.public_id, 64)),
-        ("state", s.state.to_string()),
+    let t = &ctx.tr;
+    let lines: Vec<(String, String)> = vec![
+        (tr!(t, "cli-show-public-id"), cell(ctx, &s.public_id, 64)),
         (
-            "account",
-            format!("{} (id {})", cell(ctx, &s.username, 64), s.account_id),
+            tr!(t, "cli-show-state"),
+            crate::present::state::session_state_name(t, s.state),
         ),
         (
-            "account disabled",
+            tr!(t, "cli-show-account"),
+            tr!(
+                t,
+                "cli-show-account-value",
+                username = cell(ctx, &s.username, 64),
+                id = s.account_id
+            ),
+        ),
+        (
+            tr!(t, "cli-show-account-disabled"),
             out.account_disabled_at
                 .clone()
-                .unwrap_or_else(|| "no".into()),
+                .unwrap_or_else(|| tr!(t, "common-no")),
         ),
-        ("appid", cell(ctx, &s.appid, 64)),
-        ("openid", cell(ctx, &s.openid, 64)),
-        ("unionid", cell_opt(ctx, s.unionid.as_deref(), 64)),
-        ("client ip", cell_opt(ctx, s.client_ip.as_deref(), 64)),
-        ("user agent", cell_opt(ctx, s.user_agent.as_deref(), 200)),
-        ("created", s.created_at.clone()),
-        ("last seen", s.last_seen_at.clone()),
-        ("expires", s.expires_at.clone()),
-        ("revoked", s.revoked_at.clone().unwrap_or_else(none)),
-        ("revoked by", cell_opt(ctx, s.revoked_by.as_deref(), 64)),
+        ("appid".to_owned(), cell(ctx, &s.appid, 64)),
+        ("openid".to_owned(), cell(ctx, &s.openid, 64)),
         (
-            "revoke reason",
+            "unionid".to_owned(),
+            cell_opt(ctx, s.unionid.as_deref(), 64),
+        ),
+        (
+            tr!(t, "cli-show-client-ip"),
+            cell_opt(ctx, s.client_ip.as_deref(), 64),
+        ),
+        (
+            tr!(t, "cli-show-user-agent"),
+            cell_opt(ctx, s.user_agent.as_deref(), 200),
+        ),
+        (tr!(t, "cli-show-created"), s.created_at.clone()),
+        (tr!(t, "cli-show-last-seen"), s.last_seen_at.clone()),
+        (tr!(t, "cli-show-expires"), s.expires_at.clone()),
+        (
+            tr!(t, "cli-show-revoked"),
+            s.revoked_at.clone().unwrap_or_else(none),
+        ),
+        (
+            tr!(t, "cli-show-revoked-by"),
+            cell_opt(ctx, s.revoked_by.as_deref(), 64),
+        ),
+        (
+            tr!(t, "cli-show-revoke-reason"),
             cell_opt(ctx, s.revoke_reason.as_deref(), 200),
         ),
     ];
     for (k, v) in lines {
-        ctx.say(format!("{k:<16} {v}"))?;
+        ctx.say(format!("{} {v}", super::pad(&k, 16)))?;
     }
     Ok(())
 }
@@ -615,8 +642,8 @@ async fn revoke_ids(
         );
     }
     let question = match live.as_slice() {
-        [one] => format!("Revoke session {one}?"),
-        many => format!("Revoke {} sessions?", many.len()),
+        [one] => tr!(ctx.tr, "cli-revoke-one-question", id = one.as_str()),
+        many => tr!(ctx.tr, "cli-revoke-many-question", count = many.len()),
     };
     ctx.confirm(&question, a.change.yes)?;
     let out = ops::revoke_sessions(store, &ctx.actor, &ids, reason).await?;
@@ -665,9 +692,10 @@ async fn revoke_filter(
     let selector = filter.describe();
     let matched = store.count_sessions(&filter).await?;
     if matched == 0 {
-        return Err(Failure::nothing_matched(format!(
-            "no live session matches {}; nothing to revoke",
-            crate::sanitize::for_terminal(&selector)
+        return Err(Failure::nothing_matched(tr!(
+            ctx.tr,
+            "cli-revoke-nothing-matches",
+            selector = crate::sanitize::for_terminal(&selector).into_owned()
         )));
     }
     if a.dry_run {
@@ -686,10 +714,11 @@ async fn revoke_filter(
         );
     }
     ctx.confirm(
-        &format!(
-            "Revoke {matched} live session{} matching {}?",
-            if matched == 1 { "" } else { "s" },
-            crate::sanitize::for_terminal(&selector)
+        &tr!(
+            ctx.tr,
+            "cli-revoke-matching-question",
+            count = matched,
+            selector = crate::sanitize::for_terminal(&selector).into_owned()
         ),
         a.change.yes,
     )?;
@@ -726,10 +755,14 @@ async fn revoke_filter(
             None => {
                 let _ = writeln!(
                     ctx.err(),
-                    "wxlogin: revoked {} of {} sessions (batch {})",
-                    p.revoked,
-                    p.total,
-                    p.batches
+                    "wxlogin: {}",
+                    tr!(
+                        ctx.tr,
+                        "cli-revoke-progress",
+                        revoked = p.revoked,
+                        total = p.total,
+                        batch = p.batches
+                    )
                 );
             }
         }
@@ -804,34 +837,34 @@ fn report(ctx: &Context, json: bool, r: RevokeJson) -> Result<(), Failure> {
     if json {
         return ctx.print_json(&r);
     }
-    let noun = |n: u64| if n == 1 { "session" } else { "sessions" };
+    let t = &ctx.tr;
     if r.dry_run {
-        return ctx.say(format!(
-            "dry run: would revoke {} live {} matching {}; nothing was changed",
-            r.matched,
-            noun(r.matched),
-            crate::sanitize::for_terminal(&r.selector)
+        return ctx.say(tr!(
+            t,
+            "cli-revoke-dry-run",
+            count = r.matched,
+            selector = crate::sanitize::for_terminal(&r.selector).into_owned()
         ));
     }
     if r.interrupted {
-        return ctx.say(format!(
-            "interrupted: revoked {} of {} {} in {} batches; {} still live",
-            r.revoked,
-            r.matched,
-            noun(r.matched),
-            r.batches,
-            r.matched.saturating_sub(r.revoked)
+        return ctx.say(tr!(
+            t,
+            "cli-revoke-interrupted",
+            revoked = r.revoked,
+            count = r.matched,
+            batches = r.batches,
+            live = r.matched.saturating_sub(r.revoked)
         ));
     }
     if r.skipped > 0 {
-        return ctx.say(format!(
-            "revoked {} {}; skipped {} not live (unknown, revoked or expired)",
-            r.revoked,
-            noun(r.revoked),
-            r.skipped
+        return ctx.say(tr!(
+            t,
+            "cli-revoke-done-skipped",
+            count = r.revoked,
+            skipped = r.skipped
         ));
     }
-    ctx.say(format!("revoked {} {}", r.revoked, noun(r.revoked)))
+    ctx.say(tr!(t, "cli-revoke-done", count = r.revoked))
 }
 
 // ---- `wxlogin sessions purge` (retention) ----

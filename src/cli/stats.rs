@@ -238,7 +238,7 @@ pub async fn run(ctx: &Context, args: StatsArgs) -> Result<(), Failure> {
         let mut t = Table::new(&["STATE", "ID", "VERSION", "LISTEN", "LAST SEEN", "STARTED"]);
         for i in &instances {
             t.row(vec![
-                instance_state(i, now_ts).to_owned(),
+                crate::present::state::instance_state_name(&ctx.tr, instance_state(i, now_ts)),
                 cell(ctx, &i.id, 40),
                 cell(ctx, &i.version, 16),
                 cell(ctx, &i.listen, 40),

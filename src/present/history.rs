@@ -1,8 +1,12 @@
 //! The account history's labels: what each audited event is called and the rest of it on one
-//! line, the same words in the console's History pane and in `wxlogin accounts history`.
+//! line, the same words in the console's History pane and in `wxlogin accounts history`, in
+//! the reader's language. The audit row itself (action, target, reason) is never translated:
+//! these only describe it.
 
+use crate::i18n::Tr;
 use crate::sanitize::for_terminal_truncated;
 use crate::store::HistoryEvent;
+use crate::tr;
 
 /// Database text for a terminal: escaped and cut to `max` characters.
 fn clean(text: &str, max: usize) -> String {
@@ -16,36 +20,34 @@ fn clean_opt(text: &Option<String>, max: usize) -> String {
         .unwrap_or_else(|| "-".into())
 }
 
-fn sessions_word(n: u64) -> &'static str {
-    if n == 1 { "session" } else { "sessions" }
-}
-
 /// What happened, in a support agent's words.
-pub fn event_name(e: &HistoryEvent) -> &'static str {
+pub fn event_name(tr: &Tr, e: &HistoryEvent) -> String {
     match e.action.as_str() {
-        "binding.create" => "bound",
-        "binding.unbind" => "unbound",
-        "session.create" => "session created",
-        "session.revoke" => "session revoked",
-        "sessions.revoke" => "sessions revoked",
-        "account.create" => "account created",
-        "account.disable" => "disabled",
-        "account.unlock" => "unlocked",
-        "account.set_password" => "password set",
-        "session.reset_key" => "session key reset",
-        _ => "operator action",
+        "binding.create" => tr!(tr, "present-event-bound"),
+        "binding.unbind" => tr!(tr, "present-event-unbound"),
+        "session.create" => tr!(tr, "present-event-session-created"),
+        "session.revoke" => tr!(tr, "present-event-session-revoked"),
+        "sessions.revoke" => tr!(tr, "present-event-sessions-revoked"),
+        "account.create" => tr!(tr, "present-event-account-created"),
+        "account.disable" => tr!(tr, "present-event-disabled"),
+        "account.unlock" => tr!(tr, "present-event-unlocked"),
+        "account.set_password" => tr!(tr, "present-event-password-set"),
+        "session.reset_key" => tr!(tr, "present-event-session-key-reset"),
+        _ => tr!(tr, "present-event-operator-action"),
     }
 }
 
 /// The rest of the event on one line, every database value sanitised.
-pub fn event_detail(e: &HistoryEvent) -> String {
+pub fn event_detail(tr: &Tr, e: &HistoryEvent) -> String {
     let c = |v: &Option<String>| clean_opt(v, 64);
-    let by = |e: &HistoryEvent| {
-        let mut s = format!("by {}", c(&e.actor));
-        if let Some(r) = &e.reason {
-            s.push_str(&format!(": {}", clean(r, 120)));
-        }
-        s
+    let by = |e: &HistoryEvent| match &e.reason {
+        Some(r) => tr!(
+            tr,
+            "present-detail-by-reason",
+            actor = c(&e.actor),
+            reason = clean(r, 120)
+        ),
+        None => tr!(tr, "present-detail-by", actor = c(&e.actor)),
     };
     let count = |k: &str| {
         e.detail
@@ -53,35 +55,43 @@ pub fn event_detail(e: &HistoryEvent) -> String {
             .and_then(serde_json::Value::as_u64)
             .unwrap_or(0)
     };
+    let revoked = |n: u64| tr!(tr, "present-detail-revoked", count = n);
     let binding = format!("{} / {}", c(&e.appid), c(&e.openid));
     match e.action.as_str() {
-        "binding.create" => format!("{binding} from {}", c(&e.origin)),
-        "binding.unbind" => format!(
-            "{binding} {} ({} {} revoked)",
-            by(e),
-            count("sessions_revoked"),
-            sessions_word(count("sessions_revoked"))
+        "binding.create" => tr!(
+            tr,
+            "present-detail-bound-from",
+            binding = binding,
+            origin = c(&e.origin)
         ),
-        "session.create" => format!("{} in {} from {}", c(&e.session), c(&e.appid), c(&e.origin)),
+        "binding.unbind" => format!("{binding} {} {}", by(e), revoked(count("sessions_revoked"))),
+        "session.create" => tr!(
+            tr,
+            "present-detail-session-created",
+            session = c(&e.session),
+            appid = c(&e.appid),
+            origin = c(&e.origin)
+        ),
         "session.revoke" => format!("{} {}", c(&e.session), by(e)),
         "account.set_password" => {
-            let mut s = format!(
-                "{} ({} {} revoked",
-                by(e),
-                count("sessions_revoked"),
-                sessions_word(count("sessions_revoked"))
-            );
-            if count("bindings_removed") > 0 {
-                s.push_str(&format!(", {} bindings removed", count("bindings_removed")));
-            }
-            s.push(')');
-            s
+            let sessions = count("sessions_revoked");
+            let removed = count("bindings_removed");
+            let tail = if removed > 0 {
+                tr!(
+                    tr,
+                    "present-detail-revoked-and-removed",
+                    count = sessions,
+                    removed = removed
+                )
+            } else {
+                revoked(sessions)
+            };
+            format!("{} {tail}", by(e))
         }
         "sessions.revoke" | "account.disable" => format!(
-            "{} ({} {} revoked)",
+            "{} {}",
             by(e),
-            count("revoked").max(count("sessions_revoked")),
-            sessions_word(count("revoked").max(count("sessions_revoked")))
+            revoked(count("revoked").max(count("sessions_revoked")))
         ),
         "account.create" | "account.unlock" => by(e),
         other => format!("{} {}", clean(other, 40), by(e)),

@@ -10,6 +10,7 @@
 pub mod history;
 pub mod json;
 pub mod limits;
+pub mod refusal;
 pub mod state;
 
 /// How sparklines are drawn (`[console] sparkline = "braille" | "blocks"`).

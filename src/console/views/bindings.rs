@@ -933,8 +933,11 @@ fn history_cell(events: &[HistoryEvent], line: &HistoryLine, f: HistoryField, w:
             let e = &events[*i];
             match f {
                 HistoryField::When => widgets::full_datetime(e.at),
-                HistoryField::Event => event_name(e).to_owned(),
-                HistoryField::Detail => widgets::truncate_to(&event_detail(e), w),
+                // English until the console's views carry its translator.
+                HistoryField::Event => event_name(&crate::i18n::Tr::default(), e),
+                HistoryField::Detail => {
+                    widgets::truncate_to(&event_detail(&crate::i18n::Tr::default(), e), w)
+                }
             }
         }
     }
