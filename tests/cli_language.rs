@@ -300,3 +300,114 @@ store_test!(
         );
     }
 );
+
+store_test!(
+    what_people_read_follows_the_language_and_cjk_columns_stay_aligned,
+    |db| {
+        seed(&db, &db.url).await;
+        let en = wx_in(&ENGLISH, &db.url, &["sessions", "list"], None)
+            .await
+            .expect(0)
+            .stdout;
+        assert!(en.starts_with("PUBLIC ID"), "{en}");
+        for v in CHINESE {
+            let zh = wx_in(v, &db.url, &["sessions", "list"], None)
+                .await
+                .expect(0)
+                .stdout;
+            let lines: Vec<&str> = zh.lines().collect();
+            assert!(
+                lines[0].contains("用户名") && lines[0].contains("状态"),
+                "{}: {zh}",
+                v.name
+            );
+            assert!(
+                zh.contains("在线"),
+                "state names are shown in Chinese: {zh}"
+            );
+            // The APPID column starts at the same terminal column on every line, whatever
+            // the width of the usernames before it.
+            let column_of = |line: &str, needle: &str| {
+                let at = line
+                    .find(needle)
+                    .unwrap_or_else(|| panic!("{needle} in {line}"));
+                ratatui::text::Span::raw(&line[..at]).width()
+            };
+            let header_col = column_of(lines[0], "APPID");
+            for row in &lines[1..] {
+                assert_eq!(column_of(row, APP), header_col, "{zh}");
+            }
+        }
+        // --help: wxlogin's one line and each subcommand's, in the chosen language.
+        let help_en = wx_in(&ENGLISH, &db.url, &["--help"], None).await.expect(0);
+        assert!(
+            help_en
+                .stdout
+                .contains("List, show and revoke login sessions")
+        );
+        for v in CHINESE {
+            let help = wx_in(v, &db.url, &["--help"], None).await.expect(0).stdout;
+            assert!(help.starts_with("微信小程序登录后端"), "{}: {help}", v.name);
+            assert!(help.contains("列出、查看和撤销登录会话"), "{help}");
+            let sub = wx_in(v, &db.url, &["sessions", "revoke", "--help"], None)
+                .await
+                .expect(0)
+                .stdout;
+            assert!(sub.starts_with("撤销会话"), "{sub}");
+            assert!(sub.contains("退出码"), "{sub}");
+        }
+        // The account history's labels.
+        let history = wx_in(
+            &CHINESE[0],
+            &db.url,
+            &["accounts", "history", "alice"],
+            None,
+        )
+        .await
+        .expect(0)
+        .stdout;
+        assert!(history.contains("账号已创建"), "{history}");
+        assert!(
+            history.contains("已撤销 1 个会话") || history.contains("会话已"),
+            "{history}"
+        );
+        let history_en = wx_in(&ENGLISH, &db.url, &["accounts", "history", "alice"], None)
+            .await
+            .expect(0)
+            .stdout;
+        assert!(history_en.contains("account created"), "{history_en}");
+        // A revoke's result, with its count.
+        let s = wx_in(
+            &CHINESE[0],
+            &db.url,
+            &[
+                "sessions",
+                "revoke",
+                "--username",
+                "张三丰",
+                "--reason",
+                "测试",
+                "--yes",
+            ],
+            None,
+        )
+        .await
+        .expect(0)
+        .stdout;
+        assert_eq!(s.trim_end(), "已撤销 1 个会话", "{s}");
+        // The hint after a usage error, in Chinese, with the same exit code.
+        let usage = wx_in(
+            &CHINESE[0],
+            &db.url,
+            &["sessions", "revoke", "--reason", "x", "--yes"],
+            None,
+        )
+        .await
+        .expect(2);
+        assert!(
+            usage.stderr.contains("请指定要撤销哪些会话"),
+            "{}",
+            usage.stderr
+        );
+    }
+);

@@ -202,3 +202,6 @@ cli-revoke-done = revoked { $count ->
     [one] 1 session
    *[other] { $count } sessions
 }
+cli-revoke-appid-alone = --appid alone would revoke every session of that mini program; add --all to mean that, or name an --openid
+cli-revoke-no-selector = say which sessions to revoke: PUBLIC_ID..., --account, --username, --openid, --appid with --all, or --token-stdin
+cli-revoke-many-selectors = give one way to select sessions, not { $given }; run one revoke per selector

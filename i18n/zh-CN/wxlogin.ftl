@@ -176,3 +176,6 @@ cli-revoke-dry-run = 演练：将撤销匹配 { $selector } 的 { $count } 个�
 cli-revoke-interrupted = 已中断：在 { $batches } 批中撤销了 { $count } 个会话中的 { $revoked } 个；仍有 { $live } 个在线
 cli-revoke-done-skipped = 已撤销 { $count } 个会话；跳过 { $skipped } 个不在线的（不存在、已撤销或已过期）
 cli-revoke-done = 已撤销 { $count } 个会话
+cli-revoke-appid-alone = 只给 --appid 会撤销该小程序的所有会话；确实要这样请加 --all，否则请指定 --openid
+cli-revoke-no-selector = 请指定要撤销哪些会话：PUBLIC_ID...、--account、--username、--openid、--appid 加 --all，或 --token-stdin
+cli-revoke-many-selectors = 一次只能用一种方式选择会话，而不是 { $given }；每种方式各运行一次 revoke

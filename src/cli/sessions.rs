@@ -463,7 +463,7 @@ enum Selector {
     Filter(SessionFilter),
 }
 
-fn selector(a: &RevokeArgs) -> Result<Selector, Failure> {
+fn selector(tr: &crate::i18n::Tr, a: &RevokeArgs) -> Result<Selector, Failure> {
     let mut given = Vec::new();
     if !a.public_ids.is_empty() {
         given.push("PUBLIC_ID");
@@ -485,15 +485,19 @@ fn selector(a: &RevokeArgs) -> Result<Selector, Failure> {
     }
     if given.is_empty() {
         return Err(Failure::usage(if a.appid.is_some() {
-            "--appid alone would revoke every session of that mini program; add --all to mean that, or name an --openid"
+            tr!(tr, "cli-revoke-appid-alone")
         } else {
-            "say which sessions to revoke: PUBLIC_ID..., --account, --username, --openid, --appid with --all, or --token-stdin"
+            tr!(tr, "cli-revoke-no-selector")
         }));
     }
     if given.len() > 1 {
-        return Err(Failure::usage(format!(
-            "give one way to select sessions, not {}; run one revoke per selector",
-            given.join(" and ")
+        return Err(Failure::usage(tr!(
+            tr,
+            "cli-revoke-many-selectors",
+            given = given.join(match tr.lang() {
+                crate::i18n::Lang::En => " and ",
+                crate::i18n::Lang::ZhCn => "、",
+            })
         )));
     }
     if a.appid.is_some() && a.openid.is_none() && !a.all {
@@ -538,7 +542,7 @@ struct RevokeJson {
 }
 
 async fn revoke(ctx: &Context, a: RevokeArgs) -> Result<(), Failure> {
-    let sel = selector(&a)?;
+    let sel = selector(&ctx.tr, &a)?;
     let reason = a.change.reason()?;
     if !a.dry_run {
         // Refuse before reading a token or asking anything; the ops function asks again.
