@@ -42,6 +42,12 @@ pub struct GlobalOpts {
     #[arg(long, global = true)]
     pub allow_insecure_wechat: bool,
 
+    /// Language of the console and the commands' human output: en or zh-CN. Default:
+    /// WXLOGIN_LANG, then config `lang`, then the locale (LC_ALL, LC_MESSAGES, LANG).
+    /// Never changes --json, CSV, exit codes or audit rows.
+    #[arg(long, global = true, value_name = "LANG")]
+    pub lang: Option<crate::i18n::Lang>,
+
     /// More log output on stderr (-v info, -vv debug, -vvv trace). RUST_LOG overrides.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
@@ -55,6 +61,8 @@ pub struct ConfigFile {
     pub operator: Option<String>,
     /// viewer, support or oncall (see `--role`).
     pub role: Option<String>,
+    /// en or zh-CN (see `--lang`); checked when resolved, naming the accepted values.
+    pub lang: Option<String>,
     #[serde(default)]
     pub read_only: bool,
     /// Path of the file holding the 32-byte data key (base64) that encrypts session_keys.
@@ -110,6 +118,7 @@ impl std::fmt::Debug for GlobalOpts {
             .field("operator", &self.operator)
             .field("role", &self.role)
             .field("read_only", &self.read_only)
+            .field("lang", &self.lang)
             .field("allow_insecure_wechat", &self.allow_insecure_wechat)
             .field("verbose", &self.verbose)
             .finish()
@@ -122,6 +131,7 @@ impl std::fmt::Debug for ConfigFile {
             .field("database_url", &redacted_url(&self.database_url))
             .field("operator", &self.operator)
             .field("role", &self.role)
+            .field("lang", &self.lang)
             .field("read_only", &self.read_only)
             .field("data_key_file", &self.data_key_file)
             .field("wechat", &self.wechat)
@@ -236,7 +246,7 @@ pub struct ConsoleSection {
     pub refresh_secs: Option<u64>,
     /// How the Overview draws sparklines: `braille` (default) or `blocks` (fonts without
     /// braille dots).
-    pub sparkline: Option<crate::console::views::overview::SparkStyle>,
+    pub sparkline: Option<crate::present::SparkStyle>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -337,6 +347,19 @@ pub fn resolve_actor(opts: &GlobalOpts, file: &ConfigFile) -> Result<Actor, Conf
 /// The database to use: flag / DATABASE_URL, then DATABASE_URL_FILE (a file holding only the
 /// URL), then the config file, then the embedded default. A password given with
 /// `--database-url` on the command line gets a warning: every user can read argv.
+/// The language of this command or local console: `--lang`, `WXLOGIN_LANG`, config `lang`,
+/// then the POSIX locale (see [`crate::i18n::Lang::resolve`]). A bad value is an error naming
+/// the accepted ones.
+pub fn resolve_lang(
+    opts: &GlobalOpts,
+    file: &ConfigFile,
+) -> Result<crate::i18n::Lang, ConfigError> {
+    crate::i18n::Lang::resolve(opts.lang, file.lang.as_deref(), |name| {
+        std::env::var(name).ok()
+    })
+    .map_err(ConfigError::Invalid)
+}
+
 pub fn database_url(opts: &GlobalOpts, file: &ConfigFile) -> Result<String, ConfigError> {
     if let Some(u) = opts.database_url.clone().filter(|u| !u.is_empty()) {
         if url_has_password(&u) && std::env::args().any(|a| a.starts_with("--database-url")) {

@@ -16,6 +16,9 @@ pub enum Code {
 pub struct Failure {
     pub code: Code,
     pub message: String,
+    /// The refusal this is, when it is one: kept so that a face can say it again in its
+    /// operator's language (the message above is English).
+    pub denied: Option<crate::ops::Denied>,
 }
 
 impl Failure {
@@ -23,6 +26,7 @@ impl Failure {
         Failure {
             code,
             message: message.into(),
+            denied: None,
         }
     }
     pub fn runtime(message: impl Into<String>) -> Self {
@@ -50,7 +54,10 @@ impl std::error::Error for Failure {}
 impl From<anyhow::Error> for Failure {
     fn from(e: anyhow::Error) -> Self {
         if let Some(f) = e.downcast_ref::<Failure>() {
-            return Failure::new(f.code, f.message.clone());
+            return Failure {
+                denied: f.denied.clone(),
+                ..Failure::new(f.code, f.message.clone())
+            };
         }
         Failure::runtime(format!("{e:#}"))
     }
@@ -79,7 +86,10 @@ impl From<crate::store::StoreError> for Failure {
 
 impl From<crate::ops::Denied> for Failure {
     fn from(e: crate::ops::Denied) -> Self {
-        Failure::refused(e.to_string())
+        Failure {
+            denied: Some(e.clone()),
+            ..Failure::refused(e.to_string())
+        }
     }
 }
 

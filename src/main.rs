@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use wxlogin::cli;
 use wxlogin::config::{self, ConfigFile, GlobalOpts};
 use wxlogin::exit::Failure;
@@ -77,7 +77,14 @@ fn exec_in_door(
             mut io,
             interrupted,
         } = remote;
-        let cli = match Cli::try_parse_from(&argv) {
+        // The operator's language (their client's LANG or their entry's `lang`); a `--lang`
+        // in the command line wins, as locally.
+        let operator_lang = wxlogin::i18n::Lang::default();
+        let lang = cli::help::flag_lang(&argv).unwrap_or(operator_lang);
+        let parsed = cli::help::localize(Cli::command(), &lang.tr())
+            .try_get_matches_from(&argv)
+            .and_then(|m| Cli::from_arg_matches(&m));
+        let cli = match parsed {
             Ok(c) => c,
             Err(e) => {
                 // Help and version on stdout with 0; a usage error on stderr with 2; plain text,
@@ -132,7 +139,8 @@ fn exec_in_door(
                 return refuse(&mut io, "this command cannot be run through the door");
             }
         };
-        let ctx = cli::Context::remote(&cli.global, file, actor, store, io, interrupted);
+        let ctx =
+            cli::Context::remote(&cli.global, file, actor, store, io, interrupted).with_lang(lang);
         let result = match command {
             Remote::Sessions(a) => cli::sessions::run(&ctx, a).await,
             Remote::Bindings(a) => cli::bindings::run(&ctx, a).await,
@@ -141,7 +149,7 @@ fn exec_in_door(
             Remote::Accounts(a) => cli::accounts::run(&ctx, a).await,
             Remote::Stats(a) => cli::stats::run(&ctx, a).await,
         };
-        let code = match result {
+        let code = match result.map_err(|f| ctx.localize(f)) {
             Ok(()) => 0,
             Err(f) => {
                 let _ = writeln!(ctx.err(), "wxlogin: {}", f.message);
@@ -196,12 +204,38 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             println!("{}: schema is up to date", store.redacted_url());
             Ok(())
         }
-        Command::Sessions(a) => cli::sessions::run(&cli::Context::new(&cli.global, file)?, a).await,
-        Command::Bindings(a) => cli::bindings::run(&cli::Context::new(&cli.global, file)?, a).await,
-        Command::Exchange(a) => cli::exchange::run(&cli::Context::new(&cli.global, file)?, a).await,
-        Command::Audit(a) => cli::audit::run(&cli::Context::new(&cli.global, file)?, a).await,
-        Command::Accounts(a) => cli::accounts::run(&cli::Context::new(&cli.global, file)?, a).await,
-        Command::Stats(a) => cli::stats::run(&cli::Context::new(&cli.global, file)?, a).await,
+        Command::Sessions(a) => {
+            let ctx = cli::Context::new(&cli.global, file)?;
+            cli::sessions::run(&ctx, a)
+                .await
+                .map_err(|f| ctx.localize(f))
+        }
+        Command::Bindings(a) => {
+            let ctx = cli::Context::new(&cli.global, file)?;
+            cli::bindings::run(&ctx, a)
+                .await
+                .map_err(|f| ctx.localize(f))
+        }
+        Command::Exchange(a) => {
+            let ctx = cli::Context::new(&cli.global, file)?;
+            cli::exchange::run(&ctx, a)
+                .await
+                .map_err(|f| ctx.localize(f))
+        }
+        Command::Audit(a) => {
+            let ctx = cli::Context::new(&cli.global, file)?;
+            cli::audit::run(&ctx, a).await.map_err(|f| ctx.localize(f))
+        }
+        Command::Accounts(a) => {
+            let ctx = cli::Context::new(&cli.global, file)?;
+            cli::accounts::run(&ctx, a)
+                .await
+                .map_err(|f| ctx.localize(f))
+        }
+        Command::Stats(a) => {
+            let ctx = cli::Context::new(&cli.global, file)?;
+            cli::stats::run(&ctx, a).await.map_err(|f| ctx.localize(f))
+        }
         Command::Completions(a) => {
             cli::completions::run(a, &mut Cli::command(), &mut std::io::stdout().lock())
         }
@@ -246,7 +280,14 @@ fn main() -> ExitCode {
         eprintln!("wxlogin: {why}");
         return ExitCode::from(wxlogin::exit::Code::Usage as u8);
     }
-    let cli = Cli::parse();
+    // `--help` and clap's usage errors are printed while parsing: the language is read from
+    // the raw arguments and the environment first.
+    let args: Vec<String> = std::env::args().collect();
+    let lang = cli::help::early_lang(&args, |name| std::env::var(name).ok());
+    let cli = cli::help::localize(Cli::command(), &lang.tr())
+        .try_get_matches_from(&args)
+        .and_then(|m| Cli::from_arg_matches(&m))
+        .unwrap_or_else(|e| e.exit());
     match cli.command {
         // Log lines would scribble over the TUI: the console logs to a file.
         Command::Console(_) => wxlogin::console::init_logging(cli.global.verbose),

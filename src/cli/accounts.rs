@@ -6,13 +6,11 @@ use serde::Serialize;
 
 use super::{Context, cell, cell_opt, read_secret_line, ts, ts_opt};
 use crate::exit::Failure;
+use crate::present::history::{event_detail, event_name};
+use crate::present::limits::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
 use crate::secret::Secret;
 use crate::store::{Account, NewAccount, SessionFilter};
-
-/// Shortest password accepted (NIST SP 800-63B); longer passphrases are welcome.
-pub const MIN_PASSWORD_CHARS: usize = 8;
-/// Longest password accepted: enough for any passphrase, bounded for the hash's cost.
-pub const MAX_PASSWORD_CHARS: usize = 128;
+use crate::tr;
 
 #[derive(Debug, Args)]
 pub struct AccountsArgs {
@@ -383,14 +381,14 @@ async fn history(ctx: &Context, a: HistoryArgs) -> Result<(), Failure> {
         return ctx.print_json(&doc);
     }
     if events.is_empty() && purged_before.is_none() {
-        return ctx.say("no event recorded for this account");
+        return ctx.say(tr!(ctx.tr, "cli-history-empty"));
     }
     for e in &events {
         ctx.say(format!(
-            "{}  {:<16} {}",
+            "{}  {} {}",
             ts(e.at),
-            crate::console::views::bindings::event_name(e),
-            crate::console::views::bindings::event_detail(e)
+            super::pad(&event_name(&ctx.tr, e), 16),
+            event_detail(&ctx.tr, e)
         ))?;
     }
     if let Some(p) = purged_before {

@@ -8,7 +8,8 @@ use serde::Serialize;
 
 use super::{Context, Table, cell, cell_opt, ts};
 use crate::exit::Failure;
-use crate::store::{AuditEntry, AuditFilter, Ts};
+use crate::present::json::AuditJson;
+use crate::store::{AuditFilter, Ts};
 
 #[derive(Debug, Args)]
 #[command(after_help = super::EXIT_CODES_HELP, next_help_heading = "Command options")]
@@ -92,35 +93,6 @@ impl clap::Args for AuditArgs {
             AuditOpts::augment_args_for_update(cmd),
         )
         .args_conflicts_with_subcommands(true)
-    }
-}
-
-/// An audit entry in JSON output (documented in docs/cli-json.md).
-#[derive(Debug, Serialize)]
-pub struct AuditJson {
-    pub at: String,
-    pub operator: String,
-    /// The operator's role when they acted (null on rows older than roles).
-    pub role: Option<String>,
-    pub origin: Option<String>,
-    pub action: String,
-    pub target: String,
-    pub reason: Option<String>,
-    pub detail: serde_json::Value,
-}
-
-impl From<&AuditEntry> for AuditJson {
-    fn from(e: &AuditEntry) -> Self {
-        AuditJson {
-            at: ts(e.at),
-            operator: e.operator.clone(),
-            role: e.role.clone(),
-            origin: e.origin.clone(),
-            action: e.action.clone(),
-            target: e.target.clone(),
-            reason: e.reason.clone(),
-            detail: e.detail.0.clone(),
-        }
     }
 }
 

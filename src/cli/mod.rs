@@ -15,6 +15,7 @@ pub mod audit;
 pub mod bindings;
 pub mod completions;
 pub mod exchange;
+pub mod help;
 pub mod session_keys;
 pub mod sessions;
 pub mod stats;
@@ -28,8 +29,10 @@ use serde::Serialize;
 
 use crate::config::{self, ConfigFile, GlobalOpts};
 use crate::exit::Failure;
+use crate::i18n::{Lang, Tr};
 use crate::operator::{Actor, Role};
-use crate::store::{Store, Ts};
+use crate::store::Store;
+use crate::tr;
 
 pub use table::Table;
 
@@ -65,6 +68,9 @@ pub struct Context {
     pub file: ConfigFile,
     /// Who acts, with their role (`--role`, `--read-only` = viewer).
     pub actor: Actor,
+    /// The language of what people read (tables, prompts, refusals); never of `--json`, CSV,
+    /// exit codes or audit rows.
+    pub tr: Tr,
     /// stdout is a terminal: tables are sized for it.
     pub stdout_tty: bool,
     /// stdin and stderr are a terminal: a person is there to answer a question.
@@ -87,11 +93,13 @@ impl Context {
     pub fn new(opts: &GlobalOpts, file: ConfigFile) -> Result<Self, Failure> {
         let actor =
             config::resolve_actor(opts, &file).map_err(|e| Failure::usage(e.to_string()))?;
+        let lang = config::resolve_lang(opts, &file).map_err(|e| Failure::usage(e.to_string()))?;
         let Io { out, err, input } = Io::std();
         Ok(Context {
             opts: opts.clone(),
             file,
             actor,
+            tr: lang.tr(),
             stdout_tty: std::io::stdout().is_terminal(),
             interactive: std::io::stdin().is_terminal() && std::io::stderr().is_terminal(),
             stdin_tty: std::io::stdin().is_terminal(),
@@ -124,6 +132,7 @@ impl Context {
             opts: opts.clone(),
             file,
             actor,
+            tr: Tr::default(),
             stdout_tty: false,
             interactive: false,
             stdin_tty: false,
@@ -133,6 +142,24 @@ impl Context {
             input: Mutex::new(io.input),
             preset_store: Some(store),
             interrupted: Some(interrupted),
+        }
+    }
+
+    /// The same context speaking `lang` (the door sets its operator's language here).
+    pub fn with_lang(mut self, lang: Lang) -> Self {
+        self.tr = lang.tr();
+        self
+    }
+
+    /// `f` as this context's operator reads it: a refusal is said again in their language
+    /// (the exit code never changes).
+    pub fn localize(&self, f: Failure) -> Failure {
+        match &f.denied {
+            Some(d) => Failure {
+                message: crate::present::refusal::refusal(&self.tr, d),
+                ..f
+            },
+            None => f,
         }
     }
 
@@ -182,7 +209,11 @@ impl Context {
     pub fn print_json<T: Serialize>(&self, value: &T) -> Result<(), Failure> {
         let text = serde_json::to_string_pretty(value)
             .map_err(|e| Failure::runtime(format!("cannot encode the JSON output: {e}")))?;
-        writeln!(self.out(), "{}", escape_json_for_terminal(&text))?;
+        writeln!(
+            self.out(),
+            "{}",
+            crate::present::json::escape_json_for_terminal(&text)
+        )?;
         Ok(())
     }
 
@@ -224,9 +255,7 @@ impl Context {
             return Ok(());
         }
         if !self.interactive {
-            return Err(Failure::refused(
-                "refusing to change anything without confirmation: there is no terminal to ask on; add --yes to confirm",
-            ));
+            return Err(Failure::refused(tr!(self.tr, "cli-confirm-no-terminal")));
         }
         let mut err = self.err();
         write!(err, "{question} [y/N] ")?;
@@ -235,7 +264,7 @@ impl Context {
         let answer = self.read_line("the answer")?.unwrap_or_default();
         match answer.trim().to_ascii_lowercase().as_str() {
             "y" | "yes" => Ok(()),
-            _ => Err(Failure::refused("not confirmed; nothing was changed")),
+            _ => Err(Failure::refused(tr!(self.tr, "cli-confirm-declined"))),
         }
     }
 }
@@ -350,13 +379,7 @@ impl WechatErrorJson {
 }
 
 /// A timestamp as every command shows it: RFC 3339, UTC, seconds.
-pub fn ts(t: Ts) -> String {
-    t.rfc3339()
-}
-
-pub fn ts_opt(t: Option<Ts>) -> Option<String> {
-    t.map(ts)
-}
+pub use crate::present::json::{ts, ts_opt};
 
 /// Database or WeChat text for a table cell: control characters escaped; cut to `max`
 /// characters when stdout is a terminal.
@@ -368,30 +391,18 @@ pub fn cell(ctx: &Context, text: &str, max: usize) -> String {
     }
 }
 
+/// `text` padded with spaces to `columns` terminal columns (a CJK character takes two), as
+/// `{:<columns}` pads ASCII.
+pub fn pad(text: &str, columns: usize) -> String {
+    let w = ratatui::text::Span::raw(text).width();
+    format!("{text}{}", " ".repeat(columns.saturating_sub(w)))
+}
+
 pub fn cell_opt(ctx: &Context, text: Option<&str>, max: usize) -> String {
     match text {
         Some(t) => cell(ctx, t, max),
         None => "-".to_owned(),
     }
-}
-
-pub(crate) fn escape_json_for_terminal(text: &str) -> String {
-    let dangerous = |c: char| {
-        (c.is_control() && c != '\n')
-            || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{2028}' | '\u{2029}')
-    };
-    if !text.chars().any(dangerous) {
-        return text.to_owned();
-    }
-    let mut out = String::with_capacity(text.len() + 16);
-    for c in text.chars() {
-        if dangerous(c) {
-            out.push_str(&format!("\\u{:04x}", c as u32));
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// Longest line any command reads from stdin, in bytes without its line ending: a SessionId
@@ -505,19 +516,5 @@ pub fn parse_cursor(text: Option<&str>) -> Result<Option<crate::store::Cursor>, 
                 "--after is not a cursor printed by this command; copy next_cursor from the previous page",
             )
         }),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn json_escaping_keeps_newlines_and_escapes_c1_and_bidi() {
-        let text = "{\n  \"ua\": \"a\u{9b}b\u{202e}c\"\n}";
-        let out = escape_json_for_terminal(text);
-        assert_eq!(out, "{\n  \"ua\": \"a\\u009bb\\u202ec\"\n}");
-        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-        assert_eq!(v["ua"], "a\u{9b}b\u{202e}c");
     }
 }

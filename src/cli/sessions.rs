@@ -13,10 +13,11 @@ use super::{Context, Table, cell, cell_opt, ts, ts_opt};
 use crate::crypto::SessionToken;
 use crate::exit::Failure;
 use crate::ops::{self, Operation};
+use crate::present::json::SessionJson;
 use crate::store::{
-    DEFAULT_REVOKE_BATCH, MAX_REVOKE_IDS, RevokeProgress, SessionFilter, SessionRow, SessionState,
-    Store, Ts,
+    DEFAULT_REVOKE_BATCH, MAX_REVOKE_IDS, RevokeProgress, SessionFilter, SessionRow, Store, Ts,
 };
+use crate::tr;
 
 #[derive(Debug, Args)]
 pub struct SessionsArgs {
@@ -164,51 +165,6 @@ pub async fn run(ctx: &Context, args: SessionsArgs) -> Result<(), Failure> {
     }
 }
 
-/// A session in JSON output (documented in docs/cli-json.md). Never the SessionId or session_key.
-#[derive(Debug, Serialize)]
-pub struct SessionJson {
-    pub public_id: String,
-    pub state: SessionState,
-    pub account_id: i64,
-    pub username: String,
-    pub appid: String,
-    pub openid: String,
-    pub unionid: Option<String>,
-    pub client_ip: Option<String>,
-    pub user_agent: Option<String>,
-    /// The device parsed from the user agent; null when it is not a WeChat one.
-    pub device: Option<crate::device::Device>,
-    pub created_at: String,
-    pub last_seen_at: String,
-    pub expires_at: String,
-    pub revoked_at: Option<String>,
-    pub revoked_by: Option<String>,
-    pub revoke_reason: Option<String>,
-}
-
-impl SessionJson {
-    pub fn new(s: &SessionRow, now: Ts) -> Self {
-        SessionJson {
-            public_id: s.public_id.clone(),
-            state: s.state(now),
-            account_id: s.account_id,
-            username: s.username.clone(),
-            appid: s.appid.clone(),
-            openid: s.openid.clone(),
-            unionid: s.unionid.clone(),
-            client_ip: s.client_ip.clone(),
-            user_agent: s.user_agent.clone(),
-            device: s.user_agent.as_deref().and_then(crate::device::parse),
-            created_at: ts(s.created_at),
-            last_seen_at: ts(s.last_seen_at),
-            expires_at: ts(s.expires_at),
-            revoked_at: ts_opt(s.revoked_at),
-            revoked_by: s.revoked_by.clone(),
-            revoke_reason: s.revoke_reason.clone(),
-        }
-    }
-}
-
 /// Rows per page of `sessions list --all` unless --limit says otherwise.
 const ALL_PAGE: i64 = 1000;
 
@@ -304,7 +260,8 @@ impl ListOutput {
                     let text = serde_json::to_string_pretty(&SessionJson::new(s, now))
                         .map_err(std::io::Error::other)?;
                     let sep = if self.rows == 0 { "" } else { "," };
-                    let text = super::escape_json_for_terminal(&text).replace('\n', "\n    ");
+                    let text = crate::present::json::escape_json_for_terminal(&text)
+                        .replace('\n', "\n    ");
                     write!(w, "{sep}\n    {text}")?;
                     self.rows += 1;
                 }
@@ -318,10 +275,10 @@ impl ListOutput {
                     if self.rows > 0 {
                         writeln!(w)?;
                     }
-                    w.write_all(session_table(ctx, rows, now).render().as_bytes())?;
+                    w.write_all(session_table(ctx, rows, now).render_in(&ctx.tr).as_bytes())?;
                 }
                 if let Some(c) = next {
-                    writeln!(w, "more: add --after {}", c.encode())?;
+                    writeln!(w, "{}", tr!(ctx.tr, "cli-more-after", cursor = c.encode()))?;
                 }
             }
         }
@@ -342,7 +299,9 @@ impl ListOutput {
         match self.format {
             // A first page with more after it was closed with its cursor; otherwise close here.
             ListFormat::Json if !self.cursor_written => self.json_end(&mut *w, None)?,
-            ListFormat::Table if self.rows == 0 => writeln!(w, "no sessions match")?,
+            ListFormat::Table if self.rows == 0 => {
+                writeln!(w, "{}", tr!(ctx.tr, "cli-sessions-none"))?
+            }
             _ => {}
         }
         Ok(())
@@ -366,7 +325,7 @@ fn session_table(ctx: &Context, rows: &[SessionRow], now: Ts) -> Table {
     for s in rows {
         t.row(vec![
             cell(ctx, &s.public_id, 32),
-            s.state(now).to_string(),
+            crate::present::state::session_state_name(&ctx.tr, s.state(now)),
             cell(ctx, &s.username, 24),
             cell(ctx, &s.appid, 24),
             cell(ctx, &s.openid, 32),
@@ -439,36 +398,60 @@ async fn show(ctx: &Context, a: ShowArgs) -> Result<(), Failure> {
     }
     let s = &out.session;
     let none = || "-".to_owned();
-    let lines: Vec<(&str, String)> = vec![
-        ("public id", cell(ctx, &s.public_id, 64)),
-        ("state", s.state.to_string()),
+    let t = &ctx.tr;
+    let lines: Vec<(String, String)> = vec![
+        (tr!(t, "cli-show-public-id"), cell(ctx, &s.public_id, 64)),
         (
-            "account",
-            format!("{} (id {})", cell(ctx, &s.username, 64), s.account_id),
+            tr!(t, "cli-show-state"),
+            crate::present::state::session_state_name(t, s.state),
         ),
         (
-            "account disabled",
+            tr!(t, "cli-show-account"),
+            tr!(
+                t,
+                "cli-show-account-value",
+                username = cell(ctx, &s.username, 64),
+                id = s.account_id
+            ),
+        ),
+        (
+            tr!(t, "cli-show-account-disabled"),
             out.account_disabled_at
                 .clone()
-                .unwrap_or_else(|| "no".into()),
+                .unwrap_or_else(|| tr!(t, "common-no")),
         ),
-        ("appid", cell(ctx, &s.appid, 64)),
-        ("openid", cell(ctx, &s.openid, 64)),
-        ("unionid", cell_opt(ctx, s.unionid.as_deref(), 64)),
-        ("client ip", cell_opt(ctx, s.client_ip.as_deref(), 64)),
-        ("user agent", cell_opt(ctx, s.user_agent.as_deref(), 200)),
-        ("created", s.created_at.clone()),
-        ("last seen", s.last_seen_at.clone()),
-        ("expires", s.expires_at.clone()),
-        ("revoked", s.revoked_at.clone().unwrap_or_else(none)),
-        ("revoked by", cell_opt(ctx, s.revoked_by.as_deref(), 64)),
+        ("appid".to_owned(), cell(ctx, &s.appid, 64)),
+        ("openid".to_owned(), cell(ctx, &s.openid, 64)),
         (
-            "revoke reason",
+            "unionid".to_owned(),
+            cell_opt(ctx, s.unionid.as_deref(), 64),
+        ),
+        (
+            tr!(t, "cli-show-client-ip"),
+            cell_opt(ctx, s.client_ip.as_deref(), 64),
+        ),
+        (
+            tr!(t, "cli-show-user-agent"),
+            cell_opt(ctx, s.user_agent.as_deref(), 200),
+        ),
+        (tr!(t, "cli-show-created"), s.created_at.clone()),
+        (tr!(t, "cli-show-last-seen"), s.last_seen_at.clone()),
+        (tr!(t, "cli-show-expires"), s.expires_at.clone()),
+        (
+            tr!(t, "cli-show-revoked"),
+            s.revoked_at.clone().unwrap_or_else(none),
+        ),
+        (
+            tr!(t, "cli-show-revoked-by"),
+            cell_opt(ctx, s.revoked_by.as_deref(), 64),
+        ),
+        (
+            tr!(t, "cli-show-revoke-reason"),
             cell_opt(ctx, s.revoke_reason.as_deref(), 200),
         ),
     ];
     for (k, v) in lines {
-        ctx.say(format!("{k:<16} {v}"))?;
+        ctx.say(format!("{} {v}", super::pad(&k, 16)))?;
     }
     Ok(())
 }
@@ -480,7 +463,7 @@ enum Selector {
     Filter(SessionFilter),
 }
 
-fn selector(a: &RevokeArgs) -> Result<Selector, Failure> {
+fn selector(tr: &crate::i18n::Tr, a: &RevokeArgs) -> Result<Selector, Failure> {
     let mut given = Vec::new();
     if !a.public_ids.is_empty() {
         given.push("PUBLIC_ID");
@@ -502,15 +485,19 @@ fn selector(a: &RevokeArgs) -> Result<Selector, Failure> {
     }
     if given.is_empty() {
         return Err(Failure::usage(if a.appid.is_some() {
-            "--appid alone would revoke every session of that mini program; add --all to mean that, or name an --openid"
+            tr!(tr, "cli-revoke-appid-alone")
         } else {
-            "say which sessions to revoke: PUBLIC_ID..., --account, --username, --openid, --appid with --all, or --token-stdin"
+            tr!(tr, "cli-revoke-no-selector")
         }));
     }
     if given.len() > 1 {
-        return Err(Failure::usage(format!(
-            "give one way to select sessions, not {}; run one revoke per selector",
-            given.join(" and ")
+        return Err(Failure::usage(tr!(
+            tr,
+            "cli-revoke-many-selectors",
+            given = given.join(match tr.lang() {
+                crate::i18n::Lang::En => " and ",
+                crate::i18n::Lang::ZhCn => "、",
+            })
         )));
     }
     if a.appid.is_some() && a.openid.is_none() && !a.all {
@@ -555,7 +542,7 @@ struct RevokeJson {
 }
 
 async fn revoke(ctx: &Context, a: RevokeArgs) -> Result<(), Failure> {
-    let sel = selector(&a)?;
+    let sel = selector(&ctx.tr, &a)?;
     let reason = a.change.reason()?;
     if !a.dry_run {
         // Refuse before reading a token or asking anything; the ops function asks again.
@@ -659,8 +646,8 @@ async fn revoke_ids(
         );
     }
     let question = match live.as_slice() {
-        [one] => format!("Revoke session {one}?"),
-        many => format!("Revoke {} sessions?", many.len()),
+        [one] => tr!(ctx.tr, "cli-revoke-one-question", id = one.as_str()),
+        many => tr!(ctx.tr, "cli-revoke-many-question", count = many.len()),
     };
     ctx.confirm(&question, a.change.yes)?;
     let out = ops::revoke_sessions(store, &ctx.actor, &ids, reason).await?;
@@ -709,9 +696,10 @@ async fn revoke_filter(
     let selector = filter.describe();
     let matched = store.count_sessions(&filter).await?;
     if matched == 0 {
-        return Err(Failure::nothing_matched(format!(
-            "no live session matches {}; nothing to revoke",
-            crate::sanitize::for_terminal(&selector)
+        return Err(Failure::nothing_matched(tr!(
+            ctx.tr,
+            "cli-revoke-nothing-matches",
+            selector = crate::sanitize::for_terminal(&selector).into_owned()
         )));
     }
     if a.dry_run {
@@ -730,10 +718,11 @@ async fn revoke_filter(
         );
     }
     ctx.confirm(
-        &format!(
-            "Revoke {matched} live session{} matching {}?",
-            if matched == 1 { "" } else { "s" },
-            crate::sanitize::for_terminal(&selector)
+        &tr!(
+            ctx.tr,
+            "cli-revoke-matching-question",
+            count = matched,
+            selector = crate::sanitize::for_terminal(&selector).into_owned()
         ),
         a.change.yes,
     )?;
@@ -770,10 +759,14 @@ async fn revoke_filter(
             None => {
                 let _ = writeln!(
                     ctx.err(),
-                    "wxlogin: revoked {} of {} sessions (batch {})",
-                    p.revoked,
-                    p.total,
-                    p.batches
+                    "wxlogin: {}",
+                    tr!(
+                        ctx.tr,
+                        "cli-revoke-progress",
+                        revoked = p.revoked,
+                        total = p.total,
+                        batch = p.batches
+                    )
                 );
             }
         }
@@ -848,34 +841,34 @@ fn report(ctx: &Context, json: bool, r: RevokeJson) -> Result<(), Failure> {
     if json {
         return ctx.print_json(&r);
     }
-    let noun = |n: u64| if n == 1 { "session" } else { "sessions" };
+    let t = &ctx.tr;
     if r.dry_run {
-        return ctx.say(format!(
-            "dry run: would revoke {} live {} matching {}; nothing was changed",
-            r.matched,
-            noun(r.matched),
-            crate::sanitize::for_terminal(&r.selector)
+        return ctx.say(tr!(
+            t,
+            "cli-revoke-dry-run",
+            count = r.matched,
+            selector = crate::sanitize::for_terminal(&r.selector).into_owned()
         ));
     }
     if r.interrupted {
-        return ctx.say(format!(
-            "interrupted: revoked {} of {} {} in {} batches; {} still live",
-            r.revoked,
-            r.matched,
-            noun(r.matched),
-            r.batches,
-            r.matched.saturating_sub(r.revoked)
+        return ctx.say(tr!(
+            t,
+            "cli-revoke-interrupted",
+            revoked = r.revoked,
+            count = r.matched,
+            batches = r.batches,
+            live = r.matched.saturating_sub(r.revoked)
         ));
     }
     if r.skipped > 0 {
-        return ctx.say(format!(
-            "revoked {} {}; skipped {} not live (unknown, revoked or expired)",
-            r.revoked,
-            noun(r.revoked),
-            r.skipped
+        return ctx.say(tr!(
+            t,
+            "cli-revoke-done-skipped",
+            count = r.revoked,
+            skipped = r.skipped
         ));
     }
-    ctx.say(format!("revoked {} {}", r.revoked, noun(r.revoked)))
+    ctx.say(tr!(t, "cli-revoke-done", count = r.revoked))
 }
 
 // ---- `wxlogin sessions purge` (retention) ----

@@ -7,8 +7,9 @@ use serde::Serialize;
 
 use super::{Context, Table, cell, ts};
 use crate::exit::Failure;
+use crate::present::state::instance_state;
 use crate::store::Ts;
-use crate::store::stats::{InstanceRow, LoginBucket, UP_WITHIN_SECS};
+use crate::store::stats::{LoginBucket, UP_WITHIN_SECS};
 
 #[derive(Debug, Args)]
 #[command(after_help = super::EXIT_CODES_HELP, next_help_heading = "Command options")]
@@ -102,17 +103,6 @@ struct BacklogJson {
     /// Always `estimate`: a 1% sample on large PostgreSQL tables, a capped count on SQLite.
     kind: &'static str,
     cutoff: String,
-}
-
-/// `up`, `stale` or `stopped` at `now`.
-pub fn instance_state(i: &InstanceRow, now: Ts) -> &'static str {
-    if i.stopped_at.is_some() {
-        "stopped"
-    } else if now.micros() - i.last_seen_at.micros() <= UP_WITHIN_SECS * 1_000_000 {
-        "up"
-    } else {
-        "stale"
-    }
 }
 
 pub async fn run(ctx: &Context, args: StatsArgs) -> Result<(), Failure> {
@@ -248,7 +238,7 @@ pub async fn run(ctx: &Context, args: StatsArgs) -> Result<(), Failure> {
         let mut t = Table::new(&["STATE", "ID", "VERSION", "LISTEN", "LAST SEEN", "STARTED"]);
         for i in &instances {
             t.row(vec![
-                instance_state(i, now_ts).to_owned(),
+                crate::present::state::instance_state_name(&ctx.tr, instance_state(i, now_ts)),
                 cell(ctx, &i.id, 40),
                 cell(ctx, &i.version, 16),
                 cell(ctx, &i.listen, 40),

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use super::theme::Theme;
 use super::views::exchange::ExchangeSetup;
+use crate::i18n::Tr;
 use crate::operator::Actor;
 use crate::store::{DEFAULT_REVOKE_BATCH, Store};
 
@@ -15,6 +16,8 @@ pub struct ConsoleContext {
     pub store: Store,
     /// The database as the header names it: the redacted URL (never a password).
     pub db_label: String,
+    /// The language this console speaks (its operator's, never the process's).
+    pub tr: Tr,
     /// Who is acting (written on every audit row).
     pub actor: Actor,
     /// Started with `--read-only`: nothing that changes data is offered.
@@ -51,13 +54,14 @@ pub fn is_dangerous_environment(name: &str, dangerous: &[String]) -> bool {
 }
 
 impl ConsoleContext {
-    /// A console over `store` for `actor`: coloured, 80x24, refreshing every 5 s, with no
+    /// A console over `store` for `actor`: in English, coloured, 80x24, refreshing every 5 s, with no
     /// WeChat app (set the fields to change any of it).
     pub fn new(store: Store, actor: Actor) -> Self {
         ConsoleContext {
             db_label: store.redacted_url().to_owned(),
             store,
             actor,
+            tr: Tr::default(),
             read_only: false,
             refresh: Duration::from_secs(5),
             theme: Theme::colored(),

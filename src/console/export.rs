@@ -20,9 +20,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::cli::sessions::SessionJson;
 use crate::operator::Actor;
 use crate::ops;
+use crate::present::json::SessionJson;
 use crate::store::{SessionFilter, Store, Ts};
 
 /// Rows read per page.
@@ -267,7 +267,8 @@ async fn write_all(
                     let text = serde_json::to_string_pretty(&SessionJson::new(s, now))
                         .map_err(std::io::Error::other)
                         .map_err(io)?;
-                    let text = crate::cli::escape_json_for_terminal(&text).replace('\n', "\n  ");
+                    let text =
+                        crate::present::json::escape_json_for_terminal(&text).replace('\n', "\n  ");
                     let sep = if rows == 0 { "" } else { "," };
                     write!(w, "{sep}\n  {text}")
                 }

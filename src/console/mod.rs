@@ -127,6 +127,7 @@ pub async fn run(global: &GlobalOpts, args: ConsoleArgs) -> Result<(), Failure> 
     };
     let url = config::database_url(global, &file)?;
     let actor = config::resolve_actor(global, &file)?;
+    let lang = config::resolve_lang(global, &file).map_err(|e| Failure::usage(e.to_string()))?;
     // A viewer's console never changes the database, not even an SQLite schema.
     let store = if actor.role == Role::Viewer {
         Store::open_read_only(&url, Default::default()).await?
@@ -139,6 +140,7 @@ pub async fn run(global: &GlobalOpts, args: ConsoleArgs) -> Result<(), Failure> 
         None => Duration::from_secs(DEFAULT_REFRESH_SECS),
     };
     let mut ctx = ConsoleContext::new(store, actor);
+    ctx.tr = lang.tr();
     ctx.read_only = ctx.actor.role == Role::Viewer;
     ctx.refresh = refresh;
     ctx.exchange = views::exchange::ExchangeSetup::from_config(&file);

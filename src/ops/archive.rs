@@ -107,7 +107,7 @@ pub async fn archive_audit(
             };
             for r in &rows {
                 b.max_id = b.max_id.max(r.id);
-                let mut line = serde_json::to_vec(&crate::cli::audit::AuditJson::from(r))
+                let mut line = serde_json::to_vec(&crate::present::json::AuditJson::from(r))
                     .map_err(|e| OpsError::Runtime(e.to_string()))?;
                 line.push(b'\n');
                 hash.update(&line);

@@ -113,6 +113,89 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// This error with its human `message` in the language the client's `Accept-Language`
+    /// prefers (Chinese of any region: zh-CN; anything else: English, unchanged). The `error`
+    /// code and every other field never change: clients branch on those.
+    fn for_client(mut self, headers: &HeaderMap) -> Self {
+        if prefers_chinese(headers)
+            && let Some(m) = chinese_message(self.error, &self.message)
+        {
+            self.message = m.into();
+        }
+        self
+    }
+}
+
+/// Whether the client's `Accept-Language` ranks a Chinese language highest (`zh`, `zh-CN`,
+/// `zh-Hans`, `zh-TW` … all get Simplified Chinese until a Traditional catalogue exists). Only
+/// the first 16 entries of the first 256 bytes are read: the header is the client's text.
+fn prefers_chinese(headers: &HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let value = value.get(..value.len().min(256)).unwrap_or("");
+    let mut best: Option<(f32, bool)> = None;
+    for entry in value.split(',').take(16) {
+        let mut parts = entry.split(';');
+        let tag = parts.next().unwrap_or("").trim();
+        if tag.is_empty() || tag == "*" {
+            continue;
+        }
+        let q = parts
+            .find_map(|p| p.trim().strip_prefix("q="))
+            .and_then(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        if q <= 0.0 {
+            continue;
+        }
+        let language = tag.split(['-', '_']).next().unwrap_or("");
+        let zh = language.eq_ignore_ascii_case("zh");
+        if best.is_none_or(|(bq, _)| q > bq) {
+            best = Some((q, zh));
+        }
+    }
+    best.is_some_and(|(_, zh)| zh)
+}
+
+/// The Chinese `message` for an error code; `english` is kept as the detail where the English
+/// message says something the code does not (which field, which limit). `None`: no
+/// translation, the English stays.
+fn chinese_message(error: &str, english: &str) -> Option<String> {
+    let tr = crate::i18n::Lang::ZhCn.tr();
+    let tr = &tr;
+    use crate::tr;
+    Some(match error {
+        "internal_error" => tr!(tr, "service-error-internal"),
+        "database_unavailable" => tr!(tr, "service-error-database-unavailable"),
+        "invalid_session" => tr!(tr, "service-error-invalid-session"),
+        "missing_session" => tr!(tr, "service-error-missing-session"),
+        "body_too_large" | "bad_request" | "invalid_text" => {
+            tr!(tr, "service-error-bad-request", detail = english)
+        }
+        "request_timeout" => tr!(tr, "service-error-request-timeout"),
+        "binding_required" => tr!(tr, "service-error-binding-required"),
+        "invalid_credentials" => tr!(tr, "service-error-invalid-credentials"),
+        "binding_changed" => tr!(tr, "service-error-binding-changed"),
+        "binding_conflict" => tr!(tr, "service-error-binding-conflict"),
+        "binding_limit" => tr!(tr, "service-error-binding-limit"),
+        "rate_limited" | "wechat_rate_limited" => tr!(tr, "service-error-rate-limited"),
+        "account_locked" => tr!(tr, "service-error-account-locked"),
+        "account_disabled" => tr!(tr, "service-error-account-disabled"),
+        "unknown_appid" => tr!(tr, "service-error-unknown-appid"),
+        "appid_required" => tr!(tr, "service-error-appid-required"),
+        "invalid_code" => tr!(tr, "service-error-invalid-code"),
+        "code_used" => tr!(tr, "service-error-code-used"),
+        "high_risk_user" => tr!(tr, "service-error-high-risk"),
+        "wechat_unavailable" => tr!(tr, "service-error-wechat-unavailable"),
+        "wechat_misconfigured" => tr!(tr, "service-error-wechat-misconfigured"),
+        _ => return None,
+    })
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut body = json!({ "error": self.error, "message": self.message });
@@ -194,7 +277,7 @@ async fn login(
         Err(e) => {
             st.0.metrics.login(LoginResult::BadRequest);
             st.0.metrics.observe(Route::Login, started.elapsed());
-            return e.into_response();
+            return e.for_client(&headers).into_response();
         }
     };
     let ip = client_ip(
@@ -205,7 +288,7 @@ async fn login(
     let mut appid = String::new();
     let (result, errcode, resp) = match do_login(&st, ip, &headers, &body, &mut appid).await {
         Ok((r, resp)) => (r, None, resp),
-        Err((r, e)) => (r, e.errcode, e.into_response()),
+        Err((r, e)) => (r, e.errcode, e.for_client(&headers).into_response()),
     };
     st.0.metrics.login(result);
     st.0.stats
@@ -719,7 +802,7 @@ async fn me(State(st): State<ServiceState>, req: Request) -> Response {
     let started = Instant::now();
     let resp = match me_inner(&st, req.headers()).await {
         Ok(r) => r,
-        Err(e) => e.into_response(),
+        Err(e) => e.for_client(req.headers()).into_response(),
     };
     st.0.metrics.observe(Route::Me, started.elapsed());
     resp
@@ -770,7 +853,7 @@ async fn logout(State(st): State<ServiceState>, req: Request) -> Response {
     let started = Instant::now();
     let resp = match logout_inner(&st, req.headers()).await {
         Ok(r) => r,
-        Err(e) => e.into_response(),
+        Err(e) => e.for_client(req.headers()).into_response(),
     };
     st.0.metrics.observe(Route::Logout, started.elapsed());
     resp

@@ -16,6 +16,7 @@ use crate::console::keymap::{Scope, key};
 use crate::console::prompt::{Prompt, PromptKind};
 use crate::console::widgets::{self, Col, Paint, WIDE, col};
 use crate::console::window::{Move, Selection};
+use crate::present::history::{event_detail, event_name};
 use crate::store::{
     AccountDetail, BindingQuery, BindingView, Cursor, HistoryEvent, HistorySource, Page,
     SessionFilter, Store, StoreError,
@@ -346,8 +347,8 @@ impl BindingsView {
             )
             .with_hint(format!(
                 "type the new password ({}-{} characters); {} cancels",
-                crate::cli::accounts::MIN_PASSWORD_CHARS,
-                crate::cli::accounts::MAX_PASSWORD_CHARS,
+                crate::present::limits::MIN_PASSWORD_CHARS,
+                crate::present::limits::MAX_PASSWORD_CHARS,
                 key(Scope::Prompt, Action::Cancel)
             )),
         );
@@ -365,8 +366,8 @@ impl BindingsView {
         let Some((first_for, first)) = self.new_password.take() else {
             let n = entered.expose().chars().count();
             let (min, max) = (
-                crate::cli::accounts::MIN_PASSWORD_CHARS,
-                crate::cli::accounts::MAX_PASSWORD_CHARS,
+                crate::present::limits::MIN_PASSWORD_CHARS,
+                crate::present::limits::MAX_PASSWORD_CHARS,
             );
             if n < min || n > max {
                 return cx.error(format!(
@@ -932,78 +933,13 @@ fn history_cell(events: &[HistoryEvent], line: &HistoryLine, f: HistoryField, w:
             let e = &events[*i];
             match f {
                 HistoryField::When => widgets::full_datetime(e.at),
-                HistoryField::Event => event_name(e).to_owned(),
-                HistoryField::Detail => widgets::truncate_to(&event_detail(e), w),
+                // English until the console's views carry its translator.
+                HistoryField::Event => event_name(&crate::i18n::Tr::default(), e),
+                HistoryField::Detail => {
+                    widgets::truncate_to(&event_detail(&crate::i18n::Tr::default(), e), w)
+                }
             }
         }
-    }
-}
-
-/// What happened, in a support agent's words.
-pub fn event_name(e: &HistoryEvent) -> &'static str {
-    match e.action.as_str() {
-        "binding.create" => "bound",
-        "binding.unbind" => "unbound",
-        "session.create" => "session created",
-        "session.revoke" => "session revoked",
-        "sessions.revoke" => "sessions revoked",
-        "account.create" => "account created",
-        "account.disable" => "disabled",
-        "account.unlock" => "unlocked",
-        "account.set_password" => "password set",
-        "session.reset_key" => "session key reset",
-        _ => "operator action",
-    }
-}
-
-/// The rest of the event on one line, every database value sanitised.
-pub fn event_detail(e: &HistoryEvent) -> String {
-    let c = |v: &Option<String>| widgets::clean_opt(v, 64);
-    let by = |e: &HistoryEvent| {
-        let mut s = format!("by {}", c(&e.actor));
-        if let Some(r) = &e.reason {
-            s.push_str(&format!(": {}", widgets::clean(r, 120)));
-        }
-        s
-    };
-    let count = |k: &str| {
-        e.detail
-            .get(k)
-            .and_then(serde_json::Value::as_u64)
-            .unwrap_or(0)
-    };
-    let binding = format!("{} / {}", c(&e.appid), c(&e.openid));
-    match e.action.as_str() {
-        "binding.create" => format!("{binding} from {}", c(&e.origin)),
-        "binding.unbind" => format!(
-            "{binding} {} ({} {} revoked)",
-            by(e),
-            count("sessions_revoked"),
-            widgets::sessions_word(count("sessions_revoked"))
-        ),
-        "session.create" => format!("{} in {} from {}", c(&e.session), c(&e.appid), c(&e.origin)),
-        "session.revoke" => format!("{} {}", c(&e.session), by(e)),
-        "account.set_password" => {
-            let mut s = format!(
-                "{} ({} {} revoked",
-                by(e),
-                count("sessions_revoked"),
-                widgets::sessions_word(count("sessions_revoked"))
-            );
-            if count("bindings_removed") > 0 {
-                s.push_str(&format!(", {} bindings removed", count("bindings_removed")));
-            }
-            s.push(')');
-            s
-        }
-        "sessions.revoke" | "account.disable" => format!(
-            "{} ({} {} revoked)",
-            by(e),
-            count("revoked").max(count("sessions_revoked")),
-            widgets::sessions_word(count("revoked").max(count("sessions_revoked")))
-        ),
-        "account.create" | "account.unlock" => by(e),
-        other => format!("{} {}", widgets::clean(other, 40), by(e)),
     }
 }
 

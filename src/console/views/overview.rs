@@ -16,7 +16,6 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::Component;
-use crate::cli::stats::instance_state;
 use crate::console::action::Action;
 use crate::console::confirm::{Operation, Request};
 use crate::console::effect::{Cx, Effect, Goto};
@@ -25,6 +24,7 @@ use crate::console::keymap::{Scope, key};
 use crate::console::prompt::PromptKind;
 use crate::console::theme::Theme;
 use crate::console::widgets::{self, Paint};
+use crate::present::state::instance_state;
 use crate::store::stats::{
     FailingAddress, InstanceRow, LiveSessions, LoginBucket, RevocationBucket,
 };
@@ -42,16 +42,7 @@ const INSTANCES: i64 = 50;
 /// Appids with their own sparkline (the busiest first).
 const APP_LINES: usize = 4;
 
-/// How sparklines are drawn (`[console] sparkline = "braille" | "blocks"`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SparkStyle {
-    /// Braille dots: two minutes per character.
-    #[default]
-    Braille,
-    /// Block characters `▁▂▃▄▅▆▇█`, one minute per character (fonts without braille).
-    Blocks,
-}
+pub use crate::present::SparkStyle;
 
 /// What one load read.
 #[derive(Debug, Clone)]

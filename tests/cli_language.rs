@@ -1,0 +1,413 @@
+//! The commands' language, run as the real binary against SQLite and PostgreSQL: what scripts
+//! read (`--json`, CSV, exit codes, audit rows) is byte-identical whatever the language
+//! (`--lang en`, `--lang zh-CN`, `WXLOGIN_LANG`, `LANG=zh_CN.UTF-8`); what people read follows
+//! it; Chinese usernames and operator names work end to end.
+
+mod cli_support;
+mod common;
+
+use cli_support::{Run, command, run_cmd, wx};
+use common::{Login, account, login};
+
+const APP: &str = "wxapp00000000001";
+
+/// The ways an operator picks a language, each as extra arguments and environment.
+struct Variant {
+    name: &'static str,
+    args: &'static [&'static str],
+    env: &'static [(&'static str, &'static str)],
+}
+
+const ENGLISH: Variant = Variant {
+    name: "--lang en",
+    args: &["--lang", "en"],
+    env: &[("LANG", "zh_CN.UTF-8")],
+};
+
+const CHINESE: &[Variant] = &[
+    Variant {
+        name: "--lang zh-CN",
+        args: &["--lang", "zh-CN"],
+        env: &[],
+    },
+    Variant {
+        name: "LANG=zh_CN.UTF-8",
+        args: &[],
+        env: &[("LANG", "zh_CN.UTF-8")],
+    },
+    Variant {
+        name: "WXLOGIN_LANG=zh-CN",
+        args: &[],
+        env: &[("WXLOGIN_LANG", "zh-CN"), ("LANG", "en_US.UTF-8")],
+    },
+];
+
+/// `wxlogin VARIANT ARGS` with the variant's environment (and no other language variable).
+async fn wx_in(v: &Variant, url: &str, args: &[&str], stdin: Option<&str>) -> Run {
+    let all: Vec<&str> = v.args.iter().chain(args).copied().collect();
+    let mut c = command(url, &all);
+    for k in ["LANG", "LC_ALL", "LC_MESSAGES", "WXLOGIN_LANG"] {
+        c.env_remove(k);
+    }
+    for (k, val) in v.env {
+        c.env(k, val);
+    }
+    run_cmd(c, stdin).await
+}
+
+/// Sessions for two accounts (one Chinese), one revoked with a Chinese reason, so that the
+/// JSON, the CSV and the audit log all hold Chinese text and a revoked state.
+async fn seed(db: &wxlogin::store::Store, url: &str) {
+    let zhang = account(db, "张三丰").await;
+    let alice = account(db, "alice").await;
+    login(db, zhang.id, Login::new(APP, "o-zhang-1")).await;
+    login(db, alice.id, Login::new(APP, "o-alice-1")).await;
+    let s = login(db, alice.id, Login::new(APP, "o-alice-2")).await;
+    wx(
+        url,
+        &[
+            "sessions",
+            "revoke",
+            s.public_id.as_str(),
+            "--reason",
+            "用户报告手机丢失",
+            "--yes",
+        ],
+    )
+    .await
+    .expect(0);
+}
+
+store_test!(
+    json_csv_and_audit_output_are_byte_identical_in_every_language,
+    |db| {
+        seed(&db, &db.url).await;
+        let outputs: &[&[&str]] = &[
+            &["sessions", "list", "--json", "--include-revoked"],
+            &["sessions", "list", "--format", "csv", "--include-revoked"],
+            &["sessions", "list", "--format", "csv", "--all"],
+            &["audit", "--json"],
+            &["bindings", "show", "--username", "张三丰", "--json"],
+            &["accounts", "show", "张三丰", "--json"],
+        ];
+        for args in outputs {
+            let en = wx_in(&ENGLISH, &db.url, args, None).await.expect(0);
+            assert!(!en.stdout.is_empty(), "{args:?} printed nothing");
+            for v in CHINESE {
+                let zh = wx_in(v, &db.url, args, None).await.expect(0);
+                assert_eq!(
+                    zh.stdout, en.stdout,
+                    "{args:?} differs between {} and {}",
+                    v.name, ENGLISH.name
+                );
+            }
+        }
+        // The machine values stay English.
+        let json = wx_in(&CHINESE[0], &db.url, outputs[0], None).await.json();
+        let states: Vec<&str> = json["sessions"]
+            .as_array()
+            .expect("sessions")
+            .iter()
+            .map(|s| s["state"].as_str().unwrap())
+            .collect();
+        assert!(
+            states.contains(&"active") && states.contains(&"revoked"),
+            "{states:?}"
+        );
+        let csv = wx_in(&CHINESE[0], &db.url, outputs[1], None).await;
+        assert!(
+            csv.stdout
+                .starts_with(wxlogin::export::csv_header().trim_end()),
+            "{}",
+            csv.stdout
+        );
+    }
+);
+
+store_test!(exit_codes_are_the_same_in_every_language, |db| {
+    seed(&db, &db.url).await;
+    // (arguments, stdin, exit code): usage 2, nothing matched 3, refused 4.
+    let cases: &[(&[&str], Option<&str>, i32)] = &[
+        (&["sessions", "list", "--after", "not-a-cursor"], None, 2),
+        (&["sessions", "list", "--no-such-flag"], None, 2),
+        (&["sessions", "revoke", "--reason", "x", "--yes"], None, 2),
+        (
+            &[
+                "sessions",
+                "revoke",
+                "ses_00000000000000000000",
+                "--reason",
+                "x",
+                "--yes",
+            ],
+            None,
+            3,
+        ),
+        (&["accounts", "show", "nobody-here"], None, 3),
+        (
+            &[
+                "--role",
+                "viewer",
+                "sessions",
+                "revoke",
+                "--username",
+                "alice",
+                "--reason",
+                "x",
+                "--yes",
+            ],
+            None,
+            4,
+        ),
+        (
+            &["--role", "support", "accounts", "create", "无权限的人"],
+            Some("a long passphrase\n"),
+            4,
+        ),
+    ];
+    for (args, stdin, code) in cases {
+        wx_in(&ENGLISH, &db.url, args, *stdin).await.expect(*code);
+        for v in CHINESE {
+            let r = wx_in(v, &db.url, args, *stdin).await;
+            assert_eq!(r.code, *code, "{args:?} with {}: {}", v.name, r.stderr);
+        }
+    }
+});
+
+store_test!(
+    a_refusal_in_chinese_names_the_roles_in_chinese_and_changes_nothing,
+    |db| {
+        seed(&db, &db.url).await;
+        let before = wx(&db.url, &["audit", "--json"]).await.expect(0).stdout;
+        let args = [
+            "--role",
+            "viewer",
+            "sessions",
+            "revoke",
+            "--username",
+            "alice",
+            "--reason",
+            "x",
+            "--yes",
+        ];
+        let zh = wx_in(&CHINESE[0], &db.url, &args, None).await.expect(4);
+        // Revoking one person's sessions needs the support role: 客服. A viewer is 只读.
+        assert!(zh.stderr.contains("客服"), "{}", zh.stderr);
+        assert!(zh.stderr.contains("只读"), "{}", zh.stderr);
+        assert!(!zh.stderr.contains("needs the"), "{}", zh.stderr);
+        let en = wx_in(&ENGLISH, &db.url, &args, None).await.expect(4);
+        assert!(
+            en.stderr.contains("needs the support role; you are viewer"),
+            "{}",
+            en.stderr
+        );
+        let on_call = wx_in(
+            &CHINESE[1],
+            &db.url,
+            &["--role", "support", "accounts", "create", "李四"],
+            Some("a long passphrase\n"),
+        )
+        .await
+        .expect(4);
+        assert!(on_call.stderr.contains("值班"), "{}", on_call.stderr);
+        assert_eq!(
+            wx(&db.url, &["audit", "--json"]).await.expect(0).stdout,
+            before,
+            "a refusal writes nothing"
+        );
+    }
+);
+
+store_test!(
+    a_chinese_username_and_operator_work_end_to_end_in_either_language,
+    |db| {
+        let mut c = command(
+            &db.url,
+            &["--lang", "zh-CN", "accounts", "create", "张三丰", "--json"],
+        );
+        c.env("WXLOGIN_OPERATOR", "张三");
+        let created = run_cmd(c, Some("a long passphrase\n")).await.expect(0);
+        assert_eq!(created.json()["username"], "张三丰", "{}", created.stdout);
+        let shown = wx(&db.url, &["accounts", "show", "张三丰", "--json"])
+            .await
+            .expect(0);
+        assert_eq!(shown.json()["account"]["username"], "张三丰");
+        // Searching the audit log by the Chinese operator name finds the row, as typed.
+        for v in [&ENGLISH, &CHINESE[0]] {
+            let found = wx_in(v, &db.url, &["audit", "--operator", "张三", "--json"], None)
+                .await
+                .expect(0)
+                .json();
+            let entries = found["entries"].as_array().expect("entries");
+            assert_eq!(entries.len(), 1, "{found}");
+            assert_eq!(entries[0]["operator"], "张三");
+            assert_eq!(entries[0]["action"], "account.create");
+        }
+        let none = wx(&db.url, &["audit", "--operator", "张", "--json"])
+            .await
+            .expect(0)
+            .json();
+        assert_eq!(none["entries"].as_array().unwrap().len(), 0, "{none}");
+    }
+);
+
+store_test!(
+    an_audit_row_written_in_chinese_is_the_row_written_in_english,
+    |db| {
+        let alice = account(&db, "alice").await;
+        let a = login(&db, alice.id, Login::new(APP, "o-alice-1")).await;
+        let b = login(&db, alice.id, Login::new(APP, "o-alice-2")).await;
+        for (v, s) in [(&ENGLISH, &a), (&CHINESE[0], &b)] {
+            wx_in(
+                v,
+                &db.url,
+                &[
+                    "sessions",
+                    "revoke",
+                    s.public_id.as_str(),
+                    "--reason",
+                    "客户要求",
+                    "--yes",
+                ],
+                None,
+            )
+            .await
+            .expect(0);
+        }
+        let log = wx(&db.url, &["audit", "--json"]).await.expect(0).json();
+        let rows = log["entries"].as_array().expect("entries");
+        let revokes: Vec<&serde_json::Value> = rows
+            .iter()
+            .filter(|r| r["action"] == "sessions.revoke")
+            .collect();
+        assert_eq!(revokes.len(), 2, "{log}");
+        let strip = |r: &serde_json::Value| {
+            let mut r = r.clone();
+            r["at"] = serde_json::Value::Null;
+            r["target"] = serde_json::Value::Null;
+            r["detail"] = serde_json::Value::Null;
+            r
+        };
+        assert_eq!(strip(revokes[0]), strip(revokes[1]));
+        assert_eq!(revokes[0]["reason"], "客户要求");
+        assert_eq!(
+            revokes[0]["detail"]
+                .as_object()
+                .map(|o| o.keys().collect::<Vec<_>>()),
+            revokes[1]["detail"]
+                .as_object()
+                .map(|o| o.keys().collect::<Vec<_>>())
+        );
+    }
+);
+
+store_test!(
+    what_people_read_follows_the_language_and_cjk_columns_stay_aligned,
+    |db| {
+        seed(&db, &db.url).await;
+        let en = wx_in(&ENGLISH, &db.url, &["sessions", "list"], None)
+            .await
+            .expect(0)
+            .stdout;
+        assert!(en.starts_with("PUBLIC ID"), "{en}");
+        for v in CHINESE {
+            let zh = wx_in(v, &db.url, &["sessions", "list"], None)
+                .await
+                .expect(0)
+                .stdout;
+            let lines: Vec<&str> = zh.lines().collect();
+            assert!(
+                lines[0].contains("用户名") && lines[0].contains("状态"),
+                "{}: {zh}",
+                v.name
+            );
+            assert!(
+                zh.contains("在线"),
+                "state names are shown in Chinese: {zh}"
+            );
+            // The APPID column starts at the same terminal column on every line, whatever
+            // the width of the usernames before it.
+            let column_of = |line: &str, needle: &str| {
+                let at = line
+                    .find(needle)
+                    .unwrap_or_else(|| panic!("{needle} in {line}"));
+                ratatui::text::Span::raw(&line[..at]).width()
+            };
+            let header_col = column_of(lines[0], "APPID");
+            for row in &lines[1..] {
+                assert_eq!(column_of(row, APP), header_col, "{zh}");
+            }
+        }
+        // --help: wxlogin's one line and each subcommand's, in the chosen language.
+        let help_en = wx_in(&ENGLISH, &db.url, &["--help"], None).await.expect(0);
+        assert!(
+            help_en
+                .stdout
+                .contains("List, show and revoke login sessions")
+        );
+        for v in CHINESE {
+            let help = wx_in(v, &db.url, &["--help"], None).await.expect(0).stdout;
+            assert!(help.starts_with("微信小程序登录后端"), "{}: {help}", v.name);
+            assert!(help.contains("列出、查看和撤销登录会话"), "{help}");
+            let sub = wx_in(v, &db.url, &["sessions", "revoke", "--help"], None)
+                .await
+                .expect(0)
+                .stdout;
+            assert!(sub.starts_with("撤销会话"), "{sub}");
+            assert!(sub.contains("退出码"), "{sub}");
+        }
+        // The account history's labels.
+        let history = wx_in(
+            &CHINESE[0],
+            &db.url,
+            &["accounts", "history", "alice"],
+            None,
+        )
+        .await
+        .expect(0)
+        .stdout;
+        assert!(history.contains("账号已创建"), "{history}");
+        assert!(
+            history.contains("已撤销 1 个会话") || history.contains("会话已"),
+            "{history}"
+        );
+        let history_en = wx_in(&ENGLISH, &db.url, &["accounts", "history", "alice"], None)
+            .await
+            .expect(0)
+            .stdout;
+        assert!(history_en.contains("account created"), "{history_en}");
+        // A revoke's result, with its count.
+        let s = wx_in(
+            &CHINESE[0],
+            &db.url,
+            &[
+                "sessions",
+                "revoke",
+                "--username",
+                "张三丰",
+                "--reason",
+                "测试",
+                "--yes",
+            ],
+            None,
+        )
+        .await
+        .expect(0)
+        .stdout;
+        assert_eq!(s.trim_end(), "已撤销 1 个会话", "{s}");
+        // The hint after a usage error, in Chinese, with the same exit code.
+        let usage = wx_in(
+            &CHINESE[0],
+            &db.url,
+            &["sessions", "revoke", "--reason", "x", "--yes"],
+            None,
+        )
+        .await
+        .expect(2);
+        assert!(
+            usage.stderr.contains("请指定要撤销哪些会话"),
+            "{}",
+            usage.stderr
+        );
+    }
+);
