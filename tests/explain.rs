@@ -19,7 +19,7 @@ mod common;
 use wxlogin::bench::synth::{APPIDS, Shape};
 use wxlogin::operator::{Actor, Role};
 use wxlogin::store::{
-    AuditFilter, BindingQuery, DEFAULT_REVOKE_BATCH, PlanMode, QueryText, SessionFilter, Store,
+    AuditFilter, BindingQuery, DEFAULT_REVOKE_BATCH, PlanMode, QueryText, SessionFilter, Store, Ts,
 };
 
 /// The queries to check: (name, the index the sessions part must use (any of), query).
@@ -202,6 +202,29 @@ async fn main_queries(store: &Store) -> Vec<(&'static str, &'static [&'static st
             "account history: sessions revoked",
             &["sessions_account"][..],
             revoked,
+        ),
+    ]);
+    // The retention purge (issue 24): a batch in the middle of the walk up to a 30-day cutoff.
+    // The pick of the batch's end and the DELETE of its range both walk sessions_newest; a
+    // sequential scan here would read the whole table for every 2,000 rows purged.
+    let batch = wxlogin::ops::DEFAULT_PURGE_BATCH;
+    let cutoff = Ts::from(store.now() - chrono::Duration::days(30));
+    let (after, end) = store
+        .bench_purge_walk_cursors(cutoff, batch / 2, batch / 2)
+        .await
+        .expect("walk positions")
+        .expect("enough sessions created before the cutoff for a batch");
+    let [pick, delete] = store.explain_purge_batch_sqls(cutoff, after, end, batch);
+    queries.extend([
+        (
+            "retention purge: the end of a batch",
+            &["sessions_newest"][..],
+            pick,
+        ),
+        (
+            "retention purge: the DELETE of a batch's range",
+            &["sessions_newest"][..],
+            delete,
         ),
     ]);
     if store.backend() == wxlogin::store::Backend::Postgres {

@@ -41,16 +41,7 @@ const STATS_TARGET: &str = "≤ 1 UPSERT per instance per (minute, appid, outcom
 async fn login_load(ctx: &Ctx<'_>, world: &World, limiter: Limiter) -> anyhow::Result<LoadResult> {
     let secs = ctx.args.load_secs();
     let budget = (u64::from(secs) * 6_000).min(150_000) as usize;
-    let mut codes = Vec::with_capacity(budget);
-    for i in 0..budget {
-        codes.push(
-            world
-                .emulator
-                .mint(world.appid, &world.users[i % world.users.len()])
-                .map_err(|e| anyhow::anyhow!("minting codes: {e}"))?,
-        );
-    }
-    let codes = Arc::new(codes);
+    let codes = Arc::new(world.mint_codes(budget)?);
     let appid = world.appid;
     let n_codes = codes.len() as u64;
     let login = move |n: u64| {

@@ -9,7 +9,7 @@
 //! (measured with `perf` during GET /me: 21% of both cores vs the service's 42%).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
@@ -96,6 +96,29 @@ pub async fn run<F>(
 where
     F: Fn(u64) -> LoadRequest + Send + Sync + 'static,
 {
+    run_until(
+        base_url,
+        clients,
+        duration,
+        max_requests,
+        Arc::new(AtomicBool::new(false)),
+        request,
+    )
+    .await
+}
+
+/// [`run`] that also ends as soon as `stop` is set (the end of what the load runs beside).
+pub async fn run_until<F>(
+    base_url: &str,
+    clients: u32,
+    duration: Duration,
+    max_requests: u64,
+    stop: Arc<AtomicBool>,
+    request: F,
+) -> anyhow::Result<LoadResult>
+where
+    F: Fn(u64) -> LoadRequest + Send + Sync + 'static,
+{
     check_loopback(base_url)?;
     let u = url::Url::parse(base_url)?;
     let addr = u
@@ -111,6 +134,7 @@ where
     for _ in 0..clients {
         let request = request.clone();
         let next = next.clone();
+        let stop = stop.clone();
         tasks.push(tokio::spawn(async move {
             let stream = tokio::net::TcpStream::connect(addr).await?;
             stream.set_nodelay(true)?;
@@ -122,7 +146,7 @@ where
             let mut errors = 0u64;
             let mut first_error = None;
             loop {
-                if Instant::now() >= deadline {
+                if Instant::now() >= deadline || stop.load(Ordering::Relaxed) {
                     break;
                 }
                 let n = next.fetch_add(1, Ordering::Relaxed);

@@ -13,6 +13,7 @@ mod fleet;
 mod load;
 mod pg;
 mod report;
+mod retention;
 pub mod seed;
 mod service;
 mod ssh;
@@ -79,6 +80,19 @@ pub struct BenchArgs {
     /// Measure only these parts (the data set is always seeded), for iterating on one target.
     #[arg(long, value_enum, value_delimiter = ',', value_name = "PARTS")]
     pub only: Vec<Part>,
+    /// Retention part: share of the sessions (0 to 1) that ended long ago (purgeable).
+    #[arg(long, default_value_t = 0.6, value_parser = synth::EndedLongAgo::parse_share)]
+    pub ended_share: f64,
+    /// Retention part: how long ago those sessions ended, in days.
+    #[arg(long, value_name = "MIN..MAX", default_value = "31..90", value_parser = synth::EndedLongAgo::parse_days)]
+    pub ended_age_days: (u32, u32),
+    /// Retention part: simulated months after the first purge (0 skips the steady state, for a
+    /// large data set whose months would take too long on a small machine).
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub retention_months: u32,
+    /// Retention part: rows per purge batch (default: the service's `[retention] purge_batch`).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(i64).range(1..=100_000))]
+    pub purge_batch: Option<i64>,
     /// Internal: page through this many sessions in the console's state machine and print
     /// its memory use as JSON (run as a child process by the memory row).
     #[arg(long, hide = true, value_name = "ROWS")]
@@ -102,6 +116,9 @@ pub enum Part {
     Ssh,
     /// Issue 15: POST /login with the shared limiter vs off, statistics writes, Overview refresh.
     Fleet,
+    /// Issue 24, on a data set of its own: the purge beside GET /me and POST /login, three
+    /// simulated months, audit rows per first login, `audit archive` of a million rows.
+    Retention,
 }
 
 impl BenchArgs {
@@ -334,6 +351,10 @@ async fn bench_backend(ctx: &Ctx<'_>) -> anyhow::Result<Vec<Row>> {
     let mut rows = Vec::new();
     let store = &ctx.store;
 
+    // The retention part seeds a data set of its own.
+    if ctx.args.only == [Part::Retention] {
+        return Ok(retention::rows(ctx).await);
+    }
     // The data set.
     eprintln!("[{label}] seeding {} sessions …", ctx.sessions);
     let shape = Shape::new(ctx.sessions, None, 7);
@@ -384,6 +405,9 @@ async fn bench_backend(ctx: &Ctx<'_>) -> anyhow::Result<Vec<Row>> {
     // Last, because it changes the data.
     if ctx.args.wants(Part::Revoke) {
         rows.push(revoke_row(ctx, &actor).await?);
+    }
+    if ctx.args.wants(Part::Retention) {
+        rows.extend(retention::rows(ctx).await);
     }
     Ok(rows)
 }

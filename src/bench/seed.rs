@@ -23,7 +23,7 @@ use sqlx::{ConnectOptions, Connection, Row};
 use tokio::sync::mpsc;
 
 use super::copy::BinaryCopy;
-use super::synth::{self, APPIDS, SessionGen, Shape};
+use super::synth::{self, APPIDS, EndedLongAgo, SessionGen, Shape};
 use crate::config::{self, ConfigFile, GlobalOpts};
 use crate::crypto::DataKey;
 use crate::crypto::{encrypt_session_key, hash_password};
@@ -44,6 +44,25 @@ pub struct SeedArgs {
     /// Seed of the generator (same seed and sizes: same identities and distribution).
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
+    /// Share of the sessions (0 to 1) that expired or were revoked long ago, `--ended-age-days`
+    /// ago: what a retention purge removes. The others are then live or ended within the last
+    /// 29 days. Without it: the benchmark shape, with about a fifth ended at any age up to 90 days.
+    #[arg(long, value_name = "SHARE", value_parser = EndedLongAgo::parse_share)]
+    pub ended_share: Option<f64>,
+    /// How long ago those sessions ended, in days (with --ended-share).
+    #[arg(long, value_name = "MIN..MAX", default_value = "31..90", value_parser = EndedLongAgo::parse_days, requires = "ended_share")]
+    pub ended_age_days: (u32, u32),
+}
+
+impl SeedArgs {
+    /// The share of sessions that ended long ago, as the options say.
+    pub fn ended(&self) -> Option<EndedLongAgo> {
+        self.ended_share.map(|share| EndedLongAgo {
+            share,
+            min_days: self.ended_age_days.0,
+            max_days: self.ended_age_days.1,
+        })
+    }
 }
 
 /// What was loaded and how long each part took.
@@ -108,7 +127,7 @@ pub async fn run(global: &GlobalOpts, file: &ConfigFile, args: &SeedArgs) -> Res
             DataKey::generate()
         }
     };
-    let shape = Shape::new(args.sessions, args.accounts, args.seed);
+    let shape = Shape::new(args.sessions, args.accounts, args.seed).with_ended(args.ended());
     eprintln!(
         "seeding {} sessions, {} accounts into {} …",
         shape.sessions,
@@ -155,6 +174,54 @@ pub async fn seed(
     }
     report.elapsed = started.elapsed();
     Ok(report)
+}
+
+/// Adds `shape.sessions` more sessions, generated as of `now`, to a seeded database (the same
+/// accounts: `shape.accounts` must be the seeded count), with every index in place, as logins
+/// would. Retention's benchmark uses it for each simulated month.
+pub async fn append_sessions(
+    store: &Store,
+    key: &DataKey,
+    shape: Shape,
+    now: DateTime<Utc>,
+) -> Result<(), SeedError> {
+    if let Some(pool) = store.pg_pool() {
+        let opts = (*pool.connect_options())
+            .clone()
+            .disable_statement_logging();
+        let mut conn = PgConnection::connect_with(&opts).await?;
+        let mut tx = conn.begin().await?;
+        copy_sessions_pg(&mut tx, key, shape, now).await?;
+        tx.commit().await?;
+        let _ = conn.close().await;
+    } else if let Some(pool) = store.sqlite_pool() {
+        let mut conn = pool.acquire().await?;
+        let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
+        insert_sessions_sqlite(&mut tx, key, shape, now).await?;
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
+/// Adds `n` synthetic audit rows dated up to 90 days before `now` to a seeded database.
+pub async fn append_audit(
+    store: &Store,
+    shape: &Shape,
+    now: DateTime<Utc>,
+    n: u64,
+) -> Result<(), SeedError> {
+    if let Some(pool) = store.pg_pool() {
+        let mut conn = pool.acquire().await?;
+        let mut tx = conn.begin().await?;
+        copy_audit_pg(&mut tx, shape, now, n).await?;
+        tx.commit().await?;
+    } else if let Some(pool) = store.sqlite_pool() {
+        let mut conn = pool.acquire().await?;
+        let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
+        insert_audit_sqlite(&mut tx, shape, now, n).await?;
+        tx.commit().await?;
+    }
+    Ok(())
 }
 
 struct Phases<'a> {
@@ -381,31 +448,7 @@ async fn seed_pg(
 
     // Audit history, then the record of this load.
     let n_audit = audit_rows(&shape);
-    let mut copy = tx
-        .copy_in_raw(
-            "COPY audit_log (at, operator, origin, action, target, reason, detail) \
-             FROM STDIN (FORMAT binary)",
-        )
-        .await?;
-    let mut b = BinaryCopy::with_capacity(1 << 20);
-    b.header();
-    for i in 0..n_audit {
-        let a = audit_seed(&shape, now, i);
-        b.row(7);
-        b.ts(a.at);
-        b.text(a.operator);
-        b.text("ssh:192.0.2.10");
-        b.text(a.action);
-        b.text(&a.target);
-        b.opt_text(a.reason);
-        b.jsonb(&a.detail);
-        if b.buf.len() > (1 << 20) - 1024 {
-            copy.send(std::mem::take(&mut b.buf)).await?;
-        }
-    }
-    b.trailer();
-    copy.send(b.buf).await?;
-    copy.finish().await?;
+    copy_audit_pg(&mut tx, &shape, now, n_audit).await?;
     let detail = serde_json::json!({
         "accounts": shape.accounts, "bindings": bindings, "sessions": shape.sessions,
         "audit_rows": n_audit, "seed": shape.seed,
@@ -429,6 +472,41 @@ async fn seed_pg(
         .await?;
     ph.done("ANALYZE");
     let _ = conn.close().await;
+    Ok(())
+}
+
+/// COPYs `n_audit` synthetic audit rows as of `now`.
+async fn copy_audit_pg(
+    conn: &mut PgConnection,
+    shape: &Shape,
+    now: DateTime<Utc>,
+    n_audit: u64,
+) -> Result<(), SeedError> {
+    let mut copy = conn
+        .copy_in_raw(
+            "COPY audit_log (at, operator, origin, action, target, reason, detail) \
+             FROM STDIN (FORMAT binary)",
+        )
+        .await?;
+    let mut b = BinaryCopy::with_capacity(1 << 20);
+    b.header();
+    for i in 0..n_audit {
+        let a = audit_seed(shape, now, i);
+        b.row(7);
+        b.ts(a.at);
+        b.text(a.operator);
+        b.text("ssh:192.0.2.10");
+        b.text(a.action);
+        b.text(&a.target);
+        b.opt_text(a.reason);
+        b.jsonb(&a.detail);
+        if b.buf.len() > (1 << 20) - 1024 {
+            copy.send(std::mem::take(&mut b.buf)).await?;
+        }
+    }
+    b.trailer();
+    copy.send(b.buf).await?;
+    copy.finish().await?;
     Ok(())
 }
 
@@ -603,6 +681,73 @@ async fn copy_sessions_pg(
 
 // ---------------------------------------------------------------- SQLite
 
+/// Generates `shape.sessions` sessions as of `now` and inserts them with multi-row INSERTs.
+async fn insert_sessions_sqlite(
+    conn: &mut sqlx::SqliteConnection,
+    key: &DataKey,
+    shape: Shape,
+    now: DateTime<Utc>,
+) -> Result<(), SeedError> {
+    let cols = "INSERT INTO sessions (public_id, token_hash, account_id, appid, openid, unionid, \
+        session_key_enc, created_at, last_seen_at, expires_at, absolute_expires_at, revoked_at, \
+        revoked_by, revoke_reason, client_ip, user_agent) VALUES ";
+    let full = multi_insert(cols, 16, SQLITE_BATCH);
+    let (gtx, mut grx) = mpsc::channel::<Vec<SessionOut>>(8);
+    let gen_key = key.clone();
+    let generator = std::thread::spawn(move || {
+        let mut g = SessionGen::new(shape, now, 0, shape.sessions);
+        let mut left = shape.sessions;
+        while left > 0 {
+            let n = left.min(SQLITE_BATCH as u64);
+            left -= n;
+            let batch: Vec<SessionOut> = (0..n)
+                .map(|_| finish_session(&gen_key, g.next_session()))
+                .collect();
+            if gtx.blocking_send(batch).is_err() {
+                return false;
+            }
+        }
+        true
+    });
+    let uas = synth::user_agents();
+    while let Some(batch) = grx.recv().await {
+        let stmt = if batch.len() == SQLITE_BATCH {
+            full.clone()
+        } else {
+            multi_insert(cols, 16, batch.len())
+        };
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(stmt));
+        for o in batch {
+            let s = o.s;
+            let openid = synth::openid(s.app, s.account);
+            q = q
+                .bind(s.public_id)
+                .bind(s.token_hash.to_vec())
+                .bind(s.account + 1)
+                .bind(APPIDS[s.app])
+                .bind(openid)
+                .bind(synth::unionid(s.account))
+                .bind(o.envelope)
+                .bind(Ts::from(s.created_at))
+                .bind(Ts::from(s.last_seen_at))
+                .bind(Ts::from(s.expires_at))
+                .bind(Ts::from(s.absolute_expires_at))
+                .bind(s.revoked.map(|r| Ts::from(r.0)))
+                .bind(s.revoked.map(|r| r.1))
+                .bind(s.revoked.map(|r| r.2))
+                .bind(s.client_ip)
+                .bind(uas[s.user_agent_idx].clone());
+        }
+        q.execute(&mut *conn).await?;
+    }
+    if !generator.join().unwrap_or(false) {
+        return Err(SeedError::Load(
+            "the session generator stopped early".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// Rows per multi-row INSERT (16 parameters each: 960 per statement).
 const SQLITE_BATCH: usize = 60;
 
@@ -723,63 +868,7 @@ async fn seed_sqlite(
         .execute(&mut *tx)
         .await?;
     }
-    let cols = "INSERT INTO sessions (public_id, token_hash, account_id, appid, openid, unionid, \
-        session_key_enc, created_at, last_seen_at, expires_at, absolute_expires_at, revoked_at, \
-        revoked_by, revoke_reason, client_ip, user_agent) VALUES ";
-    let full = multi_insert(cols, 16, SQLITE_BATCH);
-    let (gtx, mut grx) = mpsc::channel::<Vec<SessionOut>>(8);
-    let gen_key = key.clone();
-    let generator = std::thread::spawn(move || {
-        let mut g = SessionGen::new(shape, now, 0, shape.sessions);
-        let mut left = shape.sessions;
-        while left > 0 {
-            let n = left.min(SQLITE_BATCH as u64);
-            left -= n;
-            let batch: Vec<SessionOut> = (0..n)
-                .map(|_| finish_session(&gen_key, g.next_session()))
-                .collect();
-            if gtx.blocking_send(batch).is_err() {
-                return false;
-            }
-        }
-        true
-    });
-    let uas = synth::user_agents();
-    while let Some(batch) = grx.recv().await {
-        let stmt = if batch.len() == SQLITE_BATCH {
-            full.clone()
-        } else {
-            multi_insert(cols, 16, batch.len())
-        };
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(stmt));
-        for o in batch {
-            let s = o.s;
-            let openid = synth::openid(s.app, s.account);
-            q = q
-                .bind(s.public_id)
-                .bind(s.token_hash.to_vec())
-                .bind(s.account + 1)
-                .bind(APPIDS[s.app])
-                .bind(openid)
-                .bind(synth::unionid(s.account))
-                .bind(o.envelope)
-                .bind(Ts::from(s.created_at))
-                .bind(Ts::from(s.last_seen_at))
-                .bind(Ts::from(s.expires_at))
-                .bind(Ts::from(s.absolute_expires_at))
-                .bind(s.revoked.map(|r| Ts::from(r.0)))
-                .bind(s.revoked.map(|r| r.1))
-                .bind(s.revoked.map(|r| r.2))
-                .bind(s.client_ip)
-                .bind(uas[s.user_agent_idx].clone());
-        }
-        q.execute(&mut *tx).await?;
-    }
-    if !generator.join().unwrap_or(false) {
-        return Err(SeedError::Load(
-            "the session generator stopped early".into(),
-        ));
-    }
+    insert_sessions_sqlite(&mut tx, key, shape, now).await?;
     ph.done("sessions (INSERT)");
     for (_, def) in &indexes {
         sqlx::query(sqlx::AssertSqlSafe(def.clone()))
@@ -789,29 +878,7 @@ async fn seed_sqlite(
     ph.done(&format!("sessions indexes ({})", indexes.len()));
 
     let n_audit = audit_rows(&shape);
-    let mut i = 0;
-    while i < n_audit {
-        let n = (n_audit - i).min(SQLITE_BATCH as u64);
-        let stmt = multi_insert(
-            "INSERT INTO audit_log (at, operator, origin, action, target, reason, detail) VALUES ",
-            7,
-            n as usize,
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(stmt));
-        for j in i..i + n {
-            let a = audit_seed(&shape, now, j);
-            q = q
-                .bind(Ts::from(a.at))
-                .bind(a.operator)
-                .bind("ssh:192.0.2.10")
-                .bind(a.action)
-                .bind(a.target)
-                .bind(a.reason)
-                .bind(a.detail);
-        }
-        q.execute(&mut *tx).await?;
-        i += n;
-    }
+    insert_audit_sqlite(&mut tx, &shape, now, n_audit).await?;
     let detail = serde_json::json!({
         "accounts": shape.accounts, "bindings": ph.report.bindings, "sessions": shape.sessions,
         "audit_rows": n_audit, "seed": shape.seed,
@@ -832,6 +899,39 @@ async fn seed_sqlite(
     sqlx::query("ANALYZE").execute(&mut *conn).await?;
     forget_stat4_samples(&mut conn).await?;
     ph.done("ANALYZE");
+    Ok(())
+}
+
+/// Inserts `n_audit` synthetic audit rows as of `now`.
+async fn insert_audit_sqlite(
+    conn: &mut sqlx::SqliteConnection,
+    shape: &Shape,
+    now: DateTime<Utc>,
+    n_audit: u64,
+) -> Result<(), SeedError> {
+    let mut i = 0;
+    while i < n_audit {
+        let n = (n_audit - i).min(SQLITE_BATCH as u64);
+        let stmt = multi_insert(
+            "INSERT INTO audit_log (at, operator, origin, action, target, reason, detail) VALUES ",
+            7,
+            n as usize,
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(stmt));
+        for j in i..i + n {
+            let a = audit_seed(shape, now, j);
+            q = q
+                .bind(Ts::from(a.at))
+                .bind(a.operator)
+                .bind("ssh:192.0.2.10")
+                .bind(a.action)
+                .bind(a.target)
+                .bind(a.reason)
+                .bind(a.detail);
+        }
+        q.execute(&mut *conn).await?;
+        i += n;
+    }
     Ok(())
 }
 

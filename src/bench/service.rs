@@ -50,6 +50,19 @@ pub struct World {
     pub appid: &'static str,
 }
 
+impl World {
+    /// `n` login codes of the returning users in turn, minted in memory (no HTTP).
+    pub fn mint_codes(&self, n: usize) -> anyhow::Result<Vec<String>> {
+        (0..n)
+            .map(|i| {
+                self.emulator
+                    .mint(self.appid, &self.users[i % self.users.len()])
+                    .map_err(|e| anyhow::anyhow!("minting codes: {e}"))
+            })
+            .collect()
+    }
+}
+
 fn free_port() -> anyhow::Result<u16> {
     let l = std::net::TcpListener::bind("127.0.0.1:0")?;
     Ok(l.local_addr()?.port())
@@ -102,6 +115,18 @@ pub async fn start_with(
     users: usize,
     limiter: Limiter,
 ) -> anyhow::Result<World> {
+    start_configured(store, url, key, users, limiter, "").await
+}
+
+/// [`start_with`] with `extra` appended to the service's config file (a `[retention]` section).
+pub async fn start_configured(
+    store: &Store,
+    url: &str,
+    key: &DataKey,
+    users: usize,
+    limiter: Limiter,
+    extra: &str,
+) -> anyhow::Result<World> {
     let dir = ScratchDir::new("wxlogin-bench-service.")?;
     let apps: Vec<AppCredentials> = APPIDS
         .iter()
@@ -131,6 +156,7 @@ pub async fn start_with(
             secret_file.display()
         ));
     }
+    config.push_str(extra);
     let config_file = dir.path().join("wxlogin.toml");
     write_private(&config_file, &config)?;
 

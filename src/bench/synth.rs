@@ -29,6 +29,50 @@ pub struct Shape {
     /// Seed of the session generator: the same seed and sizes give the same identities and
     /// the same distribution (public ids and token hashes stay random).
     pub seed: u64,
+    /// A share of sessions that ended long ago (retention's purgeable rows); `None`: the issue 7
+    /// shape, in which about a fifth of the sessions ended at some time in the last 90 days.
+    pub ended: Option<EndedLongAgo>,
+}
+
+/// `--ended-share S --ended-age-days A..B`: a share S of the sessions expired or were revoked
+/// between A and B days ago (half each); every other session is live or ended less than
+/// [`RECENT_END_DAYS`] days ago. With A above the retention window (30 days by default), a
+/// purge removes exactly the share S.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EndedLongAgo {
+    pub share: f64,
+    pub min_days: u32,
+    pub max_days: u32,
+}
+
+/// With [`EndedLongAgo`], the other sessions ended less than this many days ago (or are live),
+/// so that a purge with the default 30-day window a few hours after the seed removes none.
+pub const RECENT_END_DAYS: i64 = 29;
+
+impl EndedLongAgo {
+    /// Parses `A..B` (days, A ≤ B, both at least 1).
+    pub fn parse_days(text: &str) -> Result<(u32, u32), String> {
+        let bad = || format!("{text:?} is not a range of days: write MIN..MAX, for example 31..90");
+        let (a, b) = text.split_once("..").ok_or_else(bad)?;
+        let a: u32 = a.trim().parse().map_err(|_| bad())?;
+        let b: u32 = b.trim().parse().map_err(|_| bad())?;
+        if a == 0 || a > b || b > 3650 {
+            return Err(format!(
+                "{text:?}: the range must satisfy 1 ≤ MIN ≤ MAX ≤ 3650 days"
+            ));
+        }
+        Ok((a, b))
+    }
+
+    /// Parses a share between 0 and 1.
+    pub fn parse_share(text: &str) -> Result<f64, String> {
+        match text.trim().parse::<f64>() {
+            Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
+            _ => Err(format!(
+                "{text:?} is not a share: write a number from 0 to 1, for example 0.6"
+            )),
+        }
+    }
 }
 
 impl Shape {
@@ -41,7 +85,14 @@ impl Shape {
             sessions,
             accounts,
             seed,
+            ended: None,
         }
+    }
+
+    /// The same shape with a share of sessions that ended long ago.
+    pub fn with_ended(mut self, ended: Option<EndedLongAgo>) -> Self {
+        self.ended = ended;
+        self
     }
 
     /// Sessions given to each heavy account: thousands at full scale.
@@ -220,8 +271,56 @@ impl SessionGen {
     }
 
     pub fn next_session(&mut self) -> SessionSeed {
+        let Some(ended) = self.shape.ended else {
+            return self.draw();
+        };
+        if self.rng.r#gen::<f64>() < ended.share {
+            return self.ended_long_ago(ended);
+        }
+        // Everything else is live or ended recently: draws that ended earlier are drawn again.
+        let recent = self.now - Duration::days(RECENT_END_DAYS);
+        loop {
+            let s = self.draw();
+            if s.revoked.is_none_or(|r| r.0 >= recent) && s.expires_at >= recent {
+                return s;
+            }
+        }
+    }
+
+    /// A session that expired or was revoked (half each) between `min_days` and `max_days` ago.
+    fn ended_long_ago(&mut self, e: EndedLongAgo) -> SessionSeed {
         let day = 86_400;
-        let (account, app) = if self.heavy_left > 0 {
+        let (account, app) = self.account_and_app();
+        let span = i64::from(e.max_days - e.min_days) * day;
+        let ended = self.now - Duration::days(i64::from(e.min_days)) - self.secs(span);
+        if self.rng.gen_range(0..2) == 0 {
+            // Revoked at `ended`, unexpired then: used within the idle timeout before it.
+            let lived = self.secs((TTL_DAYS * day) - 120) + Duration::seconds(60);
+            let created = ended - lived;
+            let idle = lived.min(Duration::days(IDLE_DAYS) - Duration::minutes(1));
+            let last_seen = ended - self.secs(idle.num_seconds());
+            let who = if self.rng.gen_range(0..10) < 7 {
+                ("self", "logout")
+            } else {
+                ("ops-alice", "device lost")
+            };
+            self.finish(
+                account,
+                app,
+                created,
+                last_seen,
+                Some((ended, who.0, who.1)),
+            )
+        } else {
+            // Expired at `ended`: last used exactly the idle timeout before it.
+            let last_seen = ended - Duration::days(IDLE_DAYS);
+            let created = last_seen - self.secs((TTL_DAYS - IDLE_DAYS) * day);
+            self.finish(account, app, created, last_seen, None)
+        }
+    }
+
+    fn account_and_app(&mut self) -> (i64, usize) {
+        if self.heavy_left > 0 {
             self.heavy_left -= 1;
             // Heavy accounts log in through the first two mini programs.
             (
@@ -241,7 +340,13 @@ impl SessionGen {
             let step = 1i64 << app;
             let slots = (self.shape.accounts + step - 1) / step;
             (self.rng.gen_range(0..slots) * step, app)
-        };
+        }
+    }
+
+    /// One session of the issue 7 shape.
+    fn draw(&mut self) -> SessionSeed {
+        let day = 86_400;
+        let (account, app) = self.account_and_app();
         let now = self.now;
         let u: f64 = self.rng.r#gen();
         let state: f64 = self.rng.r#gen();
@@ -281,6 +386,17 @@ impl SessionGen {
             let since_use = self.secs(age.num_seconds().min(IDLE_DAYS * day - 120));
             (created, now - since_use, None)
         };
+        self.finish(account, app, created, last_seen, revoked)
+    }
+
+    fn finish(
+        &mut self,
+        account: i64,
+        app: usize,
+        created: DateTime<Utc>,
+        last_seen: DateTime<Utc>,
+        revoked: Option<(DateTime<Utc>, &'static str, &'static str)>,
+    ) -> SessionSeed {
         let absolute = created + Duration::days(TTL_DAYS);
         let expires = absolute.min(last_seen + Duration::days(IDLE_DAYS));
         let client_ip = if self.rng.gen_range(0..10) < 7 {
@@ -342,5 +458,44 @@ mod tests {
         }
         let share = inactive as f64 / shape.sessions as f64;
         assert!((0.17..0.23).contains(&share), "{share}");
+    }
+
+    #[test]
+    fn ended_share_is_exactly_the_sessions_that_ended_in_the_age_range() {
+        let ended = EndedLongAgo {
+            share: 0.6,
+            min_days: 31,
+            max_days: 90,
+        };
+        let shape = Shape::new(20_000, None, 3).with_ended(Some(ended));
+        let now = Utc::now();
+        let mut g = SessionGen::new(shape, now, 0, shape.sessions);
+        let (oldest, newest) = (now - Duration::days(90), now - Duration::days(31));
+        let recent = now - Duration::days(RECENT_END_DAYS);
+        let mut long_ago = 0;
+        for _ in 0..shape.sessions {
+            let s = g.next_session();
+            assert!(s.created_at <= s.last_seen_at && s.expires_at <= s.absolute_expires_at);
+            assert!(shape.is_bound(s.account, s.app));
+            let end = match s.revoked {
+                Some((at, _, _)) => at.min(s.expires_at),
+                None => s.expires_at,
+            };
+            if end < recent {
+                assert!(end >= oldest && end <= newest, "ended at {end}");
+                long_ago += 1;
+            }
+        }
+        let share = long_ago as f64 / shape.sessions as f64;
+        assert!((0.58..0.62).contains(&share), "{share}");
+    }
+
+    #[test]
+    fn ended_options_refuse_what_they_cannot_read() {
+        assert_eq!(EndedLongAgo::parse_days("31..90"), Ok((31, 90)));
+        assert!(EndedLongAgo::parse_days("90..31").is_err());
+        assert!(EndedLongAgo::parse_days("31").is_err());
+        assert!(EndedLongAgo::parse_share("1.5").is_err());
+        assert_eq!(EndedLongAgo::parse_share("0.6"), Ok(0.6));
     }
 }

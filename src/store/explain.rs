@@ -338,6 +338,65 @@ impl Store {
         list_audit_sql(filter, after, limit.clamp(1, 10_000)).into()
     }
 
+    /// A middle batch of the session purge ([`Store::purge_sessions_batch`]): the pick of the
+    /// batch's end after `after`, and the DELETE of the range `(after, end]`, with `cutoff`.
+    pub fn explain_purge_batch_sqls(
+        &self,
+        cutoff: Ts,
+        after: Cursor,
+        end: Cursor,
+        batch: i64,
+    ) -> [QueryText; 2] {
+        [
+            QueryText {
+                sql: super::retention::PURGE_END_AFTER_SQL.to_owned(),
+                args: vec![
+                    Arg::Ts(cutoff),
+                    Arg::Ts(after.at),
+                    Arg::I64(after.id),
+                    Arg::I64(batch - 1),
+                ],
+            },
+            QueryText {
+                sql: super::retention::purge_delete_sql(true, true),
+                args: vec![
+                    Arg::Ts(cutoff),
+                    Arg::Ts(after.at),
+                    Arg::I64(after.id),
+                    Arg::Ts(end.at),
+                    Arg::I64(end.id),
+                ],
+            },
+        ]
+    }
+
+    /// Two consecutive positions of the purge walk with `cutoff`, `batch` rows apart, a
+    /// `skip` rows in (for the EXPLAIN checks): `None` when there are not that many rows.
+    pub async fn bench_purge_walk_cursors(
+        &self,
+        cutoff: Ts,
+        skip: i64,
+        batch: i64,
+    ) -> Result<Option<(Cursor, Cursor)>> {
+        let pick = |offset: i64| async move {
+            let row: Option<(Ts, i64)> = on_db!(self, |pool, d| {
+                sqlx::query_as(
+                    "SELECT created_at, id FROM sessions WHERE created_at < $1 \
+                     ORDER BY created_at ASC, id ASC LIMIT 1 OFFSET $2",
+                )
+                .bind(cutoff)
+                .bind(offset)
+                .fetch_optional(pool)
+                .await?
+            });
+            Ok::<_, super::StoreError>(row.map(|(at, id)| Cursor { at, id }))
+        };
+        match (pick(skip).await?, pick(skip + batch).await?) {
+            (Some(a), Some(b)) => Ok(Some((a, b))),
+            _ => Ok(None),
+        }
+    }
+
     /// The plan the database chooses for `q` (nothing is executed, not even an UPDATE).
     /// PostgreSQL: `EXPLAIN (FORMAT JSON)`; [`PlanMode::Generic`] prepares the statement and
     /// forces the generic plan a long-lived connection may end up using. SQLite: `EXPLAIN QUERY

@@ -109,6 +109,33 @@ fn pending_of(r: &LeaseRow) -> Option<PurgeRun> {
 /// A session that ended before `$1`: revoked before it, or expired before it.
 const ENDED_BEFORE: &str = "((revoked_at IS NOT NULL AND revoked_at < $1) OR expires_at < $1)";
 
+/// The end of a purge batch after the cursor `($2, $3)`: the `$4`-th next row of the walk
+/// (sessions_newest read backwards) among the sessions created before the cutoff `$1`.
+pub(super) const PURGE_END_AFTER_SQL: &str = "SELECT created_at, id FROM sessions WHERE created_at < $1 \
+     AND (created_at, id) > ($2, $3) \
+     ORDER BY created_at ASC, id ASC LIMIT 1 OFFSET $4";
+/// The same for the first batch of a run ($2 and $3 are NULL).
+const PURGE_END_FIRST_SQL: &str = "SELECT created_at, id FROM sessions WHERE created_at < $1 \
+     AND $2 IS NULL AND $3 IS NULL \
+     ORDER BY created_at ASC, id ASC LIMIT 1 OFFSET $4";
+
+/// The DELETE of one purge batch: the rows of the walk after the cursor `($2, $3)` (`after`)
+/// up to the batch's end `($4, $5)` (`upto`) that ended before the cutoff `$1`. Without a
+/// cursor or an end, the placeholders are NULL and the range is open on that side.
+pub(super) fn purge_delete_sql(after: bool, upto: bool) -> String {
+    let lower = if after {
+        " AND (created_at, id) > ($2, $3)"
+    } else {
+        " AND $2 IS NULL AND $3 IS NULL"
+    };
+    let upper = if upto {
+        " AND (created_at, id) <= ($4, $5)"
+    } else {
+        " AND $4 IS NULL AND $5 IS NULL"
+    };
+    format!("DELETE FROM sessions WHERE created_at < $1{lower}{upper} AND {ENDED_BEFORE}")
+}
+
 fn to_ts(d: Duration) -> chrono::Duration {
     chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
 }
@@ -213,16 +240,8 @@ impl Store {
         let cursor = run.cursor;
         // The end of this batch: the `batch`-th row of the walk after the cursor.
         let end_sql = match cursor {
-            Some(_) => {
-                "SELECT created_at, id FROM sessions WHERE created_at < $1 \
-                        AND (created_at, id) > ($2, $3) \
-                        ORDER BY created_at ASC, id ASC LIMIT 1 OFFSET $4"
-            }
-            None => {
-                "SELECT created_at, id FROM sessions WHERE created_at < $1 \
-                     AND $2 IS NULL AND $3 IS NULL \
-                     ORDER BY created_at ASC, id ASC LIMIT 1 OFFSET $4"
-            }
+            Some(_) => PURGE_END_AFTER_SQL,
+            None => PURGE_END_FIRST_SQL,
         };
         let (cur_at, cur_id) = (cursor.map(|c| c.at), cursor.map(|c| c.id));
         let out: Option<(u64, Option<Cursor>)> = on_db!(self, |pool, d| {
@@ -248,17 +267,7 @@ impl Store {
                     .bind(batch - 1)
                     .fetch_optional(&mut *tx)
                     .await?;
-                let lower = match cursor {
-                    Some(_) => " AND (created_at, id) > ($2, $3)",
-                    None => " AND $2 IS NULL AND $3 IS NULL",
-                };
-                let upper = match end {
-                    Some(_) => " AND (created_at, id) <= ($4, $5)",
-                    None => " AND $4 IS NULL AND $5 IS NULL",
-                };
-                let del = format!(
-                    "DELETE FROM sessions WHERE created_at < $1{lower}{upper} AND {ENDED_BEFORE}"
-                );
+                let del = purge_delete_sql(cursor.is_some(), end.is_some());
                 let removed = sqlx::query(sqlx::AssertSqlSafe(del))
                     .bind(run.cutoff)
                     .bind(cur_at)

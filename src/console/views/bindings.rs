@@ -19,7 +19,7 @@ use crate::console::window::{Move, Selection};
 use crate::present::history::{event_detail, event_name};
 use crate::store::{
     AccountDetail, BindingQuery, BindingView, Cursor, HistoryEvent, HistorySource, Page,
-    SessionFilter, Store, StoreError,
+    SessionFilter, Store, StoreError, Ts,
 };
 
 /// Results of the view's background work.
@@ -36,6 +36,8 @@ pub enum Msg {
     History {
         generation: u64,
         result: Result<Page<HistoryEvent>, StoreError>,
+        /// With the first page: sessions that ended before this were purged by retention.
+        purged_before: Option<Ts>,
     },
 }
 
@@ -75,6 +77,8 @@ pub struct History {
     pub error: Option<String>,
     /// j/k move in the history (instead of the bindings).
     pub focused: bool,
+    /// Sessions that ended before this were removed by retention (shown below the events).
+    pub purged_before: Option<Ts>,
     generation: u64,
 }
 
@@ -162,9 +166,16 @@ impl History {
         let after = self.next;
         let store = cx.store.clone();
         cx.spawn(async move {
+            let result = store.account_history(account_id, after, HISTORY_PAGE).await;
+            // Asked once, with the first page; without it the history is only shorter.
+            let purged_before = match after {
+                None => store.sessions_purged_before().await.ok().flatten(),
+                Some(_) => None,
+            };
             Msg::History {
                 generation,
-                result: store.account_history(account_id, after, HISTORY_PAGE).await,
+                result,
+                purged_before,
             }
         });
     }
@@ -300,12 +311,17 @@ impl BindingsView {
                     }
                 }
             }
-            Msg::History { generation, result } => {
+            Msg::History {
+                generation,
+                result,
+                purged_before,
+            } => {
                 let h = &mut self.history;
                 if generation != h.generation {
                     return;
                 }
                 h.loading = false;
+                h.purged_before = h.purged_before.or(purged_before);
                 match result {
                     Ok(page) => {
                         h.events.extend(page.rows);
@@ -859,8 +875,16 @@ impl BindingsView {
             t.label,
         ));
         let block = widgets::view_block(t, Line::from(title), Some(right));
-        let inner = block.inner(area);
+        let mut inner = block.inner(area);
         frame.render_widget(block, area);
+        if let Some(note) = retention_line(t, h.purged_before)
+            && inner.height > 1
+        {
+            let [rest, last] =
+                Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
+            frame.render_widget(Paragraph::new(note), last);
+            inner = rest;
+        }
         if h.lines.is_empty() {
             let msg = match (&h.error, h.loading) {
                 (Some(e), _) => widgets::clean(e, 300),
@@ -899,6 +923,16 @@ impl BindingsView {
         );
         frame.render_widget(table, inner);
     }
+}
+
+/// The history's last line once retention has purged anything, in the words of `wxlogin
+/// accounts history`: "sessions that ended before 2026-11-05 removed by retention".
+fn retention_line(
+    t: &crate::console::theme::Theme,
+    purged_before: Option<Ts>,
+) -> Option<Line<'static>> {
+    let note = crate::cli::accounts::retention_note(purged_before?);
+    Some(Line::from(Span::styled(note, t.muted)))
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -28,7 +28,7 @@ use crate::present::state::instance_state;
 use crate::store::stats::{
     FailingAddress, InstanceRow, LiveSessions, LoginBucket, RevocationBucket,
 };
-use crate::store::{SessionFilter, Store, StoreError, Ts};
+use crate::store::{PurgeBacklog, PurgeStatus, SessionFilter, Store, StoreError, Ts};
 use crate::wechat::{ApiError, WechatError};
 
 /// Minutes of history the sparklines show.
@@ -55,6 +55,9 @@ pub struct Snapshot {
     pub revocations: Vec<RevocationBucket>,
     pub addresses: Vec<FailingAddress>,
     pub instances: Vec<InstanceRow>,
+    /// The last session purge, and the purgeable backlog at its window (an estimate).
+    pub purge: PurgeStatus,
+    pub backlog: Option<(Ts, PurgeBacklog)>,
 }
 
 /// Results of the view's background work.
@@ -90,6 +93,9 @@ pub async fn load(store: Store, now: Ts) -> Result<Snapshot, StoreError> {
     let revocations = store.revocations_by_minute(since_hour).await?;
     let addresses = store.failing_addresses(since_recent, ADDRESSES).await?;
     let instances = store.service_instances(back(24 * 60), INSTANCES).await?;
+    let purge = store.purge_status().await?;
+    let cutoff = backlog_cutoff(&purge, now);
+    let backlog = Some((cutoff, store.estimate_purgeable(cutoff).await?));
     Ok(Snapshot {
         at: now,
         live,
@@ -97,7 +103,19 @@ pub async fn load(store: Store, now: Ts) -> Result<Snapshot, StoreError> {
         revocations,
         addresses,
         instances,
+        purge,
+        backlog,
     })
+}
+
+/// The backlog is counted at the window of the last purge (its cutoff's distance from when it
+/// ended, in whole days), else at the service's default window.
+fn backlog_cutoff(purge: &PurgeStatus, now: Ts) -> Ts {
+    let days = match (purge.last_finished_at, purge.last_cutoff) {
+        (Some(at), Some(cutoff)) => ((at.0 - cutoff.0).num_hours() as f64 / 24.0).round() as i64,
+        _ => crate::service::retention::DEFAULT_SESSIONS_AFTER_DAYS as i64,
+    };
+    Ts::from(now.0 - chrono::Duration::days(days.max(1)))
 }
 
 impl OverviewView {
@@ -262,7 +280,9 @@ impl Component for OverviewView {
         head.extend(self.spark_lines(t, d, spark_w));
         let addresses = self.address_lines(t, d);
         let outcomes = outcome_lines(t, d, wide);
-        let instances = instance_lines(t, d);
+        let mut instances = instance_lines(t, d);
+        instances.push(Line::from(""));
+        instances.extend(retention_lines(t, d));
         if wide {
             let [left, right] =
                 Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
@@ -597,6 +617,47 @@ fn instance_lines(t: &Theme, d: &Snapshot) -> Vec<Line<'static>> {
                 t.value,
             ),
         ]));
+    }
+    lines
+}
+
+/// Retention: the last session purge (when, how many, how long, by whom, next due) and the
+/// purgeable backlog, labelled as the estimate it is. Every English word of these lines is in
+/// the one format string of each line.
+fn retention_lines(t: &Theme, d: &Snapshot) -> Vec<Line<'static>> {
+    let p = &d.purge;
+    let when = |ts: Option<Ts>| ts.map_or("-".to_owned(), |ts| widgets::relative(d.at, ts));
+    let last = match (p.last_finished_at, p.last_removed, p.last_duration_ms) {
+        (Some(at), Some(n), Some(ms)) => format!(
+            "last purge {}: {} sessions removed in {:.1} s by {}; next due {}",
+            when(Some(at)),
+            widgets::thousands(n),
+            ms as f64 / 1000.0,
+            widgets::clean_opt(&p.last_by, 24),
+            when(p.next_due_at),
+        ),
+        _ => "last purge: never".to_owned(),
+    };
+    let mut lines = vec![
+        Line::from(Span::styled("session retention", t.title)),
+        Line::from(Span::styled(format!("  {last}"), t.value)),
+    ];
+    if let Some(holder) = &p.running {
+        lines.push(Line::from(Span::styled(
+            format!("  purging now: {}", widgets::clean(holder, 40)),
+            t.ok,
+        )));
+    }
+    if let Some((cutoff, b)) = d.backlog {
+        lines.push(Line::from(Span::styled(
+            format!(
+                "  purgeable backlog: ~{}{} (estimate), sessions that ended before {}",
+                widgets::thousands(b.sessions),
+                if b.capped { "+" } else { "" },
+                cutoff.0.format("%Y-%m-%d")
+            ),
+            t.value,
+        )));
     }
     lines
 }
