@@ -53,6 +53,7 @@ present-event-unlocked = unlocked
 present-event-password-set = password set
 present-event-session-key-reset = session key reset
 present-event-operator-action = operator action
+present-retention-note = sessions that ended before { $date } removed by retention
 present-detail-by = by { $actor }
 present-detail-by-reason = by { $actor }: { $reason }
 present-detail-bound-from = { $binding } from { $origin }

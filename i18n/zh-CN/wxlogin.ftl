@@ -48,6 +48,7 @@ present-event-unlocked = 已解锁
 present-event-password-set = 密码已设置
 present-event-session-key-reset = session_key 已重置
 present-event-operator-action = 操作人操作
+present-retention-note = { $date } 之前结束的会话已按保留策略删除
 present-detail-by = 操作人 { $actor }
 present-detail-by-reason = 操作人 { $actor }，原因：{ $reason }
 present-detail-bound-from = { $binding }，来自 { $origin }

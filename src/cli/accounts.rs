@@ -392,7 +392,7 @@ async fn history(ctx: &Context, a: HistoryArgs) -> Result<(), Failure> {
         ))?;
     }
     if let Some(p) = purged_before {
-        ctx.say(retention_note(p))?;
+        ctx.say(crate::present::history::retention_note(&ctx.tr, p))?;
     }
     Ok(())
 }
@@ -544,13 +544,4 @@ async fn set_password(ctx: &Context, a: SetPasswordArgs) -> Result<(), Failure> 
 fn history_account_id(text: &str) -> Result<i64, String> {
     super::account_number(text, "`accounts history ")
         .map_err(|e| format!("{e}` (without --account)"))
-}
-
-/// "sessions that ended before 2026-11-05 removed by retention": the last line of an account's
-/// history (and the Bindings detail) once retention has purged anything.
-pub fn retention_note(purged_before: crate::store::Ts) -> String {
-    format!(
-        "sessions that ended before {} removed by retention",
-        purged_before.0.format("%Y-%m-%d")
-    )
 }

@@ -97,3 +97,11 @@ pub fn event_detail(tr: &Tr, e: &HistoryEvent) -> String {
         other => format!("{} {}", clean(other, 40), by(e)),
     }
 }
+
+/// "sessions that ended before 2026-11-05 removed by retention": the last line of an account's
+/// history (and the Bindings detail) once retention has purged anything. The date stays
+/// ISO-8601 in every language.
+pub fn retention_note(tr: &Tr, purged_before: crate::store::Ts) -> String {
+    let date = purged_before.0.format("%Y-%m-%d").to_string();
+    tr!(tr, "present-retention-note", date = date)
+}

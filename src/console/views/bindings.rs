@@ -931,7 +931,7 @@ fn retention_line(
     t: &crate::console::theme::Theme,
     purged_before: Option<Ts>,
 ) -> Option<Line<'static>> {
-    let note = crate::cli::accounts::retention_note(purged_before?);
+    let note = crate::present::history::retention_note(&crate::i18n::Tr::default(), purged_before?);
     Some(Line::from(Span::styled(note, t.muted)))
 }
 
