@@ -5,11 +5,13 @@ use chrono::{DateTime, TimeZone, Utc};
 use serde::Serialize;
 use sqlx::encode::IsNull;
 use sqlx::error::BoxDynError;
+use sqlx::mysql::{MySqlTypeInfo, MySqlValueRef};
 use sqlx::postgres::{PgTypeInfo, PgValueRef};
 use sqlx::sqlite::{SqliteArgumentsBuffer, SqliteTypeInfo, SqliteValueRef};
-use sqlx::{Decode, Encode, Postgres, Sqlite, Type};
+use sqlx::{Decode, Encode, MySql, Postgres, Sqlite, Type};
 
-/// A UTC timestamp with microsecond precision. PostgreSQL stores it as `timestamptz`; SQLite as
+/// A UTC timestamp with microsecond precision. PostgreSQL stores it as `timestamptz`;
+/// MariaDB/MySQL as `DATETIME(6)` in UTC (the connection's time_zone is +00:00); SQLite as
 /// INTEGER microseconds since the epoch, which sorts and compares exactly (sqlx's default text
 /// form for SQLite varies in width and does not sort).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -52,6 +54,28 @@ impl Encode<'_, Postgres> for Ts {
 impl<'r> Decode<'r, Postgres> for Ts {
     fn decode(value: PgValueRef<'r>) -> Result<Self, BoxDynError> {
         <DateTime<Utc> as Decode<Postgres>>::decode(value).map(Ts)
+    }
+}
+
+impl Type<MySql> for Ts {
+    fn type_info() -> MySqlTypeInfo {
+        <DateTime<Utc> as Type<MySql>>::type_info()
+    }
+    fn compatible(ty: &MySqlTypeInfo) -> bool {
+        <DateTime<Utc> as Type<MySql>>::compatible(ty)
+    }
+}
+impl Encode<'_, MySql> for Ts {
+    fn encode_by_ref(
+        &self,
+        buf: &mut <MySql as sqlx::Database>::ArgumentBuffer,
+    ) -> Result<IsNull, BoxDynError> {
+        <DateTime<Utc> as Encode<MySql>>::encode_by_ref(&self.0, buf)
+    }
+}
+impl<'r> Decode<'r, MySql> for Ts {
+    fn decode(value: MySqlValueRef<'r>) -> Result<Self, BoxDynError> {
+        <DateTime<Utc> as Decode<MySql>>::decode(value).map(Ts)
     }
 }
 
