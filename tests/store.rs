@@ -942,3 +942,76 @@ store_test!(
         assert_eq!(db.count_sessions(&filter).await.unwrap(), 120 - out.revoked);
     }
 );
+
+store_test!(openids_differing_only_in_case_are_two_users, |db| {
+    // WeChat identifiers are case-sensitive: `oAbc` and `oabc` are two people. A
+    // case-insensitive comparison (MySQL's default collations) would log one in as the other.
+    let upper = account(&db, "upper").await;
+    let lower = account(&db, "lower").await;
+    let a = login(&db, upper.id, Login::new("wxcase", "oCaseSensitive")).await;
+    let b = login(&db, lower.id, Login::new("wxcase", "ocasesensitive")).await;
+    assert_eq!(a.account_id, upper.id);
+    assert_eq!(
+        b.account_id, lower.id,
+        "the lower-case openid is its own user"
+    );
+    for (openid, owner) in [("oCaseSensitive", "upper"), ("ocasesensitive", "lower")] {
+        let found = db
+            .find_bindings(&BindingQuery::OpenId {
+                openid: openid.to_owned(),
+                appid: Some("wxcase".to_owned()),
+            })
+            .await
+            .unwrap();
+        assert_eq!(found.len(), 1, "{openid}: one binding, its own");
+        assert_eq!(found[0].openid, openid);
+        assert_eq!(found[0].username, owner);
+    }
+    // A silent login of each identity reaches its own account, never the other.
+    let sk = Secret::new("SESSIONKEY-fixture-0123==");
+    for (openid, owner) in [("oCaseSensitive", upper.id), ("ocasesensitive", lower.id)] {
+        let l = Login::new("wxcase", openid);
+        match db.login_bound(&data_key(), &new_session(&l, &sk)).await {
+            Ok(LoginOutcome::Issued(s)) => assert_eq!(s.account_id, owner, "{openid}"),
+            other => panic!("{openid}: expected a session, got {other:?}"),
+        }
+    }
+    // An openid that differs from both only in case is not bound at all.
+    let l = Login::new("wxcase", "OCASESENSITIVE");
+    assert!(matches!(
+        db.login_bound(&data_key(), &new_session(&l, &sk)).await,
+        Ok(LoginOutcome::NotBound)
+    ));
+});
+
+store_test!(usernames_are_case_sensitive_on_every_backend, |db| {
+    // The documented rule (docs/scale-out.md): `Alice` and `alice` are two accounts, on
+    // SQLite, PostgreSQL and MariaDB alike; the same name twice is refused.
+    let a = account(&db, "Alice").await;
+    let b = account(&db, "alice").await;
+    assert_ne!(a.id, b.id);
+    let again = ops::create_account(
+        &db,
+        &operator("fixture"),
+        &wxlogin::store::NewAccount {
+            username: "Alice".to_owned(),
+            password_hash: fixture_password_hash(),
+            display_name: None,
+        },
+    )
+    .await
+    .unwrap_err();
+    assert!(again.to_string().contains("already exists"), "{again}");
+    let found = db
+        .find_bindings(&BindingQuery::Username("alice".into()))
+        .await
+        .unwrap();
+    assert!(
+        found.is_empty(),
+        "no bindings yet, and no mix-up with Alice"
+    );
+    let by_name = db.account_by_username("alice").await.unwrap().unwrap();
+    assert_eq!(by_name.id, b.id);
+    let by_name = db.account_by_username("Alice").await.unwrap().unwrap();
+    assert_eq!(by_name.id, a.id);
+});

@@ -108,6 +108,14 @@ impl Dialect {
             Backend::Sqlite => "",
         }
     }
+    /// The type of a 64-bit integer in `CAST(x AS …)` (MySQL's SUM is DECIMAL; it casts to
+    /// SIGNED, never to BIGINT).
+    pub(crate) fn int64(self) -> &'static str {
+        match self.0 {
+            Backend::Postgres | Backend::Sqlite => "BIGINT",
+            Backend::MySql => "SIGNED",
+        }
+    }
     pub(crate) fn backend(self) -> Backend {
         self.0
     }

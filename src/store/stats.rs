@@ -316,10 +316,11 @@ impl Store {
     /// minute); negative counts as zero.
     pub async fn login_buckets(&self, since: Ts) -> Result<Vec<LoginBucket>> {
         let rows: Vec<(Ts, String, String, i64)> = on_db!(self, |pool, d| {
-            sqlx::query_as(
-                "SELECT minute, appid, outcome, CAST(SUM(count) AS BIGINT) FROM login_stats \
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT minute, appid, outcome, CAST(SUM(count) AS {}) FROM login_stats \
                  WHERE minute >= $1 GROUP BY minute, appid, outcome ORDER BY minute, appid, outcome",
-            )
+                d.int64()
+            )))
             .bind(since)
             .fetch_all(pool)
             .await?
@@ -350,10 +351,11 @@ impl Store {
     /// The addresses with the most failed logins since `since`, most first.
     pub async fn failing_addresses(&self, since: Ts, limit: i64) -> Result<Vec<FailingAddress>> {
         let rows: Vec<(String, i64)> = on_db!(self, |pool, d| {
-            sqlx::query_as(
-                "SELECT address, CAST(SUM(count) AS BIGINT) AS n FROM login_failures_by_address \
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT address, CAST(SUM(count) AS {}) AS n FROM login_failures_by_address \
                  WHERE minute >= $1 GROUP BY address ORDER BY n DESC, address LIMIT $2",
-            )
+                d.int64()
+            )))
             .bind(since)
             .bind(limit)
             .fetch_all(pool)

@@ -172,7 +172,18 @@ impl Sql {
                 .bind(Arg::Ts(c.at))
                 .push(", ")
                 .bind(Arg::I64(c.id))
-                .push(")");
+                .push(")")
+                // The same bound on the first column alone: redundant for PostgreSQL and
+                // SQLite, which range-scan a row comparison, but MariaDB's optimizer does not:
+                // without it a deep page walked the index from its start (seen at 100k rows),
+                // and a join chose to sort the whole account's sessions instead.
+                .push(" AND ")
+                .push(key.at)
+                .push(match dir {
+                    Keyset::NewestFirst => " <= ",
+                    Keyset::OldestFirst => " >= ",
+                })
+                .bind(Arg::Ts(c.at));
         }
         let (at_dir, id_dir) = match dir {
             Keyset::NewestFirst => (" DESC, ", " DESC LIMIT "),

@@ -62,7 +62,10 @@ impl Door {
             std::fs::set_permissions(&ops_path, std::fs::Permissions::from_mode(0o600))
                 .expect("chmod operators");
         }
-        let mut child = Command::new(env!("CARGO_BIN_EXE_wxlogin"))
+        // The pinned binary when WXLOGIN_TEST_BIN names one, as cli_support::binary() does.
+        let bin = std::env::var_os("WXLOGIN_TEST_BIN")
+            .unwrap_or_else(|| env!("CARGO_BIN_EXE_wxlogin").into());
+        let mut child = Command::new(bin)
             .arg("--database-url")
             .arg(db_url)
             .arg("ssh-server")
