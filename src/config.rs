@@ -14,7 +14,7 @@ use crate::secret::Secret;
 /// Options every subcommand understands. `Debug` shows the database URL redacted.
 #[derive(Clone, Default, clap::Args)]
 pub struct GlobalOpts {
-    /// Database URL (postgres://… or sqlite://…). Default: an embedded SQLite file in the per-user
+    /// Database URL (postgres://…, mysql://… or sqlite://…). Default: an embedded SQLite file in the per-user
     /// data directory, created and migrated on first use.
     #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
     pub database_url: Option<String>,

@@ -101,6 +101,9 @@ pub struct DemoOptions {
     pub wechat_addr: SocketAddr,
     /// Print progress lines on stderr.
     pub verbose: bool,
+    /// A database server to fill instead of an embedded SQLite file in `dir`
+    /// (`--database-url`): migrated here, and refused unless it holds no accounts.
+    pub database_url: Option<String>,
 }
 
 /// `demo-20261121-230412` under the per-user data directory.
@@ -182,7 +185,24 @@ pub async fn build(opts: &DemoOptions) -> Result<DemoWorld, Failure> {
     let data_key_file = dir.join("data.key");
     write_private(&data_key_file, &format!("{}\n", key.to_base64()))
         .map_err(|e| Failure::runtime(format!("cannot write {}: {e}", data_key_file.display())))?;
-    let database_url = config::sqlite_url(&dir.join("wxlogin.db"));
+    let database_url = match &opts.database_url {
+        Some(url) => url.clone(),
+        None => config::sqlite_url(&dir.join("wxlogin.db")),
+    };
+    if opts.database_url.is_some() {
+        // A server database (PostgreSQL, MariaDB): brought up to date, and only an empty one
+        // is filled, so a demo never mixes its made-up users into real data.
+        let store = Store::connect(&database_url, Default::default()).await?;
+        let admin = Actor::new("demo", Role::Oncall, None);
+        crate::ops::migrate(&store, &admin).await?;
+        if store.account_by_username("user-1").await?.is_some() {
+            return Err(Failure::usage(format!(
+                "{} already holds a demo (account user-1 exists); use an empty database",
+                store.redacted_url()
+            )));
+        }
+        store.close().await;
+    }
 
     // The service's store runs on a clock the waves below move into the past.
     let offset_secs = Arc::new(AtomicI64::new(0));
@@ -441,7 +461,10 @@ pub fn print_world(w: &DemoWorld) {
     println!();
     println!("wxlogin demo is ready.");
     println!("  data directory   {}", w.dir.display());
-    println!("  database         {}", w.database_url);
+    println!(
+        "  database         {}",
+        crate::store::redact_database_url(&w.database_url)
+    );
     println!("  data key         {}", w.data_key_file.display());
     println!("  config file      {cfg}");
     println!("  login service    {svc}   (POST /login, GET /me, POST /logout, /healthz, /metrics)");
@@ -484,6 +507,7 @@ pub async fn run(global: &GlobalOpts, args: &DemoArgs) -> Result<(), Failure> {
         service_addr: SocketAddr::from(([127, 0, 0, 1], args.port)),
         wechat_addr: SocketAddr::from(([127, 0, 0, 1], args.wechat_port)),
         verbose: true,
+        database_url: global.database_url.clone(),
     };
     eprintln!(
         "demo: making a demo world in {} (this takes a minute: first logins check Argon2id passwords)",

@@ -86,12 +86,20 @@ store_test!(
         .expect(4);
         assert!(out.stderr.contains("needs the oncall role"), "{out:?}");
         assert!(!f.exists());
-        let plain = match (db.store.pg_pool(), db.store.sqlite_pool()) {
-            (Some(p), _) => sqlx::query("DELETE FROM audit_log")
+        let plain = match (
+            db.store.pg_pool(),
+            db.store.sqlite_pool(),
+            db.store.mysql_pool(),
+        ) {
+            (Some(p), _, _) => sqlx::query("DELETE FROM audit_log")
                 .execute(p)
                 .await
                 .map(|_| ()),
-            (_, Some(p)) => sqlx::query("DELETE FROM audit_log")
+            (_, Some(p), _) => sqlx::query("DELETE FROM audit_log")
+                .execute(p)
+                .await
+                .map(|_| ()),
+            (_, _, Some(p)) => sqlx::query("DELETE FROM audit_log")
                 .execute(p)
                 .await
                 .map(|_| ()),

@@ -188,6 +188,18 @@ store_test!(a_reset_is_atomic_with_its_audit_row, |db| {
             .await
             .unwrap();
         }
+        Backend::MySql => {
+            let pool = sqlx::MySqlPool::connect(&db.url).await.unwrap();
+            sqlx::raw_sql(
+                "CREATE TRIGGER refuse_reset_audit BEFORE INSERT ON audit_log FOR EACH ROW \
+                     IF NEW.action = 'session.reset_key' THEN \
+                     SIGNAL SQLSTATE 'HY000' SET MESSAGE_TEXT = 'audit refused by the test'; \
+                     END IF",
+            )
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
     }
     let c = client(&wx);
     let r = wxlogin::ops::reset_session_key(&db, &c, &data_key(), &operator("oncall"), &id, "test")

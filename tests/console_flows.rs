@@ -497,6 +497,28 @@ async fn read_only_store(db: &common::TestDb) -> Option<wxlogin::store::Store> {
                     .unwrap(),
             )
         }
+        Backend::MySql => {
+            let pool = db.mysql_pool().unwrap();
+            let user = format!("wxt_ro_{}", hex::encode(rand::random::<[u8; 4]>()));
+            let mut u = url::Url::parse(&db.url).unwrap();
+            let database = u.path().trim_start_matches('/').to_owned();
+            for sql in [
+                format!("CREATE USER '{user}'@'%' IDENTIFIED BY 'ro-pass'"),
+                format!("GRANT SELECT ON {database}.* TO '{user}'@'%'"),
+            ] {
+                sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                    .execute(pool)
+                    .await
+                    .unwrap();
+            }
+            u.set_username(&user).unwrap();
+            u.set_password(Some("ro-pass")).unwrap();
+            Some(
+                Store::connect(u.as_str(), Default::default())
+                    .await
+                    .unwrap(),
+            )
+        }
     }
 }
 

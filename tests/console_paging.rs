@@ -51,6 +51,29 @@ async fn seed(store: &Store) {
                 .await
                 .unwrap();
         }
+        Backend::MySql => {
+            // MariaDB's Sequence engine: seq_1_to_N is a table of 1..N.
+            let sql = format!(
+                "INSERT INTO sessions (public_id, token_hash, account_id, appid, openid, session_key_enc, \
+                   created_at, last_seen_at, expires_at, absolute_expires_at, client_ip, user_agent) \
+                 SELECT CONCAT('ses_', LPAD(LOWER(HEX(seq)), 20, '0')), UNHEX(LPAD(HEX(seq), 64, '0')), \
+                   {account}, 'wxbulk0000000001', CONCAT('oBulk', LPAD(seq, 23, '0')), x'00', \
+                   FROM_UNIXTIME({t0_us} / 1000000) - INTERVAL seq SECOND, \
+                   FROM_UNIXTIME({t0_us} / 1000000) - INTERVAL seq SECOND, \
+                   FROM_UNIXTIME({t0_us} / 1000000) + INTERVAL 1 DAY, \
+                   FROM_UNIXTIME({t0_us} / 1000000) + INTERVAL 1 DAY, '10.0.0.1', 'bulk' \
+                 FROM seq_1_to_{N}"
+            );
+            let pool = store.mysql_pool().unwrap();
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                .execute(pool)
+                .await
+                .unwrap();
+            sqlx::raw_sql("ANALYZE TABLE sessions")
+                .execute(pool)
+                .await
+                .unwrap();
+        }
     }
 }
 

@@ -61,6 +61,7 @@ store_test!(each_role_gets_exactly_its_rights_in_the_console, |db| {
         let fresh = match db.backend() {
             wxlogin::store::Backend::Sqlite => common::sqlite_db().await,
             wxlogin::store::Backend::Postgres => common::pg_db().await.expect("pg"),
+            wxlogin::store::Backend::MySql => common::mysql_db().await.expect("mariadb"),
         };
         let fx = fixture(&fresh).await;
         let mut app = console(&fx.store, role).await;

@@ -220,6 +220,13 @@ store_test!(
                 .execute(p)
                 .await
                 .unwrap();
+        } else if let Some(p) = db.mysql_pool() {
+            sqlx::query("UPDATE sessions SET expires_at = ? WHERE public_id = ?")
+                .bind(past)
+                .bind(&stale.public_id)
+                .execute(p)
+                .await
+                .unwrap();
         } else {
             sqlx::query("UPDATE sessions SET expires_at = $1 WHERE public_id = $2")
                 .bind(past)

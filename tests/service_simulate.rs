@@ -98,6 +98,7 @@ async fn the_demo_makes_live_expired_and_revoked_sessions_and_audit_rows() {
         service_addr: loopback(),
         wechat_addr: loopback(),
         verbose: false,
+        database_url: None,
     };
     let world = wxlogin::demo::build(&opts).await.expect("demo");
     for (label, s) in &world.waves {

@@ -1,4 +1,4 @@
-//! The store against real databases: SQLite and PostgreSQL run the same bodies.
+//! The store against real databases: SQLite, PostgreSQL and MariaDB run the same bodies.
 
 mod common;
 
@@ -21,12 +21,28 @@ async fn raw_exec(db: &TestDb, sql: &str) -> Result<u64, sqlx::Error> {
             .execute(p)
             .await
             .map(|r| r.rows_affected())
+    } else if let Some(p) = db.mysql_pool() {
+        // The text protocol: MariaDB cannot prepare every statement (CREATE TRIGGER).
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected())
     } else {
         sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
             .execute(db.sqlite_pool().unwrap())
             .await
             .map(|r| r.rows_affected())
     }
+}
+
+/// Fresh planner statistics for `sessions` (MariaDB spells it ANALYZE TABLE).
+async fn analyze_sessions(db: &TestDb) {
+    let sql = if db.mysql_pool().is_some() {
+        "ANALYZE TABLE sessions"
+    } else {
+        "ANALYZE sessions"
+    };
+    raw_exec(db, sql).await.unwrap();
 }
 
 store_test!(migrations_run_from_scratch_and_again, |db| {
@@ -117,6 +133,14 @@ store_test!(session_ids_are_never_stored_in_clear, |db| {
             .fetch_all(p)
             .await
             .unwrap()
+    } else if let Some(p) = db.mysql_pool() {
+        sqlx::query_scalar(
+            "SELECT CONCAT(public_id, '|', hex(token_hash), '|', hex(session_key_enc), '|', \
+             appid, openid, coalesce(user_agent,'')) FROM sessions",
+        )
+        .fetch_all(p)
+        .await
+        .unwrap()
     } else {
         let p = db.sqlite_pool().unwrap();
         sqlx::query_scalar(
@@ -428,8 +452,8 @@ store_test!(
                         login(&db, acc.id, Login::new("wxsweep", "o_sweep_behind")).await;
                         let moved = raw_exec(
                             &db,
-                            "UPDATE sessions SET created_at = (SELECT MIN(created_at) \
-                             FROM sessions WHERE appid = 'wxsweep') \
+                            "UPDATE sessions SET created_at = (SELECT m FROM (SELECT MIN(created_at) AS m \
+                             FROM sessions WHERE appid = 'wxsweep') AS oldest) \
                              WHERE openid = 'o_sweep_behind'",
                         )
                         .await
@@ -493,7 +517,7 @@ store_test!(
             (20, true),
             "a small table is counted"
         );
-        raw_exec(&db, "ANALYZE sessions").await.unwrap();
+        analyze_sessions(&db).await;
         let est = db.live_sessions_estimate().await.unwrap();
         if db.pg_pool().is_some() {
             assert!(!est.exact, "PostgreSQL's estimate is labelled as one");
@@ -604,6 +628,14 @@ store_test!(unbind_that_fails_half_way_changes_nothing, |db| {
         raw_exec(
             &db,
             "CREATE TRIGGER boom BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION boom()",
+        )
+        .await
+        .unwrap();
+    } else if db.mysql_pool().is_some() {
+        raw_exec(
+            &db,
+            "CREATE TRIGGER boom BEFORE INSERT ON audit_log FOR EACH ROW \
+             SIGNAL SQLSTATE 'HY000' SET MESSAGE_TEXT = 'boom'",
         )
         .await
         .unwrap();
@@ -855,7 +887,7 @@ store_test!(
         login(&db, other.id, Login::new("wxother", "o_bystander")).await;
         // Statistics give PostgreSQL's walk its split point.
         let postgres = db.pg_pool().is_some();
-        raw_exec(&db, "ANALYZE sessions").await.unwrap();
+        analyze_sessions(&db).await;
         let op = operator("oncall");
         let filter = SessionFilter {
             appid: Some("wxmany".to_owned()),
@@ -900,7 +932,7 @@ store_test!(
         for i in 0..120 {
             login(&db, acc.id, Login::new("wxmany", &format!("o_again_{i}"))).await;
         }
-        raw_exec(&db, "ANALYZE sessions").await.unwrap();
+        analyze_sessions(&db).await;
         let out = ops::revoke_matching(&db, &op, &filter, "drill", 10, &mut |_| false)
             .await
             .unwrap();
@@ -910,3 +942,76 @@ store_test!(
         assert_eq!(db.count_sessions(&filter).await.unwrap(), 120 - out.revoked);
     }
 );
+
+store_test!(openids_differing_only_in_case_are_two_users, |db| {
+    // WeChat identifiers are case-sensitive: `oAbc` and `oabc` are two people. A
+    // case-insensitive comparison (MySQL's default collations) would log one in as the other.
+    let upper = account(&db, "upper").await;
+    let lower = account(&db, "lower").await;
+    let a = login(&db, upper.id, Login::new("wxcase", "oCaseSensitive")).await;
+    let b = login(&db, lower.id, Login::new("wxcase", "ocasesensitive")).await;
+    assert_eq!(a.account_id, upper.id);
+    assert_eq!(
+        b.account_id, lower.id,
+        "the lower-case openid is its own user"
+    );
+    for (openid, owner) in [("oCaseSensitive", "upper"), ("ocasesensitive", "lower")] {
+        let found = db
+            .find_bindings(&BindingQuery::OpenId {
+                openid: openid.to_owned(),
+                appid: Some("wxcase".to_owned()),
+            })
+            .await
+            .unwrap();
+        assert_eq!(found.len(), 1, "{openid}: one binding, its own");
+        assert_eq!(found[0].openid, openid);
+        assert_eq!(found[0].username, owner);
+    }
+    // A silent login of each identity reaches its own account, never the other.
+    let sk = Secret::new("SESSIONKEY-fixture-0123==");
+    for (openid, owner) in [("oCaseSensitive", upper.id), ("ocasesensitive", lower.id)] {
+        let l = Login::new("wxcase", openid);
+        match db.login_bound(&data_key(), &new_session(&l, &sk)).await {
+            Ok(LoginOutcome::Issued(s)) => assert_eq!(s.account_id, owner, "{openid}"),
+            other => panic!("{openid}: expected a session, got {other:?}"),
+        }
+    }
+    // An openid that differs from both only in case is not bound at all.
+    let l = Login::new("wxcase", "OCASESENSITIVE");
+    assert!(matches!(
+        db.login_bound(&data_key(), &new_session(&l, &sk)).await,
+        Ok(LoginOutcome::NotBound)
+    ));
+});
+
+store_test!(usernames_are_case_sensitive_on_every_backend, |db| {
+    // The documented rule (docs/scale-out.md): `Alice` and `alice` are two accounts, on
+    // SQLite, PostgreSQL and MariaDB alike; the same name twice is refused.
+    let a = account(&db, "Alice").await;
+    let b = account(&db, "alice").await;
+    assert_ne!(a.id, b.id);
+    let again = ops::create_account(
+        &db,
+        &operator("fixture"),
+        &wxlogin::store::NewAccount {
+            username: "Alice".to_owned(),
+            password_hash: fixture_password_hash(),
+            display_name: None,
+        },
+    )
+    .await
+    .unwrap_err();
+    assert!(again.to_string().contains("already exists"), "{again}");
+    let found = db
+        .find_bindings(&BindingQuery::Username("alice".into()))
+        .await
+        .unwrap();
+    assert!(
+        found.is_empty(),
+        "no bindings yet, and no mix-up with Alice"
+    );
+    let by_name = db.account_by_username("alice").await.unwrap().unwrap();
+    assert_eq!(by_name.id, b.id);
+    let by_name = db.account_by_username("Alice").await.unwrap().unwrap();
+    assert_eq!(by_name.id, a.id);
+});

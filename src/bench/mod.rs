@@ -659,11 +659,13 @@ async fn cli_vs_native(ctx: &Ctx<'_>, sample: &SessionSample) -> anyhow::Result<
     let native_name = match ctx.store.backend() {
         Backend::Postgres => "psql -X -Atc",
         Backend::Sqlite => "sqlite3",
+        Backend::MySql => "mariadb -e",
     };
     let native = |q: &crate::store::QueryText| -> anyhow::Result<Duration> {
         match ctx.store.backend() {
             Backend::Postgres => pg::time_psql(&ctx.url, &q.to_pg_literal_sql()),
             Backend::Sqlite => time_sqlite3(&ctx.url, &q.to_sqlite_literal_sql()),
+            Backend::MySql => anyhow::bail!("the bench has no MariaDB/MySQL reference yet"),
         }
     };
     // Warm both (page cache, binary), then alternate.

@@ -370,6 +370,17 @@ async fn table_bytes(store: &Store, table: &str) -> anyhow::Result<i64> {
             )
             .await
         }
+        Backend::MySql => {
+            scalar(
+                store,
+                &format!(
+                    "SELECT CAST(COALESCE(SUM(data_length + index_length), 0) AS SIGNED) \
+                     FROM information_schema.tables \
+                     WHERE table_schema = DATABASE() AND table_name = '{table}'"
+                ),
+            )
+            .await
+        }
         Backend::Sqlite => {
             scalar(
                 store,
@@ -390,6 +401,15 @@ async fn sizes(store: &Store) -> anyhow::Result<(i64, String, i64)> {
     let (whole, bytes) = match store.backend() {
         Backend::Postgres => {
             let db = scalar(store, "SELECT pg_database_size(current_database())").await?;
+            (format!("database {}", mb(db)), db)
+        }
+        Backend::MySql => {
+            let db = scalar(
+                store,
+                "SELECT CAST(COALESCE(SUM(data_length + index_length), 0) AS SIGNED) \
+                 FROM information_schema.tables WHERE table_schema = DATABASE()",
+            )
+            .await?;
             (format!("database {}", mb(db)), db)
         }
         Backend::Sqlite => {
@@ -419,8 +439,8 @@ fn mb(bytes: i64) -> String {
 async fn first_login_audit_row(ctx: &Ctx<'_>, db: &Db, shape: Shape) -> anyhow::Result<Row> {
     let store = &db.store;
     let n: u64 = match (store.backend(), ctx.args.quick) {
-        (Backend::Postgres, false) => 20_000,
-        (Backend::Postgres, true) => 4_000,
+        (Backend::Postgres | Backend::MySql, false) => 20_000,
+        (Backend::Postgres | Backend::MySql, true) => 4_000,
         (Backend::Sqlite, false) => 5_000,
         (Backend::Sqlite, true) => 1_000,
     };
@@ -639,7 +659,7 @@ async fn months(
     // The window (two months of sessions) is full from month 2 on.
     let last = after.len() - 1;
     let whole = match store.backend() {
-        Backend::Postgres => "database",
+        Backend::Postgres | Backend::MySql => "database",
         Backend::Sqlite => "SQLite file (freed pages reused, auto_vacuum off)",
     };
     for (what, pick) in [("sessions + indexes", 0usize), (whole, 1usize)] {

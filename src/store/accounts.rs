@@ -3,6 +3,7 @@
 use serde::Serialize;
 use serde_json::json;
 
+use super::mysql::LastInsertId;
 use super::sessions::revoke_live_of_account;
 use super::{Result, Store, StoreError, Ts, bind_args, on_db, write_audit};
 use crate::ops::{Grant, OpKind};
@@ -78,20 +79,46 @@ impl Store {
         let r: Result<Account> = on_db!(self, |pool, d| {
             let _turn = self.write_turn().await;
             let mut tx = pool.begin_with(d.begin_write()).await?;
-            let acc: Account = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .bind(&new.username)
-                .bind(&new.password_hash)
-                .bind(&new.display_name)
-                .bind(now)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(|e| match StoreError::from(e) {
-                    StoreError::Conflict(_) => StoreError::Conflict(format!(
-                        "an account named {} already exists",
-                        new.username
-                    )),
-                    other => other,
-                })?;
+            let acc: std::result::Result<Account, sqlx::Error> =
+                if d.backend() == super::Backend::MySql {
+                    // No RETURNING on MySQL: the new row is read back by its generated id.
+                    match sqlx::query(
+                        "INSERT INTO accounts (username, password_hash, display_name, created_at) \
+                     VALUES ($1, $2, $3, $4)",
+                    )
+                    .bind(&new.username)
+                    .bind(&new.password_hash)
+                    .bind(&new.display_name)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await
+                    {
+                        Ok(done) => {
+                            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                                "SELECT {ACCOUNT_COLS} FROM accounts WHERE id = $1"
+                            )))
+                            .bind(done.last_id())
+                            .fetch_one(&mut *tx)
+                            .await
+                        }
+                        Err(e) => Err(e),
+                    }
+                } else {
+                    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                        .bind(&new.username)
+                        .bind(&new.password_hash)
+                        .bind(&new.display_name)
+                        .bind(now)
+                        .fetch_one(&mut *tx)
+                        .await
+                };
+            let acc: Account = acc.map_err(|e| match StoreError::from(e) {
+                StoreError::Conflict(_) => StoreError::Conflict(format!(
+                    "an account named {} already exists",
+                    new.username
+                )),
+                other => other,
+            })?;
             write_audit!(
                 &mut *tx,
                 now,

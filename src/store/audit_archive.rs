@@ -1,7 +1,7 @@
 //! `wxlogin audit archive`: the one path that removes audit rows. Rows are read oldest first,
 //! and a batch is deleted only in a transaction that carries the archive's permit (PostgreSQL:
-//! `SET LOCAL wxlogin.audit_archive` to the batch's highest id; SQLite: a row in
-//! audit_archive_permit, removed again before the commit), which the append-only triggers
+//! `SET LOCAL wxlogin.audit_archive` to the batch's highest id; SQLite and MariaDB/MySQL: a
+//! row in audit_archive_permit, removed again before the commit), which the append-only triggers
 //! check. A batch deletes exactly the rows the verified file holds for it, or nothing.
 
 use serde_json::Value;
@@ -69,7 +69,7 @@ impl Store {
                         .execute(&mut *tx)
                         .await?;
                 }
-                super::Backend::Sqlite => {
+                super::Backend::Sqlite | super::Backend::MySql => {
                     sqlx::query("INSERT INTO audit_archive_permit (max_id) VALUES ($1)")
                         .bind(batch.max_id)
                         .execute(&mut *tx)
@@ -86,7 +86,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
-            if let super::Backend::Sqlite = self.backend() {
+            if let super::Backend::Sqlite | super::Backend::MySql = self.backend() {
                 sqlx::query("DELETE FROM audit_archive_permit")
                     .execute(&mut *tx)
                     .await?;

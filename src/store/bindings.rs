@@ -127,14 +127,34 @@ impl Store {
             let mut tx = pool.begin_with(d.begin_write()).await?;
             // Deleting first takes the row lock a concurrent login holds or waits for, so no
             // session can be issued for this binding after the revoke below.
-            let gone: Option<(i64, Option<String>)> = sqlx::query_as(
-                "DELETE FROM wechat_bindings WHERE appid = $1 AND openid = $2 \
-                 RETURNING account_id, unionid",
-            )
-            .bind(appid)
-            .bind(openid)
-            .fetch_optional(&mut *tx)
-            .await?;
+            let gone: Option<(i64, Option<String>)> = if d.backend() == super::Backend::MySql {
+                // MySQL has no DELETE … RETURNING: read and lock the row, then delete it.
+                let row: Option<(i64, Option<String>)> = sqlx::query_as(
+                    "SELECT account_id, unionid FROM wechat_bindings \
+                     WHERE appid = $1 AND openid = $2 FOR UPDATE",
+                )
+                .bind(appid)
+                .bind(openid)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if row.is_some() {
+                    sqlx::query("DELETE FROM wechat_bindings WHERE appid = $1 AND openid = $2")
+                        .bind(appid)
+                        .bind(openid)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                row
+            } else {
+                sqlx::query_as(
+                    "DELETE FROM wechat_bindings WHERE appid = $1 AND openid = $2 \
+                     RETURNING account_id, unionid",
+                )
+                .bind(appid)
+                .bind(openid)
+                .fetch_optional(&mut *tx)
+                .await?
+            };
             let Some((account_id, unionid)) = gone else {
                 return Ok(None);
             };

@@ -365,6 +365,8 @@ impl Store {
                     Arg::I64(after.id),
                     Arg::Ts(end.at),
                     Arg::I64(end.id),
+                    Arg::Ts(cutoff),
+                    Arg::Ts(cutoff),
                 ],
             },
         ]
@@ -480,6 +482,46 @@ impl Store {
                     out.lines.push(detail);
                 }
             }
+            super::Db::MySql(pool) => {
+                use super::mysql::sqlx_on_mysql as sqlx;
+                // The tabular EXPLAIN: one row per table access; `type` ALL is a full scan,
+                // `key` the index used. The values are bound as the store binds them.
+                let sql = format!("EXPLAIN {}", q.sql);
+                let rows = bind_args!(sqlx::query(sqlx::AssertSqlSafe(sql)), &q.args)
+                    .fetch_all(pool)
+                    .await?;
+                for r in rows {
+                    let get = |c: &str| -> Option<String> {
+                        r.try_get::<Option<String>, _>(c)
+                            .ok()
+                            .flatten()
+                            .or_else(|| {
+                                r.try_get::<Option<Vec<u8>>, _>(c)
+                                    .ok()
+                                    .flatten()
+                                    .map(|b| String::from_utf8_lossy(&b).into_owned())
+                            })
+                    };
+                    let table = get("table").unwrap_or_default();
+                    let access = get("type").unwrap_or_default();
+                    let key = get("key");
+                    let extra = get("Extra").unwrap_or_default();
+                    if access == "ALL" {
+                        out.seq_scans.push(table.clone());
+                    }
+                    if let Some(k) = &key {
+                        out.indexes.push(if k == "PRIMARY" {
+                            "rowid".to_owned()
+                        } else {
+                            k.clone()
+                        });
+                    }
+                    out.lines.push(format!(
+                        "{table}: {access} key={} {extra}",
+                        key.as_deref().unwrap_or("-")
+                    ));
+                }
+            }
         }
         Ok(out)
     }
@@ -547,6 +589,7 @@ impl Store {
         let sql = match self.backend() {
             Backend::Postgres => "SELECT version()",
             Backend::Sqlite => "SELECT 'SQLite ' || sqlite_version()",
+            Backend::MySql => "SELECT CONCAT('MariaDB/MySQL ', version())",
         };
         Ok(on_db!(self, |pool, d| {
             sqlx::query_scalar(sql).fetch_one(pool).await?

@@ -4,8 +4,21 @@
 
 use serde_json::json;
 
-use super::{Result, Store, Ts, on_db, write_audit};
+use super::mysql::LastInsertId;
+use super::{Backend, Result, Store, Ts, on_db, write_audit};
 use crate::ops::{Grant, OpKind};
+
+// MariaDB/MySQL has no RETURNING: its upserts return the counter through LAST_INSERT_ID(expr),
+// which the server also reports in the statement's OK packet (sqlx's `last_insert_id()`), so a
+// count is still one statement and one round trip. rows_affected() cannot say "inserted" or
+// "changed" there: sqlx always asks for found rows, so an upsert that changed nothing still
+// reports 1. `key` is a reserved word in MySQL: it is written "key" everywhere (ANSI_QUOTES).
+
+/// One UPSERT adding `$4` (also `$3`, the first count) to the window's row; the new count is
+/// the statement's LAST_INSERT_ID.
+const MYSQL_ADD: &str = "INSERT INTO login_limits (\"key\", window_start, count) \
+     VALUES ($1, $2, LAST_INSERT_ID($3)) \
+     ON DUPLICATE KEY UPDATE count = LAST_INSERT_ID(count + $4)";
 
 /// Usernames are counted as typed, at most this many characters.
 const MAX_KEY_NAME: usize = 200;
@@ -28,16 +41,28 @@ impl Store {
     pub async fn limit_add(&self, key: &str, window_start: Ts, n: i64) -> Result<i64> {
         Ok(on_db!(self, |pool, d| {
             let _turn = self.write_turn().await;
-            sqlx::query_scalar(
-                "INSERT INTO login_limits (key, window_start, count) VALUES ($1, $2, $3) \
-                 ON CONFLICT (key, window_start) DO UPDATE SET count = login_limits.count + $3 \
-                 RETURNING count",
-            )
-            .bind(key)
-            .bind(window_start)
-            .bind(n)
-            .fetch_one(pool)
-            .await?
+            if d.backend() == Backend::MySql {
+                sqlx::query(MYSQL_ADD)
+                    .bind(key)
+                    .bind(window_start)
+                    .bind(n)
+                    .bind(n)
+                    .execute(pool)
+                    .await?
+                    .last_id()
+            } else {
+                sqlx::query_scalar(
+                    "INSERT INTO login_limits (\"key\", window_start, count) VALUES ($1, $2, $3) \
+                     ON CONFLICT (\"key\", window_start) \
+                     DO UPDATE SET count = login_limits.count + excluded.count \
+                     RETURNING count",
+                )
+                .bind(key)
+                .bind(window_start)
+                .bind(n)
+                .fetch_one(pool)
+                .await?
+            }
         }))
     }
 
@@ -53,20 +78,28 @@ impl Store {
         previous_start: Ts,
         n: i64,
     ) -> Result<(i64, i64)> {
+        if self.backend() == Backend::MySql {
+            // Two statements: the upsert, then the previous window's row by primary key.
+            let count = self.limit_add(key, window_start, n).await?;
+            let previous = self.limit_count(key, previous_start).await?;
+            return Ok((count, previous));
+        }
         Ok(on_db!(self, |pool, d| {
             let _turn = self.write_turn().await;
-            sqlx::query_as::<_, (i64, i64)>(
-                "INSERT INTO login_limits (key, window_start, count) VALUES ($1, $2, $3) \
-                 ON CONFLICT (key, window_start) DO UPDATE SET count = login_limits.count + $3 \
+            let r: (i64, i64) = sqlx::query_as(
+                "INSERT INTO login_limits (\"key\", window_start, count) VALUES ($1, $2, $3) \
+                 ON CONFLICT (\"key\", window_start) \
+                 DO UPDATE SET count = login_limits.count + excluded.count \
                  RETURNING count, COALESCE((SELECT p.count FROM login_limits p \
-                   WHERE p.key = $1 AND p.window_start = $4), 0)",
+                   WHERE p.\"key\" = $1 AND p.window_start = $4), 0)",
             )
             .bind(key)
             .bind(window_start)
             .bind(n)
             .bind(previous_start)
             .fetch_one(pool)
-            .await?
+            .await?;
+            r
         }))
     }
 
@@ -79,16 +112,19 @@ impl Store {
         previous_start: Ts,
     ) -> Result<(i64, i64)> {
         Ok(on_db!(self, |pool, d| {
-            sqlx::query_as::<_, (i64, i64)>(
-                "SELECT COALESCE(MAX(CASE WHEN window_start = $2 THEN count END), 0), \
-                        COALESCE(MAX(CASE WHEN window_start = $3 THEN count END), 0) \
-                 FROM login_limits WHERE key = $1 AND window_start IN ($2, $3)",
+            let r: (i64, i64) = sqlx::query_as(
+                "SELECT COALESCE(MAX(CASE WHEN window_start = $1 THEN count END), 0), \
+                        COALESCE(MAX(CASE WHEN window_start = $2 THEN count END), 0) \
+                 FROM login_limits WHERE \"key\" = $3 AND window_start IN ($4, $5)",
             )
+            .bind(window_start)
+            .bind(previous_start)
             .bind(key)
             .bind(window_start)
             .bind(previous_start)
             .fetch_one(pool)
-            .await?
+            .await?;
+            r
         }))
     }
 
@@ -97,19 +133,41 @@ impl Store {
     /// when it would go over. One conditional UPSERT, atomic on both backends: of any number
     /// of concurrent callers, at most `max` in a window get `Some`.
     pub async fn limit_take(&self, key: &str, window_start: Ts, max: i64) -> Result<Option<i64>> {
+        if max < 1 {
+            return Ok(None);
+        }
         Ok(on_db!(self, |pool, d| {
             let _turn = self.write_turn().await;
-            sqlx::query_scalar::<_, i64>(
-                "INSERT INTO login_limits (key, window_start, count) SELECT $1, $2, 1 WHERE $3 >= 1 \
-                 ON CONFLICT (key, window_start) DO UPDATE SET count = login_limits.count + 1 \
-                 WHERE login_limits.count < $3 \
-                 RETURNING count",
-            )
-            .bind(key)
-            .bind(window_start)
-            .bind(max)
-            .fetch_optional(pool)
-            .await?
+            if d.backend() == Backend::MySql {
+                // LAST_INSERT_ID is the new count when one was taken, 0 when the window was
+                // full (the row is then left as it was).
+                let n = sqlx::query(
+                    "INSERT INTO login_limits (\"key\", window_start, count) \
+                     VALUES ($1, $2, LAST_INSERT_ID(1)) \
+                     ON DUPLICATE KEY UPDATE count = \
+                       IF(count < $3, LAST_INSERT_ID(count + 1), count + 0 * LAST_INSERT_ID(0))",
+                )
+                .bind(key)
+                .bind(window_start)
+                .bind(max)
+                .execute(pool)
+                .await?
+                .last_id();
+                (n > 0).then_some(n)
+            } else {
+                let r: Option<i64> = sqlx::query_scalar(
+                    "INSERT INTO login_limits (\"key\", window_start, count) VALUES ($1, $2, 1) \
+                     ON CONFLICT (\"key\", window_start) DO UPDATE SET count = login_limits.count + 1 \
+                     WHERE login_limits.count < $3 \
+                     RETURNING count",
+                )
+                .bind(key)
+                .bind(window_start)
+                .bind(max)
+                .fetch_optional(pool)
+                .await?;
+                r
+            }
         }))
     }
 
@@ -120,7 +178,7 @@ impl Store {
             let _turn = self.write_turn().await;
             sqlx::query(
                 "UPDATE login_limits SET count = count - 1 \
-                 WHERE key = $1 AND window_start = $2 AND count > 0",
+                 WHERE \"key\" = $1 AND window_start = $2 AND count > 0",
             )
             .bind(key)
             .bind(window_start)
@@ -148,11 +206,11 @@ impl Store {
                 let keys: Vec<&str> = counts.iter().map(|(k, _)| k.as_str()).collect();
                 let ns: Vec<i64> = counts.iter().map(|(_, n)| *n).collect();
                 Ok(sqlx::query_as::<_, (String, i64)>(
-                    "INSERT INTO login_limits (key, window_start, count) \
+                    "INSERT INTO login_limits (\"key\", window_start, count) \
                      SELECT k, $1, n FROM UNNEST($2::text[], $3::bigint[]) AS t(k, n) \
-                     ON CONFLICT (key, window_start) \
+                     ON CONFLICT (\"key\", window_start) \
                      DO UPDATE SET count = login_limits.count + excluded.count \
-                     RETURNING key, count",
+                     RETURNING \"key\", count",
                 )
                 .bind(window_start)
                 .bind(&keys)
@@ -167,15 +225,33 @@ impl Store {
                 let mut out = Vec::with_capacity(counts.len());
                 for (key, n) in counts {
                     let total: i64 = sqlx::query_scalar(
-                        "INSERT INTO login_limits (key, window_start, count) VALUES ($1, $2, $3) \
-                         ON CONFLICT (key, window_start) \
-                         DO UPDATE SET count = login_limits.count + $3 RETURNING count",
+                        "INSERT INTO login_limits (\"key\", window_start, count) VALUES ($1, $2, $3) \
+                         ON CONFLICT (\"key\", window_start) \
+                         DO UPDATE SET count = login_limits.count + excluded.count RETURNING count",
                     )
                     .bind(key)
                     .bind(window_start)
                     .bind(n)
                     .fetch_one(&mut *tx)
                     .await?;
+                    out.push((key.clone(), total));
+                }
+                tx.commit().await?;
+                Ok(out)
+            }
+            super::Db::MySql(pool) => {
+                use super::mysql::sqlx_on_mysql as sqlx;
+                let mut tx = pool.begin().await?;
+                let mut out = Vec::with_capacity(counts.len());
+                for (key, n) in counts {
+                    let total = sqlx::query(MYSQL_ADD)
+                        .bind(key)
+                        .bind(window_start)
+                        .bind(n)
+                        .bind(n)
+                        .execute(&mut *tx)
+                        .await?
+                        .last_id();
                     out.push((key.clone(), total));
                 }
                 tx.commit().await?;
@@ -188,14 +264,14 @@ impl Store {
     /// primary-key lookup.
     pub async fn limit_count(&self, key: &str, window_start: Ts) -> Result<i64> {
         Ok(on_db!(self, |pool, d| {
-            sqlx::query_scalar::<_, i64>(
-                "SELECT count FROM login_limits WHERE key = $1 AND window_start = $2",
+            let r: Option<i64> = sqlx::query_scalar(
+                "SELECT count FROM login_limits WHERE \"key\" = $1 AND window_start = $2",
             )
             .bind(key)
             .bind(window_start)
             .fetch_optional(pool)
-            .await?
-            .unwrap_or(0)
+            .await?;
+            r.unwrap_or(0)
         }))
     }
 
@@ -203,11 +279,14 @@ impl Store {
     pub async fn purge_limits(&self, before: Ts, batch: i64) -> Result<u64> {
         Ok(on_db!(self, |pool, d| {
             let _turn = self.write_turn().await;
-            sqlx::query(
-                "DELETE FROM login_limits WHERE (key, window_start) IN \
-                 (SELECT key, window_start FROM login_limits WHERE window_start < $1 \
-                  ORDER BY window_start LIMIT $2)",
-            )
+            // MySQL cannot LIMIT an IN subquery, but deletes in order with a LIMIT itself.
+            sqlx::query(if d.backend() == Backend::MySql {
+                "DELETE FROM login_limits WHERE window_start < $1 ORDER BY window_start LIMIT $2"
+            } else {
+                "DELETE FROM login_limits WHERE (\"key\", window_start) IN \
+                 (SELECT \"key\", window_start FROM login_limits WHERE window_start < $1 \
+                  ORDER BY window_start LIMIT $2)"
+            })
             .bind(before)
             .bind(batch)
             .execute(pool)
@@ -233,7 +312,7 @@ impl Store {
         on_db!(self, |pool, d| {
             let _turn = self.write_turn().await;
             let mut tx = pool.begin_with(d.begin_write()).await?;
-            let removed = sqlx::query("DELETE FROM login_limits WHERE key = $1")
+            let removed = sqlx::query("DELETE FROM login_limits WHERE \"key\" = $1")
                 .bind(&key)
                 .execute(&mut *tx)
                 .await?

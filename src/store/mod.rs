@@ -1,10 +1,11 @@
-//! Everything that touches SQL. One async API over PostgreSQL (production) and SQLite (the
-//! embedded default); the console, the headless commands and the login service all call it, so
+//! Everything that touches SQL. One async API over PostgreSQL (production), MariaDB/MySQL
+//! and SQLite (the embedded default); the console, the headless commands and the login service all call it, so
 //! a revoke from any of them writes the same rows and the same audit entry.
 //!
-//! Each query is written once: SQL text uses `$N` placeholders, which both backends accept, and
-//! the [`on_db!`] macro expands the same body for each pool type. Where the dialects differ
-//! (row locks, how a write transaction starts) the body asks the [`Dialect`].
+//! Each query is written once: SQL text uses `$N` placeholders, which PostgreSQL and SQLite
+//! accept and which MariaDB/MySQL gets rewritten to `?` (see [`mysql`]), and the [`on_db!`]
+//! macro expands the same body for each pool type. Where the dialects differ (row locks, how a
+//! write transaction starts, upserts) the body asks the [`Dialect`].
 
 mod accounts;
 mod audit;
@@ -16,6 +17,8 @@ mod explain;
 // Account history (support): audit and sessions of one account, keyset-merged.
 mod history;
 pub mod limits;
+// MariaDB/MySQL: the placeholder rewrite.
+pub(crate) mod mysql;
 mod passwords;
 // Session retention: the batched purge under a fleet-wide lease (issue 24).
 pub mod retention;
@@ -29,6 +32,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -51,6 +55,7 @@ pub use types::{Cursor, Page, Ts};
 
 static PG_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static MYSQL_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/mysql");
 
 /// Rows changed per transaction in a bulk revoke: small enough that each batch commits in
 /// milliseconds and a cancel takes effect quickly, large enough to revoke 100k rows in seconds.
@@ -60,6 +65,8 @@ pub const DEFAULT_REVOKE_BATCH: i64 = 5_000;
 pub enum Backend {
     Postgres,
     Sqlite,
+    /// MariaDB 10.6+ (tested on 10.11) and, by writing to the common subset, MySQL 8.0.
+    MySql,
 }
 
 impl std::fmt::Display for Backend {
@@ -67,6 +74,7 @@ impl std::fmt::Display for Backend {
         f.write_str(match self {
             Backend::Postgres => "PostgreSQL",
             Backend::Sqlite => "SQLite",
+            Backend::MySql => "MariaDB/MySQL",
         })
     }
 }
@@ -80,16 +88,36 @@ impl Dialect {
     /// to write deadlock on the upgrade (SQLITE_BUSY without waiting).
     pub(crate) fn begin_write(self) -> &'static str {
         match self.0 {
-            Backend::Postgres => "BEGIN",
+            Backend::Postgres | Backend::MySql => "BEGIN",
             Backend::Sqlite => "BEGIN IMMEDIATE",
         }
     }
     /// Row lock for a read that a concurrent change must wait for (SQLite serialises writers).
+    /// MariaDB knows only the older `LOCK IN SHARE MODE` (MySQL 8 accepts it too).
     pub(crate) fn for_share(self) -> &'static str {
         match self.0 {
             Backend::Postgres => " FOR SHARE",
+            Backend::MySql => " LOCK IN SHARE MODE",
             Backend::Sqlite => "",
         }
+    }
+    /// Exclusive row lock for a read-modify-write (SQLite: the write lock is already held).
+    pub(crate) fn for_update(self) -> &'static str {
+        match self.0 {
+            Backend::Postgres | Backend::MySql => " FOR UPDATE",
+            Backend::Sqlite => "",
+        }
+    }
+    /// The type of a 64-bit integer in `CAST(x AS …)` (MySQL's SUM is DECIMAL; it casts to
+    /// SIGNED, never to BIGINT).
+    pub(crate) fn int64(self) -> &'static str {
+        match self.0 {
+            Backend::Postgres | Backend::Sqlite => "BIGINT",
+            Backend::MySql => "SIGNED",
+        }
+    }
+    pub(crate) fn backend(self) -> Backend {
+        self.0
     }
 }
 
@@ -97,6 +125,7 @@ impl Dialect {
 pub(crate) enum Db {
     Postgres(PgPool),
     Sqlite(SqlitePool),
+    MySql(MySqlPool),
 }
 
 /// Runs `$body` with `$pool` bound to the concrete pool and `$d` to its [`Dialect`].
@@ -111,6 +140,14 @@ macro_rules! on_db {
             $crate::store::Db::Sqlite($pool) => {
                 #[allow(unused_variables)]
                 let $d = $crate::store::Dialect($crate::store::Backend::Sqlite);
+                $body
+            }
+            $crate::store::Db::MySql($pool) => {
+                // `sqlx::query*` in this arm rewrite `$N` to `?` (see store::mysql).
+                #[allow(unused_imports)]
+                use $crate::store::mysql::sqlx_on_mysql as sqlx;
+                #[allow(unused_variables)]
+                let $d = $crate::store::Dialect($crate::store::Backend::MySql);
                 $body
             }
         }
@@ -188,12 +225,15 @@ impl From<sqlx::Error> for StoreError {
             sqlx::Error::Database(db) => {
                 let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
                 let msg = db.message().to_owned();
+                if let Some(my) = db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
+                    return mysql_error(my.number(), &code, msg, db.is_unique_violation());
+                }
                 // PostgreSQL 42501 insufficient_privilege (also our append-only trigger), 25006
                 // read_only_sql_transaction; SQLite 8 SQLITE_READONLY (and its extended codes).
+                let sqlite = db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some();
                 if code == "42501"
                     || code == "25006"
-                    || code == "8"
-                    || code.parse::<i32>().is_ok_and(|c| c & 0xff == 8)
+                    || (sqlite && code.parse::<i32>().is_ok_and(|c| c & 0xff == 8))
                 {
                     StoreError::PermissionDenied(msg)
                 } else if db.is_unique_violation() {
@@ -209,6 +249,25 @@ impl From<sqlx::Error> for StoreError {
             | sqlx::Error::Protocol(_) => StoreError::ConnectionLost(e.to_string()),
             _ => StoreError::Db(e.to_string()),
         }
+    }
+}
+
+/// MariaDB/MySQL errors by their error number (the SQLSTATE alone is too coarse: 42000 is
+/// both "access denied" and "syntax error").
+fn mysql_error(number: u16, sqlstate: &str, msg: String, unique: bool) -> StoreError {
+    match number {
+        // 1044 no access to the database, 1045 access denied for the user, 1142 command
+        // denied on a table, 1143 on a column, 1227 needs a privilege, 1290 the server runs
+        // --read-only, 1792 a READ ONLY transaction.
+        1044 | 1045 | 1142 | 1143 | 1227 | 1290 | 1792 => StoreError::PermissionDenied(msg),
+        // SIGNAL SQLSTATE '45000' (errno 1644) from the audit log's append-only triggers.
+        _ if sqlstate == "45000" => StoreError::PermissionDenied(msg),
+        // 1062 duplicate key (and its variants, which sqlx classifies as unique violations).
+        _ if unique => StoreError::Conflict(msg),
+        // 2006 server has gone away, 2013 lost connection during a query, 1927 connection
+        // killed, 1053 server shutdown in progress.
+        2006 | 2013 | 1927 | 1053 => StoreError::ConnectionLost(msg),
+        _ => StoreError::Db(msg),
     }
 }
 
@@ -334,10 +393,34 @@ impl Store {
                 .await
                 .map_err(connect_err)?;
             Db::Sqlite(pool)
+        } else if url.starts_with("mysql://") || url.starts_with("mariadb://") {
+            // sqlx sets time_zone '+00:00' (DATETIME(6) columns hold UTC), NAMES utf8mb4 and
+            // PIPES_AS_CONCAT; ANSI_QUOTES lets the store's queries quote the reserved word
+            // "key" the same way on every backend.
+            let o = MySqlConnectOptions::from_str(url).map_err(connect_err)?;
+            let pool = MySqlPoolOptions::new()
+                .max_connections(opts.max_connections)
+                .acquire_timeout(opts.acquire_timeout)
+                .test_before_acquire(false)
+                .before_acquire(|conn, meta| ping_when_idle(conn, meta))
+                .after_connect(|conn, _meta| {
+                    Box::pin(async move {
+                        sqlx::Executor::execute(
+                            &mut *conn,
+                            "SET SESSION sql_mode = CONCAT(@@sql_mode, ',ANSI_QUOTES')",
+                        )
+                        .await?;
+                        Ok(())
+                    })
+                })
+                .connect_with(o)
+                .await
+                .map_err(connect_err)?;
+            Db::MySql(pool)
         } else {
             return Err(StoreError::Connect {
                 url: redacted_url,
-                message: "unsupported database URL: use postgres://… or sqlite://…".into(),
+                message: "unsupported database URL: use postgres://…, mysql://… (MariaDB/MySQL) or sqlite://…".into(),
             });
         };
         Ok(Store {
@@ -368,7 +451,7 @@ impl Store {
     pub(crate) async fn write_turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
         match self.db {
             Db::Sqlite(_) => Some(self.write_gate.lock().await),
-            Db::Postgres(_) => None,
+            Db::Postgres(_) | Db::MySql(_) => None,
         }
     }
 
@@ -380,6 +463,7 @@ impl Store {
         match self.db {
             Db::Postgres(_) => Backend::Postgres,
             Db::Sqlite(_) => Backend::Sqlite,
+            Db::MySql(_) => Backend::MySql,
         }
     }
 
@@ -392,7 +476,7 @@ impl Store {
     pub fn pg_pool(&self) -> Option<&PgPool> {
         match &self.db {
             Db::Postgres(p) => Some(p),
-            Db::Sqlite(_) => None,
+            _ => None,
         }
     }
 
@@ -400,7 +484,15 @@ impl Store {
     pub fn sqlite_pool(&self) -> Option<&SqlitePool> {
         match &self.db {
             Db::Sqlite(p) => Some(p),
-            Db::Postgres(_) => None,
+            _ => None,
+        }
+    }
+
+    /// The MariaDB/MySQL pool, for tests and tools that need raw SQL.
+    pub fn mysql_pool(&self) -> Option<&MySqlPool> {
+        match &self.db {
+            Db::MySql(p) => Some(p),
+            _ => None,
         }
     }
 
@@ -414,6 +506,7 @@ impl Store {
         let r = match &self.db {
             Db::Postgres(p) => PG_MIGRATOR.run(p).await,
             Db::Sqlite(p) => SQLITE_MIGRATOR.run(p).await,
+            Db::MySql(p) => MYSQL_MIGRATOR.run(p).await,
         };
         r.map_err(|e| StoreError::Migrate(e.to_string()))
     }
@@ -423,6 +516,7 @@ impl Store {
         let needed = match self.backend() {
             Backend::Postgres => &PG_MIGRATOR,
             Backend::Sqlite => &SQLITE_MIGRATOR,
+            Backend::MySql => &MYSQL_MIGRATOR,
         }
         .iter()
         .map(|m| m.version)

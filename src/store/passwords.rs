@@ -47,13 +47,30 @@ impl Store {
         on_db!(self, |pool, d| {
             let _turn = self.write_turn().await;
             let mut tx = pool.begin_with(d.begin_write()).await?;
-            let username: Option<String> = sqlx::query_scalar(
-                "UPDATE accounts SET password_hash = $1 WHERE id = $2 RETURNING username",
-            )
-            .bind(password_hash)
-            .bind(account_id)
-            .fetch_optional(&mut *tx)
-            .await?;
+            let username: Option<String> = if d.backend() == super::Backend::MySql {
+                // MySQL has no UPDATE … RETURNING: read and lock the row, then update it.
+                let name: Option<String> =
+                    sqlx::query_scalar("SELECT username FROM accounts WHERE id = $1 FOR UPDATE")
+                        .bind(account_id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                if name.is_some() {
+                    sqlx::query("UPDATE accounts SET password_hash = $1 WHERE id = $2")
+                        .bind(password_hash)
+                        .bind(account_id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                name
+            } else {
+                sqlx::query_scalar(
+                    "UPDATE accounts SET password_hash = $1 WHERE id = $2 RETURNING username",
+                )
+                .bind(password_hash)
+                .bind(account_id)
+                .fetch_optional(&mut *tx)
+                .await?
+            };
             let Some(username) = username else {
                 return Err(StoreError::NotFound(format!(
                     "no account with id {account_id}"

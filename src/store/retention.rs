@@ -106,8 +106,15 @@ fn pending_of(r: &LeaseRow) -> Option<PurgeRun> {
     })
 }
 
-/// A session that ended before `$1`: revoked before it, or expired before it.
-const ENDED_BEFORE: &str = "((revoked_at IS NOT NULL AND revoked_at < $1) OR expires_at < $1)";
+/// A session that ended before the cutoff, bound twice as `$n` and `$n+1`: revoked before it,
+/// or expired before it. (Two numbers for one value: MariaDB/MySQL binds each placeholder in
+/// order, see store::mysql.)
+fn ended_before(n: usize) -> String {
+    format!(
+        "((revoked_at IS NOT NULL AND revoked_at < ${n}) OR expires_at < ${})",
+        n + 1
+    )
+}
 
 /// The end of a purge batch after the cursor `($2, $3)`: the `$4`-th next row of the walk
 /// (sessions_newest read backwards) among the sessions created before the cutoff `$1`.
@@ -120,7 +127,8 @@ const PURGE_END_FIRST_SQL: &str = "SELECT created_at, id FROM sessions WHERE cre
      ORDER BY created_at ASC, id ASC LIMIT 1 OFFSET $4";
 
 /// The DELETE of one purge batch: the rows of the walk after the cursor `($2, $3)` (`after`)
-/// up to the batch's end `($4, $5)` (`upto`) that ended before the cutoff `$1`. Without a
+/// up to the batch's end `($4, $5)` (`upto`) that ended before the cutoff `$1` (bound again as
+/// `$6` and `$7`). Without a
 /// cursor or an end, the placeholders are NULL and the range is open on that side.
 pub(super) fn purge_delete_sql(after: bool, upto: bool) -> String {
     let lower = if after {
@@ -133,7 +141,10 @@ pub(super) fn purge_delete_sql(after: bool, upto: bool) -> String {
     } else {
         " AND $4 IS NULL AND $5 IS NULL"
     };
-    format!("DELETE FROM sessions WHERE created_at < $1{lower}{upper} AND {ENDED_BEFORE}")
+    format!(
+        "DELETE FROM sessions WHERE created_at < $1{lower}{upper} AND {}",
+        ended_before(6)
+    )
 }
 
 fn to_ts(d: Duration) -> chrono::Duration {
@@ -151,19 +162,30 @@ impl Store {
     ) -> Result<Lease> {
         let now = self.now_ts();
         let until = Ts::from(now.0 + to_ts(ttl));
-        let sql = "INSERT INTO maintenance_leases (name, holder, lease_until) VALUES ($1, $2, $3) \
-             ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, lease_until = excluded.lease_until \
-             WHERE maintenance_leases.holder IS NULL OR maintenance_leases.lease_until IS NULL \
-             OR maintenance_leases.lease_until < $4 OR maintenance_leases.holder = excluded.holder";
+        // The row is created when missing, then taken when free: two statements, the same on
+        // every backend (MySQL's upsert cannot make its update conditional on the old row).
+        let ensure =
+            "INSERT INTO maintenance_leases (name) VALUES ($1) ON CONFLICT (name) DO NOTHING";
+        let take = "UPDATE maintenance_leases SET holder = $1, lease_until = $2 WHERE name = $3 \
+             AND (holder IS NULL OR lease_until IS NULL OR lease_until < $4 OR holder = $5)";
         let sel = format!("SELECT {LEASE_COLS} FROM maintenance_leases WHERE name = $1");
         let row: LeaseRow = on_db!(self, |pool, d| {
             let _turn = self.write_turn().await;
             let mut tx = pool.begin_with(d.begin_write()).await?;
-            sqlx::query(sql)
-                .bind(PURGE_LEASE)
+            sqlx::query(if d.backend() == super::Backend::MySql {
+                "INSERT INTO maintenance_leases (name) VALUES ($1) ON DUPLICATE KEY UPDATE name = name"
+            } else {
+                ensure
+            })
+            .bind(PURGE_LEASE)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(take)
                 .bind(holder)
                 .bind(until)
+                .bind(PURGE_LEASE)
                 .bind(now)
+                .bind(holder)
                 .execute(&mut *tx)
                 .await?;
             let row: LeaseRow = sqlx::query_as(sqlx::AssertSqlSafe(sel))
@@ -197,12 +219,13 @@ impl Store {
             sqlx::query(
                 "UPDATE maintenance_leases SET run_cutoff = $1, run_started_at = $2, \
                  run_started_by = $3, run_cursor_at = NULL, run_cursor_id = NULL, \
-                 run_removed = 0, run_batches = 0 WHERE name = $4 AND holder = $3",
+                 run_removed = 0, run_batches = 0 WHERE name = $4 AND holder = $5",
             )
             .bind(cutoff)
             .bind(now)
             .bind(holder)
             .bind(PURGE_LEASE)
+            .bind(holder)
             .execute(pool)
             .await?
             .rows_affected()
@@ -274,6 +297,8 @@ impl Store {
                     .bind(cur_id)
                     .bind(end.map(|e| e.0))
                     .bind(end.map(|e| e.1))
+                    .bind(run.cutoff)
+                    .bind(run.cutoff)
                     .execute(&mut *tx)
                     .await?
                     .rows_affected();
@@ -286,12 +311,13 @@ impl Store {
                 sqlx::query(
                     "UPDATE maintenance_leases SET run_cursor_at = $1, run_cursor_id = $2, \
                      run_removed = run_removed + $3, run_batches = run_batches + 1, \
-                     purged_before = CASE WHEN $3 > 0 AND (purged_before IS NULL OR purged_before < run_cutoff) \
+                     purged_before = CASE WHEN $4 > 0 AND (purged_before IS NULL OR purged_before < run_cutoff) \
                                      THEN run_cutoff ELSE purged_before END \
-                     WHERE name = $4 AND holder = $5",
+                     WHERE name = $5 AND holder = $6",
                 )
                 .bind(pos_at)
                 .bind(pos_id)
+                .bind(removed as i64)
                 .bind(removed as i64)
                 .bind(PURGE_LEASE)
                 .bind(holder)
@@ -354,8 +380,8 @@ impl Store {
                  run_started_by = NULL, run_cursor_at = NULL, run_cursor_id = NULL, \
                  run_removed = 0, run_batches = 0, last_finished_at = $1, last_cutoff = $2, \
                  last_removed = $3, last_batches = $4, last_duration_ms = $5, last_by = $6, \
-                 next_due_at = COALESCE($7, next_due_at), lease_until = $1 \
-                 WHERE name = $8 AND holder = $9",
+                 next_due_at = COALESCE($7, next_due_at), lease_until = $8 \
+                 WHERE name = $9 AND holder = $10",
             )
             .bind(now)
             .bind(run.cutoff)
@@ -364,6 +390,7 @@ impl Store {
             .bind(duration_ms)
             .bind(actor.operator.as_str())
             .bind(next_due)
+            .bind(now)
             .bind(PURGE_LEASE)
             .bind(holder)
             .execute(&mut *tx)
@@ -430,9 +457,14 @@ impl Store {
     /// The exact number of sessions that ended before `cutoff` (`--dry-run`): one range scan
     /// of sessions_newest up to the cutoff.
     pub async fn count_purgeable(&self, cutoff: Ts) -> Result<u64> {
-        let sql = format!("SELECT COUNT(*) FROM sessions WHERE created_at < $1 AND {ENDED_BEFORE}");
+        let sql = format!(
+            "SELECT COUNT(*) FROM sessions WHERE created_at < $1 AND {}",
+            ended_before(2)
+        );
         let n: i64 = on_db!(self, |pool, d| {
             sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                .bind(cutoff)
+                .bind(cutoff)
                 .bind(cutoff)
                 .fetch_one(pool)
                 .await?
@@ -460,7 +492,8 @@ impl Store {
                     });
                 }
                 let sql = format!(
-                    "SELECT COUNT(*) FROM sessions TABLESAMPLE SYSTEM (1) WHERE created_at < $1 AND {ENDED_BEFORE}"
+                    "SELECT COUNT(*) FROM sessions TABLESAMPLE SYSTEM (1) WHERE created_at < $1 AND {}",
+                    ended_before(1).replace("$2", "$1")
                 );
                 let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
                     .bind(cutoff)
@@ -472,15 +505,20 @@ impl Store {
                     capped: false,
                 })
             }
-            super::Db::Sqlite(pool) => {
+            super::Db::Sqlite(_) | super::Db::MySql(_) => {
                 let sql = format!(
-                    "SELECT COUNT(*) FROM (SELECT 1 FROM sessions WHERE created_at < $1 AND {ENDED_BEFORE} LIMIT $2)"
+                    "SELECT COUNT(*) FROM (SELECT 1 FROM sessions WHERE created_at < $1 AND {} LIMIT $4) AS c",
+                    ended_before(2)
                 );
-                let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-                    .bind(cutoff)
-                    .bind(CAP)
-                    .fetch_one(pool)
-                    .await?;
+                let n: i64 = on_db!(self, |pool, d| {
+                    sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                        .bind(cutoff)
+                        .bind(cutoff)
+                        .bind(cutoff)
+                        .bind(CAP)
+                        .fetch_one(pool)
+                        .await?
+                });
                 Ok(PurgeBacklog {
                     sessions: n.max(0) as u64,
                     sampled: false,

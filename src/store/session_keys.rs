@@ -9,7 +9,7 @@
 use serde::Serialize;
 use serde_json::json;
 
-use super::{Backend, Result, Store, Ts, on_db, write_audit};
+use super::{Result, Store, Ts, on_db, write_audit};
 use crate::crypto::DataKey;
 use crate::crypto::{CryptoError, decrypt_session_key, encrypt_session_key};
 use crate::ops::{Grant, OpKind};
@@ -112,10 +112,7 @@ impl Store {
         on_db!(self, |pool, d| {
             let _turn = self.write_turn().await;
             let mut tx = pool.begin_with(d.begin_write()).await?;
-            let lock = match d.0 {
-                Backend::Postgres => " FOR UPDATE",
-                Backend::Sqlite => "",
-            };
+            let lock = d.for_update();
             let selected: Option<(String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "SELECT appid, openid FROM sessions WHERE public_id = $1{lock}"
             )))

@@ -4,6 +4,7 @@ use chrono::Duration;
 use serde::Serialize;
 use serde_json::json;
 
+use super::mysql::LastInsertId;
 use super::types::{Arg, Keyset, SortKey, Sql};
 use super::{Cursor, Page, Result, Store, StoreError, Ts, bind_args, on_db, write_audit};
 use crate::crypto::DataKey;
@@ -313,6 +314,21 @@ pub(super) fn revoke_live_of_account(now: Ts, by: &str, reason: &str, account_id
     sql
 }
 
+/// Revokes the sessions with these ids (picked and locked by the caller): MariaDB/MySQL's
+/// form of an `UPDATE … RETURNING`.
+pub(super) fn revoke_ids(now: Ts, by: &str, reason: &str, ids: &[i64]) -> Sql {
+    let mut sql = revoke_update(now, by, reason);
+    sql.push(" WHERE revoked_at IS NULL AND id IN (");
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.bind(Arg::I64(*id));
+    }
+    sql.push(")");
+    sql
+}
+
 /// ` (…$n, $n+1…)`: the placeholders of an IN list of public ids.
 fn push_id_list(sql: &mut Sql, ids: &[String]) {
     sql.push("(");
@@ -329,6 +345,47 @@ fn push_id_list(sql: &mut Sql, ids: &[String]) {
 /// says which account holds it.
 const TOUCH_BINDING: &str = "UPDATE wechat_bindings SET last_login_at = $1, \
     unionid = COALESCE($2, unionid) WHERE appid = $3 AND openid = $4 RETURNING account_id";
+
+/// [`TOUCH_BINDING`] without RETURNING (MySQL has none, MariaDB 10.11 none on UPDATE): the
+/// binding is read and locked first, then updated by its id.
+const LOCK_BINDING: &str =
+    "SELECT id, account_id FROM wechat_bindings WHERE appid = $1 AND openid = $2 FOR UPDATE";
+const TOUCH_BINDING_BY_ID: &str =
+    "UPDATE wechat_bindings SET last_login_at = $1, unionid = COALESCE($2, unionid) WHERE id = $3";
+
+/// Runs [`TOUCH_BINDING`] (or its two-statement form on MariaDB/MySQL) in the caller's
+/// transaction: the account holding the binding, locked until commit, or `None`.
+macro_rules! touch_binding {
+    ($tx:expr, $d:expr, $now:expr, $s:expr) => {{
+        let s: &NewSession<'_> = $s;
+        let now: Ts = $now;
+        if $d.backend() == super::Backend::MySql {
+            let row: Option<(i64, i64)> = sqlx::query_as(LOCK_BINDING)
+                .bind(s.appid)
+                .bind(s.openid)
+                .fetch_optional(&mut *$tx)
+                .await?;
+            if let Some((id, _)) = row {
+                sqlx::query(TOUCH_BINDING_BY_ID)
+                    .bind(now)
+                    .bind(s.unionid)
+                    .bind(id)
+                    .execute(&mut *$tx)
+                    .await?;
+            }
+            row.map(|(_, account_id)| (account_id,))
+        } else {
+            let bound: Option<(i64,)> = sqlx::query_as(TOUCH_BINDING)
+                .bind(now)
+                .bind(s.unionid)
+                .bind(s.appid)
+                .bind(s.openid)
+                .fetch_optional(&mut *$tx)
+                .await?;
+            bound
+        }
+    }};
+}
 
 /// Most public ids one revoke may name (one statement, one IN list).
 pub const MAX_REVOKE_IDS: usize = 10_000;
@@ -354,7 +411,7 @@ macro_rules! insert_session {
             "INSERT INTO sessions (public_id, token_hash, account_id, appid, openid, unionid, \
              session_key_enc, created_at, last_seen_at, expires_at, absolute_expires_at, \
              client_ip, user_agent) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10, $11, $12)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
         )
         .bind(public_id.as_str())
         .bind(&hash.0[..])
@@ -363,6 +420,7 @@ macro_rules! insert_session {
         .bind(s.openid)
         .bind(s.unionid)
         .bind(&envelope[..])
+        .bind(now)
         .bind(now)
         .bind(expires_at)
         .bind(absolute)
@@ -389,13 +447,7 @@ impl Store {
         on_db!(self, |pool, d| {
             let _turn = self.write_turn().await;
             let mut tx = pool.begin_with(d.begin_write()).await?;
-            let bound: Option<(i64,)> = sqlx::query_as(TOUCH_BINDING)
-                .bind(now)
-                .bind(s.unionid)
-                .bind(s.appid)
-                .bind(s.openid)
-                .fetch_optional(&mut *tx)
-                .await?;
+            let bound = touch_binding!(tx, d, now, s);
             let Some((account_id,)) = bound else {
                 return Ok(LoginOutcome::NotBound);
             };
@@ -466,17 +518,40 @@ impl Store {
             }
             // On PostgreSQL a conflicting insert of a transaction still in flight waits for it:
             // the loser of two simultaneous first logins sees the winner's committed row below.
-            let inserted: Option<(i64,)> = sqlx::query_as(
-                "INSERT INTO wechat_bindings (appid, openid, unionid, account_id, bound_at, last_login_at) \
-                 VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (appid, openid) DO NOTHING RETURNING id",
-            )
-            .bind(s.appid)
-            .bind(s.openid)
-            .bind(s.unionid)
-            .bind(account_id)
-            .bind(now)
-            .fetch_optional(&mut *tx)
-            .await?;
+            // InnoDB waits the same way; there the duplicate key fails the statement alone
+            // (not the transaction), which is how MySQL says "already bound".
+            let inserted: Option<(i64,)> = if d.backend() == super::Backend::MySql {
+                let r = sqlx::query(
+                    "INSERT INTO wechat_bindings (appid, openid, unionid, account_id, bound_at, last_login_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(s.appid)
+                .bind(s.openid)
+                .bind(s.unionid)
+                .bind(account_id)
+                .bind(now)
+                .bind(now)
+                .execute(&mut *tx)
+                .await;
+                match r {
+                    Ok(done) => Some((done.last_id(),)),
+                    Err(sqlx::Error::Database(e)) if e.is_unique_violation() => None,
+                    Err(e) => return Err(e.into()),
+                }
+            } else {
+                sqlx::query_as(
+                    "INSERT INTO wechat_bindings (appid, openid, unionid, account_id, bound_at, last_login_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (appid, openid) DO NOTHING RETURNING id",
+                )
+                .bind(s.appid)
+                .bind(s.openid)
+                .bind(s.unionid)
+                .bind(account_id)
+                .bind(now)
+                .bind(now)
+                .fetch_optional(&mut *tx)
+                .await?
+            };
             if let (Some(_), Some(max)) = (inserted, max_per_app) {
                 // The new row counts: past the limit, the transaction is dropped (rolled back).
                 let held: i64 = sqlx::query_scalar(
@@ -493,13 +568,7 @@ impl Store {
             if inserted.is_none() {
                 // Already bound: to this account it is an ordinary login (the row stays locked
                 // until commit, as in `login_bound`); to another, a conflict.
-                let bound: Option<(i64,)> = sqlx::query_as(TOUCH_BINDING)
-                    .bind(now)
-                    .bind(s.unionid)
-                    .bind(s.appid)
-                    .bind(s.openid)
-                    .fetch_optional(&mut *tx)
-                    .await?;
+                let bound = touch_binding!(tx, d, now, s);
                 match bound {
                     // Bound by another login and unbound again in between.
                     None => return Ok(LoginOutcome::NotBound),
@@ -571,7 +640,7 @@ impl Store {
                     .fetch_all(pool)
                     .await?
             }
-            super::Db::Sqlite(_) => {
+            super::Db::Sqlite(_) | super::Db::MySql(_) => {
                 let mut out = Vec::with_capacity(hashes.len());
                 for h in hashes {
                     if let Some(v) = self.validate_token(h).await? {
@@ -611,11 +680,12 @@ impl Store {
         on_db!(self, |pool, d| {
             let n = sqlx::query(
                 "UPDATE sessions SET last_seen_at = $1, expires_at = $2 \
-                 WHERE id = $3 AND revoked_at IS NULL AND expires_at > $1",
+                 WHERE id = $3 AND revoked_at IS NULL AND expires_at > $4",
             )
             .bind(now)
             .bind(expires)
             .bind(id)
+            .bind(now)
             .execute(pool)
             .await?
             .rows_affected();
@@ -706,15 +776,41 @@ impl Store {
             .push(" AND public_id IN ");
         push_id_list(&mut sql, public_ids);
         sql.push(" RETURNING public_id");
+        // MariaDB/MySQL: no UPDATE … RETURNING; the live rows are picked and locked, then
+        // updated by id.
+        let mut pick = Sql::new(
+            "SELECT id, public_id FROM sessions WHERE revoked_at IS NULL AND expires_at > ",
+        );
+        pick.bind(Arg::Ts(now)).push(" AND public_id IN ");
+        push_id_list(&mut pick, public_ids);
+        pick.push(" FOR UPDATE");
         on_db!(self, |pool, d| {
             let _turn = self.write_turn().await;
             let mut tx = pool.begin_with(d.begin_write()).await?;
-            let done: Vec<String> = bind_args!(
-                sqlx::query_scalar(sqlx::AssertSqlSafe(sql.text())),
-                &sql.args
-            )
-            .fetch_all(&mut *tx)
-            .await?;
+            let done: Vec<String> = if d.backend() == super::Backend::MySql {
+                let picked: Vec<(i64, String)> =
+                    bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(pick.text())), &pick.args)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                let ids: Vec<i64> = picked.iter().map(|(id, _)| *id).collect();
+                let update = revoke_ids(now, &actor.operator, reason, &ids);
+                if !ids.is_empty() {
+                    bind_args!(
+                        sqlx::query(sqlx::AssertSqlSafe(update.text())),
+                        &update.args
+                    )
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                picked.into_iter().map(|(_, p)| p).collect()
+            } else {
+                bind_args!(
+                    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.text())),
+                    &sql.args
+                )
+                .fetch_all(&mut *tx)
+                .await?
+            };
             if !done.is_empty() {
                 let target = match done.as_slice() {
                     [one] => format!("session:{one}"),
@@ -909,6 +1005,17 @@ impl Store {
                     bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.text())), &sql.args)
                         .fetch_all(&mut *tx)
                         .await?;
+                if d.backend() == super::Backend::MySql && !done.is_empty() {
+                    // `sql` only picked and locked the batch (see revoke_batch_sql).
+                    let ids: Vec<i64> = done.iter().map(|(id, _)| *id).collect();
+                    let update = revoke_ids(now, &actor.operator, walk.reason, &ids);
+                    bind_args!(
+                        sqlx::query(sqlx::AssertSqlSafe(update.text())),
+                        &update.args
+                    )
+                    .execute(&mut *tx)
+                    .await?;
+                }
                 let n = done.len() as u64;
                 if let Some((at, id)) = done.iter().map(|(id, at)| (*at, *id)).max() {
                     after = Some(Cursor { at, id });
@@ -1088,16 +1195,28 @@ pub(super) fn revoke_batch_sql(
     (after, before): (Option<Cursor>, Option<Cursor>),
     backend: super::Backend,
 ) -> Sql {
-    let mut sql = revoke_update(now, by, reason);
+    // MariaDB/MySQL can neither update a table it selects from in a subquery nor LIMIT an IN
+    // subquery: there this is only the pick, `FOR UPDATE`, and the caller updates the picked
+    // ids (see [`revoke_ids`]).
+    let mut sql = match backend {
+        super::Backend::MySql => Sql::new("SELECT s.id, s.created_at FROM sessions s"),
+        _ => revoke_update(now, by, reason),
+    };
     sql.push(match backend {
         super::Backend::Postgres => " WHERE revoked_at IS NULL AND id = ANY(ARRAY(",
         super::Backend::Sqlite => " WHERE revoked_at IS NULL AND id IN (",
+        super::Backend::MySql => "",
     });
-    sql.push("SELECT s.id FROM sessions s");
+    if backend != super::Backend::MySql {
+        sql.push("SELECT s.id FROM sessions s");
+    }
     if filter.username.is_some() {
         sql.push(" JOIN accounts a ON a.id = s.account_id");
     }
     filter.push_where(&mut sql, now);
+    if backend == super::Backend::MySql {
+        sql.push(" AND s.revoked_at IS NULL");
+    }
     if let Some(c) = before {
         sql.push(" AND (s.created_at, s.id) < (")
             .bind(Arg::Ts(c.at))
@@ -1109,6 +1228,7 @@ pub(super) fn revoke_batch_sql(
     sql.push(match backend {
         super::Backend::Postgres => ")) RETURNING id, created_at",
         super::Backend::Sqlite => ") RETURNING id, created_at",
+        super::Backend::MySql => " FOR UPDATE",
     });
     sql
 }

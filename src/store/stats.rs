@@ -151,18 +151,25 @@ impl Store {
         let now = self.now_ts();
         on_db!(self, |pool, d| {
             let _turn = self.write_turn().await;
-            sqlx::query(
+            sqlx::query(if d.backend() == super::Backend::MySql {
                 "INSERT INTO service_instances (id, host, pid, version, listen, started_at, last_seen_at, stopped_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $6, NULL) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, NULL) \
+                 ON DUPLICATE KEY UPDATE host = VALUES(host), pid = VALUES(pid), \
+                 version = VALUES(version), listen = VALUES(listen), started_at = VALUES(started_at), \
+                 last_seen_at = VALUES(last_seen_at), stopped_at = NULL"
+            } else {
+                "INSERT INTO service_instances (id, host, pid, version, listen, started_at, last_seen_at, stopped_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, NULL) \
                  ON CONFLICT (id) DO UPDATE SET host = excluded.host, pid = excluded.pid, \
                  version = excluded.version, listen = excluded.listen, started_at = excluded.started_at, \
-                 last_seen_at = excluded.last_seen_at, stopped_at = NULL",
-            )
+                 last_seen_at = excluded.last_seen_at, stopped_at = NULL"
+            })
             .bind(&i.id)
             .bind(&i.host)
             .bind(i.pid)
             .bind(&i.version)
             .bind(&i.listen)
+            .bind(now)
             .bind(now)
             .execute(pool)
             .await?;
@@ -192,8 +199,9 @@ impl Store {
         on_db!(self, |pool, d| {
             let _turn = self.write_turn().await;
             sqlx::query(
-                "UPDATE service_instances SET last_seen_at = $1, stopped_at = $1 WHERE id = $2",
+                "UPDATE service_instances SET last_seen_at = $1, stopped_at = $2 WHERE id = $3",
             )
+            .bind(now)
             .bind(now)
             .bind(id)
             .execute(pool)
@@ -222,11 +230,14 @@ impl Store {
             let mut tx = pool.begin_with(d.begin_write()).await?;
             for o in outcomes {
                 upserts += 1;
-                sqlx::query(
+                sqlx::query(if d.backend() == super::Backend::MySql {
+                    "INSERT INTO login_stats (minute, instance_id, appid, outcome, count) \
+                     VALUES ($1, $2, $3, $4, $5) ON DUPLICATE KEY UPDATE count = VALUES(count)"
+                } else {
                     "INSERT INTO login_stats (minute, instance_id, appid, outcome, count) \
                      VALUES ($1, $2, $3, $4, $5) \
-                     ON CONFLICT (minute, instance_id, appid, outcome) DO UPDATE SET count = excluded.count",
-                )
+                     ON CONFLICT (minute, instance_id, appid, outcome) DO UPDATE SET count = excluded.count"
+                })
                 .bind(o.minute)
                 .bind(instance_id)
                 .bind(&o.appid)
@@ -236,11 +247,14 @@ impl Store {
                 .await?;
             }
             for a in addresses {
-                sqlx::query(
+                sqlx::query(if d.backend() == super::Backend::MySql {
+                    "INSERT INTO login_failures_by_address (minute, instance_id, address, count) \
+                     VALUES ($1, $2, $3, $4) ON DUPLICATE KEY UPDATE count = VALUES(count)"
+                } else {
                     "INSERT INTO login_failures_by_address (minute, instance_id, address, count) \
                      VALUES ($1, $2, $3, $4) \
-                     ON CONFLICT (minute, instance_id, address) DO UPDATE SET count = excluded.count",
-                )
+                     ON CONFLICT (minute, instance_id, address) DO UPDATE SET count = excluded.count"
+                })
                 .bind(a.minute)
                 .bind(instance_id)
                 .bind(&a.address)
@@ -249,11 +263,15 @@ impl Store {
                 .await?;
             }
             for m in closed_minutes {
+                // The top list is a derived table: MySQL refuses a LIMIT in an IN subquery and
+                // a subquery on the table a DELETE changes, but not a materialised one.
                 sqlx::query(
                     "DELETE FROM login_failures_by_address WHERE minute = $1 AND instance_id = $2 \
-                     AND address NOT IN (SELECT address FROM login_failures_by_address \
-                     WHERE minute = $1 AND instance_id = $2 ORDER BY count DESC, address LIMIT $3)",
+                     AND address NOT IN (SELECT address FROM (SELECT address FROM login_failures_by_address \
+                     WHERE minute = $3 AND instance_id = $4 ORDER BY count DESC, address LIMIT $5) AS top)",
                 )
+                .bind(*m)
+                .bind(instance_id)
                 .bind(*m)
                 .bind(instance_id)
                 .bind(ADDRESSES_PER_MINUTE)
@@ -274,8 +292,8 @@ impl Store {
             let _turn = self.write_turn().await;
             for table in ["login_stats", "login_failures_by_address"] {
                 let sql = format!(
-                    "DELETE FROM {table} WHERE minute IN \
-                     (SELECT DISTINCT minute FROM {table} WHERE minute < $1 ORDER BY minute LIMIT $2)"
+                    "DELETE FROM {table} WHERE minute IN (SELECT minute FROM \
+                     (SELECT DISTINCT minute FROM {table} WHERE minute < $1 ORDER BY minute LIMIT $2) AS old)"
                 );
                 deleted += sqlx::query(sqlx::AssertSqlSafe(sql))
                     .bind(before)
@@ -298,10 +316,11 @@ impl Store {
     /// minute); negative counts as zero.
     pub async fn login_buckets(&self, since: Ts) -> Result<Vec<LoginBucket>> {
         let rows: Vec<(Ts, String, String, i64)> = on_db!(self, |pool, d| {
-            sqlx::query_as(
-                "SELECT minute, appid, outcome, CAST(SUM(count) AS BIGINT) FROM login_stats \
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT minute, appid, outcome, CAST(SUM(count) AS {}) FROM login_stats \
                  WHERE minute >= $1 GROUP BY minute, appid, outcome ORDER BY minute, appid, outcome",
-            )
+                d.int64()
+            )))
             .bind(since)
             .fetch_all(pool)
             .await?
@@ -332,10 +351,11 @@ impl Store {
     /// The addresses with the most failed logins since `since`, most first.
     pub async fn failing_addresses(&self, since: Ts, limit: i64) -> Result<Vec<FailingAddress>> {
         let rows: Vec<(String, i64)> = on_db!(self, |pool, d| {
-            sqlx::query_as(
-                "SELECT address, CAST(SUM(count) AS BIGINT) AS n FROM login_failures_by_address \
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT address, CAST(SUM(count) AS {}) AS n FROM login_failures_by_address \
                  WHERE minute >= $1 GROUP BY address ORDER BY n DESC, address LIMIT $2",
-            )
+                d.int64()
+            )))
             .bind(since)
             .bind(limit)
             .fetch_all(pool)
@@ -460,6 +480,43 @@ impl Store {
                 }
                 self.live_sessions_estimate().await
             }
+            super::Db::MySql(pool) => {
+                use super::mysql::sqlx_on_mysql as sqlx;
+                // MariaDB-only: SET STATEMENT max_statement_time bounds the exact count as
+                // statement_timeout does on PostgreSQL (1969: the statement was interrupted).
+                let exact: std::result::Result<i64, sqlx::Error> =
+                    sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                        "SET STATEMENT max_statement_time = {} FOR {LIVE_EXACT}",
+                        f64::from(EXACT_COUNT_TIMEOUT_MS) / 1000.0
+                    )))
+                    .bind(now)
+                    .fetch_one(pool)
+                    .await;
+                match exact {
+                    Ok(n) => Ok(LiveSessions {
+                        count: n,
+                        exact: true,
+                    }),
+                    Err(sqlx::Error::Database(e))
+                        if e.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
+                            .is_some_and(|e| e.number() == 1969) =>
+                    {
+                        // InnoDB's estimate of all rows (it has none of the live rows alone).
+                        let n: Option<u64> = sqlx::query_scalar(
+                            "SELECT TABLE_ROWS FROM information_schema.TABLES \
+                             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'sessions'",
+                        )
+                        .fetch_optional(pool)
+                        .await?
+                        .flatten();
+                        Ok(LiveSessions {
+                            count: n.unwrap_or(0) as i64,
+                            exact: false,
+                        })
+                    }
+                    Err(e) => Err(StoreError::from(e)),
+                }
+            }
         }
     }
 
@@ -467,15 +524,19 @@ impl Store {
     /// live-session condition, from the table's statistics (its size scaled to its current
     /// pages, the share of unrevoked rows, the histogram of expiry times). No rows are read.
     /// Drifts from the truth between `ANALYZE` runs (autovacuum's, or the seeder's). On SQLite
-    /// (no planner estimate) the exact count.
+    /// and MariaDB/MySQL (no planner estimate of the live rows) the exact count.
     pub async fn live_sessions_estimate(&self) -> Result<LiveSessions> {
         let pool = match &self.db {
             super::Db::Postgres(pool) => pool,
-            super::Db::Sqlite(pool) => {
-                let n: i64 = sqlx::query_scalar(LIVE_EXACT)
-                    .bind(self.now_ts())
-                    .fetch_one(pool)
-                    .await?;
+            super::Db::Sqlite(_) | super::Db::MySql(_) => {
+                // MariaDB/MySQL: no planner estimate of the live rows either.
+                let now = self.now_ts();
+                let n: i64 = on_db!(self, |pool, d| {
+                    sqlx::query_scalar(LIVE_EXACT)
+                        .bind(now)
+                        .fetch_one(pool)
+                        .await?
+                });
                 return Ok(LiveSessions {
                     count: n,
                     exact: true,

@@ -5,11 +5,13 @@ use chrono::{DateTime, TimeZone, Utc};
 use serde::Serialize;
 use sqlx::encode::IsNull;
 use sqlx::error::BoxDynError;
+use sqlx::mysql::{MySqlTypeInfo, MySqlValueRef};
 use sqlx::postgres::{PgTypeInfo, PgValueRef};
 use sqlx::sqlite::{SqliteArgumentsBuffer, SqliteTypeInfo, SqliteValueRef};
-use sqlx::{Decode, Encode, Postgres, Sqlite, Type};
+use sqlx::{Decode, Encode, MySql, Postgres, Sqlite, Type};
 
-/// A UTC timestamp with microsecond precision. PostgreSQL stores it as `timestamptz`; SQLite as
+/// A UTC timestamp with microsecond precision. PostgreSQL stores it as `timestamptz`;
+/// MariaDB/MySQL as `DATETIME(6)` in UTC (the connection's time_zone is +00:00); SQLite as
 /// INTEGER microseconds since the epoch, which sorts and compares exactly (sqlx's default text
 /// form for SQLite varies in width and does not sort).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -52,6 +54,28 @@ impl Encode<'_, Postgres> for Ts {
 impl<'r> Decode<'r, Postgres> for Ts {
     fn decode(value: PgValueRef<'r>) -> Result<Self, BoxDynError> {
         <DateTime<Utc> as Decode<Postgres>>::decode(value).map(Ts)
+    }
+}
+
+impl Type<MySql> for Ts {
+    fn type_info() -> MySqlTypeInfo {
+        <DateTime<Utc> as Type<MySql>>::type_info()
+    }
+    fn compatible(ty: &MySqlTypeInfo) -> bool {
+        <DateTime<Utc> as Type<MySql>>::compatible(ty)
+    }
+}
+impl Encode<'_, MySql> for Ts {
+    fn encode_by_ref(
+        &self,
+        buf: &mut <MySql as sqlx::Database>::ArgumentBuffer,
+    ) -> Result<IsNull, BoxDynError> {
+        <DateTime<Utc> as Encode<MySql>>::encode_by_ref(&self.0, buf)
+    }
+}
+impl<'r> Decode<'r, MySql> for Ts {
+    fn decode(value: MySqlValueRef<'r>) -> Result<Self, BoxDynError> {
+        <DateTime<Utc> as Decode<MySql>>::decode(value).map(Ts)
     }
 }
 
@@ -148,7 +172,18 @@ impl Sql {
                 .bind(Arg::Ts(c.at))
                 .push(", ")
                 .bind(Arg::I64(c.id))
-                .push(")");
+                .push(")")
+                // The same bound on the first column alone: redundant for PostgreSQL and
+                // SQLite, which range-scan a row comparison, but MariaDB's optimizer does not:
+                // without it a deep page walked the index from its start (seen at 100k rows),
+                // and a join chose to sort the whole account's sessions instead.
+                .push(" AND ")
+                .push(key.at)
+                .push(match dir {
+                    Keyset::NewestFirst => " <= ",
+                    Keyset::OldestFirst => " >= ",
+                })
+                .bind(Arg::Ts(c.at));
         }
         let (at_dir, id_dir) = match dir {
             Keyset::NewestFirst => (" DESC, ", " DESC LIMIT "),

@@ -1,6 +1,7 @@
 //! Shared test fixtures: real databases only. Every store-level test runs against an SQLite
 //! file in a temporary directory and, when `WXLOGIN_TEST_PG_URL` names a PostgreSQL server
-//! (as `scripts/test` arranges), against a fresh database on that server.
+//! and `WXLOGIN_TEST_MYSQL_URL` a MariaDB/MySQL server (as `scripts/test` arranges), against a
+//! fresh database on each.
 #![allow(dead_code)]
 
 use std::ops::Deref;
@@ -91,8 +92,70 @@ pub async fn create_pg_database(admin: &str) -> String {
     u.to_string()
 }
 
-/// Runs the same test body against SQLite and PostgreSQL: generates a module named after the
-/// test with one `#[tokio::test]` per backend.
+/// The admin URL of the test MariaDB/MySQL server, if one is configured. With
+/// `WXLOGIN_REQUIRE_MYSQL=1` (set by scripts/test) a missing server fails the test.
+pub fn mysql_admin_url() -> Option<String> {
+    match std::env::var("WXLOGIN_TEST_MYSQL_URL") {
+        Ok(u) if !u.is_empty() => Some(u),
+        _ => {
+            if std::env::var("WXLOGIN_REQUIRE_MYSQL").is_ok_and(|v| v == "1") {
+                panic!("WXLOGIN_REQUIRE_MYSQL=1 but WXLOGIN_TEST_MYSQL_URL is not set");
+            }
+            eprintln!(
+                "note: WXLOGIN_TEST_MYSQL_URL not set; MariaDB variant skipped (run scripts/test)"
+            );
+            None
+        }
+    }
+}
+
+/// A fresh, migrated MariaDB/MySQL database, or `None` when no server is configured.
+pub async fn mysql_db() -> Option<TestDb> {
+    let admin = mysql_admin_url()?;
+    let url = create_mysql_database(&admin).await;
+    let store = Store::connect(&url, Default::default())
+        .await
+        .expect("connect mariadb");
+    wxlogin::ops::migrate(&store, &operator("fixture"))
+        .await
+        .expect("migrate mariadb");
+    Some(TestDb {
+        store,
+        url,
+        _dir: None,
+    })
+}
+
+/// Creates an empty utf8mb4 database on the admin server and returns its URL.
+pub async fn create_mysql_database(admin: &str) -> String {
+    use sqlx::Connection;
+    let name = format!("wxt_{}", hex::encode(rand::random::<[u8; 6]>()));
+    let mut conn = sqlx::MySqlConnection::connect(admin)
+        .await
+        .expect("connect to the MariaDB admin URL");
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+    )))
+    .execute(&mut conn)
+    .await
+    .expect("create database");
+    let mut u = url::Url::parse(admin).expect("admin url");
+    u.set_path(&format!("/{name}"));
+    u.to_string()
+}
+
+/// A fresh database on `backend` (SQLite, or the configured server); `None` when the server is
+/// not configured.
+pub async fn db_on(backend: wxlogin::store::Backend) -> Option<TestDb> {
+    match backend {
+        wxlogin::store::Backend::Sqlite => Some(sqlite_db().await),
+        wxlogin::store::Backend::Postgres => pg_db().await,
+        wxlogin::store::Backend::MySql => mysql_db().await,
+    }
+}
+
+/// Runs the same test body against SQLite, PostgreSQL and MariaDB: generates a module named
+/// after the test with one `#[tokio::test]` per backend.
 #[macro_export]
 macro_rules! store_test {
     ($(#[$m:meta])* $name:ident, |$db:ident| $body:block) => {
@@ -108,6 +171,11 @@ macro_rules! store_test {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
                 let Some($db) = $crate::common::pg_db().await else { return };
+                $body
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn mariadb() {
+                let Some($db) = $crate::common::mysql_db().await else { return };
                 $body
             }
         }

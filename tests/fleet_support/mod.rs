@@ -52,7 +52,11 @@ impl Serve {
         let key_file = dir.path().join("data.key");
         write_private(&key_file, &crate::common::data_key().to_base64());
         let log = dir.path().join("serve.log");
-        let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_wxlogin"))
+        // The pinned binary when WXLOGIN_TEST_BIN names one, as cli_support::binary() does:
+        // the shared target directory's binary may be another worktree's.
+        let bin = std::env::var_os("WXLOGIN_TEST_BIN")
+            .unwrap_or_else(|| env!("CARGO_BIN_EXE_wxlogin").into());
+        let child = tokio::process::Command::new(bin)
             .arg("--config")
             .arg(&config_file)
             .arg("serve")
