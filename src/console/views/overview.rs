@@ -25,10 +25,12 @@ use crate::console::keymap::{Scope, key};
 use crate::console::prompt::PromptKind;
 use crate::console::theme::Theme;
 use crate::console::widgets::{self, Paint};
+use crate::i18n::Tr;
 use crate::store::stats::{
     FailingAddress, InstanceRow, LiveSessions, LoginBucket, RevocationBucket,
 };
 use crate::store::{SessionFilter, Store, StoreError, Ts};
+use crate::tr;
 use crate::wechat::{ApiError, WechatError};
 
 /// Minutes of history the sparklines show.
@@ -186,7 +188,7 @@ impl OverviewView {
                 ),
             ],
             count: None,
-            consequence: "sessions will be revoked",
+            consequence: crate::console::confirm::Consequence::SessionsRevoked,
             verb: Action::RevokeFromAddress.verb(),
         }));
     }
@@ -238,12 +240,13 @@ impl Component for OverviewView {
         self.loading
     }
 
-    fn paste_hint(&self) -> String {
-        "paste ignored: the Overview has no input".to_owned()
+    fn paste_hint(&self, tr: &Tr) -> String {
+        tr!(tr, "console-paste-ignored-overview")
     }
 
     fn draw(&self, frame: &mut Frame, area: Rect, paint: &Paint) {
         let t = paint.theme;
+        let tr = paint.tr;
         let right = self.data.as_ref().map(|d| {
             Line::from(Span::styled(
                 format!(" as of {} ", widgets::datetime(d.at)),
@@ -271,7 +274,7 @@ impl Component for OverviewView {
         head.extend(self.spark_lines(t, d, spark_w));
         let addresses = self.address_lines(t, d);
         let outcomes = outcome_lines(t, d, wide);
-        let instances = instance_lines(t, d);
+        let instances = instance_lines(t, tr, d);
         if wide {
             let [left, right] =
                 Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
@@ -572,7 +575,7 @@ fn outcome_lines(t: &Theme, d: &Snapshot, wide: bool) -> Vec<Line<'static>> {
     lines
 }
 
-fn instance_lines(t: &Theme, d: &Snapshot) -> Vec<Line<'static>> {
+fn instance_lines(t: &Theme, tr: &Tr, d: &Snapshot) -> Vec<Line<'static>> {
     let states: Vec<&str> = d
         .instances
         .iter()
@@ -598,10 +601,14 @@ fn instance_lines(t: &Theme, d: &Snapshot) -> Vec<Line<'static>> {
             Span::styled(format!("  {state:<8}"), style),
             Span::styled(
                 format!(
-                    "{:<28} {:<10} seen {}",
+                    "{:<28} {:<10} {}",
                     widgets::clean(&format!("{} pid {}", i.host, i.pid), 28),
                     widgets::clean(&i.version, 10),
-                    widgets::relative(d.at, i.last_seen_at)
+                    tr!(
+                        tr,
+                        "console-overview-seen",
+                        when = widgets::relative(tr, d.at, i.last_seen_at)
+                    )
                 ),
                 t.value,
             ),
