@@ -197,6 +197,18 @@ impl Tr {
         self.lang
     }
 
+    /// The message `id` with no arguments, for ids kept in tables (the console's key table):
+    /// not checked at compile time, so each table has a test that every id it names exists in
+    /// both catalogues. Prefer [`tr!`] everywhere else.
+    pub fn message(&self, id: &str) -> String {
+        self.loader.get(id)
+    }
+
+    /// Whether `id` is in this language's catalogue (for the tables' tests).
+    pub fn has(&self, id: &str) -> bool {
+        self.loader.has(id)
+    }
+
     /// The Fluent loader, for [`tr!`] (`fl!`).
     pub fn loader(&self) -> &FluentLanguageLoader {
         &self.loader

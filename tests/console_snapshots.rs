@@ -257,3 +257,85 @@ async fn no_color_means_no_colour() {
             .any(|c| c.bg != ratatui::style::Color::Reset)
     );
 }
+
+// ---- Simplified Chinese (issue 23) ------------------------------------------------------------
+// The same screens in zh-CN at 80x24 and 160x40: no label cut inside a wide character, no column
+// shifted by one. Dates stay ISO-8601; relative times, labels, hints and dialogs are Chinese.
+
+const SIZES_ZH: [(u16, u16); 2] = [(80, 24), (160, 40)];
+
+fn snap_zh(app: &mut App, name: &str) {
+    for (w, h) in SIZES_ZH {
+        let screen = render(app, w, h);
+        let screen = mask_session_ids(&regex_lite_port(&screen));
+        insta::with_settings!({ filters => filters(), prepend_module_to_snapshot => false }, {
+            insta::assert_snapshot!(format!("zh_{name}_{w}x{h}"), screen);
+        });
+    }
+}
+
+/// [`console`] in Simplified Chinese (the operator's language is the console's context).
+async fn console_zh(read_only: bool) -> (common::TestDb, Fixture, App) {
+    let db = common::sqlite_db().await;
+    let fx = fixture(&db).await;
+    let mut app = console_support::app(&fx.store, read_only);
+    app.ctx.tr = wxlogin::i18n::Lang::ZhCn.tr();
+    app.settle().await;
+    (db, fx, app)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chinese_sessions_help_and_dialogs() {
+    let (_db, _fx, mut app) = console_zh(false).await;
+    snap_zh(&mut app, "sessions_list");
+    press(&mut app, "jj<Enter>").await;
+    snap_zh(&mut app, "sessions_detail");
+    press(&mut app, "<Esc>x").await;
+    press(&mut app, "<Enter>").await;
+    snap_zh(&mut app, "sessions_all_states_detail");
+    press(&mut app, "<Esc>xg<Space><Space>j<Space>").await;
+    snap_zh(&mut app, "sessions_marked");
+    press(&mut app, "d").await;
+    snap_zh(&mut app, "confirm_revoke_marked");
+    press(&mut app, "<Esc>u").await;
+    // A reason typed through an IME arrives as committed text; Backspace removes one character.
+    press(&mut app, "d").await;
+    app.handle_paste("手机被盗".to_owned());
+    press(&mut app, "<BS>").await;
+    snap_zh(&mut app, "confirm_revoke_one_chinese_reason");
+    press(&mut app, "<Esc>A").await;
+    snap_zh(&mut app, "confirm_revoke_account");
+    press(&mut app, "<Enter>").await;
+    snap_zh(&mut app, "confirm_reason_required");
+    app.overlay = None;
+    press(&mut app, "?").await;
+    snap_zh(&mut app, "help");
+    press(&mut app, "<Esc>:sessions username=nobody<Enter>").await;
+    snap_zh(&mut app, "sessions_filter_matches_nothing");
+    press(&mut app, "/").await;
+    snap_zh(&mut app, "filter_prompt");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chinese_bindings_audit_overview_and_read_only() {
+    let (_db, _fx, mut app) = console_zh(false).await;
+    press(&mut app, "2").await;
+    snap_zh(&mut app, "bindings_start");
+    press(&mut app, "/alice<Enter>").await;
+    snap_zh(&mut app, "bindings_results");
+    press(&mut app, "<Enter>").await;
+    snap_zh(&mut app, "bindings_account");
+    press(&mut app, "U").await;
+    snap_zh(&mut app, "confirm_unbind");
+    press(&mut app, "<Esc><Esc>4").await;
+    snap_zh(&mut app, "audit_list");
+    press(&mut app, "<Enter>").await;
+    snap_zh(&mut app, "audit_detail");
+    press(&mut app, "<Esc>0").await;
+    snap_zh(&mut app, "overview");
+    let (_db2, _fx2, mut ro) = console_zh(true).await;
+    press(&mut ro, "d").await;
+    snap_zh(&mut ro, "read_only_refusal");
+    let small = render(&mut ro, 60, 20);
+    assert!(small.contains("终端窗口太小：60x20"), "{small}");
+}

@@ -15,6 +15,507 @@ common-sessions = { $count ->
 
 ## ---- console ----
 
+# key table: the help screen's sentences and the footer's labels
+console-footer-sessions-open = detail
+console-key-sessions-toggle-mark = mark / unmark the session (for a bulk revoke)
+console-footer-sessions-toggle-mark = mark
+console-key-sessions-revoke = revoke the marked sessions, or the selected one
+console-footer-sessions-revoke = revoke
+console-key-sessions-find-by-token = find a session by its SessionId (masked, hashed, never shown)
+console-footer-sessions-find-by-token = SessionId
+console-key-sessions-toggle-inactive = show / hide revoked and expired sessions (who, when, why)
+console-footer-sessions-toggle-inactive = revoked
+console-key-sessions-revoke-account = revoke every live session of the selected session's account
+console-footer-sessions-revoke-account = all of account
+console-key-sessions-revoke-openid = revoke every live session of the selected session's openid
+console-footer-sessions-revoke-openid = all of openid
+console-key-sessions-clear-marks = clear all marks
+console-key-sessions-jump-to-bindings = open the selected session's account in Bindings
+console-key-sessions-check-session-key = check the session's session_key with WeChat (audited)
+console-key-sessions-reset-session-key = have WeChat issue a new session_key and store it
+console-key-bindings-filter = search by openid, unionid, username or account id
+console-footer-bindings-filter = search
+console-key-bindings-open = show the account with all its bindings
+console-footer-bindings-open = account
+console-key-bindings-unbind = unbind the selected binding (revokes its sessions)
+console-footer-bindings-unbind = unbind
+console-key-bindings-jump-to-sessions = show the account's sessions
+console-footer-bindings-jump-to-sessions = sessions
+console-key-bindings-focus-history = in the account: move between its bindings and its history
+console-key-bindings-reset-password = set a new password for the account (revokes its live sessions)
+console-footer-bindings-reset-password = password
+console-key-dialog-toggle-option = switch the dialog's option (also unbind every binding)
+console-key-exchange-enter-code = paste a login code (masked)
+console-footer-exchange-enter-code = code
+console-key-exchange-next-app = next configured appid
+console-footer-exchange-next-app = appid
+console-key-exchange-run-exchange = run code2Session with the code
+console-footer-exchange-run-exchange = exchange
+console-key-exchange-mint-code = emulator only: mint a fresh test code for a test user
+console-footer-exchange-mint-code = mint
+console-key-exchange-jump-to-bindings = open the exchanged openid in Bindings
+console-footer-exchange-jump-to-bindings = binding
+console-key-audit-open = show the entry's details
+console-footer-audit-open = detail
+console-key-audit-filter = filter: operator=… action=… target=…
+console-footer-audit-filter = filter
+console-key-overview-jump-to-sessions = show the sessions from the selected failing address
+console-footer-overview-jump-to-sessions = sessions
+console-key-overview-revoke-from-address = revoke every live session from the selected failing address
+console-footer-overview-revoke-from-address = revoke all
+console-key-dialog-confirm = confirm (a reason is required)
+console-footer-dialog-confirm = confirm
+console-key-dialog-cancel = cancel; while a bulk revoke runs: stop after the current batch
+console-footer-dialog-cancel = cancel
+console-key-prompt-confirm = accept
+console-footer-prompt-confirm = accept
+console-key-prompt-cancel = cancel
+console-footer-prompt-cancel = cancel
+console-key-global-down = move down
+console-key-global-up = move up
+console-key-global-top = first row (newest)
+console-key-global-bottom = last row (oldest)
+console-key-global-page-down = page down
+console-key-global-page-up = page up
+console-key-global-back = back: close the detail, then clear the filter
+console-key-global-filter = filter the current view
+console-footer-global-filter = filter
+console-key-global-command-line = command line (:sessions username=alice, :audit, :q …)
+console-key-global-refresh = refresh now
+console-key-global-next-view = next view
+console-key-global-prev-view = previous view
+console-key-global-show-overview = Overview view
+console-key-global-show-sessions = Sessions view
+console-key-global-show-bindings = Bindings view
+console-key-global-show-exchange = Exchange view
+console-key-global-show-audit = Audit view
+console-key-global-copy = copy the row's id to your clipboard (OSC 52)
+console-key-global-copy-other = copy the row's next other field (username…)
+console-key-global-help = this help
+console-footer-global-help = help
+console-key-global-quit = quit
+console-footer-global-quit = quit
+
+# tabs and the help screen's headings
+console-tab-sessions = Sessions
+console-tab-bindings = Bindings
+console-tab-exchange = Exchange
+console-tab-audit = Audit
+console-scope-global = Everywhere
+console-scope-dialog = Confirmation dialog
+console-scope-prompt = Prompts (: / and inputs)
+
+# the help screen
+console-help-scroll = { $keys } scroll · any key closes
+console-help-commands = Commands
+console-help-cmd-sessions = sessions [filters]
+console-help-cmd-bindings = bindings [query]
+console-help-cmd-bindings-what = openid=… [appid=…] | unionid=… | username=… | account=42 | a bare word
+console-help-cmd-audit = audit [filters]
+console-help-cmd-export = export csv|json FILE
+console-help-cmd-export-what = in Sessions: the list with its filter to FILE (export! replaces)
+
+# the frame: header, tabs, status, footer, small terminals
+console-too-small = terminal too small: { $size }
+console-too-small-needs = the console needs at least { $size }
+console-too-small-hint = enlarge the window, or press { $key } to quit
+console-read-only-badge = READ-ONLY
+console-hint-help = help
+console-hint-command = command
+console-loading = loading…
+console-footer-scroll = scroll
+console-footer-any-key = any key
+console-footer-close = close
+
+# column headers
+console-col-appid = APPID
+console-col-openid = OPENID
+console-col-unionid = UNIONID
+console-col-account = ACCOUNT
+console-col-bound = BOUND
+console-col-last-login = LAST LOGIN
+console-col-sessions = SESSIONS
+console-col-when = WHEN
+console-col-event = EVENT
+console-col-detail = DETAIL
+console-col-user = USER
+console-col-outcome = OUTCOME
+console-col-latency = LATENCY
+console-col-session = SESSION
+console-col-state = STATE
+console-col-created = CREATED
+console-col-last-seen = LAST SEEN
+console-col-expires = EXPIRES
+console-col-client-ip = CLIENT IP
+console-col-device = DEVICE
+console-col-user-agent = USER AGENT
+console-col-operator = OPERATOR
+console-col-origin = ORIGIN
+console-col-action = ACTION
+console-col-target = TARGET
+console-col-reason = REASON
+
+console-key-sessions-open = show the session's details
+console-tab-overview = Overview
+console-help-title = Keys
+console-db-unreachable-banner = DATABASE UNREACHABLE: reconnecting every 2 s; showing the last data loaded
+console-span-seconds = { $n }s
+console-span-minutes = { $n }m
+console-span-hours = { $n }h
+console-span-days = { $n }d
+console-time-in = in { $span }
+console-time-ago = { $span } ago
+
+console-n-sessions = { $count ->
+    [one] { $n } session
+   *[other] { $n } sessions
+}
+
+
+# the confirmation dialog
+console-will-replace-key = { $n } session_key will be replaced; the old one stops working at WeChat
+console-will-revoke-uncounted = sessions will be revoked
+console-will-revoke-live-uncounted = live sessions will be revoked
+console-will-revoke-live-with-it-uncounted = live sessions will be revoked with it
+console-will-replace-key-uncounted = session_key will be replaced; the old one stops working at WeChat
+console-counting = counting… ({ $what })
+console-count-failed = could not count: { $error }
+console-keep-bindings-needs-oncall = keeping the bindings needs the oncall role: a support reset removes every binding
+console-cancelled = cancelled: nothing was changed
+console-stopping-after-batch = stopping after the current batch…
+console-working-cannot-stop = working… (a single transaction cannot be stopped half way)
+console-read-only-refused = read-only: refused (the console was started with --read-only)
+console-reason-required = a reason is required: it is written to the audit log
+console-still-counting = still counting: wait a moment
+console-nothing-to-do = nothing to do: no live session matches ({ $key } to close)
+console-you-are-changing = You are changing { $env }
+console-password-unbind-fixed = every binding will be removed (keeping them needs oncall)
+console-password-every-session-ends = every session ends; the owner's phones need the new password
+console-password-also-unbind = also unbind every binding
+console-switches = switches
+console-reason = Reason
+console-reason-goes-to-audit = The reason and your operator name go into the audit log.
+console-working = working…
+console-key-stops-after-batch = { $key } stops after the current batch (finished batches stay revoked)
+console-one-transaction = one transaction: all or nothing
+console-revoked = revoked { $sessions }
+console-already-revoked = { $skipped } already revoked or expired
+console-unbound = unbound { $appid }/{ $openid } from { $username }: { $sessions } revoked
+console-password-set = password set: { $sessions } revoked
+console-binding-gone = that binding no longer exists: nothing was changed
+console-refused = refused
+
+console-will-revoke = { $count ->
+    [one] { $n } session will be revoked
+   *[other] { $n } sessions will be revoked
+}
+console-will-revoke-live = { $count ->
+    [one] { $n } live session will be revoked
+   *[other] { $n } live sessions will be revoked
+}
+console-will-revoke-live-with-it = { $count ->
+    [one] { $n } live session will be revoked with it
+   *[other] { $n } live sessions will be revoked with it
+}
+console-revoke-stopped = { $batches ->
+    [one] stopped after { $batches } batch
+   *[other] stopped after { $batches } batches
+}: { $sessions } revoked; the rest are untouched
+console-bindings-removed = { $count ->
+    [one] , { $count } binding removed
+   *[other] , { $count } bindings removed
+}
+
+
+# what a refusal names ("read-only: revoking sessions is refused")
+console-verb-revoke = revoking sessions
+console-verb-revoke-account = revoking an account's sessions
+console-verb-revoke-openid = revoking an openid's sessions
+console-verb-unbind = unbinding
+console-verb-revoke-from-address = revoking every session from an address
+console-verb-run-exchange = exchanging a code (it consumes the code and writes an audit row)
+console-verb-check-session-key = checking a session_key with WeChat (it writes an audit row)
+console-verb-reset-session-key = resetting a session_key
+console-verb-reset-password = setting a password
+console-verb-other = this
+
+
+# status lines of the app
+console-export-not-at-door = export is not available over the SSH door (the file would be written on the server): run `sessions list --format csv --all > FILE` through the door instead
+console-export-only-in-sessions = export works in the Sessions view: show it, filter it, then :export
+console-needs-role = needs the { $role } role
+console-refused-read-only = refused: read-only
+console-read-only-verb-refused = read-only: { $what } is refused (--read-only)
+console-copy-nothing = nothing selected to copy
+console-copy-no-other = this row has no other field to copy
+console-copy-again = { $key } again: next field
+console-db-restored = database connection restored
+console-task-panicked = internal error in a background task: { $what }
+console-not-typed = not typed: { $why }
+
+console-n-chars = { $count ->
+    [one] { $count } char
+   *[other] { $count } chars
+}
+
+
+# copy (y / Y)
+console-copied = copied { $what }: { $value } (to your terminal's clipboard)
+console-copy-field-public-session-id = public session id
+console-copy-field-openid = openid
+console-copy-field-username = username
+console-copy-field-account-id = account id
+console-copy-field-appid = appid
+console-copy-field-unionid = unionid
+console-copy-field-client-address = client address
+console-copy-field-user-agent = user agent
+console-copy-field-target = target
+console-copy-field-operator = operator
+console-copy-field-action = action
+console-copy-field-origin = origin
+console-copy-field-reason = reason
+
+
+# the Sessions view
+console-sessions-filter-set = sessions: { $filter }
+console-no-session-with-token = no session has that SessionId (a SessionId is only valid as issued, in full)
+console-export-running = an export to { $path } is running: { $key } cancels it
+console-exporting-to = exporting to { $path }… { $key } cancels
+console-export-cancelling = cancelling the export to { $path }…
+console-exported = exported { $sessions } to { $path }
+console-export-cancelled = export cancelled: { $path } not written
+console-export-failed = export failed, { $path } not written: { $error }
+console-filter-cleared-sessions = filter cleared: all live sessions
+console-marks-cleared = marks cleared
+console-showing-inactive = showing revoked and expired sessions too ({ $key } hides them)
+console-showing-live-only = showing live sessions only
+console-only-live-can-be-marked = { $id } is { $state }: only live sessions can be marked
+console-too-many-marks = at most { $max } marks: revoke by account or openid ({ $account } / { $openid }) instead
+console-no-session-selected = no session selected
+console-already-state = { $id } is already { $state }
+console-revoke-session-title = Revoke session
+console-field-session = session
+console-field-account = account
+console-field-app = app
+console-field-client = client
+console-and-n-more = {" "}and { $n } more
+console-field-sessions = sessions
+console-field-accounts = accounts
+console-revoke-account-title = Revoke every session of an account
+console-field-scope = scope
+console-scope-every-live-session = every live session, in every mini program
+console-revoke-openid-title = Revoke every session of an openid
+console-refreshed = refreshed
+console-token-prompt = SessionId (masked, hashed, never stored)
+console-token-hint = paste the SessionId; { $accept } hashes it and searches, { $cancel } cancels
+console-no-token-given = no SessionId given
+console-paste-ignored-sessions = paste ignored: press { $key } first to find a session by its SessionId
+console-state-active = active
+console-state-expired = expired
+console-state-revoked = revoked
+
+console-revoke-marked-title = { $count ->
+    [one] Revoke { $n } marked session
+   *[other] Revoke { $n } marked sessions
+}
+
+
+# detail panes: field labels
+console-field-wechat-api = WeChat API
+console-field-account-id = account id
+console-field-action = action
+console-field-binding = binding
+console-field-client-ip = client IP
+console-field-created = created
+console-field-detail = detail
+console-field-disabled = disabled
+console-field-expires = expires
+console-field-last-seen = last seen
+console-field-latency = latency
+console-field-meaning = meaning
+console-field-name = name
+console-field-origin = origin
+console-field-reason = reason
+console-field-result = result
+console-field-revoked = revoked
+console-field-state = state
+console-field-stored-key = stored key
+console-field-target = target
+console-field-when = when
+console-field-old-key = old key
+console-field-what-to-do = what to do
+console-field-revoked-by = revoked by
+console-field-device = device
+console-field-operator = operator
+console-field-user-agent = user agent
+console-field-username = username
+console-field-audit = audit
+
+
+# WeChat errcodes: what each means and what to do (zh-CN in WeChat's own wording where it has one)
+errcode-meaning-busy = WeChat answered "system busy"
+errcode-meaning-invalid-code = WeChat rejected the code: it is wrong, older than 5 minutes, or was issued for another mini program
+errcode-meaning-code-used = WeChat says this code was already exchanged; each code works once
+errcode-meaning-high-risk-user = WeChat refused this user's login as high-risk
+errcode-meaning-rate-limited = WeChat's per-user minute quota for code2Session is spent
+errcode-meaning-invalid-app-id = WeChat does not know this appid
+errcode-meaning-invalid-app-secret = WeChat rejected the AppSecret for this appid
+errcode-meaning-ip-not-whitelisted = WeChat refused the call: this server's IP is not in the API IP whitelist
+errcode-meaning-missing-app-id = WeChat says the request had no appid
+errcode-meaning-missing-secret = WeChat says the request had no AppSecret
+errcode-meaning-missing-code = WeChat says the request had no code
+errcode-meaning-invalid-credential = WeChat rejected the credential: the access token is unknown or superseded, or the AppSecret is wrong
+errcode-meaning-token-expired = WeChat says the access token expired
+errcode-meaning-invalid-token = WeChat says the access token is not a valid token
+errcode-meaning-missing-token = WeChat says the request had no access token
+errcode-meaning-daily-quota = WeChat's daily quota for this API is spent
+errcode-meaning-app-secret-frozen = WeChat says this app's AppSecret is frozen
+errcode-meaning-stale-session-key = WeChat says the session_key no longer matches: it expired or was replaced by a newer wx.login()
+errcode-meaning-invalid-sig-method = WeChat does not accept the signature method of the request
+errcode-meaning-force-refresh-refused = a forced access-token refresh was not sent, to stay within WeChat's limit (20 a day, 30 s apart)
+errcode-meaning-other = WeChat answered with an errcode this program does not know
+errcode-meaning-timeout = WeChat did not answer in time
+errcode-meaning-connect = cannot connect to the WeChat API
+errcode-meaning-transport = the connection to the WeChat API broke
+errcode-meaning-http-status = the WeChat API answered with an HTTP error status
+errcode-meaning-not-json = the WeChat API answered with a body that is not JSON
+errcode-meaning-unexpected-json = the WeChat API answered JSON that is not the result this API returns
+errcode-meaning-no-app-configured = no mini program (appid and AppSecret) is configured
+errcode-meaning-unknown-app = this appid is not configured here
+errcode-meaning-ambiguous-app = several mini programs are configured and none was chosen
+errcode-meaning-setup = the WeChat client cannot be set up
+errcode-meaning-mock-rejected = the WeChat emulator refused to mint a code
+errcode-action-busy = wait a few seconds and try again; if it lasts, check WeChat's status and quote the rid to WeChat support
+errcode-action-invalid-code = have the user log in again to get a fresh code, and check that the mini program and this server use the same appid
+errcode-action-code-used = have the user log in again for a fresh code; if it happens often, look for clients or proxies that send the same request twice
+errcode-action-high-risk-user = nothing to fix on this server; the user must resolve it with WeChat
+errcode-action-rate-limited = wait for the next minute; look for a client retrying in a loop
+errcode-action-invalid-app-id = check the appid in WXLOGIN_APPID or the config file's [[apps]] against the WeChat admin console
+errcode-action-invalid-app-secret = check the AppSecret (WXLOGIN_APP_SECRET/_FILE or the config file); it may have been reset in the WeChat admin console
+errcode-action-ip-not-whitelisted = add this server's public IP to the API IP whitelist in the WeChat admin console
+errcode-action-missing-app-id = the request was built wrongly; check the configured appid and AppSecret are not empty
+errcode-action-missing-code = the mini program sent an empty code; have the user log in again
+errcode-action-invalid-credential = check the AppSecret, and that no other program calls /cgi-bin/token for this appid (each call there supersedes the last token)
+errcode-action-token-expired = retry once later; if it lasts, check that nothing between here and WeChat alters the request
+errcode-action-daily-quota = wait until tomorrow (WeChat resets quotas daily) or reset the quota in the WeChat admin console; look for a caller in a loop
+errcode-action-app-secret-frozen = unfreeze or reset the AppSecret in the WeChat admin console, then update it in the configuration
+errcode-action-stale-session-key = the user must log in again (wx.login()) so a fresh session_key is stored; or reset the key for this session
+errcode-action-invalid-sig-method = the request was built wrongly: sig_method must be hmac_sha256
+errcode-action-force-refresh-refused = wait and retry; if WeChat keeps rejecting fresh tokens, check for another program using this appid's AppSecret
+errcode-action-other = look the errcode up in WeChat's documentation and quote the rid to WeChat support
+errcode-action-timeout = retry shortly; if it lasts, check the network path to WeChat and the configured timeouts
+errcode-action-connect = check WXLOGIN_WECHAT_BASE_URL (or [wechat] base_url), DNS, firewall and proxy settings
+errcode-action-transport = retry shortly; if it lasts, check proxies between here and WeChat
+errcode-action-http-status = WeChat or a proxy in between is failing; retry shortly and check that the base URL points at the WeChat API
+errcode-action-not-json = something other than WeChat answered (a proxy or portal page?); check the base URL and the network path
+errcode-action-unexpected-json = check that the base URL points at the WeChat API and not at something else
+errcode-action-no-app-configured = set WXLOGIN_APPID with WXLOGIN_APP_SECRET_FILE (or WXLOGIN_APP_SECRET), or add [[apps]] to the config file
+errcode-action-unknown-app = use one of the configured appids or add this one to the config file's [[apps]]
+errcode-action-ambiguous-app = name the mini program's appid explicitly
+errcode-action-setup = check the WeChat settings in the environment and the config file
+errcode-action-mock-rejected = use an appid the emulator was started with (--app) and a non-empty user
+
+
+# key hints inside panes
+console-hint-revoke = revoke
+console-hint-all-of-account = all of account
+console-hint-all-of-openid = all of openid
+console-hint-account-in-bindings = account in Bindings
+console-hint-back = back
+console-hint-check-session-key = check session_key
+console-hint-reset-session-key = reset session_key
+
+
+# the Sessions view: session_key, titles, empty states
+console-key-check-failed = check failed
+console-key-reset-failed = reset failed
+console-key-valid = session_key valid
+console-key-stale-text = the key expired or was replaced by a newer wx.login(); the user must log in again
+console-key-stale = session_key stale ({ $errcode }): { $stale }
+console-key-reset-status = session_key reset: the new key is stored on { $sessions }
+console-key-already-checking = already checking the session_key of { $id }
+console-key-checking-status = checking the session_key of { $id } with WeChat…
+console-key-wait-check = wait for the session_key check to finish
+console-key-reset-title = Reset a session_key
+console-key-checking = checking with WeChat…
+console-key-valid-at = valid (checked { $at })
+console-key-stale-at = stale: { $errcode } — { $stale } (checked { $at })
+console-key-stale-what-to-do = ask the user to reopen the mini program (a new wx.login()), or { $key } has WeChat issue a new key
+console-key-reset-stored = reset: new key stored (masked { $masked })
+console-key-reset-sessions = { $sessions } of this user now hold it (reset at { $at })
+console-key-old-invalid = { $old }: no longer valid at WeChat
+console-sessions-all-states = all states
+console-sessions-live = live
+console-total-estimated = ~ total estimated
+console-n-marked = { $n } marked
+console-loading-sessions = loading sessions…
+console-empty-token = no session has that SessionId
+console-empty-live-sessions = no live sessions
+console-empty-sessions-filter = no session matches the filter ({ $key } clears it)
+console-unknown = unknown
+console-session-detail = Session detail
+
+console-exporting-rows = exporting { $rows } rows… { $key } cancels
+
+console-paste-ignored = paste ignored: press { $key } first
+console-paste-ignored-exchange = paste ignored: press { $key } first to paste a login code
+console-paste-ignored-overview = paste ignored: the Overview has no input
+
+console-overview-seen = seen { $when }
+console-no-binding-matches = no binding matches
+console-bindings-start = Find who a WeChat user is.
+console-bindings-precise-search = precise search
+
+
+# Audit and Bindings
+console-audit-title = Audit log
+console-audit-empty = no operator action recorded yet
+console-audit-empty-filter = no entry matches the filter ({ $key } clears it)
+console-n-found = { $n } found
+console-searching = searching…
+console-history-title = History
+console-newest-first = newest first
+console-newest-first-scroll = newest first; { $key } to scroll
+console-loading-history = loading the history…
+console-history-empty = no event recorded for this account
+
+console-n-events = { $count ->
+    [one] { $count } event
+   *[other] { $count } events
+}
+
+
+# Exchange
+console-exchanging = exchanging…
+console-reading-token-cache = reading the token cache…
+console-exchange-history-title = This run's exchanges
+
+console-cannot-load = cannot load { $what }
+console-could-not-load = could not load { $what }: { $error }
+console-noun-sessions = sessions
+console-noun-audit-log = the audit log
+console-filter-cleared = filter cleared
+
+console-sessions-filter-prompt = filter (username= account= appid= openid= unionid= ip= id= all):{" "}
+console-audit-filter-prompt = filter (operator= action= target=):{" "}
+
+console-audit-entry = Audit entry
+
+console-retention-title = session retention
+console-retention-never = last purge: never
+console-retention-last = last purge { $when }: { $n ->
+    [one] { $count } session
+   *[other] { $count } sessions
+} removed in { $secs } s by { $by }; next due { $next }
+console-retention-running = purging now: { $holder }
+console-retention-backlog = purgeable backlog: ~{ $count } (estimate), sessions that ended before { $date }
+
+console-history-day-event = sessions
+console-history-day-detail = { $day } · { $created ->
+    [one] 1 session
+   *[other] { $created } sessions
+} created, { $revoked } revoked
+
 ## ---- commands (cli, present, service) ----
 
 # Roles as people read them; in English the machine names flags and audit rows use.

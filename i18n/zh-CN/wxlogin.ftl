@@ -10,6 +10,486 @@ common-sessions = { $count } 个会话
 
 ## ---- console ----
 
+# key table: the help screen's sentences and the footer's labels
+console-footer-sessions-open = 详情
+console-key-sessions-toggle-mark = 标记 / 取消标记会话（用于批量撤销）
+console-footer-sessions-toggle-mark = 标记
+console-key-sessions-revoke = 撤销已标记的会话，或当前选中的会话
+console-footer-sessions-revoke = 撤销
+console-key-sessions-find-by-token = 按 SessionId 查找会话（输入隐藏，只比对哈希，从不显示）
+console-footer-sessions-find-by-token = SessionId
+console-key-sessions-toggle-inactive = 显示 / 隐藏已撤销和已过期的会话（谁、何时、原因）
+console-footer-sessions-toggle-inactive = 已撤销
+console-key-sessions-revoke-account = 撤销所选会话所属账号的全部在线会话
+console-footer-sessions-revoke-account = 整个账号
+console-key-sessions-revoke-openid = 撤销所选会话 openid 的全部在线会话
+console-footer-sessions-revoke-openid = 整个 openid
+console-key-sessions-clear-marks = 清除全部标记
+console-key-sessions-jump-to-bindings = 在“绑定”中打开所选会话的账号
+console-key-sessions-check-session-key = 向微信校验该会话的 session_key（记入审计日志）
+console-key-sessions-reset-session-key = 让微信签发新的 session_key 并保存
+console-key-bindings-filter = 按 openid、unionid、用户名或账号 ID 搜索
+console-footer-bindings-filter = 搜索
+console-key-bindings-open = 查看账号及其全部绑定
+console-footer-bindings-open = 账号
+console-key-bindings-unbind = 解绑所选绑定（同时撤销其会话）
+console-footer-bindings-unbind = 解绑
+console-key-bindings-jump-to-sessions = 查看该账号的会话
+console-footer-bindings-jump-to-sessions = 会话
+console-key-bindings-focus-history = 账号详情中：在绑定与历史记录之间切换
+console-key-bindings-reset-password = 为账号设置新密码（同时撤销其在线会话）
+console-footer-bindings-reset-password = 密码
+console-key-dialog-toggle-option = 切换对话框选项（同时解绑全部绑定）
+console-key-exchange-enter-code = 粘贴登录 code（输入隐藏）
+console-footer-exchange-enter-code = code
+console-key-exchange-next-app = 下一个已配置的 appid
+console-footer-exchange-next-app = appid
+console-key-exchange-run-exchange = 用该 code 调用 code2Session
+console-footer-exchange-run-exchange = 换取
+console-key-exchange-mint-code = 仅模拟器：为测试用户生成新的测试 code
+console-footer-exchange-mint-code = 生成
+console-key-exchange-jump-to-bindings = 在“绑定”中打开换取到的 openid
+console-footer-exchange-jump-to-bindings = 绑定
+console-key-audit-open = 查看记录详情
+console-footer-audit-open = 详情
+console-key-audit-filter = 筛选：operator=… action=… target=…
+console-footer-audit-filter = 筛选
+console-key-overview-jump-to-sessions = 查看来自所选失败地址的会话
+console-footer-overview-jump-to-sessions = 会话
+console-key-overview-revoke-from-address = 撤销来自所选失败地址的全部在线会话
+console-footer-overview-revoke-from-address = 全部撤销
+console-key-dialog-confirm = 确认（必须填写原因）
+console-footer-dialog-confirm = 确认
+console-key-dialog-cancel = 取消；批量撤销进行中时：完成当前批次后停止
+console-footer-dialog-cancel = 取消
+console-key-prompt-confirm = 确定
+console-footer-prompt-confirm = 确定
+console-key-prompt-cancel = 取消
+console-footer-prompt-cancel = 取消
+console-key-global-down = 下移
+console-key-global-up = 上移
+console-key-global-top = 第一行（最新）
+console-key-global-bottom = 最后一行（最早）
+console-key-global-page-down = 下一页
+console-key-global-page-up = 上一页
+console-key-global-back = 返回：先关闭详情，再清除筛选
+console-key-global-filter = 筛选当前视图
+console-footer-global-filter = 筛选
+console-key-global-command-line = 命令行（:sessions username=alice、:audit、:q …）
+console-key-global-refresh = 立即刷新
+console-key-global-next-view = 下一个视图
+console-key-global-prev-view = 上一个视图
+console-key-global-show-overview = 概览视图
+console-key-global-show-sessions = 会话视图
+console-key-global-show-bindings = 绑定视图
+console-key-global-show-exchange = 换取视图
+console-key-global-show-audit = 审计日志视图
+console-key-global-copy = 复制该行的 ID 到剪贴板（OSC 52）
+console-key-global-copy-other = 复制该行的下一个字段（用户名…）
+console-key-global-help = 本帮助
+console-footer-global-help = 帮助
+console-key-global-quit = 退出
+console-footer-global-quit = 退出
+
+# tabs and the help screen's headings
+console-tab-sessions = 会话
+console-tab-bindings = 绑定
+console-tab-exchange = 换取
+console-tab-audit = 审计日志
+console-scope-global = 所有视图
+console-scope-dialog = 确认对话框
+console-scope-prompt = 输入框（: / 及其他输入）
+
+# the help screen
+console-help-scroll = { $keys } 滚动 · 按任意键关闭
+console-help-commands = 命令
+console-help-cmd-sessions = sessions [筛选条件]
+console-help-cmd-bindings = bindings [查询]
+console-help-cmd-bindings-what = openid=… [appid=…] | unionid=… | username=… | account=42 | 单个词
+console-help-cmd-audit = audit [筛选条件]
+console-help-cmd-export = export csv|json 文件
+console-help-cmd-export-what = 在“会话”中：按当前筛选导出列表到文件（export! 覆盖已有文件）
+
+# the frame: header, tabs, status, footer, small terminals
+console-too-small = 终端窗口太小：{ $size }
+console-too-small-needs = 控制台至少需要 { $size }
+console-too-small-hint = 请放大窗口，或按 { $key } 退出
+console-read-only-badge = 只读
+console-hint-help = 帮助
+console-hint-command = 命令
+console-loading = 加载中…
+console-footer-scroll = 滚动
+console-footer-any-key = 任意键
+console-footer-close = 关闭
+
+# column headers
+console-col-appid = APPID
+console-col-openid = OPENID
+console-col-unionid = UNIONID
+console-col-account = 账号
+console-col-bound = 绑定时间
+console-col-last-login = 最近登录
+console-col-sessions = 会话数
+console-col-when = 时间
+console-col-event = 事件
+console-col-detail = 详情
+console-col-user = 用户
+console-col-outcome = 结果
+console-col-latency = 耗时
+console-col-session = 会话
+console-col-state = 状态
+console-col-created = 创建时间
+console-col-last-seen = 最近访问
+console-col-expires = 过期时间
+console-col-client-ip = 客户端 IP
+console-col-device = 设备
+console-col-user-agent = 用户代理 (UA)
+console-col-operator = 操作人
+console-col-origin = 来源
+console-col-action = 操作
+console-col-target = 对象
+console-col-reason = 原因
+
+console-key-sessions-open = 查看会话详情
+console-tab-overview = 概览
+console-help-title = 按键
+console-db-unreachable-banner = 数据库无法连接：每 2 秒重连一次；显示的是最后一次加载的数据
+console-span-seconds = { $n } 秒
+console-span-minutes = { $n } 分钟
+console-span-hours = { $n } 小时
+console-span-days = { $n } 天
+console-time-in = { $span }后
+console-time-ago = { $span }前
+
+console-n-sessions = { $count ->
+   *[other] { $n } 个会话
+}
+
+
+# the confirmation dialog
+console-will-replace-key = 将替换 { $n } 个 session_key；旧的在微信侧随即失效
+console-will-revoke-uncounted = 将撤销会话
+console-will-revoke-live-uncounted = 将撤销在线会话
+console-will-revoke-live-with-it-uncounted = 其在线会话将一并撤销
+console-will-replace-key-uncounted = 将替换 session_key；旧的在微信侧随即失效
+console-counting = 正在计数…（{ $what }）
+console-count-failed = 无法计数：{ $error }
+console-keep-bindings-needs-oncall = 保留绑定需要值班（oncall）角色：客服重置密码会解绑全部绑定
+console-cancelled = 已取消：未做任何更改
+console-stopping-after-batch = 完成当前批次后停止…
+console-working-cannot-stop = 执行中…（单个事务无法中途停止）
+console-read-only-refused = 只读：已拒绝（控制台以 --read-only 启动）
+console-reason-required = 必须填写原因：原因会写入审计日志
+console-still-counting = 仍在计数：请稍候
+console-nothing-to-do = 无需操作：没有匹配的在线会话（按 { $key } 关闭）
+console-you-are-changing = 你正在更改 { $env }
+console-password-unbind-fixed = 将解绑全部绑定（保留绑定需要值班角色）
+console-password-every-session-ends = 全部会话都将结束；账号所有者的手机需要使用新密码
+console-password-also-unbind = 同时解绑全部绑定
+console-switches = 切换
+console-reason = 原因
+console-reason-goes-to-audit = 原因和你的操作人名称会写入审计日志。
+console-working = 执行中…
+console-key-stops-after-batch = 按 { $key } 在当前批次完成后停止（已完成的批次保持撤销）
+console-one-transaction = 单个事务：要么全部完成，要么全部不做
+console-revoked = 已撤销 { $sessions }
+console-already-revoked = { $skipped } 个已撤销或已过期
+console-unbound = 已为 { $username } 解绑 { $appid }/{ $openid }：已撤销 { $sessions }
+console-password-set = 密码已设置：已撤销 { $sessions }
+console-binding-gone = 该绑定已不存在：未做任何更改
+console-refused = 已拒绝
+
+console-will-revoke = { $count ->
+   *[other] 将撤销 { $n } 个会话
+}
+console-will-revoke-live = { $count ->
+   *[other] 将撤销 { $n } 个在线会话
+}
+console-will-revoke-live-with-it = { $count ->
+   *[other] 其 { $n } 个在线会话将一并撤销
+}
+console-revoke-stopped = 已在 { $batches } 个批次后停止：已撤销 { $sessions }；其余未受影响
+console-bindings-removed = ，已解绑 { $count } 个绑定
+
+
+# what a refusal names ("read-only: revoking sessions is refused")
+console-verb-revoke = 撤销会话
+console-verb-revoke-account = 撤销账号的会话
+console-verb-revoke-openid = 撤销 openid 的会话
+console-verb-unbind = 解绑
+console-verb-revoke-from-address = 撤销来自某地址的全部会话
+console-verb-run-exchange = 换取 code（会消耗该 code 并写入审计日志）
+console-verb-check-session-key = 向微信校验 session_key（会写入审计日志）
+console-verb-reset-session-key = 重置 session_key
+console-verb-reset-password = 设置密码
+console-verb-other = 此操作
+
+
+# status lines of the app
+console-export-not-at-door = SSH 入口不提供导出（文件会写在服务器上）：请改为通过入口运行 `sessions list --format csv --all > FILE`
+console-export-only-in-sessions = 导出只在“会话”视图中可用：打开它、筛选，然后 :export
+console-needs-role = 需要 { $role } 角色
+console-refused-read-only = 已拒绝：只读
+console-read-only-verb-refused = 只读：不允许{ $what }（--read-only）
+console-copy-nothing = 没有选中可复制的内容
+console-copy-no-other = 该行没有其他可复制的字段
+console-copy-again = 再按 { $key }：下一个字段
+console-db-restored = 数据库连接已恢复
+console-task-panicked = 后台任务内部错误：{ $what }
+console-not-typed = 未输入：{ $why }
+
+console-n-chars = { $count } 个字符
+
+
+# copy (y / Y)
+console-copied = 已复制 { $what }：{ $value }（到你终端的剪贴板）
+console-copy-field-public-session-id = 公开会话 ID
+console-copy-field-openid = openid
+console-copy-field-username = 用户名
+console-copy-field-account-id = 账号 ID
+console-copy-field-appid = appid
+console-copy-field-unionid = unionid
+console-copy-field-client-address = 客户端地址
+console-copy-field-user-agent = 用户代理
+console-copy-field-target = 对象
+console-copy-field-operator = 操作人
+console-copy-field-action = 操作
+console-copy-field-origin = 来源
+console-copy-field-reason = 原因
+
+
+# the Sessions view
+console-sessions-filter-set = 会话：{ $filter }
+console-no-session-with-token = 没有会话使用该 SessionId（SessionId 只有按签发时的完整值才有效）
+console-export-running = 正在导出到 { $path }：按 { $key } 取消
+console-exporting-to = 正在导出到 { $path }… 按 { $key } 取消
+console-export-cancelling = 正在取消导出到 { $path }…
+console-exported = 已导出 { $sessions } 到 { $path }
+console-export-cancelled = 导出已取消：未写入 { $path }
+console-export-failed = 导出失败，未写入 { $path }：{ $error }
+console-filter-cleared-sessions = 已清除筛选：显示全部在线会话
+console-marks-cleared = 已清除标记
+console-showing-inactive = 同时显示已撤销和已过期的会话（按 { $key } 隐藏）
+console-showing-live-only = 只显示在线会话
+console-only-live-can-be-marked = { $id } 的状态是：{ $state }；只能标记在线会话
+console-too-many-marks = 最多标记 { $max } 个：请改为按账号或 openid 撤销（{ $account } / { $openid }）
+console-no-session-selected = 未选中会话
+console-already-state = { $id } 的状态已是：{ $state }
+console-revoke-session-title = 撤销会话
+console-field-session = 会话
+console-field-account = 账号
+console-field-app = 小程序
+console-field-client = 客户端
+console-and-n-more = {" "}等另外 { $n } 个
+console-field-sessions = 会话
+console-field-accounts = 账号
+console-revoke-account-title = 撤销账号的全部会话
+console-field-scope = 范围
+console-scope-every-live-session = 全部在线会话，包括所有小程序
+console-revoke-openid-title = 撤销 openid 的全部会话
+console-refreshed = 已刷新
+console-token-prompt = SessionId（输入隐藏，只比对哈希，不保存）
+console-token-hint = 粘贴 SessionId；按 { $accept } 计算哈希并查找，按 { $cancel } 取消
+console-no-token-given = 未输入 SessionId
+console-paste-ignored-sessions = 已忽略粘贴：请先按 { $key } 再按 SessionId 查找会话
+console-state-active = 在线
+console-state-expired = 已过期
+console-state-revoked = 已撤销
+
+console-revoke-marked-title = { $count ->
+   *[other] 撤销 { $n } 个已标记的会话
+}
+
+
+# detail panes: field labels
+console-field-wechat-api = 微信接口
+console-field-account-id = 账号 ID
+console-field-action = 操作
+console-field-binding = 绑定
+console-field-client-ip = 客户端 IP
+console-field-created = 创建时间
+console-field-detail = 详情
+console-field-disabled = 已停用
+console-field-expires = 过期时间
+console-field-last-seen = 最近访问
+console-field-latency = 耗时
+console-field-meaning = 含义
+console-field-name = 名称
+console-field-origin = 来源
+console-field-reason = 原因
+console-field-result = 结果
+console-field-revoked = 撤销时间
+console-field-state = 状态
+console-field-stored-key = 已存密钥
+console-field-target = 对象
+console-field-when = 时间
+console-field-old-key = 旧密钥
+console-field-what-to-do = 处理办法
+console-field-revoked-by = 撤销人
+console-field-device = 设备
+console-field-operator = 操作人
+console-field-user-agent = 用户代理
+console-field-username = 用户名
+console-field-audit = 审计
+
+
+# WeChat errcodes: what each means and what to do (zh-CN in WeChat's own wording where it has one)
+errcode-meaning-busy = 系统繁忙，此时请开发者稍候再试
+errcode-meaning-invalid-code = 不合法或已过期的code（js_code无效）：code 错误、超过 5 分钟，或属于另一个小程序
+errcode-meaning-code-used = code 已被使用，每个 code 只能使用一次
+errcode-meaning-high-risk-user = 高风险等级用户，小程序登录拦截
+errcode-meaning-rate-limited = API 调用太频繁，请稍候再试（该用户每分钟的 code2Session 配额已用完）
+errcode-meaning-invalid-app-id = 不合法的AppID
+errcode-meaning-invalid-app-secret = AppSecret 错误或不属于该 appid
+errcode-meaning-ip-not-whitelisted = 调用被拒绝：本服务器的 IP 不在接口 IP 白名单中
+errcode-meaning-missing-app-id = 缺少 appid 参数
+errcode-meaning-missing-secret = 缺少 secret 参数
+errcode-meaning-missing-code = 缺少 code 参数
+errcode-meaning-invalid-credential = 获取 access_token 时 AppSecret 错误，或者 access_token 无效
+errcode-meaning-token-expired = access_token 超时
+errcode-meaning-invalid-token = 不合法的 access_token
+errcode-meaning-missing-token = 缺少 access_token 参数
+errcode-meaning-daily-quota = 该接口的每日调用配额已用完
+errcode-meaning-app-secret-frozen = 该小程序的 AppSecret 已被冻结
+errcode-meaning-stale-session-key = session_key 已不匹配：已过期，或已被新的 wx.login() 替换
+errcode-meaning-invalid-sig-method = 微信不接受请求的签名方式
+errcode-meaning-force-refresh-refused = 未发送强制刷新 access_token 的请求，以免超出微信的限制（每天 20 次，间隔 30 秒）
+errcode-meaning-other = 微信返回了本程序不认识的错误码
+errcode-meaning-timeout = 微信未在规定时间内应答
+errcode-meaning-connect = 无法连接微信接口服务
+errcode-meaning-transport = 与微信接口服务的连接中断
+errcode-meaning-http-status = 微信接口服务返回了 HTTP 错误状态
+errcode-meaning-not-json = 微信接口服务返回的内容不是 JSON
+errcode-meaning-unexpected-json = 微信接口服务返回的 JSON 不是该接口应有的结果
+errcode-meaning-no-app-configured = 未配置小程序（appid 和 AppSecret）
+errcode-meaning-unknown-app = 此处未配置该 appid
+errcode-meaning-ambiguous-app = 配置了多个小程序，但没有指定使用哪一个
+errcode-meaning-setup = 无法初始化微信客户端
+errcode-meaning-mock-rejected = 微信模拟器拒绝生成 code
+errcode-action-busy = 等几秒后重试；如果持续出现，查看微信的服务状态，并把 rid 提供给微信客服
+errcode-action-invalid-code = 让用户重新登录以获取新的 code，并检查小程序和本服务器使用的是同一个 appid
+errcode-action-code-used = 让用户重新登录以获取新的 code；如果经常出现，检查是否有客户端或代理把同一请求发送了两次
+errcode-action-high-risk-user = 本服务器无需处理；需由用户与微信解决
+errcode-action-rate-limited = 等到下一分钟；检查是否有客户端在循环重试
+errcode-action-invalid-app-id = 对照微信公众平台，检查 WXLOGIN_APPID 或配置文件 [[apps]] 中的 appid
+errcode-action-invalid-app-secret = 检查 AppSecret（WXLOGIN_APP_SECRET/_FILE 或配置文件）；它可能已在微信公众平台被重置
+errcode-action-ip-not-whitelisted = 在微信公众平台把本服务器的公网 IP 加入接口 IP 白名单
+errcode-action-missing-app-id = 请求构造有误；检查配置的 appid 和 AppSecret 不为空
+errcode-action-missing-code = 小程序发送了空的 code；让用户重新登录
+errcode-action-invalid-credential = 检查 AppSecret，并确认没有其他程序为该 appid 调用 /cgi-bin/token（每次调用都会使上一个 token 失效）
+errcode-action-token-expired = 稍后重试一次；如果持续出现，检查本服务器与微信之间是否有东西改动了请求
+errcode-action-daily-quota = 等到明天（微信每天重置配额），或在微信公众平台重置配额；检查是否有调用方在循环调用
+errcode-action-app-secret-frozen = 在微信公众平台解冻或重置 AppSecret，然后更新配置
+errcode-action-stale-session-key = 用户需重新登录（wx.login()）以保存新的 session_key；或为该会话重置密钥
+errcode-action-invalid-sig-method = 请求构造有误：sig_method 必须是 hmac_sha256
+errcode-action-force-refresh-refused = 稍后重试；如果微信一直拒绝新的 token，检查是否有其他程序在使用该 appid 的 AppSecret
+errcode-action-other = 在微信文档中查询该错误码，并把 rid 提供给微信客服
+errcode-action-timeout = 稍后重试；如果持续出现，检查到微信的网络路径和配置的超时
+errcode-action-connect = 检查 WXLOGIN_WECHAT_BASE_URL（或 [wechat] base_url）、DNS、防火墙和代理设置
+errcode-action-transport = 稍后重试；如果持续出现，检查本服务器与微信之间的代理
+errcode-action-http-status = 微信或中间的代理出现故障；稍后重试，并检查 base URL 指向的是微信接口服务
+errcode-action-not-json = 应答的不是微信（代理或门户页面？）；检查 base URL 和网络路径
+errcode-action-unexpected-json = 检查 base URL 指向的是微信接口服务，而不是别的服务
+errcode-action-no-app-configured = 设置 WXLOGIN_APPID 和 WXLOGIN_APP_SECRET_FILE（或 WXLOGIN_APP_SECRET），或在配置文件中添加 [[apps]]
+errcode-action-unknown-app = 使用已配置的 appid，或把该 appid 加入配置文件的 [[apps]]
+errcode-action-ambiguous-app = 明确指定小程序的 appid
+errcode-action-setup = 检查环境变量和配置文件中的微信设置
+errcode-action-mock-rejected = 使用模拟器启动时指定的 appid（--app）和非空的用户
+
+
+# key hints inside panes
+console-hint-revoke = 撤销
+console-hint-all-of-account = 整个账号
+console-hint-all-of-openid = 整个 openid
+console-hint-account-in-bindings = 在“绑定”中查看账号
+console-hint-back = 返回
+console-hint-check-session-key = 校验 session_key
+console-hint-reset-session-key = 重置 session_key
+
+
+# the Sessions view: session_key, titles, empty states
+console-key-check-failed = 校验失败
+console-key-reset-failed = 重置失败
+console-key-valid = session_key 有效
+console-key-stale-text = 密钥已过期或已被新的 wx.login() 替换；用户需要重新登录
+console-key-stale = session_key 已失效（{ $errcode }）：{ $stale }
+console-key-reset-status = session_key 已重置：新密钥已保存到 { $sessions }
+console-key-already-checking = 正在校验 { $id } 的 session_key
+console-key-checking-status = 正在向微信校验 { $id } 的 session_key…
+console-key-wait-check = 请等待 session_key 校验完成
+console-key-reset-title = 重置 session_key
+console-key-checking = 正在向微信校验…
+console-key-valid-at = 有效（校验于 { $at }）
+console-key-stale-at = 已失效：{ $errcode } — { $stale }（校验于 { $at }）
+console-key-stale-what-to-do = 请用户重新打开小程序（重新 wx.login()），或按 { $key } 让微信签发新密钥
+console-key-reset-stored = 已重置：新密钥已保存（掩码 { $masked }）
+console-key-reset-sessions = 该用户的 { $sessions } 现在使用它（重置于 { $at }）
+console-key-old-invalid = { $old }：在微信侧已失效
+console-sessions-all-states = 全部状态
+console-sessions-live = 在线
+console-total-estimated = ~ 总数为估算值
+console-n-marked = 已标记 { $n } 个
+console-loading-sessions = 正在加载会话…
+console-empty-token = 没有会话使用该 SessionId
+console-empty-live-sessions = 暂无在线会话
+console-empty-sessions-filter = 没有符合筛选条件的会话（按 { $key } 清除筛选）
+console-unknown = 未知
+console-session-detail = 会话详情
+
+console-exporting-rows = 正在导出 { $rows } 行… 按 { $key } 取消
+
+console-paste-ignored = 已忽略粘贴：请先按 { $key }
+console-paste-ignored-exchange = 已忽略粘贴：请先按 { $key } 再粘贴登录 code
+console-paste-ignored-overview = 已忽略粘贴：概览没有输入框
+
+console-overview-seen = 最近出现 { $when }
+console-no-binding-matches = 没有匹配的绑定
+console-bindings-start = 查找一个微信用户对应的账号。
+console-bindings-precise-search = 精确搜索
+
+
+# Audit and Bindings
+console-audit-title = 审计日志
+console-audit-empty = 暂无操作记录
+console-audit-empty-filter = 没有符合筛选条件的记录（按 { $key } 清除筛选）
+console-n-found = 找到 { $n } 条
+console-searching = 搜索中…
+console-history-title = 历史记录
+console-newest-first = 最新的在前
+console-newest-first-scroll = 最新的在前；按 { $key } 滚动
+console-loading-history = 正在加载历史记录…
+console-history-empty = 该账号暂无事件记录
+
+console-n-events = { $count } 个事件
+
+
+# Exchange
+console-exchanging = 换取中…
+console-reading-token-cache = 正在读取 token 缓存…
+console-exchange-history-title = 本次运行的换取记录
+
+console-cannot-load = 无法加载{ $what }
+console-could-not-load = 无法加载{ $what }：{ $error }
+console-noun-sessions = 会话
+console-noun-audit-log = 审计日志
+console-filter-cleared = 已清除筛选
+
+console-sessions-filter-prompt = 筛选（username= account= appid= openid= unionid= ip= id= all）：
+console-audit-filter-prompt = 筛选（operator= action= target=）：
+
+console-audit-entry = 审计记录
+
+console-retention-title = 会话保留
+console-retention-never = 上次清理：从未
+console-retention-last = 上次清理 { $when }：{ $by } 用 { $secs } 秒删除了 { $n ->
+   *[other] { $count } 个会话
+}；下次清理 { $next }
+console-retention-running = 正在清理：{ $holder }
+console-retention-backlog = 可清理积压：约 { $count }（估算），{ $date } 之前结束的会话
+
+console-history-day-event = 会话
+console-history-day-detail = { $day } · 创建 { $created } 个会话，撤销 { $revoked } 个
+
 ## ---- commands (cli, present, service) ----
 
 # 角色名称（给人看的）；命令行参数、配置和审计记录里仍用 oncall / support / viewer。

@@ -130,26 +130,23 @@ impl Action {
         })
     }
 
-    /// What the action does, in the words of a refusal ("read-only: revoking sessions is refused").
+    /// What the action does, in the words of a refusal ("read-only: revoking sessions is
+    /// refused"): a catalogue id (`console-verb-…`), worded where it is shown.
     pub fn verb(self) -> &'static str {
         match self {
-            Action::Revoke => "revoking sessions",
-            Action::RevokeAccount => "revoking an account's sessions",
-            Action::RevokeOpenid => "revoking an openid's sessions",
-            Action::Unbind => "unbinding",
+            Action::Revoke => "console-verb-revoke",
+            Action::RevokeAccount => "console-verb-revoke-account",
+            Action::RevokeOpenid => "console-verb-revoke-openid",
+            Action::Unbind => "console-verb-unbind",
             // Overview (fleet at a glance).
-            Action::RevokeFromAddress => "revoking every session from an address",
-            Action::RunExchange => {
-                "exchanging a code (it consumes the code and writes an audit row)"
-            }
+            Action::RevokeFromAddress => "console-verb-revoke-from-address",
+            Action::RunExchange => "console-verb-run-exchange",
             // Session keys.
-            Action::CheckSessionKey => {
-                "checking a session_key with WeChat (it writes an audit row)"
-            }
-            Action::ResetSessionKey => "resetting a session_key",
+            Action::CheckSessionKey => "console-verb-check-session-key",
+            Action::ResetSessionKey => "console-verb-reset-session-key",
             // Bindings: password reset (support).
-            Action::ResetPassword => "setting a password",
-            _ => "this",
+            Action::ResetPassword => "console-verb-reset-password",
+            _ => "console-verb-other",
         }
     }
 }

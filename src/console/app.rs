@@ -28,6 +28,7 @@ use super::views::overview::OverviewView;
 use super::views::sessions::SessionsView;
 use crate::ops;
 use crate::store::{SessionFilter, Ts};
+use crate::tr;
 
 pub use super::context::ConsoleContext;
 pub use super::effect::{Status, StatusKind};
@@ -90,6 +91,7 @@ macro_rules! with_cx {
             let $cx = &mut Cx::new(
                 &$app.ctx.store,
                 &$app.ctx.actor,
+                &$app.ctx.tr,
                 &$app.tasks,
                 $app.now,
                 list_height,
@@ -281,7 +283,7 @@ impl App {
         };
         text.zeroize();
         if !taken {
-            let hint = self.component(self.view).paste_hint();
+            let hint = self.component(self.view).paste_hint(&self.ctx.tr);
             self.set_status(StatusKind::Info, hint);
         }
     }
@@ -330,16 +332,14 @@ impl App {
                 if !self.ctx.export_files {
                     self.set_status(
                         StatusKind::Error,
-                        "export is not available over the SSH door (the file would be written \
-                         on the server): run `sessions list --format csv --all > FILE` through \
-                         the door instead",
+                        tr!(self.ctx.tr, "console-export-not-at-door"),
                     );
                 } else if self.view == View::Sessions {
                     with_cx!(self, |cx| self.sessions.start_export(req, cx));
                 } else {
                     self.set_status(
                         StatusKind::Error,
-                        "export works in the Sessions view: show it, filter it, then :export",
+                        tr!(self.ctx.tr, "console-export-only-in-sessions"),
                     );
                 }
             }
@@ -353,9 +353,13 @@ impl App {
     pub fn mark(&self, action: Action) -> Option<String> {
         let kind = action.op_kind()?;
         if !ops::may(self.ctx.actor.role, kind) {
-            Some(format!("needs the {} role", kind.min_role()))
+            Some(tr!(
+                self.ctx.tr,
+                "console-needs-role",
+                role = kind.min_role().to_string()
+            ))
         } else if self.ctx.read_only {
-            Some("refused: read-only".to_owned())
+            Some(tr!(self.ctx.tr, "console-refused-read-only"))
         } else {
             None
         }
@@ -370,7 +374,7 @@ impl App {
         }
         self.ctx
             .read_only
-            .then(|| format!("read-only: {} is refused (--read-only)", action.verb()))
+            .then(|| self.read_only_refusal(action.verb()))
     }
 
     /// The refusal of this instance of an operation (the dialog does not open): 150 marked
@@ -379,9 +383,17 @@ impl App {
         if let Err(denied) = ops::check(&self.ctx.actor, &req.op.as_ops()) {
             return Some(denied.to_string());
         }
-        self.ctx
-            .read_only
-            .then(|| format!("read-only: {} is refused (--read-only)", req.verb))
+        self.ctx.read_only.then(|| self.read_only_refusal(req.verb))
+    }
+
+    /// `read-only: revoking sessions is refused (--read-only)`; `verb` is a catalogue id.
+    fn read_only_refusal(&self, verb: &str) -> String {
+        let tr = &self.ctx.tr;
+        tr!(
+            tr,
+            "console-read-only-verb-refused",
+            what = tr.message(verb)
+        )
     }
 
     /// Carries out an action: the app's own, or the shown view's.
@@ -430,12 +442,13 @@ impl App {
     fn copy(&mut self, other: bool) {
         let fields = super::copy::fields(self);
         if fields.is_empty() {
-            return self.set_status(StatusKind::Info, "nothing selected to copy");
+            return self.set_status(StatusKind::Info, tr!(self.ctx.tr, "console-copy-nothing"));
         }
         let f = if other {
             let rest = &fields[1..];
             if rest.is_empty() {
-                return self.set_status(StatusKind::Info, "this row has no other field to copy");
+                return self
+                    .set_status(StatusKind::Info, tr!(self.ctx.tr, "console-copy-no-other"));
             }
             let f = &rest[self.copy_next % rest.len()];
             self.copy_next = self.copy_next.wrapping_add(1);
@@ -445,11 +458,15 @@ impl App {
             &fields[0]
         };
         self.output.extend(super::copy::osc52(&f.value));
-        let mut text = super::copy::copied_text(f);
+        let mut text = super::copy::copied_text(&self.ctx.tr, f);
         if other {
             text.push_str(&format!(
-                " · {} again: next field",
-                keymap::key(self.view.scope(), Action::CopyOther)
+                " · {}",
+                tr!(
+                    self.ctx.tr,
+                    "console-copy-again",
+                    key = keymap::key(self.view.scope(), Action::CopyOther)
+                )
             ));
         }
         self.set_status(StatusKind::Ok, text);
@@ -557,7 +574,7 @@ impl App {
                 self.ping_in_flight = false;
                 if r.is_ok() && self.db_down.is_some() {
                     self.db_down = None;
-                    self.set_status(StatusKind::Ok, "database connection restored");
+                    self.set_status(StatusKind::Ok, tr!(self.ctx.tr, "console-db-restored"));
                     with_cx!(self, |cx| view_mut!(self, self.view).refresh(cx));
                 } else if let Err(e) = r {
                     self.db_down = Some(e.to_string());
@@ -565,7 +582,7 @@ impl App {
             }
             Msg::Panicked(what) => self.set_status(
                 StatusKind::Error,
-                format!("internal error in a background task: {what}"),
+                tr!(self.ctx.tr, "console-task-panicked", what = what),
             ),
         }
     }

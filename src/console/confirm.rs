@@ -19,12 +19,14 @@ use super::effect::{Cx, Effect};
 use super::input::TextInput;
 use super::keymap::{self, Scope};
 use super::tasks::Reporter;
-use super::widgets::{self, Paint, sessions_word, thousands};
+use super::widgets::{self, Paint, n_sessions, thousands};
+use crate::i18n::Tr;
 use crate::operator::Actor;
 use crate::ops::{self, OpsError};
 use crate::store::{
     RevokeOutcome, RevokeProgress, SessionFilter, Store, StoreError, UnbindOutcome,
 };
+use crate::tr;
 // Session keys.
 use super::views::exchange::KeyTools;
 use super::views::sessions::KeyResult;
@@ -83,9 +85,53 @@ pub struct Request {
     /// How many rows it touches, when the view knows; otherwise the dialog counts.
     pub count: Option<u64>,
     /// `sessions will be revoked`: follows the count.
-    pub consequence: &'static str,
-    /// What the operator is refused when the role does not allow it ("revoking sessions").
+    pub consequence: Consequence,
+    /// What the operator is refused when the role does not allow it ("revoking sessions"):
+    /// a catalogue id (see [`Action::verb`]).
     pub verb: &'static str,
+}
+
+/// What follows the count in the dialog's headline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Consequence {
+    /// `3 sessions will be revoked`.
+    SessionsRevoked,
+    /// `3 live sessions will be revoked` (a password reset).
+    LiveSessionsRevoked,
+    /// `3 live sessions will be revoked with it` (an unbind).
+    LiveSessionsRevokedWithIt,
+    /// A session_key reset (the count is the one session).
+    KeyReplaced,
+}
+
+impl Consequence {
+    /// The headline once the count is known: `1 session will be revoked`, `2,500 …`.
+    pub fn counted(self, tr: &Tr, n: u64) -> String {
+        let c = widgets::thousands(n);
+        match self {
+            Consequence::SessionsRevoked => tr!(tr, "console-will-revoke", count = n, n = c),
+            Consequence::LiveSessionsRevoked => {
+                tr!(tr, "console-will-revoke-live", count = n, n = c)
+            }
+            Consequence::LiveSessionsRevokedWithIt => {
+                tr!(tr, "console-will-revoke-live-with-it", count = n, n = c)
+            }
+            Consequence::KeyReplaced => tr!(tr, "console-will-replace-key", n = c),
+        }
+    }
+
+    /// The headline while the dialog counts.
+    pub fn counting(self, tr: &Tr) -> String {
+        let what = match self {
+            Consequence::SessionsRevoked => tr!(tr, "console-will-revoke-uncounted"),
+            Consequence::LiveSessionsRevoked => tr!(tr, "console-will-revoke-live-uncounted"),
+            Consequence::LiveSessionsRevokedWithIt => {
+                tr!(tr, "console-will-revoke-live-with-it-uncounted")
+            }
+            Consequence::KeyReplaced => tr!(tr, "console-will-replace-key-uncounted"),
+        };
+        tr!(tr, "console-counting", what = what)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -147,7 +193,7 @@ pub struct Confirm {
     pub title: String,
     pub subject: Vec<(String, String)>,
     pub count: Count,
-    pub consequence: &'static str,
+    pub consequence: Consequence,
     pub reason: TextInput,
     pub phase: Phase,
     pub error: Option<String>,
@@ -173,7 +219,7 @@ impl Confirm {
         title: impl Into<String>,
         subject: Vec<(String, String)>,
         count: Count,
-        consequence: &'static str,
+        consequence: Consequence,
     ) -> Self {
         Confirm {
             id,
@@ -231,15 +277,11 @@ impl Confirm {
     }
 
     /// `3 sessions will be revoked`.
-    pub fn headline(&self) -> String {
+    pub fn headline(&self, tr: &Tr) -> String {
         match &self.count {
-            Count::Counting => format!("counting… ({})", self.consequence),
-            Count::Known(n) => format!(
-                "{} {}",
-                thousands(*n),
-                plural_consequence(*n, self.consequence)
-            ),
-            Count::Failed(e) => format!("could not count: {e}"),
+            Count::Counting => self.consequence.counting(tr),
+            Count::Known(n) => self.consequence.counted(tr, *n),
+            Count::Failed(e) => tr!(tr, "console-count-failed", error = e.as_str()),
         }
     }
 
@@ -254,10 +296,7 @@ impl Confirm {
                     (&self.phase, &mut self.op)
                 {
                     if self.unbind_fixed {
-                        self.error = Some(
-                            "keeping the bindings needs the oncall role: a support reset removes every binding"
-                                .to_owned(),
-                        );
+                        self.error = Some(tr!(cx.tr, "console-keep-bindings-needs-oncall"));
                     } else {
                         *unbind_all = !*unbind_all;
                     }
@@ -287,7 +326,7 @@ impl Confirm {
         match &mut self.phase {
             Phase::Editing => {
                 self.reason.clear();
-                cx.info("cancelled: nothing was changed");
+                cx.info(tr!(cx.tr, "console-cancelled"));
                 Open::Closed
             }
             Phase::Running {
@@ -296,9 +335,9 @@ impl Confirm {
                 if self.op.stoppable() {
                     cancel.store(true, Ordering::SeqCst);
                     *cancelling = true;
-                    cx.info("stopping after the current batch…");
+                    cx.info(tr!(cx.tr, "console-stopping-after-batch"));
                 } else {
-                    cx.info("working… (a single transaction cannot be stopped half way)");
+                    cx.info(tr!(cx.tr, "console-working-cannot-stop"));
                 }
                 Open::Yes
             }
@@ -310,13 +349,13 @@ impl Confirm {
             return Open::Yes;
         }
         if ctx.read_only {
-            cx.error("read-only: refused (the console was started with --read-only)");
+            cx.error(tr!(cx.tr, "console-read-only-refused"));
             return Open::Closed;
         }
         let reason = self.reason.value().trim().to_owned();
         let problem = match (&self.count, reason.is_empty()) {
-            (_, true) => Some("a reason is required: it is written to the audit log".to_owned()),
-            (Count::Counting, _) => Some("still counting: wait a moment".to_owned()),
+            (_, true) => Some(tr!(cx.tr, "console-reason-required")),
+            (Count::Counting, _) => Some(tr!(cx.tr, "console-still-counting")),
             // An unbind with no live session still removes the binding: only a revoke of
             // nothing is nothing to do.
             (Count::Known(0), _)
@@ -325,9 +364,10 @@ impl Confirm {
                     Operation::Unbind { .. } | Operation::SetPassword { .. }
                 ) =>
             {
-                Some(format!(
-                    "nothing to do: no live session matches ({} to close)",
-                    keymap::key(Scope::Dialog, Action::Cancel)
+                Some(tr!(
+                    cx.tr,
+                    "console-nothing-to-do",
+                    key = keymap::key(Scope::Dialog, Action::Cancel)
                 ))
             }
             _ => None,
@@ -365,12 +405,17 @@ impl Confirm {
 
     pub fn draw(&self, frame: &mut Frame, area: Rect, paint: &Paint) {
         let t = paint.theme;
+        let tr = paint.tr;
         let width = area.width.saturating_sub(4).min(72);
         let inner_w = width.saturating_sub(4) as usize;
         let mut lines: Vec<Line> = Vec::new();
         if let Some(env) = &self.environment {
             lines.push(Line::from(Span::styled(
-                format!("You are changing {}", widgets::clean(env, 40)),
+                tr!(
+                    tr,
+                    "console-you-are-changing",
+                    env = widgets::clean(env, 40)
+                ),
                 t.error,
             )));
             lines.push(Line::raw(""));
@@ -383,48 +428,51 @@ impl Confirm {
             Count::Failed(_) => t.error,
             _ => t.warn,
         };
-        lines.push(Line::from(Span::styled(self.headline(), headline_style)));
+        lines.push(Line::from(Span::styled(self.headline(tr), headline_style)));
         if let Operation::SetPassword { .. } = &self.op
             && self.unbind_fixed
         {
             lines.push(Line::from(vec![
                 Span::styled("[x]", t.value),
-                Span::raw(" every binding will be removed (keeping them needs oncall)"),
+                Span::raw(format!(" {}", tr!(tr, "console-password-unbind-fixed"))),
             ]));
             lines.push(Line::from(Span::styled(
-                "    every session ends; the owner's phones need the new password",
+                format!("    {}", tr!(tr, "console-password-every-session-ends")),
                 t.muted,
             )));
         } else if let Operation::SetPassword { unbind_all, .. } = &self.op {
             lines.push(Line::from(vec![
                 Span::styled(if *unbind_all { "[x]" } else { "[ ]" }, t.value),
-                Span::raw(" also unbind every binding ("),
+                Span::raw(format!(" {} (", tr!(tr, "console-password-also-unbind"))),
                 Span::styled(keymap::key(Scope::Dialog, Action::ToggleOption), t.key),
-                Span::raw(" switches)"),
+                Span::raw(format!(" {})", tr!(tr, "console-switches"))),
             ]));
         }
         lines.push(Line::raw(""));
         match &self.phase {
             Phase::Editing => {
-                let shown =
-                    widgets::truncate_tail(&self.reason.display(), inner_w.saturating_sub(9));
+                let label = reason_label(tr);
+                let shown = widgets::truncate_tail(
+                    &self.reason.display(tr),
+                    inner_w.saturating_sub(widgets::width(&label) + 1),
+                );
                 lines.push(Line::from(vec![
-                    Span::styled("Reason: ", t.label),
+                    Span::styled(label, t.label),
                     Span::styled(shown, t.value),
                 ]));
                 lines.push(Line::raw(""));
-                match self.error.clone().or_else(|| self.reason.refused_note()) {
+                match self.error.clone().or_else(|| self.reason.refused_note(tr)) {
                     Some(e) => lines.push(Line::from(Span::styled(e, t.error))),
                     None => lines.push(Line::from(Span::styled(
-                        "The reason and your operator name go into the audit log.",
+                        tr!(tr, "console-reason-goes-to-audit"),
                         t.muted,
                     ))),
                 }
                 lines.push(Line::from(vec![
                     Span::styled(keymap::key(Scope::Dialog, Action::Confirm), t.key),
-                    Span::raw(" confirm   "),
+                    Span::raw(format!(" {}   ", tr!(tr, "console-footer-dialog-confirm"))),
                     Span::styled(keymap::key(Scope::Dialog, Action::Cancel), t.key),
-                    Span::raw(" cancel"),
+                    Span::raw(format!(" {}", tr!(tr, "console-footer-dialog-cancel"))),
                 ]));
             }
             Phase::Running {
@@ -434,27 +482,33 @@ impl Confirm {
             } => {
                 let text = match progress {
                     Some(p) => progress_bar(p, inner_w),
-                    None => format!("{} working…", widgets::spinner(paint.spinner)),
+                    None => format!(
+                        "{} {}",
+                        widgets::spinner(paint.spinner),
+                        tr!(tr, "console-working")
+                    ),
                 };
                 lines.push(Line::from(Span::styled(text, t.value)));
                 lines.push(Line::raw(""));
                 let note = if *cancelling {
-                    "stopping after the current batch…".to_owned()
+                    tr!(tr, "console-stopping-after-batch")
                 } else if self.op.stoppable() {
-                    format!(
-                        "{} stops after the current batch (finished batches stay revoked)",
-                        keymap::key(Scope::Dialog, Action::Cancel)
+                    tr!(
+                        tr,
+                        "console-key-stops-after-batch",
+                        key = keymap::key(Scope::Dialog, Action::Cancel)
                     )
                 } else {
-                    "one transaction: all or nothing".to_owned()
+                    tr!(tr, "console-one-transaction")
                 };
                 lines.push(Line::from(Span::styled(note, t.muted)));
             }
         }
         let lines = widgets::hang(lines, width.saturating_sub(4));
+        let label = reason_label(tr);
         let reason_idx = lines
             .iter()
-            .position(|l| l.spans.first().is_some_and(|s| s.content == "Reason: "));
+            .position(|l| l.spans.first().is_some_and(|s| s.content == label));
         let height = (lines.len() as u16 + 2).min(area.height);
         let popup = widgets::centered(area, width, height);
         frame.render_widget(Clear, popup);
@@ -483,15 +537,24 @@ impl Confirm {
         if let (Phase::Editing, Some(idx)) = (&self.phase, reason_idx) {
             // Cursor at the end of the reason.
             let reason_row = popup.y + 1 + idx as u16;
+            let label_w = widgets::width(&label);
             let x = popup.x
                 + 3
-                + 8
-                + self.reason.display_cursor().min(inner_w.saturating_sub(10)) as u16;
+                + label_w as u16
+                + self
+                    .reason
+                    .display_cursor()
+                    .min(inner_w.saturating_sub(label_w + 2)) as u16;
             if reason_row < popup.bottom() {
                 frame.set_cursor_position((x.min(popup.right().saturating_sub(2)), reason_row));
             }
         }
     }
+}
+
+/// `Reason: ` (what precedes the typed reason).
+fn reason_label(tr: &Tr) -> String {
+    format!("{}: ", tr!(tr, "console-reason"))
 }
 
 /// `[████░░░░] 36%  45,000/123,456`.
@@ -622,8 +685,8 @@ pub fn report(op: Operation, result: Result<Outcome, OpsError>, cx: &mut Cx) {
             Outcome::KeyReset(r) => Ok(*r),
             other => Err(OpsError::Runtime(format!("unexpected outcome {other:?}"))),
         });
-        let r = KeyResult::from_reset(public_id, Ts::from(cx.store.now()), result);
-        let text = r.status_text();
+        let r = KeyResult::from_reset(cx.tr, public_id, Ts::from(cx.store.now()), result);
+        let text = r.status_text(cx.tr);
         if r.outcome.is_failure() {
             cx.error(text);
         } else {
@@ -635,11 +698,18 @@ pub fn report(op: Operation, result: Result<Outcome, OpsError>, cx: &mut Cx) {
     }
     match result {
         Ok(Outcome::Revoked { revoked }) => {
-            let mut text = format!("revoked {} {}", thousands(revoked), sessions_word(revoked));
+            let mut text = tr!(
+                cx.tr,
+                "console-revoked",
+                sessions = n_sessions(cx.tr, revoked)
+            );
             if let Operation::RevokeSessions { public_ids } = op {
                 let skipped = public_ids.len() as u64 - revoked.min(public_ids.len() as u64);
                 if skipped > 0 {
-                    text.push_str(&format!(" ({skipped} already revoked or expired)"));
+                    text.push_str(&format!(
+                        " ({})",
+                        tr!(cx.tr, "console-already-revoked", skipped = skipped)
+                    ));
                 }
                 revoked_ids = public_ids;
             }
@@ -647,73 +717,59 @@ pub fn report(op: Operation, result: Result<Outcome, OpsError>, cx: &mut Cx) {
         }
         Ok(Outcome::RevokedMatching(o)) => {
             let text = if o.cancelled {
-                format!(
-                    "stopped after {} {}: {} {} revoked; the rest are untouched",
-                    o.batches,
-                    if o.batches == 1 { "batch" } else { "batches" },
-                    thousands(o.revoked),
-                    sessions_word(o.revoked)
+                tr!(
+                    cx.tr,
+                    "console-revoke-stopped",
+                    batches = o.batches,
+                    sessions = n_sessions(cx.tr, o.revoked)
                 )
             } else {
-                format!(
-                    "revoked {} {}",
-                    thousands(o.revoked),
-                    sessions_word(o.revoked)
+                tr!(
+                    cx.tr,
+                    "console-revoked",
+                    sessions = n_sessions(cx.tr, o.revoked)
                 )
             };
             cx.ok(text);
         }
         Ok(Outcome::Unbound(Some(u))) => {
-            cx.ok(format!(
-                "unbound {}/{} from {}: {} {} revoked",
-                crate::sanitize::for_terminal(&u.appid),
-                crate::sanitize::for_terminal(&u.openid),
-                crate::sanitize::for_terminal(&u.username),
-                u.sessions_revoked,
-                sessions_word(u.sessions_revoked)
+            cx.ok(tr!(
+                cx.tr,
+                "console-unbound",
+                appid = crate::sanitize::for_terminal(&u.appid).into_owned(),
+                openid = crate::sanitize::for_terminal(&u.openid).into_owned(),
+                username = crate::sanitize::for_terminal(&u.username).into_owned(),
+                sessions = n_sessions(cx.tr, u.sessions_revoked)
             ));
         }
         Ok(Outcome::PasswordSet(r)) => {
-            let mut text = format!(
-                "password set: {} {} revoked",
-                r.sessions_revoked,
-                sessions_word(r.sessions_revoked)
+            let mut text = tr!(
+                cx.tr,
+                "console-password-set",
+                sessions = n_sessions(cx.tr, r.sessions_revoked)
             );
             if r.bindings_removed > 0 {
-                text.push_str(&format!(
-                    ", {} {} removed",
-                    r.bindings_removed,
-                    if r.bindings_removed == 1 {
-                        "binding"
-                    } else {
-                        "bindings"
-                    }
+                text.push_str(&tr!(
+                    cx.tr,
+                    "console-bindings-removed",
+                    count = r.bindings_removed
                 ));
             }
             cx.ok(text);
         }
         Ok(Outcome::Unbound(None)) => {
-            cx.info("that binding no longer exists: nothing was changed");
+            cx.info(tr!(cx.tr, "console-binding-gone"));
         }
         // Reported above.
         Ok(Outcome::KeyReset(_)) => {}
         Err(OpsError::Store(e)) => {
-            cx.store_error("refused", &e);
+            cx.store_error(&tr!(cx.tr, "console-refused"), &e);
         }
         Err(e) => cx.error(crate::sanitize::for_terminal(&e.to_string()).into_owned()),
     }
     cx.push(Effect::Changed {
         revoked: revoked_ids,
     });
-}
-
-/// `1 session will be revoked` / `2 sessions will be revoked`.
-fn plural_consequence(n: u64, consequence: &str) -> String {
-    if n == 1 {
-        consequence.replacen("sessions", "session", 1)
-    } else {
-        consequence.to_owned()
-    }
 }
 
 #[cfg(test)]
@@ -730,10 +786,14 @@ mod tests {
             "Revoke",
             vec![],
             Count::Known(1),
-            "sessions will be revoked",
+            Consequence::SessionsRevoked,
         );
-        assert_eq!(c.headline(), "1 session will be revoked");
+        let en = crate::i18n::Lang::En.tr();
+        let zh = crate::i18n::Lang::ZhCn.tr();
+        assert_eq!(c.headline(&en), "1 session will be revoked");
+        assert_eq!(c.headline(&zh), "将撤销 1 个会话");
         c.count = Count::Known(2500);
-        assert_eq!(c.headline(), "2,500 sessions will be revoked");
+        assert_eq!(c.headline(&en), "2,500 sessions will be revoked");
+        assert_eq!(c.headline(&zh), "将撤销 2,500 个会话");
     }
 }

@@ -12,7 +12,9 @@ use base64::Engine;
 
 use super::app::App;
 use super::views::View;
+use crate::i18n::Tr;
 use crate::sanitize;
+use crate::tr;
 
 /// The OSC 52 sequence that puts `text` on the clipboard.
 pub fn osc52(text: &str) -> Vec<u8> {
@@ -27,6 +29,7 @@ pub fn osc52(text: &str) -> Vec<u8> {
 /// One copyable field of a row: what it is and its value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Field {
+    /// What it is: a catalogue id (`console-copy-field-…`).
     pub name: &'static str,
     pub value: String,
 }
@@ -43,38 +46,56 @@ pub fn fields(app: &App) -> Vec<Field> {
     let out: Vec<Option<Field>> = match app.view {
         View::Sessions => match app.sessions.list.window.selected_row() {
             Some(s) => vec![
-                field("public session id", &s.public_id),
-                field("openid", &s.openid),
-                field("username", &s.username),
-                field("account id", s.account_id.to_string()),
-                field("appid", &s.appid),
-                field("unionid", s.unionid.clone().unwrap_or_default()),
-                field("client address", s.client_ip.clone().unwrap_or_default()),
-                field("user agent", s.user_agent.clone().unwrap_or_default()),
+                field("console-copy-field-public-session-id", &s.public_id),
+                field("console-copy-field-openid", &s.openid),
+                field("console-copy-field-username", &s.username),
+                field("console-copy-field-account-id", s.account_id.to_string()),
+                field("console-copy-field-appid", &s.appid),
+                field(
+                    "console-copy-field-unionid",
+                    s.unionid.clone().unwrap_or_default(),
+                ),
+                field(
+                    "console-copy-field-client-address",
+                    s.client_ip.clone().unwrap_or_default(),
+                ),
+                field(
+                    "console-copy-field-user-agent",
+                    s.user_agent.clone().unwrap_or_default(),
+                ),
             ],
             None => Vec::new(),
         },
         View::Bindings => match app.bindings.target() {
             Some(b) => vec![
-                field("openid", &b.openid),
-                field("username", &b.username),
-                field("account id", b.account_id.to_string()),
-                field("appid", &b.appid),
-                field("unionid", b.unionid.clone().unwrap_or_default()),
+                field("console-copy-field-openid", &b.openid),
+                field("console-copy-field-username", &b.username),
+                field("console-copy-field-account-id", b.account_id.to_string()),
+                field("console-copy-field-appid", &b.appid),
+                field(
+                    "console-copy-field-unionid",
+                    b.unionid.clone().unwrap_or_default(),
+                ),
             ],
             None => Vec::new(),
         },
         View::Overview => match app.overview.selected_address() {
-            Some(a) => vec![field("client address", &a.address)],
+            Some(a) => vec![field("console-copy-field-client-address", &a.address)],
             None => Vec::new(),
         },
         View::Audit => match app.audit.list.window.selected_row() {
             Some(e) => vec![
-                field("target", &e.target),
-                field("operator", &e.operator),
-                field("action", &e.action),
-                field("origin", e.origin.clone().unwrap_or_default()),
-                field("reason", e.reason.clone().unwrap_or_default()),
+                field("console-copy-field-target", &e.target),
+                field("console-copy-field-operator", &e.operator),
+                field("console-copy-field-action", &e.action),
+                field(
+                    "console-copy-field-origin",
+                    e.origin.clone().unwrap_or_default(),
+                ),
+                field(
+                    "console-copy-field-reason",
+                    e.reason.clone().unwrap_or_default(),
+                ),
             ],
             None => Vec::new(),
         },
@@ -84,11 +105,12 @@ pub fn fields(app: &App) -> Vec<Field> {
 }
 
 /// What the status line says after copying `f`.
-pub fn copied_text(f: &Field) -> String {
-    format!(
-        "copied {}: {} (to your terminal's clipboard)",
-        f.name,
-        sanitize::for_terminal_truncated(&f.value, 60)
+pub fn copied_text(tr: &Tr, f: &Field) -> String {
+    tr!(
+        tr,
+        "console-copied",
+        what = tr.message(f.name),
+        value = sanitize::for_terminal_truncated(&f.value, 60)
     )
 }
 

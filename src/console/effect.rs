@@ -12,6 +12,7 @@ use super::filter::BindingSearch;
 use super::prompt::Prompt;
 use super::tasks::{Msg, Tasks};
 use super::views::View;
+use crate::i18n::Tr;
 use crate::operator::Actor;
 use crate::store::{SessionFilter, Store, StoreError, Ts};
 
@@ -75,6 +76,8 @@ pub struct Cx<'a> {
     pub store: &'a Store,
     /// Who is acting (written on audit rows).
     pub actor: &'a Actor,
+    /// The console's language (clone it into a background task that words its result).
+    pub tr: &'a Tr,
     tasks: &'a Tasks,
     /// "Now" for relative times and session states.
     pub now: Ts,
@@ -87,6 +90,7 @@ impl<'a> Cx<'a> {
     pub fn new(
         store: &'a Store,
         actor: &'a Actor,
+        tr: &'a Tr,
         tasks: &'a Tasks,
         now: Ts,
         list_height: usize,
@@ -95,6 +99,7 @@ impl<'a> Cx<'a> {
         Cx {
             store,
             actor,
+            tr,
             tasks,
             now,
             list_height,
@@ -142,6 +147,7 @@ impl<'a> Cx<'a> {
     /// Reports a store error on the status line (a lost connection also raises the banner);
     /// returns the text, for the component's own error state.
     pub fn store_error(&mut self, what: &str, e: &StoreError) -> String {
+        // (`e` is the database's own text, shown as it is in every language.)
         let text = format!("{what}: {e}");
         if e.is_connection() {
             self.push(Effect::DbDown(e.to_string()));

@@ -10,6 +10,7 @@ use ratatui::widgets::{Block, BorderType, Clear, Padding, Paragraph};
 use super::action::Action;
 use super::keymap::{self, Scope};
 use super::widgets::{self, Paint};
+use crate::tr;
 
 /// What a key did to the help screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,6 +60,7 @@ impl Help {
         mark: impl Fn(Action) -> Option<String>,
     ) {
         let t = paint.theme;
+        let tr = paint.tr;
         let popup = widgets::centered(area, 84, area.height.saturating_sub(4).max(10));
         frame.render_widget(Clear, popup);
         let mut lines: Vec<Line> = Vec::new();
@@ -80,41 +82,53 @@ impl Help {
                 continue;
             }
             done.push(scope);
-            lines.push(Line::from(Span::styled(scope.title(), t.title)));
+            lines.push(Line::from(Span::styled(scope.title(tr), t.title)));
             for b in keymap::bindings_in(scope) {
                 let help = match mark(b.action) {
-                    Some(m) => format!("{} ({m})", b.help),
-                    None => b.help.to_owned(),
+                    Some(m) => format!("{} ({m})", tr.message(b.help)),
+                    None => tr.message(b.help),
                 };
                 lines.push(Line::from(vec![
-                    Span::styled(format!("  {:<16}", keymap::keys_label(b)), t.key),
+                    Span::styled(
+                        format!("  {}", widgets::pad_to(&keymap::keys_label(b), 16)),
+                        t.key,
+                    ),
                     Span::raw(help),
                 ]));
             }
             lines.push(Line::raw(""));
         }
-        lines.push(Line::from(Span::styled("Commands", t.title)));
+        lines.push(Line::from(Span::styled(
+            tr!(tr, "console-help-commands"),
+            t.title,
+        )));
         let colon = keymap::key(Scope::Global, Action::CommandLine);
+        // The commands and their filter words are typed as they are, in every language; only
+        // the placeholders and the explanations are words.
         for (c, what) in [
             (
-                "sessions [filters]",
-                "username=alice account=42 appid=wx… openid=… unionid=… ip=… id=ses_… all",
+                tr!(tr, "console-help-cmd-sessions"),
+                "username=alice account=42 appid=wx… openid=… unionid=… ip=… id=ses_… all"
+                    .to_owned(),
             ),
             (
-                "bindings [query]",
-                "openid=… [appid=…] | unionid=… | username=… | account=42 | a bare word",
+                tr!(tr, "console-help-cmd-bindings"),
+                tr!(tr, "console-help-cmd-bindings-what"),
             ),
-            ("audit [filters]", "operator=… action=… target=…"),
+            (
+                tr!(tr, "console-help-cmd-audit"),
+                "operator=… action=… target=…".to_owned(),
+            ),
             // Export.
             (
-                "export csv|json FILE",
-                "in Sessions: the list with its filter to FILE (export! replaces)",
+                tr!(tr, "console-help-cmd-export"),
+                tr!(tr, "console-help-cmd-export-what"),
             ),
-            ("exchange  {}help  {}q", ""),
+            ("exchange  {}help  {}q".to_owned(), String::new()),
         ] {
             let c = format!("{colon}{}", c.replace("{}", &colon));
             lines.push(Line::from(vec![
-                Span::styled(format!("  {c:<22}"), t.key),
+                Span::styled(format!("  {}", widgets::pad_to(&c, 22)), t.key),
                 Span::raw(what),
             ]));
         }
@@ -123,10 +137,16 @@ impl Help {
             .border_type(BorderType::Rounded)
             .border_style(t.border)
             .padding(Padding::horizontal(1))
-            .title(Span::styled(" Keys ", t.title))
+            .title(Span::styled(
+                format!(" {} ", tr!(tr, "console-help-title")),
+                t.title,
+            ))
             .title(
                 Line::from(Span::styled(
-                    format!(" {} scroll · any key closes ", Self::scroll_keys()),
+                    format!(
+                        " {} ",
+                        tr!(tr, "console-help-scroll", keys = Self::scroll_keys())
+                    ),
                     t.muted,
                 ))
                 .right_aligned(),

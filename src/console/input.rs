@@ -64,8 +64,10 @@ impl TextInput {
 
     /// "not typed: a bidirectional control character (U+202E)" after a refused character,
     /// until the next accepted one.
-    pub fn refused_note(&self) -> Option<String> {
-        self.refused.as_ref().map(|why| format!("not typed: {why}"))
+    pub fn refused_note(&self, tr: &crate::i18n::Tr) -> Option<String> {
+        self.refused
+            .as_ref()
+            .map(|why| crate::tr!(tr, "console-not-typed", why = why.as_str()))
     }
 
     /// True while the prefilled suggestion is untouched (drawn selected).
@@ -105,7 +107,7 @@ impl TextInput {
     }
 
     /// What the screen shows: the text, or one `•` per character (at most 24) and the length.
-    pub fn display(&self) -> String {
+    pub fn display(&self, tr: &crate::i18n::Tr) -> String {
         if !self.masked {
             return crate::sanitize::for_terminal(&self.value).into_owned();
         }
@@ -113,7 +115,11 @@ impl TextInput {
         if n == 0 {
             String::new()
         } else {
-            format!("{} ({n} chars)", "•".repeat(n.min(24)))
+            format!(
+                "{} ({})",
+                "•".repeat(n.min(24)),
+                crate::tr!(tr, "console-n-chars", count = n)
+            )
         }
     }
 
@@ -302,9 +308,12 @@ mod tests {
     fn masked_input_never_displays_its_text_and_is_wiped_after_use() {
         let mut t = TextInput::masked();
         t.insert_str("Bearer s3cr3t-token\n");
-        assert!(!t.display().contains("s3cr3t"));
+        assert!(!t.display(&crate::i18n::Tr::default()).contains("s3cr3t"));
         assert!(!format!("{t:?}").contains("s3cr3t"));
-        assert_eq!(t.display(), format!("{} (19 chars)", "•".repeat(19)));
+        assert_eq!(
+            t.display(&crate::i18n::Tr::default()),
+            format!("{} (19 chars)", "•".repeat(19))
+        );
         let n = t.consume(|v| v.len());
         assert_eq!(n, 19);
         assert!(t.is_empty());

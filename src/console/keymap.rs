@@ -4,6 +4,8 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::action::Action;
+use crate::i18n::Tr;
+use crate::tr;
 
 /// Where a binding applies. View scopes are tried before [`Scope::Global`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -22,16 +24,17 @@ pub enum Scope {
 }
 
 impl Scope {
-    pub fn title(self) -> &'static str {
+    /// The help screen's heading for this scope.
+    pub fn title(self, tr: &Tr) -> String {
         match self {
-            Scope::Global => "Everywhere",
-            Scope::Sessions => "Sessions",
-            Scope::Bindings => "Bindings",
-            Scope::Exchange => "Exchange",
-            Scope::Audit => "Audit",
-            Scope::Overview => "Overview",
-            Scope::Dialog => "Confirmation dialog",
-            Scope::Prompt => "Prompts (: / and inputs)",
+            Scope::Global => tr!(tr, "console-scope-global"),
+            Scope::Sessions => tr!(tr, "console-tab-sessions"),
+            Scope::Bindings => tr!(tr, "console-tab-bindings"),
+            Scope::Exchange => tr!(tr, "console-tab-exchange"),
+            Scope::Audit => tr!(tr, "console-tab-audit"),
+            Scope::Overview => tr!(tr, "console-tab-overview"),
+            Scope::Dialog => tr!(tr, "console-scope-dialog"),
+            Scope::Prompt => tr!(tr, "console-scope-prompt"),
         }
     }
 }
@@ -94,7 +97,9 @@ impl Key {
 }
 
 /// One row of the table: the keys, the intent, a help sentence and (if it belongs in the
-/// footer) a short label.
+/// footer) a short label. The sentence and the label are catalogue ids (`console-key-…`,
+/// `console-footer-…`), worded in the console's language when drawn; a test checks that
+/// each exists in both catalogues.
 #[derive(Debug, Clone, Copy)]
 pub struct Binding {
     pub scope: Scope,
@@ -126,70 +131,70 @@ use Scope as S;
 #[rustfmt::skip]
 pub const BINDINGS: &[Binding] = &[
     // Sessions (in footer order: the most used first).
-    b(S::Sessions, &[code(KeyCode::Enter)], A::Open, "show the session's details", Some("detail")),
-    b(S::Sessions, &[k(' ')], A::ToggleMark, "mark / unmark the session (for a bulk revoke)", Some("mark")),
-    b(S::Sessions, &[k('d')], A::Revoke, "revoke the marked sessions, or the selected one", Some("revoke")),
-    b(S::Sessions, &[k('t')], A::FindByToken, "find a session by its SessionId (masked, hashed, never shown)", Some("SessionId")),
-    b(S::Sessions, &[k('x')], A::ToggleInactive, "show / hide revoked and expired sessions (who, when, why)", Some("revoked")),
-    b(S::Sessions, &[k('A')], A::RevokeAccount, "revoke every live session of the selected session's account", Some("all of account")),
-    b(S::Sessions, &[k('O')], A::RevokeOpenid, "revoke every live session of the selected session's openid", Some("all of openid")),
-    b(S::Sessions, &[k('u')], A::ClearMarks, "clear all marks", None),
-    b(S::Sessions, &[k('b')], A::JumpToBindings, "open the selected session's account in Bindings", None),
+    b(S::Sessions, &[code(KeyCode::Enter)], A::Open, "console-key-sessions-open", Some("console-footer-sessions-open")),
+    b(S::Sessions, &[k(' ')], A::ToggleMark, "console-key-sessions-toggle-mark", Some("console-footer-sessions-toggle-mark")),
+    b(S::Sessions, &[k('d')], A::Revoke, "console-key-sessions-revoke", Some("console-footer-sessions-revoke")),
+    b(S::Sessions, &[k('t')], A::FindByToken, "console-key-sessions-find-by-token", Some("console-footer-sessions-find-by-token")),
+    b(S::Sessions, &[k('x')], A::ToggleInactive, "console-key-sessions-toggle-inactive", Some("console-footer-sessions-toggle-inactive")),
+    b(S::Sessions, &[k('A')], A::RevokeAccount, "console-key-sessions-revoke-account", Some("console-footer-sessions-revoke-account")),
+    b(S::Sessions, &[k('O')], A::RevokeOpenid, "console-key-sessions-revoke-openid", Some("console-footer-sessions-revoke-openid")),
+    b(S::Sessions, &[k('u')], A::ClearMarks, "console-key-sessions-clear-marks", None),
+    b(S::Sessions, &[k('b')], A::JumpToBindings, "console-key-sessions-jump-to-bindings", None),
     // Sessions: the selected session's WeChat session_key.
-    b(S::Sessions, &[k('c')], A::CheckSessionKey, "check the session's session_key with WeChat (audited)", None),
-    b(S::Sessions, &[k('R')], A::ResetSessionKey, "have WeChat issue a new session_key and store it", None),
+    b(S::Sessions, &[k('c')], A::CheckSessionKey, "console-key-sessions-check-session-key", None),
+    b(S::Sessions, &[k('R')], A::ResetSessionKey, "console-key-sessions-reset-session-key", None),
     // Bindings.
-    b(S::Bindings, &[k('/'), k('s')], A::Filter, "search by openid, unionid, username or account id", Some("search")),
-    b(S::Bindings, &[code(KeyCode::Enter)], A::Open, "show the account with all its bindings", Some("account")),
-    b(S::Bindings, &[k('U')], A::Unbind, "unbind the selected binding (revokes its sessions)", Some("unbind")),
-    b(S::Bindings, &[k('S')], A::JumpToSessions, "show the account's sessions", Some("sessions")),
+    b(S::Bindings, &[k('/'), k('s')], A::Filter, "console-key-bindings-filter", Some("console-footer-bindings-filter")),
+    b(S::Bindings, &[code(KeyCode::Enter)], A::Open, "console-key-bindings-open", Some("console-footer-bindings-open")),
+    b(S::Bindings, &[k('U')], A::Unbind, "console-key-bindings-unbind", Some("console-footer-bindings-unbind")),
+    b(S::Bindings, &[k('S')], A::JumpToSessions, "console-key-bindings-jump-to-sessions", Some("console-footer-bindings-jump-to-sessions")),
     // Bindings: the account history (support).
-    b(S::Bindings, &[k('H')], A::FocusHistory, "in the account: move between its bindings and its history", None),
+    b(S::Bindings, &[k('H')], A::FocusHistory, "console-key-bindings-focus-history", None),
     // Bindings: password reset (support).
-    b(S::Bindings, &[k('P')], A::ResetPassword, "set a new password for the account (revokes its live sessions)", Some("password")),
-    b(S::Dialog, &[code(KeyCode::Tab)], A::ToggleOption, "switch the dialog's option (also unbind every binding)", None),
+    b(S::Bindings, &[k('P')], A::ResetPassword, "console-key-bindings-reset-password", Some("console-footer-bindings-reset-password")),
+    b(S::Dialog, &[code(KeyCode::Tab)], A::ToggleOption, "console-key-dialog-toggle-option", None),
     // Exchange.
-    b(S::Exchange, &[k('c'), k('p'), k('/')], A::EnterCode, "paste a login code (masked)", Some("code")),
-    b(S::Exchange, &[k('a')], A::NextApp, "next configured appid", Some("appid")),
-    b(S::Exchange, &[code(KeyCode::Enter), k('e')], A::RunExchange, "run code2Session with the code", Some("exchange")),
-    b(S::Exchange, &[k('m')], A::MintCode, "emulator only: mint a fresh test code for a test user", Some("mint")),
-    b(S::Exchange, &[k('b')], A::JumpToBindings, "open the exchanged openid in Bindings", Some("binding")),
+    b(S::Exchange, &[k('c'), k('p'), k('/')], A::EnterCode, "console-key-exchange-enter-code", Some("console-footer-exchange-enter-code")),
+    b(S::Exchange, &[k('a')], A::NextApp, "console-key-exchange-next-app", Some("console-footer-exchange-next-app")),
+    b(S::Exchange, &[code(KeyCode::Enter), k('e')], A::RunExchange, "console-key-exchange-run-exchange", Some("console-footer-exchange-run-exchange")),
+    b(S::Exchange, &[k('m')], A::MintCode, "console-key-exchange-mint-code", Some("console-footer-exchange-mint-code")),
+    b(S::Exchange, &[k('b')], A::JumpToBindings, "console-key-exchange-jump-to-bindings", Some("console-footer-exchange-jump-to-bindings")),
     // Audit.
-    b(S::Audit, &[code(KeyCode::Enter)], A::Open, "show the entry's details", Some("detail")),
-    b(S::Audit, &[k('/')], A::Filter, "filter: operator=… action=… target=…", Some("filter")),
+    b(S::Audit, &[code(KeyCode::Enter)], A::Open, "console-key-audit-open", Some("console-footer-audit-open")),
+    b(S::Audit, &[k('/')], A::Filter, "console-key-audit-filter", Some("console-footer-audit-filter")),
     // Overview (fleet at a glance).
-    b(S::Overview, &[code(KeyCode::Enter), k('S')], A::JumpToSessions, "show the sessions from the selected failing address", Some("sessions")),
-    b(S::Overview, &[k('D')], A::RevokeFromAddress, "revoke every live session from the selected failing address", Some("revoke all")),
+    b(S::Overview, &[code(KeyCode::Enter), k('S')], A::JumpToSessions, "console-key-overview-jump-to-sessions", Some("console-footer-overview-jump-to-sessions")),
+    b(S::Overview, &[k('D')], A::RevokeFromAddress, "console-key-overview-revoke-from-address", Some("console-footer-overview-revoke-from-address")),
     // Confirmation dialog.
-    b(S::Dialog, &[code(KeyCode::Enter)], A::Confirm, "confirm (a reason is required)", Some("confirm")),
-    b(S::Dialog, &[code(KeyCode::Esc)], A::Cancel, "cancel; while a bulk revoke runs: stop after the current batch", Some("cancel")),
+    b(S::Dialog, &[code(KeyCode::Enter)], A::Confirm, "console-key-dialog-confirm", Some("console-footer-dialog-confirm")),
+    b(S::Dialog, &[code(KeyCode::Esc)], A::Cancel, "console-key-dialog-cancel", Some("console-footer-dialog-cancel")),
     // Prompts.
-    b(S::Prompt, &[code(KeyCode::Enter)], A::Confirm, "accept", Some("accept")),
-    b(S::Prompt, &[code(KeyCode::Esc)], A::Cancel, "cancel", Some("cancel")),
+    b(S::Prompt, &[code(KeyCode::Enter)], A::Confirm, "console-key-prompt-confirm", Some("console-footer-prompt-confirm")),
+    b(S::Prompt, &[code(KeyCode::Esc)], A::Cancel, "console-key-prompt-cancel", Some("console-footer-prompt-cancel")),
     // Everywhere.
-    b(S::Global, &[k('j'), code(KeyCode::Down)], A::Down, "move down", None),
-    b(S::Global, &[k('k'), code(KeyCode::Up)], A::Up, "move up", None),
-    b(S::Global, &[k('g'), code(KeyCode::Home)], A::Top, "first row (newest)", None),
-    b(S::Global, &[k('G'), code(KeyCode::End)], A::Bottom, "last row (oldest)", None),
-    b(S::Global, &[code(KeyCode::PageDown), ctrl('f'), ctrl('d')], A::PageDown, "page down", None),
-    b(S::Global, &[code(KeyCode::PageUp), ctrl('b'), ctrl('u')], A::PageUp, "page up", None),
-    b(S::Global, &[code(KeyCode::Esc)], A::Back, "back: close the detail, then clear the filter", None),
-    b(S::Global, &[k('/')], A::Filter, "filter the current view", Some("filter")),
-    b(S::Global, &[k(':')], A::CommandLine, "command line (:sessions username=alice, :audit, :q …)", None),
-    b(S::Global, &[k('r'), ctrl('r')], A::Refresh, "refresh now", None),
-    b(S::Global, &[code(KeyCode::Tab)], A::NextView, "next view", None),
-    b(S::Global, &[code(KeyCode::BackTab)], A::PrevView, "previous view", None),
+    b(S::Global, &[k('j'), code(KeyCode::Down)], A::Down, "console-key-global-down", None),
+    b(S::Global, &[k('k'), code(KeyCode::Up)], A::Up, "console-key-global-up", None),
+    b(S::Global, &[k('g'), code(KeyCode::Home)], A::Top, "console-key-global-top", None),
+    b(S::Global, &[k('G'), code(KeyCode::End)], A::Bottom, "console-key-global-bottom", None),
+    b(S::Global, &[code(KeyCode::PageDown), ctrl('f'), ctrl('d')], A::PageDown, "console-key-global-page-down", None),
+    b(S::Global, &[code(KeyCode::PageUp), ctrl('b'), ctrl('u')], A::PageUp, "console-key-global-page-up", None),
+    b(S::Global, &[code(KeyCode::Esc)], A::Back, "console-key-global-back", None),
+    b(S::Global, &[k('/')], A::Filter, "console-key-global-filter", Some("console-footer-global-filter")),
+    b(S::Global, &[k(':')], A::CommandLine, "console-key-global-command-line", None),
+    b(S::Global, &[k('r'), ctrl('r')], A::Refresh, "console-key-global-refresh", None),
+    b(S::Global, &[code(KeyCode::Tab)], A::NextView, "console-key-global-next-view", None),
+    b(S::Global, &[code(KeyCode::BackTab)], A::PrevView, "console-key-global-prev-view", None),
     // Overview (fleet at a glance).
-    b(S::Global, &[k('0')], A::ShowOverview, "Overview view", None),
-    b(S::Global, &[k('1')], A::ShowSessions, "Sessions view", None),
-    b(S::Global, &[k('2')], A::ShowBindings, "Bindings view", None),
-    b(S::Global, &[k('3')], A::ShowExchange, "Exchange view", None),
-    b(S::Global, &[k('4')], A::ShowAudit, "Audit view", None),
+    b(S::Global, &[k('0')], A::ShowOverview, "console-key-global-show-overview", None),
+    b(S::Global, &[k('1')], A::ShowSessions, "console-key-global-show-sessions", None),
+    b(S::Global, &[k('2')], A::ShowBindings, "console-key-global-show-bindings", None),
+    b(S::Global, &[k('3')], A::ShowExchange, "console-key-global-show-exchange", None),
+    b(S::Global, &[k('4')], A::ShowAudit, "console-key-global-show-audit", None),
     // Support tools (copy).
-    b(S::Global, &[k('y')], A::Copy, "copy the row's id to your clipboard (OSC 52)", None),
-    b(S::Global, &[k('Y')], A::CopyOther, "copy the row's next other field (username…)", None),
-    b(S::Global, &[k('?')], A::Help, "this help", Some("help")),
-    b(S::Global, &[k('q'), ctrl('c')], A::Quit, "quit", Some("quit")),
+    b(S::Global, &[k('y')], A::Copy, "console-key-global-copy", None),
+    b(S::Global, &[k('Y')], A::CopyOther, "console-key-global-copy-other", None),
+    b(S::Global, &[k('?')], A::Help, "console-key-global-help", Some("console-footer-global-help")),
+    b(S::Global, &[k('q'), ctrl('c')], A::Quit, "console-key-global-quit", Some("console-footer-global-quit")),
 ];
 
 /// The action `ev` means in `scope` (its own bindings first, then the global ones unless the
@@ -237,7 +242,7 @@ pub fn keys_label(b: &Binding) -> String {
 /// What the footer adds to the label of an action this operator may not do.
 pub const REFUSED_MARK: &str = "✗";
 
-/// The footer entries for a scope (key, label, action): its own, then the global ones that
+/// The footer entries for a scope (key, label id, action): its own, then the global ones that
 /// have a footer label.
 pub fn footer(scope: Scope) -> Vec<(String, &'static str, Action)> {
     let mut out: Vec<(String, &'static str, Action)> = Vec::new();
@@ -270,6 +275,17 @@ mod tests {
 
     fn ev(code: KeyCode, m: KeyModifiers) -> KeyEvent {
         KeyEvent::new(code, m)
+    }
+
+    #[test]
+    fn every_help_sentence_and_footer_label_is_in_the_catalogue() {
+        // (tests/i18n_catalogue.rs checks that zh-CN has every id English has.)
+        let tr = crate::i18n::Lang::En.tr();
+        for b in BINDINGS {
+            for id in std::iter::once(b.help).chain(b.footer) {
+                assert!(tr.has(id), "{id} is not in the catalogue");
+            }
+        }
     }
 
     #[test]

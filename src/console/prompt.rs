@@ -35,7 +35,7 @@ pub enum PromptKind {
 pub struct Prompt {
     pub kind: PromptKind,
     /// Shown before the input.
-    pub label: &'static str,
+    pub label: String,
     pub input: TextInput,
     /// Replaces the footer while the prompt is open.
     pub hint: Option<String>,
@@ -49,10 +49,10 @@ pub enum Outcome {
 }
 
 impl Prompt {
-    pub fn new(kind: PromptKind, label: &'static str, input: TextInput) -> Self {
+    pub fn new(kind: PromptKind, label: impl Into<String>, input: TextInput) -> Self {
         Prompt {
             kind,
-            label,
+            label: label.into(),
             input,
             hint: None,
         }
@@ -78,24 +78,32 @@ impl Prompt {
     }
 
     /// Draws over the status line (and the footer, when there is a hint).
-    pub fn draw(&self, frame: &mut Frame, status: Rect, footer: Rect, theme: &Theme) {
-        let shown = self.input.display();
+    pub fn draw(
+        &self,
+        frame: &mut Frame,
+        status: Rect,
+        footer: Rect,
+        theme: &Theme,
+        tr: &crate::i18n::Tr,
+    ) {
+        let shown = self.input.display(tr);
         let value_style = if self.input.is_suggestion() {
             theme.selected
         } else {
             Style::default()
         };
         let mut spans = vec![
-            Span::styled(self.label, theme.key),
+            Span::styled(self.label.clone(), theme.key),
             Span::styled(shown, value_style),
         ];
-        if let Some(note) = self.input.refused_note() {
+        if let Some(note) = self.input.refused_note(tr) {
             spans.push(Span::styled(format!("  {note}"), theme.error));
         }
         let line = Line::from(spans);
         frame.render_widget(Clear, status);
         frame.render_widget(Paragraph::new(line), status);
-        let x = status.x + (self.label.chars().count() + self.input.display_cursor()) as u16;
+        let x =
+            status.x + (super::widgets::width(&self.label) + self.input.display_cursor()) as u16;
         frame.set_cursor_position((x.min(status.right().saturating_sub(1)), status.y));
         if let Some(hint) = &self.hint {
             frame.render_widget(Paragraph::new(hint.as_str()).style(theme.muted), footer);

@@ -15,13 +15,15 @@ use super::help::Help;
 use super::keymap::{self, Scope};
 use super::views::View;
 use super::widgets::{self, Paint, middle_truncate, truncate_to};
+use crate::i18n::Tr;
 use crate::sanitize::for_terminal;
+use crate::tr;
 
 pub fn draw(frame: &mut Frame, app: &App) {
     let area = frame.area();
     // Support tools (small terminals): say how big the screen must be, not a broken layout.
     if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
-        return draw_too_small(frame, area);
+        return draw_too_small(frame, area, &app.ctx.tr);
     }
     let paint = app.paint();
     let theme = paint.theme;
@@ -39,9 +41,9 @@ pub fn draw(frame: &mut Frame, app: &App) {
     draw_tabs(frame, tabs, app);
     if app.db_down.is_some() {
         // The error itself is on the status line.
-        let text = " DATABASE UNREACHABLE: reconnecting every 2 s; showing the last data loaded ";
+        let text = format!(" {} ", tr!(app.ctx.tr, "console-db-unreachable-banner"));
         frame.render_widget(
-            Paragraph::new(truncate_to(text, banner_area.width as usize)).style(theme.banner),
+            Paragraph::new(truncate_to(&text, banner_area.width as usize)).style(theme.banner),
             banner_area,
         );
     }
@@ -51,7 +53,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
     match &app.overlay {
         Some(Overlay::Help(h)) => h.draw(frame, area, &paint, app.view.scope(), |a| app.mark(a)),
         Some(Overlay::Confirm(c)) => c.draw(frame, area, &paint),
-        Some(Overlay::Prompt(p)) => p.draw(frame, status, footer, theme),
+        Some(Overlay::Prompt(p)) => p.draw(frame, status, footer, theme, &app.ctx.tr),
         None => {}
     }
 }
@@ -60,18 +62,30 @@ pub fn draw(frame: &mut Frame, app: &App) {
 pub const MIN_SIZE: (u16, u16) = (80, 24);
 
 /// What a screen below [`MIN_SIZE`] shows: its size, the size needed, and how to leave.
-fn draw_too_small(frame: &mut Frame, area: Rect) {
+fn draw_too_small(frame: &mut Frame, area: Rect, tr: &Tr) {
     let lines = [
-        format!("terminal too small: {}x{}", area.width, area.height),
-        format!("the console needs at least {}x{}", MIN_SIZE.0, MIN_SIZE.1),
-        "enlarge the window, or press q to quit".to_owned(),
+        tr!(
+            tr,
+            "console-too-small",
+            size = format!("{}x{}", area.width, area.height)
+        ),
+        tr!(
+            tr,
+            "console-too-small-needs",
+            size = format!("{}x{}", MIN_SIZE.0, MIN_SIZE.1)
+        ),
+        tr!(
+            tr,
+            "console-too-small-hint",
+            key = keymap::key(Scope::Global, Action::Quit)
+        ),
     ];
     let top = area.height.saturating_sub(lines.len() as u16) / 2;
     let text: Vec<Line> = std::iter::repeat_n(Line::raw(""), top as usize)
         .chain(lines.iter().map(|l| {
             let w = area.width as usize;
             let l = truncate_to(l, w);
-            let pad = w.saturating_sub(l.chars().count()) / 2;
+            let pad = w.saturating_sub(widgets::width(&l)) / 2;
             Line::raw(format!("{}{l}", " ".repeat(pad)))
         }))
         .collect();
@@ -96,7 +110,7 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App) {
             format!(" {e} ")
         }
     });
-    let env_len = env.as_ref().map_or(0, |e| e.chars().count());
+    let env_len = env.as_ref().map_or(0, |e| widgets::width(e));
     let width = (area.width as usize).saturating_sub(env_len);
     let operator = for_terminal(&app.ctx.actor.operator).into_owned();
     let origin = app
@@ -106,13 +120,17 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App) {
         .as_deref()
         .map(|o| format!("@{}", for_terminal(o)))
         .unwrap_or_default();
-    let badge = if app.ctx.read_only { " READ-ONLY " } else { "" };
+    let badge = if app.ctx.read_only {
+        format!(" {} ", tr!(app.ctx.tr, "console-read-only-badge"))
+    } else {
+        String::new()
+    };
     let title = " wxlogin ";
     let backend = format!(" {} ", app.ctx.store.backend());
-    let fixed = title.len() + backend.chars().count() + badge.len() + 2;
+    let fixed = title.len() + widgets::width(&backend) + widgets::width(&badge) + 2;
     // The origin goes first when space is short; the operator and the database never do.
     let who_room = width.saturating_sub(fixed + 24);
-    let who = if operator.chars().count() + origin.chars().count() + 2 <= who_room {
+    let who = if widgets::width(&operator) + widgets::width(&origin) + 2 <= who_room {
         format!(" {operator}{origin} ")
     } else {
         format!(
@@ -120,9 +138,9 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App) {
             truncate_to(&operator, who_room.saturating_sub(2).max(8))
         )
     };
-    let room = width.saturating_sub(fixed + who.chars().count());
+    let room = width.saturating_sub(fixed + widgets::width(&who));
     let url = middle_truncate(&for_terminal(&app.ctx.db_label), room);
-    let pad = room.saturating_sub(url.chars().count());
+    let pad = room.saturating_sub(widgets::width(&url));
     let mut spans = vec![Span::styled(title, t.header_key)];
     if let Some(e) = env {
         spans.push(Span::styled(e, t.badge));
@@ -147,7 +165,7 @@ fn draw_tabs(frame: &mut Frame, area: Rect, app: &App) {
         let label = format!(
             " {} {} ",
             keymap::key(Scope::Global, v.show_action()),
-            v.title()
+            v.title(&app.ctx.tr)
         );
         let style = if v == app.view { t.tab_active } else { t.tab };
         spans.push(Span::styled(label, style));
@@ -156,20 +174,23 @@ fn draw_tabs(frame: &mut Frame, area: Rect, app: &App) {
     // Support tools (tab bar): no separator after the last tab, and the hint shortens
     // (then goes) before it would be cut, so `? help  : command` fits at 80 columns.
     spans.pop();
-    let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+    let used: usize = spans.iter().map(|s| s.width()).sum();
     let help = keymap::key(Scope::Global, Action::Help);
+    let tr = &app.ctx.tr;
     let hints = [
         format!(
-            " {help} help  {} command ",
-            keymap::key(Scope::Global, Action::CommandLine)
+            " {help} {}  {} {} ",
+            tr!(tr, "console-hint-help"),
+            keymap::key(Scope::Global, Action::CommandLine),
+            tr!(tr, "console-hint-command")
         ),
-        format!(" {help} help "),
+        format!(" {help} {} ", tr!(tr, "console-hint-help")),
     ];
     if let Some(hint) = hints
         .into_iter()
-        .find(|h| used + h.chars().count() <= area.width as usize)
+        .find(|h| used + widgets::width(h) <= area.width as usize)
     {
-        let hint_w = hint.chars().count();
+        let hint_w = widgets::width(&hint);
         spans.push(Span::raw(" ".repeat(area.width as usize - used - hint_w)));
         spans.push(Span::styled(hint, t.muted));
     }
@@ -182,7 +203,11 @@ fn draw_status(frame: &mut Frame, area: Rect, app: &App) {
     let mut spans = Vec::new();
     if loading {
         spans.push(Span::styled(
-            format!("{} loading… ", widgets::spinner(app.spinner)),
+            format!(
+                "{} {} ",
+                widgets::spinner(app.spinner),
+                tr!(app.ctx.tr, "console-loading")
+            ),
             t.warn,
         ));
     }
@@ -193,6 +218,7 @@ fn draw_status(frame: &mut Frame, area: Rect, app: &App) {
             StatusKind::Error => t.error,
         };
         let room = (area.width as usize).saturating_sub(if loading { 12 } else { 0 });
+        // (Status texts are worded by whoever set them, in this console's language.)
         spans.push(Span::styled(truncate_to(&s.text, room), style));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
@@ -204,8 +230,14 @@ fn draw_footer(frame: &mut Frame, area: Rect, app: &App) {
         let line = widgets::keys_line(
             t,
             &[
-                (Help::scroll_keys(), " scroll  "),
-                ("any key".to_owned(), " close"),
+                (
+                    Help::scroll_keys(),
+                    format!(" {}  ", tr!(app.ctx.tr, "console-footer-scroll")),
+                ),
+                (
+                    tr!(app.ctx.tr, "console-footer-any-key"),
+                    format!(" {}", tr!(app.ctx.tr, "console-footer-close")),
+                ),
             ],
         );
         frame.render_widget(Paragraph::new(line), area);
@@ -214,11 +246,13 @@ fn draw_footer(frame: &mut Frame, area: Rect, app: &App) {
     let mut spans = Vec::new();
     let mut used = 0usize;
     for (key, label, action) in keymap::footer(app.scope()) {
+        let label = app.ctx.tr.message(label);
         let label = match app.mark(action) {
             Some(_) => format!("{label}{}", keymap::REFUSED_MARK),
-            None => label.to_owned(),
+            None => label,
         };
-        let w = key.chars().count() + label.chars().count() + 3;
+        // Cells, not chars: Chinese labels are twice as wide as they are long.
+        let w = widgets::width(&key) + widgets::width(&label) + 3;
         if used + w > area.width as usize {
             continue;
         }
@@ -234,6 +268,7 @@ impl App {
     pub fn paint(&self) -> Paint<'_> {
         Paint {
             theme: &self.ctx.theme,
+            tr: &self.ctx.tr,
             now: self.now,
             spinner: self.spinner,
         }

@@ -11,8 +11,10 @@ use ratatui::widgets::{Block, BorderType, Borders, Cell, Padding, Paragraph, Row
 
 use super::theme::Theme;
 use super::window::visible_offset;
+use crate::i18n::Tr;
 use crate::sanitize::{for_terminal, for_terminal_truncated};
 use crate::store::Ts;
+use crate::tr;
 
 /// Terminals at least this wide get the full columns and side-by-side detail panes.
 pub const WIDE: u16 = 150;
@@ -21,6 +23,8 @@ pub const WIDE: u16 = 150;
 #[derive(Clone, Copy)]
 pub struct Paint<'a> {
     pub theme: &'a Theme,
+    /// The console's language.
+    pub tr: &'a crate::i18n::Tr,
     /// "Now" for relative times and session states.
     pub now: Ts,
     /// Advances on each tick: the loading spinner.
@@ -57,34 +61,76 @@ pub fn spinner(n: usize) -> char {
     FRAMES[n % FRAMES.len()]
 }
 
-/// Cuts to `max` characters with `…`.
+/// Terminal cells `text` takes (a Chinese character takes two; everything the console measures
+/// for columns, padding and cutting goes through this, never through a count of chars).
+pub fn width(text: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(text)
+}
+
+fn char_width(c: char) -> usize {
+    unicode_width::UnicodeWidthChar::width(c).unwrap_or(0)
+}
+
+/// The longest head of `text` that fits in `max` cells (never half a wide character).
+fn head_within(text: &str, max: usize) -> &str {
+    let mut used = 0;
+    for (i, c) in text.char_indices() {
+        used += char_width(c);
+        if used > max {
+            return &text[..i];
+        }
+    }
+    text
+}
+
+/// The longest tail of `text` that fits in `max` cells (never half a wide character).
+fn tail_within(text: &str, max: usize) -> &str {
+    let mut used = 0;
+    for (i, c) in text.char_indices().rev() {
+        used += char_width(c);
+        if used > max {
+            return &text[i + c.len_utf8()..];
+        }
+    }
+    text
+}
+
+/// `text` padded with spaces to `w` cells (left-aligned; `{:<w$}` counts chars, not cells).
+pub fn pad_to(text: &str, w: usize) -> String {
+    format!("{text}{}", " ".repeat(w.saturating_sub(width(text))))
+}
+
+/// `text` padded with spaces on the left to `w` cells (right-aligned).
+pub fn pad_left_to(text: &str, w: usize) -> String {
+    format!("{}{text}", " ".repeat(w.saturating_sub(width(text))))
+}
+
+/// Cuts to `max` cells with `…`.
 pub fn truncate_to(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
+    if width(text) <= max {
         return text.to_owned();
     }
     if max == 0 {
         return String::new();
     }
-    let mut s: String = text.chars().take(max - 1).collect();
+    let mut s = head_within(text, max - 1).to_owned();
     s.push('…');
     s
 }
 
-/// Keeps the end of `text` (where the cursor is) within `max` characters.
+/// Keeps the end of `text` (where the cursor is) within `max` cells.
 pub fn truncate_tail(text: &str, max: usize) -> String {
-    let n = text.chars().count();
-    if n <= max {
+    if width(text) <= max {
         return text.to_owned();
     }
     let mut s = String::from("…");
-    s.extend(text.chars().skip(n - max + 1));
+    s.push_str(tail_within(text, max.saturating_sub(1)));
     s
 }
 
 /// `sqlite:///very/long/pa…/wxlogin.db`: keeps both ends.
 pub fn middle_truncate(text: &str, max: usize) -> String {
-    let n = text.chars().count();
-    if n <= max {
+    if width(text) <= max {
         return text.to_owned();
     }
     if max < 5 {
@@ -92,9 +138,9 @@ pub fn middle_truncate(text: &str, max: usize) -> String {
     }
     let head = (max - 1) / 2;
     let tail = max - 1 - head;
-    let mut s: String = text.chars().take(head).collect();
+    let mut s = head_within(text, head).to_owned();
     s.push('…');
-    s.extend(text.chars().skip(n - tail));
+    s.push_str(tail_within(text, tail));
     s
 }
 
@@ -124,26 +170,27 @@ pub fn full_datetime(ts: Ts) -> String {
     ts.0.format("%Y-%m-%d %H:%M:%SZ").to_string()
 }
 
-fn span_text(secs: i64) -> String {
+fn span_text(tr: &Tr, secs: i64) -> String {
     let s = secs.abs();
     if s < 60 {
-        format!("{s}s")
+        tr!(tr, "console-span-seconds", n = s.to_string())
     } else if s < 3600 {
-        format!("{}m", s / 60)
+        tr!(tr, "console-span-minutes", n = (s / 60).to_string())
     } else if s < 86_400 {
-        format!("{}h", s / 3600)
+        tr!(tr, "console-span-hours", n = (s / 3600).to_string())
     } else {
-        format!("{}d", s / 86_400)
+        tr!(tr, "console-span-days", n = (s / 86_400).to_string())
     }
 }
 
-/// `3m ago`, `in 6d`.
-pub fn relative(now: Ts, ts: Ts) -> String {
+/// `3m ago`, `in 6d` (`3 分钟前`, `6 天后`).
+pub fn relative(tr: &Tr, now: Ts, ts: Ts) -> String {
     let d = secs_between(now.0, ts.0);
+    let span = span_text(tr, d);
     if d >= 0 {
-        format!("in {}", span_text(d))
+        tr!(tr, "console-time-in", span = span)
     } else {
-        format!("{} ago", span_text(d))
+        tr!(tr, "console-time-ago", span = span)
     }
 }
 
@@ -177,7 +224,10 @@ pub fn field<'a>(
     style: Option<Style>,
 ) -> Line<'a> {
     Line::from(vec![
-        Span::styled(format!("{label:>w$}  ", w = LABEL_W - 2), theme.label),
+        Span::styled(
+            format!("{}  ", pad_left_to(label, LABEL_W - 2)),
+            theme.label,
+        ),
         Span::styled(value.into(), style.unwrap_or(theme.value)),
     ])
 }
@@ -193,7 +243,7 @@ pub fn hang_at(lines: Vec<Line<'static>>, width: u16, label_w: usize) -> Vec<Lin
     let width = width as usize;
     let mut out = Vec::with_capacity(lines.len());
     for line in lines {
-        let is_field = line.spans.len() == 2 && line.spans[0].content.chars().count() == label_w;
+        let is_field = line.spans.len() == 2 && self::width(&line.spans[0].content) == label_w;
         if !is_field || line.width() <= width || width <= label_w + 8 {
             out.push(line);
             continue;
@@ -214,13 +264,13 @@ pub fn hang_at(lines: Vec<Line<'static>>, width: u16, label_w: usize) -> Vec<Lin
 }
 
 /// Splits `text` into pieces of at most `width` characters, at spaces where possible.
-fn wrap_words(text: &str, width: usize) -> Vec<String> {
+fn wrap_words(text: &str, max: usize) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
     for word in text.split(' ') {
-        let wlen = word.chars().count();
-        let clen = cur.chars().count();
-        if clen > 0 && clen + 1 + wlen <= width {
+        let wlen = width(word);
+        let clen = width(&cur);
+        if clen > 0 && clen + 1 + wlen <= max {
             cur.push(' ');
             cur.push_str(word);
             continue;
@@ -228,11 +278,15 @@ fn wrap_words(text: &str, width: usize) -> Vec<String> {
         if clen > 0 {
             out.push(std::mem::take(&mut cur));
         }
-        let mut rest: Vec<char> = word.chars().collect();
-        while rest.len() > width {
-            out.push(rest.drain(..width).collect());
+        // A word longer than a line (or Chinese text, which has no spaces) breaks where the
+        // line is full, never inside a wide character.
+        let mut rest = word;
+        while width(rest) > max {
+            let head = head_within(rest, max.max(2));
+            out.push(head.to_owned());
+            rest = &rest[head.len()..];
         }
-        cur = rest.into_iter().collect();
+        cur = rest.to_owned();
     }
     if !cur.is_empty() || out.is_empty() {
         out.push(cur);
@@ -240,7 +294,7 @@ fn wrap_words(text: &str, width: usize) -> Vec<String> {
     out
 }
 
-/// A table column: header, width, and how important it is (0 = always shown).
+/// A table column: header (a catalogue id), width, and how important it is (0 = always shown).
 #[derive(Debug, Clone, Copy)]
 pub struct Col {
     pub title: &'static str,
@@ -313,13 +367,20 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
+/// `session` / `sessions`: English only, for the account history's labels (`event_detail`),
+/// which move out of the console with their translation (issue 23's shared module).
 pub fn sessions_word(n: u64) -> &'static str {
     if n == 1 { "session" } else { "sessions" }
 }
 
+/// `1 session`, `2,500 sessions`, `3 个会话`.
+pub fn n_sessions(tr: &Tr, n: u64) -> String {
+    tr!(tr, "console-n-sessions", count = n, n = thousands(n))
+}
+
 /// `2026-11-21 23:04:12Z (3m ago)`.
-pub fn when(now: Ts, ts: Ts) -> String {
-    format!("{} ({})", full_datetime(ts), relative(now, ts))
+pub fn when(tr: &Tr, now: Ts, ts: Ts) -> String {
+    format!("{} ({})", full_datetime(ts), relative(tr, now, ts))
 }
 
 /// A list with an optional detail pane: side by side on wide terminals, the detail alone on
@@ -387,7 +448,7 @@ pub fn empty_list(frame: &mut Frame, inner: Rect, theme: &Theme, msg: &str) {
 /// `style` styles the whole row.
 #[allow(clippy::too_many_arguments)]
 pub fn table<'r, R: 'r, F: Copy>(
-    theme: &Theme,
+    paint: &Paint,
     area: Rect,
     cols: &[(Col, F)],
     rows: impl IntoIterator<Item = &'r R>,
@@ -396,14 +457,20 @@ pub fn table<'r, R: 'r, F: Copy>(
     style: impl Fn(usize, &R) -> Style,
     cell: impl Fn(&R, F, u16) -> Cell<'static>,
 ) -> Table<'static> {
+    let theme = paint.theme;
     let plain: Vec<Col> = cols.iter().map(|(c, _)| *c).collect();
     let chosen = fit_columns(&plain, area.width);
     let widths = constraints(&chosen);
-    let header = Row::new(
-        chosen
-            .iter()
-            .map(|&(i, _)| Cell::from(Span::styled(plain[i].title, theme.column))),
-    );
+    let header = Row::new(chosen.iter().map(|&(i, _)| {
+        // A title is a catalogue id (`console-col-…`) or a sign drawn as it is (`!`, none).
+        let title = plain[i].title;
+        let title = if title.starts_with("console-") {
+            paint.tr.message(title)
+        } else {
+            title.to_owned()
+        };
+        Cell::from(Span::styled(title, theme.column))
+    }));
     let height = area.height.saturating_sub(1) as usize;
     let offset = visible_offset(offset, selected, height);
     let body: Vec<Row> = rows
@@ -439,13 +506,13 @@ pub const fn fill_col(title: &'static str, width: u16, priority: u8) -> Col {
 }
 
 /// `d revoke  A all of account`: keys (from the key table) and what they do.
-pub fn keys_line(theme: &Theme, keys: &[(String, &'static str)]) -> Line<'static> {
+pub fn keys_line(theme: &Theme, keys: &[(String, String)]) -> Line<'static> {
     Line::from(
         keys.iter()
             .flat_map(|(k, what)| {
                 [
                     Span::styled(k.clone(), theme.key),
-                    Span::styled(*what, theme.muted),
+                    Span::styled(what.clone(), theme.muted),
                 ]
             })
             .collect::<Vec<_>>(),

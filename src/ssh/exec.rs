@@ -171,6 +171,10 @@ pub struct Job {
     pub peer: std::net::SocketAddr,
     /// The command line as the client sent it.
     pub line: Vec<u8>,
+    /// The language of this exec's human output (the operator's `lang`, else the client's
+    /// `LANG`, else en): for the command's context (`cli::Context`'s translator). Never
+    /// changes --json, CSV, exit codes or audit rows.
+    pub lang: crate::i18n::Lang,
 }
 
 /// Runs the command with the channel as its stdout and stderr, and `stdin` (fed by the

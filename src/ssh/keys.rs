@@ -77,6 +77,9 @@ pub fn load_or_create_host_key(path: &Path) -> Result<(PrivateKey, bool), String
 pub struct Operator {
     pub name: String,
     pub role: Role,
+    /// The language of this operator's consoles and execs (`lang = "zh-CN"` on their entry);
+    /// `None`: the `LANG` their client sends, else English.
+    pub lang: Option<crate::i18n::Lang>,
 }
 
 /// Who each public key belongs to.
@@ -97,6 +100,9 @@ struct FileShape {
 struct Entry {
     name: String,
     role: String,
+    /// en or zh-CN (optional).
+    #[serde(default)]
+    lang: Option<String>,
     #[serde(default)]
     keys: Vec<String>,
 }
@@ -134,6 +140,13 @@ impl Operators {
                 .role
                 .parse()
                 .map_err(|err| format!("{at} ({name}): {err}"))?;
+            let lang = match &e.lang {
+                None => None,
+                Some(l) => Some(
+                    l.parse::<crate::i18n::Lang>()
+                        .map_err(|err| format!("{at} ({name}): lang: {err}"))?,
+                ),
+            };
             if e.keys.is_empty() {
                 return Err(format!("{at} ({name}): no keys"));
             }
@@ -161,6 +174,7 @@ impl Operators {
                     Operator {
                         name: name.to_owned(),
                         role,
+                        lang,
                     },
                 );
             }
@@ -215,8 +229,30 @@ mod tests {
             ops.lookup(&key),
             Some(&Operator {
                 name: "alice".into(),
-                role: Role::Support
+                role: Role::Support,
+                lang: None,
             })
+        );
+    }
+
+    #[test]
+    fn an_operators_language_is_read_and_a_bad_one_rejects_the_file_naming_the_values() {
+        let ops = Operators::parse(&format!(
+            "[[operators]]\nname = \"li\"\nrole = \"support\"\nlang = \"zh-CN\"\nkeys = [\"{ALICE}\"]\n"
+        ))
+        .expect("parse");
+        let key = PublicKey::from_openssh(ALICE).expect("key");
+        assert_eq!(
+            ops.lookup(&key).and_then(|o| o.lang),
+            Some(crate::i18n::Lang::ZhCn)
+        );
+        let e = Operators::parse(&format!(
+            "[[operators]]\nname = \"li\"\nrole = \"support\"\nlang = \"fr\"\nkeys = [\"{ALICE}\"]\n"
+        ))
+        .unwrap_err();
+        assert!(
+            e.contains("li") && e.contains("lang") && e.contains("en, zh-CN"),
+            "{e}"
         );
     }
 

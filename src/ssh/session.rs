@@ -433,6 +433,7 @@ impl Handler for Connection {
             .rev()
             .find(|(k, _)| k == "NO_COLOR")
             .map(|(_, v)| std::ffi::OsString::from(v));
+        let lang = channel_lang(self.who.as_ref().and_then(|w| w.operator.lang), &c.env);
         session.channel_success(channel)?;
         tracing::warn!(peer = %self.peer, operator = %actor.operator, role = %actor.role, fingerprint = %fp, "ssh console started");
         let console = Console {
@@ -441,6 +442,7 @@ impl Handler for Connection {
             key,
             size,
             no_color,
+            lang,
             write,
             input: rx,
             signals,
@@ -468,6 +470,7 @@ impl Handler for Connection {
         let Some(write) = c.write.take() else {
             return self.refuse("exec", channel, session);
         };
+        let lang = channel_lang(self.who.as_ref().and_then(|w| w.operator.lang), &c.env);
         let (stdin_tx, stdin_rx) = mpsc::channel(exec::STDIN_QUEUE);
         let interrupted = Arc::new(AtomicBool::new(false));
         c.feed = Feed::Exec(ExecFeed {
@@ -483,6 +486,7 @@ impl Handler for Connection {
             fingerprint: fp,
             peer: self.peer,
             line: data.to_vec(),
+            lang,
         };
         tokio::spawn(async move {
             let _alive = alive;
@@ -683,6 +687,20 @@ enum End {
     Removed,
 }
 
+/// The language of one channel: the operator's `lang` wins, then the `LANG` the client sent
+/// on this channel (the door's own environment plays no part), then English.
+fn channel_lang(
+    operator: Option<crate::i18n::Lang>,
+    env: &[(String, String)],
+) -> crate::i18n::Lang {
+    let client = env
+        .iter()
+        .rev()
+        .find(|(k, _)| k == "LANG")
+        .map(|(_, v)| v.as_str());
+    crate::i18n::Lang::for_door(operator, client)
+}
+
 /// Everything one console needs.
 struct Console {
     door: Arc<Door>,
@@ -691,6 +709,8 @@ struct Console {
     key: PublicKey,
     size: (u16, u16),
     no_color: Option<std::ffi::OsString>,
+    /// This console's language (the operator's entry, else their client's LANG, else en).
+    lang: crate::i18n::Lang,
     write: ChannelWriteHalf<Msg>,
     input: mpsc::Receiver<Input>,
     signals: Arc<ConsoleSignals>,
@@ -723,6 +743,7 @@ async fn run_console(console: Console) {
         key,
         size,
         no_color,
+        lang,
         write,
         mut input,
         signals,
@@ -774,6 +795,7 @@ async fn run_console(console: Console) {
     ctx.sparkline = door.sparkline;
     ctx.exchange = door.exchange.clone();
     ctx.theme = theme::Theme::for_no_color(no_color.as_deref());
+    ctx.tr = lang.tr();
     ctx.size = size;
     // Export: `:export` would write on the server; remote operators use `sessions list
     // --format csv --all` through the door instead.

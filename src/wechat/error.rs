@@ -435,6 +435,85 @@ impl WechatError {
             }
         }
     }
+
+    /// [`WechatError::meaning`] in `tr`'s language: in Chinese worded as WeChat's own errcode
+    /// tables word it where they do (the `errmsg` WeChat sent, with its rid, is shown beside it
+    /// unchanged). English is the same sentence as `meaning()`.
+    pub fn meaning_in(&self, tr: &crate::i18n::Tr) -> String {
+        use WechatError::*;
+        match self {
+            Busy { .. } => crate::tr!(tr, "errcode-meaning-busy"),
+            InvalidCode(_) => crate::tr!(tr, "errcode-meaning-invalid-code"),
+            CodeUsed(_) => crate::tr!(tr, "errcode-meaning-code-used"),
+            HighRiskUser(_) => crate::tr!(tr, "errcode-meaning-high-risk-user"),
+            RateLimited(_) => crate::tr!(tr, "errcode-meaning-rate-limited"),
+            InvalidAppId(_) => crate::tr!(tr, "errcode-meaning-invalid-app-id"),
+            InvalidAppSecret(_) => crate::tr!(tr, "errcode-meaning-invalid-app-secret"),
+            IpNotWhitelisted(_) => crate::tr!(tr, "errcode-meaning-ip-not-whitelisted"),
+            MissingAppId(_) => crate::tr!(tr, "errcode-meaning-missing-app-id"),
+            MissingSecret(_) => crate::tr!(tr, "errcode-meaning-missing-secret"),
+            MissingCode(_) => crate::tr!(tr, "errcode-meaning-missing-code"),
+            InvalidCredential(_) => crate::tr!(tr, "errcode-meaning-invalid-credential"),
+            TokenExpired(_) => crate::tr!(tr, "errcode-meaning-token-expired"),
+            InvalidToken(_) => crate::tr!(tr, "errcode-meaning-invalid-token"),
+            MissingToken(_) => crate::tr!(tr, "errcode-meaning-missing-token"),
+            DailyQuota(_) => crate::tr!(tr, "errcode-meaning-daily-quota"),
+            AppSecretFrozen(_) => crate::tr!(tr, "errcode-meaning-app-secret-frozen"),
+            StaleSessionKey(_) => crate::tr!(tr, "errcode-meaning-stale-session-key"),
+            InvalidSigMethod(_) => crate::tr!(tr, "errcode-meaning-invalid-sig-method"),
+            ForceRefreshRefused { .. } => crate::tr!(tr, "errcode-meaning-force-refresh-refused"),
+            Other { .. } => crate::tr!(tr, "errcode-meaning-other"),
+            Timeout { .. } => crate::tr!(tr, "errcode-meaning-timeout"),
+            Connect { .. } => crate::tr!(tr, "errcode-meaning-connect"),
+            Transport { .. } => crate::tr!(tr, "errcode-meaning-transport"),
+            HttpStatus { .. } => crate::tr!(tr, "errcode-meaning-http-status"),
+            NotJson { .. } => crate::tr!(tr, "errcode-meaning-not-json"),
+            UnexpectedJson { .. } => crate::tr!(tr, "errcode-meaning-unexpected-json"),
+            NoAppConfigured => crate::tr!(tr, "errcode-meaning-no-app-configured"),
+            UnknownApp { .. } => crate::tr!(tr, "errcode-meaning-unknown-app"),
+            AmbiguousApp { .. } => crate::tr!(tr, "errcode-meaning-ambiguous-app"),
+            Setup { .. } => crate::tr!(tr, "errcode-meaning-setup"),
+            MockRejected { .. } => crate::tr!(tr, "errcode-meaning-mock-rejected"),
+        }
+    }
+
+    /// [`WechatError::action`] in `tr`'s language.
+    pub fn action_in(&self, tr: &crate::i18n::Tr) -> String {
+        use WechatError::*;
+        match self {
+            Busy { .. } => crate::tr!(tr, "errcode-action-busy"),
+            InvalidCode(_) => crate::tr!(tr, "errcode-action-invalid-code"),
+            CodeUsed(_) => crate::tr!(tr, "errcode-action-code-used"),
+            HighRiskUser(_) => crate::tr!(tr, "errcode-action-high-risk-user"),
+            RateLimited(_) => crate::tr!(tr, "errcode-action-rate-limited"),
+            InvalidAppId(_) => crate::tr!(tr, "errcode-action-invalid-app-id"),
+            InvalidAppSecret(_) => crate::tr!(tr, "errcode-action-invalid-app-secret"),
+            IpNotWhitelisted(_) => crate::tr!(tr, "errcode-action-ip-not-whitelisted"),
+            MissingAppId(_) | MissingSecret(_) => crate::tr!(tr, "errcode-action-missing-app-id"),
+            MissingCode(_) => crate::tr!(tr, "errcode-action-missing-code"),
+            InvalidCredential(_) => crate::tr!(tr, "errcode-action-invalid-credential"),
+            TokenExpired(_) | InvalidToken(_) | MissingToken(_) => {
+                crate::tr!(tr, "errcode-action-token-expired")
+            }
+            DailyQuota(_) => crate::tr!(tr, "errcode-action-daily-quota"),
+            AppSecretFrozen(_) => crate::tr!(tr, "errcode-action-app-secret-frozen"),
+            StaleSessionKey(_) => crate::tr!(tr, "errcode-action-stale-session-key"),
+            InvalidSigMethod(_) => crate::tr!(tr, "errcode-action-invalid-sig-method"),
+            ForceRefreshRefused { .. } => crate::tr!(tr, "errcode-action-force-refresh-refused"),
+            Other { .. } => crate::tr!(tr, "errcode-action-other"),
+            Timeout { .. } => crate::tr!(tr, "errcode-action-timeout"),
+            Connect { .. } => crate::tr!(tr, "errcode-action-connect"),
+            Transport { .. } => crate::tr!(tr, "errcode-action-transport"),
+            HttpStatus { .. } => crate::tr!(tr, "errcode-action-http-status"),
+            NotJson { .. } => crate::tr!(tr, "errcode-action-not-json"),
+            UnexpectedJson { .. } => crate::tr!(tr, "errcode-action-unexpected-json"),
+            NoAppConfigured => crate::tr!(tr, "errcode-action-no-app-configured"),
+            UnknownApp { .. } => crate::tr!(tr, "errcode-action-unknown-app"),
+            AmbiguousApp { .. } => crate::tr!(tr, "errcode-action-ambiguous-app"),
+            Setup { .. } => crate::tr!(tr, "errcode-action-setup"),
+            MockRejected { .. } => crate::tr!(tr, "errcode-action-mock-rejected"),
+        }
+    }
 }
 
 fn clean(text: &str) -> String {

@@ -15,7 +15,9 @@ use crate::console::keymap::{Scope, key};
 use crate::console::prompt::PromptKind;
 use crate::console::widgets::{self, Col, Paint, col, fill_col};
 use crate::console::window::Chunk;
+use crate::i18n::Tr;
 use crate::store::{AuditEntry, AuditFilter, StoreError};
+use crate::tr;
 
 /// Results of the view's background work.
 #[derive(Debug)]
@@ -31,8 +33,8 @@ keyset_source!(
     older: list_audit,
     newer: list_audit_newer,
     format: filter::format_audit_filter,
-    noun: "the audit log",
-    prompt: "filter (operator= action= target=): ",
+    noun: "console-noun-audit-log",
+    prompt: "console-audit-filter-prompt",
 );
 
 #[derive(Debug)]
@@ -84,7 +86,7 @@ impl Component for AuditView {
                     self.list.detail = false;
                 } else if self.list.filter != AuditFilter::default() {
                     self.set_filter(AuditFilter::default(), cx);
-                    cx.info("filter cleared");
+                    cx.info(tr!(cx.tr, "console-filter-cleared"));
                 }
             }
             Action::Refresh => {
@@ -138,10 +140,11 @@ impl Component for AuditView {
         self.list.window.is_loading()
     }
 
-    fn paste_hint(&self) -> String {
-        format!(
-            "paste ignored: press {} first",
-            key(Scope::Audit, Action::Filter)
+    fn paste_hint(&self, tr: &Tr) -> String {
+        tr!(
+            tr,
+            "console-paste-ignored",
+            key = key(Scope::Audit, Action::Filter)
         )
     }
 
@@ -166,15 +169,27 @@ enum Field {
 
 fn columns(wide: bool) -> Vec<(Col, Field)> {
     vec![
-        (col("WHEN", if wide { 19 } else { 11 }, 0), Field::At),
         (
-            col("OPERATOR", if wide { 16 } else { 10 }, 0),
+            col("console-col-when", if wide { 19 } else { 11 }, 0),
+            Field::At,
+        ),
+        (
+            col("console-col-operator", if wide { 16 } else { 10 }, 0),
             Field::Operator,
         ),
-        (col("ORIGIN", if wide { 22 } else { 14 }, 3), Field::Origin),
-        (col("ACTION", if wide { 18 } else { 16 }, 0), Field::Action),
-        (col("TARGET", if wide { 40 } else { 18 }, 1), Field::Target),
-        (fill_col("REASON", 12, 2), Field::Reason),
+        (
+            col("console-col-origin", if wide { 22 } else { 14 }, 3),
+            Field::Origin,
+        ),
+        (
+            col("console-col-action", if wide { 18 } else { 16 }, 0),
+            Field::Action,
+        ),
+        (
+            col("console-col-target", if wide { 40 } else { 18 }, 1),
+            Field::Target,
+        ),
+        (fill_col("console-col-reason", 12, 2), Field::Reason),
     ]
 }
 
@@ -194,7 +209,11 @@ fn cell(e: &AuditEntry, f: Field, width: u16, wide: bool) -> Cell<'static> {
 impl AuditView {
     fn draw_table(&self, frame: &mut Frame, area: Rect, paint: &Paint) {
         let t = paint.theme;
-        let mut title = vec![Span::styled(" Audit log ", t.title)];
+        let tr = paint.tr;
+        let mut title = vec![Span::styled(
+            format!(" {} ", tr!(tr, "console-audit-title")),
+            t.title,
+        )];
         let f = filter::format_audit_filter(&self.list.filter);
         if !f.is_empty() {
             title.push(Span::styled(
@@ -210,13 +229,18 @@ impl AuditView {
             None,
             || {
                 if !self.list.window.loaded {
-                    format!("{} loading…", widgets::spinner(paint.spinner))
-                } else if f.is_empty() {
-                    "no operator action recorded yet".into()
-                } else {
                     format!(
-                        "no entry matches the filter ({} clears it)",
-                        key(Scope::Audit, Action::Back)
+                        "{} {}",
+                        widgets::spinner(paint.spinner),
+                        tr!(tr, "console-loading")
+                    )
+                } else if f.is_empty() {
+                    tr!(tr, "console-audit-empty")
+                } else {
+                    tr!(
+                        tr,
+                        "console-audit-empty-filter",
+                        key = key(Scope::Audit, Action::Back)
                     )
                 }
             },
@@ -234,22 +258,48 @@ impl AuditView {
 
     fn draw_detail(&self, frame: &mut Frame, area: Rect, paint: &Paint) {
         let t = paint.theme;
+        let tr = paint.tr;
         let Some(e) = self.list.window.selected_row() else {
             return;
         };
         let mut lines = vec![
-            widgets::field(t, "when", widgets::when(paint.now, e.at), None),
             widgets::field(
                 t,
-                "operator",
+                &tr!(tr, "console-field-when"),
+                widgets::when(tr, paint.now, e.at),
+                None,
+            ),
+            widgets::field(
+                t,
+                &tr!(tr, "console-field-operator"),
                 widgets::clean(&e.operator, 64),
                 Some(t.title),
             ),
-            widgets::field(t, "origin", widgets::clean_opt(&e.origin, 64), None),
-            widgets::field(t, "action", widgets::clean(&e.action, 64), None),
-            widgets::field(t, "target", widgets::clean(&e.target, 300), None),
-            widgets::field(t, "reason", widgets::clean_opt(&e.reason, 600), None),
-            widgets::field(t, "detail", "", None),
+            widgets::field(
+                t,
+                &tr!(tr, "console-field-origin"),
+                widgets::clean_opt(&e.origin, 64),
+                None,
+            ),
+            widgets::field(
+                t,
+                &tr!(tr, "console-field-action"),
+                widgets::clean(&e.action, 64),
+                None,
+            ),
+            widgets::field(
+                t,
+                &tr!(tr, "console-field-target"),
+                widgets::clean(&e.target, 300),
+                None,
+            ),
+            widgets::field(
+                t,
+                &tr!(tr, "console-field-reason"),
+                widgets::clean_opt(&e.reason, 600),
+                None,
+            ),
+            widgets::field(t, &tr!(tr, "console-field-detail"), "", None),
         ];
         let pretty = serde_json::to_string_pretty(&e.detail.0).unwrap_or_default();
         for l in pretty.lines().take(200) {
@@ -258,6 +308,6 @@ impl AuditView {
                 t.value,
             )));
         }
-        widgets::detail_pane(frame, area, t, "Audit entry", lines);
+        widgets::detail_pane(frame, area, t, &tr!(tr, "console-audit-entry"), lines);
     }
 }

@@ -16,11 +16,13 @@ use crate::console::keymap::{Scope, key};
 use crate::console::prompt::{Prompt, PromptKind};
 use crate::console::widgets::{self, Col, Paint, WIDE, col};
 use crate::console::window::{Move, Selection};
+use crate::i18n::Tr;
 use crate::present::history::{event_detail, event_name};
 use crate::store::{
     AccountDetail, BindingQuery, BindingView, Cursor, HistoryEvent, HistorySource, Page,
     SessionFilter, Store, StoreError, Ts,
 };
+use crate::tr;
 
 /// Results of the view's background work.
 #[derive(Debug)]
@@ -424,7 +426,7 @@ impl BindingsView {
                 ),
             ],
             count: None,
-            consequence: "live sessions will be revoked",
+            consequence: crate::console::confirm::Consequence::LiveSessionsRevoked,
             verb: Action::ResetPassword.verb(),
         }));
     }
@@ -453,7 +455,7 @@ impl BindingsView {
                 ),
             ],
             count: None,
-            consequence: "live sessions will be revoked with it",
+            consequence: crate::console::confirm::Consequence::LiveSessionsRevokedWithIt,
             verb: Action::Unbind.verb(),
         }));
     }
@@ -553,10 +555,11 @@ impl Component for BindingsView {
         self.loading || self.account_loading || self.history.loading
     }
 
-    fn paste_hint(&self) -> String {
-        format!(
-            "paste ignored: press {} first",
-            key(Scope::Bindings, Action::Filter)
+    fn paste_hint(&self, tr: &Tr) -> String {
+        tr!(
+            tr,
+            "console-paste-ignored",
+            key = key(Scope::Bindings, Action::Filter)
         )
     }
 
@@ -587,23 +590,29 @@ enum Field {
 fn columns(wide: bool, with_account: bool) -> Vec<(Col, Field)> {
     let mut v = vec![
         (col("!", 1, 0), Field::Extra),
-        (col("APPID", 18, 0), Field::Appid),
-        (col("OPENID", if wide { 30 } else { 14 }, 0), Field::Openid),
+        (col("console-col-appid", 18, 0), Field::Appid),
         (
-            col("UNIONID", if wide { 30 } else { 12 }, 2),
+            col("console-col-openid", if wide { 30 } else { 14 }, 0),
+            Field::Openid,
+        ),
+        (
+            col("console-col-unionid", if wide { 30 } else { 12 }, 2),
             Field::Unionid,
         ),
     ];
     if with_account {
         v.push((
-            col("ACCOUNT", if wide { 20 } else { 12 }, 0),
+            col("console-col-account", if wide { 20 } else { 12 }, 0),
             Field::Account,
         ));
     }
     v.extend([
-        (col("BOUND", if wide { 16 } else { 11 }, 3), Field::Bound),
-        (col("LAST LOGIN", 10, 1), Field::LastLogin),
-        (col("SESSIONS", 8, 0), Field::Sessions),
+        (
+            col("console-col-bound", if wide { 16 } else { 11 }, 3),
+            Field::Bound,
+        ),
+        (col("console-col-last-login", 10, 1), Field::LastLogin),
+        (col("console-col-sessions", 8, 0), Field::Sessions),
     ]);
     v
 }
@@ -633,7 +642,7 @@ fn cell(paint: &Paint, b: &BindingView, f: Field, width: u16, wide: bool) -> Cel
         Field::Bound => widgets::short_datetime(b.bound_at),
         Field::LastLogin => b
             .last_login_at
-            .map(|t| widgets::relative(paint.now, t))
+            .map(|t| widgets::relative(paint.tr, paint.now, t))
             .unwrap_or_else(|| "never".into()),
         Field::Sessions => format!("{:>8}", b.active_sessions),
     })
@@ -652,7 +661,7 @@ fn draw_bindings(
     let t = paint.theme;
     let wide = area.width >= WIDE - 2;
     let table = widgets::table(
-        t,
+        paint,
         area,
         &columns(wide, with_account),
         rows,
@@ -675,7 +684,11 @@ fn draw_bindings(
 impl BindingsView {
     fn draw_results(&self, frame: &mut Frame, area: Rect, paint: &Paint) {
         let t = paint.theme;
-        let mut title = vec![Span::styled(" Bindings ", t.title)];
+        let tr = paint.tr;
+        let mut title = vec![Span::styled(
+            format!(" {} ", tr!(tr, "console-tab-bindings")),
+            t.title,
+        )];
         if let Some(s) = &self.search {
             title.push(Span::styled(
                 format!("[{}] ", widgets::clean(&s.describe(), 60)),
@@ -684,7 +697,10 @@ impl BindingsView {
         }
         let count = (self.search.is_some() && !self.loading).then(|| {
             Line::from(Span::styled(
-                format!(" {} found ", self.results.len()),
+                format!(
+                    " {} ",
+                    tr!(tr, "console-n-found", n = self.results.len().to_string())
+                ),
                 t.label,
             ))
         });
@@ -704,22 +720,29 @@ impl BindingsView {
         }
         let lines: Vec<Line> = if self.loading {
             vec![Line::from(Span::styled(
-                format!("{} searching…", widgets::spinner(paint.spinner)),
+                format!(
+                    "{} {}",
+                    widgets::spinner(paint.spinner),
+                    tr!(tr, "console-searching")
+                ),
                 t.muted,
             ))]
         } else if let Some(e) = &self.error {
             vec![Line::from(Span::styled(widgets::clean(e, 300), t.error))]
         } else if self.search.is_some() {
-            vec![Line::from(Span::styled("no binding matches", t.muted))]
+            vec![Line::from(Span::styled(
+                tr!(tr, "console-no-binding-matches"),
+                t.muted,
+            ))]
         } else {
             vec![
-                Line::from(Span::styled("Find who a WeChat user is.", t.value)),
+                Line::from(Span::styled(tr!(tr, "console-bindings-start"), t.value)),
                 Line::raw(""),
                 widgets::keys_line(
                     t,
                     &[(
                         key(Scope::Bindings, Action::Filter),
-                        " search by openid, unionid, username or account id",
+                        format!(" {}", tr!(tr, "console-key-bindings-filter")),
                     )],
                 ),
                 widgets::keys_line(
@@ -729,7 +752,7 @@ impl BindingsView {
                             "{}bindings openid=o6_bmj… appid=wx…",
                             key(Scope::Global, Action::CommandLine)
                         ),
-                        "  precise search",
+                        format!("  {}", tr!(tr, "console-bindings-precise-search")),
                     )],
                 ),
             ]
@@ -749,6 +772,7 @@ impl BindingsView {
 
     fn draw_account(&self, frame: &mut Frame, area: Rect, paint: &Paint) {
         let t = paint.theme;
+        let tr = paint.tr;
         let Some(acc) = &self.account else {
             let block =
                 widgets::view_block(t, Line::from(Span::styled(" Account ", t.title)), None);
@@ -778,14 +802,34 @@ impl BindingsView {
         let lines = vec![
             widgets::field(
                 t,
-                "username",
+                &tr!(tr, "console-field-username"),
                 widgets::clean(&a.username, 64),
                 Some(t.title),
             ),
-            widgets::field(t, "account id", a.id.to_string(), None),
-            widgets::field(t, "name", widgets::clean_opt(&a.display_name, 64), None),
-            widgets::field(t, "created", widgets::when(paint.now, a.created_at), None),
-            widgets::field(t, "disabled", disabled.0, disabled.1),
+            widgets::field(
+                t,
+                &tr!(tr, "console-field-account-id"),
+                a.id.to_string(),
+                None,
+            ),
+            widgets::field(
+                t,
+                &tr!(tr, "console-field-name"),
+                widgets::clean_opt(&a.display_name, 64),
+                None,
+            ),
+            widgets::field(
+                t,
+                &tr!(tr, "console-field-created"),
+                widgets::when(tr, paint.now, a.created_at),
+                None,
+            ),
+            widgets::field(
+                t,
+                &tr!(tr, "console-field-disabled"),
+                disabled.0,
+                disabled.1,
+            ),
         ];
         let mut lines = lines;
         for (appid, n) in extra.iter().take(2) {
@@ -847,23 +891,31 @@ impl BindingsView {
 
     fn draw_history(&self, frame: &mut Frame, area: Rect, paint: &Paint) {
         let t = paint.theme;
+        let tr = paint.tr;
         let h = &self.history;
-        let mut title = vec![Span::styled(" History ", t.title)];
+        let mut title = vec![Span::styled(
+            format!(" {} ", tr!(tr, "console-history-title")),
+            t.title,
+        )];
         title.push(Span::styled(
             if h.focused {
-                "(newest first) ".to_owned()
+                format!("({}) ", tr!(tr, "console-newest-first"))
             } else {
                 format!(
-                    "(newest first; {} to scroll) ",
-                    key(Scope::Bindings, Action::FocusHistory)
+                    "({}) ",
+                    tr!(
+                        tr,
+                        "console-newest-first-scroll",
+                        key = key(Scope::Bindings, Action::FocusHistory)
+                    )
                 )
             },
             t.label,
         ));
         let right = Line::from(Span::styled(
             format!(
-                " {} events{} ",
-                h.events.len(),
+                " {}{} ",
+                tr!(tr, "console-n-events", count = h.events.len()),
                 if h.loading {
                     "…"
                 } else if h.next.is_some() {
@@ -877,7 +929,7 @@ impl BindingsView {
         let block = widgets::view_block(t, Line::from(title), Some(right));
         let mut inner = block.inner(area);
         frame.render_widget(block, area);
-        if let Some(note) = retention_line(t, h.purged_before)
+        if let Some(note) = retention_line(t, tr, h.purged_before)
             && inner.height > 1
         {
             let [rest, last] =
@@ -888,25 +940,29 @@ impl BindingsView {
         if h.lines.is_empty() {
             let msg = match (&h.error, h.loading) {
                 (Some(e), _) => widgets::clean(e, 300),
-                (None, true) => format!("{} loading the history…", widgets::spinner(paint.spinner)),
-                (None, false) => "no event recorded for this account".to_owned(),
+                (None, true) => format!(
+                    "{} {}",
+                    widgets::spinner(paint.spinner),
+                    tr!(tr, "console-loading-history")
+                ),
+                (None, false) => tr!(tr, "console-history-empty"),
             };
             frame.render_widget(widgets::empty_message(t, &msg), inner);
             return;
         }
         let cols = [
-            (col("WHEN", 20, 0), HistoryField::When),
-            (col("EVENT", 16, 0), HistoryField::Event),
+            (col("console-col-when", 20, 0), HistoryField::When),
+            (col("console-col-event", 16, 0), HistoryField::Event),
             (
                 widgets::Col {
                     fill: true,
-                    ..col("DETAIL", 20, 0)
+                    ..col("console-col-detail", 20, 0)
                 },
                 HistoryField::Detail,
             ),
         ];
         let table = widgets::table(
-            t,
+            paint,
             inner,
             &cols,
             &h.lines,
@@ -919,7 +975,7 @@ impl BindingsView {
                     t.value
                 }
             },
-            |line, f, w| Cell::from(history_cell(&h.events, line, f, w as usize)),
+            |line, f, w| Cell::from(history_cell(tr, &h.events, line, f, w as usize)),
         );
         frame.render_widget(table, inner);
     }
@@ -929,9 +985,10 @@ impl BindingsView {
 /// accounts history`: "sessions that ended before 2026-11-05 removed by retention".
 fn retention_line(
     t: &crate::console::theme::Theme,
+    tr: &Tr,
     purged_before: Option<Ts>,
 ) -> Option<Line<'static>> {
-    let note = crate::present::history::retention_note(&crate::i18n::Tr::default(), purged_before?);
+    let note = crate::present::history::retention_note(tr, purged_before?);
     Some(Line::from(Span::styled(note, t.muted)))
 }
 
@@ -942,7 +999,13 @@ enum HistoryField {
     Detail,
 }
 
-fn history_cell(events: &[HistoryEvent], line: &HistoryLine, f: HistoryField, w: usize) -> String {
+fn history_cell(
+    tr: &Tr,
+    events: &[HistoryEvent],
+    line: &HistoryLine,
+    f: HistoryField,
+    w: usize,
+) -> String {
     match line {
         HistoryLine::Day {
             first,
@@ -951,27 +1014,25 @@ fn history_cell(events: &[HistoryEvent], line: &HistoryLine, f: HistoryField, w:
             revoked,
         } => match f {
             HistoryField::When => day.format("%Y-%m-%d").to_string(),
-            HistoryField::Event => "sessions".to_owned(),
+            HistoryField::Event => tr!(tr, "console-history-day-event"),
             HistoryField::Detail => {
                 let _ = first;
-                widgets::truncate_to(
-                    &format!(
-                        "{day} · {created} {} created, {revoked} revoked",
-                        widgets::sessions_word(*created as u64)
-                    ),
-                    w,
-                )
+                let detail = tr!(
+                    tr,
+                    "console-history-day-detail",
+                    day = day.format("%Y-%m-%d").to_string(),
+                    created = (*created as i64),
+                    revoked = (*revoked as i64)
+                );
+                widgets::truncate_to(&detail, w)
             }
         },
         HistoryLine::Event(i) => {
             let e = &events[*i];
             match f {
                 HistoryField::When => widgets::full_datetime(e.at),
-                // English until the console's views carry its translator.
-                HistoryField::Event => event_name(&crate::i18n::Tr::default(), e),
-                HistoryField::Detail => {
-                    widgets::truncate_to(&event_detail(&crate::i18n::Tr::default(), e), w)
-                }
+                HistoryField::Event => event_name(tr, e),
+                HistoryField::Detail => widgets::truncate_to(&event_detail(tr, e), w),
             }
         }
     }

@@ -20,11 +20,13 @@ use crate::console::prompt::{Prompt, PromptKind};
 use crate::console::widgets::{self, Col, Paint, WIDE, col, fill_col};
 use crate::console::window::{Move, Selection};
 use crate::crypto::DataKey;
+use crate::i18n::Tr;
 use crate::mock_wechat as emulator;
 use crate::operator::Actor;
 use crate::ops;
 use crate::secret::Secret;
 use crate::store::{BindingQuery, BindingView, Store, StoreError, Ts};
+use crate::tr;
 use crate::wechat::{TokenState, WechatClient, WechatConfig};
 use chrono::{DateTime, Utc};
 
@@ -577,20 +579,26 @@ impl Component for ExchangeView {
         self.running || self.minting
     }
 
-    fn paste_hint(&self) -> String {
-        format!(
-            "paste ignored: press {} first to paste a login code",
-            key(Scope::Exchange, Action::EnterCode)
+    fn paste_hint(&self, tr: &Tr) -> String {
+        tr!(
+            tr,
+            "console-paste-ignored-exchange",
+            key = key(Scope::Exchange, Action::EnterCode)
         )
     }
 
     fn draw(&self, frame: &mut Frame, area: Rect, paint: &Paint) {
         let t = paint.theme;
+        let tr = paint.tr;
         let k = |a| key(Scope::Exchange, a);
         // The selected result decides how much room the history gets.
         let shown = match self.history.get(self.pos.selected) {
             None if self.running => vec![Line::from(Span::styled(
-                format!("{} exchanging…", widgets::spinner(paint.spinner)),
+                format!(
+                    "{} {}",
+                    widgets::spinner(paint.spinner),
+                    tr!(tr, "console-exchanging")
+                ),
                 t.muted,
             ))],
             None if self.setup.unavailable.is_some() => vec![Line::from(Span::styled(
@@ -665,14 +673,16 @@ impl ExchangeView {
     /// what to do, and the forced refreshes used. Never the token. Empty when no client.
     fn token_lines(&self, paint: &Paint, width: u16) -> Vec<Line<'static>> {
         let t = paint.theme;
+        let tr = paint.tr;
         if self.setup.client.is_none() {
             return Vec::new();
         }
         let Some((as_of, states)) = &self.tokens else {
             return vec![Line::from(Span::styled(
                 format!(
-                    "{} reading the token cache…",
-                    widgets::spinner(paint.spinner)
+                    "{} {}",
+                    widgets::spinner(paint.spinner),
+                    tr!(tr, "console-reading-token-cache")
                 ),
                 t.muted,
             ))];
@@ -762,11 +772,14 @@ enum Field {
 
 fn columns(wide: bool) -> Vec<(Col, Field)> {
     vec![
-        (col("WHEN", 8, 0), Field::When),
-        (col("APPID", if wide { 20 } else { 16 }, 1), Field::Appid),
-        (col("USER", 10, 2), Field::User),
-        (fill_col("OUTCOME", 1, 0), Field::Outcome),
-        (col("LATENCY", 8, 1), Field::Latency),
+        (col("console-col-when", 8, 0), Field::When),
+        (
+            col("console-col-appid", if wide { 20 } else { 16 }, 1),
+            Field::Appid,
+        ),
+        (col("console-col-user", 10, 2), Field::User),
+        (fill_col("console-col-outcome", 1, 0), Field::Outcome),
+        (col("console-col-latency", 8, 1), Field::Latency),
     ]
 }
 
@@ -800,6 +813,7 @@ fn cell(r: &ExchangeResult, f: Field, wide: bool) -> Cell<'static> {
 impl ExchangeView {
     fn draw_form(&self, frame: &mut Frame, area: Rect, paint: &Paint) {
         let t = paint.theme;
+        let tr = paint.tr;
         let apps = &self.setup.apps;
         let app_text = match apps.get(self.app_index) {
             Some((id, name)) => {
@@ -832,7 +846,7 @@ impl ExchangeView {
                 t.muted,
             )
         } else {
-            let mut s = self.code.display();
+            let mut s = self.code.display(paint.tr);
             if let Some(u) = &self.minted_for {
                 s.push_str(&format!("  minted for {}", widgets::clean(u, 30)));
             }
@@ -842,7 +856,7 @@ impl ExchangeView {
             Some(why) => vec![Line::from(Span::styled(widgets::clean(why, 300), t.error))],
             None => vec![
                 widgets::field(t, "appid", app_text, None),
-                widgets::field(t, "WeChat API", endpoint, None),
+                widgets::field(t, &tr!(tr, "console-field-wechat-api"), endpoint, None),
                 Line::from(vec![
                     Span::styled(format!("{:>12}  ", "code"), t.label),
                     code,
@@ -860,8 +874,12 @@ impl ExchangeView {
 
     fn draw_history(&self, frame: &mut Frame, area: Rect, paint: &Paint) {
         let t = paint.theme;
+        let tr = paint.tr;
         let title = Line::from(vec![
-            Span::styled(" This run's exchanges ", t.title),
+            Span::styled(
+                format!(" {} ", tr!(tr, "console-exchange-history-title")),
+                t.title,
+            ),
             Span::styled(format!("({}) ", self.history.len()), t.label),
         ]);
         let block = widgets::view_block(t, title, None);
@@ -874,7 +892,7 @@ impl ExchangeView {
         let wide = inner.width >= WIDE - 2;
         let selected = self.pos.selected;
         let table = widgets::table(
-            t,
+            paint,
             inner,
             &columns(wide),
             &self.history,
@@ -897,73 +915,88 @@ impl ExchangeView {
 
 fn result_lines(paint: &Paint, r: &ExchangeResult) -> Vec<Line<'static>> {
     let t = paint.theme;
+    let tr = paint.tr;
     let latency = latency_text(r.latency);
-    let mut lines =
-        match &r.outcome {
-            Ok(ok) => {
-                let binding = match &r.binding {
-                    BindingStatus::Bound {
-                        account_id,
-                        username,
-                    } => (
-                        format!(
-                            "bound to {} (#{account_id}): {} opens it in Bindings",
-                            widgets::clean(username, 40),
-                            key(Scope::Exchange, Action::JumpToBindings)
-                        ),
-                        t.ok,
+    let mut lines = match &r.outcome {
+        Ok(ok) => {
+            let binding = match &r.binding {
+                BindingStatus::Bound {
+                    account_id,
+                    username,
+                } => (
+                    format!(
+                        "bound to {} (#{account_id}): {} opens it in Bindings",
+                        widgets::clean(username, 40),
+                        key(Scope::Exchange, Action::JumpToBindings)
                     ),
-                    BindingStatus::NotBound => (
-                        "not bound: the first login asks for username and password".to_owned(),
-                        t.warn,
-                    ),
-                    BindingStatus::Error(e) => (
-                        format!("cannot look it up: {}", widgets::clean(e, 200)),
-                        t.error,
-                    ),
-                    BindingStatus::NotApplicable => ("-".to_owned(), t.muted),
-                };
-                vec![
-                    widgets::field(t, "result", "ok", Some(t.ok)),
-                    widgets::field(t, "openid", widgets::clean(&ok.openid, 128), Some(t.title)),
-                    widgets::field(t, "unionid", widgets::clean_opt(&ok.unionid, 128), None),
-                    widgets::field(t, "session_key", ok.session_key_masked.clone(), None),
-                    widgets::field(t, "latency", latency, None),
-                    widgets::field(t, "binding", binding.0, Some(binding.1)),
-                ]
-            }
-            Err(f) => vec![
+                    t.ok,
+                ),
+                BindingStatus::NotBound => (
+                    "not bound: the first login asks for username and password".to_owned(),
+                    t.warn,
+                ),
+                BindingStatus::Error(e) => (
+                    format!("cannot look it up: {}", widgets::clean(e, 200)),
+                    t.error,
+                ),
+                BindingStatus::NotApplicable => ("-".to_owned(), t.muted),
+            };
+            vec![
+                widgets::field(t, &tr!(tr, "console-field-result"), "ok", Some(t.ok)),
+                widgets::field(t, "openid", widgets::clean(&ok.openid, 128), Some(t.title)),
+                widgets::field(t, "unionid", widgets::clean_opt(&ok.unionid, 128), None),
+                widgets::field(t, "session_key", ok.session_key_masked.clone(), None),
+                widgets::field(t, &tr!(tr, "console-field-latency"), latency, None),
                 widgets::field(
                     t,
-                    "result",
-                    match f.errcode {
-                        Some(c) => format!("errcode {c}"),
-                        None => "failed".into(),
-                    },
-                    Some(t.error),
+                    &tr!(tr, "console-field-binding"),
+                    binding.0,
+                    Some(binding.1),
                 ),
-                widgets::field(t, "meaning", widgets::clean(&f.meaning, 200), None),
-                widgets::field(
-                    t,
-                    "what to do",
-                    widgets::clean(&f.action, 300),
-                    Some(t.warn),
-                ),
-                widgets::field(t, "rid", widgets::clean_opt(&f.rid, 64), None),
-                widgets::field(t, "latency", latency, None),
             ]
-            .into_iter()
-            // For a WeChat errcode, meaning and action say it all; otherwise the error's own
-            // sentence (a timeout, a refused connection…) is the information.
-            .chain(f.errcode.is_none().then(|| {
-                widgets::field(t, "detail", widgets::clean(&f.message, 300), Some(t.muted))
-            }))
-            .collect(),
-        };
+        }
+        Err(f) => vec![
+            widgets::field(
+                t,
+                &tr!(tr, "console-field-result"),
+                match f.errcode {
+                    Some(c) => format!("errcode {c}"),
+                    None => "failed".into(),
+                },
+                Some(t.error),
+            ),
+            widgets::field(
+                t,
+                &tr!(tr, "console-field-meaning"),
+                widgets::clean(&f.meaning, 200),
+                None,
+            ),
+            widgets::field(
+                t,
+                &tr!(tr, "console-field-what-to-do"),
+                widgets::clean(&f.action, 300),
+                Some(t.warn),
+            ),
+            widgets::field(t, "rid", widgets::clean_opt(&f.rid, 64), None),
+            widgets::field(t, &tr!(tr, "console-field-latency"), latency, None),
+        ]
+        .into_iter()
+        // For a WeChat errcode, meaning and action say it all; otherwise the error's own
+        // sentence (a timeout, a refused connection…) is the information.
+        .chain(f.errcode.is_none().then(|| {
+            widgets::field(
+                t,
+                &tr!(tr, "console-field-detail"),
+                widgets::clean(&f.message, 300),
+                Some(t.muted),
+            )
+        }))
+        .collect(),
+    };
     if let Some(e) = &r.audit_error {
         lines.push(widgets::field(
             t,
-            "audit",
+            &tr!(tr, "console-field-audit"),
             format!("not recorded: {}", widgets::clean(e, 200)),
             Some(t.error),
         ));

@@ -45,7 +45,7 @@ pub trait Source: Clone + Default + PartialEq + Send + Sync + 'static {
     /// The filter as the words that parse back into it (what `/` opens with).
     fn format(&self) -> String;
 
-    /// What the list holds, in "cannot load …" ("sessions", "the audit log").
+    /// What the list holds, in "cannot load …" ("sessions", "the audit log"): a catalogue id.
     const NOUN: &'static str;
     /// The `/` prompt's label.
     const PROMPT: &'static str;
@@ -177,7 +177,8 @@ impl<S: Source> KeysetList<S> {
         result: Result<Chunk<S::Row>, StoreError>,
         cx: &mut Cx,
     ) -> bool {
-        let result = result.map_err(|e| cx.store_error(&format!("cannot load {}", S::NOUN), &e));
+        let what = crate::tr!(cx.tr, "console-cannot-load", what = cx.tr.message(S::NOUN));
+        let result = result.map_err(|e| cx.store_error(&what, &e));
         if !self.window.apply(generation, result) {
             return false;
         }
@@ -208,7 +209,7 @@ impl<S: Source> KeysetList<S> {
                 }
                 cx.prompt(Prompt::new(
                     PromptKind::Filter,
-                    S::PROMPT,
+                    cx.tr.message(S::PROMPT),
                     TextInput::with_value(text),
                 ));
                 true
@@ -252,7 +253,12 @@ impl<S: Source> KeysetList<S> {
         frame.render_widget(block, area);
         if w.rows.is_empty() {
             let msg = if let Some(e) = &w.error {
-                format!("could not load {}: {}", S::NOUN, widgets::clean(e, 200))
+                crate::tr!(
+                    paint.tr,
+                    "console-could-not-load",
+                    what = paint.tr.message(S::NOUN),
+                    error = widgets::clean(e, 200)
+                )
             } else {
                 empty()
             };
@@ -262,7 +268,7 @@ impl<S: Source> KeysetList<S> {
         let wide = inner.width >= WIDE - 2;
         let cols = columns(wide);
         let table = widgets::table(
-            t,
+            paint,
             inner,
             &cols,
             &w.rows,

@@ -39,14 +39,9 @@ impl View {
         View::Audit,
     ];
 
-    pub fn title(self) -> &'static str {
-        match self {
-            View::Overview => "Overview",
-            View::Sessions => "Sessions",
-            View::Bindings => "Bindings",
-            View::Exchange => "Exchange",
-            View::Audit => "Audit",
-        }
+    /// The tab's name in the console's language.
+    pub fn title(self, tr: &crate::i18n::Tr) -> String {
+        self.scope().title(tr)
     }
 
     pub fn scope(self) -> Scope {
@@ -95,6 +90,6 @@ pub trait Component {
     /// Waiting on the database or WeChat (the status line says so).
     fn busy(&self) -> bool;
     /// What the status line says when text is pasted outside a prompt.
-    fn paste_hint(&self) -> String;
+    fn paste_hint(&self, tr: &crate::i18n::Tr) -> String;
     fn draw(&self, frame: &mut Frame, area: Rect, paint: &Paint);
 }

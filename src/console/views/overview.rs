@@ -24,11 +24,13 @@ use crate::console::keymap::{Scope, key};
 use crate::console::prompt::PromptKind;
 use crate::console::theme::Theme;
 use crate::console::widgets::{self, Paint};
+use crate::i18n::Tr;
 use crate::present::state::instance_state;
 use crate::store::stats::{
     FailingAddress, InstanceRow, LiveSessions, LoginBucket, RevocationBucket,
 };
 use crate::store::{PurgeBacklog, PurgeStatus, SessionFilter, Store, StoreError, Ts};
+use crate::tr;
 use crate::wechat::{ApiError, WechatError};
 
 /// Minutes of history the sparklines show.
@@ -195,7 +197,7 @@ impl OverviewView {
                 ),
             ],
             count: None,
-            consequence: "sessions will be revoked",
+            consequence: crate::console::confirm::Consequence::SessionsRevoked,
             verb: Action::RevokeFromAddress.verb(),
         }));
     }
@@ -247,12 +249,13 @@ impl Component for OverviewView {
         self.loading
     }
 
-    fn paste_hint(&self) -> String {
-        "paste ignored: the Overview has no input".to_owned()
+    fn paste_hint(&self, tr: &Tr) -> String {
+        tr!(tr, "console-paste-ignored-overview")
     }
 
     fn draw(&self, frame: &mut Frame, area: Rect, paint: &Paint) {
         let t = paint.theme;
+        let tr = paint.tr;
         let right = self.data.as_ref().map(|d| {
             Line::from(Span::styled(
                 format!(" as of {} ", widgets::datetime(d.at)),
@@ -280,9 +283,9 @@ impl Component for OverviewView {
         head.extend(self.spark_lines(t, d, spark_w));
         let addresses = self.address_lines(t, d);
         let outcomes = outcome_lines(t, d, wide);
-        let mut instances = instance_lines(t, d);
+        let mut instances = instance_lines(t, tr, d);
         instances.push(Line::from(""));
-        instances.extend(retention_lines(t, d));
+        instances.extend(retention_lines(t, tr, d));
         if wide {
             let [left, right] =
                 Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
@@ -583,7 +586,7 @@ fn outcome_lines(t: &Theme, d: &Snapshot, wide: bool) -> Vec<Line<'static>> {
     lines
 }
 
-fn instance_lines(t: &Theme, d: &Snapshot) -> Vec<Line<'static>> {
+fn instance_lines(t: &Theme, tr: &Tr, d: &Snapshot) -> Vec<Line<'static>> {
     let states: Vec<&str> = d
         .instances
         .iter()
@@ -609,10 +612,14 @@ fn instance_lines(t: &Theme, d: &Snapshot) -> Vec<Line<'static>> {
             Span::styled(format!("  {state:<8}"), style),
             Span::styled(
                 format!(
-                    "{:<28} {:<10} seen {}",
+                    "{:<28} {:<10} {}",
                     widgets::clean(&format!("{} pid {}", i.host, i.pid), 28),
                     widgets::clean(&i.version, 10),
-                    widgets::relative(d.at, i.last_seen_at)
+                    tr!(
+                        tr,
+                        "console-overview-seen",
+                        when = widgets::relative(tr, d.at, i.last_seen_at)
+                    )
                 ),
                 t.value,
             ),
@@ -624,37 +631,47 @@ fn instance_lines(t: &Theme, d: &Snapshot) -> Vec<Line<'static>> {
 /// Retention: the last session purge (when, how many, how long, by whom, next due) and the
 /// purgeable backlog, labelled as the estimate it is. Every English word of these lines is in
 /// the one format string of each line.
-fn retention_lines(t: &Theme, d: &Snapshot) -> Vec<Line<'static>> {
+fn retention_lines(t: &Theme, tr: &Tr, d: &Snapshot) -> Vec<Line<'static>> {
     let p = &d.purge;
-    let when = |ts: Option<Ts>| ts.map_or("-".to_owned(), |ts| widgets::relative(d.at, ts));
+    let when = |ts: Option<Ts>| ts.map_or("-".to_owned(), |ts| widgets::relative(tr, d.at, ts));
     let last = match (p.last_finished_at, p.last_removed, p.last_duration_ms) {
-        (Some(at), Some(n), Some(ms)) => format!(
-            "last purge {}: {} sessions removed in {:.1} s by {}; next due {}",
-            when(Some(at)),
-            widgets::thousands(n),
-            ms as f64 / 1000.0,
-            widgets::clean_opt(&p.last_by, 24),
-            when(p.next_due_at),
+        (Some(at), Some(n), Some(ms)) => tr!(
+            tr,
+            "console-retention-last",
+            when = when(Some(at)),
+            n = n,
+            count = widgets::thousands(n),
+            secs = format!("{:.1}", ms as f64 / 1000.0),
+            by = widgets::clean_opt(&p.last_by, 24),
+            next = when(p.next_due_at)
         ),
-        _ => "last purge: never".to_owned(),
+        _ => tr!(tr, "console-retention-never"),
     };
     let mut lines = vec![
-        Line::from(Span::styled("session retention", t.title)),
+        Line::from(Span::styled(tr!(tr, "console-retention-title"), t.title)),
         Line::from(Span::styled(format!("  {last}"), t.value)),
     ];
     if let Some(holder) = &p.running {
+        let holder = widgets::clean(holder, 40);
         lines.push(Line::from(Span::styled(
-            format!("  purging now: {}", widgets::clean(holder, 40)),
+            format!(
+                "  {}",
+                tr!(tr, "console-retention-running", holder = holder)
+            ),
             t.ok,
         )));
     }
     if let Some((cutoff, b)) = d.backlog {
+        let count = format!(
+            "{}{}",
+            widgets::thousands(b.sessions),
+            if b.capped { "+" } else { "" }
+        );
+        let date = cutoff.0.format("%Y-%m-%d").to_string();
         lines.push(Line::from(Span::styled(
             format!(
-                "  purgeable backlog: ~{}{} (estimate), sessions that ended before {}",
-                widgets::thousands(b.sessions),
-                if b.capped { "+" } else { "" },
-                cutoff.0.format("%Y-%m-%d")
+                "  {}",
+                tr!(tr, "console-retention-backlog", count = count, date = date)
             ),
             t.value,
         )));

@@ -11,6 +11,7 @@ use ratatui::widgets::Cell;
 use super::Component;
 use super::list::{KeysetList, keyset_source};
 use crate::console::action::Action;
+use crate::console::confirm::Consequence;
 use crate::console::confirm::{Operation, Request};
 use crate::console::effect::{Cx, Effect, Goto};
 use crate::console::export;
@@ -19,11 +20,13 @@ use crate::console::input::TextInput;
 use crate::console::keymap::{Scope, key};
 use crate::console::prompt::{Prompt, PromptKind};
 use crate::console::views::exchange::KeyTools;
-use crate::console::widgets::{self, Col, Paint, col, fill_col, sessions_word, thousands};
+use crate::console::widgets::{self, Col, Paint, col, fill_col, n_sessions, thousands};
 use crate::console::window::Chunk;
 use crate::device::{self, Device};
+use crate::i18n::Tr;
 use crate::ops::{self, KeyCheckReport, KeyResetReport, OpsError};
 use crate::store::{SessionFilter, SessionRow, SessionState, StoreError, Ts};
+use crate::tr;
 use crate::wechat::{KeyCheck, WechatError};
 
 /// Most sessions that can be marked at once (the store revokes at most this many by id).
@@ -57,8 +60,8 @@ keyset_source!(
     older: list_sessions,
     newer: list_sessions_newer,
     format: filter::format_session_filter,
-    noun: "sessions",
-    prompt: "filter (username= account= appid= openid= unionid= ip= id= all): ",
+    noun: "console-noun-sessions",
+    prompt: "console-sessions-filter-prompt",
 );
 
 #[derive(Debug, Default)]
@@ -132,7 +135,11 @@ impl SessionsView {
         self.total = None;
         self.list.set_filter(filter, cx);
         self.count(false, cx);
-        cx.info(format!("sessions: {}", widgets::clean(&text, 200)));
+        cx.info(tr!(
+            cx.tr,
+            "console-sessions-filter-set",
+            filter = widgets::clean(&text, 200)
+        ));
     }
 
     pub fn apply(&mut self, msg: Msg, cx: &mut Cx) {
@@ -146,9 +153,7 @@ impl SessionsView {
                     && self.list.filter.token_hash.is_some()
                     && self.list.window.rows.is_empty()
                 {
-                    cx.info(
-                        "no session has that SessionId (a SessionId is only valid as issued, in full)",
-                    );
+                    cx.info(tr!(cx.tr, "console-no-session-with-token"));
                 }
             }
             Msg::Count { generation, result } => {
@@ -169,7 +174,7 @@ impl SessionsView {
             Msg::Export(m) => self.export_msg(m, cx),
             Msg::KeyChecked(r) => {
                 self.key_checking = None;
-                let text = r.status_text();
+                let text = r.status_text(cx.tr);
                 if r.outcome.is_failure() {
                     cx.error(text);
                 } else {
@@ -185,10 +190,11 @@ impl SessionsView {
     /// in the background (see [`export`]).
     pub fn start_export(&mut self, req: export::Request, cx: &mut Cx) {
         if let Some(r) = &self.export {
-            return cx.error(format!(
-                "an export to {} is running: {} cancels it",
-                export::shown(&r.path),
-                key(Scope::Global, Action::Back)
+            return cx.error(tr!(
+                cx.tr,
+                "console-export-running",
+                path = export::shown(&r.path),
+                key = key(Scope::Global, Action::Back)
             ));
         }
         if let Err(denied) = ops::check(cx.actor, &ops::Operation::ExportSessions) {
@@ -201,10 +207,11 @@ impl SessionsView {
         let id = self.export_seq;
         let (running, cancel) = export::start(id, req.path.clone());
         self.export = Some(running);
-        cx.info(format!(
-            "exporting to {}… {} cancels",
-            export::shown(&req.path),
-            key(Scope::Global, Action::Back)
+        cx.info(tr!(
+            cx.tr,
+            "console-exporting-to",
+            path = export::shown(&req.path),
+            key = key(Scope::Global, Action::Back)
         ));
         let store = cx.store.clone();
         let actor = cx.actor.clone();
@@ -227,9 +234,10 @@ impl SessionsView {
     pub fn cancel_export(&mut self, cx: &mut Cx) {
         if let Some(r) = &self.export {
             r.cancel();
-            cx.info(format!(
-                "cancelling the export to {}…",
-                export::shown(&r.path)
+            cx.info(tr!(
+                cx.tr,
+                "console-export-cancelling",
+                path = export::shown(&r.path)
             ));
         }
     }
@@ -239,10 +247,11 @@ impl SessionsView {
             export::Msg::Progress { id, rows } => {
                 if let Some(r) = self.export.as_mut().filter(|r| r.id == id) {
                     r.rows = rows;
-                    cx.info(format!(
-                        "exporting {} rows… {} cancels",
-                        thousands(rows),
-                        key(Scope::Global, Action::Back)
+                    cx.info(tr!(
+                        cx.tr,
+                        "console-exporting-rows",
+                        rows = thousands(rows),
+                        key = key(Scope::Global, Action::Back)
                     ));
                 }
             }
@@ -253,19 +262,22 @@ impl SessionsView {
                 let path = export::shown(&r.path);
                 match outcome {
                     export::Outcome::Written(n) => {
-                        cx.ok(format!(
-                            "exported {} {} to {path}",
-                            thousands(n),
-                            sessions_word(n)
+                        cx.ok(tr!(
+                            cx.tr,
+                            "console-exported",
+                            sessions = n_sessions(cx.tr, n),
+                            path = path
                         ));
                         cx.push(Effect::Audited);
                     }
                     export::Outcome::Cancelled => {
-                        cx.info(format!("export cancelled: {path} not written"))
+                        cx.info(tr!(cx.tr, "console-export-cancelled", path = path))
                     }
-                    export::Outcome::Failed(e) => cx.error(format!(
-                        "export failed, {path} not written: {}",
-                        crate::sanitize::for_terminal(&e)
+                    export::Outcome::Failed(e) => cx.error(tr!(
+                        cx.tr,
+                        "console-export-failed",
+                        path = path,
+                        error = crate::sanitize::for_terminal(&e).into_owned()
                     )),
                 }
             }
@@ -298,10 +310,10 @@ impl SessionsView {
             self.list.detail = false;
         } else if self.list.filter != SessionFilter::default() {
             self.set_filter(SessionFilter::default(), cx);
-            cx.info("filter cleared: all live sessions");
+            cx.info(tr!(cx.tr, "console-filter-cleared-sessions"));
         } else if !self.marks.is_empty() {
             self.marks.clear();
-            cx.info("marks cleared");
+            cx.info(tr!(cx.tr, "console-marks-cleared"));
         }
     }
 
@@ -311,12 +323,13 @@ impl SessionsView {
         let showing = f.include_inactive;
         self.set_filter(f, cx);
         cx.info(if showing {
-            format!(
-                "showing revoked and expired sessions too ({} hides them)",
-                key(Scope::Sessions, Action::ToggleInactive)
+            tr!(
+                cx.tr,
+                "console-showing-inactive",
+                key = key(Scope::Sessions, Action::ToggleInactive)
             )
         } else {
-            "showing live sessions only".to_owned()
+            tr!(cx.tr, "console-showing-live-only")
         });
     }
 
@@ -325,16 +338,20 @@ impl SessionsView {
         if self.marks.remove(&row.public_id).is_none() {
             let state = row.state(cx.now);
             if state != SessionState::Active {
-                return cx.info(format!(
-                    "{} is {state}: only live sessions can be marked",
-                    row.public_id
+                return cx.info(tr!(
+                    cx.tr,
+                    "console-only-live-can-be-marked",
+                    id = row.public_id.as_str(),
+                    state = state_word(cx.tr, state)
                 ));
             }
             if self.marks.len() >= MAX_MARKS {
-                return cx.error(format!(
-                    "at most {MAX_MARKS} marks: revoke by account or openid ({} / {}) instead",
-                    key(Scope::Sessions, Action::RevokeAccount),
-                    key(Scope::Sessions, Action::RevokeOpenid)
+                return cx.error(tr!(
+                    cx.tr,
+                    "console-too-many-marks",
+                    max = MAX_MARKS,
+                    account = key(Scope::Sessions, Action::RevokeAccount),
+                    openid = key(Scope::Sessions, Action::RevokeOpenid)
                 ));
             }
             self.marks.insert(row.public_id, row.username);
@@ -345,22 +362,28 @@ impl SessionsView {
     /// `d`: the marked sessions, or the selected one.
     fn revoke(&self, selected: Option<SessionRow>, cx: &mut Cx) {
         if !self.marks.is_empty() {
-            return cx.push(Effect::Confirm(self.revoke_marked()));
+            return cx.push(Effect::Confirm(self.revoke_marked(cx.tr)));
         }
         let Some(row) = selected else {
-            return cx.info("no session selected");
+            return cx.info(tr!(cx.tr, "console-no-session-selected"));
         };
         let state = row.state(cx.now);
         if state != SessionState::Active {
-            return cx.info(format!("{} is already {state}", row.public_id));
+            return cx.info(tr!(
+                cx.tr,
+                "console-already-state",
+                id = row.public_id.as_str(),
+                state = state_word(cx.tr, state)
+            ));
         }
+        let tr = cx.tr;
         cx.push(Effect::Confirm(Request {
-            title: "Revoke session".into(),
+            title: tr!(tr, "console-revoke-session-title"),
             subject: vec![
-                ("session".into(), row.public_id.clone()),
-                ("account".into(), account_text(&row)),
+                (tr!(tr, "console-field-session"), row.public_id.clone()),
+                (tr!(tr, "console-field-account"), account_text(&row)),
                 (
-                    "app".into(),
+                    tr!(tr, "console-field-app"),
                     format!(
                         "{}  openid {}",
                         widgets::clean(&row.appid, 24),
@@ -368,7 +391,7 @@ impl SessionsView {
                     ),
                 ),
                 (
-                    "client".into(),
+                    tr!(tr, "console-field-client"),
                     format!(
                         "{}  {}",
                         widgets::clean_opt(&row.client_ip, 40),
@@ -380,12 +403,12 @@ impl SessionsView {
                 public_ids: vec![row.public_id],
             },
             count: Some(1),
-            consequence: "sessions will be revoked",
+            consequence: Consequence::SessionsRevoked,
             verb: Action::Revoke.verb(),
         }));
     }
 
-    fn revoke_marked(&self) -> Request {
+    fn revoke_marked(&self, tr: &Tr) -> Request {
         let ids: Vec<String> = self.marks.keys().cloned().collect();
         let mut whose: Vec<&str> = self.marks.values().map(String::as_str).collect();
         whose.sort_unstable();
@@ -397,7 +420,11 @@ impl SessionsView {
             .collect::<Vec<_>>()
             .join(", ");
         if whose.len() > 4 {
-            accounts.push_str(&format!(" and {} more", whose.len() - 4));
+            accounts.push_str(&tr!(
+                tr,
+                "console-and-n-more",
+                n = (whose.len() - 4).to_string()
+            ));
         }
         let n = ids.len() as u64;
         let first = ids.iter().take(3).cloned().collect::<Vec<_>>().join(" ");
@@ -407,14 +434,19 @@ impl SessionsView {
             String::new()
         };
         Request {
-            title: format!("Revoke {} marked {}", thousands(n), sessions_word(n)),
+            title: tr!(
+                tr,
+                "console-revoke-marked-title",
+                count = n,
+                n = thousands(n)
+            ),
             subject: vec![
-                ("sessions".into(), format!("{first}{more}")),
-                ("accounts".into(), accounts),
+                (tr!(tr, "console-field-sessions"), format!("{first}{more}")),
+                (tr!(tr, "console-field-accounts"), accounts),
             ],
             op: Operation::RevokeSessions { public_ids: ids },
             count: Some(n),
-            consequence: "sessions will be revoked",
+            consequence: Consequence::SessionsRevoked,
             verb: Action::Revoke.verb(),
         }
     }
@@ -422,26 +454,27 @@ impl SessionsView {
     /// `A` / `O`: every live session of the selected session's account / openid.
     fn revoke_all_of(&self, action: Action, selected: Option<SessionRow>, cx: &mut Cx) {
         let Some(row) = selected else {
-            return cx.info("no session selected");
+            return cx.info(tr!(cx.tr, "console-no-session-selected"));
         };
+        let tr = cx.tr;
         let (title, filter, subject) = if action == Action::RevokeAccount {
             (
-                "Revoke every session of an account",
+                tr!(tr, "console-revoke-account-title"),
                 SessionFilter {
                     account_id: Some(row.account_id),
                     ..Default::default()
                 },
                 vec![
-                    ("account".into(), account_text(&row)),
+                    (tr!(tr, "console-field-account"), account_text(&row)),
                     (
-                        "scope".into(),
-                        "every live session, in every mini program".into(),
+                        tr!(tr, "console-field-scope"),
+                        tr!(tr, "console-scope-every-live-session"),
                     ),
                 ],
             )
         } else {
             (
-                "Revoke every session of an openid",
+                tr!(tr, "console-revoke-openid-title"),
                 SessionFilter {
                     appid: Some(row.appid.clone()),
                     openid: Some(row.openid.clone()),
@@ -450,18 +483,27 @@ impl SessionsView {
                 vec![
                     ("openid".into(), widgets::clean(&row.openid, 64)),
                     ("appid".into(), widgets::clean(&row.appid, 64)),
-                    ("account".into(), account_text(&row)),
+                    (tr!(tr, "console-field-account"), account_text(&row)),
                 ],
             )
         };
         cx.push(Effect::Confirm(Request {
             op: Operation::RevokeMatching { filter },
-            title: title.into(),
+            title,
             subject,
             count: None,
-            consequence: "sessions will be revoked",
+            consequence: Consequence::SessionsRevoked,
             verb: action.verb(),
         }));
+    }
+}
+
+/// A session's state in the console's language (`--json` keeps the machine word).
+fn state_word(tr: &Tr, state: SessionState) -> String {
+    match state {
+        SessionState::Active => tr!(tr, "console-state-active"),
+        SessionState::Expired => tr!(tr, "console-state-expired"),
+        SessionState::Revoked => tr!(tr, "console-state-revoked"),
     }
 }
 
@@ -484,25 +526,26 @@ impl Component for SessionsView {
             Action::Back => self.back(cx),
             Action::Refresh => {
                 self.reload_here(true, cx);
-                cx.info("refreshed");
+                cx.info(tr!(cx.tr, "console-refreshed"));
             }
             Action::FindByToken => cx.prompt(
                 Prompt::new(
                     PromptKind::Token,
-                    "SessionId (masked, hashed, never stored): ",
+                    format!("{}: ", tr!(cx.tr, "console-token-prompt")),
                     TextInput::masked(),
                 )
-                .with_hint(format!(
-                    "paste the SessionId; {} hashes it and searches, {} cancels",
-                    key(Scope::Prompt, Action::Confirm),
-                    key(Scope::Prompt, Action::Cancel)
+                .with_hint(tr!(
+                    cx.tr,
+                    "console-token-hint",
+                    accept = key(Scope::Prompt, Action::Confirm),
+                    cancel = key(Scope::Prompt, Action::Cancel)
                 )),
             ),
             Action::ToggleInactive => self.toggle_inactive(cx),
             Action::ToggleMark => self.toggle_mark(selected, cx),
             Action::ClearMarks => {
                 self.marks.clear();
-                cx.info("marks cleared");
+                cx.info(tr!(cx.tr, "console-marks-cleared"));
             }
             Action::Revoke => self.revoke(selected, cx),
             Action::RevokeAccount | Action::RevokeOpenid => {
@@ -542,7 +585,7 @@ impl Component for SessionsView {
                         },
                         cx,
                     ),
-                    None => cx.info("no SessionId given"),
+                    None => cx.info(tr!(cx.tr, "console-no-token-given")),
                 }
             }
             PromptKind::Command
@@ -573,10 +616,11 @@ impl Component for SessionsView {
         self.list.window.is_loading() || self.key_checking.is_some()
     }
 
-    fn paste_hint(&self) -> String {
-        format!(
-            "paste ignored: press {} first to find a session by its SessionId",
-            key(Scope::Sessions, Action::FindByToken)
+    fn paste_hint(&self, tr: &Tr) -> String {
+        tr!(
+            tr,
+            "console-paste-ignored-sessions",
+            key = key(Scope::Sessions, Action::FindByToken)
         )
     }
 
@@ -609,35 +653,44 @@ fn columns(wide: bool, with_state: bool) -> Vec<(Col, Field)> {
     let mut v = vec![
         (col("", 1, 0), Field::Mark),
         (
-            col("SESSION", if wide { 24 } else { 12 }, 0),
+            col("console-col-session", if wide { 24 } else { 12 }, 0),
             Field::Session,
         ),
-        (col("ACCOUNT", if wide { 16 } else { 12 }, 0), Field::User),
+        (
+            col("console-col-account", if wide { 16 } else { 12 }, 0),
+            Field::User,
+        ),
     ];
     if with_state {
-        v.push((col("STATE", 7, 0), Field::State));
+        v.push((col("console-col-state", 7, 0), Field::State));
     }
     v.extend([
-        (col("APPID", 18, 3), Field::Appid),
-        (col("OPENID", if wide { 28 } else { 12 }, 1), Field::Openid),
+        (col("console-col-appid", 18, 3), Field::Appid),
         (
-            col("CREATED", if wide { 16 } else { 11 }, 4),
+            col("console-col-openid", if wide { 28 } else { 12 }, 1),
+            Field::Openid,
+        ),
+        (
+            col("console-col-created", if wide { 16 } else { 11 }, 4),
             Field::Created,
         ),
-        (col("LAST SEEN", 9, 1), Field::LastSeen),
+        (col("console-col-last-seen", 9, 1), Field::LastSeen),
         // Narrow: the device takes the place of the expiry (back from about 90 columns).
-        (col("EXPIRES", 8, if wide { 2 } else { 3 }), Field::Expires),
-        (col("CLIENT IP", 15, 2), Field::Ip),
+        (
+            col("console-col-expires", 8, if wide { 2 } else { 3 }),
+            Field::Expires,
+        ),
+        (col("console-col-client-ip", 15, 2), Field::Ip),
     ]);
     // Support tools (device): wide screens show the parsed device and the raw user agent;
     // narrow ones the device only, in the shortest form that fits.
     if wide {
         v.extend([
-            (col("DEVICE", 36, 2), Field::Device),
-            (fill_col("USER AGENT", 12, 3), Field::UserAgent),
+            (col("console-col-device", 36, 2), Field::Device),
+            (fill_col("console-col-user-agent", 12, 3), Field::UserAgent),
         ]);
     } else {
-        v.push((fill_col("DEVICE", 9, 2), Field::Device));
+        v.push((fill_col("console-col-device", 9, 2), Field::Device));
     }
     v
 }
@@ -663,26 +716,29 @@ impl SessionsView {
                 return Cell::from(Span::styled(mark, paint.theme.marked));
             }
             Field::Session => widgets::truncate_to(&row.public_id, w),
-            Field::User => widgets::clean(&row.username, w),
-            Field::State => row.state(now).to_string(),
+            // Cut by cells: a Chinese username never shifts the next column.
+            Field::User => widgets::truncate_to(&widgets::clean(&row.username, 200), w),
+            Field::State => state_word(paint.tr, row.state(now)),
             Field::Appid => widgets::clean(&row.appid, w),
             Field::Openid if wide => widgets::clean(&row.openid, w),
             Field::Openid => widgets::shorten_id(&row.openid, w),
             Field::Created if wide => widgets::datetime(row.created_at),
             Field::Created => widgets::short_datetime(row.created_at),
-            Field::LastSeen => widgets::relative(now, row.last_seen_at),
+            Field::LastSeen => widgets::relative(paint.tr, now, row.last_seen_at),
             Field::Expires => match row.state(now) {
-                SessionState::Active => widgets::relative(now, row.expires_at),
-                SessionState::Expired => "expired".into(),
-                SessionState::Revoked => "revoked".into(),
+                SessionState::Active => widgets::relative(paint.tr, now, row.expires_at),
+                s => state_word(paint.tr, s),
             },
             Field::Ip => widgets::clean_opt(&row.client_ip, w),
             // Not a WeChat user agent (or a hostile one): `unknown` and, where there is
             // room, the sanitised raw text.
             Field::Device => match (self.device_of(row), &row.user_agent) {
                 (Some(d), _) => d.fit(w),
-                (None, Some(ua)) if w >= 16 => widgets::clean(&format!("unknown {ua}"), w),
-                (None, _) => "unknown".into(),
+                (None, Some(ua)) if w >= 16 => widgets::truncate_to(
+                    &widgets::clean(&format!("{} {ua}", tr!(paint.tr, "console-unknown")), 400),
+                    w,
+                ),
+                (None, _) => tr!(paint.tr, "console-unknown"),
             },
             Field::UserAgent => widgets::clean_opt(&row.user_agent, w),
         };
@@ -692,11 +748,15 @@ impl SessionsView {
     fn title_line(&self, paint: &Paint) -> Line<'static> {
         let t = paint.theme;
         let f = &self.list.filter;
-        let mut spans = vec![Span::styled(" Sessions ", t.title)];
+        let tr = paint.tr;
+        let mut spans = vec![Span::styled(
+            format!(" {} ", tr!(tr, "console-tab-sessions")),
+            t.title,
+        )];
         let scope = if f.include_inactive {
-            "all states"
+            tr!(tr, "console-sessions-all-states")
         } else {
-            "live"
+            tr!(tr, "console-sessions-live")
         };
         spans.push(Span::styled(format!("({scope}) "), t.label));
         let narrowing = SessionFilter {
@@ -713,11 +773,21 @@ impl SessionsView {
             ));
         }
         if self.total_estimated {
-            spans.push(Span::styled("~ total estimated ", t.label));
+            spans.push(Span::styled(
+                format!("{} ", tr!(tr, "console-total-estimated")),
+                t.label,
+            ));
         }
         if !self.marks.is_empty() {
             spans.push(Span::styled(
-                format!("{} marked ", thousands(self.marks.len() as u64)),
+                format!(
+                    "{} ",
+                    tr!(
+                        tr,
+                        "console-n-marked",
+                        n = thousands(self.marks.len() as u64)
+                    )
+                ),
                 t.marked,
             ));
         }
@@ -734,16 +804,22 @@ impl SessionsView {
             self.title_line(paint),
             self.total,
             || {
+                let tr = paint.tr;
                 if !self.list.window.loaded {
-                    format!("{} loading sessions…", widgets::spinner(paint.spinner))
-                } else if f.token_hash.is_some() {
-                    "no session has that SessionId".into()
-                } else if f.selects_everything() {
-                    "no live sessions".into()
-                } else {
                     format!(
-                        "no session matches the filter ({} clears it)",
-                        key(Scope::Sessions, Action::Back)
+                        "{} {}",
+                        widgets::spinner(paint.spinner),
+                        tr!(tr, "console-loading-sessions")
+                    )
+                } else if f.token_hash.is_some() {
+                    tr!(tr, "console-empty-token")
+                } else if f.selects_everything() {
+                    tr!(tr, "console-empty-live-sessions")
+                } else {
+                    tr!(
+                        tr,
+                        "console-empty-sessions-filter",
+                        key = key(Scope::Sessions, Action::Back)
                     )
                 }
             },
@@ -765,6 +841,7 @@ impl SessionsView {
 
     fn draw_detail(&self, frame: &mut Frame, area: Rect, paint: &Paint) {
         let t = paint.theme;
+        let tr = paint.tr;
         let Some(row) = self.list.window.selected_row() else {
             return;
         };
@@ -775,21 +852,36 @@ impl SessionsView {
             _ => t.error,
         };
         let mut lines = vec![
-            widgets::field(t, "session", row.public_id.clone(), Some(t.title)),
-            widgets::field(t, "state", state.to_string(), Some(state_style)),
+            widgets::field(
+                t,
+                &tr!(tr, "console-field-session"),
+                row.public_id.clone(),
+                Some(t.title),
+            ),
+            widgets::field(
+                t,
+                &tr!(tr, "console-field-state"),
+                state_word(tr, state),
+                Some(state_style),
+            ),
         ];
         if let Some(at) = row.revoked_at {
             lines.extend([
-                widgets::field(t, "revoked", widgets::when(now, at), None),
                 widgets::field(
                     t,
-                    "revoked by",
+                    &tr!(tr, "console-field-revoked"),
+                    widgets::when(tr, now, at),
+                    None,
+                ),
+                widgets::field(
+                    t,
+                    &tr!(tr, "console-field-revoked-by"),
                     widgets::clean_opt(&row.revoked_by, 60),
                     None,
                 ),
                 widgets::field(
                     t,
-                    "reason",
+                    &tr!(tr, "console-field-reason"),
                     widgets::clean_opt(&row.revoke_reason, 200),
                     None,
                 ),
@@ -799,7 +891,7 @@ impl SessionsView {
         lines.extend([
             widgets::field(
                 t,
-                "account",
+                &tr!(tr, "console-field-account"),
                 format!(
                     "{} (#{})",
                     widgets::clean(&row.username, 60),
@@ -810,20 +902,40 @@ impl SessionsView {
             widgets::field(t, "appid", widgets::clean(&row.appid, 64), None),
             widgets::field(t, "openid", widgets::clean(&row.openid, 128), None),
             widgets::field(t, "unionid", widgets::clean_opt(&row.unionid, 128), None),
-            widgets::field(t, "created", widgets::when(now, row.created_at), None),
-            widgets::field(t, "last seen", widgets::when(now, row.last_seen_at), None),
-            widgets::field(t, "expires", widgets::when(now, row.expires_at), None),
-            widgets::field(t, "client IP", widgets::clean_opt(&row.client_ip, 64), None),
             widgets::field(
                 t,
-                "device",
-                self.device_of(row)
-                    .map_or_else(|| "unknown".into(), |d| d.summary()),
+                &tr!(tr, "console-field-created"),
+                widgets::when(tr, now, row.created_at),
                 None,
             ),
             widgets::field(
                 t,
-                "user agent",
+                &tr!(tr, "console-field-last-seen"),
+                widgets::when(tr, now, row.last_seen_at),
+                None,
+            ),
+            widgets::field(
+                t,
+                &tr!(tr, "console-field-expires"),
+                widgets::when(tr, now, row.expires_at),
+                None,
+            ),
+            widgets::field(
+                t,
+                &tr!(tr, "console-field-client-ip"),
+                widgets::clean_opt(&row.client_ip, 64),
+                None,
+            ),
+            widgets::field(
+                t,
+                &tr!(tr, "console-field-device"),
+                self.device_of(row)
+                    .map_or_else(|| tr!(tr, "console-unknown"), |d| d.summary()),
+                None,
+            ),
+            widgets::field(
+                t,
+                &tr!(tr, "console-field-user-agent"),
                 widgets::clean_opt(&row.user_agent, 600),
                 None,
             ),
@@ -835,28 +947,49 @@ impl SessionsView {
             widgets::keys_line(
                 t,
                 &[
-                    (k(Action::Revoke), " revoke  "),
-                    (k(Action::RevokeAccount), " all of account  "),
-                    (k(Action::RevokeOpenid), " all of openid"),
+                    (
+                        k(Action::Revoke),
+                        format!(" {}  ", tr!(tr, "console-hint-revoke")),
+                    ),
+                    (
+                        k(Action::RevokeAccount),
+                        format!(" {}  ", tr!(tr, "console-hint-all-of-account")),
+                    ),
+                    (
+                        k(Action::RevokeOpenid),
+                        format!(" {}", tr!(tr, "console-hint-all-of-openid")),
+                    ),
                 ],
             ),
             widgets::keys_line(
                 t,
                 &[
-                    (k(Action::JumpToBindings), " account in Bindings  "),
-                    (k(Action::Back), " back"),
+                    (
+                        k(Action::JumpToBindings),
+                        format!(" {}  ", tr!(tr, "console-hint-account-in-bindings")),
+                    ),
+                    (
+                        k(Action::Back),
+                        format!(" {}", tr!(tr, "console-hint-back")),
+                    ),
                 ],
             ),
             // Session keys.
             widgets::keys_line(
                 t,
                 &[
-                    (k(Action::CheckSessionKey), " check session_key  "),
-                    (k(Action::ResetSessionKey), " reset session_key"),
+                    (
+                        k(Action::CheckSessionKey),
+                        format!(" {}  ", tr!(tr, "console-hint-check-session-key")),
+                    ),
+                    (
+                        k(Action::ResetSessionKey),
+                        format!(" {}", tr!(tr, "console-hint-reset-session-key")),
+                    ),
                 ],
             ),
         ]);
-        widgets::detail_pane(frame, area, t, "Session detail", lines);
+        widgets::detail_pane(frame, area, t, &tr!(tr, "console-session-detail"), lines);
     }
 }
 
@@ -889,7 +1022,8 @@ pub enum KeyOutcome {
         sessions: Vec<String>,
     },
     /// WeChat or this program refused: the errcode (if WeChat answered one), its meaning and
-    /// what to do, or the error's own sentence.
+    /// what to do (worded in the console's language), or the error's own sentence. `what` is
+    /// a catalogue id.
     Failed {
         what: &'static str,
         errcode: Option<i64>,
@@ -904,12 +1038,12 @@ impl KeyOutcome {
         matches!(self, KeyOutcome::Failed { .. } | KeyOutcome::Stale { .. })
     }
 
-    fn failed(what: &'static str, e: &WechatError) -> Self {
+    fn failed(tr: &Tr, what: &'static str, e: &WechatError) -> Self {
         KeyOutcome::Failed {
             what,
             errcode: e.errcode(),
-            meaning: e.meaning().to_owned(),
-            action: e.action().to_owned(),
+            meaning: e.meaning_in(tr),
+            action: e.action_in(tr),
             message: e.to_string(),
         }
     }
@@ -925,13 +1059,14 @@ impl KeyOutcome {
     }
 }
 
-/// What a stale key means, in the detail pane and on the status line.
-pub const STALE_TEXT: &str =
-    "the key expired or was replaced by a newer wx.login(); the user must log in again";
-
 impl KeyResult {
     /// The result of [`ops::check_session_key`].
-    pub fn from_check(public_id: &str, at: Ts, r: Result<KeyCheckReport, OpsError>) -> Self {
+    pub fn from_check(
+        tr: &Tr,
+        public_id: &str,
+        at: Ts,
+        r: Result<KeyCheckReport, OpsError>,
+    ) -> Self {
         let (key_masked, outcome) = match r {
             Ok(rep) => (
                 Some(rep.session_key_masked),
@@ -944,10 +1079,10 @@ impl KeyResult {
                             rid: e.rid().map(str::to_owned),
                         }
                     }
-                    Err(e) => KeyOutcome::failed("check failed", &e),
+                    Err(e) => KeyOutcome::failed(tr, "console-key-check-failed", &e),
                 },
             ),
-            Err(e) => (None, KeyOutcome::refused("check failed", &e)),
+            Err(e) => (None, KeyOutcome::refused("console-key-check-failed", &e)),
         };
         KeyResult {
             public_id: public_id.to_owned(),
@@ -958,7 +1093,12 @@ impl KeyResult {
     }
 
     /// The result of [`ops::reset_session_key`].
-    pub fn from_reset(public_id: &str, at: Ts, r: Result<KeyResetReport, OpsError>) -> Self {
+    pub fn from_reset(
+        tr: &Tr,
+        public_id: &str,
+        at: Ts,
+        r: Result<KeyResetReport, OpsError>,
+    ) -> Self {
         let (key_masked, outcome) = match r {
             Ok(rep) => (
                 Some(rep.old_key_masked),
@@ -967,10 +1107,10 @@ impl KeyResult {
                         new_key_masked,
                         sessions,
                     },
-                    Err(e) => KeyOutcome::failed("reset failed", &e),
+                    Err(e) => KeyOutcome::failed(tr, "console-key-reset-failed", &e),
                 },
             ),
-            Err(e) => (None, KeyOutcome::refused("reset failed", &e)),
+            Err(e) => (None, KeyOutcome::refused("console-key-reset-failed", &e)),
         };
         KeyResult {
             public_id: public_id.to_owned(),
@@ -981,17 +1121,26 @@ impl KeyResult {
     }
 
     /// One line for the status line (sanitised).
-    pub fn status_text(&self) -> String {
+    pub fn status_text(&self, tr: &Tr) -> String {
         let id = widgets::clean(&self.public_id, 40);
         match &self.outcome {
-            KeyOutcome::Valid => format!("{id}: session_key valid"),
-            KeyOutcome::Stale { errcode, .. } => {
-                format!("{id}: session_key stale ({errcode}): {STALE_TEXT}")
-            }
+            KeyOutcome::Valid => format!("{id}: {}", tr!(tr, "console-key-valid")),
+            KeyOutcome::Stale { errcode, .. } => format!(
+                "{id}: {}",
+                tr!(
+                    tr,
+                    "console-key-stale",
+                    errcode = errcode,
+                    stale = tr!(tr, "console-key-stale-text")
+                )
+            ),
             KeyOutcome::Reset { sessions, .. } => format!(
-                "{id}: session_key reset: the new key is stored on {} {}",
-                sessions.len(),
-                sessions_word(sessions.len() as u64)
+                "{id}: {}",
+                tr!(
+                    tr,
+                    "console-key-reset-status",
+                    sessions = n_sessions(tr, sessions.len() as u64)
+                )
             ),
             KeyOutcome::Failed {
                 what,
@@ -999,11 +1148,16 @@ impl KeyResult {
                 meaning,
                 ..
             } => format!(
-                "{id}: {what}: errcode {c}: {}",
+                "{id}: {}: errcode {c}: {}",
+                tr.message(what),
                 widgets::clean(meaning, 200)
             ),
             KeyOutcome::Failed { what, message, .. } => {
-                format!("{id}: {what}: {}", widgets::clean(message, 300))
+                format!(
+                    "{id}: {}: {}",
+                    tr.message(what),
+                    widgets::clean(message, 300)
+                )
             }
         }
     }
@@ -1029,12 +1183,13 @@ impl SessionsView {
     /// `c`: asks WeChat (through ops, audited) whether the selected session's key is valid.
     fn check_key(&mut self, selected: Option<SessionRow>, cx: &mut Cx) {
         let Some(row) = selected else {
-            return cx.info("no session selected");
+            return cx.info(tr!(cx.tr, "console-no-session-selected"));
         };
         if let Some(id) = &self.key_checking {
-            return cx.info(format!(
-                "already checking the session_key of {}",
-                widgets::clean(id, 40)
+            return cx.info(tr!(
+                cx.tr,
+                "console-key-already-checking",
+                id = widgets::clean(id, 40)
             ));
         }
         let (client, data_key) = match self.keys.ready() {
@@ -1045,33 +1200,36 @@ impl SessionsView {
         self.key_checking = Some(public_id.clone());
         let store = cx.store.clone();
         let actor = cx.actor.clone();
-        cx.info(format!(
-            "checking the session_key of {} with WeChat…",
-            widgets::clean(&public_id, 40)
+        cx.info(tr!(
+            cx.tr,
+            "console-key-checking-status",
+            id = widgets::clean(&public_id, 40)
         ));
+        let tr = cx.tr.clone();
         cx.spawn(async move {
             let r = ops::check_session_key(&store, &client, &data_key, &actor, &public_id).await;
             let at = Ts::from(store.now());
-            Msg::KeyChecked(Box::new(KeyResult::from_check(&public_id, at, r)))
+            Msg::KeyChecked(Box::new(KeyResult::from_check(&tr, &public_id, at, r)))
         });
     }
 
     /// `R`: the confirmation dialog (with a reason) for a reset of the selected session's key.
     fn reset_key(&self, selected: Option<SessionRow>, cx: &mut Cx) {
         let Some(row) = selected else {
-            return cx.info("no session selected");
+            return cx.info(tr!(cx.tr, "console-no-session-selected"));
         };
         if let Err(why) = self.keys.ready() {
             return cx.error(widgets::clean(&why, 300));
         }
         if self.key_checking.as_deref() == Some(row.public_id.as_str()) {
-            return cx.info("wait for the session_key check to finish");
+            return cx.info(tr!(cx.tr, "console-key-wait-check"));
         }
+        let tr = cx.tr;
         cx.push(Effect::Confirm(Request {
-            title: "Reset a session_key".into(),
+            title: tr!(tr, "console-key-reset-title"),
             subject: vec![
-                ("session".into(), row.public_id.clone()),
-                ("account".into(), account_text(&row)),
+                (tr!(tr, "console-field-session"), row.public_id.clone()),
+                (tr!(tr, "console-field-account"), account_text(&row)),
                 ("appid".into(), widgets::clean(&row.appid, 64)),
                 ("openid".into(), widgets::clean(&row.openid, 64)),
             ],
@@ -1079,7 +1237,7 @@ impl SessionsView {
                 public_id: row.public_id,
             },
             count: Some(1),
-            consequence: "session_key will be replaced; the old one stops working at WeChat",
+            consequence: Consequence::KeyReplaced,
             verb: Action::ResetSessionKey.verb(),
         }));
     }
@@ -1087,11 +1245,16 @@ impl SessionsView {
     /// The detail pane's lines for the selected session's key: checking…, or the last result.
     fn key_lines(&self, row: &SessionRow, paint: &Paint) -> Vec<Line<'static>> {
         let t = paint.theme;
+        let tr = paint.tr;
         if self.key_checking.as_deref() == Some(row.public_id.as_str()) {
             return vec![widgets::field(
                 t,
                 "session_key",
-                format!("{} checking with WeChat…", widgets::spinner(paint.spinner)),
+                format!(
+                    "{} {}",
+                    widgets::spinner(paint.spinner),
+                    tr!(tr, "console-key-checking")
+                ),
                 Some(t.muted),
             )];
         }
@@ -1105,22 +1268,29 @@ impl SessionsView {
             KeyOutcome::Valid => lines.push(widgets::field(
                 t,
                 "session_key",
-                format!("valid (checked {at})"),
+                tr!(tr, "console-key-valid-at", at = at.to_string()),
                 Some(t.ok),
             )),
             KeyOutcome::Stale { errcode, rid } => {
                 lines.push(widgets::field(
                     t,
                     "session_key",
-                    format!("stale: {errcode} — {STALE_TEXT} (checked {at})"),
+                    tr!(
+                        tr,
+                        "console-key-stale-at",
+                        errcode = errcode,
+                        stale = tr!(tr, "console-key-stale-text"),
+                        at = at.to_string()
+                    ),
                     Some(t.error),
                 ));
                 lines.push(widgets::field(
                     t,
-                    "what to do",
-                    format!(
-                        "ask the user to reopen the mini program (a new wx.login()), or {} has WeChat issue a new key",
-                        k(Action::ResetSessionKey)
+                    &tr!(tr, "console-field-what-to-do"),
+                    tr!(
+                        tr,
+                        "console-key-stale-what-to-do",
+                        key = k(Action::ResetSessionKey)
                     ),
                     Some(t.warn),
                 ));
@@ -1135,24 +1305,29 @@ impl SessionsView {
                 lines.push(widgets::field(
                     t,
                     "session_key",
-                    format!("reset: new key stored (masked {new_key_masked})"),
+                    tr!(
+                        tr,
+                        "console-key-reset-stored",
+                        masked = new_key_masked.as_str()
+                    ),
                     Some(t.ok),
                 ));
                 lines.push(widgets::field(
                     t,
-                    "sessions",
-                    format!(
-                        "{} {} of this user now hold it (reset at {at})",
-                        sessions.len(),
-                        sessions_word(sessions.len() as u64)
+                    &tr!(tr, "console-field-sessions"),
+                    tr!(
+                        tr,
+                        "console-key-reset-sessions",
+                        sessions = n_sessions(tr, sessions.len() as u64),
+                        at = at.to_string()
                     ),
                     None,
                 ));
                 if let Some(old) = &r.key_masked {
                     lines.push(widgets::field(
                         t,
-                        "old key",
-                        format!("{old}: no longer valid at WeChat"),
+                        &tr!(tr, "console-field-old-key"),
+                        tr!(tr, "console-key-old-invalid", old = old.as_str()),
                         Some(t.muted),
                     ));
                 }
@@ -1164,6 +1339,7 @@ impl SessionsView {
                 action,
                 message,
             } => {
+                let what = tr.message(what);
                 let head = match errcode {
                     Some(c) => format!("{what}: errcode {c} ({at})"),
                     None => format!("{what} ({at})"),
@@ -1172,7 +1348,7 @@ impl SessionsView {
                 if !meaning.is_empty() {
                     lines.push(widgets::field(
                         t,
-                        "meaning",
+                        &tr!(tr, "console-field-meaning"),
                         widgets::clean(meaning, 200),
                         None,
                     ));
@@ -1180,7 +1356,7 @@ impl SessionsView {
                 if !action.is_empty() {
                     lines.push(widgets::field(
                         t,
-                        "what to do",
+                        &tr!(tr, "console-field-what-to-do"),
                         widgets::clean(action, 300),
                         Some(t.warn),
                     ));
@@ -1188,7 +1364,7 @@ impl SessionsView {
                 if errcode.is_none() {
                     lines.push(widgets::field(
                         t,
-                        "detail",
+                        &tr!(tr, "console-field-detail"),
                         widgets::clean(message, 300),
                         Some(t.muted),
                     ));
@@ -1198,7 +1374,12 @@ impl SessionsView {
         if let (Some(masked), false) =
             (&r.key_masked, matches!(r.outcome, KeyOutcome::Reset { .. }))
         {
-            lines.push(widgets::field(t, "stored key", masked.clone(), None));
+            lines.push(widgets::field(
+                t,
+                &tr!(tr, "console-field-stored-key"),
+                masked.clone(),
+                None,
+            ));
         }
         lines
     }
