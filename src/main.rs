@@ -76,10 +76,10 @@ fn exec_in_door(
             file,
             mut io,
             interrupted,
+            lang: operator_lang,
         } = remote;
-        // The operator's language (their client's LANG or their entry's `lang`); a `--lang`
+        // The operator's language (their entry's `lang`, else their client's LANG); a `--lang`
         // in the command line wins, as locally.
-        let operator_lang = wxlogin::i18n::Lang::default();
         let lang = cli::help::flag_lang(&argv).unwrap_or(operator_lang);
         let parsed = cli::help::localize(Cli::command(), &lang.tr())
             .try_get_matches_from(&argv)

@@ -91,6 +91,8 @@ pub struct Remote {
     pub io: crate::cli::Io,
     /// Set when the client went away: a bulk revoke stops after its current batch.
     pub interrupted: Arc<AtomicBool>,
+    /// The operator's language (see [`Job::lang`]); a `--lang` in the command line wins.
+    pub lang: crate::i18n::Lang,
 }
 
 /// Runs one command line (argv with the program name first) with wxlogin's own parser and
@@ -221,6 +223,7 @@ pub async fn run(
         file: job.door.file.clone(),
         io,
         interrupted,
+        lang: job.lang,
     };
     let mut full = Vec::with_capacity(argv.len() + 1);
     full.push("wxlogin".to_owned());
