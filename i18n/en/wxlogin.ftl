@@ -646,6 +646,7 @@ cli-about-accounts-history = Every event of an account, newest first.
 # The login service's human `message` (its `error` code is never translated).
 service-error-internal = the server failed; try again later
 service-error-database-unavailable = the login database is unreachable; try again later
+service-error-database-busy = the login database is busy with concurrent changes to this user; try again
 service-error-invalid-session = the SessionId is unknown, expired or revoked: log in again
 service-error-missing-session = send the SessionId as `Authorization: Bearer <SessionId>`
 service-error-bad-request = the request is not valid: { $detail }

@@ -614,6 +614,7 @@ cli-about-accounts-history = 账号的所有记录，最新的在前。
 # 登录服务返回的 `message`（`error` 码永不翻译）。
 service-error-internal = 服务器出错，请稍后再试
 service-error-database-unavailable = 无法连接登录数据库，请稍后再试
+service-error-database-busy = 登录数据库正在处理该用户的并发修改，请重试
 service-error-invalid-session = SessionId 不存在、已过期或已撤销，请重新登录
 service-error-missing-session = 请以 `Authorization: Bearer <SessionId>` 发送 SessionId
 service-error-bad-request = 请求无效：{ $detail }

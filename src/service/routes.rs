@@ -99,6 +99,14 @@ impl ApiError {
                 "database_unavailable",
                 "the login database is unreachable; try again later",
             )
+        } else if matches!(e, StoreError::TxConflict(_)) {
+            // Still in conflict after every retry: nothing was written, and the same request
+            // a moment later is expected to work.
+            Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "database_busy",
+                "the login database is busy with concurrent changes to this user; try again",
+            )
         } else {
             Self::internal()
         }
@@ -171,6 +179,7 @@ fn chinese_message(error: &str, english: &str) -> Option<String> {
     Some(match error {
         "internal_error" => tr!(tr, "service-error-internal"),
         "database_unavailable" => tr!(tr, "service-error-database-unavailable"),
+        "database_busy" => tr!(tr, "service-error-database-busy"),
         "invalid_session" => tr!(tr, "service-error-invalid-session"),
         "missing_session" => tr!(tr, "service-error-missing-session"),
         "body_too_large" | "bad_request" | "invalid_text" => {

@@ -203,6 +203,15 @@ pub enum StoreError {
     Db(String),
     #[error("the database connection was lost: {0}")]
     ConnectionLost(String),
+    /// The database ended the transaction because a concurrent one touched the same rows:
+    /// a deadlock (MariaDB/MySQL 1213, PostgreSQL 40P01), a serialization failure (40001), or
+    /// on a Galera cluster a certification failure at commit (also reported as 1213). Nothing
+    /// of the transaction was kept; the store retries the transactions that can meet this
+    /// (see [`Store::retry_conflicts`]) and only then hands it on.
+    #[error(
+        "the database ended the transaction in a conflict with a concurrent change ({0}); nothing was written, try again"
+    )]
+    TxConflict(String),
     /// A store write was handed a grant for another action: a bug, refused before anything
     /// was written (and a panic in debug builds).
     #[error(transparent)]
@@ -231,6 +240,11 @@ impl From<sqlx::Error> for StoreError {
                 // PostgreSQL 42501 insufficient_privilege (also our append-only trigger), 25006
                 // read_only_sql_transaction; SQLite 8 SQLITE_READONLY (and its extended codes).
                 let sqlite = db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some();
+                // 40001 serialization_failure, 40P01 deadlock_detected: the transaction was
+                // rolled back whole and may simply run again.
+                if code == "40001" || code == "40P01" {
+                    return StoreError::TxConflict(msg);
+                }
                 if code == "42501"
                     || code == "25006"
                     || (sqlite && code.parse::<i32>().is_ok_and(|c| c & 0xff == 8))
@@ -264,6 +278,9 @@ fn mysql_error(number: u16, sqlstate: &str, msg: String, unique: bool) -> StoreE
         _ if sqlstate == "45000" => StoreError::PermissionDenied(msg),
         // 1062 duplicate key (and its variants, which sqlx classifies as unique violations).
         _ if unique => StoreError::Conflict(msg),
+        // 1213 deadlock, which is also how a Galera node reports a write set that failed
+        // certification at commit; the transaction was rolled back whole.
+        1213 => StoreError::TxConflict(msg),
         // 2006 server has gone away, 2013 lost connection during a query, 1927 connection
         // killed, 1053 server shutdown in progress.
         2006 | 2013 | 1927 | 1053 => StoreError::ConnectionLost(msg),
@@ -272,6 +289,36 @@ fn mysql_error(number: u16, sqlstate: &str, msg: String, unique: bool) -> StoreE
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// How many times a transaction that ended in [`StoreError::TxConflict`] runs in all.
+pub const TX_CONFLICT_ATTEMPTS: u32 = 5;
+
+impl Store {
+    /// Runs the transaction `attempt` again, whole, while the database ends it in a conflict
+    /// with a concurrent one ([`StoreError::TxConflict`]): at most [`TX_CONFLICT_ATTEMPTS`]
+    /// runs, with a short random pause that doubles each time so that the contenders do not
+    /// meet again in step. Any other outcome is returned as it is. `attempt` must be a whole
+    /// transaction (it begins and commits its own), so a retry never repeats half of one.
+    pub(crate) async fn retry_conflicts<T, F, Fut>(&self, mut attempt: F) -> Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        let mut run = 1;
+        loop {
+            match attempt().await {
+                Err(StoreError::TxConflict(msg)) if run < TX_CONFLICT_ATTEMPTS => {
+                    tracing::debug!(attempt = run, error = %msg, "transaction conflict; retrying");
+                    let base = 4u64 << run;
+                    let pause = base + rand::random::<u64>() % base;
+                    tokio::time::sleep(Duration::from_millis(pause)).await;
+                    run += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+}
 
 /// A pooled connection idle for at least this long is pinged before it is handed out.
 const PING_IDLE_AFTER: Duration = Duration::from_secs(10);

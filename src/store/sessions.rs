@@ -443,6 +443,10 @@ impl Store {
     /// unbind racing this login either happens first (this returns `NotBound`) or waits and
     /// then revokes the new session too.
     pub async fn login_bound(&self, key: &DataKey, s: &NewSession<'_>) -> Result<LoginOutcome> {
+        self.retry_conflicts(|| self.login_bound_once(key, s)).await
+    }
+
+    async fn login_bound_once(&self, key: &DataKey, s: &NewSession<'_>) -> Result<LoginOutcome> {
         let now = self.now_ts();
         on_db!(self, |pool, d| {
             let _turn = self.write_turn().await;
@@ -486,6 +490,20 @@ impl Store {
     /// with a limit the account row is locked for update (PostgreSQL; SQLite writes one at a
     /// time), so two simultaneous first logins of one account count each other.
     pub async fn bind_and_login_limited(
+        &self,
+        key: &DataKey,
+        account_id: i64,
+        s: &NewSession<'_>,
+        max_per_app: Option<u32>,
+    ) -> Result<LoginOutcome> {
+        // Simultaneous first logins of one WeChat user meet on the binding's row: InnoDB may
+        // end one in a deadlock, and a Galera cluster fails all but one at commit. Run again,
+        // the losers see the winner's binding and answer as a conflict.
+        self.retry_conflicts(|| self.bind_and_login_once(key, account_id, s, max_per_app))
+            .await
+    }
+
+    async fn bind_and_login_once(
         &self,
         key: &DataKey,
         account_id: i64,
