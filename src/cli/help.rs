@@ -16,13 +16,9 @@ use crate::tr;
 /// or with it: only `--lang` matters) and `var`. A value that is not a language is ignored
 /// here: the parser itself then refuses it with the accepted values.
 pub fn early_lang<S: AsRef<str>>(args: &[S], var: impl Fn(&str) -> Option<String>) -> Lang {
-    if let Some(l) = flag_lang(args) {
-        return l;
-    }
-    if let Some(l) = var("WXLOGIN_LANG").and_then(|v| v.parse().ok()) {
-        return l;
-    }
-    Lang::from_posix_env(var)
+    // The local rule without the config file (not read yet): a bad WXLOGIN_LANG is reported
+    // once the command runs; the help falls back to the locale.
+    Lang::resolve(flag_lang(args), None, &var).unwrap_or_else(|_| Lang::from_posix_env(&var))
 }
 
 /// The language `--lang X` / `--lang=X` names in `args`, if it does (the last one wins, as in

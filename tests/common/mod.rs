@@ -42,38 +42,46 @@ pub async fn sqlite_db() -> TestDb {
     }
 }
 
-/// The admin URL of the test PostgreSQL server, if one is configured. With
-/// `WXLOGIN_REQUIRE_PG=1` (set by scripts/test) a missing server fails the test.
-pub fn pg_admin_url() -> Option<String> {
-    match std::env::var("WXLOGIN_TEST_PG_URL") {
+/// The admin URL in `var`, if one is configured. With `require` set to 1 (scripts/test sets
+/// it for every server it starts) a missing server fails the test instead of skipping it.
+fn admin_url(var: &str, require: &str, backend: &str) -> Option<String> {
+    match std::env::var(var) {
         Ok(u) if !u.is_empty() => Some(u),
         _ => {
-            if std::env::var("WXLOGIN_REQUIRE_PG").is_ok_and(|v| v == "1") {
-                panic!("WXLOGIN_REQUIRE_PG=1 but WXLOGIN_TEST_PG_URL is not set");
+            if std::env::var(require).is_ok_and(|v| v == "1") {
+                panic!("{require}=1 but {var} is not set");
             }
-            eprintln!(
-                "note: WXLOGIN_TEST_PG_URL not set; PostgreSQL variant skipped (run scripts/test)"
-            );
+            eprintln!("note: {var} not set; {backend} variant skipped (run scripts/test)");
             None
         }
     }
 }
 
-/// A fresh, migrated PostgreSQL database, or `None` when no server is configured.
-pub async fn pg_db() -> Option<TestDb> {
-    let admin = pg_admin_url()?;
-    let url = create_pg_database(&admin).await;
+/// A store on `url`, migrated as a fixture operator.
+async fn migrated(url: String, backend: &str) -> TestDb {
     let store = Store::connect(&url, Default::default())
         .await
-        .expect("connect pg");
+        .unwrap_or_else(|e| panic!("connect {backend}: {e}"));
     wxlogin::ops::migrate(&store, &operator("fixture"))
         .await
-        .expect("migrate pg");
-    Some(TestDb {
+        .unwrap_or_else(|e| panic!("migrate {backend}: {e}"));
+    TestDb {
         store,
         url,
         _dir: None,
-    })
+    }
+}
+
+/// The admin URL of the test PostgreSQL server, if one is configured
+/// (`WXLOGIN_TEST_PG_URL`; required with `WXLOGIN_REQUIRE_PG=1`).
+pub fn pg_admin_url() -> Option<String> {
+    admin_url("WXLOGIN_TEST_PG_URL", "WXLOGIN_REQUIRE_PG", "PostgreSQL")
+}
+
+/// A fresh, migrated PostgreSQL database, or `None` when no server is configured.
+pub async fn pg_db() -> Option<TestDb> {
+    let admin = pg_admin_url()?;
+    Some(migrated(create_pg_database(&admin).await, "pg").await)
 }
 
 /// Creates an empty database on the admin server and returns its URL.
@@ -92,38 +100,16 @@ pub async fn create_pg_database(admin: &str) -> String {
     u.to_string()
 }
 
-/// The admin URL of the test MariaDB/MySQL server, if one is configured. With
-/// `WXLOGIN_REQUIRE_MYSQL=1` (set by scripts/test) a missing server fails the test.
+/// The admin URL of the test MariaDB/MySQL server, if one is configured
+/// (`WXLOGIN_TEST_MYSQL_URL`; required with `WXLOGIN_REQUIRE_MYSQL=1`).
 pub fn mysql_admin_url() -> Option<String> {
-    match std::env::var("WXLOGIN_TEST_MYSQL_URL") {
-        Ok(u) if !u.is_empty() => Some(u),
-        _ => {
-            if std::env::var("WXLOGIN_REQUIRE_MYSQL").is_ok_and(|v| v == "1") {
-                panic!("WXLOGIN_REQUIRE_MYSQL=1 but WXLOGIN_TEST_MYSQL_URL is not set");
-            }
-            eprintln!(
-                "note: WXLOGIN_TEST_MYSQL_URL not set; MariaDB variant skipped (run scripts/test)"
-            );
-            None
-        }
-    }
+    admin_url("WXLOGIN_TEST_MYSQL_URL", "WXLOGIN_REQUIRE_MYSQL", "MariaDB")
 }
 
 /// A fresh, migrated MariaDB/MySQL database, or `None` when no server is configured.
 pub async fn mysql_db() -> Option<TestDb> {
     let admin = mysql_admin_url()?;
-    let url = create_mysql_database(&admin).await;
-    let store = Store::connect(&url, Default::default())
-        .await
-        .expect("connect mariadb");
-    wxlogin::ops::migrate(&store, &operator("fixture"))
-        .await
-        .expect("migrate mariadb");
-    Some(TestDb {
-        store,
-        url,
-        _dir: None,
-    })
+    Some(migrated(create_mysql_database(&admin).await, "mariadb").await)
 }
 
 /// Creates an empty utf8mb4 database on the admin server and returns its URL.
