@@ -184,11 +184,7 @@ async fn forty_unauthenticated_connections_do_not_keep_an_operator_out_and_are_c
         at_deadline > 0,
         "none was held until the deadline: {held:?}"
     );
-    let log = door.log();
-    assert!(
-        log.contains("not authenticated within"),
-        "no deadline line in the log:\n{log}"
-    );
+    door.wait_log("not authenticated within");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -241,11 +237,7 @@ async fn one_address_holds_at_most_its_share_of_unauthenticated_connections() {
             assert!(closed < Duration::from_secs(2), "refused at once: {h:?}");
         }
     }
-    let log = door.log();
-    assert!(
-        log.contains("too many unauthenticated connections from this address"),
-        "{log}"
-    );
+    door.wait_log("too many unauthenticated connections from this address");
 }
 
 store_test!(
@@ -294,11 +286,9 @@ store_test!(
                 "{out:?}"
             );
         }
-        let log = door.log();
-        assert!(
-            log.lines()
-                .any(|l| l.contains(&fp) && l.contains("role changed") && l.contains("viewer")),
-            "no log line names the key's fingerprint and its new role:\n{log}"
+        door.wait_log_line(
+            "a line naming the key's fingerprint and its new role",
+            |l| l.contains(&fp) && l.contains("role changed") && l.contains("viewer"),
         );
         // Reads still work for a viewer.
         let out = mux.exec("sessions list --limit 1 --json");
@@ -326,12 +316,9 @@ store_test!(
             );
             assert!(out.stdout.is_empty(), "{out:?}");
         }
-        let log = door.log();
-        assert!(
-            log.lines()
-                .any(|l| l.contains(&fp) && l.contains("removed from the operators file")),
-            "no log line names the removed key's fingerprint:\n{log}"
-        );
+        door.wait_log_line("a line naming the removed key's fingerprint", |l| {
+            l.contains(&fp) && l.contains("removed from the operators file")
+        });
     }
 );
 
@@ -455,12 +442,9 @@ async fn a_console_whose_role_is_lowered_by_a_reload_ends_saying_so_and_the_next
         said.contains("your role is now viewer (was oncall); this console ended"),
         "{said}"
     );
-    let log = door.log();
-    assert!(
-        log.lines().any(|l| l.contains("ssh console ended")
-            && l.contains(&fp)
-            && l.contains("role changed")),
-        "{log}"
+    door.wait_log_line(
+        "the console's end naming the key and the role change",
+        |l| l.contains("ssh console ended") && l.contains(&fp) && l.contains("role changed"),
     );
 
     // The same connection's next console is a viewer's.

@@ -148,14 +148,22 @@ impl Door {
 
     /// Waits until the server's log contains `text`.
     pub fn wait_log(&self, text: &str) -> String {
+        self.wait_log_line(text, |l| l.contains(text))
+    }
+
+    /// Waits until one line of the server's log satisfies `line` (`what` names it in the
+    /// panic). The log is read from the server's stderr by another thread, so a line the
+    /// server wrote before the client saw an event may reach [`Door::log`] a moment after it:
+    /// assertions on the log wait for their line rather than read it once.
+    pub fn wait_log_line(&self, what: &str, line: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + WAIT;
         loop {
             let log = self.log();
-            if log.contains(text) {
+            if log.lines().any(&line) {
                 return log;
             }
             if Instant::now() > deadline {
-                panic!("timed out waiting for {text:?} in the log:\n{log}");
+                panic!("timed out waiting for {what} in the log:\n{log}");
             }
             std::thread::sleep(Duration::from_millis(50));
         }
