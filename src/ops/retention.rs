@@ -16,14 +16,66 @@ pub const DEFAULT_PURGE_BATCH: i64 = 2_000;
 /// How long the lease lasts without a batch renewing it: a holder that died frees it after this.
 pub const PURGE_LEASE_TTL: Duration = Duration::from_secs(60);
 
+/// SQLite has one writer: while a purge batch commits, every login waits. There a batch is
+/// sized to hold the writer about this long (it starts at [`SQLITE_FIRST_BATCH`] rows and
+/// follows what the last batch took) ...
+const SQLITE_BATCH_HOLD: Duration = Duration::from_millis(25);
+/// ... and rests at least this many times as long as it ran, so that the purge takes at most a
+/// quarter of the writer's time. PostgreSQL and MariaDB lock rows, not the database: there the
+/// batch is as configured and the pause is `pause`.
+const SQLITE_REST_FACTOR: u32 = 3;
+const SQLITE_FIRST_BATCH: i64 = 200;
+const SQLITE_MIN_BATCH: i64 = 20;
+
+/// The size of the next batch and the rest after it.
+struct Pacer {
+    batch: i64,
+    max: i64,
+    pause: Duration,
+    single_writer: bool,
+}
+
+impl Pacer {
+    fn new(backend: crate::store::Backend, req: &PurgeRequest) -> Pacer {
+        let single_writer = backend == crate::store::Backend::Sqlite;
+        Pacer {
+            batch: if single_writer {
+                req.batch.min(SQLITE_FIRST_BATCH)
+            } else {
+                req.batch
+            },
+            max: req.batch,
+            pause: req.pause,
+            single_writer,
+        }
+    }
+
+    fn batch(&self) -> i64 {
+        self.batch
+    }
+
+    /// After a batch that took `took`: how long to rest (and the next batch's size).
+    fn after(&mut self, took: Duration) -> Duration {
+        if !self.single_writer {
+            return self.pause;
+        }
+        let scale = SQLITE_BATCH_HOLD.as_secs_f64() / took.as_secs_f64().max(1e-4);
+        let next = (self.batch as f64 * scale.min(2.0)) as i64;
+        self.batch = next.clamp(SQLITE_MIN_BATCH.min(self.max), self.max);
+        self.pause.max(took * SQLITE_REST_FACTOR)
+    }
+}
+
 /// How to purge.
 #[derive(Debug, Clone)]
 pub struct PurgeRequest {
     /// Sessions that ended (expired or were revoked) before this go.
     pub cutoff: Ts,
-    /// Rows walked per batch (at most this many deleted per transaction).
+    /// Rows walked per batch (at most this many deleted per transaction); on SQLite the most
+    /// a batch walks, which is sized to hold the one writer about 25 ms.
     pub batch: i64,
-    /// Sleep between batches, so that logins and GET /me are not slowed.
+    /// Sleep between batches, so that logins and GET /me are not slowed; on SQLite at least
+    /// three times what the batch took.
     pub pause: Duration,
     /// Who holds the lease while this runs (an instance id, or `cli:OPERATOR:PID`).
     pub holder: String,
@@ -106,6 +158,7 @@ pub async fn purge_sessions(
         runs.push(p);
     }
     let mut own_started = false;
+    let mut pace = Pacer::new(store.backend(), req);
     loop {
         let mut run = match runs.pop() {
             Some(r) => r,
@@ -120,8 +173,9 @@ pub async fn purge_sessions(
         let resumed = run.resumed;
         let mut stopped = false;
         loop {
+            let began = Instant::now();
             match store
-                .purge_sessions_batch(&grant, &req.holder, &mut run, req.batch, req.lease_ttl)
+                .purge_sessions_batch(&grant, &req.holder, &mut run, pace.batch(), req.lease_ttl)
                 .await?
             {
                 BatchOutcome::LeaseLost => {
@@ -148,8 +202,9 @@ pub async fn purge_sessions(
                         stopped = true;
                         break;
                     }
-                    if !req.pause.is_zero() {
-                        tokio::time::sleep(req.pause).await;
+                    let pause = pace.after(began.elapsed());
+                    if !pause.is_zero() {
+                        tokio::time::sleep(pause).await;
                     }
                 }
             }
@@ -188,4 +243,53 @@ pub async fn purge_sessions(
     }
     outcome.duration_ms = started.elapsed().as_millis() as u64;
     Ok(outcome)
+}
+
+#[cfg(test)]
+mod pacing {
+    use super::*;
+    use crate::store::Backend;
+
+    fn req(batch: i64, pause_ms: u64) -> PurgeRequest {
+        PurgeRequest {
+            cutoff: Ts::from(chrono::Utc::now()),
+            batch,
+            pause: Duration::from_millis(pause_ms),
+            holder: "t".into(),
+            lease_ttl: PURGE_LEASE_TTL,
+            next_due: None,
+            finish_when_stopped: false,
+            extra: serde_json::Value::Null,
+        }
+    }
+
+    #[test]
+    fn on_sqlite_a_slow_batch_makes_the_next_smaller_and_rests_three_times_as_long() {
+        let mut p = Pacer::new(Backend::Sqlite, &req(2_000, 50));
+        assert_eq!(p.batch(), SQLITE_FIRST_BATCH);
+        // 200 rows took 100 ms: four times the hold, so the next batch is a quarter.
+        assert_eq!(
+            p.after(Duration::from_millis(100)),
+            Duration::from_millis(300)
+        );
+        assert_eq!(p.batch(), 50);
+        // Fast batches grow at most twofold a step, never past the configured batch.
+        for _ in 0..20 {
+            assert_eq!(p.after(Duration::from_millis(1)), Duration::from_millis(50));
+        }
+        assert_eq!(p.batch(), 2_000);
+        // Very slow: never below the floor.
+        p.after(Duration::from_secs(10));
+        assert_eq!(p.batch(), SQLITE_MIN_BATCH);
+    }
+
+    #[test]
+    fn on_postgres_and_mariadb_batches_and_pauses_are_as_configured() {
+        for b in [Backend::Postgres, Backend::MySql] {
+            let mut p = Pacer::new(b, &req(2_000, 50));
+            assert_eq!(p.batch(), 2_000);
+            assert_eq!(p.after(Duration::from_secs(2)), Duration::from_millis(50));
+            assert_eq!(p.batch(), 2_000);
+        }
+    }
 }
