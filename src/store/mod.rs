@@ -348,6 +348,9 @@ pub struct Store {
     redacted_url: String,
     /// SQLite's write turn within this process (see [`Store::write_turn`]).
     write_gate: Arc<tokio::sync::Mutex<()>>,
+    /// The last expensive backlog estimate, shared by every console of this process
+    /// ([`Store::estimate_purgeable`]).
+    backlog_memo: Arc<retention::BacklogMemo>,
 }
 
 impl std::fmt::Debug for Store {
@@ -475,6 +478,7 @@ impl Store {
             clock: Arc::new(Utc::now),
             redacted_url,
             write_gate: Arc::new(tokio::sync::Mutex::new(())),
+            backlog_memo: Arc::default(),
         })
     }
 

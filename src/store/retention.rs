@@ -352,6 +352,8 @@ impl Store {
         next_due: Option<Ts>,
         extra: serde_json::Value,
     ) -> Result<()> {
+        // What this process kept of the backlog is what the purge just removed.
+        self.backlog_memo.forget();
         let now = self.now_ts();
         let duration_ms = (now.0 - run.started_at.0).num_milliseconds().max(0);
         let mut detail = json!({
@@ -475,7 +477,22 @@ impl Store {
     /// An estimate of the sessions that ended before `cutoff`, cheap at any size: on
     /// PostgreSQL a 1% block sample when the table is large (exact below 200,000 rows); on
     /// SQLite an exact count that stops at 1,000,000 (`capped`).
+    ///
+    /// Every open console asks for it on each Overview refresh, so an estimate that took
+    /// [`BacklogMemo::EXPENSIVE`] or longer (a big SQLite file, MariaDB's capped count) is
+    /// reused for [`BacklogMemo::KEEP`] by every console of this process while the cutoff
+    /// moves less than that; a cheap one is always counted afresh.
     pub async fn estimate_purgeable(&self, cutoff: Ts) -> Result<PurgeBacklog> {
+        if let Some(b) = self.backlog_memo.get(cutoff) {
+            return Ok(b);
+        }
+        let began = std::time::Instant::now();
+        let b = self.count_backlog(cutoff).await?;
+        self.backlog_memo.put(cutoff, b, began.elapsed());
+        Ok(b)
+    }
+
+    async fn count_backlog(&self, cutoff: Ts) -> Result<PurgeBacklog> {
         const CAP: i64 = 1_000_000;
         match &self.db {
             super::Db::Postgres(pool) => {
@@ -588,6 +605,36 @@ impl Store {
                 .await?
         });
         Ok(v.flatten())
+    }
+}
+
+/// The last backlog estimate that was expensive to make, with when and at which cutoff.
+#[derive(Default)]
+pub(crate) struct BacklogMemo(std::sync::Mutex<Option<(std::time::Instant, Ts, PurgeBacklog)>>);
+
+impl BacklogMemo {
+    /// An estimate that took this long is worth keeping.
+    pub(crate) const EXPENSIVE: Duration = Duration::from_millis(50);
+    /// How long a kept estimate is reused, and how far its cutoff may have moved.
+    pub(crate) const KEEP: Duration = Duration::from_secs(60);
+
+    fn get(&self, cutoff: Ts) -> Option<PurgeBacklog> {
+        let kept = self.0.lock().ok()?;
+        let (at, was, b) = kept.as_ref()?;
+        let moved = (cutoff.0 - was.0).num_milliseconds().unsigned_abs();
+        (at.elapsed() < Self::KEEP && moved < Self::KEEP.as_millis() as u64).then_some(*b)
+    }
+
+    fn forget(&self) {
+        if let Ok(mut kept) = self.0.lock() {
+            *kept = None;
+        }
+    }
+
+    fn put(&self, cutoff: Ts, b: PurgeBacklog, took: Duration) {
+        if let Ok(mut kept) = self.0.lock() {
+            *kept = (took >= Self::EXPENSIVE).then(|| (std::time::Instant::now(), cutoff, b));
+        }
     }
 }
 
