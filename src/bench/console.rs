@@ -14,26 +14,29 @@ use super::report::{Stats, own_memory_kib};
 use crate::config::{self, ConfigFile, GlobalOpts};
 use crate::console::{App, ConsoleContext, ui};
 use crate::exit::Failure;
+use crate::i18n::Lang;
 use crate::operator::{Actor, Role};
 use crate::store::Store;
 
 const COLS: u16 = 200;
 const ROWS: u16 = 60;
 
-async fn console_on(store: Store) -> App {
-    let mut app = App::new(ConsoleContext::new(
+async fn console_on(store: Store, lang: Lang) -> App {
+    let mut ctx = ConsoleContext::new(
         store,
         Actor::new("bench", Role::Oncall, Some("wxlogin bench".to_owned())),
-    ));
+    );
+    ctx.tr = lang.tr();
+    let mut app = App::new(ctx);
     app.resize(COLS, ROWS);
     app.settle().await;
     app
 }
 
-/// Time of `terminal.draw` of the sessions view at 200x60 (into ratatui's test backend: the
-/// layout, widgets and buffer diff, without the terminal's own write).
-pub async fn frame_time(store: &Store, n: usize) -> anyhow::Result<Stats> {
-    let mut app = console_on(store.clone()).await;
+/// Time of `terminal.draw` of the sessions view at 200x60 in `lang` (into ratatui's test
+/// backend: the layout, widgets and buffer diff, without the terminal's own write).
+pub async fn frame_time(store: &Store, n: usize, lang: Lang) -> anyhow::Result<Stats> {
+    let mut app = console_on(store.clone(), lang).await;
     anyhow::ensure!(
         !app.sessions.list.window.rows.is_empty(),
         "the console loaded no sessions"
@@ -65,9 +68,10 @@ pub struct Memory {
     pub rss_kib: u64,
 }
 
-/// Runs `wxlogin bench --console-rss-child ROWS` on `url` and reads its report.
-pub fn rss_in_child(url: &str, rows: u64) -> anyhow::Result<Memory> {
+/// Runs `wxlogin --lang LANG bench --console-rss-child ROWS` on `url` and reads its report.
+pub fn rss_in_child(url: &str, rows: u64, lang: Lang) -> anyhow::Result<Memory> {
     let out = std::process::Command::new(std::env::current_exe()?)
+        .args(["--lang", lang.tag()])
         .args(["bench", "--console-rss-child", &rows.to_string()])
         .env("DATABASE_URL", url)
         .env_remove("WXLOGIN_CONFIG")
@@ -86,8 +90,9 @@ pub fn rss_in_child(url: &str, rows: u64) -> anyhow::Result<Memory> {
 /// current resident memory from /proc/self/status.
 pub async fn rss_child(global: &GlobalOpts, file: &ConfigFile, rows: u64) -> Result<(), Failure> {
     let url = config::database_url(global, file)?;
+    let lang = config::resolve_lang(global, file)?;
     let store = Store::open(&url).await?;
-    let mut app = console_on(store).await;
+    let mut app = console_on(store, lang).await;
     let available = app.sessions.total.unwrap_or(0);
     let mut term =
         Terminal::new(TestBackend::new(COLS, ROWS)).map_err(|e| Failure::runtime(e.to_string()))?;
