@@ -248,6 +248,11 @@ async fn galera_cluster_serves_logins_revokes_paging_and_survives_a_node_crash()
     let urls: Vec<String> = (1..=3).map(|n| cluster.url(n, &db)).collect();
     cli_support::wx(&urls[0], &["migrate"]).await.expect(0);
     let store = Store::connect(&urls[0], Default::default()).await.unwrap();
+    assert_eq!(
+        sync_wait(&store).await,
+        1,
+        "a connection to a Galera node reads causally"
+    );
 
     let emu = Arc::new(
         emulator::spawn(
@@ -298,6 +303,24 @@ async fn galera_cluster_serves_logins_revokes_paging_and_survives_a_node_crash()
     store.close().await;
     drop(cluster);
     eprintln!("galera: whole test in {:.1?}", began.elapsed());
+}
+
+/// The session's `wsrep_sync_wait` on one of the store's pooled connections.
+async fn sync_wait(store: &Store) -> u64 {
+    sqlx::query_scalar("SELECT @@SESSION.wsrep_sync_wait")
+        .fetch_one(store.mysql_pool().expect("a MariaDB store"))
+        .await
+        .unwrap()
+}
+
+/// On a single MariaDB server (the one `scripts/test` starts with WXLOGIN_TEST_MARIADB=1)
+/// nothing waits for a cluster: the setting is left at the server's default, 0.
+#[tokio::test]
+async fn a_single_mariadb_server_gets_no_causal_read_setting() {
+    let Some(db) = common::mysql_db().await else {
+        return;
+    };
+    assert_eq!(sync_wait(&db.store).await, 0);
 }
 
 /// Ten WeChat users log in for the first time at once, spread over the three instances (one
