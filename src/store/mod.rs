@@ -282,8 +282,10 @@ fn mysql_error(number: u16, sqlstate: &str, msg: String, unique: bool) -> StoreE
         // certification at commit; the transaction was rolled back whole.
         1213 => StoreError::TxConflict(msg),
         // 2006 server has gone away, 2013 lost connection during a query, 1927 connection
-        // killed, 1053 server shutdown in progress.
-        2006 | 2013 | 1927 | 1053 => StoreError::ConnectionLost(msg),
+        // killed, 1053 server shutdown in progress; 1047 is how a Galera node that is still
+        // joining, or has lost the cluster's quorum, refuses queries ("WSREP has not yet
+        // prepared node for application use"): unavailable for now, like a lost connection.
+        2006 | 2013 | 1927 | 1053 | 1047 => StoreError::ConnectionLost(msg),
         _ => StoreError::Db(msg),
     }
 }
