@@ -122,77 +122,81 @@ impl Store {
             .bind(Arg::Text(openid.to_owned()))
             .push(" AND revoked_at IS NULL AND expires_at > ")
             .bind(Arg::Ts(now));
-        on_db!(self, |pool, d| {
-            let _turn = self.write_turn().await;
-            let mut tx = pool.begin_with(d.begin_write()).await?;
-            // Deleting first takes the row lock a concurrent login holds or waits for, so no
-            // session can be issued for this binding after the revoke below.
-            let gone: Option<(i64, Option<String>)> = if d.backend() == super::Backend::MySql {
-                // MySQL has no DELETE … RETURNING: read and lock the row, then delete it.
-                let row: Option<(i64, Option<String>)> = sqlx::query_as(
-                    "SELECT account_id, unionid FROM wechat_bindings \
+        let revoke = &revoke;
+        self.retry_conflicts(move || async move {
+            on_db!(self, |pool, d| {
+                let _turn = self.write_turn().await;
+                let mut tx = pool.begin_with(d.begin_write()).await?;
+                // Deleting first takes the row lock a concurrent login holds or waits for, so no
+                // session can be issued for this binding after the revoke below.
+                let gone: Option<(i64, Option<String>)> = if d.backend() == super::Backend::MySql {
+                    // MySQL has no DELETE … RETURNING: read and lock the row, then delete it.
+                    let row: Option<(i64, Option<String>)> = sqlx::query_as(
+                        "SELECT account_id, unionid FROM wechat_bindings \
                      WHERE appid = $1 AND openid = $2 FOR UPDATE",
-                )
-                .bind(appid)
-                .bind(openid)
-                .fetch_optional(&mut *tx)
-                .await?;
-                if row.is_some() {
-                    sqlx::query("DELETE FROM wechat_bindings WHERE appid = $1 AND openid = $2")
-                        .bind(appid)
-                        .bind(openid)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                row
-            } else {
-                sqlx::query_as(
-                    "DELETE FROM wechat_bindings WHERE appid = $1 AND openid = $2 \
-                     RETURNING account_id, unionid",
-                )
-                .bind(appid)
-                .bind(openid)
-                .fetch_optional(&mut *tx)
-                .await?
-            };
-            let Some((account_id, unionid)) = gone else {
-                return Ok(None);
-            };
-            let revoked = bind_args!(
-                sqlx::query(sqlx::AssertSqlSafe(revoke.text())),
-                &revoke.args
-            )
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            let username: String =
-                sqlx::query_scalar("SELECT username FROM accounts WHERE id = $1")
-                    .bind(account_id)
-                    .fetch_one(&mut *tx)
+                    )
+                    .bind(appid)
+                    .bind(openid)
+                    .fetch_optional(&mut *tx)
                     .await?;
-            write_audit!(
-                &mut *tx,
-                now,
-                actor,
-                "binding.unbind",
-                &format!("binding:{appid}/{openid}"),
-                Some(reason),
-                &json!({
-                    "account_id": account_id,
-                    "username": username,
-                    "unionid": unionid,
-                    "sessions_revoked": revoked,
-                }),
-            )?;
-            tx.commit().await?;
-            Ok(Some(UnbindOutcome {
-                appid: appid.to_owned(),
-                openid: openid.to_owned(),
-                account_id,
-                username,
-                sessions_revoked: revoked,
-            }))
+                    if row.is_some() {
+                        sqlx::query("DELETE FROM wechat_bindings WHERE appid = $1 AND openid = $2")
+                            .bind(appid)
+                            .bind(openid)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    row
+                } else {
+                    sqlx::query_as(
+                        "DELETE FROM wechat_bindings WHERE appid = $1 AND openid = $2 \
+                     RETURNING account_id, unionid",
+                    )
+                    .bind(appid)
+                    .bind(openid)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                };
+                let Some((account_id, unionid)) = gone else {
+                    return Ok(None);
+                };
+                let revoked = bind_args!(
+                    sqlx::query(sqlx::AssertSqlSafe(revoke.text())),
+                    &revoke.args
+                )
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                let username: String =
+                    sqlx::query_scalar("SELECT username FROM accounts WHERE id = $1")
+                        .bind(account_id)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                write_audit!(
+                    &mut *tx,
+                    now,
+                    actor,
+                    "binding.unbind",
+                    &format!("binding:{appid}/{openid}"),
+                    Some(reason),
+                    &json!({
+                        "account_id": account_id,
+                        "username": username,
+                        "unionid": unionid,
+                        "sessions_revoked": revoked,
+                    }),
+                )?;
+                tx.commit().await?;
+                Ok(Some(UnbindOutcome {
+                    appid: appid.to_owned(),
+                    openid: openid.to_owned(),
+                    account_id,
+                    username,
+                    sessions_revoked: revoked,
+                }))
+            })
         })
+        .await
     }
 }
 

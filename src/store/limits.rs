@@ -13,6 +13,10 @@ use crate::ops::{Grant, OpKind};
 // count is still one statement and one round trip. rows_affected() cannot say "inserted" or
 // "changed" there: sqlx always asks for found rows, so an upsert that changed nothing still
 // reports 1. `key` is a reserved word in MySQL: it is written "key" everywhere (ANSI_QUOTES).
+//
+// Every count is retried whole when the database ends it in a conflict (`retry_conflicts`):
+// on a Galera cluster two instances counting the same key on two nodes conflict at commit,
+// and a conflict means nothing was counted, so running it again counts it once.
 
 /// One UPSERT adding `$4` (also `$3`, the first count) to the window's row; the new count is
 /// the statement's LAST_INSERT_ID.
@@ -39,19 +43,20 @@ impl Store {
     /// Adds `n` attempts under `key` in the window starting at `window_start` and returns the
     /// window's count including them. One UPSERT.
     pub async fn limit_add(&self, key: &str, window_start: Ts, n: i64) -> Result<i64> {
-        Ok(on_db!(self, |pool, d| {
-            let _turn = self.write_turn().await;
-            if d.backend() == Backend::MySql {
-                sqlx::query(MYSQL_ADD)
-                    .bind(key)
-                    .bind(window_start)
-                    .bind(n)
-                    .bind(n)
-                    .execute(pool)
-                    .await?
-                    .last_id()
-            } else {
-                sqlx::query_scalar(
+        self.retry_conflicts(move || async move {
+            Ok(on_db!(self, |pool, d| {
+                let _turn = self.write_turn().await;
+                if d.backend() == Backend::MySql {
+                    sqlx::query(MYSQL_ADD)
+                        .bind(key)
+                        .bind(window_start)
+                        .bind(n)
+                        .bind(n)
+                        .execute(pool)
+                        .await?
+                        .last_id()
+                } else {
+                    sqlx::query_scalar(
                     "INSERT INTO login_limits (\"key\", window_start, count) VALUES ($1, $2, $3) \
                      ON CONFLICT (\"key\", window_start) \
                      DO UPDATE SET count = login_limits.count + excluded.count \
@@ -62,8 +67,10 @@ impl Store {
                 .bind(n)
                 .fetch_one(pool)
                 .await?
-            }
-        }))
+                }
+            }))
+        })
+        .await
     }
 
     /// Adds `n` attempts under `key` in the window starting at `window_start` and returns
@@ -84,23 +91,26 @@ impl Store {
             let previous = self.limit_count(key, previous_start).await?;
             return Ok((count, previous));
         }
-        Ok(on_db!(self, |pool, d| {
-            let _turn = self.write_turn().await;
-            let r: (i64, i64) = sqlx::query_as(
-                "INSERT INTO login_limits (\"key\", window_start, count) VALUES ($1, $2, $3) \
+        self.retry_conflicts(move || async move {
+            Ok(on_db!(self, |pool, d| {
+                let _turn = self.write_turn().await;
+                let r: (i64, i64) = sqlx::query_as(
+                    "INSERT INTO login_limits (\"key\", window_start, count) VALUES ($1, $2, $3) \
                  ON CONFLICT (\"key\", window_start) \
                  DO UPDATE SET count = login_limits.count + excluded.count \
                  RETURNING count, COALESCE((SELECT p.count FROM login_limits p \
                    WHERE p.\"key\" = $1 AND p.window_start = $4), 0)",
-            )
-            .bind(key)
-            .bind(window_start)
-            .bind(n)
-            .bind(previous_start)
-            .fetch_one(pool)
-            .await?;
-            r
-        }))
+                )
+                .bind(key)
+                .bind(window_start)
+                .bind(n)
+                .bind(previous_start)
+                .fetch_one(pool)
+                .await?;
+                r
+            }))
+        })
+        .await
     }
 
     /// The counts under `key` in the windows starting at `window_start` and `previous_start`
@@ -136,6 +146,7 @@ impl Store {
         if max < 1 {
             return Ok(None);
         }
+        self.retry_conflicts(move || async move {
         Ok(on_db!(self, |pool, d| {
             let _turn = self.write_turn().await;
             if d.backend() == Backend::MySql {
@@ -169,23 +180,28 @@ impl Store {
                 r
             }
         }))
+        })
+        .await
     }
 
     /// Takes back one attempt counted by [`Store::limit_take`] in the window starting at
     /// `window_start` (a login that turned out right). Never below 0.
     pub async fn limit_give_back(&self, key: &str, window_start: Ts) -> Result<()> {
-        on_db!(self, |pool, d| {
-            let _turn = self.write_turn().await;
-            sqlx::query(
-                "UPDATE login_limits SET count = count - 1 \
+        self.retry_conflicts(move || async move {
+            on_db!(self, |pool, d| {
+                let _turn = self.write_turn().await;
+                sqlx::query(
+                    "UPDATE login_limits SET count = count - 1 \
                  WHERE \"key\" = $1 AND window_start = $2 AND count > 0",
-            )
-            .bind(key)
-            .bind(window_start)
-            .execute(pool)
-            .await?;
-        });
-        Ok(())
+                )
+                .bind(key)
+                .bind(window_start)
+                .execute(pool)
+                .await?;
+            });
+            Ok(())
+        })
+        .await
     }
 
     /// Adds counts to many keys of one window at once (the coarse ceiling's batched flush) and
@@ -201,6 +217,7 @@ impl Store {
         if counts.is_empty() {
             return Ok(Vec::new());
         }
+        self.retry_conflicts(move || async move {
         match &self.db {
             super::Db::Postgres(pool) => {
                 let keys: Vec<&str> = counts.iter().map(|(k, _)| k.as_str()).collect();
@@ -258,6 +275,8 @@ impl Store {
                 Ok(out)
             }
         }
+        })
+        .await
     }
 
     /// The count under `key` in the window starting at `window_start` (0 when none). One
@@ -308,26 +327,29 @@ impl Store {
         grant.require("unlock_account_password", &[OpKind::UnlockAccount])?;
         let actor = grant.actor();
         let now = self.now_ts();
-        let key = account_limit_key(username);
-        on_db!(self, |pool, d| {
-            let _turn = self.write_turn().await;
-            let mut tx = pool.begin_with(d.begin_write()).await?;
-            let removed = sqlx::query("DELETE FROM login_limits WHERE \"key\" = $1")
-                .bind(&key)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            write_audit!(
-                &mut *tx,
-                now,
-                actor,
-                "account.unlock",
-                &format!("username:{username}"),
-                Some(reason),
-                &json!({ "username": username, "windows_cleared": removed }),
-            )?;
-            tx.commit().await?;
-            Ok(removed)
+        let key = &account_limit_key(username);
+        self.retry_conflicts(move || async move {
+            on_db!(self, |pool, d| {
+                let _turn = self.write_turn().await;
+                let mut tx = pool.begin_with(d.begin_write()).await?;
+                let removed = sqlx::query("DELETE FROM login_limits WHERE \"key\" = $1")
+                    .bind(key)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                write_audit!(
+                    &mut *tx,
+                    now,
+                    actor,
+                    "account.unlock",
+                    &format!("username:{username}"),
+                    Some(reason),
+                    &json!({ "username": username, "windows_cleared": removed }),
+                )?;
+                tx.commit().await?;
+                Ok(removed)
+            })
         })
+        .await
     }
 }

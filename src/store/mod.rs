@@ -282,8 +282,10 @@ fn mysql_error(number: u16, sqlstate: &str, msg: String, unique: bool) -> StoreE
         // certification at commit; the transaction was rolled back whole.
         1213 => StoreError::TxConflict(msg),
         // 2006 server has gone away, 2013 lost connection during a query, 1927 connection
-        // killed, 1053 server shutdown in progress.
-        2006 | 2013 | 1927 | 1053 => StoreError::ConnectionLost(msg),
+        // killed, 1053 server shutdown in progress; 1047 is how a Galera node that is still
+        // joining, or has lost the cluster's quorum, refuses queries ("WSREP has not yet
+        // prepared node for application use"): unavailable for now, like a lost connection.
+        2006 | 2013 | 1927 | 1053 | 1047 => StoreError::ConnectionLost(msg),
         _ => StoreError::Db(msg),
     }
 }
@@ -338,6 +340,55 @@ fn ping_when_idle<'c, C: sqlx::Connection>(
         }
         Ok(true)
     })
+}
+
+/// Sets up each new MariaDB/MySQL connection: ANSI_QUOTES (the store's queries quote the
+/// reserved word "key" the same way on every backend) and, on a Galera cluster, causal reads.
+///
+/// A Galera node commits a transaction once every node has *certified* it, but applies other
+/// nodes' transactions a moment later. A plain read on node 3 can therefore still see a
+/// session that node 1 has just revoked, which would break the promise that a revoke is felt
+/// on the next request through every instance. With `wsrep_sync_wait = 1` the node first
+/// waits until it has applied everything the cluster committed before the read began (for
+/// SELECT, and for BEGIN, so a write transaction starts from the latest state too).
+///
+/// It is set for every connection of the pool rather than for a few queries, because:
+/// - behind a TCP proxy one process's connections land on different nodes, so even a read
+///   right after this process's own write (the CLI's detail read after a revoke, the
+///   console's refresh) may be served by a node that has not applied it yet;
+/// - the reads that must be causal (the SessionId lookup of GET /me and POST /logout, the
+///   console's and CLI's detail reads) are most of what the service and the console read;
+/// - per query it would need MariaDB's `SET STATEMENT … FOR` and a second SQL text per query.
+///
+/// The cost is one group-communication round trip per read on a healthy cluster (well under a
+/// millisecond on one LAN). On a node that has lost the cluster's quorum the wait fails
+/// instead of serving stale rows, which is the answer wanted there. A single MariaDB/MySQL
+/// server (`wsrep_on` OFF or no wsrep provider, or a server without Galera at all, such as
+/// MySQL 8) gets only ANSI_QUOTES: the variable means nothing there.
+async fn prepare_mysql_session(conn: &mut sqlx::MySqlConnection) -> Result<(), sqlx::Error> {
+    use sqlx::{Executor, Row};
+    // Plain text, not a prepared statement: SHOW works on every MySQL-family server, and lists
+    // nothing where Galera's variables do not exist.
+    let vars = conn
+        .fetch_all("SHOW GLOBAL VARIABLES WHERE Variable_name IN ('wsrep_on', 'wsrep_provider')")
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<String, _>(1)?)))
+        .collect::<Result<Vec<(String, String)>, sqlx::Error>>()?;
+    let var = |name: &str| {
+        vars.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    };
+    let galera = var("wsrep_on").is_some_and(|v| v.eq_ignore_ascii_case("ON"))
+        && var("wsrep_provider").is_some_and(|v| !v.is_empty() && !v.eq_ignore_ascii_case("none"));
+    conn.execute(if galera {
+        "SET SESSION sql_mode = CONCAT(@@sql_mode, ',ANSI_QUOTES'), SESSION wsrep_sync_wait = 1"
+    } else {
+        "SET SESSION sql_mode = CONCAT(@@sql_mode, ',ANSI_QUOTES')"
+    })
+    .await?;
+    Ok(())
 }
 
 /// The store: cheap to clone, shareable across tasks.
@@ -445,24 +496,15 @@ impl Store {
             Db::Sqlite(pool)
         } else if url.starts_with("mysql://") || url.starts_with("mariadb://") {
             // sqlx sets time_zone '+00:00' (DATETIME(6) columns hold UTC), NAMES utf8mb4 and
-            // PIPES_AS_CONCAT; ANSI_QUOTES lets the store's queries quote the reserved word
-            // "key" the same way on every backend.
+            // PIPES_AS_CONCAT; the rest (ANSI_QUOTES, Galera's causal reads) is set by
+            // `prepare_mysql_session` on each new connection.
             let o = MySqlConnectOptions::from_str(url).map_err(connect_err)?;
             let pool = MySqlPoolOptions::new()
                 .max_connections(opts.max_connections)
                 .acquire_timeout(opts.acquire_timeout)
                 .test_before_acquire(false)
                 .before_acquire(|conn, meta| ping_when_idle(conn, meta))
-                .after_connect(|conn, _meta| {
-                    Box::pin(async move {
-                        sqlx::Executor::execute(
-                            &mut *conn,
-                            "SET SESSION sql_mode = CONCAT(@@sql_mode, ',ANSI_QUOTES')",
-                        )
-                        .await?;
-                        Ok(())
-                    })
-                })
+                .after_connect(|conn, _meta| Box::pin(prepare_mysql_session(conn)))
                 .connect_with(o)
                 .await
                 .map_err(connect_err)?;

@@ -43,77 +43,83 @@ impl Store {
         grant.require("set_password", allowed)?;
         let actor = grant.actor();
         let now = self.now_ts();
-        let revoke = revoke_live_of_account(now, &actor.operator, reason, account_id);
-        on_db!(self, |pool, d| {
-            let _turn = self.write_turn().await;
-            let mut tx = pool.begin_with(d.begin_write()).await?;
-            let username: Option<String> = if d.backend() == super::Backend::MySql {
-                // MySQL has no UPDATE … RETURNING: read and lock the row, then update it.
-                let name: Option<String> =
-                    sqlx::query_scalar("SELECT username FROM accounts WHERE id = $1 FOR UPDATE")
-                        .bind(account_id)
-                        .fetch_optional(&mut *tx)
-                        .await?;
-                if name.is_some() {
-                    sqlx::query("UPDATE accounts SET password_hash = $1 WHERE id = $2")
-                        .bind(password_hash)
+        let revoke = &revoke_live_of_account(now, &actor.operator, reason, account_id);
+        // Meets concurrent logins and revokes on the account's rows: on a Galera cluster such
+        // a conflict ends it at commit, and it runs again whole.
+        self.retry_conflicts(move || async move {
+            on_db!(self, |pool, d| {
+                let _turn = self.write_turn().await;
+                let mut tx = pool.begin_with(d.begin_write()).await?;
+                let username: Option<String> = if d.backend() == super::Backend::MySql {
+                    // MySQL has no UPDATE … RETURNING: read and lock the row, then update it.
+                    let name: Option<String> = sqlx::query_scalar(
+                        "SELECT username FROM accounts WHERE id = $1 FOR UPDATE",
+                    )
+                    .bind(account_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    if name.is_some() {
+                        sqlx::query("UPDATE accounts SET password_hash = $1 WHERE id = $2")
+                            .bind(password_hash)
+                            .bind(account_id)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    name
+                } else {
+                    sqlx::query_scalar(
+                        "UPDATE accounts SET password_hash = $1 WHERE id = $2 RETURNING username",
+                    )
+                    .bind(password_hash)
+                    .bind(account_id)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                };
+                let Some(username) = username else {
+                    return Err(StoreError::NotFound(format!(
+                        "no account with id {account_id}"
+                    )));
+                };
+                // Bindings go before the revoke: deleting them takes the row locks a concurrent
+                // returning login holds or waits for, so no session is issued after the revoke.
+                let unbound = if unbind_all {
+                    sqlx::query("DELETE FROM wechat_bindings WHERE account_id = $1")
                         .bind(account_id)
                         .execute(&mut *tx)
-                        .await?;
-                }
-                name
-            } else {
-                sqlx::query_scalar(
-                    "UPDATE accounts SET password_hash = $1 WHERE id = $2 RETURNING username",
+                        .await?
+                        .rows_affected()
+                } else {
+                    0
+                };
+                let revoked = bind_args!(
+                    sqlx::query(sqlx::AssertSqlSafe(revoke.text())),
+                    &revoke.args
                 )
-                .bind(password_hash)
-                .bind(account_id)
-                .fetch_optional(&mut *tx)
+                .execute(&mut *tx)
                 .await?
-            };
-            let Some(username) = username else {
-                return Err(StoreError::NotFound(format!(
-                    "no account with id {account_id}"
-                )));
-            };
-            // Bindings go before the revoke: deleting them takes the row locks a concurrent
-            // returning login holds or waits for, so no session is issued after the revoke.
-            let unbound = if unbind_all {
-                sqlx::query("DELETE FROM wechat_bindings WHERE account_id = $1")
-                    .bind(account_id)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected()
-            } else {
-                0
-            };
-            let revoked = bind_args!(
-                sqlx::query(sqlx::AssertSqlSafe(revoke.text())),
-                &revoke.args
-            )
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            write_audit!(
-                &mut *tx,
-                now,
-                actor,
-                "account.set_password",
-                &format!("account:{account_id}"),
-                Some(reason),
-                &json!({
-                    "username": username,
-                    "sessions_revoked": revoked,
-                    "unbind_all": unbind_all,
-                    "bindings_removed": unbound,
-                }),
-            )?;
-            tx.commit().await?;
-            Ok(PasswordReset {
-                account_id,
-                sessions_revoked: revoked,
-                bindings_removed: unbound,
+                .rows_affected();
+                write_audit!(
+                    &mut *tx,
+                    now,
+                    actor,
+                    "account.set_password",
+                    &format!("account:{account_id}"),
+                    Some(reason),
+                    &json!({
+                        "username": username,
+                        "sessions_revoked": revoked,
+                        "unbind_all": unbind_all,
+                        "bindings_removed": unbound,
+                    }),
+                )?;
+                tx.commit().await?;
+                Ok(PasswordReset {
+                    account_id,
+                    sessions_revoked: revoked,
+                    bindings_removed: unbound,
+                })
             })
         })
+        .await
     }
 }

@@ -109,71 +109,74 @@ impl Store {
         } = reset;
         let public_id: &str = public_id;
         let now = self.now_ts();
-        on_db!(self, |pool, d| {
-            let _turn = self.write_turn().await;
-            let mut tx = pool.begin_with(d.begin_write()).await?;
-            let lock = d.for_update();
-            let selected: Option<(String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "SELECT appid, openid FROM sessions WHERE public_id = $1{lock}"
-            )))
-            .bind(public_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let Some((appid, openid)) = selected else {
-                return Ok(None);
-            };
-            // The user's sessions, through the (openid, appid) index; locked so a concurrent
-            // reset of the same user waits and then finds the new key.
-            let rows: Vec<KeyRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "SELECT id, public_id, appid, openid, session_key_enc, revoked_at, expires_at \
+        self.retry_conflicts(move || async move {
+            on_db!(self, |pool, d| {
+                let _turn = self.write_turn().await;
+                let mut tx = pool.begin_with(d.begin_write()).await?;
+                let lock = d.for_update();
+                let selected: Option<(String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(
+                    format!("SELECT appid, openid FROM sessions WHERE public_id = $1{lock}"),
+                ))
+                .bind(public_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some((appid, openid)) = selected else {
+                    return Ok(None);
+                };
+                // The user's sessions, through the (openid, appid) index; locked so a concurrent
+                // reset of the same user waits and then finds the new key.
+                let rows: Vec<KeyRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT id, public_id, appid, openid, session_key_enc, revoked_at, expires_at \
                  FROM sessions WHERE openid = $1 AND appid = $2 \
                  ORDER BY created_at DESC, id DESC LIMIT $3{lock}"
-            )))
-            .bind(&openid)
-            .bind(&appid)
-            .bind(MAX_SESSIONS_PER_USER)
-            .fetch_all(&mut *tx)
-            .await?;
-            let mut updated = Vec::new();
-            for (id, row_public_id, _, _, envelope, _, _) in rows {
-                let holds_old = decrypt_session_key(key, &row_public_id, &envelope)
-                    .is_ok_and(|k| k == **old_key);
-                if !holds_old {
-                    continue;
+                )))
+                .bind(&openid)
+                .bind(&appid)
+                .bind(MAX_SESSIONS_PER_USER)
+                .fetch_all(&mut *tx)
+                .await?;
+                let mut updated = Vec::new();
+                for (id, row_public_id, _, _, envelope, _, _) in rows {
+                    let holds_old = decrypt_session_key(key, &row_public_id, &envelope)
+                        .is_ok_and(|k| k == **old_key);
+                    if !holds_old {
+                        continue;
+                    }
+                    let envelope = encrypt_session_key(key, &row_public_id, new_key);
+                    sqlx::query("UPDATE sessions SET session_key_enc = $1 WHERE id = $2")
+                        .bind(&envelope[..])
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                    updated.push(row_public_id);
                 }
-                let envelope = encrypt_session_key(key, &row_public_id, new_key);
-                sqlx::query("UPDATE sessions SET session_key_enc = $1 WHERE id = $2")
-                    .bind(&envelope[..])
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
-                updated.push(row_public_id);
-            }
-            if let Some(pos) = updated.iter().position(|p| p == public_id) {
-                let selected = updated.remove(pos);
-                updated.insert(0, selected);
-            }
-            write_audit!(
-                &mut *tx,
-                now,
-                actor,
-                "session.reset_key",
-                &format!("session:{public_id}"),
-                Some(reason),
-                &json!({
-                    "appid": appid,
-                    "openid": openid,
-                    "sessions_updated": updated,
-                    "wechat": wechat,
-                }),
-            )?;
-            tx.commit().await?;
-            Ok(Some(KeyResetOutcome {
-                public_id: public_id.to_owned(),
-                appid,
-                openid,
-                sessions_updated: updated,
-            }))
+                if let Some(pos) = updated.iter().position(|p| p == public_id) {
+                    let selected = updated.remove(pos);
+                    updated.insert(0, selected);
+                }
+                write_audit!(
+                    &mut *tx,
+                    now,
+                    actor,
+                    "session.reset_key",
+                    &format!("session:{public_id}"),
+                    Some(reason),
+                    &json!({
+                        "appid": appid,
+                        "openid": openid,
+                        "sessions_updated": updated,
+                        "wechat": wechat,
+                    }),
+                )?;
+                tx.commit().await?;
+                Ok(Some(KeyResetOutcome {
+                    public_id: public_id.to_owned(),
+                    appid,
+                    openid,
+                    sessions_updated: updated,
+                }))
+            })
         })
+        .await
     }
 }

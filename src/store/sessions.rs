@@ -694,21 +694,24 @@ impl Store {
     pub async fn touch_session(&self, id: i64, absolute: Ts, idle: Duration) -> Result<Option<Ts>> {
         let now = self.now_ts();
         let expires = absolute.min(Ts::from(now.0 + idle));
-        let _turn = self.write_turn().await;
-        on_db!(self, |pool, d| {
-            let n = sqlx::query(
-                "UPDATE sessions SET last_seen_at = $1, expires_at = $2 \
+        self.retry_conflicts(move || async move {
+            let _turn = self.write_turn().await;
+            on_db!(self, |pool, d| {
+                let n = sqlx::query(
+                    "UPDATE sessions SET last_seen_at = $1, expires_at = $2 \
                  WHERE id = $3 AND revoked_at IS NULL AND expires_at > $4",
-            )
-            .bind(now)
-            .bind(expires)
-            .bind(id)
-            .bind(now)
-            .execute(pool)
-            .await?
-            .rows_affected();
-            Ok((n > 0).then_some(expires))
+                )
+                .bind(now)
+                .bind(expires)
+                .bind(id)
+                .bind(now)
+                .execute(pool)
+                .await?
+                .rows_affected();
+                Ok((n > 0).then_some(expires))
+            })
         })
+        .await
     }
 
     /// A page of sessions matching `filter`, newest first, after `after` (keyset: an index
@@ -802,51 +805,55 @@ impl Store {
         pick.bind(Arg::Ts(now)).push(" AND public_id IN ");
         push_id_list(&mut pick, public_ids);
         pick.push(" FOR UPDATE");
-        on_db!(self, |pool, d| {
-            let _turn = self.write_turn().await;
-            let mut tx = pool.begin_with(d.begin_write()).await?;
-            let done: Vec<String> = if d.backend() == super::Backend::MySql {
-                let picked: Vec<(i64, String)> =
-                    bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(pick.text())), &pick.args)
-                        .fetch_all(&mut *tx)
+        let (sql, pick) = (&sql, &pick);
+        self.retry_conflicts(move || async move {
+            on_db!(self, |pool, d| {
+                let _turn = self.write_turn().await;
+                let mut tx = pool.begin_with(d.begin_write()).await?;
+                let done: Vec<String> = if d.backend() == super::Backend::MySql {
+                    let picked: Vec<(i64, String)> =
+                        bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(pick.text())), &pick.args)
+                            .fetch_all(&mut *tx)
+                            .await?;
+                    let ids: Vec<i64> = picked.iter().map(|(id, _)| *id).collect();
+                    let update = revoke_ids(now, &actor.operator, reason, &ids);
+                    if !ids.is_empty() {
+                        bind_args!(
+                            sqlx::query(sqlx::AssertSqlSafe(update.text())),
+                            &update.args
+                        )
+                        .execute(&mut *tx)
                         .await?;
-                let ids: Vec<i64> = picked.iter().map(|(id, _)| *id).collect();
-                let update = revoke_ids(now, &actor.operator, reason, &ids);
-                if !ids.is_empty() {
+                    }
+                    picked.into_iter().map(|(_, p)| p).collect()
+                } else {
                     bind_args!(
-                        sqlx::query(sqlx::AssertSqlSafe(update.text())),
-                        &update.args
+                        sqlx::query_scalar(sqlx::AssertSqlSafe(sql.text())),
+                        &sql.args
                     )
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                picked.into_iter().map(|(_, p)| p).collect()
-            } else {
-                bind_args!(
-                    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.text())),
-                    &sql.args
-                )
-                .fetch_all(&mut *tx)
-                .await?
-            };
-            if !done.is_empty() {
-                let target = match done.as_slice() {
-                    [one] => format!("session:{one}"),
-                    many => format!("sessions:{}", many.len()),
+                    .fetch_all(&mut *tx)
+                    .await?
                 };
-                write_audit!(
-                    &mut *tx,
-                    now,
-                    actor,
-                    "sessions.revoke",
-                    &target,
-                    Some(reason),
-                    &json!({ "revoked": done.len(), "public_ids": done }),
-                )?;
-            }
-            tx.commit().await?;
-            Ok(done)
+                if !done.is_empty() {
+                    let target = match done.as_slice() {
+                        [one] => format!("session:{one}"),
+                        many => format!("sessions:{}", many.len()),
+                    };
+                    write_audit!(
+                        &mut *tx,
+                        now,
+                        actor,
+                        "sessions.revoke",
+                        &target,
+                        Some(reason),
+                        &json!({ "revoked": done.len(), "public_ids": done }),
+                    )?;
+                }
+                tx.commit().await?;
+                Ok(done)
+            })
         })
+        .await
     }
 
     /// Which of `public_ids` are live, which exist but are revoked or expired, and how many
@@ -1016,7 +1023,12 @@ impl Store {
                 (after, before),
                 self.backend(),
             );
-            let n: u64 = on_db!(self, |pool, d| {
+            // A batch the database ends in a conflict runs again whole, under the same number.
+            let number = std::sync::OnceLock::new();
+            let (sql, number) = (&sql, &number);
+            let done: Vec<(i64, Ts)> = self
+                .retry_conflicts(move || async move {
+                    on_db!(self, |pool, d| {
                 let _turn = self.write_turn().await;
                 let mut tx = pool.begin_with(d.begin_write()).await?;
                 let done: Vec<(i64, Ts)> =
@@ -1035,15 +1047,12 @@ impl Store {
                     .await?;
                 }
                 let n = done.len() as u64;
-                if let Some((at, id)) = done.iter().map(|(id, at)| (*at, *id)).max() {
-                    after = Some(Cursor { at, id });
-                }
                 if n > 0 {
-                    let number = {
+                    let number = *number.get_or_init(|| {
                         let mut t = walk.tally();
                         t.numbered += 1;
                         t.numbered
-                    };
+                    });
                     write_audit!(
                         &mut *tx,
                         now,
@@ -1055,8 +1064,14 @@ impl Store {
                     )?;
                 }
                 tx.commit().await?;
-                n
-            });
+                Ok(done)
+                    })
+                })
+                .await?;
+            let n = done.len() as u64;
+            if let Some((at, id)) = done.iter().map(|(id, at)| (*at, *id)).max() {
+                after = Some(Cursor { at, id });
+            }
             if n > 0 {
                 let mut t = walk.tally();
                 t.revoked += n;
@@ -1089,13 +1104,18 @@ impl Store {
         sql.push(" WHERE id = ")
             .bind(Arg::I64(id))
             .push(" AND revoked_at IS NULL");
-        let _turn = self.write_turn().await;
-        let n = on_db!(self, |pool, d| {
-            bind_args!(sqlx::query(sqlx::AssertSqlSafe(sql.text())), &sql.args)
-                .execute(pool)
-                .await?
-                .rows_affected()
-        });
+        let sql = &sql;
+        let n = self
+            .retry_conflicts(move || async move {
+                let _turn = self.write_turn().await;
+                Ok(on_db!(self, |pool, d| {
+                    bind_args!(sqlx::query(sqlx::AssertSqlSafe(sql.text())), &sql.args)
+                        .execute(pool)
+                        .await?
+                        .rows_affected()
+                }))
+            })
+            .await?;
         Ok(n > 0)
     }
 }
