@@ -5,7 +5,10 @@
 //! index instead of a million random insertions each); the definitions are read from the
 //! catalog, so whatever the migrations define is what gets rebuilt, and a failure rolls the
 //! whole thing back (PostgreSQL DDL is transactional). SQLite: the same in one `BEGIN
-//! IMMEDIATE` transaction with multi-row prepared INSERTs. Both end with `ANALYZE`.
+//! IMMEDIATE` transaction with multi-row prepared INSERTs. MariaDB/MySQL: multi-row prepared
+//! INSERTs committed every 20,000 rows, the secondary indexes of bindings and sessions dropped
+//! and rebuilt the same way (its DDL commits, so a failure keeps what was committed; see
+//! `seed_mysql`). All end with `ANALYZE`.
 //!
 //! Every row is valid for the application: each session has its own random 32-byte token hash
 //! and public id, and its own AES-256-GCM envelope of a random session_key made with the data
@@ -18,8 +21,9 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use sqlx::mysql::{MySqlArguments, MySqlConnection};
 use sqlx::postgres::PgConnection;
-use sqlx::{ConnectOptions, Connection, Row};
+use sqlx::{Arguments, ConnectOptions, Connection, Row};
 use tokio::sync::mpsc;
 
 use super::copy::BinaryCopy;
@@ -171,12 +175,7 @@ pub async fn seed(
     match store.backend() {
         Backend::Postgres => seed_pg(store, key, actor, shape, now, &mut report).await?,
         Backend::Sqlite => seed_sqlite(store, key, actor, shape, now, &mut report).await?,
-        // The MariaDB column of the bench is not built yet (issue 25).
-        Backend::MySql => {
-            return Err(SeedError::Load(
-                "seeding MariaDB/MySQL is not built yet (issue 25)".into(),
-            ));
-        }
+        Backend::MySql => seed_mysql(store, key, actor, shape, now, &mut report).await?,
     }
     report.elapsed = started.elapsed();
     Ok(report)
@@ -205,6 +204,10 @@ pub async fn append_sessions(
         let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
         insert_sessions_sqlite(&mut tx, key, shape, now).await?;
         tx.commit().await?;
+    } else if store.mysql_pool().is_some() {
+        let mut my = MyLoader::open(store).await?;
+        my.sessions(key, shape, now).await?;
+        my.commit().await?;
     }
     Ok(())
 }
@@ -226,6 +229,10 @@ pub async fn append_audit(
         let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
         insert_audit_sqlite(&mut tx, shape, now, n).await?;
         tx.commit().await?;
+    } else if store.mysql_pool().is_some() {
+        let mut my = MyLoader::open(store).await?;
+        my.audit(shape, now, n).await?;
+        my.commit().await?;
     }
     Ok(())
 }
@@ -249,6 +256,20 @@ impl Phases<'_> {
 fn unusable_password_hash() -> String {
     let pw = hex::encode(rand::random::<[u8; 24]>());
     hash_password(&pw).unwrap_or_else(|_| "!".to_owned())
+}
+
+/// When synthetic account `a` was created: 90 to 490 days before `now`.
+fn account_created_at(now: DateTime<Utc>, a: i64) -> DateTime<Utc> {
+    now - chrono::Duration::seconds((synth::mix(a as u64 ^ 0xACC) % (400 * 86_400)) as i64)
+        - chrono::Duration::days(90)
+}
+
+/// When account `a`'s bindings were made (89 days ago) and last used (up to 2,000 hours ago).
+fn binding_times(now: DateTime<Utc>, a: i64) -> (DateTime<Utc>, DateTime<Utc>) {
+    (
+        now - chrono::Duration::days(89),
+        now - chrono::Duration::hours((synth::mix(a as u64) % 2000) as i64),
+    )
 }
 
 /// Audit history: a hundredth of the session count, at least 100 rows.
@@ -381,9 +402,7 @@ async fn seed_pg(
     let mut b = BinaryCopy::with_capacity(1 << 20);
     b.header();
     for a in 0..shape.accounts {
-        let created = now
-            - chrono::Duration::seconds((synth::mix(a as u64 ^ 0xACC) % (400 * 86_400)) as i64)
-            - chrono::Duration::days(90);
+        let created = account_created_at(now, a);
         b.row(6);
         b.i64(a + 1);
         b.text(&synth::username(a));
@@ -426,14 +445,14 @@ async fn seed_pg(
             if !shape.is_bound(a, app) {
                 continue;
             }
-            let bound = now - chrono::Duration::days(89);
+            let (bound, last_login) = binding_times(now, a);
             b.row(6);
             b.text(appid);
             b.text(&synth::openid(app, a));
             b.opt_text(unionid.as_deref());
             b.i64(a + 1);
             b.ts(bound);
-            b.ts(now - chrono::Duration::hours((synth::mix(a as u64) % 2000) as i64));
+            b.ts(last_login);
             bindings += 1;
         }
         if b.buf.len() > (1 << 20) - 1024 {
@@ -645,12 +664,9 @@ async fn copy_sessions_pg(
     }
     drop(tx);
     let mut copy = conn
-        .copy_in_raw(
-            "COPY sessions (public_id, token_hash, account_id, appid, openid, unionid, \
-             session_key_enc, created_at, last_seen_at, expires_at, absolute_expires_at, \
-             revoked_at, revoked_by, revoke_reason, client_ip, user_agent) \
-             FROM STDIN (FORMAT binary)",
-        )
+        .copy_in_raw(&format!(
+            "COPY sessions ({SESSION_COLUMNS}) FROM STDIN (FORMAT binary)"
+        ))
         .await?;
     let mut header = BinaryCopy::with_capacity(32);
     header.header();
@@ -694,10 +710,8 @@ async fn insert_sessions_sqlite(
     shape: Shape,
     now: DateTime<Utc>,
 ) -> Result<(), SeedError> {
-    let cols = "INSERT INTO sessions (public_id, token_hash, account_id, appid, openid, unionid, \
-        session_key_enc, created_at, last_seen_at, expires_at, absolute_expires_at, revoked_at, \
-        revoked_by, revoke_reason, client_ip, user_agent) VALUES ";
-    let full = multi_insert(cols, 16, SQLITE_BATCH);
+    let cols = &format!("INSERT INTO sessions ({SESSION_COLUMNS}) VALUES ");
+    let full = multi_insert(cols, 16, SQLITE_BATCH, Marks::Numbered);
     let (gtx, mut grx) = mpsc::channel::<Vec<SessionOut>>(8);
     let gen_key = key.clone();
     let generator = std::thread::spawn(move || {
@@ -720,7 +734,7 @@ async fn insert_sessions_sqlite(
         let stmt = if batch.len() == SQLITE_BATCH {
             full.clone()
         } else {
-            multi_insert(cols, 16, batch.len())
+            multi_insert(cols, 16, batch.len(), Marks::Numbered)
         };
         let mut q = sqlx::query(sqlx::AssertSqlSafe(stmt));
         for o in batch {
@@ -788,6 +802,7 @@ async fn seed_sqlite(
         "INSERT INTO accounts (id, username, password_hash, display_name, created_at, disabled_at) VALUES ",
         6,
         SQLITE_BATCH,
+        Marks::Numbered,
     );
     let mut rows = Vec::with_capacity(SQLITE_BATCH);
     let mut a = 0i64;
@@ -804,13 +819,12 @@ async fn seed_sqlite(
                 "INSERT INTO accounts (id, username, password_hash, display_name, created_at, disabled_at) VALUES ",
                 6,
                 rows.len(),
+                Marks::Numbered,
             )
         };
         let mut q = sqlx::query(sqlx::AssertSqlSafe(stmt));
         for &a in &rows {
-            let created = now
-                - chrono::Duration::seconds((synth::mix(a as u64 ^ 0xACC) % (400 * 86_400)) as i64)
-                - chrono::Duration::days(90);
+            let created = account_created_at(now, a);
             q = q
                 .bind(a + 1)
                 .bind(synth::username(a))
@@ -837,18 +851,18 @@ async fn seed_sqlite(
             "INSERT INTO wechat_bindings (appid, openid, unionid, account_id, bound_at, last_login_at) VALUES ",
             6,
             chunk.len(),
+            Marks::Numbered,
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(stmt));
         for &(app, a) in chunk {
+            let (bound, last_login) = binding_times(now, a);
             q = q
                 .bind(APPIDS[app])
                 .bind(synth::openid(app, a))
                 .bind(synth::unionid(a))
                 .bind(a + 1)
-                .bind(Ts::from(now - chrono::Duration::days(89)))
-                .bind(Ts::from(
-                    now - chrono::Duration::hours((synth::mix(a as u64) % 2000) as i64),
-                ));
+                .bind(Ts::from(bound))
+                .bind(Ts::from(last_login));
         }
         q.execute(&mut *tx).await?;
     }
@@ -922,6 +936,7 @@ async fn insert_audit_sqlite(
             "INSERT INTO audit_log (at, operator, origin, action, target, reason, detail) VALUES ",
             7,
             n as usize,
+            Marks::Numbered,
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(stmt));
         for j in i..i + n {
@@ -965,8 +980,454 @@ async fn forget_stat4_samples(conn: &mut sqlx::SqliteConnection) -> Result<(), S
     Ok(())
 }
 
-/// `prefix (?, ?, …), (…)` with `$N` placeholders for `rows` rows of `cols` columns.
-fn multi_insert(prefix: &str, cols: usize, rows: usize) -> String {
+// ---------------------------------------------------------------- MariaDB/MySQL
+
+/// Rows per multi-row INSERT on MariaDB/MySQL, at most: 1,000 sessions are 16,000 parameters (a
+/// prepared statement takes up to 65,535) and about half a megabyte, far below the default
+/// `max_allowed_packet` (16 MB on MariaDB 10.6+, 64 MB on MySQL 8.0). A server configured with
+/// a smaller packet gets smaller batches (see [`MyLoader::open`]).
+const MYSQL_BATCH: usize = 1_000;
+
+/// The row size assumed when fitting a batch into `max_allowed_packet`: four times a synthetic
+/// session (~500 bytes with its envelope and user agent), so a batch stays well inside it.
+const MYSQL_ROW_BYTES: i64 = 2_048;
+
+/// Rows per transaction. A MariaDB transaction is one write set for Galera, certified and held
+/// in memory on every node (100k rows can cost a node 200–300 MB): the load commits every
+/// 20,000 rows instead of once at the end, which keeps each commit small on a cluster and the
+/// undo log short on a single server.
+const MYSQL_TX_ROWS: u64 = 20_000;
+
+/// The session columns, in the order every loader writes them.
+const SESSION_COLUMNS: &str = "public_id, token_hash, account_id, appid, openid, unionid, \
+    session_key_enc, created_at, last_seen_at, expires_at, absolute_expires_at, revoked_at, \
+    revoked_by, revoke_reason, client_ip, user_agent";
+
+/// Appends one value to a batch's arguments.
+fn put<'t, T>(args: &mut MySqlArguments, v: T) -> Result<(), SeedError>
+where
+    T: sqlx::Encode<'t, sqlx::MySql> + sqlx::Type<sqlx::MySql>,
+{
+    args.add(v)
+        .map_err(|e| SeedError::Load(format!("encoding a synthetic row: {e}")))
+}
+
+/// The load on MariaDB/MySQL: one connection of its own running multi-row INSERTs in
+/// transactions of [`MYSQL_TX_ROWS`] rows.
+struct MyLoader {
+    conn: MySqlConnection,
+    /// Rows per INSERT, fitted to the server's `max_allowed_packet`.
+    batch: usize,
+    uncommitted: u64,
+}
+
+impl MyLoader {
+    /// Takes a connection from the store's pool (with its session settings: UTC, ANSI_QUOTES)
+    /// and detaches it, so that a load that fails mid-transaction closes it (the server rolls
+    /// the open transaction back) instead of returning it to the pool inside that transaction.
+    async fn open(store: &Store) -> Result<Self, SeedError> {
+        let pool = store
+            .mysql_pool()
+            .ok_or_else(|| SeedError::Load("not a MariaDB/MySQL store".into()))?;
+        let mut conn = pool.acquire().await?.detach();
+        let packet: i64 = sqlx::query_scalar("SELECT CAST(@@max_allowed_packet AS SIGNED)")
+            .fetch_one(&mut conn)
+            .await?;
+        let batch = usize::try_from(packet / MYSQL_ROW_BYTES)
+            .unwrap_or(1)
+            .clamp(1, MYSQL_BATCH);
+        sqlx::raw_sql("BEGIN").execute(&mut conn).await?;
+        Ok(MyLoader {
+            conn,
+            batch,
+            uncommitted: 0,
+        })
+    }
+
+    /// Inserts `rows` rows of `cols` values each; commits once enough rows are waiting.
+    async fn insert(
+        &mut self,
+        prefix: &str,
+        cols: usize,
+        rows: usize,
+        args: MySqlArguments,
+    ) -> Result<(), SeedError> {
+        if rows == 0 {
+            return Ok(());
+        }
+        let sql = multi_insert(prefix, cols, rows, Marks::Question);
+        sqlx::query_with(sqlx::AssertSqlSafe(sql), args)
+            .execute(&mut self.conn)
+            .await?;
+        self.uncommitted += rows as u64;
+        if self.uncommitted >= MYSQL_TX_ROWS {
+            sqlx::raw_sql("COMMIT").execute(&mut self.conn).await?;
+            sqlx::raw_sql("BEGIN").execute(&mut self.conn).await?;
+            self.uncommitted = 0;
+        }
+        Ok(())
+    }
+
+    /// Drops `table`'s secondary indexes, except those a foreign key needs, and returns their
+    /// definitions as `SHOW CREATE TABLE` prints them, for [`MyLoader::add_keys`]. DDL commits
+    /// on MariaDB/MySQL: what was loaded so far is committed first.
+    async fn drop_keys(&mut self, table: &'static str) -> Result<Vec<String>, SeedError> {
+        sqlx::raw_sql("COMMIT").execute(&mut self.conn).await?;
+        self.uncommitted = 0;
+        let (_, create): (String, String) =
+            sqlx::query_as(sqlx::AssertSqlSafe(format!("SHOW CREATE TABLE {table}")))
+                .fetch_one(&mut self.conn)
+                .await?;
+        let fk_columns: Vec<String> = sqlx::query_scalar(
+            "SELECT COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE \
+             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND REFERENCED_TABLE_NAME IS NOT NULL",
+        )
+        .bind(table)
+        .fetch_all(&mut self.conn)
+        .await?;
+        // `  KEY "name" ("col" DESC,…),` (quoted with " under ANSI_QUOTES, else with `).
+        let unquote = |s: &str| s.trim_matches(|c| c == '"' || c == '`').to_owned();
+        let mut keys = Vec::new();
+        let mut names = Vec::new();
+        for line in create.lines().map(str::trim) {
+            let Some(rest) = line
+                .strip_prefix("KEY ")
+                .or_else(|| line.strip_prefix("UNIQUE KEY "))
+            else {
+                continue;
+            };
+            let (Some(name), Some(first_column)) = (
+                rest.split_whitespace().next(),
+                rest.split('(')
+                    .nth(1)
+                    .and_then(|c| c.split([',', ' ', ')']).next()),
+            ) else {
+                continue;
+            };
+            if fk_columns.contains(&unquote(first_column)) {
+                continue;
+            }
+            names.push(format!("DROP INDEX {name}"));
+            keys.push(line.trim_end_matches(',').to_owned());
+        }
+        if !names.is_empty() {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "ALTER TABLE {table} {}",
+                names.join(", ")
+            )))
+            .execute(&mut self.conn)
+            .await?;
+        }
+        sqlx::raw_sql("BEGIN").execute(&mut self.conn).await?;
+        Ok(keys)
+    }
+
+    /// Builds the indexes [`MyLoader::drop_keys`] dropped, in one ALTER TABLE (one sorted build
+    /// each instead of a million insertions each); commits what was loaded first.
+    async fn add_keys(&mut self, table: &'static str, keys: &[String]) -> Result<(), SeedError> {
+        if keys.is_empty() {
+            return Ok(());
+        }
+        sqlx::raw_sql("COMMIT").execute(&mut self.conn).await?;
+        self.uncommitted = 0;
+        let adds: Vec<String> = keys.iter().map(|k| format!("ADD {k}")).collect();
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "ALTER TABLE {table} {}",
+            adds.join(", ")
+        )))
+        .execute(&mut self.conn)
+        .await?;
+        sqlx::raw_sql("BEGIN").execute(&mut self.conn).await?;
+        Ok(())
+    }
+
+    /// Commits what is left and closes the connection.
+    async fn commit(mut self) -> Result<(), SeedError> {
+        sqlx::raw_sql("COMMIT").execute(&mut self.conn).await?;
+        let _ = self.conn.close().await;
+        Ok(())
+    }
+
+    /// Accounts 1..=M with explicit ids (AUTO_INCREMENT then continues after the highest).
+    async fn accounts(&mut self, shape: &Shape, now: DateTime<Utc>) -> Result<(), SeedError> {
+        const PREFIX: &str = "INSERT INTO accounts \
+            (id, username, password_hash, display_name, created_at, disabled_at) VALUES ";
+        let password_hash = unusable_password_hash();
+        let mut a = 0i64;
+        while a < shape.accounts {
+            let end = (a + self.batch as i64).min(shape.accounts);
+            let mut args = MySqlArguments::default();
+            for a in a..end {
+                put(&mut args, a + 1)?;
+                put(&mut args, synth::username(a))?;
+                put(&mut args, password_hash.as_str())?;
+                put(&mut args, format!("Synthetic user {a}"))?;
+                put(&mut args, Ts::from(account_created_at(now, a)))?;
+                put(
+                    &mut args,
+                    synth::is_disabled(a).then(|| Ts::from(now - chrono::Duration::days(3))),
+                )?;
+            }
+            self.insert(PREFIX, 6, (end - a) as usize, args).await?;
+            a = end;
+        }
+        Ok(())
+    }
+
+    /// Every account in app 1, half in app 2, a quarter in app 3; returns how many bindings.
+    async fn bindings(&mut self, shape: &Shape, now: DateTime<Utc>) -> Result<u64, SeedError> {
+        const PREFIX: &str = "INSERT INTO wechat_bindings \
+            (appid, openid, unionid, account_id, bound_at, last_login_at) VALUES ";
+        let mut args = MySqlArguments::default();
+        let (mut rows, mut total) = (0usize, 0u64);
+        for a in 0..shape.accounts {
+            let (bound, last_login) = binding_times(now, a);
+            for (app, appid) in APPIDS.iter().enumerate() {
+                if !shape.is_bound(a, app) {
+                    continue;
+                }
+                put(&mut args, *appid)?;
+                put(&mut args, synth::openid(app, a))?;
+                put(&mut args, synth::unionid(a))?;
+                put(&mut args, a + 1)?;
+                put(&mut args, Ts::from(bound))?;
+                put(&mut args, Ts::from(last_login))?;
+                rows += 1;
+                total += 1;
+                if rows == self.batch {
+                    self.insert(PREFIX, 6, rows, std::mem::take(&mut args))
+                        .await?;
+                    rows = 0;
+                }
+            }
+        }
+        self.insert(PREFIX, 6, rows, args).await?;
+        Ok(total)
+    }
+
+    /// `shape.sessions` sessions as of `now`, made by generator threads (one per core) that
+    /// also encode each batch's arguments, while this task sends the batches.
+    async fn sessions(
+        &mut self,
+        key: &DataKey,
+        shape: Shape,
+        now: DateTime<Utc>,
+    ) -> Result<(), SeedError> {
+        let prefix = format!("INSERT INTO sessions ({SESSION_COLUMNS}) VALUES ");
+        let (tx, mut rx) = mpsc::channel::<Result<(usize, MySqlArguments), SeedError>>(8);
+        let mut workers = Vec::new();
+        for (part, count) in parts(&shape) {
+            let tx = tx.clone();
+            let key = key.clone();
+            let batch = self.batch as u64;
+            workers.push(std::thread::spawn(move || {
+                let mut g = SessionGen::new(shape, now, part, count);
+                let mut left = count;
+                while left > 0 {
+                    let n = left.min(batch);
+                    left -= n;
+                    let mut args = MySqlArguments::default();
+                    let mut encode = || -> Result<(), SeedError> {
+                        for _ in 0..n {
+                            let o = finish_session(&key, g.next_session());
+                            let s = o.s;
+                            put(&mut args, s.public_id)?;
+                            put(&mut args, &s.token_hash[..])?;
+                            put(&mut args, s.account + 1)?;
+                            put(&mut args, APPIDS[s.app])?;
+                            put(&mut args, synth::openid(s.app, s.account))?;
+                            put(&mut args, synth::unionid(s.account))?;
+                            put(&mut args, o.envelope)?;
+                            put(&mut args, Ts::from(s.created_at))?;
+                            put(&mut args, Ts::from(s.last_seen_at))?;
+                            put(&mut args, Ts::from(s.expires_at))?;
+                            put(&mut args, Ts::from(s.absolute_expires_at))?;
+                            put(&mut args, s.revoked.map(|r| Ts::from(r.0)))?;
+                            put(&mut args, s.revoked.map(|r| r.1))?;
+                            put(&mut args, s.revoked.map(|r| r.2))?;
+                            put(&mut args, s.client_ip)?;
+                            put(&mut args, g.user_agents[s.user_agent_idx].as_str())?;
+                        }
+                        Ok(())
+                    };
+                    let out = encode().map(|()| (n as usize, args));
+                    let stop = out.is_err();
+                    if tx.blocking_send(out).is_err() || stop {
+                        return; // the loader gave up, or this thread did
+                    }
+                }
+            }));
+        }
+        drop(tx);
+        let mut loaded = 0u64;
+        let mut failed = None;
+        while let Some(batch) = rx.recv().await {
+            let r = match batch {
+                Ok((n, args)) => self.insert(&prefix, 16, n, args).await.map(|()| n),
+                Err(e) => Err(e),
+            };
+            match r {
+                Ok(n) => loaded += n as u64,
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            }
+        }
+        drop(rx);
+        for w in workers {
+            if w.join().is_err() {
+                failed.get_or_insert(SeedError::Load("a generator thread panicked".into()));
+            }
+        }
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        if loaded != shape.sessions {
+            return Err(SeedError::Load(format!(
+                "loaded {loaded} sessions, expected {}",
+                shape.sessions
+            )));
+        }
+        Ok(())
+    }
+
+    /// `n_audit` synthetic audit rows as of `now`.
+    async fn audit(
+        &mut self,
+        shape: &Shape,
+        now: DateTime<Utc>,
+        n_audit: u64,
+    ) -> Result<(), SeedError> {
+        const PREFIX: &str = "INSERT INTO audit_log \
+            (at, operator, origin, action, target, reason, detail) VALUES ";
+        let mut i = 0;
+        while i < n_audit {
+            let n = (n_audit - i).min(self.batch as u64);
+            let mut args = MySqlArguments::default();
+            for j in i..i + n {
+                let a = audit_seed(shape, now, j);
+                put(&mut args, Ts::from(a.at))?;
+                put(&mut args, a.operator)?;
+                put(&mut args, "ssh:192.0.2.10")?;
+                put(&mut args, a.action)?;
+                put(&mut args, a.target)?;
+                put(&mut args, a.reason)?;
+                put(&mut args, a.detail)?;
+            }
+            self.insert(PREFIX, 7, n as usize, args).await?;
+            i += n;
+        }
+        Ok(())
+    }
+}
+
+/// MariaDB/MySQL has neither COPY nor transactional DDL. The rows go in as multi-row prepared
+/// INSERTs in transactions of [`MYSQL_TX_ROWS`] rows; bindings and sessions without their
+/// secondary indexes, which are built afterwards (at 1M sessions this halved the load: 114 s
+/// with the indexes in place, 59 s without). A load that fails part-way leaves the rows of the
+/// transactions already committed (the indexes are built again all the same): the database is
+/// then not empty, and the error says to start again on a fresh one. Ends with `ANALYZE TABLE`.
+async fn seed_mysql(
+    store: &Store,
+    key: &DataKey,
+    actor: &Actor,
+    shape: Shape,
+    now: DateTime<Utc>,
+    report: &mut SeedReport,
+) -> Result<(), SeedError> {
+    let mut my = MyLoader::open(store).await?;
+    let existing: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM (SELECT 1 FROM accounts LIMIT 1000) a")
+            .fetch_one(&mut my.conn)
+            .await?;
+    if existing > 0 {
+        return Err(SeedError::NotEmpty(existing));
+    }
+    let mut ph = Phases {
+        report,
+        at: Instant::now(),
+    };
+    let r = async {
+        my.accounts(&shape, now).await?;
+        ph.done("accounts (INSERT)");
+        // Bindings and sessions go in without their secondary indexes, which are built
+        // afterwards, sorted, as on PostgreSQL; the indexes are built again even when the
+        // load fails, so that the database is never left without them.
+        let binding_keys = my.drop_keys("wechat_bindings").await?;
+        let session_keys = my.drop_keys("sessions").await?;
+        let loaded = async {
+            ph.report.bindings = my.bindings(&shape, now).await?;
+            ph.done("bindings (INSERT)");
+            my.sessions(key, shape, now).await?;
+            ph.done("sessions (INSERT)");
+            Ok::<_, SeedError>(())
+        }
+        .await;
+        let rebuilt = async {
+            my.add_keys("wechat_bindings", &binding_keys).await?;
+            my.add_keys("sessions", &session_keys).await
+        }
+        .await;
+        loaded?;
+        rebuilt?;
+        ph.done(&format!(
+            "indexes ({})",
+            binding_keys.len() + session_keys.len()
+        ));
+        let n_audit = audit_rows(&shape);
+        my.audit(&shape, now, n_audit).await?;
+        let detail = serde_json::json!({
+            "accounts": shape.accounts, "bindings": ph.report.bindings, "sessions": shape.sessions,
+            "audit_rows": n_audit, "seed": shape.seed,
+        });
+        {
+            // write_audit!'s `$N` placeholders, rewritten for MariaDB as in the store.
+            use crate::store::mysql::sqlx_on_mysql as sqlx;
+            write_audit!(
+                &mut my.conn,
+                Ts::from(now),
+                actor,
+                "synthetic.seed",
+                "database",
+                Some("synthetic data for benchmarks"),
+                &detail,
+            )
+            .map_err(SeedError::from)?;
+        }
+        ph.report.audit_rows = n_audit + 1;
+        Ok::<_, SeedError>(())
+    }
+    .await;
+    if let Err(e) = r {
+        return Err(SeedError::Load(format!(
+            "{e}; the rows committed before the failure stay (MariaDB/MySQL loads in \
+             transactions of {MYSQL_TX_ROWS} rows): seed a fresh database"
+        )));
+    }
+    my.commit().await?;
+    ph.done("audit (INSERT) + commit");
+    let pool = store
+        .mysql_pool()
+        .ok_or_else(|| SeedError::Load("not a MariaDB/MySQL store".into()))?;
+    sqlx::raw_sql("ANALYZE TABLE accounts, wechat_bindings, sessions, audit_log")
+        .execute(pool)
+        .await?;
+    ph.done("ANALYZE");
+    Ok(())
+}
+
+/// How a multi-row INSERT marks its parameters.
+#[derive(Clone, Copy)]
+enum Marks {
+    /// `$1, $2, …` (PostgreSQL, SQLite).
+    Numbered,
+    /// `?` (MariaDB/MySQL).
+    Question,
+}
+
+/// `prefix (…), (…)` with placeholders for `rows` rows of `cols` columns.
+fn multi_insert(prefix: &str, cols: usize, rows: usize, marks: Marks) -> String {
     let mut s = String::with_capacity(prefix.len() + rows * cols * 6);
     s.push_str(prefix);
     let mut n = 0;
@@ -979,9 +1440,14 @@ fn multi_insert(prefix: &str, cols: usize, rows: usize) -> String {
             if c > 0 {
                 s.push_str(", ");
             }
-            n += 1;
-            s.push('$');
-            s.push_str(&n.to_string());
+            match marks {
+                Marks::Numbered => {
+                    n += 1;
+                    s.push('$');
+                    s.push_str(&n.to_string());
+                }
+                Marks::Question => s.push('?'),
+            }
         }
         s.push(')');
     }

@@ -189,7 +189,14 @@ impl Store {
         after: Option<Cursor>,
         limit: i64,
     ) -> QueryText {
-        list_sessions_sql(filter, after, limit.clamp(1, 10_000), self.now_ts()).into()
+        list_sessions_sql(
+            filter,
+            after,
+            limit.clamp(1, 10_000),
+            self.now_ts(),
+            self.backend(),
+        )
+        .into()
     }
 
     pub fn explain_count_sessions_sql(&self, filter: &SessionFilter) -> QueryText {
@@ -362,7 +369,9 @@ impl Store {
                 args: vec![
                     Arg::Ts(cutoff),
                     Arg::Ts(after.at),
+                    Arg::Ts(after.at),
                     Arg::I64(after.id),
+                    Arg::Ts(end.at),
                     Arg::Ts(end.at),
                     Arg::I64(end.id),
                     Arg::Ts(cutoff),

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::mysql::LastInsertId;
 use super::types::{Arg, Keyset, SortKey, Sql};
-use super::{Cursor, Page, Result, Store, StoreError, Ts, bind_args, on_db, write_audit};
+use super::{Backend, Cursor, Page, Result, Store, StoreError, Ts, bind_args, on_db, write_audit};
 use crate::crypto::DataKey;
 use crate::crypto::{SessionToken, TokenHash, encrypt_session_key, new_public_id};
 use crate::ops::{Grant, OpKind};
@@ -723,7 +723,7 @@ impl Store {
         limit: i64,
     ) -> Result<Page<SessionRow>> {
         let limit = limit.clamp(1, 10_000);
-        let sql = list_sessions_sql(filter, after, limit, self.now_ts());
+        let sql = list_sessions_sql(filter, after, limit, self.now_ts(), self.backend());
         let rows: Vec<SessionRow> = on_db!(self, |pool, d| {
             bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.text())), &sql.args)
                 .fetch_all(pool)
@@ -743,7 +743,7 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<SessionRow>> {
         let limit = limit.clamp(1, 10_000);
-        let mut sql = select_sessions_sql(filter, self.now_ts());
+        let mut sql = select_sessions_sql(filter, self.now_ts(), self.backend());
         sql.keyset(SESSIONS_KEY, Keyset::OldestFirst, newer_than, limit);
         let mut rows: Vec<SessionRow> = on_db!(self, |pool, d| {
             bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.text())), &sql.args)
@@ -1179,10 +1179,23 @@ pub(super) const SESSIONS_KEY: SortKey = SortKey {
 };
 
 /// `SELECT <session columns> FROM sessions s JOIN accounts a … WHERE <filter>`.
-pub(super) fn select_sessions_sql(filter: &SessionFilter, now: Ts) -> Sql {
+///
+/// On MariaDB/MySQL, unless a username selects the account, the join is a `STRAIGHT_JOIN`
+/// (sessions first): given the choice, MariaDB read the unfiltered list the other way round, a
+/// full index scan of accounts joined to every session and sorted for a page of 50 (its
+/// EXPLAIN at 200k sessions), where walking the sessions index in the page's order stops after
+/// 51 rows. The accounts row only brings the username, by primary key.
+pub(super) fn select_sessions_sql(filter: &SessionFilter, now: Ts, backend: Backend) -> Sql {
+    let join = if backend == Backend::MySql && filter.username.is_none() {
+        " STRAIGHT_JOIN "
+    } else {
+        " JOIN "
+    };
     let mut sql = Sql::new("SELECT ");
     sql.push(SESSION_COLS)
-        .push(" FROM sessions s JOIN accounts a ON a.id = s.account_id");
+        .push(" FROM sessions s")
+        .push(join)
+        .push("accounts a ON a.id = s.account_id");
     filter.push_where(&mut sql, now);
     sql
 }
@@ -1192,8 +1205,9 @@ pub(super) fn list_sessions_sql(
     after: Option<Cursor>,
     limit: i64,
     now: Ts,
+    backend: Backend,
 ) -> Sql {
-    let mut sql = select_sessions_sql(filter, now);
+    let mut sql = select_sessions_sql(filter, now, backend);
     sql.newest_first_page(SESSIONS_KEY, after, limit);
     sql
 }
