@@ -20,16 +20,6 @@ fn status_kind(app: &wxlogin::console::App) -> Option<StatusKind> {
     app.status.as_ref().map(|s| s.kind)
 }
 
-fn listed(app: &wxlogin::console::App) -> Vec<String> {
-    app.sessions
-        .list
-        .window
-        .rows
-        .iter()
-        .map(|r| r.public_id.clone())
-        .collect()
-}
-
 async fn last_audit(store: &wxlogin::store::Store) -> wxlogin::store::AuditEntry {
     store
         .list_audit(&AuditFilter::default(), None, 1)

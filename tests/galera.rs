@@ -12,13 +12,19 @@
 //!    (`auto_increment_increment`), lists every row exactly once, in order;
 //! 4. `kill -9` of a node behind haproxy while two instances serve logins and GET /me: failures
 //!    last a short window only and are 503s, no committed session is lost, and the node
-//!    restarts, rejoins by incremental state transfer and holds the same data.
+//!    restarts, rejoins by incremental state transfer and holds the same data;
+//! 5. meanwhile two consoles (the in-process console, driven as its event loop drives it): one
+//!    connected to the killed node shows the DATABASE UNREACHABLE banner by its next refresh,
+//!    keeps its rows and keys, and recovers on its own once the node has rejoined (a joining
+//!    node's refusals, error 1047, count as a lost connection); one through haproxy whose
+//!    connection was on that node shows the banner, then recovers through another node.
 //!
 //! Skipped (with a note) unless WXLOGIN_TEST_GALERA=1; with it, every missing piece (Debian's
 //! mariadb-server, galera-4, rsync, haproxy) fails the test instead.
 
 mod cli_support;
 mod common;
+mod console_support;
 mod fleet_support;
 
 use std::collections::{BTreeSet, HashMap};
@@ -31,6 +37,7 @@ use fleet_support::{Serve, free_port};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sqlx::{Connection, MySqlConnection};
+use wxlogin::console::App;
 use wxlogin::mock_wechat::{self as emulator, DEMO_APPID, EmulatorConfig, EmulatorHandle};
 use wxlogin::store::Store;
 
@@ -645,7 +652,8 @@ type Outcomes = Vec<(Duration, Result<(), String>)>;
 /// Two instances behind haproxy; four workers log in and call GET /me without pause. Node 2 is
 /// killed with SIGKILL, then restarted: requests fail only in a short window after the kill,
 /// and only with 503; every session whose login succeeded is still valid afterwards; the node
-/// rejoins by IST and holds the same rows as the others.
+/// rejoins by IST and holds the same rows as the others. Two consoles watch throughout: see
+/// [`ConsoleRun::outage`] for what each must show.
 async fn a_node_killed_behind_haproxy_costs_a_short_window_and_rejoins(
     cluster: &Cluster,
     haproxy: &str,
@@ -715,16 +723,34 @@ async fn a_node_killed_behind_haproxy_costs_a_short_window_and_rejoins(
         })
         .collect();
 
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    let killed_at = epoch.elapsed();
-    cluster.kill(2).await;
-    // Load on two nodes while node 2 is down: the writes it misses are what IST sends it.
-    tokio::time::sleep(Duration::from_secs(8)).await;
-    let restart_at = epoch.elapsed();
-    let rejoined = cluster.restart(2).await;
-    let rejoined_at = epoch.elapsed();
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    stop.store(true, Ordering::SeqCst);
+    // Two operators' consoles watch through the crash: one connected to node 2 itself, one
+    // through haproxy whose connection haproxy happened to send to node 2.
+    let mut on_node = console_support::app(&Store::open(&urls[1]).await.unwrap(), false);
+    let mut via_lb =
+        console_support::app(&store_landing_on(&lb_url, cluster.sql_port(2)).await, false);
+    on_node.settle().await;
+    via_lb.settle().await;
+    let consoles_stop = AtomicBool::new(false);
+
+    let timeline = async {
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let killed_at = epoch.elapsed();
+        cluster.kill(2).await;
+        // Load on two nodes while node 2 is down: the writes it misses are what IST sends it.
+        tokio::time::sleep(Duration::from_secs(8)).await;
+        let restart_at = epoch.elapsed();
+        let rejoined = cluster.restart(2).await;
+        let rejoined_at = epoch.elapsed();
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        stop.store(true, Ordering::SeqCst);
+        consoles_stop.store(true, Ordering::SeqCst);
+        (killed_at, restart_at, rejoined, rejoined_at)
+    };
+    let ((killed_at, restart_at, rejoined, rejoined_at), on_node_run, via_lb_run) = tokio::join!(
+        timeline,
+        watch_console(&mut on_node, epoch, &consoles_stop),
+        watch_console(&mut via_lb, epoch, &consoles_stop),
+    );
 
     let mut outcomes: Outcomes = Vec::new();
     let mut tokens = Vec::new();
@@ -816,6 +842,182 @@ async fn a_node_killed_behind_haproxy_costs_a_short_window_and_rejoins(
     assert_eq!(digests[1], digests[0], "node 2 after IST vs node 1");
     assert_eq!(digests[2], digests[0], "node 3 vs node 1");
     assert!(digests[0].0 as usize >= tokens.len());
+
+    // The console on node 2: the banner within a few seconds of the kill, up for as long as
+    // the node is away, gone on its own once the node is back, with the list reloaded.
+    let refresh = on_node.ctx.refresh;
+    let (down_at, up_at) = on_node_run.outage(&on_node, "the console on node 2");
+    eprintln!(
+        "galera: console on node 2: banner {:.1?} after the kill, gone {:.1?} after the restart \
+         began (the script saw the node synced {:.1?} after the restart began)",
+        down_at.saturating_sub(killed_at),
+        up_at.saturating_sub(restart_at),
+        rejoined_at.saturating_sub(restart_at),
+    );
+    assert!(
+        down_at >= killed_at && down_at - killed_at <= refresh + Duration::from_secs(2),
+        "the banner should rise by the next refresh ({refresh:?}) after the kill at \
+         {killed_at:.1?}: {:?}",
+        on_node_run.changes
+    );
+    assert!(
+        up_at >= restart_at && up_at <= rejoined_at + Duration::from_secs(5),
+        "the console on node 2 should recover once the node is back (restarted at \
+         {restart_at:.1?}, synced at {rejoined_at:.1?}): {:?}",
+        on_node_run.changes
+    );
+    assert!(
+        on_node_run
+            .listed_at_end
+            .first()
+            .is_some_and(|top| !on_node_run.listed_before.contains(top)),
+        "after recovering, the console lists the sessions created while it was down: \
+         before {:?}, at the end {:?}",
+        on_node_run.listed_before,
+        on_node_run.listed_at_end
+    );
+
+    // The console through haproxy: the banner on the first refresh after the kill, then back
+    // through another node while node 2 is still down.
+    let (down_at, up_at) = via_lb_run.outage(&via_lb, "the console through haproxy");
+    eprintln!(
+        "galera: console through haproxy: banner {:.1?} after the kill, gone {:.1?} later",
+        down_at.saturating_sub(killed_at),
+        up_at.saturating_sub(down_at),
+    );
+    assert!(
+        down_at >= killed_at
+            && down_at - killed_at <= refresh + Duration::from_secs(2)
+            && up_at < restart_at,
+        "the console through haproxy should recover through another node before node 2 \
+         restarts at {restart_at:.1?} (killed at {killed_at:.1?}): {:?}",
+        via_lb_run.changes
+    );
+    let port = node_port(via_lb.ctx.store.mysql_pool().unwrap()).await;
+    assert_ne!(
+        port,
+        cluster.sql_port(2),
+        "the console through haproxy now reads from node 1 or 3"
+    );
+    on_node.ctx.store.close().await;
+    via_lb.ctx.store.close().await;
     drop(serves);
     drop(lb);
+}
+
+/// The SQL port of the node a pool's connection is on (through haproxy too: it is the
+/// server's own variable).
+async fn node_port(pool: &sqlx::MySqlPool) -> u16 {
+    let port: i64 = sqlx::query_scalar("SELECT CAST(@@port AS SIGNED)")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    u16::try_from(port).unwrap()
+}
+
+/// A one-connection store through haproxy whose connection haproxy sent to the node on
+/// `port` (round robin: a few tries). One connection, so that which node the console reads
+/// from is known; `wxlogin console` keeps a pool, whose connections each behave the same.
+async fn store_landing_on(url: &str, port: u16) -> Store {
+    let opts = wxlogin::store::ConnectOptions {
+        max_connections: 1,
+        ..Default::default()
+    };
+    for _ in 0..12 {
+        let store = Store::connect(url, opts.clone()).await.unwrap();
+        if node_port(store.mysql_pool().unwrap()).await == port {
+            return store;
+        }
+        store.close().await;
+    }
+    panic!("haproxy never sent a connection to the node on port {port}");
+}
+
+/// What a console showed while its database went away and came back.
+#[derive(Default)]
+struct ConsoleRun {
+    /// Each change of the DATABASE UNREACHABLE banner: when, whether it is up, how many
+    /// sessions the list held, and the screen.
+    changes: Vec<(Duration, bool, usize, String)>,
+    /// The sessions listed just before the banner first rose, and at the end.
+    listed_before: Vec<String>,
+    listed_at_end: Vec<String>,
+    /// Every status-line text seen.
+    statuses: BTreeSet<String>,
+}
+
+impl ConsoleRun {
+    /// Checks one outage and recovery as an operator sees it; returns when the banner rose
+    /// and when it went.
+    fn outage(&self, app: &App, who: &str) -> (Duration, Duration) {
+        let changes: Vec<(Duration, bool, usize)> =
+            self.changes.iter().map(|c| (c.0, c.1, c.2)).collect();
+        assert!(
+            self.changes.len() == 2 && self.changes[0].1 && !self.changes[1].1,
+            "{who}: the banner should rise once and go once: {changes:?}"
+        );
+        let (down_at, _, rows, screen) = &self.changes[0];
+        assert!(
+            screen.contains("DATABASE UNREACHABLE"),
+            "{who}, in the outage:\n{screen}"
+        );
+        assert!(
+            *rows > 0 && *rows == self.listed_before.len(),
+            "{who}: the rows loaded stay on screen in the outage: {changes:?}"
+        );
+        let (up_at, _, rows, screen) = &self.changes[1];
+        assert!(
+            !screen.contains("DATABASE UNREACHABLE") && screen.contains("restored"),
+            "{who}, recovered:\n{screen}"
+        );
+        assert!(*rows > 0, "{who}: sessions listed again:\n{screen}");
+        assert!(app.db_down.is_none(), "{who}: still up at the end");
+        assert!(
+            !self.statuses.iter().any(|s| s.contains("internal error")),
+            "{who}: a background task failed: {:?}",
+            self.statuses
+        );
+        (*down_at, *up_at)
+    }
+}
+
+/// Drives a console as its event loop does (a tick, then the answers of what it started),
+/// recording the banner's changes, until `stop` and the console is up again (or 15 s more).
+/// Each time the banner rises, a key is pressed: the console keeps working in an outage.
+async fn watch_console(app: &mut App, epoch: Instant, stop: &AtomicBool) -> ConsoleRun {
+    let mut run = ConsoleRun::default();
+    let mut stopping: Option<Instant> = None;
+    let mut down = false;
+    loop {
+        app.tick();
+        app.settle().await;
+        if let Some(s) = &app.status {
+            run.statuses.insert(s.text.clone());
+        }
+        let now_down = app.db_down.is_some();
+        if now_down != down {
+            down = now_down;
+            let screen = console_support::render(app, 80, 24);
+            run.changes.push((
+                epoch.elapsed(),
+                down,
+                console_support::listed(app).len(),
+                screen,
+            ));
+            if down {
+                console_support::press(app, "j").await;
+            }
+        } else if !down && run.changes.is_empty() {
+            run.listed_before = console_support::listed(app);
+        }
+        if stop.load(Ordering::SeqCst) {
+            let since = *stopping.get_or_insert_with(Instant::now);
+            if !down || since.elapsed() > Duration::from_secs(15) {
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    run.listed_at_end = console_support::listed(app);
+    run
 }

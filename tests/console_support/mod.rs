@@ -129,6 +129,17 @@ pub async fn press(app: &mut App, script: &str) {
     }
 }
 
+/// The public ids the Sessions list holds, top first.
+pub fn listed(app: &App) -> Vec<String> {
+    app.sessions
+        .list
+        .window
+        .rows
+        .iter()
+        .map(|r| r.public_id.clone())
+        .collect()
+}
+
 /// The screen as text (what an operator sees), at `w`×`h`.
 pub fn render(app: &mut App, w: u16, h: u16) -> String {
     app.resize(w, h);
