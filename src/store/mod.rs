@@ -633,9 +633,28 @@ impl Store {
 
     /// Cheap round trip: is the database reachable?
     pub async fn ping(&self) -> Result<()> {
-        on_db!(self, |pool, d| {
-            sqlx::query("SELECT 1").execute(pool).await?;
-        });
+        match &self.db {
+            // A Galera node that is joining, or has lost the cluster's quorum, still answers
+            // `SELECT 1` (no table) while it refuses every query that reads one (error 1047):
+            // the ping asks for its readiness instead. A single MariaDB/MySQL server has no
+            // `wsrep_ready` and answers with no row.
+            Db::MySql(pool) => {
+                let ready: Option<(String, String)> =
+                    sqlx::query_as("SHOW GLOBAL STATUS LIKE 'wsrep_ready'")
+                        .fetch_optional(pool)
+                        .await?;
+                if let Some((_, v)) = ready
+                    && !v.eq_ignore_ascii_case("ON")
+                {
+                    return Err(StoreError::ConnectionLost(
+                        "the Galera node is not ready for queries (wsrep_ready is OFF: joining, or without quorum)".into(),
+                    ));
+                }
+            }
+            _ => on_db!(self, |pool, d| {
+                sqlx::query("SELECT 1").execute(pool).await?;
+            }),
+        }
         Ok(())
     }
 
