@@ -19,11 +19,11 @@ pub const PURGE_LEASE_TTL: Duration = Duration::from_secs(60);
 /// SQLite has one writer: while a purge batch commits, every login waits. There a batch is
 /// sized to hold the writer about this long (it starts at [`SQLITE_FIRST_BATCH`] rows and
 /// follows what the last batch took) ...
-const SQLITE_BATCH_HOLD: Duration = Duration::from_millis(25);
+const SQLITE_BATCH_HOLD: Duration = Duration::from_millis(10);
 /// ... and rests at least this many times as long as it ran, so that the purge takes at most a
-/// quarter of the writer's time. PostgreSQL and MariaDB lock rows, not the database: there the
+/// fifth of the writer's time. PostgreSQL and MariaDB lock rows, not the database: there the
 /// batch is as configured and the pause is `pause`.
-const SQLITE_REST_FACTOR: u32 = 3;
+const SQLITE_REST_FACTOR: u32 = 4;
 const SQLITE_FIRST_BATCH: i64 = 200;
 const SQLITE_MIN_BATCH: i64 = 20;
 
@@ -54,7 +54,8 @@ impl Pacer {
         self.batch
     }
 
-    /// After a batch that took `took`: how long to rest (and the next batch's size).
+    /// After a batch that held the database for `took` (BEGIN to COMMIT, not the wait for its
+    /// turn): how long to rest (and the next batch's size).
     fn after(&mut self, took: Duration) -> Duration {
         if !self.single_writer {
             return self.pause;
@@ -72,10 +73,10 @@ pub struct PurgeRequest {
     /// Sessions that ended (expired or were revoked) before this go.
     pub cutoff: Ts,
     /// Rows walked per batch (at most this many deleted per transaction); on SQLite the most
-    /// a batch walks, which is sized to hold the one writer about 25 ms.
+    /// a batch walks, which is sized to hold the one writer about 10 ms.
     pub batch: i64,
     /// Sleep between batches, so that logins and GET /me are not slowed; on SQLite at least
-    /// three times what the batch took.
+    /// four times what the batch took.
     pub pause: Duration,
     /// Who holds the lease while this runs (an instance id, or `cli:OPERATOR:PID`).
     pub holder: String,
@@ -173,7 +174,6 @@ pub async fn purge_sessions(
         let resumed = run.resumed;
         let mut stopped = false;
         loop {
-            let began = Instant::now();
             match store
                 .purge_sessions_batch(&grant, &req.holder, &mut run, pace.batch(), req.lease_ttl)
                 .await?
@@ -184,7 +184,11 @@ pub async fn purge_sessions(
                     outcome.duration_ms = started.elapsed().as_millis() as u64;
                     return Ok(outcome);
                 }
-                BatchOutcome::Done { removed, done } => {
+                BatchOutcome::Done {
+                    removed,
+                    done,
+                    held,
+                } => {
                     if resumed {
                         outcome.resumed_removed += removed;
                     } else {
@@ -202,7 +206,7 @@ pub async fn purge_sessions(
                         stopped = true;
                         break;
                     }
-                    let pause = pace.after(began.elapsed());
+                    let pause = pace.after(held);
                     if !pause.is_zero() {
                         tokio::time::sleep(pause).await;
                     }
@@ -264,15 +268,14 @@ mod pacing {
     }
 
     #[test]
-    fn on_sqlite_a_slow_batch_makes_the_next_smaller_and_rests_three_times_as_long() {
+    fn on_sqlite_a_slow_batch_makes_the_next_smaller_and_rests_longer_than_it_ran() {
         let mut p = Pacer::new(Backend::Sqlite, &req(2_000, 50));
         assert_eq!(p.batch(), SQLITE_FIRST_BATCH);
-        // 200 rows took 100 ms: four times the hold, so the next batch is a quarter.
-        assert_eq!(
-            p.after(Duration::from_millis(100)),
-            Duration::from_millis(300)
-        );
-        assert_eq!(p.batch(), 50);
+        // The first batch took four times the hold: the next is a quarter, and the rest is
+        // the factor times what it took.
+        let took = SQLITE_BATCH_HOLD * 4;
+        assert_eq!(p.after(took), took * SQLITE_REST_FACTOR);
+        assert_eq!(p.batch(), SQLITE_FIRST_BATCH / 4);
         // Fast batches grow at most twofold a step, never past the configured batch.
         for _ in 0..20 {
             assert_eq!(p.after(Duration::from_millis(1)), Duration::from_millis(50));

@@ -51,8 +51,13 @@ pub enum Lease {
 /// What one batch did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BatchOutcome {
-    /// `removed` rows deleted; `done`: the walk reached the cutoff.
-    Done { removed: u64, done: bool },
+    /// `removed` rows deleted; `done`: the walk reached the cutoff; `held`: from BEGIN to
+    /// COMMIT (on SQLite, how long every other writer waited for this batch).
+    Done {
+        removed: u64,
+        done: bool,
+        held: Duration,
+    },
     /// Another holder has the lease now: nothing was changed by this batch.
     LeaseLost,
 }
@@ -270,9 +275,11 @@ impl Store {
             None => PURGE_END_FIRST_SQL,
         };
         let (cur_at, cur_id) = (cursor.map(|c| c.at), cursor.map(|c| c.id));
-        let out: Option<(u64, Option<Cursor>)> = on_db!(self, |pool, d| {
+        let out: Option<(u64, Option<Cursor>, Duration)> = on_db!(self, |pool, d| {
             let _turn = self.write_turn().await;
             let mut tx = pool.begin_with(d.begin_write()).await?;
+            // From here to the commit this batch holds the database's write lock (SQLite).
+            let held = std::time::Instant::now();
             let renewed = sqlx::query(
                 "UPDATE maintenance_leases SET lease_until = $1 WHERE name = $2 AND holder = $3",
             )
@@ -329,10 +336,10 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
                 tx.commit().await?;
-                Some((removed, next))
+                Some((removed, next, held.elapsed()))
             }
         });
-        let Some((removed, next)) = out else {
+        let Some((removed, next, held)) = out else {
             return Ok(BatchOutcome::LeaseLost);
         };
         run.removed += removed;
@@ -342,7 +349,11 @@ impl Store {
             at: run.cutoff,
             id: i64::MAX,
         }));
-        Ok(BatchOutcome::Done { removed, done })
+        Ok(BatchOutcome::Done {
+            removed,
+            done,
+            held,
+        })
     }
 
     /// Ends `run` (finished, or stopped by its operator): its one `sessions.purge` audit row,
