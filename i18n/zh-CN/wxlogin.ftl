@@ -490,6 +490,149 @@ console-retention-backlog = 可清理积压：约 { $count }（估算），{ $da
 console-history-day-event = 会话
 console-history-day-detail = { $day } · 创建 { $created } 个会话，撤销 { $revoked } 个
 
+# 概览
+console-overview-as-of = 截至 { $when }
+console-overview-load-failed = 加载概览失败
+console-overview-live = 在线会话
+console-overview-estimate = 约 { $count }（估算）
+console-overview-refresh-failed = 上次刷新失败：{ $error }
+console-overview-per-minute = 每分钟，最近 { $minutes } 分钟
+console-overview-logins = 登录
+console-overview-failures = 失败
+console-overview-revocations = 撤销
+console-overview-spark-numbers = 当前 { $now } 最高 { $max } 共 { $sum }
+console-overview-addresses = 登录失败的地址，最近 { $minutes } 分钟
+console-overview-address-keys = { $sessions } 会话  { $revoke } 全部撤销
+console-overview-none = 无
+console-overview-address-failed = { $count } 次失败
+console-overview-outcomes = 登录结果，最近 { $minutes } 分钟
+console-overview-no-login = 暂无登录记录
+console-overview-errcode = 错误码 { $code }：{ $meaning }
+console-overview-instances = 实例：{ $up } 个运行中，{ $stale } 个无心跳，{ $stopped } 个已停止
+console-overview-no-address = 未选中登录失败的地址
+console-overview-revoke-title = 撤销来自某个地址的全部会话
+console-overview-field-address = 地址
+console-overview-field-failures = 失败次数
+console-overview-field-scope = 范围
+console-overview-failures-recent = 最近 { $minutes } 分钟内 { $count } 次
+console-overview-scope-address = 从该地址登录的全部在线会话
+console-outcome-silent = 已登录（已绑定）
+console-outcome-bound = 已登录，并把微信用户绑定到了账号
+console-outcome-binding-required = 要求输入账号和密码以绑定（首次登录的正常步骤）
+console-outcome-binding-conflict = 该微信用户或该账号已绑定在别处
+console-outcome-binding-limit = 该账号在此小程序的绑定数已达上限 max_bindings_per_app
+console-outcome-invalid-credentials = 绑定时用户名或密码错误
+console-outcome-account-locked = 密码多次错误，账号已锁定
+console-outcome-account-disabled = 账号已停用
+console-outcome-rate-limited = 被本服务的登录限流拒绝
+console-outcome-bad-request = 客户端发送的请求格式错误
+console-outcome-wechat-other = 微信返回了本程序不认识的错误码
+console-outcome-wechat-unreachable = 微信没有应答（超时、连接失败或应答无效）
+console-outcome-error = 内部错误（见服务日志）
+console-outcome-unknown = 本控制台不认识的结果（显示为 other）
+console-outcome-do-account-locked = 如账号本人要求，解锁账号（在「绑定」视图或用 wxlogin accounts）
+console-outcome-do-look-at-address = 如果下面某个地址占了大多数，查看它的会话
+console-outcome-do-wechat-unreachable = 检查到微信的网络路径和各实例的日志
+console-outcome-do-error = 查看这几分钟前后的服务日志
+
+# 换取
+console-exchange-config-error = 微信配置有误：{ $error }
+console-exchange-no-app = 未配置任何小程序：请设置 WXLOGIN_APPID 和 WXLOGIN_APP_SECRET_FILE，或在配置文件中添加 [[apps]]
+console-exchange-client-error = 无法使用微信接口：{ $error }
+console-exchange-no-data-key = 没有数据密钥：保存的 session_key 用它加密；请把 WXLOGIN_DATA_KEY_FILE（或配置文件中的 data_key_file）设为服务使用的密钥
+console-exchange-data-key-error = 数据密钥无法使用：{ $error }
+console-exchange-key-tools-need = 校验 session_key 需要已配置的小程序和数据密钥
+console-exchange-code-prompt = 登录 code（输入隐藏）
+console-exchange-running = 已有一次换取正在进行
+console-exchange-exchanging-with = 正在向 { $url } 换取 code…
+console-exchange-no-user = 未输入测试用户
+console-exchange-done = 换取成功，用时 { $latency }：openid { $openid }
+console-exchange-failed = 换取失败：{ $error }
+console-exchange-not-audited = { $text }；审计记录未写入：{ $error }
+console-exchange-minted = 已为 { $user } 生成测试 code：按 { $key } 换取
+console-exchange-mint-failed = 无法生成 code：{ $error }
+console-exchange-none-yet = 还没有换取记录
+console-exchange-failed-no-openid = 这次换取失败了：没有可查找的 openid
+console-exchange-mint-needs-emulator = 只能向内置模拟器（本机回环地址上的 `wxlogin mock-wechat`）生成测试 code；本控制台连接的是 { $url }
+console-exchange-mint-prompt = 模拟器测试用户
+console-exchange-code-cleared = 已清除 code
+console-exchange-no-code = 未输入 code
+console-exchange-needs-app = 换取需要已配置的小程序（见上方）
+console-exchange-hint-emulator = 按 { $mint } 为模拟器用户生成测试 code；按 { $run } 换取
+console-exchange-hint-paste = 按 { $paste } 粘贴 wx.login() 得到的 code；按 { $run } 换取
+console-exchange-tokens-title = Access token（用于 checkSessionKey、resetUserSessionKey）
+console-exchange-forced-today = 今日强制刷新：{ $used } / { $limit } 次
+console-exchange-token-cached = 已缓存至 { $until }（{ $left } 后过期）
+console-exchange-token-not-cached = 未缓存
+console-exchange-token-not-fetched = 尚未获取（首次使用时获取）
+console-exchange-last-errcode = 上次错误：错误码 { $code }：{ $meaning }
+console-exchange-last-error-meaning = 上次错误：{ $meaning }（{ $error }）
+console-exchange-last-error = 上次错误：{ $error }
+console-exchange-what-to-do = 处理建议：{ $action }
+console-exchange-now = 现在
+console-exchange-none-configured = 未配置
+console-exchange-emulator = 模拟器
+console-exchange-no-code-yet = 无：按 { $key } 粘贴
+console-exchange-minted-for = 为 { $user } 生成
+console-exchange-form-title = 测试登录 code（code2Session）
+console-exchange-history-empty = 暂无数据
+console-exchange-bound-to = 已绑定到 { $username }（#{ $id }）：按 { $key } 在「绑定」中打开
+console-exchange-not-bound = 未绑定：首次登录时会要求输入用户名和密码
+console-exchange-lookup-failed = 无法查询：{ $error }
+console-exchange-errcode = 错误码 { $code }
+console-exchange-result-failed = 失败
+console-exchange-not-recorded = 未记录：{ $error }
+console-exchange-result-title = 结果
+console-exchange-result-ok = 成功
+
+# 绑定：账号面板、重置密码和解绑对话框
+console-bindings-search-failed = 无法搜索绑定
+console-bindings-no-such-account = 没有这个账号
+console-bindings-account-failed = 无法加载账号
+console-bindings-history-failed = 无法加载历史记录
+console-bindings-no-account-selected = 未选中账号
+console-bindings-no-binding-selected = 未选中绑定
+console-bindings-search-prompt = 搜索（openid、unionid、用户名、账号 ID）
+console-bindings-open-account-first = 请先打开一个账号
+console-bindings-account-title = 账号
+console-bindings-loading-account = 正在加载账号…
+console-bindings-disabled-since = 是，自 { $when } 起
+console-bindings-extra = 该账号在 { $appid } 中有 { $n } 个绑定：可能有第二个人在使用这个密码
+console-bindings-of-account = 该账号的绑定
+console-bindings-of-account-counts = { $apps } 个小程序中 { $bindings } 个绑定，{ $live } 个在线会话
+console-bindings-none-bound = 该账号没有绑定任何微信身份
+console-password-prompt = 新密码（输入隐藏）
+console-password-prompt-hint = 输入新密码（{ $min }-{ $max } 个字符）；按 { $key } 取消
+console-password-length = 密码须为 { $min } 到 { $max } 个字符（现在是 { $n } 个）；未做任何更改
+console-password-repeat = 再次输入新密码（输入隐藏）
+console-password-repeat-hint = 再输入一次；按 { $key } 取消
+console-password-differ = 两次输入的密码不一致；未做任何更改
+console-password-title = 设置新密码
+console-password-after = 旧密码立即失效；已登录的手机须重新登录
+console-field-after = 之后
+console-unbind-title = 解绑微信身份
+console-unbind-after = 该微信用户下次登录时会要求输入用户名和密码
+
+# `:export` 和命令行的解析错误（命令、键名和文件格式照原样输入）
+console-export-usage = 用法：:export csv 文件 或 :export json 文件
+console-export-unknown-format = 未知的导出格式 { $format }：请用 csv 或 json
+console-export-no-file = 用法：:export csv 文件 或 :export json 文件（缺少文件名）
+console-export-exists = { $path } 已存在：未写入任何内容（要替换它，请用 :export! { $format } { $path }）
+console-export-not-a-file = { $path } 不是文件名
+console-export-cannot-create = 无法在 { $dir } 中创建文件：{ $error }
+console-export-cannot-write = 无法写入 { $path }：{ $error }
+console-export-appeared = 导出期间出现了 { $path }：未写入任何内容（要替换它，请用 :export!）
+console-export-write-failed = 写入失败：{ $error }
+console-export-read-failed = 读取会话失败：{ $error }
+console-filter-needs-value = { $key }= 需要一个值
+console-filter-account-numeric = { $key }= 是数字账号 ID；按用户名筛选请用 username={ $value }
+console-filter-no-typed-token = SessionId 从不在命令行输入：请在「会话」中按 { $key }（输入隐藏）
+console-filter-unknown-session-key = 未知的筛选条件 { $key }=：可用 username=、account=（数字 ID）、appid=、openid=、unionid=、ip=、id=（ses_…）、all
+console-filter-unknown-audit-key = 未知的筛选条件 { $key }=：可用 operator=、action=、target=
+console-filter-unknown-search-key = 未知的搜索条件 { $key }=：可用 openid= [appid=]、unionid=、username=、account=（数字 ID）或直接输入一个词
+console-command-empty = 请输入命令：sessions、bindings、exchange、audit、q
+console-command-unknown = 未知命令 :{ $command }：可用 :sessions、:bindings、:exchange、:audit、:q
+
 ## ---- commands (cli, present, service) ----
 
 # 角色名称（给人看的）；命令行参数、配置和审计记录里仍用 oncall / support / viewer。

@@ -290,7 +290,7 @@ impl App {
 
     fn accept_prompt(&mut self, mut p: Prompt) {
         match p.kind {
-            PromptKind::Command => match filter::parse_command(p.input.value()) {
+            PromptKind::Command => match filter::parse_command(&self.ctx.tr, p.input.value()) {
                 Ok(cmd) => self.run_command(cmd),
                 Err(e) => self.set_status(StatusKind::Error, e),
             },
