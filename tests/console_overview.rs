@@ -336,6 +336,21 @@ store_test!(
     }
 );
 
+store_test!(a_refusal_names_the_roles_in_the_operators_language, |db| {
+    let fx = fixture(&db).await;
+    seed(&fx).await;
+    let mut app = overview(&fx.store, Role::Support, SparkStyle::Braille).await;
+    app.ctx.tr = wxlogin::i18n::Lang::ZhCn.tr();
+    press(&mut app, "jD").await;
+    assert!(app.overlay.is_none(), "no dialog opens");
+    let text = status(&app);
+    assert!(
+        text.contains("需要「值班」角色") && text.contains("你的角色是「客服」"),
+        "{text}"
+    );
+    assert!(!text.contains("needs"), "{text}");
+});
+
 #[test]
 fn sparklines_in_both_styles_have_one_character_per_minute_or_two() {
     let v: Vec<u64> = (0..60).collect();

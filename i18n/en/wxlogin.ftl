@@ -851,3 +851,15 @@ cli-revoke-done = revoked { $count ->
 cli-revoke-appid-alone = --appid alone would revoke every session of that mini program; add --all to mean that, or name an --openid
 cli-revoke-no-selector = say which sessions to revoke: PUBLIC_ID..., --account, --username, --openid, --appid with --all, or --token-stdin
 cli-revoke-many-selectors = give one way to select sessions, not { $given }; run one revoke per selector
+
+# the ops layer's sentences, in the operator's language (src/present/refusal.rs)
+present-err-reason-required = a reason is required: it is written in the audit log
+present-err-no-code = no code given: paste the code from wx.login()
+present-err-no-session-token = no session has this SessionId; check that the whole token was given
+present-err-already-ended = session { $id } is already { $state }; nothing to revoke
+present-err-no-binding = no binding of openid { $openid } in app { $appid }; find it with `wxlogin bindings show`
+present-err-no-public-id = no session with public id { $id }; list them with `wxlogin sessions list`
+present-err-export-not-audited = the export's audit row could not be written ({ $error })
+present-err-check-not-audited = the check ran but its audit row could not be written ({ $error }); nothing is shown
+present-err-key-not-stored = WeChat issued a new session_key but it could not be stored ({ $error }); the stored key is now stale at WeChat: the user must log in again
+present-err-key-undecryptable = session { $id }: { $error }; check that WXLOGIN_DATA_KEY(_FILE) is the key the login service uses

@@ -804,3 +804,15 @@ cli-revoke-done = 已撤销 { $count } 个会话
 cli-revoke-appid-alone = 只给 --appid 会撤销该小程序的所有会话；确实要这样请加 --all，否则请指定 --openid
 cli-revoke-no-selector = 请指定要撤销哪些会话：PUBLIC_ID...、--account、--username、--openid、--appid 加 --all，或 --token-stdin
 cli-revoke-many-selectors = 一次只能用一种方式选择会话，而不是 { $given }；每种方式各运行一次 revoke
+
+# 操作层的句子（src/present/refusal.rs）
+present-err-reason-required = 必须填写原因：它会写入审计日志
+present-err-no-code = 未输入 code：请粘贴 wx.login() 得到的 code
+present-err-no-session-token = 没有会话使用这个 SessionId；请检查是否给出了完整的 token
+present-err-already-ended = 会话 { $id } { $state }；无需撤销
+present-err-no-binding = 小程序 { $appid } 中没有 openid { $openid } 的绑定；请用 `wxlogin bindings show` 查找
+present-err-no-public-id = 没有公开 ID 为 { $id } 的会话；请用 `wxlogin sessions list` 列出会话
+present-err-export-not-audited = 导出的审计记录无法写入（{ $error }）
+present-err-check-not-audited = 已完成校验，但审计记录无法写入（{ $error }）；不显示结果
+present-err-key-not-stored = 微信已签发新的 session_key，但无法保存（{ $error }）；保存的密钥在微信侧已失效：用户须重新登录
+present-err-key-undecryptable = 会话 { $id }：{ $error }；请检查 WXLOGIN_DATA_KEY(_FILE) 是否为登录服务使用的密钥

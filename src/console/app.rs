@@ -370,7 +370,7 @@ impl App {
     fn refusal(&self, action: Action) -> Option<String> {
         let op = action.least_operation()?;
         if let Err(denied) = ops::check(&self.ctx.actor, &op) {
-            return Some(denied.to_string());
+            return Some(crate::present::refusal::refusal(&self.ctx.tr, &denied));
         }
         self.ctx
             .read_only
@@ -381,7 +381,7 @@ impl App {
     /// sessions need more than one.
     fn refuse_request(&self, req: &confirm::Request) -> Option<String> {
         if let Err(denied) = ops::check(&self.ctx.actor, &req.op.as_ops()) {
-            return Some(denied.to_string());
+            return Some(crate::present::refusal::refusal(&self.ctx.tr, &denied));
         }
         self.ctx.read_only.then(|| self.read_only_refusal(req.verb))
     }

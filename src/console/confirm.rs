@@ -771,7 +771,10 @@ pub fn report(op: Operation, result: Result<Outcome, OpsError>, cx: &mut Cx) {
         Err(OpsError::Store(e)) => {
             cx.store_error(&tr!(cx.tr, "console-refused"), &e);
         }
-        Err(e) => cx.error(crate::sanitize::for_terminal(&e.to_string()).into_owned()),
+        Err(e) => cx.error(
+            crate::sanitize::for_terminal(&crate::present::refusal::ops_error(cx.tr, &e))
+                .into_owned(),
+        ),
     }
     cx.push(Effect::Changed {
         revoked: revoked_ids,

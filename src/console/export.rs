@@ -193,7 +193,7 @@ pub async fn run(
             let file = file.display().to_string();
             match ops::record_session_export(&store, &actor, &filter, format, &file, Some(n)).await
             {
-                Err(e) => Outcome::Failed(e.to_string()),
+                Err(e) => Outcome::Failed(crate::present::refusal::ops_error(&tr, &e)),
                 Ok(()) => match place(&tr, &tmp, &req.path, req.overwrite) {
                     Ok(()) => Outcome::Written(n),
                     Err(e) => Outcome::Failed(e),

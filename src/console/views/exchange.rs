@@ -514,18 +514,21 @@ async fn exchange(
             (r.latency, outcome, binding, None)
         }
         // Refused, or ran without an audit row: nothing of the answer is shown.
-        Err(e) => (
-            Duration::ZERO,
-            Err(ExchangeFailure {
-                errcode: None,
-                meaning: String::new(),
-                action: String::new(),
-                rid: None,
-                message: e.to_string(),
-            }),
-            BindingStatus::NotApplicable,
-            Some(e.to_string()),
-        ),
+        Err(e) => {
+            let said = crate::present::refusal::ops_error(tr, &e);
+            (
+                Duration::ZERO,
+                Err(ExchangeFailure {
+                    errcode: None,
+                    meaning: String::new(),
+                    action: String::new(),
+                    rid: None,
+                    message: said.clone(),
+                }),
+                BindingStatus::NotApplicable,
+                Some(said),
+            )
+        }
     };
     ExchangeResult {
         seq: 0,

@@ -198,7 +198,7 @@ impl SessionsView {
             ));
         }
         if let Err(denied) = ops::check(cx.actor, &ops::Operation::ExportSessions) {
-            return cx.error(denied.to_string());
+            return cx.error(crate::present::refusal::refusal(cx.tr, &denied));
         }
         if let Err(e) = export::precheck(cx.tr, &req) {
             return cx.error(e);
@@ -1049,13 +1049,13 @@ impl KeyOutcome {
         }
     }
 
-    fn refused(what: &'static str, e: &OpsError) -> Self {
+    fn refused(tr: &Tr, what: &'static str, e: &OpsError) -> Self {
         KeyOutcome::Failed {
             what,
             errcode: None,
             meaning: String::new(),
             action: String::new(),
-            message: e.to_string(),
+            message: crate::present::refusal::ops_error(tr, e),
         }
     }
 }
@@ -1083,7 +1083,10 @@ impl KeyResult {
                     Err(e) => KeyOutcome::failed(tr, "console-key-check-failed", &e),
                 },
             ),
-            Err(e) => (None, KeyOutcome::refused("console-key-check-failed", &e)),
+            Err(e) => (
+                None,
+                KeyOutcome::refused(tr, "console-key-check-failed", &e),
+            ),
         };
         KeyResult {
             public_id: public_id.to_owned(),
@@ -1111,7 +1114,10 @@ impl KeyResult {
                     Err(e) => KeyOutcome::failed(tr, "console-key-reset-failed", &e),
                 },
             ),
-            Err(e) => (None, KeyOutcome::refused("console-key-reset-failed", &e)),
+            Err(e) => (
+                None,
+                KeyOutcome::refused(tr, "console-key-reset-failed", &e),
+            ),
         };
         KeyResult {
             public_id: public_id.to_owned(),
