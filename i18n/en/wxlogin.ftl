@@ -863,3 +863,16 @@ present-err-export-not-audited = the export's audit row could not be written ({ 
 present-err-check-not-audited = the check ran but its audit row could not be written ({ $error }); nothing is shown
 present-err-key-not-stored = WeChat issued a new session_key but it could not be stored ({ $error }); the stored key is now stale at WeChat: the user must log in again
 present-err-key-undecryptable = session { $id }: { $error }; check that WXLOGIN_DATA_KEY(_FILE) is the key the login service uses
+
+# `wxlogin exchange` and the session_key commands: the human lines (--json keeps English)
+cli-label-result = result
+cli-label-bound = bound
+cli-label-meaning = meaning
+cli-label-what-to-do = what to do
+cli-errcode-no-answer = - (no answer from WeChat)
+cli-exchange-ok-in = ok in { $ms } ms
+cli-exchange-failed-after = failed after { $ms } ms
+cli-exchange-no-unionid = - (WeChat returns one only when the mini program is bound to an Open Platform account)
+cli-exchange-not-bound = no: the first login with username and password will bind it
+cli-exchange-bound-yes = yes: account { $username } (id { $id }{ $disabled }), since { $since }, last login { $last }, { $sessions } live session(s)
+cli-exchange-disabled = , disabled

@@ -816,3 +816,16 @@ present-err-export-not-audited = 导出的审计记录无法写入（{ $error }�
 present-err-check-not-audited = 已完成校验，但审计记录无法写入（{ $error }）；不显示结果
 present-err-key-not-stored = 微信已签发新的 session_key，但无法保存（{ $error }）；保存的密钥在微信侧已失效：用户须重新登录
 present-err-key-undecryptable = 会话 { $id }：{ $error }；请检查 WXLOGIN_DATA_KEY(_FILE) 是否为登录服务使用的密钥
+
+# `wxlogin exchange` 和 session_key 命令的可读输出（--json 保持英文）
+cli-label-result = 结果
+cli-label-bound = 绑定
+cli-label-meaning = 含义
+cli-label-what-to-do = 处理办法
+cli-errcode-no-answer = -（微信没有应答）
+cli-exchange-ok-in = 成功，用时 { $ms } ms
+cli-exchange-failed-after = 失败，用时 { $ms } ms
+cli-exchange-no-unionid = -（只有小程序绑定到微信开放平台账号时，微信才返回 unionid）
+cli-exchange-not-bound = 否：首次用用户名和密码登录时会绑定
+cli-exchange-bound-yes = 是：账号 { $username }（ID { $id }{ $disabled }），绑定于 { $since }，最近登录 { $last }，{ $sessions } 个在线会话
+cli-exchange-disabled = ，已停用

@@ -180,7 +180,7 @@ fn print_check(ctx: &Context, out: &CheckJson, expired: bool) -> Result<(), Fail
         (Some(e), status) => {
             line(
                 "result",
-                format!("{}: {} ({} ms)", status, e.meaning, out.latency_ms),
+                format!("{}: {} ({} ms)", status, e.said(&ctx.tr).0, out.latency_ms),
             )?;
             e.print_details(ctx)?;
         }
@@ -281,7 +281,7 @@ fn print_reset(ctx: &Context, out: &ResetJson) -> Result<(), Failure> {
         Some(e) => {
             line(
                 "result",
-                format!("failed: {} ({} ms)", e.meaning, out.latency_ms),
+                format!("failed: {} ({} ms)", e.said(&ctx.tr).0, out.latency_ms),
             )?;
             e.print_details(ctx)?;
         }

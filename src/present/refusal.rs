@@ -72,11 +72,16 @@ pub fn ops_error(tr: &Tr, e: &OpsError) -> String {
     if let OpsError::Denied(d) = e {
         return refusal(tr, d);
     }
-    let text = e.to_string();
+    sentence(tr, &e.to_string())
+}
+
+/// One of the ops layer's sentences (a failure's message) in the operator's language where
+/// this table knows its shape; any other text as it is.
+pub fn sentence(tr: &Tr, text: &str) -> String {
     if tr.lang() == Lang::En {
-        return text;
+        return text.to_owned();
     }
-    said(tr, &text).unwrap_or(text)
+    said(tr, text).unwrap_or_else(|| text.to_owned())
 }
 
 /// `text` between `head` and `tail` (the rest of the sentence fixed).
