@@ -534,3 +534,56 @@ store_test!(
         }
     }
 );
+
+store_test!(
+    accounts_prose_follows_the_language_and_its_json_does_not,
+    |db| {
+        seed(&db, &db.url).await;
+        let zh = &CHINESE[0];
+        // A refused password says why in Chinese; the exit code is the usage code in both.
+        let none = wx_in(zh, &db.url, &["accounts", "create", "李四"], Some(""))
+            .await
+            .expect(2);
+        assert!(none.stderr.contains("没有给出密码"), "{}", none.stderr);
+        let short = wx_in(zh, &db.url, &["accounts", "create", "李四"], Some("abc\n"))
+            .await
+            .expect(2);
+        assert!(
+            short.stderr.contains("密码太短（3 个字符）"),
+            "{}",
+            short.stderr
+        );
+        // `accounts show`: Chinese labels, padded by terminal columns.
+        let show = wx_in(zh, &db.url, &["accounts", "show", "张三丰"], None)
+            .await
+            .expect(0);
+        assert!(
+            show.stdout.contains("用户名         张三丰"),
+            "{}",
+            show.stdout
+        );
+        assert!(show.stdout.contains("已停用         否"), "{}", show.stdout);
+        // A change: the result line in Chinese, the audit row as in English.
+        let disable = ["accounts", "disable", "alice", "--reason", "离职", "--yes"];
+        let out = wx_in(zh, &db.url, &disable, None).await.expect(0);
+        assert!(
+            out.stdout.contains("已停用账号 alice") && out.stdout.contains("撤销了 1 个会话"),
+            "{}",
+            out.stdout
+        );
+        let again = wx_in(&ENGLISH, &db.url, &disable, None).await.expect(3);
+        assert!(
+            again
+                .stderr
+                .contains("account alice is already disabled; nothing changed"),
+            "{}",
+            again.stderr
+        );
+        let again = wx_in(zh, &db.url, &disable, None).await.expect(3);
+        assert!(
+            again.stderr.contains("账号 alice 已停用"),
+            "{}",
+            again.stderr
+        );
+    }
+);

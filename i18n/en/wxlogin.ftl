@@ -876,3 +876,40 @@ cli-exchange-no-unionid = - (WeChat returns one only when the mini program is bo
 cli-exchange-not-bound = no: the first login with username and password will bind it
 cli-exchange-bound-yes = yes: account { $username } (id { $id }{ $disabled }), since { $since }, last login { $last }, { $sessions } live session(s)
 cli-exchange-disabled = , disabled
+
+# `wxlogin accounts`: prompts, errors, confirmations and results (--json keeps English)
+cli-password-none = no password given; type it at the prompt or pipe one line on stdin
+cli-password-too-short = the password is too short ({ $n } characters); use at least { $min }
+cli-password-too-long = the password is too long ({ $n } characters); use at most { $max }
+cli-password-prompt = Password for { $username } (not echoed):
+cli-password-repeat = Repeat the password:
+cli-password-differ = the two passwords differ; run the command again
+cli-account-exists = an account named { $username } already exists; pick another username
+cli-account-created = created account { $username } (id { $id })
+cli-account-not-found = no account named { $username }; check the spelling (usernames are case-sensitive)
+cli-account-field-username = username
+cli-account-field-id = id
+cli-account-field-display-name = display name
+cli-account-field-created = created
+cli-account-field-disabled = disabled
+cli-account-no-bindings = no WeChat bindings
+cli-unlock-confirm = Unlock the password of account { $username } (id { $id })?
+cli-unlock-not-locked = account { $username } was not locked; nothing to clear (audited)
+cli-unlocked = unlocked account { $username }: its password works again from every address
+cli-disable-already = account { $username } is already disabled; nothing changed
+cli-disable-confirm = Disable account { $username } (id { $id }) and revoke its { $live } live session(s)?
+cli-disable-raced = account { $username } was disabled by someone else meanwhile; nothing changed
+cli-disabled = disabled account { $username } (id { $id }); revoked { $revoked ->
+    [one] { $revoked } session
+   *[other] { $revoked } sessions
+}
+cli-set-password-unbind = {" "}and remove every WeChat binding
+cli-set-password-confirm = Set a new password for account { $username } (id { $id }), revoke its { $live } live session(s){ $unbind }?
+cli-password-was-set = set a new password for account { $username } (id { $id }); revoked { $revoked ->
+    [one] { $revoked } session
+   *[other] { $revoked } sessions
+}
+cli-password-bindings-removed = ; removed { $removed ->
+    [one] { $removed } binding
+   *[other] { $removed } bindings
+}
