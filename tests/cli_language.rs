@@ -587,3 +587,39 @@ store_test!(
         );
     }
 );
+
+store_test!(
+    an_unbind_confirms_and_reports_in_the_operators_language,
+    |db| {
+        seed(&db, &db.url).await;
+        let zh = &CHINESE[0];
+        let unbind = [
+            "bindings",
+            "unbind",
+            "--appid",
+            APP,
+            "--openid",
+            "o-zhang-1",
+            "--reason",
+            "换手机",
+            "--yes",
+        ];
+        let out = wx_in(zh, &db.url, &unbind, None).await.expect(0);
+        assert!(
+            out.stdout.contains(&format!(
+                "已将 小程序 {APP} 中的 openid o-zhang-1 从账号 张三丰（ID "
+            )) && out.stdout.contains("撤销了 1 个会话"),
+            "{}",
+            out.stdout
+        );
+        let again = wx_in(zh, &db.url, &unbind, None).await.expect(3);
+        assert!(again.stderr.contains("没有 小程序"), "{}", again.stderr);
+        let en = wx_in(&ENGLISH, &db.url, &unbind, None).await.expect(3);
+        assert!(
+            en.stderr
+                .contains(&format!("no binding for openid o-zhang-1 in {APP}")),
+            "{}",
+            en.stderr
+        );
+    }
+);

@@ -913,3 +913,14 @@ cli-password-bindings-removed = ; removed { $removed ->
     [one] { $removed } binding
    *[other] { $removed } bindings
 }
+
+# `wxlogin bindings unbind` and `sessions reset-key`: confirmations and results
+cli-unbind-target = openid { $openid } in { $appid }
+cli-unbind-no-binding = no binding for { $target }; check both with `wxlogin bindings show --openid`
+cli-unbind-confirm = Unbind { $target } from account { $username } (id { $id }) and revoke its { $live } live session(s)?
+cli-unbind-raced = { $target } was unbound by someone else meanwhile; nothing changed
+cli-unbound = unbound { $target } from account { $username } (id { $id }); revoked { $revoked ->
+    [one] { $revoked } session
+   *[other] { $revoked } sessions
+}
+cli-reset-key-confirm = Reset the WeChat session_key of session { $id } (openid { $openid } in { $appid })? The current key stops working at WeChat at once

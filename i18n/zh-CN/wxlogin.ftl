@@ -857,3 +857,11 @@ cli-set-password-unbind = ，并解除全部微信绑定
 cli-set-password-confirm = 为账号 { $username }（ID { $id }）设置新密码，撤销其 { $live } 个在线会话{ $unbind }？
 cli-password-was-set = 已为账号 { $username }（ID { $id }）设置新密码；撤销了 { $revoked } 个会话
 cli-password-bindings-removed = ；解除了 { $removed } 个绑定
+
+# `wxlogin bindings unbind` 和 `sessions reset-key`：确认和结果
+cli-unbind-target = 小程序 { $appid } 中的 openid { $openid }
+cli-unbind-no-binding = 没有 { $target } 的绑定；请用 `wxlogin bindings show --openid` 核对 openid 和 appid
+cli-unbind-confirm = 将 { $target } 从账号 { $username }（ID { $id }）解绑，并撤销其 { $live } 个在线会话？
+cli-unbind-raced = { $target } 已被其他人同时解绑；未做任何更改
+cli-unbound = 已将 { $target } 从账号 { $username }（ID { $id }）解绑；撤销了 { $revoked } 个会话
+cli-reset-key-confirm = 重置会话 { $id }（{ $appid } 中的 openid { $openid }）的微信 session_key？当前密钥会立即在微信侧失效

@@ -285,7 +285,10 @@ async fn show(ctx: &Context, a: ShowArgs) -> Result<(), Failure> {
     let tr = &ctx.tr;
     let line =
         |label: String, value: String| ctx.say(format!("{} {value}", super::pad(&label, 14)));
-    line(tr!(tr, "cli-account-field-username"), cell(ctx, &acc.username, 64))?;
+    line(
+        tr!(tr, "cli-account-field-username"),
+        cell(ctx, &acc.username, 64),
+    )?;
     line(tr!(tr, "cli-account-field-id"), acc.id.to_string())?;
     line(
         tr!(tr, "cli-account-field-display-name"),

@@ -200,11 +200,12 @@ pub async fn reset_key(ctx: &Context, a: ResetKeyArgs) -> Result<(), Failure> {
         ));
     };
     ctx.confirm(
-        &format!(
-            "Reset the WeChat session_key of session {} (openid {} in {})? The current key stops working at WeChat at once",
-            crate::sanitize::for_terminal(&s.public_id),
-            crate::sanitize::for_terminal_truncated(&s.openid, 64),
-            crate::sanitize::for_terminal_truncated(&s.appid, 64),
+        &crate::tr!(
+            ctx.tr,
+            "cli-reset-key-confirm",
+            id = crate::sanitize::for_terminal(&s.public_id),
+            openid = crate::sanitize::for_terminal_truncated(&s.openid, 64),
+            appid = crate::sanitize::for_terminal_truncated(&s.appid, 64)
         ),
         a.change.yes,
     )?;
