@@ -623,3 +623,21 @@ store_test!(
         );
     }
 );
+
+store_test!(stats_prose_follows_the_language, |db| {
+    seed(&db, &db.url).await;
+    let en = wx_in(&ENGLISH, &db.url, &["stats"], None).await.expect(0);
+    assert!(en.stdout.contains("live sessions: 2"), "{}", en.stdout);
+    assert!(
+        en.stdout.contains("last session purge: never"),
+        "{}",
+        en.stdout
+    );
+    let zh = wx_in(&CHINESE[0], &db.url, &["stats"], None)
+        .await
+        .expect(0);
+    assert!(zh.stdout.contains("在线会话：2"), "{}", zh.stdout);
+    assert!(zh.stdout.contains("上次会话清理：从未"), "{}", zh.stdout);
+    assert!(zh.stdout.contains("登录失败的客户端地址"), "{}", zh.stdout);
+    assert!(!zh.stdout.contains("live sessions"), "{}", zh.stdout);
+});

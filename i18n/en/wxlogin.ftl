@@ -924,3 +924,20 @@ cli-unbound = unbound { $target } from account { $username } (id { $id }); revok
    *[other] { $revoked } sessions
 }
 cli-reset-key-confirm = Reset the WeChat session_key of session { $id } (openid { $openid } in { $appid })? The current key stops working at WeChat at once
+
+# `wxlogin stats`: the human lines (--json keeps English; table headers and outcome names stay)
+cli-stats-live = live sessions: { $count }{ $estimate }
+cli-stats-estimate = {" "}(estimate)
+cli-stats-purge-last = last session purge: { $at }, { $n } removed in { $secs } s by { $by }; next due { $next }
+cli-stats-purge-next-unknown = when a service instance next checks
+cli-stats-purge-never = last session purge: never
+cli-stats-purge-running = session purge running now: { $holder }
+cli-stats-purge-unfinished = session purge: a run was left unfinished; the next one resumes it
+cli-stats-backlog = purgeable backlog (estimated): ~{ $sessions } sessions ended before { $cutoff }
+cli-stats-backlog-off = purgeable backlog: retention is off ([retention] sessions_after_days = 0)
+cli-stats-instances = instances: { $up } up of { $listed } listed (up = heartbeat in the last { $secs }s)
+cli-stats-logins-since = logins since { $since } by outcome:
+cli-stats-none-recorded = none recorded
+cli-stats-revoked-since = sessions revoked by operators since { $since }: { $count }
+cli-stats-addresses-none = failing client addresses: none
+cli-stats-addresses = failing client addresses (failed logins):

@@ -865,3 +865,20 @@ cli-unbind-confirm = 将 { $target } 从账号 { $username }（ID { $id }）解�
 cli-unbind-raced = { $target } 已被其他人同时解绑；未做任何更改
 cli-unbound = 已将 { $target } 从账号 { $username }（ID { $id }）解绑；撤销了 { $revoked } 个会话
 cli-reset-key-confirm = 重置会话 { $id }（{ $appid } 中的 openid { $openid }）的微信 session_key？当前密钥会立即在微信侧失效
+
+# `wxlogin stats` 的可读输出（--json 保持英文；表头和结果名照原样）
+cli-stats-live = 在线会话：{ $count }{ $estimate }
+cli-stats-estimate = （估算）
+cli-stats-purge-last = 上次会话清理：{ $at }，{ $by } 用 { $secs } 秒删除了 { $n } 个；下次清理 { $next }
+cli-stats-purge-next-unknown = 在某个服务实例下次检查时
+cli-stats-purge-never = 上次会话清理：从未
+cli-stats-purge-running = 正在清理会话：{ $holder }
+cli-stats-purge-unfinished = 会话清理：上次运行未完成，下次运行会继续
+cli-stats-backlog = 可清理积压（估算）：约 { $sessions } 个在 { $cutoff } 之前结束的会话
+cli-stats-backlog-off = 可清理积压：未开启保留期清理（[retention] sessions_after_days = 0）
+cli-stats-instances = 实例：列出 { $listed } 个，其中 { $up } 个运行中（运行中 = 最近 { $secs } 秒内有心跳）
+cli-stats-logins-since = 自 { $since } 起按结果统计的登录：
+cli-stats-none-recorded = 暂无记录
+cli-stats-revoked-since = 自 { $since } 起操作人撤销的会话：{ $count }
+cli-stats-addresses-none = 登录失败的客户端地址：无
+cli-stats-addresses = 登录失败的客户端地址（失败次数）：
