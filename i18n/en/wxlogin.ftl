@@ -659,6 +659,9 @@ console-filter-unknown-search-key = unknown search { $key }=: use openid= [appid
 console-command-empty = type a command: sessions, bindings, exchange, audit, q
 console-command-unknown = unknown command :{ $command }: use :sessions, :bindings, :exchange, :audit, :q
 
+# the header of a console through the SSH door
+console-door-label = ssh door · role { $role }
+
 ## ---- commands (cli, present, service) ----
 
 # Roles as people read them; in English the machine names flags and audit rows use.

@@ -633,6 +633,9 @@ console-filter-unknown-search-key = 未知的搜索条件 { $key }=：可用 ope
 console-command-empty = 请输入命令：sessions、bindings、exchange、audit、q
 console-command-unknown = 未知命令 :{ $command }：可用 :sessions、:bindings、:exchange、:audit、:q
 
+# the header of a console through the SSH door
+console-door-label = SSH 入口 · 角色 { $role }
+
 ## ---- commands (cli, present, service) ----
 
 # 角色名称（给人看的）；命令行参数、配置和审计记录里仍用 oncall / support / viewer。
