@@ -641,3 +641,21 @@ store_test!(stats_prose_follows_the_language, |db| {
     assert!(zh.stdout.contains("登录失败的客户端地址"), "{}", zh.stdout);
     assert!(!zh.stdout.contains("live sessions"), "{}", zh.stdout);
 });
+
+store_test!(purge_prose_follows_the_language, |db| {
+    seed(&db, &db.url).await;
+    let args = ["sessions", "purge", "--older-than", "1d", "--dry-run"];
+    let en = wx_in(&ENGLISH, &db.url, &args, None).await.expect(0);
+    assert!(
+        en.stdout
+            .starts_with("dry run: 0 sessions ended (expired or revoked) before "),
+        "{}",
+        en.stdout
+    );
+    let zh = wx_in(&CHINESE[0], &db.url, &args, None).await.expect(0);
+    assert!(
+        zh.stdout.starts_with("试运行：") && zh.stdout.contains("的会话有 0 个；未做任何更改"),
+        "{}",
+        zh.stdout
+    );
+});

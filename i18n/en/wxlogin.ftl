@@ -944,3 +944,11 @@ cli-stats-none-recorded = none recorded
 cli-stats-revoked-since = sessions revoked by operators since { $since }: { $count }
 cli-stats-addresses-none = failing client addresses: none
 cli-stats-addresses = failing client addresses (failed logins):
+
+# `wxlogin sessions revoke --token-stdin` and `sessions purge`
+cli-revoke-token-question = Revoke the session of this SessionId?
+cli-purge-dry-run = dry run: { $n ->
+    [one] { $n } session
+   *[other] { $n } sessions
+} ended (expired or revoked) before { $cutoff }; nothing was changed
+cli-purge-question = Delete every session that expired or was revoked before { $cutoff }? Live sessions are kept.

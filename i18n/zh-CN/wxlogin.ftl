@@ -885,3 +885,8 @@ cli-stats-none-recorded = 暂无记录
 cli-stats-revoked-since = 自 { $since } 起操作人撤销的会话：{ $count }
 cli-stats-addresses-none = 登录失败的客户端地址：无
 cli-stats-addresses = 登录失败的客户端地址（失败次数）：
+
+# `wxlogin sessions revoke --token-stdin` 和 `sessions purge`
+cli-revoke-token-question = 撤销这个 SessionId 的会话？
+cli-purge-dry-run = 试运行：{ $cutoff } 之前结束（已过期或已撤销）的会话有 { $n } 个；未做任何更改
+cli-purge-question = 删除 { $cutoff } 之前已过期或已撤销的全部会话？在线会话会保留。
