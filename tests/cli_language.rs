@@ -44,12 +44,23 @@ const CHINESE: &[Variant] = &[
 
 /// `wxlogin VARIANT ARGS` with the variant's environment (and no other language variable).
 async fn wx_in(v: &Variant, url: &str, args: &[&str], stdin: Option<&str>) -> Run {
+    wx_in_env(v, url, args, stdin, &[]).await
+}
+
+/// [`wx_in`] with more environment (a WeChat app, for `exchange`).
+async fn wx_in_env(
+    v: &Variant,
+    url: &str,
+    args: &[&str],
+    stdin: Option<&str>,
+    env: &[(&str, &str)],
+) -> Run {
     let all: Vec<&str> = v.args.iter().chain(args).copied().collect();
     let mut c = command(url, &all);
     for k in ["LANG", "LC_ALL", "LC_MESSAGES", "WXLOGIN_LANG"] {
         c.env_remove(k);
     }
-    for (k, val) in v.env {
+    for (k, val) in v.env.iter().chain(env) {
         c.env(k, val);
     }
     run_cmd(c, stdin).await
@@ -411,3 +422,240 @@ store_test!(
         );
     }
 );
+
+/// `exchange --json` output with what differs run to run (the latency, WeChat's rid) pinned.
+fn pinned(stdout: &str) -> String {
+    let v: serde_json::Value = serde_json::from_str(stdout).expect("JSON");
+    let mut s = stdout.to_owned();
+    if let Some(rid) = v["error"]["rid"].as_str() {
+        s = s.replace(rid, "RID");
+    }
+    s.replace(
+        &format!("\"latency_ms\": {}", v["latency_ms"]),
+        "\"latency_ms\": 0",
+    )
+}
+
+store_test!(
+    exchange_json_is_identical_and_its_errcode_is_explained_in_the_operators_language,
+    |db| {
+        use wxlogin::mock_wechat::{DEMO_APPID, DEMO_SECRET};
+        let wx = common::start_emulator().await;
+        let base = wx.base_url();
+        let env = [
+            ("WXLOGIN_WECHAT_BASE_URL", base.as_str()),
+            ("WXLOGIN_APPID", DEMO_APPID),
+            ("WXLOGIN_APP_SECRET", DEMO_SECRET),
+        ];
+        let code = wx.mint(DEMO_APPID, "bob-phone").unwrap();
+        let first = wx_in_env(&ENGLISH, &db.url, &["exchange", &code], None, &env).await;
+        first.expect(0);
+        // The code is used now: every further exchange is WeChat's errcode 40163.
+        let json = ["exchange", code.as_str(), "--json"];
+        let en = wx_in_env(&ENGLISH, &db.url, &json, None, &env)
+            .await
+            .expect(1);
+        for v in CHINESE {
+            let zh = wx_in_env(v, &db.url, &json, None, &env).await.expect(1);
+            assert_eq!(pinned(&zh.stdout), pinned(&en.stdout), "{}", v.name);
+        }
+        let parsed: serde_json::Value = serde_json::from_str(&en.stdout).unwrap();
+        assert_eq!(parsed["error"]["errcode"], 40163);
+        // People read the meaning and what to do in their language, from the errcode table;
+        // WeChat's rid stays beside them as it is.
+        let e = wxlogin::wechat::WechatError::from_errcode(
+            40163,
+            wxlogin::wechat::ApiError::new("", ""),
+        );
+        let zh_tr = wxlogin::i18n::Lang::ZhCn.tr();
+        let human = wx_in_env(&CHINESE[0], &db.url, &["exchange", &code], None, &env)
+            .await
+            .expect(1);
+        assert!(
+            human.stdout.contains(&e.meaning_in(&zh_tr)),
+            "{}",
+            human.stdout
+        );
+        assert!(
+            human.stdout.contains(&e.action_in(&zh_tr)),
+            "{}",
+            human.stdout
+        );
+        assert!(human.stdout.contains("处理办法"), "{}", human.stdout);
+        assert!(human.stdout.contains("rid"), "{}", human.stdout);
+        assert!(!human.stdout.contains(e.meaning()), "{}", human.stdout);
+        let english = wx_in_env(&ENGLISH, &db.url, &["exchange", &code], None, &env)
+            .await
+            .expect(1);
+        assert!(
+            english
+                .stdout
+                .contains(&format!("meaning      {}", e.meaning())),
+            "{}",
+            english.stdout
+        );
+    }
+);
+
+store_test!(
+    an_ops_sentence_is_said_in_the_operators_language_with_its_ids_kept,
+    |db| {
+        use wxlogin::mock_wechat::{DEMO_APPID, DEMO_SECRET};
+        let wx = common::start_emulator().await;
+        let base = wx.base_url();
+        let key = common::data_key().to_base64();
+        let env = [
+            ("WXLOGIN_WECHAT_BASE_URL", base.as_str()),
+            ("WXLOGIN_APPID", DEMO_APPID),
+            ("WXLOGIN_APP_SECRET", DEMO_SECRET),
+            ("WXLOGIN_DATA_KEY", key.as_str()),
+        ];
+        let check = ["sessions", "check-key", "ses_nosuchsession"];
+        let en = wx_in_env(&ENGLISH, &db.url, &check, None, &env)
+            .await
+            .expect(3);
+        assert!(
+            en.stderr.contains(
+                "no session with public id ses_nosuchsession; list them with `wxlogin sessions list`"
+            ),
+            "{}",
+            en.stderr
+        );
+        for v in CHINESE {
+            let zh = wx_in_env(v, &db.url, &check, None, &env).await.expect(3);
+            assert!(
+                zh.stderr
+                    .contains("没有公开 ID 为 ses_nosuchsession 的会话")
+                    && zh.stderr.contains("`wxlogin sessions list`"),
+                "{}: {}",
+                v.name,
+                zh.stderr
+            );
+        }
+    }
+);
+
+store_test!(
+    accounts_prose_follows_the_language_and_its_json_does_not,
+    |db| {
+        seed(&db, &db.url).await;
+        let zh = &CHINESE[0];
+        // A refused password says why in Chinese; the exit code is the usage code in both.
+        let none = wx_in(zh, &db.url, &["accounts", "create", "李四"], Some(""))
+            .await
+            .expect(2);
+        assert!(none.stderr.contains("没有给出密码"), "{}", none.stderr);
+        let short = wx_in(zh, &db.url, &["accounts", "create", "李四"], Some("abc\n"))
+            .await
+            .expect(2);
+        assert!(
+            short.stderr.contains("密码太短（3 个字符）"),
+            "{}",
+            short.stderr
+        );
+        // `accounts show`: Chinese labels, padded by terminal columns.
+        let show = wx_in(zh, &db.url, &["accounts", "show", "张三丰"], None)
+            .await
+            .expect(0);
+        assert!(
+            show.stdout.contains("用户名         张三丰"),
+            "{}",
+            show.stdout
+        );
+        assert!(show.stdout.contains("已停用         否"), "{}", show.stdout);
+        // A change: the result line in Chinese, the audit row as in English.
+        let disable = ["accounts", "disable", "alice", "--reason", "离职", "--yes"];
+        let out = wx_in(zh, &db.url, &disable, None).await.expect(0);
+        assert!(
+            out.stdout.contains("已停用账号 alice") && out.stdout.contains("撤销了 1 个会话"),
+            "{}",
+            out.stdout
+        );
+        let again = wx_in(&ENGLISH, &db.url, &disable, None).await.expect(3);
+        assert!(
+            again
+                .stderr
+                .contains("account alice is already disabled; nothing changed"),
+            "{}",
+            again.stderr
+        );
+        let again = wx_in(zh, &db.url, &disable, None).await.expect(3);
+        assert!(
+            again.stderr.contains("账号 alice 已停用"),
+            "{}",
+            again.stderr
+        );
+    }
+);
+
+store_test!(
+    an_unbind_confirms_and_reports_in_the_operators_language,
+    |db| {
+        seed(&db, &db.url).await;
+        let zh = &CHINESE[0];
+        let unbind = [
+            "bindings",
+            "unbind",
+            "--appid",
+            APP,
+            "--openid",
+            "o-zhang-1",
+            "--reason",
+            "换手机",
+            "--yes",
+        ];
+        let out = wx_in(zh, &db.url, &unbind, None).await.expect(0);
+        assert!(
+            out.stdout.contains(&format!(
+                "已将 小程序 {APP} 中的 openid o-zhang-1 从账号 张三丰（ID "
+            )) && out.stdout.contains("撤销了 1 个会话"),
+            "{}",
+            out.stdout
+        );
+        let again = wx_in(zh, &db.url, &unbind, None).await.expect(3);
+        assert!(again.stderr.contains("没有 小程序"), "{}", again.stderr);
+        let en = wx_in(&ENGLISH, &db.url, &unbind, None).await.expect(3);
+        assert!(
+            en.stderr
+                .contains(&format!("no binding for openid o-zhang-1 in {APP}")),
+            "{}",
+            en.stderr
+        );
+    }
+);
+
+store_test!(stats_prose_follows_the_language, |db| {
+    seed(&db, &db.url).await;
+    let en = wx_in(&ENGLISH, &db.url, &["stats"], None).await.expect(0);
+    assert!(en.stdout.contains("live sessions: 2"), "{}", en.stdout);
+    assert!(
+        en.stdout.contains("last session purge: never"),
+        "{}",
+        en.stdout
+    );
+    let zh = wx_in(&CHINESE[0], &db.url, &["stats"], None)
+        .await
+        .expect(0);
+    assert!(zh.stdout.contains("在线会话：2"), "{}", zh.stdout);
+    assert!(zh.stdout.contains("上次会话清理：从未"), "{}", zh.stdout);
+    assert!(zh.stdout.contains("登录失败的客户端地址"), "{}", zh.stdout);
+    assert!(!zh.stdout.contains("live sessions"), "{}", zh.stdout);
+});
+
+store_test!(purge_prose_follows_the_language, |db| {
+    seed(&db, &db.url).await;
+    let args = ["sessions", "purge", "--older-than", "1d", "--dry-run"];
+    let en = wx_in(&ENGLISH, &db.url, &args, None).await.expect(0);
+    assert!(
+        en.stdout
+            .starts_with("dry run: 0 sessions ended (expired or revoked) before "),
+        "{}",
+        en.stdout
+    );
+    let zh = wx_in(&CHINESE[0], &db.url, &args, None).await.expect(0);
+    assert!(
+        zh.stdout.starts_with("试运行：") && zh.stdout.contains("的会话有 0 个；未做任何更改"),
+        "{}",
+        zh.stdout
+    );
+});

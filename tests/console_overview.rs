@@ -292,6 +292,65 @@ store_test!(support_may_not_revoke_every_session_from_an_address, |db| {
     assert_eq!(live_count(&fx.store).await, before);
 });
 
+store_test!(
+    overview_in_chinese_explains_outcomes_and_errcodes_in_chinese,
+    |db| {
+        let fx = fixture(&db).await;
+        seed(&fx).await;
+        let mut app = overview(&fx.store, Role::Oncall, SparkStyle::Braille).await;
+        app.ctx.tr = wxlogin::i18n::Lang::ZhCn.tr();
+        if app.ctx.store.backend() == wxlogin::store::Backend::Sqlite {
+            for (w, h) in [(80, 24), (160, 40)] {
+                let screen = render(&mut app, w, h);
+                insta::with_settings!({ filters => filters(), prepend_module_to_snapshot => false }, {
+                    insta::assert_snapshot!(format!("zh_overview_busy_{w}x{h}"), screen);
+                });
+            }
+        }
+        let screen = render(&mut app, 160, 40);
+        assert!(screen.contains("在线会话"), "{screen}");
+        assert!(
+            screen.contains("实例：1 个运行中，1 个无心跳，1 个已停止"),
+            "{screen}"
+        );
+        // The errcode's meaning comes from the same table the CLI uses, in Chinese; the outcome
+        // names stay the machine values the service writes.
+        let zh = wxlogin::i18n::Lang::ZhCn.tr();
+        let e = wxlogin::wechat::WechatError::from_errcode(
+            40029,
+            wxlogin::wechat::ApiError::new("", ""),
+        );
+        let meaning = e.meaning_in(&zh);
+        let head: String = meaning.chars().take(8).collect();
+        assert!(
+            screen.contains(&format!("错误码 40029：{head}")),
+            "{screen}"
+        );
+        assert!(screen.contains("wechat_40029"), "{screen}");
+        assert!(!screen.contains("logged in"), "{screen}");
+        // The address dialog is Chinese too.
+        press(&mut app, "jD").await;
+        let screen = render(&mut app, 80, 24);
+        assert!(screen.contains("撤销来自某个地址的全部会话"), "{screen}");
+        assert!(screen.contains("203.0.113.25"), "{screen}");
+    }
+);
+
+store_test!(a_refusal_names_the_roles_in_the_operators_language, |db| {
+    let fx = fixture(&db).await;
+    seed(&fx).await;
+    let mut app = overview(&fx.store, Role::Support, SparkStyle::Braille).await;
+    app.ctx.tr = wxlogin::i18n::Lang::ZhCn.tr();
+    press(&mut app, "jD").await;
+    assert!(app.overlay.is_none(), "no dialog opens");
+    let text = status(&app);
+    assert!(
+        text.contains("需要「值班」角色") && text.contains("你的角色是「客服」"),
+        "{text}"
+    );
+    assert!(!text.contains("needs"), "{text}");
+});
+
 #[test]
 fn sparklines_in_both_styles_have_one_character_per_minute_or_two() {
     let v: Vec<u64> = (0..60).collect();

@@ -175,17 +175,23 @@ async fn audit_views() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exchange_view() {
+    let (_db, fx, mut app) = console(false).await;
+    exchange_flow(&fx, &mut app, snap).await;
+}
+
+/// The Exchange view without an app, then against the emulator: an unbound user, a bound one
+/// and a reused code, each pictured by `snap`.
+async fn exchange_flow(fx: &Fixture, app: &mut App, snap: fn(&mut App, &str)) {
     use wxlogin::console::views::exchange::{ExchangeSetup, ExchangeView};
     use wxlogin::mock_wechat as emulator;
     use wxlogin::wechat::WechatConfig;
-    let (_db, fx, mut app) = console(false).await;
     // Without any WeChat app configured.
     app.exchange = ExchangeView::new(ExchangeSetup::from_wechat(WechatConfig::new(
         "https://api.weixin.qq.com",
         vec![],
     )));
-    press(&mut app, "3").await;
-    snap(&mut app, "exchange_not_configured");
+    press(app, "3").await;
+    snap(app, "exchange_not_configured");
     // Against the emulator: an unbound user, a bound one, and a reused code.
     let em = emulator::spawn(
         emulator::EmulatorConfig::default(),
@@ -196,8 +202,8 @@ async fn exchange_view() {
     let cfg = WechatConfig::new(em.base_url(), vec![emulator::demo_app()]);
     app.exchange = ExchangeView::new(ExchangeSetup::from_wechat(cfg));
     // Showing the view reads the access-token cache (none fetched yet).
-    press(&mut app, "3").await;
-    snap(&mut app, "exchange_start");
+    press(app, "3").await;
+    snap(app, "exchange_start");
     common::login(
         &fx.store,
         fx.bob,
@@ -207,12 +213,12 @@ async fn exchange_view() {
         ),
     )
     .await;
-    press(&mut app, "m<C-u>zoe<Enter>").await;
-    snap(&mut app, "exchange_code_minted");
+    press(app, "m<C-u>zoe<Enter>").await;
+    snap(app, "exchange_code_minted");
     let used = app.exchange.code.value().to_owned();
-    press(&mut app, "<Enter>m<C-u>bob<Enter><Enter>c").await;
+    press(app, "<Enter>m<C-u>bob<Enter><Enter>c").await;
     app.handle_paste(used);
-    press(&mut app, "<Enter>").await;
+    press(app, "<Enter>").await;
     // Latency and session_key differ run to run: pin them for the picture.
     for (i, r) in app.exchange.history.iter_mut().enumerate() {
         r.latency = std::time::Duration::from_millis(12 + i as u64);
@@ -221,11 +227,11 @@ async fn exchange_view() {
         }
     }
     app.status = None;
-    snap(&mut app, "exchange_error");
-    press(&mut app, "j").await;
-    snap(&mut app, "exchange_bound");
-    press(&mut app, "j").await;
-    snap(&mut app, "exchange_not_bound");
+    snap(app, "exchange_error");
+    press(app, "j").await;
+    snap(app, "exchange_bound");
+    press(app, "j").await;
+    snap(app, "exchange_not_bound");
     em.shutdown().await;
 }
 
@@ -338,4 +344,44 @@ async fn chinese_bindings_audit_overview_and_read_only() {
     snap_zh(&mut ro, "read_only_refusal");
     let small = render(&mut ro, 60, 20);
     assert!(small.contains("终端窗口太小：60x20"), "{small}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chinese_exchange_view() {
+    let (_db, fx, mut app) = console_zh(false).await;
+    exchange_flow(&fx, &mut app, snap_zh).await;
+    // The reused code's errcode is explained in Chinese, from the errcode table.
+    let failed = app
+        .exchange
+        .history
+        .iter()
+        .find_map(|r| r.outcome.as_ref().err())
+        .expect("the reused code failed");
+    let code = failed.errcode.expect("WeChat's errcode");
+    let zh = wxlogin::i18n::Lang::ZhCn.tr();
+    let e =
+        wxlogin::wechat::WechatError::from_errcode(code, wxlogin::wechat::ApiError::new("", ""));
+    assert_eq!(failed.meaning, e.meaning_in(&zh));
+    assert_eq!(failed.action, e.action_in(&zh));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chinese_password_reset_and_command_line_errors() {
+    let (_db, _fx, mut app) = console_zh(false).await;
+    press(&mut app, ":bindings alice<Enter><Enter>P").await;
+    snap_zh(&mut app, "password_prompt");
+    press(&mut app, "short<Enter>").await;
+    snap_zh(&mut app, "password_too_short");
+    press(&mut app, "P").await;
+    press(&mut app, "brand-new-pass1<Enter>brand-new-pass1<Enter>").await;
+    snap_zh(&mut app, "confirm_set_password");
+    press(&mut app, "<Esc><Esc>:frobnicate<Enter>").await;
+    snap_zh(&mut app, "command_unknown");
+    press(&mut app, "1:export xml out.xml<Enter>").await;
+    let status = app
+        .status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default();
+    assert_eq!(status, "未知的导出格式 xml：请用 csv 或 json");
 }

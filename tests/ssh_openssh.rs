@@ -238,3 +238,116 @@ async fn y_in_a_door_console_puts_the_public_session_id_in_the_clipboard_of_tmux
     );
     tmux(&["send-keys", "-t", "door", "q"]);
 }
+
+/// Two operators on one door, side by side in one tmux window through the real `ssh` client:
+/// the one whose `[[operators]]` entry says `lang = "zh-CN"` reads the console in Chinese, the
+/// other in English, at the same time. SQLite only: the language touches no database.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_door_consoles_side_by_side_each_speak_their_operators_language() {
+    if !have("ssh", "-V") || !have("tmux", "-V") {
+        eprintln!("note: ssh or tmux is not installed; two-language door test skipped");
+        return;
+    }
+    let db = common::sqlite_db().await;
+    let _fx = fixture_at(&db, chrono::Utc::now()).await;
+    let (li, bob) = (key(1), key(2));
+    let mut ops = operators_toml(&[("li-oncall", "oncall", &li)]);
+    ops = ops.replace(
+        "role = \"oncall\"\n",
+        "role = \"oncall\"\nlang = \"zh-CN\"\n",
+    );
+    ops.push_str(&operators_toml(&[("bob-oncall", "oncall", &bob)]));
+    let door = Door::start(&db.url, &ops, &[]);
+    let socket = format!(
+        "wxlogin-ssh-lang-{}-{}",
+        std::process::id(),
+        door.addr.port()
+    );
+    let tmux = |a: &[&str]| {
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&socket)
+            .arg("-f")
+            .arg("/dev/null")
+            .args(a)
+            .output()
+            .expect("tmux")
+    };
+    struct Kill<'a>(&'a dyn Fn(&[&str]) -> std::process::Output);
+    impl Drop for Kill<'_> {
+        fn drop(&mut self) {
+            (self.0)(&["kill-server"]);
+        }
+    }
+    // Each pane: `ssh -t` with the operator's key and nothing of the client's language
+    // (LANG is not sent: the operator's entry decides).
+    let ssh_line = |k: &russh::keys::PrivateKey| {
+        let path = write_private_key(door.dir.path(), k);
+        let mut line = vec![
+            "timeout".to_owned(),
+            "--foreground".to_owned(),
+            "60".to_owned(),
+            "ssh".to_owned(),
+            "-t".to_owned(),
+        ];
+        line.extend(openssh_args(&door, &path));
+        line.push("127.0.0.1".into());
+        format!(
+            "env -u LANG -u LC_ALL NO_COLOR=1 TERM=xterm-256color {}; sleep 30",
+            shell_words::join(&line)
+        )
+    };
+    tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        "door",
+        "-x",
+        "200",
+        "-y",
+        "30",
+        &ssh_line(&li),
+    ]);
+    let _kill = Kill(&tmux);
+    tmux(&["split-window", "-h", "-t", "door", &ssh_line(&bob)]);
+    let pane = |i: u32| {
+        let out = tmux(&["capture-pane", "-p", "-t", &format!("door.{i}")]);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let wait = |i: u32, what: &str, ok: &dyn Fn(&str) -> bool| {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let screen = pane(i);
+            if ok(&screen) {
+                return screen;
+            }
+            if Instant::now() > deadline {
+                panic!(
+                    "timed out waiting for {what} in pane {i}; screen:\n{screen}\nlog:\n{}",
+                    door.log()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    // Both consoles are up at once, each in its own language.
+    wait(0, "the Chinese tabs", &|s| {
+        s.contains("概览") && s.contains("会话")
+    });
+    wait(1, "the English tabs", &|s| {
+        s.contains("Overview") && s.contains("Sessions")
+    });
+    // The Overview in both at the same time.
+    tmux(&["send-keys", "-t", "door.0", "0"]);
+    tmux(&["send-keys", "-t", "door.1", "0"]);
+    let zh = wait(0, "the Chinese Overview", &|s| s.contains("在线会话"));
+    let en = wait(1, "the English Overview", &|s| s.contains("live sessions"));
+    assert!(!zh.contains("live sessions"), "{zh}");
+    // The header names the door and the role in each operator's language.
+    assert!(zh.contains("角色 值班"), "{zh}");
+    assert!(en.contains("ssh door · role oncall"), "{en}");
+    assert!(!en.contains("在线会话"), "{en}");
+    for i in 0..2 {
+        tmux(&["send-keys", "-t", &format!("door.{i}"), "q"]);
+    }
+}

@@ -516,6 +516,152 @@ console-history-day-detail = { $day } · { $created ->
    *[other] { $created } sessions
 } created, { $revoked } revoked
 
+# the Overview body
+console-overview-as-of = as of { $when }
+console-overview-load-failed = loading the overview
+console-overview-live = live sessions
+console-overview-estimate = ~{ $count } (estimate)
+console-overview-refresh-failed = last refresh failed: { $error }
+console-overview-per-minute = per minute, last { $minutes } min
+console-overview-logins = logins
+console-overview-failures = failures
+console-overview-revocations = revocations
+console-overview-spark-numbers = now { $now } max { $max } sum { $sum }
+console-overview-addresses = failing addresses, last { $minutes } min
+console-overview-address-keys = { $sessions } sessions  { $revoke } revoke all
+console-overview-none = none
+console-overview-address-failed = { $count } failed
+console-overview-outcomes = outcomes, last { $minutes } min
+console-overview-no-login = no login recorded
+console-overview-errcode = errcode { $code }: { $meaning }
+console-overview-instances = instances: { $up } up, { $stale } stale, { $stopped } stopped
+console-overview-no-address = no failing address selected
+console-overview-revoke-title = Revoke every session from an address
+console-overview-field-address = address
+console-overview-field-failures = failures
+console-overview-field-scope = scope
+console-overview-failures-recent = { $count } in the last { $minutes } min
+console-overview-scope-address = every live session logged in from this address
+console-outcome-silent = logged in (already bound)
+console-outcome-bound = logged in and bound a WeChat user to an account
+console-outcome-binding-required = asked for account credentials to bind (normal first login)
+console-outcome-binding-conflict = the WeChat user or the account is bound elsewhere
+console-outcome-binding-limit = the account holds max_bindings_per_app bindings in this mini program
+console-outcome-invalid-credentials = wrong username or password at binding
+console-outcome-account-locked = the account is locked after failed passwords
+console-outcome-account-disabled = the account is disabled
+console-outcome-rate-limited = refused by this service's login limiter
+console-outcome-bad-request = the client sent a malformed request
+console-outcome-wechat-other = WeChat answered an errcode this program does not know
+console-outcome-wechat-unreachable = WeChat did not answer (timeout, connection, bad reply)
+console-outcome-error = an internal error (see the service log)
+console-outcome-unknown = an outcome this console does not know (shown as other)
+console-outcome-do-account-locked = unlock the account if the owner asks (Bindings or wxlogin accounts)
+console-outcome-do-look-at-address = if one address dominates below, look at its sessions
+console-outcome-do-wechat-unreachable = check the network path to WeChat and the instances' logs
+console-outcome-do-error = read the service log around these minutes
+
+# the Exchange body
+console-exchange-config-error = WeChat is not configured: { $error }
+console-exchange-no-app = no WeChat app is configured: set WXLOGIN_APPID and WXLOGIN_APP_SECRET_FILE, or [[apps]] in the config file
+console-exchange-client-error = cannot use the WeChat API: { $error }
+console-exchange-no-data-key = no data key: the stored session_keys are encrypted with it; set WXLOGIN_DATA_KEY_FILE (or data_key_file in the config file) to the service's key
+console-exchange-data-key-error = the data key cannot be used: { $error }
+console-exchange-key-tools-need = checking session_keys needs a configured WeChat app and the data key
+console-exchange-code-prompt = login code (masked)
+console-exchange-running = an exchange is already running
+console-exchange-exchanging-with = exchanging the code with { $url }…
+console-exchange-no-user = no test user given
+console-exchange-done = exchanged in { $latency }: openid { $openid }
+console-exchange-failed = exchange failed: { $error }
+console-exchange-not-audited = { $text }; the audit row was NOT written: { $error }
+console-exchange-minted = minted a test code for { $user }: { $key } exchanges it
+console-exchange-mint-failed = cannot mint a code: { $error }
+console-exchange-none-yet = no exchange yet
+console-exchange-failed-no-openid = that exchange failed: there is no openid to look up
+console-exchange-mint-needs-emulator = minting test codes works only against the built-in emulator (`wxlogin mock-wechat` on loopback); this console talks to { $url }
+console-exchange-mint-prompt = emulator test user
+console-exchange-code-cleared = code cleared
+console-exchange-no-code = no code given
+console-exchange-needs-app = exchanges need a configured WeChat app (see above)
+console-exchange-hint-emulator = { $mint } mints a test code for an emulator user; { $run } exchanges it
+console-exchange-hint-paste = { $paste } pastes a code from wx.login(); { $run } exchanges it
+console-exchange-tokens-title = Access tokens (for checkSessionKey, resetUserSessionKey)
+console-exchange-forced-today = forced refreshes today: { $used } of { $limit }
+console-exchange-token-cached = cached until { $until } (expires in { $left })
+console-exchange-token-not-cached = not cached
+console-exchange-token-not-fetched = not fetched yet (fetched on first use)
+console-exchange-last-errcode = last error: errcode { $code }: { $meaning }
+console-exchange-last-error-meaning = last error: { $meaning } ({ $error })
+console-exchange-last-error = last error: { $error }
+console-exchange-what-to-do = what to do: { $action }
+console-exchange-now = now
+console-exchange-none-configured = none configured
+console-exchange-emulator = emulator
+console-exchange-no-code-yet = none: { $key } pastes one
+console-exchange-minted-for = minted for { $user }
+console-exchange-form-title = Test a login code (code2Session)
+console-exchange-history-empty = none yet
+console-exchange-bound-to = bound to { $username } (#{ $id }): { $key } opens it in Bindings
+console-exchange-not-bound = not bound: the first login asks for username and password
+console-exchange-lookup-failed = cannot look it up: { $error }
+console-exchange-errcode = errcode { $code }
+console-exchange-result-failed = failed
+console-exchange-not-recorded = not recorded: { $error }
+console-exchange-result-title = Result
+console-exchange-result-ok = ok
+
+# the Bindings account pane, its password reset and unbind dialogs
+console-bindings-search-failed = cannot search bindings
+console-bindings-no-such-account = no such account
+console-bindings-account-failed = cannot load the account
+console-bindings-history-failed = cannot load the history
+console-bindings-no-account-selected = no account selected
+console-bindings-no-binding-selected = no binding selected
+console-bindings-search-prompt = search (openid, unionid, username, account id)
+console-bindings-open-account-first = open an account first
+console-bindings-account-title = Account
+console-bindings-loading-account = loading the account…
+console-bindings-disabled-since = yes, since { $when }
+console-bindings-extra = account has { $n } bindings in { $appid }: a second person may be using the password
+console-bindings-of-account = Bindings of this account
+console-bindings-of-account-counts = { $bindings } in { $apps } apps, { $live } live sessions
+console-bindings-none-bound = no WeChat identity is bound to this account
+console-password-prompt = new password (masked)
+console-password-prompt-hint = type the new password ({ $min }-{ $max } characters); { $key } cancels
+console-password-length = the password must have { $min } to { $max } characters (it has { $n }); nothing was changed
+console-password-repeat = repeat the new password (masked)
+console-password-repeat-hint = type it again; { $key } cancels
+console-password-differ = the two passwords differ; nothing was changed
+console-password-title = Set a new password
+console-password-after = the old password stops working; logged-in phones must log in again
+console-field-after = after
+console-unbind-title = Unbind WeChat identity
+console-unbind-after = the next login from this WeChat user asks for username and password
+
+# `:export` and the command line's parse errors
+console-export-usage = usage: :export csv FILE or :export json FILE
+console-export-unknown-format = unknown export format { $format }: use csv or json
+console-export-no-file = usage: :export csv FILE or :export json FILE (the file name is missing)
+console-export-exists = { $path } exists: nothing written (use :export! { $format } { $path } to replace it)
+console-export-not-a-file = { $path } is not a file name
+console-export-cannot-create = cannot create a file in { $dir }: { $error }
+console-export-cannot-write = cannot write { $path }: { $error }
+console-export-appeared = { $path } appeared during the export: nothing written (use :export! to replace it)
+console-export-write-failed = write failed: { $error }
+console-export-read-failed = reading sessions failed: { $error }
+console-filter-needs-value = { $key }= needs a value
+console-filter-account-numeric = { $key }= is the numeric account id; for the username use username={ $value }
+console-filter-no-typed-token = a SessionId is never typed on the command line: press { $key } in Sessions (masked input)
+console-filter-unknown-session-key = unknown filter { $key }=: use username=, account= (numeric id), appid=, openid=, unionid=, ip=, id= (ses_…), all
+console-filter-unknown-audit-key = unknown filter { $key }=: use operator=, action=, target=
+console-filter-unknown-search-key = unknown search { $key }=: use openid= [appid=], unionid=, username=, account= (numeric id) or a bare word
+console-command-empty = type a command: sessions, bindings, exchange, audit, q
+console-command-unknown = unknown command :{ $command }: use :sessions, :bindings, :exchange, :audit, :q
+
+# the header of a console through the SSH door
+console-door-label = ssh door · role { $role }
+
 ## ---- commands (cli, present, service) ----
 
 # Roles as people read them; in English the machine names flags and audit rows use.
@@ -708,3 +854,101 @@ cli-revoke-done = revoked { $count ->
 cli-revoke-appid-alone = --appid alone would revoke every session of that mini program; add --all to mean that, or name an --openid
 cli-revoke-no-selector = say which sessions to revoke: PUBLIC_ID..., --account, --username, --openid, --appid with --all, or --token-stdin
 cli-revoke-many-selectors = give one way to select sessions, not { $given }; run one revoke per selector
+
+# the ops layer's sentences, in the operator's language (src/present/refusal.rs)
+present-err-reason-required = a reason is required: it is written in the audit log
+present-err-no-code = no code given: paste the code from wx.login()
+present-err-no-session-token = no session has this SessionId; check that the whole token was given
+present-err-already-ended = session { $id } is already { $state }; nothing to revoke
+present-err-no-binding = no binding of openid { $openid } in app { $appid }; find it with `wxlogin bindings show`
+present-err-no-public-id = no session with public id { $id }; list them with `wxlogin sessions list`
+present-err-export-not-audited = the export's audit row could not be written ({ $error })
+present-err-check-not-audited = the check ran but its audit row could not be written ({ $error }); nothing is shown
+present-err-key-not-stored = WeChat issued a new session_key but it could not be stored ({ $error }); the stored key is now stale at WeChat: the user must log in again
+present-err-key-undecryptable = session { $id }: { $error }; check that WXLOGIN_DATA_KEY(_FILE) is the key the login service uses
+
+# `wxlogin exchange` and the session_key commands: the human lines (--json keeps English)
+cli-label-result = result
+cli-label-bound = bound
+cli-label-meaning = meaning
+cli-label-what-to-do = what to do
+cli-errcode-no-answer = - (no answer from WeChat)
+cli-exchange-ok-in = ok in { $ms } ms
+cli-exchange-failed-after = failed after { $ms } ms
+cli-exchange-no-unionid = - (WeChat returns one only when the mini program is bound to an Open Platform account)
+cli-exchange-not-bound = no: the first login with username and password will bind it
+cli-exchange-bound-yes = yes: account { $username } (id { $id }{ $disabled }), since { $since }, last login { $last }, { $sessions } live session(s)
+cli-exchange-disabled = , disabled
+
+# `wxlogin accounts`: prompts, errors, confirmations and results (--json keeps English)
+cli-password-none = no password given; type it at the prompt or pipe one line on stdin
+cli-password-too-short = the password is too short ({ $n } characters); use at least { $min }
+cli-password-too-long = the password is too long ({ $n } characters); use at most { $max }
+cli-password-prompt = Password for { $username } (not echoed):
+cli-password-repeat = Repeat the password:
+cli-password-differ = the two passwords differ; run the command again
+cli-account-exists = an account named { $username } already exists; pick another username
+cli-account-created = created account { $username } (id { $id })
+cli-account-not-found = no account named { $username }; check the spelling (usernames are case-sensitive)
+cli-account-field-username = username
+cli-account-field-id = id
+cli-account-field-display-name = display name
+cli-account-field-created = created
+cli-account-field-disabled = disabled
+cli-account-no-bindings = no WeChat bindings
+cli-unlock-confirm = Unlock the password of account { $username } (id { $id })?
+cli-unlock-not-locked = account { $username } was not locked; nothing to clear (audited)
+cli-unlocked = unlocked account { $username }: its password works again from every address
+cli-disable-already = account { $username } is already disabled; nothing changed
+cli-disable-confirm = Disable account { $username } (id { $id }) and revoke its { $live } live session(s)?
+cli-disable-raced = account { $username } was disabled by someone else meanwhile; nothing changed
+cli-disabled = disabled account { $username } (id { $id }); revoked { $revoked ->
+    [one] { $revoked } session
+   *[other] { $revoked } sessions
+}
+cli-set-password-unbind = {" "}and remove every WeChat binding
+cli-set-password-confirm = Set a new password for account { $username } (id { $id }), revoke its { $live } live session(s){ $unbind }?
+cli-password-was-set = set a new password for account { $username } (id { $id }); revoked { $revoked ->
+    [one] { $revoked } session
+   *[other] { $revoked } sessions
+}
+cli-password-bindings-removed = ; removed { $removed ->
+    [one] { $removed } binding
+   *[other] { $removed } bindings
+}
+
+# `wxlogin bindings unbind` and `sessions reset-key`: confirmations and results
+cli-unbind-target = openid { $openid } in { $appid }
+cli-unbind-no-binding = no binding for { $target }; check both with `wxlogin bindings show --openid`
+cli-unbind-confirm = Unbind { $target } from account { $username } (id { $id }) and revoke its { $live } live session(s)?
+cli-unbind-raced = { $target } was unbound by someone else meanwhile; nothing changed
+cli-unbound = unbound { $target } from account { $username } (id { $id }); revoked { $revoked ->
+    [one] { $revoked } session
+   *[other] { $revoked } sessions
+}
+cli-reset-key-confirm = Reset the WeChat session_key of session { $id } (openid { $openid } in { $appid })? The current key stops working at WeChat at once
+
+# `wxlogin stats`: the human lines (--json keeps English; table headers and outcome names stay)
+cli-stats-live = live sessions: { $count }{ $estimate }
+cli-stats-estimate = {" "}(estimate)
+cli-stats-purge-last = last session purge: { $at }, { $n } removed in { $secs } s by { $by }; next due { $next }
+cli-stats-purge-next-unknown = when a service instance next checks
+cli-stats-purge-never = last session purge: never
+cli-stats-purge-running = session purge running now: { $holder }
+cli-stats-purge-unfinished = session purge: a run was left unfinished; the next one resumes it
+cli-stats-backlog = purgeable backlog (estimated): ~{ $sessions } sessions ended before { $cutoff }
+cli-stats-backlog-off = purgeable backlog: retention is off ([retention] sessions_after_days = 0)
+cli-stats-instances = instances: { $up } up of { $listed } listed (up = heartbeat in the last { $secs }s)
+cli-stats-logins-since = logins since { $since } by outcome:
+cli-stats-none-recorded = none recorded
+cli-stats-revoked-since = sessions revoked by operators since { $since }: { $count }
+cli-stats-addresses-none = failing client addresses: none
+cli-stats-addresses = failing client addresses (failed logins):
+
+# `wxlogin sessions revoke --token-stdin` and `sessions purge`
+cli-revoke-token-question = Revoke the session of this SessionId?
+cli-purge-dry-run = dry run: { $n ->
+    [one] { $n } session
+   *[other] { $n } sessions
+} ended (expired or revoked) before { $cutoff }; nothing was changed
+cli-purge-question = Delete every session that expired or was revoked before { $cutoff }? Live sessions are kept.

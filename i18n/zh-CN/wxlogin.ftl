@@ -490,6 +490,152 @@ console-retention-backlog = 可清理积压：约 { $count }（估算），{ $da
 console-history-day-event = 会话
 console-history-day-detail = { $day } · 创建 { $created } 个会话，撤销 { $revoked } 个
 
+# 概览
+console-overview-as-of = 截至 { $when }
+console-overview-load-failed = 加载概览失败
+console-overview-live = 在线会话
+console-overview-estimate = 约 { $count }（估算）
+console-overview-refresh-failed = 上次刷新失败：{ $error }
+console-overview-per-minute = 每分钟，最近 { $minutes } 分钟
+console-overview-logins = 登录
+console-overview-failures = 失败
+console-overview-revocations = 撤销
+console-overview-spark-numbers = 当前 { $now } 最高 { $max } 共 { $sum }
+console-overview-addresses = 登录失败的地址，最近 { $minutes } 分钟
+console-overview-address-keys = { $sessions } 会话  { $revoke } 全部撤销
+console-overview-none = 无
+console-overview-address-failed = { $count } 次失败
+console-overview-outcomes = 登录结果，最近 { $minutes } 分钟
+console-overview-no-login = 暂无登录记录
+console-overview-errcode = 错误码 { $code }：{ $meaning }
+console-overview-instances = 实例：{ $up } 个运行中，{ $stale } 个无心跳，{ $stopped } 个已停止
+console-overview-no-address = 未选中登录失败的地址
+console-overview-revoke-title = 撤销来自某个地址的全部会话
+console-overview-field-address = 地址
+console-overview-field-failures = 失败次数
+console-overview-field-scope = 范围
+console-overview-failures-recent = 最近 { $minutes } 分钟内 { $count } 次
+console-overview-scope-address = 从该地址登录的全部在线会话
+console-outcome-silent = 已登录（已绑定）
+console-outcome-bound = 已登录，并把微信用户绑定到了账号
+console-outcome-binding-required = 要求输入账号和密码以绑定（首次登录的正常步骤）
+console-outcome-binding-conflict = 该微信用户或该账号已绑定在别处
+console-outcome-binding-limit = 该账号在此小程序的绑定数已达上限 max_bindings_per_app
+console-outcome-invalid-credentials = 绑定时用户名或密码错误
+console-outcome-account-locked = 密码多次错误，账号已锁定
+console-outcome-account-disabled = 账号已停用
+console-outcome-rate-limited = 被本服务的登录限流拒绝
+console-outcome-bad-request = 客户端发送的请求格式错误
+console-outcome-wechat-other = 微信返回了本程序不认识的错误码
+console-outcome-wechat-unreachable = 微信没有应答（超时、连接失败或应答无效）
+console-outcome-error = 内部错误（见服务日志）
+console-outcome-unknown = 本控制台不认识的结果（显示为 other）
+console-outcome-do-account-locked = 如账号本人要求，解锁账号（在「绑定」视图或用 wxlogin accounts）
+console-outcome-do-look-at-address = 如果下面某个地址占了大多数，查看它的会话
+console-outcome-do-wechat-unreachable = 检查到微信的网络路径和各实例的日志
+console-outcome-do-error = 查看这几分钟前后的服务日志
+
+# 换取
+console-exchange-config-error = 微信配置有误：{ $error }
+console-exchange-no-app = 未配置任何小程序：请设置 WXLOGIN_APPID 和 WXLOGIN_APP_SECRET_FILE，或在配置文件中添加 [[apps]]
+console-exchange-client-error = 无法使用微信接口：{ $error }
+console-exchange-no-data-key = 没有数据密钥：保存的 session_key 用它加密；请把 WXLOGIN_DATA_KEY_FILE（或配置文件中的 data_key_file）设为服务使用的密钥
+console-exchange-data-key-error = 数据密钥无法使用：{ $error }
+console-exchange-key-tools-need = 校验 session_key 需要已配置的小程序和数据密钥
+console-exchange-code-prompt = 登录 code（输入隐藏）
+console-exchange-running = 已有一次换取正在进行
+console-exchange-exchanging-with = 正在向 { $url } 换取 code…
+console-exchange-no-user = 未输入测试用户
+console-exchange-done = 换取成功，用时 { $latency }：openid { $openid }
+console-exchange-failed = 换取失败：{ $error }
+console-exchange-not-audited = { $text }；审计记录未写入：{ $error }
+console-exchange-minted = 已为 { $user } 生成测试 code：按 { $key } 换取
+console-exchange-mint-failed = 无法生成 code：{ $error }
+console-exchange-none-yet = 还没有换取记录
+console-exchange-failed-no-openid = 这次换取失败了：没有可查找的 openid
+console-exchange-mint-needs-emulator = 只能向内置模拟器（本机回环地址上的 `wxlogin mock-wechat`）生成测试 code；本控制台连接的是 { $url }
+console-exchange-mint-prompt = 模拟器测试用户
+console-exchange-code-cleared = 已清除 code
+console-exchange-no-code = 未输入 code
+console-exchange-needs-app = 换取需要已配置的小程序（见上方）
+console-exchange-hint-emulator = 按 { $mint } 为模拟器用户生成测试 code；按 { $run } 换取
+console-exchange-hint-paste = 按 { $paste } 粘贴 wx.login() 得到的 code；按 { $run } 换取
+console-exchange-tokens-title = Access token（用于 checkSessionKey、resetUserSessionKey）
+console-exchange-forced-today = 今日强制刷新：{ $used } / { $limit } 次
+console-exchange-token-cached = 已缓存至 { $until }（{ $left } 后过期）
+console-exchange-token-not-cached = 未缓存
+console-exchange-token-not-fetched = 尚未获取（首次使用时获取）
+console-exchange-last-errcode = 上次错误：错误码 { $code }：{ $meaning }
+console-exchange-last-error-meaning = 上次错误：{ $meaning }（{ $error }）
+console-exchange-last-error = 上次错误：{ $error }
+console-exchange-what-to-do = 处理建议：{ $action }
+console-exchange-now = 现在
+console-exchange-none-configured = 未配置
+console-exchange-emulator = 模拟器
+console-exchange-no-code-yet = 无：按 { $key } 粘贴
+console-exchange-minted-for = 为 { $user } 生成
+console-exchange-form-title = 测试登录 code（code2Session）
+console-exchange-history-empty = 暂无数据
+console-exchange-bound-to = 已绑定到 { $username }（#{ $id }）：按 { $key } 在「绑定」中打开
+console-exchange-not-bound = 未绑定：首次登录时会要求输入用户名和密码
+console-exchange-lookup-failed = 无法查询：{ $error }
+console-exchange-errcode = 错误码 { $code }
+console-exchange-result-failed = 失败
+console-exchange-not-recorded = 未记录：{ $error }
+console-exchange-result-title = 结果
+console-exchange-result-ok = 成功
+
+# 绑定：账号面板、重置密码和解绑对话框
+console-bindings-search-failed = 无法搜索绑定
+console-bindings-no-such-account = 没有这个账号
+console-bindings-account-failed = 无法加载账号
+console-bindings-history-failed = 无法加载历史记录
+console-bindings-no-account-selected = 未选中账号
+console-bindings-no-binding-selected = 未选中绑定
+console-bindings-search-prompt = 搜索（openid、unionid、用户名、账号 ID）
+console-bindings-open-account-first = 请先打开一个账号
+console-bindings-account-title = 账号
+console-bindings-loading-account = 正在加载账号…
+console-bindings-disabled-since = 是，自 { $when } 起
+console-bindings-extra = 该账号在 { $appid } 中有 { $n } 个绑定：可能有第二个人在使用这个密码
+console-bindings-of-account = 该账号的绑定
+console-bindings-of-account-counts = { $apps } 个小程序中 { $bindings } 个绑定，{ $live } 个在线会话
+console-bindings-none-bound = 该账号没有绑定任何微信身份
+console-password-prompt = 新密码（输入隐藏）
+console-password-prompt-hint = 输入新密码（{ $min }-{ $max } 个字符）；按 { $key } 取消
+console-password-length = 密码须为 { $min } 到 { $max } 个字符（现在是 { $n } 个）；未做任何更改
+console-password-repeat = 再次输入新密码（输入隐藏）
+console-password-repeat-hint = 再输入一次；按 { $key } 取消
+console-password-differ = 两次输入的密码不一致；未做任何更改
+console-password-title = 设置新密码
+console-password-after = 旧密码立即失效；已登录的手机须重新登录
+console-field-after = 之后
+console-unbind-title = 解绑微信身份
+console-unbind-after = 该微信用户下次登录时会要求输入用户名和密码
+
+# `:export` 和命令行的解析错误（命令、键名和文件格式照原样输入）
+console-export-usage = 用法：:export csv 文件 或 :export json 文件
+console-export-unknown-format = 未知的导出格式 { $format }：请用 csv 或 json
+console-export-no-file = 用法：:export csv 文件 或 :export json 文件（缺少文件名）
+console-export-exists = { $path } 已存在：未写入任何内容（要替换它，请用 :export! { $format } { $path }）
+console-export-not-a-file = { $path } 不是文件名
+console-export-cannot-create = 无法在 { $dir } 中创建文件：{ $error }
+console-export-cannot-write = 无法写入 { $path }：{ $error }
+console-export-appeared = 导出期间出现了 { $path }：未写入任何内容（要替换它，请用 :export!）
+console-export-write-failed = 写入失败：{ $error }
+console-export-read-failed = 读取会话失败：{ $error }
+console-filter-needs-value = { $key }= 需要一个值
+console-filter-account-numeric = { $key }= 是数字账号 ID；按用户名筛选请用 username={ $value }
+console-filter-no-typed-token = SessionId 从不在命令行输入：请在「会话」中按 { $key }（输入隐藏）
+console-filter-unknown-session-key = 未知的筛选条件 { $key }=：可用 username=、account=（数字 ID）、appid=、openid=、unionid=、ip=、id=（ses_…）、all
+console-filter-unknown-audit-key = 未知的筛选条件 { $key }=：可用 operator=、action=、target=
+console-filter-unknown-search-key = 未知的搜索条件 { $key }=：可用 openid= [appid=]、unionid=、username=、account=（数字 ID）或直接输入一个词
+console-command-empty = 请输入命令：sessions、bindings、exchange、audit、q
+console-command-unknown = 未知命令 :{ $command }：可用 :sessions、:bindings、:exchange、:audit、:q
+
+# the header of a console through the SSH door
+console-door-label = SSH 入口 · 角色 { $role }
+
 ## ---- commands (cli, present, service) ----
 
 # 角色名称（给人看的）；命令行参数、配置和审计记录里仍用 oncall / support / viewer。
@@ -661,3 +807,86 @@ cli-revoke-done = 已撤销 { $count } 个会话
 cli-revoke-appid-alone = 只给 --appid 会撤销该小程序的所有会话；确实要这样请加 --all，否则请指定 --openid
 cli-revoke-no-selector = 请指定要撤销哪些会话：PUBLIC_ID...、--account、--username、--openid、--appid 加 --all，或 --token-stdin
 cli-revoke-many-selectors = 一次只能用一种方式选择会话，而不是 { $given }；每种方式各运行一次 revoke
+
+# 操作层的句子（src/present/refusal.rs）
+present-err-reason-required = 必须填写原因：它会写入审计日志
+present-err-no-code = 未输入 code：请粘贴 wx.login() 得到的 code
+present-err-no-session-token = 没有会话使用这个 SessionId；请检查是否给出了完整的 token
+present-err-already-ended = 会话 { $id } { $state }；无需撤销
+present-err-no-binding = 小程序 { $appid } 中没有 openid { $openid } 的绑定；请用 `wxlogin bindings show` 查找
+present-err-no-public-id = 没有公开 ID 为 { $id } 的会话；请用 `wxlogin sessions list` 列出会话
+present-err-export-not-audited = 导出的审计记录无法写入（{ $error }）
+present-err-check-not-audited = 已完成校验，但审计记录无法写入（{ $error }）；不显示结果
+present-err-key-not-stored = 微信已签发新的 session_key，但无法保存（{ $error }）；保存的密钥在微信侧已失效：用户须重新登录
+present-err-key-undecryptable = 会话 { $id }：{ $error }；请检查 WXLOGIN_DATA_KEY(_FILE) 是否为登录服务使用的密钥
+
+# `wxlogin exchange` 和 session_key 命令的可读输出（--json 保持英文）
+cli-label-result = 结果
+cli-label-bound = 绑定
+cli-label-meaning = 含义
+cli-label-what-to-do = 处理办法
+cli-errcode-no-answer = -（微信没有应答）
+cli-exchange-ok-in = 成功，用时 { $ms } ms
+cli-exchange-failed-after = 失败，用时 { $ms } ms
+cli-exchange-no-unionid = -（只有小程序绑定到微信开放平台账号时，微信才返回 unionid）
+cli-exchange-not-bound = 否：首次用用户名和密码登录时会绑定
+cli-exchange-bound-yes = 是：账号 { $username }（ID { $id }{ $disabled }），绑定于 { $since }，最近登录 { $last }，{ $sessions } 个在线会话
+cli-exchange-disabled = ，已停用
+
+# `wxlogin accounts`：提示、错误、确认和结果（--json 保持英文）
+cli-password-none = 没有给出密码：请在提示处输入，或从标准输入传入一行
+cli-password-too-short = 密码太短（{ $n } 个字符）：至少需要 { $min } 个
+cli-password-too-long = 密码太长（{ $n } 个字符）：最多 { $max } 个
+cli-password-prompt = { $username } 的密码（不回显）：
+cli-password-repeat = 再次输入密码：
+cli-password-differ = 两次输入的密码不一致；请重新运行命令
+cli-account-exists = 已有名为 { $username } 的账号；请换一个用户名
+cli-account-created = 已创建账号 { $username }（ID { $id }）
+cli-account-not-found = 没有名为 { $username } 的账号；请检查拼写（用户名区分大小写）
+cli-account-field-username = 用户名
+cli-account-field-id = ID
+cli-account-field-display-name = 显示名称
+cli-account-field-created = 创建时间
+cli-account-field-disabled = 已停用
+cli-account-no-bindings = 没有微信绑定
+cli-unlock-confirm = 解锁账号 { $username }（ID { $id }）的密码？
+cli-unlock-not-locked = 账号 { $username } 未被锁定；无需解锁（已记入审计日志）
+cli-unlocked = 已解锁账号 { $username }：其密码从任何地址都可再次使用
+cli-disable-already = 账号 { $username } 已停用；未做任何更改
+cli-disable-confirm = 停用账号 { $username }（ID { $id }）并撤销其 { $live } 个在线会话？
+cli-disable-raced = 账号 { $username } 已被其他人同时停用；未做任何更改
+cli-disabled = 已停用账号 { $username }（ID { $id }）；撤销了 { $revoked } 个会话
+cli-set-password-unbind = ，并解除全部微信绑定
+cli-set-password-confirm = 为账号 { $username }（ID { $id }）设置新密码，撤销其 { $live } 个在线会话{ $unbind }？
+cli-password-was-set = 已为账号 { $username }（ID { $id }）设置新密码；撤销了 { $revoked } 个会话
+cli-password-bindings-removed = ；解除了 { $removed } 个绑定
+
+# `wxlogin bindings unbind` 和 `sessions reset-key`：确认和结果
+cli-unbind-target = 小程序 { $appid } 中的 openid { $openid }
+cli-unbind-no-binding = 没有 { $target } 的绑定；请用 `wxlogin bindings show --openid` 核对 openid 和 appid
+cli-unbind-confirm = 将 { $target } 从账号 { $username }（ID { $id }）解绑，并撤销其 { $live } 个在线会话？
+cli-unbind-raced = { $target } 已被其他人同时解绑；未做任何更改
+cli-unbound = 已将 { $target } 从账号 { $username }（ID { $id }）解绑；撤销了 { $revoked } 个会话
+cli-reset-key-confirm = 重置会话 { $id }（{ $appid } 中的 openid { $openid }）的微信 session_key？当前密钥会立即在微信侧失效
+
+# `wxlogin stats` 的可读输出（--json 保持英文；表头和结果名照原样）
+cli-stats-live = 在线会话：{ $count }{ $estimate }
+cli-stats-estimate = （估算）
+cli-stats-purge-last = 上次会话清理：{ $at }，{ $by } 用 { $secs } 秒删除了 { $n } 个；下次清理 { $next }
+cli-stats-purge-next-unknown = 在某个服务实例下次检查时
+cli-stats-purge-never = 上次会话清理：从未
+cli-stats-purge-running = 正在清理会话：{ $holder }
+cli-stats-purge-unfinished = 会话清理：上次运行未完成，下次运行会继续
+cli-stats-backlog = 可清理积压（估算）：约 { $sessions } 个在 { $cutoff } 之前结束的会话
+cli-stats-backlog-off = 可清理积压：未开启保留期清理（[retention] sessions_after_days = 0）
+cli-stats-instances = 实例：列出 { $listed } 个，其中 { $up } 个运行中（运行中 = 最近 { $secs } 秒内有心跳）
+cli-stats-logins-since = 自 { $since } 起按结果统计的登录：
+cli-stats-none-recorded = 暂无记录
+cli-stats-revoked-since = 自 { $since } 起操作人撤销的会话：{ $count }
+cli-stats-addresses-none = 登录失败的客户端地址：无
+cli-stats-addresses = 登录失败的客户端地址（失败次数）：
+
+# `wxlogin sessions revoke --token-stdin` 和 `sessions purge`
+cli-revoke-token-question = 撤销这个 SessionId 的会话？
+cli-purge-dry-run = 试运行：{ $cutoff } 之前结束（已过期或已撤销）的会话有 { $n } 个；未做任何更改
+cli-purge-question = 删除 { $cutoff } 之前已过期或已撤销的全部会话？在线会话会保留。

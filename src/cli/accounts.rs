@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::{Context, cell, cell_opt, read_secret_line, ts, ts_opt};
 use crate::exit::Failure;
+use crate::i18n::Tr;
 use crate::present::history::{event_detail, event_name};
 use crate::present::limits::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
 use crate::secret::Secret;
@@ -163,39 +164,50 @@ impl From<&Account> for AccountJson {
     }
 }
 
-fn check_password(p: &Secret) -> Result<(), Failure> {
+fn check_password(tr: &Tr, p: &Secret) -> Result<(), Failure> {
     let n = p.expose().chars().count();
     if n == 0 {
-        return Err(Failure::usage(
-            "no password given; type it at the prompt or pipe one line on stdin",
-        ));
+        return Err(Failure::usage(tr!(tr, "cli-password-none")));
     }
     if n < MIN_PASSWORD_CHARS {
-        return Err(Failure::usage(format!(
-            "the password is too short ({n} characters); use at least {MIN_PASSWORD_CHARS}"
+        return Err(Failure::usage(tr!(
+            tr,
+            "cli-password-too-short",
+            n = n.to_string(),
+            min = MIN_PASSWORD_CHARS.to_string()
         )));
     }
     if n > MAX_PASSWORD_CHARS {
-        return Err(Failure::usage(format!(
-            "the password is too long ({n} characters); use at most {MAX_PASSWORD_CHARS}"
+        return Err(Failure::usage(tr!(
+            tr,
+            "cli-password-too-long",
+            n = n.to_string(),
+            max = MAX_PASSWORD_CHARS.to_string()
         )));
     }
     Ok(())
 }
 
 fn read_new_password(ctx: &Context, username: &str) -> Result<Secret, Failure> {
+    let tr = &ctx.tr;
     let prompt = format!(
-        "Password for {} (not echoed): ",
-        crate::sanitize::for_terminal(username)
+        "{} ",
+        tr!(
+            tr,
+            "cli-password-prompt",
+            username = crate::sanitize::for_terminal(username)
+        )
     );
     let first = read_secret_line(ctx, &prompt, "the password")?;
-    check_password(&first)?;
+    check_password(tr, &first)?;
     if ctx.stdin_tty {
-        let again = read_secret_line(ctx, "Repeat the password: ", "the repeated password")?;
+        let again = read_secret_line(
+            ctx,
+            &format!("{} ", tr!(tr, "cli-password-repeat")),
+            "the repeated password",
+        )?;
         if again.expose() != first.expose() {
-            return Err(Failure::usage(
-                "the two passwords differ; run the command again",
-            ));
+            return Err(Failure::usage(tr!(tr, "cli-password-differ")));
         }
     }
     Ok(first)
@@ -214,9 +226,10 @@ async fn create(ctx: &Context, a: CreateArgs) -> Result<(), Failure> {
     crate::store::validate_username(&a.username).map_err(|e| Failure::usage(e.to_string()))?;
     let store = ctx.store().await?;
     if store.account_by_username(&a.username).await?.is_some() {
-        return Err(Failure::refused(format!(
-            "an account named {} already exists; pick another username",
-            crate::sanitize::for_terminal(&a.username)
+        return Err(Failure::refused(tr!(
+            ctx.tr,
+            "cli-account-exists",
+            username = crate::sanitize::for_terminal(&a.username)
         )));
     }
     let password = read_new_password(ctx, &a.username)?;
@@ -236,10 +249,11 @@ async fn create(ctx: &Context, a: CreateArgs) -> Result<(), Failure> {
     if a.json {
         return ctx.print_json(&AccountJson::from(&account));
     }
-    ctx.say(format!(
-        "created account {} (id {})",
-        cell(ctx, &account.username, 64),
-        account.id
+    ctx.say(tr!(
+        ctx.tr,
+        "cli-account-created",
+        username = cell(ctx, &account.username, 64),
+        id = account.id.to_string()
     ))
 }
 
@@ -252,10 +266,10 @@ struct ShowJson {
 async fn show(ctx: &Context, a: ShowArgs) -> Result<(), Failure> {
     let store = ctx.store().await?;
     let Some(acc) = store.account_by_username(&a.username).await? else {
-        return Err(not_found(&a.username));
+        return Err(not_found(&ctx.tr, &a.username));
     };
     let Some(detail) = store.account_detail(acc.id).await? else {
-        return Err(not_found(&a.username));
+        return Err(not_found(&ctx.tr, &a.username));
     };
     if a.json {
         return ctx.print_json(&ShowJson {
@@ -268,25 +282,25 @@ async fn show(ctx: &Context, a: ShowArgs) -> Result<(), Failure> {
         });
     }
     let acc = &detail.account;
-    ctx.say(format!(
-        "{:<14} {}",
-        "username",
-        cell(ctx, &acc.username, 64)
-    ))?;
-    ctx.say(format!("{:<14} {}", "id", acc.id))?;
-    ctx.say(format!(
-        "{:<14} {}",
-        "display name",
-        cell_opt(ctx, acc.display_name.as_deref(), 64)
-    ))?;
-    ctx.say(format!("{:<14} {}", "created", ts(acc.created_at)))?;
-    ctx.say(format!(
-        "{:<14} {}",
-        "disabled",
-        ts_opt(acc.disabled_at).unwrap_or_else(|| "no".into())
-    ))?;
+    let tr = &ctx.tr;
+    let line =
+        |label: String, value: String| ctx.say(format!("{} {value}", super::pad(&label, 14)));
+    line(
+        tr!(tr, "cli-account-field-username"),
+        cell(ctx, &acc.username, 64),
+    )?;
+    line(tr!(tr, "cli-account-field-id"), acc.id.to_string())?;
+    line(
+        tr!(tr, "cli-account-field-display-name"),
+        cell_opt(ctx, acc.display_name.as_deref(), 64),
+    )?;
+    line(tr!(tr, "cli-account-field-created"), ts(acc.created_at))?;
+    line(
+        tr!(tr, "cli-account-field-disabled"),
+        ts_opt(acc.disabled_at).unwrap_or_else(|| tr!(tr, "common-no")),
+    )?;
     if detail.bindings.is_empty() {
-        return ctx.say("no WeChat bindings");
+        return ctx.say(tr!(tr, "cli-account-no-bindings"));
     }
     ctx.say("")?;
     super::bindings::bindings_table(ctx, &detail.bindings).print(ctx)
@@ -341,7 +355,7 @@ async fn history(ctx: &Context, a: HistoryArgs) -> Result<(), Failure> {
         (Some(name), _) => store
             .account_by_username(name)
             .await?
-            .ok_or_else(|| not_found(name))?,
+            .ok_or_else(|| not_found(&ctx.tr, name))?,
         (None, Some(id)) => store.account_by_id(id).await?.ok_or_else(|| {
             Failure::nothing_matched(format!(
                 "no account with id {id}; `wxlogin bindings show --openid O` or `accounts show USERNAME` show an account's id"
@@ -397,10 +411,11 @@ async fn history(ctx: &Context, a: HistoryArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-fn not_found(username: &str) -> Failure {
-    Failure::nothing_matched(format!(
-        "no account named {}; check the spelling (usernames are case-sensitive)",
-        crate::sanitize::for_terminal(username)
+fn not_found(tr: &Tr, username: &str) -> Failure {
+    Failure::nothing_matched(tr!(
+        tr,
+        "cli-account-not-found",
+        username = crate::sanitize::for_terminal(username)
     ))
 }
 
@@ -416,11 +431,16 @@ async fn unlock(ctx: &Context, a: UnlockArgs) -> Result<(), Failure> {
     ctx.check(&Operation::UnlockAccount)?;
     let store = ctx.store().await?;
     let Some(acc) = store.account_by_username(&a.username).await? else {
-        return Err(not_found(&a.username));
+        return Err(not_found(&ctx.tr, &a.username));
     };
     let name = crate::sanitize::for_terminal(&acc.username).into_owned();
     ctx.confirm(
-        &format!("Unlock the password of account {name} (id {})?", acc.id),
+        &tr!(
+            ctx.tr,
+            "cli-unlock-confirm",
+            username = name.as_str(),
+            id = acc.id.to_string()
+        ),
         a.change.yes,
     )?;
     let cleared = ops::unlock_account(&store, &ctx.actor, &acc.username, &reason).await?;
@@ -431,9 +451,9 @@ async fn unlock(ctx: &Context, a: UnlockArgs) -> Result<(), Failure> {
         }));
     }
     ctx.say(if cleared == 0 {
-        format!("account {name} was not locked; nothing to clear (audited)")
+        tr!(ctx.tr, "cli-unlock-not-locked", username = name.as_str())
     } else {
-        format!("unlocked account {name}: its password works again from every address")
+        tr!(ctx.tr, "cli-unlocked", username = name.as_str())
     })
 }
 
@@ -443,12 +463,14 @@ async fn disable(ctx: &Context, a: DisableArgs) -> Result<(), Failure> {
     ctx.check(&Operation::DisableAccount)?;
     let store = ctx.store().await?;
     let Some(acc) = store.account_by_username(&a.username).await? else {
-        return Err(not_found(&a.username));
+        return Err(not_found(&ctx.tr, &a.username));
     };
     let name = crate::sanitize::for_terminal(&acc.username).into_owned();
     if acc.disabled_at.is_some() {
-        return Err(Failure::nothing_matched(format!(
-            "account {name} is already disabled; nothing changed"
+        return Err(Failure::nothing_matched(tr!(
+            ctx.tr,
+            "cli-disable-already",
+            username = name.as_str()
         )));
     }
     let live = store
@@ -458,15 +480,20 @@ async fn disable(ctx: &Context, a: DisableArgs) -> Result<(), Failure> {
         })
         .await?;
     ctx.confirm(
-        &format!(
-            "Disable account {name} (id {}) and revoke its {live} live session(s)?",
-            acc.id
+        &tr!(
+            ctx.tr,
+            "cli-disable-confirm",
+            username = name.as_str(),
+            id = acc.id.to_string(),
+            live = live
         ),
         a.change.yes,
     )?;
     let Some(revoked) = ops::disable_account(&store, &ctx.actor, acc.id, reason).await? else {
-        return Err(Failure::nothing_matched(format!(
-            "account {name} was disabled by someone else meanwhile; nothing changed"
+        return Err(Failure::nothing_matched(tr!(
+            ctx.tr,
+            "cli-disable-raced",
+            username = name.as_str()
         )));
     };
     if a.json {
@@ -476,10 +503,12 @@ async fn disable(ctx: &Context, a: DisableArgs) -> Result<(), Failure> {
             sessions_revoked: revoked,
         });
     }
-    ctx.say(format!(
-        "disabled account {name} (id {}); revoked {revoked} session{}",
-        acc.id,
-        if revoked == 1 { "" } else { "s" }
+    ctx.say(tr!(
+        ctx.tr,
+        "cli-disabled",
+        username = name.as_str(),
+        id = acc.id.to_string(),
+        revoked = revoked
     ))
 }
 
@@ -490,7 +519,7 @@ async fn set_password(ctx: &Context, a: SetPasswordArgs) -> Result<(), Failure> 
     })?;
     let store = ctx.store().await?;
     let Some(acc) = store.account_by_username(&a.username).await? else {
-        return Err(not_found(&a.username));
+        return Err(not_found(&ctx.tr, &a.username));
     };
     let name = crate::sanitize::for_terminal(&acc.username).into_owned();
     let live = store
@@ -500,15 +529,19 @@ async fn set_password(ctx: &Context, a: SetPasswordArgs) -> Result<(), Failure> 
         })
         .await?;
     let unbind = if a.unbind_all {
-        " and remove every WeChat binding"
+        tr!(ctx.tr, "cli-set-password-unbind")
     } else {
-        ""
+        String::new()
     };
     // Confirm before the password is asked for: a refusal then costs nobody any typing.
     ctx.confirm(
-        &format!(
-            "Set a new password for account {name} (id {}), revoke its {live} live session(s){unbind}?",
-            acc.id
+        &tr!(
+            ctx.tr,
+            "cli-set-password-confirm",
+            username = name.as_str(),
+            id = acc.id.to_string(),
+            live = live,
+            unbind = unbind
         ),
         a.change.yes,
     )?;
@@ -523,18 +556,18 @@ async fn set_password(ctx: &Context, a: SetPasswordArgs) -> Result<(), Failure> 
             "bindings_removed": done.bindings_removed,
         }));
     }
-    let s = |n: u64| if n == 1 { "" } else { "s" };
-    let mut line = format!(
-        "set a new password for account {name} (id {}); revoked {} session{}",
-        acc.id,
-        done.sessions_revoked,
-        s(done.sessions_revoked)
+    let mut line = tr!(
+        ctx.tr,
+        "cli-password-was-set",
+        username = name.as_str(),
+        id = acc.id.to_string(),
+        revoked = done.sessions_revoked
     );
     if a.unbind_all {
-        line.push_str(&format!(
-            "; removed {} binding{}",
-            done.bindings_removed,
-            s(done.bindings_removed)
+        line.push_str(&tr!(
+            ctx.tr,
+            "cli-password-bindings-removed",
+            removed = done.bindings_removed
         ));
     }
     ctx.say(line)

@@ -202,10 +202,11 @@ async fn unbind(ctx: &Context, a: UnbindArgs) -> Result<(), Failure> {
     let reason = reason.as_str();
     ctx.check(&crate::ops::Operation::Unbind)?;
     let store = ctx.store().await?;
-    let target = format!(
-        "openid {} in {}",
-        crate::sanitize::for_terminal(&a.openid),
-        crate::sanitize::for_terminal(&a.appid)
+    let target = crate::tr!(
+        ctx.tr,
+        "cli-unbind-target",
+        openid = crate::sanitize::for_terminal(&a.openid),
+        appid = crate::sanitize::for_terminal(&a.appid)
     );
     let found = store
         .find_bindings(&BindingQuery::OpenId {
@@ -213,25 +214,32 @@ async fn unbind(ctx: &Context, a: UnbindArgs) -> Result<(), Failure> {
             appid: Some(a.appid.clone()),
         })
         .await?;
+    let tr = &ctx.tr;
     let Some(b) = found.first() else {
-        return Err(Failure::nothing_matched(format!(
-            "no binding for {target}; check both with `wxlogin bindings show --openid`"
+        return Err(Failure::nothing_matched(crate::tr!(
+            tr,
+            "cli-unbind-no-binding",
+            target = target.as_str()
         )));
     };
     ctx.confirm(
-        &format!(
-            "Unbind {target} from account {} (id {}) and revoke its {} live session(s)?",
-            crate::sanitize::for_terminal(&b.username),
-            b.account_id,
-            b.active_sessions
+        &crate::tr!(
+            tr,
+            "cli-unbind-confirm",
+            target = target.as_str(),
+            username = crate::sanitize::for_terminal(&b.username),
+            id = b.account_id.to_string(),
+            live = b.active_sessions
         ),
         a.change.yes,
     )?;
     let outcome = match crate::ops::unbind(&store, &ctx.actor, &a.appid, &a.openid, reason).await {
         Ok(o) => o,
         Err(crate::ops::OpsError::NothingMatched(_)) => {
-            return Err(Failure::nothing_matched(format!(
-                "{target} was unbound by someone else meanwhile; nothing changed"
+            return Err(Failure::nothing_matched(crate::tr!(
+                tr,
+                "cli-unbind-raced",
+                target = target.as_str()
             )));
         }
         Err(e) => return Err(e.into()),
@@ -239,15 +247,12 @@ async fn unbind(ctx: &Context, a: UnbindArgs) -> Result<(), Failure> {
     if a.json {
         return ctx.print_json(&UnbindJson::from(outcome));
     }
-    ctx.say(format!(
-        "unbound {target} from account {} (id {}); revoked {} session{}",
-        crate::sanitize::for_terminal(&outcome.username),
-        outcome.account_id,
-        outcome.sessions_revoked,
-        if outcome.sessions_revoked == 1 {
-            ""
-        } else {
-            "s"
-        }
+    ctx.say(crate::tr!(
+        tr,
+        "cli-unbound",
+        target = target.as_str(),
+        username = crate::sanitize::for_terminal(&outcome.username),
+        id = outcome.account_id.to_string(),
+        revoked = outcome.sessions_revoked
     ))
 }

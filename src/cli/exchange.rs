@@ -11,6 +11,7 @@ use super::{Context, WechatErrorJson, cell, cell_opt, read_secret_line};
 use crate::exit::Failure;
 use crate::ops;
 use crate::secret::Secret;
+use crate::tr;
 use crate::wechat::{WechatClient, WechatConfig, WechatError};
 
 #[derive(Debug, Args)]
@@ -127,7 +128,8 @@ pub async fn run(ctx: &Context, a: ExchangeArgs) -> Result<(), Failure> {
 }
 
 fn print_human(ctx: &Context, out: &ExchangeJson, app_name: Option<&str>) -> Result<(), Failure> {
-    let line = |k: &str, v: String| ctx.say(format!("{k:<12} {v}"));
+    let tr = &ctx.tr;
+    let line = |k: &str, v: String| ctx.say(format!("{} {v}", super::pad(k, 12)));
     let app = match app_name {
         Some(n) => format!("{} ({})", cell(ctx, &out.appid, 64), cell(ctx, n, 64)),
         None => cell(ctx, &out.appid, 64),
@@ -135,13 +137,16 @@ fn print_human(ctx: &Context, out: &ExchangeJson, app_name: Option<&str>) -> Res
     line("appid", app)?;
     match &out.error {
         None => {
-            line("result", format!("ok in {} ms", out.latency_ms))?;
+            line(
+                &tr!(tr, "cli-label-result"),
+                tr!(tr, "cli-exchange-ok-in", ms = out.latency_ms.to_string()),
+            )?;
             line("openid", cell_opt(ctx, out.openid.as_deref(), 128))?;
             line(
                 "unionid",
                 match &out.unionid {
                     Some(u) => cell(ctx, u, 128),
-                    None => "- (WeChat returns one only when the mini program is bound to an Open Platform account)".into(),
+                    None => tr!(tr, "cli-exchange-no-unionid"),
                 },
             )?;
             line(
@@ -150,32 +155,40 @@ fn print_human(ctx: &Context, out: &ExchangeJson, app_name: Option<&str>) -> Res
             )?;
             if out.bindings.is_empty() {
                 line(
-                    "bound",
-                    "no: the first login with username and password will bind it".into(),
+                    &tr!(tr, "cli-label-bound"),
+                    tr!(tr, "cli-exchange-not-bound"),
                 )?;
             }
             for b in &out.bindings {
                 line(
-                    "bound",
-                    format!(
-                        "yes: account {} (id {}{}), since {}, last login {}, {} live session(s)",
-                        cell(ctx, &b.username, 64),
-                        b.account_id,
-                        if b.account_disabled_at.is_some() {
-                            ", disabled"
+                    &tr!(tr, "cli-label-bound"),
+                    tr!(
+                        tr,
+                        "cli-exchange-bound-yes",
+                        username = cell(ctx, &b.username, 64),
+                        id = b.account_id.to_string(),
+                        disabled = if b.account_disabled_at.is_some() {
+                            tr!(tr, "cli-exchange-disabled")
                         } else {
-                            ""
+                            String::new()
                         },
-                        b.bound_at,
-                        b.last_login_at.clone().unwrap_or_else(|| "-".into()),
-                        b.active_sessions
+                        since = b.bound_at.clone(),
+                        last = b.last_login_at.clone().unwrap_or_else(|| "-".into()),
+                        sessions = b.active_sessions.to_string()
                     ),
                 )?;
             }
         }
         Some(e) => {
-            line("result", format!("failed after {} ms", out.latency_ms))?;
-            line("meaning", e.meaning.to_owned())?;
+            line(
+                &tr!(tr, "cli-label-result"),
+                tr!(
+                    tr,
+                    "cli-exchange-failed-after",
+                    ms = out.latency_ms.to_string()
+                ),
+            )?;
+            line(&tr!(tr, "cli-label-meaning"), e.said(tr).0)?;
             e.print_details(ctx)?;
         }
     }

@@ -159,7 +159,10 @@ impl Context {
                 message: crate::present::refusal::refusal(&self.tr, d),
                 ..f
             },
-            None => f,
+            None => Failure {
+                message: crate::present::refusal::sentence(&self.tr, &f.message),
+                ..f
+            },
         }
     }
 
@@ -366,15 +369,32 @@ impl From<&crate::wechat::WechatError> for WechatErrorJson {
 impl WechatErrorJson {
     /// `errcode`, `what to do` and `rid` lines under a failed WeChat call.
     pub fn print_details(&self, ctx: &Context) -> Result<(), Failure> {
-        let line = |k: &str, v: String| ctx.say(format!("{k:<12} {v}"));
+        let tr = &ctx.tr;
+        let line = |k: &str, v: String| ctx.say(format!("{} {v}", pad(k, 12)));
         line(
             "errcode",
             self.errcode
                 .map(|c| c.to_string())
-                .unwrap_or_else(|| "- (no answer from WeChat)".into()),
+                .unwrap_or_else(|| crate::tr!(tr, "cli-errcode-no-answer")),
         )?;
-        line("what to do", self.action.to_owned())?;
+        line(&crate::tr!(tr, "cli-label-what-to-do"), self.said(tr).1)?;
         line("rid", cell_opt(ctx, self.rid.as_deref(), 128))
+    }
+
+    /// The meaning and what to do as the operator reads them: from the errcode table in their
+    /// language when WeChat answered an errcode, else the English sentences. The JSON fields
+    /// keep the English, whatever the language.
+    pub fn said(&self, tr: &Tr) -> (String, String) {
+        match self.errcode {
+            Some(code) => {
+                let e = crate::wechat::WechatError::from_errcode(
+                    code,
+                    crate::wechat::ApiError::new("", ""),
+                );
+                (e.meaning_in(tr), e.action_in(tr))
+            }
+            None => (self.meaning.to_owned(), self.action.to_owned()),
+        }
     }
 }
 

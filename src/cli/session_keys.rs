@@ -180,7 +180,7 @@ fn print_check(ctx: &Context, out: &CheckJson, expired: bool) -> Result<(), Fail
         (Some(e), status) => {
             line(
                 "result",
-                format!("{}: {} ({} ms)", status, e.meaning, out.latency_ms),
+                format!("{}: {} ({} ms)", status, e.said(&ctx.tr).0, out.latency_ms),
             )?;
             e.print_details(ctx)?;
         }
@@ -200,11 +200,12 @@ pub async fn reset_key(ctx: &Context, a: ResetKeyArgs) -> Result<(), Failure> {
         ));
     };
     ctx.confirm(
-        &format!(
-            "Reset the WeChat session_key of session {} (openid {} in {})? The current key stops working at WeChat at once",
-            crate::sanitize::for_terminal(&s.public_id),
-            crate::sanitize::for_terminal_truncated(&s.openid, 64),
-            crate::sanitize::for_terminal_truncated(&s.appid, 64),
+        &crate::tr!(
+            ctx.tr,
+            "cli-reset-key-confirm",
+            id = crate::sanitize::for_terminal(&s.public_id),
+            openid = crate::sanitize::for_terminal_truncated(&s.openid, 64),
+            appid = crate::sanitize::for_terminal_truncated(&s.appid, 64)
         ),
         a.change.yes,
     )?;
@@ -281,7 +282,7 @@ fn print_reset(ctx: &Context, out: &ResetJson) -> Result<(), Failure> {
         Some(e) => {
             line(
                 "result",
-                format!("failed: {} ({} ms)", e.meaning, out.latency_ms),
+                format!("failed: {} ({} ms)", e.said(&ctx.tr).0, out.latency_ms),
             )?;
             e.print_details(ctx)?;
         }

@@ -571,7 +571,7 @@ async fn revoke(ctx: &Context, a: RevokeArgs) -> Result<(), Failure> {
                 };
                 return revoke_ids(ctx, &a, &store, vec![found.session.public_id], &reason).await;
             }
-            ctx.confirm("Revoke the session of this SessionId?", a.change.yes)?;
+            ctx.confirm(&tr!(ctx.tr, "cli-revoke-token-question"), a.change.yes)?;
             let out = ops::revoke_token(&store, &ctx.actor, &hash, &reason).await?;
             let selector = match out.revoked.as_slice() {
                 [one] => format!("session:{one}"),
@@ -962,17 +962,15 @@ async fn purge(ctx: &Context, a: PurgeArgs) -> Result<(), Failure> {
                 outcome: None,
             });
         }
-        return ctx.say(format!(
-            "dry run: {n} session{} ended (expired or revoked) before {}; nothing was changed",
-            if n == 1 { "" } else { "s" },
-            cutoff.rfc3339()
+        return ctx.say(tr!(
+            ctx.tr,
+            "cli-purge-dry-run",
+            n = n,
+            cutoff = cutoff.rfc3339()
         ));
     }
     ctx.confirm(
-        &format!(
-            "Delete every session that expired or was revoked before {}? Live sessions are kept.",
-            cutoff.rfc3339()
-        ),
+        &tr!(ctx.tr, "cli-purge-question", cutoff = cutoff.rfc3339()),
         a.yes,
     )?;
     let interrupted = ctx

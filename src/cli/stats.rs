@@ -10,6 +10,7 @@ use crate::exit::Failure;
 use crate::present::state::instance_state;
 use crate::store::Ts;
 use crate::store::stats::{LoginBucket, UP_WITHIN_SECS};
+use crate::tr;
 
 #[derive(Debug, Args)]
 #[command(after_help = super::EXIT_CODES_HELP, next_help_heading = "Command options")]
@@ -196,43 +197,59 @@ pub async fn run(ctx: &Context, args: StatsArgs) -> Result<(), Failure> {
         .iter()
         .filter(|i| instance_state(i, now_ts) == "up")
         .count();
-    ctx.say(format!(
-        "live sessions: {}{}",
-        live.count,
-        if live.exact { "" } else { " (estimate)" }
+    let tr = &ctx.tr;
+    ctx.say(tr!(
+        tr,
+        "cli-stats-live",
+        count = live.count.to_string(),
+        estimate = if live.exact {
+            String::new()
+        } else {
+            tr!(tr, "cli-stats-estimate")
+        }
     ))?;
     let p = &purge_json;
     ctx.say(
         match (&p.last_finished_at, p.last_removed, p.last_duration_ms) {
-            (Some(at), Some(n), Some(ms)) => format!(
-                "last session purge: {at}, {n} removed in {:.1} s by {}; next due {}",
-                ms as f64 / 1000.0,
-                crate::sanitize::for_terminal(p.last_by.as_deref().unwrap_or("-")),
-                p.next_due_at
-                    .as_deref()
-                    .unwrap_or("when a service instance next checks")
+            (Some(at), Some(n), Some(ms)) => tr!(
+                tr,
+                "cli-stats-purge-last",
+                at = at.as_str(),
+                n = n.to_string(),
+                secs = format!("{:.1}", ms as f64 / 1000.0),
+                by = crate::sanitize::for_terminal(p.last_by.as_deref().unwrap_or("-")),
+                next = p
+                    .next_due_at
+                    .clone()
+                    .unwrap_or_else(|| tr!(tr, "cli-stats-purge-next-unknown"))
             ),
-            _ => "last session purge: never".to_owned(),
+            _ => tr!(tr, "cli-stats-purge-never"),
         },
     )?;
     if let Some(h) = &p.running {
-        ctx.say(format!(
-            "session purge running now: {}",
-            crate::sanitize::for_terminal(h)
+        ctx.say(tr!(
+            tr,
+            "cli-stats-purge-running",
+            holder = crate::sanitize::for_terminal(h)
         ))?;
     } else if p.unfinished {
-        ctx.say("session purge: a run was left unfinished; the next one resumes it")?;
+        ctx.say(tr!(tr, "cli-stats-purge-unfinished"))?;
     }
     ctx.say(match &p.backlog {
-        Some(b) => format!(
-            "purgeable backlog (estimated): ~{} sessions ended before {}",
-            b.sessions, b.cutoff
+        Some(b) => tr!(
+            tr,
+            "cli-stats-backlog",
+            sessions = b.sessions.to_string(),
+            cutoff = b.cutoff.as_str()
         ),
-        None => "purgeable backlog: retention is off ([retention] sessions_after_days = 0)".into(),
+        None => tr!(tr, "cli-stats-backlog-off"),
     })?;
-    ctx.say(format!(
-        "instances: {up} up of {} listed (up = heartbeat in the last {UP_WITHIN_SECS}s)",
-        instances.len()
+    ctx.say(tr!(
+        tr,
+        "cli-stats-instances",
+        up = up.to_string(),
+        listed = instances.len().to_string(),
+        secs = UP_WITHIN_SECS.to_string()
     ))?;
     if !instances.is_empty() {
         let mut t = Table::new(&["STATE", "ID", "VERSION", "LISTEN", "LAST SEEN", "STARTED"]);
@@ -248,10 +265,10 @@ pub async fn run(ctx: &Context, args: StatsArgs) -> Result<(), Failure> {
         }
         t.print(ctx)?;
     }
-    ctx.say(format!("logins since {} by outcome:", ts(since)))?;
+    ctx.say(tr!(tr, "cli-stats-logins-since", since = ts(since)))?;
     let totals = totals_by_outcome(&buckets);
     if totals.is_empty() {
-        ctx.say("  none recorded")?;
+        ctx.say(format!("  {}", tr!(tr, "cli-stats-none-recorded")))?;
     } else {
         let mut t = Table::new(&["OUTCOME", "COUNT"]);
         for (outcome, n) in &totals {
@@ -273,15 +290,16 @@ pub async fn run(ctx: &Context, args: StatsArgs) -> Result<(), Failure> {
         }
         t.print(ctx)?;
     }
-    ctx.say(format!(
-        "sessions revoked by operators since {}: {}",
-        ts(since),
-        revocations.iter().map(|r| r.count).sum::<i64>()
+    ctx.say(tr!(
+        tr,
+        "cli-stats-revoked-since",
+        since = ts(since),
+        count = revocations.iter().map(|r| r.count).sum::<i64>().to_string()
     ))?;
     if addresses.is_empty() {
-        ctx.say("failing client addresses: none")?;
+        ctx.say(tr!(tr, "cli-stats-addresses-none"))?;
     } else {
-        ctx.say("failing client addresses (failed logins):")?;
+        ctx.say(tr!(tr, "cli-stats-addresses"))?;
         let mut t = Table::new(&["ADDRESS", "FAILED"]);
         for a in &addresses {
             t.row(vec![cell(ctx, &a.address, 45), a.count.to_string()]);

@@ -290,7 +290,7 @@ impl App {
 
     fn accept_prompt(&mut self, mut p: Prompt) {
         match p.kind {
-            PromptKind::Command => match filter::parse_command(p.input.value()) {
+            PromptKind::Command => match filter::parse_command(&self.ctx.tr, p.input.value()) {
                 Ok(cmd) => self.run_command(cmd),
                 Err(e) => self.set_status(StatusKind::Error, e),
             },
@@ -370,7 +370,7 @@ impl App {
     fn refusal(&self, action: Action) -> Option<String> {
         let op = action.least_operation()?;
         if let Err(denied) = ops::check(&self.ctx.actor, &op) {
-            return Some(denied.to_string());
+            return Some(crate::present::refusal::refusal(&self.ctx.tr, &denied));
         }
         self.ctx
             .read_only
@@ -381,7 +381,7 @@ impl App {
     /// sessions need more than one.
     fn refuse_request(&self, req: &confirm::Request) -> Option<String> {
         if let Err(denied) = ops::check(&self.ctx.actor, &req.op.as_ops()) {
-            return Some(denied.to_string());
+            return Some(crate::present::refusal::refusal(&self.ctx.tr, &denied));
         }
         self.ctx.read_only.then(|| self.read_only_refusal(req.verb))
     }

@@ -28,9 +28,10 @@ use crate::store::{
 };
 use crate::tr;
 // Session keys.
-use super::views::exchange::KeyTools;
 use super::views::sessions::KeyResult;
+use crate::crypto::DataKey;
 use crate::store::Ts;
+use crate::wechat::WechatClient;
 
 /// What will be done once confirmed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -388,7 +389,12 @@ impl Confirm {
         let actor = ctx.actor.clone();
         let batch = ctx.revoke_batch;
         let reporter = cx.tasks().reporter();
-        let keys = ctx.exchange.key_tools();
+        // Why the key tools cannot be used is worded now, in the operator's language.
+        let keys = ctx
+            .exchange
+            .key_tools()
+            .ready()
+            .map_err(|u| u.text(&ctx.tr));
         cx.spawn(async move {
             let result = run(
                 &store, &actor, &op, &reason, batch, &cancel, &reporter, id, &keys,
@@ -623,7 +629,7 @@ async fn run(
     cancel: &AtomicBool,
     reporter: &Reporter,
     dialog: u64,
-    keys: &KeyTools,
+    keys: &Result<(WechatClient, Arc<DataKey>), String>,
 ) -> Result<Outcome, OpsError> {
     match op {
         Operation::RevokeSessions { public_ids } => {
@@ -649,7 +655,7 @@ async fn run(
             }
         }
         Operation::ResetSessionKey { public_id } => {
-            let (client, data_key) = keys.ready().map_err(OpsError::Runtime)?;
+            let (client, data_key) = keys.clone().map_err(OpsError::Runtime)?;
             ops::reset_session_key(store, &client, &data_key, actor, public_id, reason)
                 .await
                 .map(|r| Outcome::KeyReset(Box::new(r)))
@@ -765,7 +771,10 @@ pub fn report(op: Operation, result: Result<Outcome, OpsError>, cx: &mut Cx) {
         Err(OpsError::Store(e)) => {
             cx.store_error(&tr!(cx.tr, "console-refused"), &e);
         }
-        Err(e) => cx.error(crate::sanitize::for_terminal(&e.to_string()).into_owned()),
+        Err(e) => cx.error(
+            crate::sanitize::for_terminal(&crate::present::refusal::ops_error(cx.tr, &e))
+                .into_owned(),
+        ),
     }
     cx.push(Effect::Changed {
         revoked: revoked_ids,

@@ -20,10 +20,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use crate::i18n::Tr;
 use crate::operator::Actor;
 use crate::ops;
 use crate::present::json::SessionJson;
 use crate::store::{SessionFilter, Store, Ts};
+use crate::tr;
 
 /// Rows read per page.
 pub const PAGE: i64 = 1000;
@@ -44,25 +46,24 @@ pub struct Request {
 }
 
 /// Parses what follows `:export` (or `:export!`): `csv FILE` or `json FILE`.
-pub fn parse(overwrite: bool, rest: &str) -> Result<Request, String> {
+pub fn parse(tr: &Tr, overwrite: bool, rest: &str) -> Result<Request, String> {
     let rest = rest.trim();
     let (format, file) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
     let format = match format.to_ascii_lowercase().as_str() {
         "csv" => Format::Csv,
         "json" => Format::Json,
-        "" => return Err("usage: :export csv FILE or :export json FILE".into()),
+        "" => return Err(tr!(tr, "console-export-usage")),
         other => {
-            return Err(format!(
-                "unknown export format {}: use csv or json",
-                crate::sanitize::for_terminal(other)
+            return Err(tr!(
+                tr,
+                "console-export-unknown-format",
+                format = crate::sanitize::for_terminal(other)
             ));
         }
     };
     let file = file.trim();
     if file.is_empty() {
-        return Err(
-            "usage: :export csv FILE or :export json FILE (the file name is missing)".into(),
-        );
+        return Err(tr!(tr, "console-export-no-file"));
     }
     Ok(Request {
         format,
@@ -109,16 +110,16 @@ pub fn shown(path: &Path) -> String {
 }
 
 /// Checks what can be checked before starting: an existing file without `!`.
-pub fn precheck(req: &Request) -> Result<(), String> {
+pub fn precheck(tr: &Tr, req: &Request) -> Result<(), String> {
     if !req.overwrite && std::fs::symlink_metadata(&req.path).is_ok() {
-        return Err(format!(
-            "{} exists: nothing written (use :export! {} {} to replace it)",
-            shown(&req.path),
-            match req.format {
+        return Err(tr!(
+            tr,
+            "console-export-exists",
+            path = shown(&req.path),
+            format = match req.format {
                 Format::Csv => "csv",
                 Format::Json => "json",
-            },
-            shown(&req.path)
+            }
         ));
     }
     Ok(())
@@ -142,6 +143,7 @@ pub fn start(id: u64, path: PathBuf) -> (Running, Arc<AtomicBool>) {
 /// once every page is written, records the audit row (`sessions.export`) and only then puts
 /// the file in place.
 pub async fn run(
+    tr: Tr,
     store: Store,
     actor: Actor,
     filter: SessionFilter,
@@ -154,7 +156,11 @@ pub async fn run(
         _ => PathBuf::from("."),
     };
     let Some(name) = req.path.file_name() else {
-        return Outcome::Failed(format!("{} is not a file name", shown(&req.path)));
+        return Outcome::Failed(tr!(
+            tr,
+            "console-export-not-a-file",
+            path = shown(&req.path)
+        ));
     };
     let tmp = dir.join(format!(
         ".{}.{:016x}.tmp",
@@ -164,13 +170,18 @@ pub async fn run(
     let file = match open_private(&tmp) {
         Ok(f) => f,
         Err(e) => {
-            return Outcome::Failed(format!("cannot create a file in {}: {e}", shown(&dir)));
+            return Outcome::Failed(tr!(
+                tr,
+                "console-export-cannot-create",
+                dir = shown(&dir),
+                error = e.to_string()
+            ));
         }
     };
     // Removed however this ends: done (already renamed or linked away), failed, cancelled, or
     // the task dropped mid-page because the console quit.
     let _tmp = RemoveOnDrop(tmp.clone());
-    let result = write_all(&store, &filter, req.format, file, &cancel, progress).await;
+    let result = write_all(&tr, &store, &filter, req.format, file, &cancel, progress).await;
     match result {
         Ok(None) => Outcome::Cancelled,
         Ok(Some(n)) => {
@@ -182,8 +193,8 @@ pub async fn run(
             let file = file.display().to_string();
             match ops::record_session_export(&store, &actor, &filter, format, &file, Some(n)).await
             {
-                Err(e) => Outcome::Failed(e.to_string()),
-                Ok(()) => match place(&tmp, &req.path, req.overwrite) {
+                Err(e) => Outcome::Failed(crate::present::refusal::ops_error(&tr, &e)),
+                Ok(()) => match place(&tr, &tmp, &req.path, req.overwrite) {
                     Ok(()) => Outcome::Written(n),
                     Err(e) => Outcome::Failed(e),
                 },
@@ -214,20 +225,27 @@ fn open_private(path: &Path) -> std::io::Result<std::fs::File> {
 }
 
 /// Moves the finished temporary file to `dest` (never replacing it unless `overwrite`).
-fn place(tmp: &Path, dest: &Path, overwrite: bool) -> Result<(), String> {
+fn place(tr: &Tr, tmp: &Path, dest: &Path, overwrite: bool) -> Result<(), String> {
+    let cannot = |e: std::io::Error| {
+        tr!(
+            tr,
+            "console-export-cannot-write",
+            path = shown(dest),
+            error = e.to_string()
+        )
+    };
     if overwrite {
-        std::fs::rename(tmp, dest).map_err(|e| format!("cannot write {}: {e}", shown(dest)))
+        std::fs::rename(tmp, dest).map_err(cannot)
     } else {
         match std::fs::hard_link(tmp, dest) {
             Ok(()) => {
                 let _ = std::fs::remove_file(tmp);
                 Ok(())
             }
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(format!(
-                "{} appeared during the export: nothing written (use :export! to replace it)",
-                shown(dest)
-            )),
-            Err(e) => Err(format!("cannot write {}: {e}", shown(dest))),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                Err(tr!(tr, "console-export-appeared", path = shown(dest)))
+            }
+            Err(e) => Err(cannot(e)),
         }
     }
 }
@@ -235,6 +253,7 @@ fn place(tmp: &Path, dest: &Path, overwrite: bool) -> Result<(), String> {
 /// Every page into `file`; `Ok(None)` when cancelled. Pages are written as they arrive and
 /// dropped: memory stays one page.
 async fn write_all(
+    tr: &Tr,
     store: &Store,
     filter: &SessionFilter,
     format: Format,
@@ -242,7 +261,7 @@ async fn write_all(
     cancel: &AtomicBool,
     progress: impl Fn(u64) + Send,
 ) -> Result<Option<u64>, String> {
-    let io = |e: std::io::Error| format!("write failed: {e}");
+    let io = |e: std::io::Error| tr!(tr, "console-export-write-failed", error = e.to_string());
     let mut w = std::io::BufWriter::new(file);
     let now = Ts::from(store.now());
     match format {
@@ -259,7 +278,7 @@ async fn write_all(
         let page = store
             .list_sessions(filter, after, PAGE)
             .await
-            .map_err(|e| format!("reading sessions failed: {e}"))?;
+            .map_err(|e| tr!(tr, "console-export-read-failed", error = e.to_string()))?;
         for s in &page.rows {
             match format {
                 Format::Csv => w.write_all(crate::export::session_csv_row(s).as_bytes()),
@@ -298,24 +317,31 @@ mod tests {
     #[test]
     fn parses_format_and_file_and_refuses_bad_input() {
         assert_eq!(
-            parse(false, "csv out/x y.csv").unwrap(),
+            parse(&Tr::default(), false, "csv out/x y.csv").unwrap(),
             Request {
                 format: Format::Csv,
                 path: PathBuf::from("out/x y.csv"),
                 overwrite: false
             }
         );
-        assert_eq!(parse(true, "JSON a.json").unwrap().format, Format::Json);
+        assert_eq!(
+            parse(&Tr::default(), true, "JSON a.json").unwrap().format,
+            Format::Json
+        );
         assert!(
-            parse(false, "xml a.xml")
+            parse(&Tr::default(), false, "xml a.xml")
                 .unwrap_err()
                 .contains("unknown export format")
         );
         assert!(
-            parse(false, "csv")
+            parse(&Tr::default(), false, "csv")
                 .unwrap_err()
                 .contains("file name is missing")
         );
-        assert!(parse(false, "").unwrap_err().contains("usage"));
+        assert!(
+            parse(&Tr::default(), false, "")
+                .unwrap_err()
+                .contains("usage")
+        );
     }
 }

@@ -1,7 +1,9 @@
 //! The `:` command line and the `/` filters: `key=value` words, parsed into store filters and
 //! printed back (so `/` opens with the filter that is in force).
 
+use crate::i18n::Tr;
 use crate::store::{AuditFilter, BindingQuery, SessionFilter};
+use crate::tr;
 
 /// A parsed `:` command.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,20 +68,19 @@ impl BindingSearch {
     }
 }
 
-const SESSION_KEYS: &str =
-    "username=, account= (numeric id), appid=, openid=, unionid=, ip=, id= (ses_…), all";
-
 /// `account=` is the numeric account id everywhere (console filters, `--account` in the CLI);
 /// a name there is a clear error that names the right key.
-fn account_id(k: &str, v: &str) -> Result<i64, String> {
+fn account_id(tr: &Tr, k: &str, v: &str) -> Result<i64, String> {
     let t = v.trim_start_matches('#');
     if t.is_empty() {
-        return Err(format!("{k}= needs a value"));
+        return Err(tr!(tr, "console-filter-needs-value", key = k));
     }
     t.parse().map_err(|_| {
-        format!(
-            "{k}= is the numeric account id; for the username use username={}",
-            crate::sanitize::for_terminal_truncated(v, 64)
+        tr!(
+            tr,
+            "console-filter-account-numeric",
+            key = k,
+            value = crate::sanitize::for_terminal_truncated(v, 64)
         )
     })
 }
@@ -91,18 +92,19 @@ fn words(text: &str) -> impl Iterator<Item = (Option<&str>, &str)> {
     })
 }
 
-fn non_empty(k: &str, v: &str) -> Result<String, String> {
+fn non_empty(tr: &Tr, k: &str, v: &str) -> Result<String, String> {
     if v.is_empty() {
-        Err(format!("{k}= needs a value"))
+        Err(tr!(tr, "console-filter-needs-value", key = k))
     } else {
         Ok(v.to_owned())
     }
 }
 
-fn no_typed_token() -> String {
-    format!(
-        "a SessionId is never typed on the command line: press {} in Sessions (masked input)",
-        super::keymap::key(
+fn no_typed_token(tr: &Tr) -> String {
+    tr!(
+        tr,
+        "console-filter-no-typed-token",
+        key = super::keymap::key(
             super::keymap::Scope::Sessions,
             super::action::Action::FindByToken
         )
@@ -111,24 +113,30 @@ fn no_typed_token() -> String {
 
 /// `username=alice account=42 appid=wx123 ip=… openid=… unionid=… id=ses_… all`. A bare `ses_…`
 /// word is a public id, another bare word a username.
-pub fn parse_session_filter(text: &str) -> Result<SessionFilter, String> {
+pub fn parse_session_filter(tr: &Tr, text: &str) -> Result<SessionFilter, String> {
     let mut f = SessionFilter::default();
     for (k, v) in words(text) {
         match k.map(str::to_ascii_lowercase).as_deref() {
             None if v.eq_ignore_ascii_case("all") => f.include_inactive = true,
             None if v.eq_ignore_ascii_case("active") => f.include_inactive = false,
-            None if v.eq_ignore_ascii_case("token") => return Err(no_typed_token()),
+            None if v.eq_ignore_ascii_case("token") => return Err(no_typed_token(tr)),
             None if v.starts_with("ses_") => f.public_id = Some(v.to_owned()),
             None => f.username = Some(v.to_owned()),
-            Some("user" | "username") => f.username = Some(non_empty("username", v)?),
-            Some(k @ ("account" | "account_id")) => f.account_id = Some(account_id(k, v)?),
-            Some("appid" | "app") => f.appid = Some(non_empty("appid", v)?),
-            Some("openid") => f.openid = Some(non_empty("openid", v)?),
-            Some("unionid") => f.unionid = Some(non_empty("unionid", v)?),
-            Some("ip") => f.client_ip = Some(non_empty("ip", v)?),
-            Some("id" | "session" | "public_id") => f.public_id = Some(non_empty("id", v)?),
-            Some("token") => return Err(no_typed_token()),
-            Some(other) => return Err(format!("unknown filter {other}=: use {SESSION_KEYS}")),
+            Some("user" | "username") => f.username = Some(non_empty(tr, "username", v)?),
+            Some(k @ ("account" | "account_id")) => f.account_id = Some(account_id(tr, k, v)?),
+            Some("appid" | "app") => f.appid = Some(non_empty(tr, "appid", v)?),
+            Some("openid") => f.openid = Some(non_empty(tr, "openid", v)?),
+            Some("unionid") => f.unionid = Some(non_empty(tr, "unionid", v)?),
+            Some("ip") => f.client_ip = Some(non_empty(tr, "ip", v)?),
+            Some("id" | "session" | "public_id") => f.public_id = Some(non_empty(tr, "id", v)?),
+            Some("token") => return Err(no_typed_token(tr)),
+            Some(other) => {
+                return Err(tr!(
+                    tr,
+                    "console-filter-unknown-session-key",
+                    key = crate::sanitize::for_terminal_truncated(other, 40)
+                ));
+            }
         }
     }
     Ok(f)
@@ -177,18 +185,20 @@ pub fn describe_session_filter(f: &SessionFilter) -> String {
 
 /// `operator=alice action=sessions.revoke target=session:ses_…`. A bare word with a dot is an
 /// action, another bare word an operator.
-pub fn parse_audit_filter(text: &str) -> Result<AuditFilter, String> {
+pub fn parse_audit_filter(tr: &Tr, text: &str) -> Result<AuditFilter, String> {
     let mut f = AuditFilter::default();
     for (k, v) in words(text) {
         match k.map(str::to_ascii_lowercase).as_deref() {
             None if v.contains('.') => f.action = Some(v.to_owned()),
             None => f.operator = Some(v.to_owned()),
-            Some("operator" | "op" | "by") => f.operator = Some(non_empty("operator", v)?),
-            Some("action") => f.action = Some(non_empty("action", v)?),
-            Some("target") => f.target = Some(non_empty("target", v)?),
+            Some("operator" | "op" | "by") => f.operator = Some(non_empty(tr, "operator", v)?),
+            Some("action") => f.action = Some(non_empty(tr, "action", v)?),
+            Some("target") => f.target = Some(non_empty(tr, "target", v)?),
             Some(other) => {
-                return Err(format!(
-                    "unknown filter {other}=: use operator=, action=, target="
+                return Err(tr!(
+                    tr,
+                    "console-filter-unknown-audit-key",
+                    key = crate::sanitize::for_terminal_truncated(other, 40)
                 ));
             }
         }
@@ -211,7 +221,7 @@ pub fn format_audit_filter(f: &AuditFilter) -> String {
 
 /// `openid=o… [appid=wx…]`, `unionid=…`, `username=…`, `account=42` (the numeric id), or a bare
 /// word. Empty: no search.
-pub fn parse_binding_search(text: &str) -> Result<Option<BindingSearch>, String> {
+pub fn parse_binding_search(tr: &Tr, text: &str) -> Result<Option<BindingSearch>, String> {
     let mut openid = None;
     let mut appid = None;
     let mut exact = None;
@@ -219,18 +229,20 @@ pub fn parse_binding_search(text: &str) -> Result<Option<BindingSearch>, String>
     for (k, v) in words(text) {
         match k.map(str::to_ascii_lowercase).as_deref() {
             None => bare = Some(v.to_owned()),
-            Some("openid") => openid = Some(non_empty("openid", v)?),
-            Some("appid" | "app") => appid = Some(non_empty("appid", v)?),
-            Some("unionid") => exact = Some(BindingQuery::UnionId(non_empty("unionid", v)?)),
+            Some("openid") => openid = Some(non_empty(tr, "openid", v)?),
+            Some("appid" | "app") => appid = Some(non_empty(tr, "appid", v)?),
+            Some("unionid") => exact = Some(BindingQuery::UnionId(non_empty(tr, "unionid", v)?)),
             Some("username" | "user") => {
-                exact = Some(BindingQuery::Username(non_empty("username", v)?))
+                exact = Some(BindingQuery::Username(non_empty(tr, "username", v)?))
             }
             Some(k @ ("account" | "account_id" | "id")) => {
-                exact = Some(BindingQuery::AccountId(account_id(k, v)?))
+                exact = Some(BindingQuery::AccountId(account_id(tr, k, v)?))
             }
             Some(other) => {
-                return Err(format!(
-                    "unknown search {other}=: use openid= [appid=], unionid=, username=, account= (numeric id) or a bare word"
+                return Err(tr!(
+                    tr,
+                    "console-filter-unknown-search-key",
+                    key = crate::sanitize::for_terminal_truncated(other, 40)
                 ));
             }
         }
@@ -248,24 +260,28 @@ pub fn parse_binding_search(text: &str) -> Result<Option<BindingSearch>, String>
 }
 
 /// Parses a `:` command line.
-pub fn parse_command(line: &str) -> Result<Command, String> {
+pub fn parse_command(tr: &Tr, line: &str) -> Result<Command, String> {
     let line = line.trim().trim_start_matches(':').trim();
     let (cmd, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
     match cmd.to_ascii_lowercase().as_str() {
-        "s" | "ses" | "session" | "sessions" => parse_session_filter(rest).map(Command::Sessions),
-        "b" | "binding" | "bindings" => parse_binding_search(rest).map(Command::Bindings),
+        "s" | "ses" | "session" | "sessions" => {
+            parse_session_filter(tr, rest).map(Command::Sessions)
+        }
+        "b" | "binding" | "bindings" => parse_binding_search(tr, rest).map(Command::Bindings),
         "e" | "x" | "exchange" => Ok(Command::Exchange),
         // Overview (fleet at a glance).
         "o" | "overview" => Ok(Command::Overview),
-        "a" | "audit" => parse_audit_filter(rest).map(Command::Audit),
+        "a" | "audit" => parse_audit_filter(tr, rest).map(Command::Audit),
         "h" | "help" | "?" => Ok(Command::Help),
         "q" | "q!" | "quit" | "exit" => Ok(Command::Quit),
         // Export.
-        "export" => crate::console::export::parse(false, rest).map(Command::Export),
-        "export!" => crate::console::export::parse(true, rest).map(Command::Export),
-        "" => Err("type a command: sessions, bindings, exchange, audit, q".into()),
-        other => Err(format!(
-            "unknown command :{other}: use :sessions, :bindings, :exchange, :audit, :q"
+        "export" => crate::console::export::parse(tr, false, rest).map(Command::Export),
+        "export!" => crate::console::export::parse(tr, true, rest).map(Command::Export),
+        "" => Err(tr!(tr, "console-command-empty")),
+        other => Err(tr!(
+            tr,
+            "console-command-unknown",
+            command = crate::sanitize::for_terminal_truncated(other, 40)
         )),
     }
 }
@@ -277,6 +293,7 @@ mod tests {
     #[test]
     fn session_filters_parse_and_print_back() {
         let f = parse_session_filter(
+            &Tr::default(),
             "username=alice appid=wx123 ip=10.0.0.1 openid=o1 unionid=u1 id=ses_ab all",
         )
         .unwrap();
@@ -285,68 +302,71 @@ mod tests {
         assert_eq!(f.client_ip.as_deref(), Some("10.0.0.1"));
         assert_eq!(f.public_id.as_deref(), Some("ses_ab"));
         assert!(f.include_inactive);
-        assert_eq!(parse_session_filter(&format_session_filter(&f)).unwrap(), f);
         assert_eq!(
-            parse_session_filter("ses_00ff")
+            parse_session_filter(&Tr::default(), &format_session_filter(&f)).unwrap(),
+            f
+        );
+        assert_eq!(
+            parse_session_filter(&Tr::default(), "ses_00ff")
                 .unwrap()
                 .public_id
                 .as_deref(),
             Some("ses_00ff")
         );
         assert!(
-            parse_session_filter("colour=blue")
+            parse_session_filter(&Tr::default(), "colour=blue")
                 .unwrap_err()
                 .contains("unknown filter")
         );
-        assert!(parse_session_filter("token=abc").is_err());
+        assert!(parse_session_filter(&Tr::default(), "token=abc").is_err());
     }
 
     #[test]
     fn account_is_the_numeric_id_and_a_name_there_names_the_right_key() {
-        let f = parse_session_filter("account=42").unwrap();
+        let f = parse_session_filter(&Tr::default(), "account=42").unwrap();
         assert_eq!((f.account_id, f.username), (Some(42), None));
-        let err = parse_session_filter("account=alice").unwrap_err();
+        let err = parse_session_filter(&Tr::default(), "account=alice").unwrap_err();
         assert!(
             err.contains("numeric account id") && err.contains("username=alice"),
             "{err}"
         );
         assert_eq!(
-            parse_binding_search("account=7").unwrap(),
+            parse_binding_search(&Tr::default(), "account=7").unwrap(),
             Some(BindingSearch::Exact(BindingQuery::AccountId(7)))
         );
-        let err = parse_binding_search("account=bob").unwrap_err();
+        let err = parse_binding_search(&Tr::default(), "account=bob").unwrap_err();
         assert!(err.contains("username=bob"), "{err}");
         assert_eq!(
-            parse_binding_search("username=bob").unwrap(),
+            parse_binding_search(&Tr::default(), "username=bob").unwrap(),
             Some(BindingSearch::Exact(BindingQuery::Username("bob".into())))
         );
     }
 
     #[test]
     fn commands_parse() {
-        assert_eq!(parse_command(":q").unwrap(), Command::Quit);
+        assert_eq!(parse_command(&Tr::default(), ":q").unwrap(), Command::Quit);
         assert_eq!(
-            parse_command("sessions username=alice").unwrap(),
+            parse_command(&Tr::default(), "sessions username=alice").unwrap(),
             Command::Sessions(SessionFilter {
                 username: Some("alice".into()),
                 ..Default::default()
             })
         );
         assert_eq!(
-            parse_command("bindings openid=o1 appid=wx1").unwrap(),
+            parse_command(&Tr::default(), "bindings openid=o1 appid=wx1").unwrap(),
             Command::Bindings(Some(BindingSearch::Exact(BindingQuery::OpenId {
                 openid: "o1".into(),
                 appid: Some("wx1".into())
             })))
         );
         assert_eq!(
-            parse_command("audit operator=bob sessions.revoke").unwrap(),
+            parse_command(&Tr::default(), "audit operator=bob sessions.revoke").unwrap(),
             Command::Audit(AuditFilter {
                 operator: Some("bob".into()),
                 action: Some("sessions.revoke".into()),
                 ..Default::default()
             })
         );
-        assert!(parse_command("frobnicate").is_err());
+        assert!(parse_command(&Tr::default(), "frobnicate").is_err());
     }
 }

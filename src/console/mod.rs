@@ -121,13 +121,13 @@ pub async fn run(global: &GlobalOpts, args: ConsoleArgs) -> Result<(), Failure> 
             "the console needs an interactive terminal; in scripts use the headless commands (wxlogin sessions, bindings, audit …)",
         ));
     }
+    let lang = config::resolve_lang(global, &file).map_err(|e| Failure::usage(e.to_string()))?;
     let initial_filter = match &args.filter {
-        Some(f) => Some(filter::parse_session_filter(f).map_err(Failure::usage)?),
+        Some(f) => Some(filter::parse_session_filter(&lang.tr(), f).map_err(Failure::usage)?),
         None => None,
     };
     let url = config::database_url(global, &file)?;
     let actor = config::resolve_actor(global, &file)?;
-    let lang = config::resolve_lang(global, &file).map_err(|e| Failure::usage(e.to_string()))?;
     // A viewer's console never changes the database, not even an SQLite schema.
     let store = if actor.role == Role::Viewer {
         Store::open_read_only(&url, Default::default()).await?

@@ -789,13 +789,17 @@ async fn run_console(console: Console) {
     let mut ctx = ConsoleContext::new(door.store.clone(), actor);
     // The header's database label: remote operators see the door and their role, not where the
     // database lives.
-    ctx.db_label = format!("ssh door · role {role}");
     ctx.read_only = role == crate::operator::Role::Viewer;
     ctx.refresh = door.refresh;
     ctx.sparkline = door.sparkline;
     ctx.exchange = door.exchange.clone();
     ctx.theme = theme::Theme::for_no_color(no_color.as_deref());
     ctx.tr = lang.tr();
+    ctx.db_label = crate::tr!(
+        ctx.tr,
+        "console-door-label",
+        role = crate::present::refusal::role_name(&ctx.tr, role)
+    );
     ctx.size = size;
     // Export: `:export` would write on the server; remote operators use `sessions list
     // --format csv --all` through the door instead.

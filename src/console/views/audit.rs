@@ -100,7 +100,7 @@ impl Component for AuditView {
 
     fn accept(&mut self, kind: PromptKind, input: &mut TextInput, cx: &mut Cx) {
         match kind {
-            PromptKind::Filter => match filter::parse_audit_filter(input.value()) {
+            PromptKind::Filter => match filter::parse_audit_filter(cx.tr, input.value()) {
                 Ok(f) => self.set_filter(f, cx),
                 Err(e) => cx.error(e),
             },

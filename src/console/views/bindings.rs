@@ -291,7 +291,10 @@ impl BindingsView {
                         self.results_pos.clamp(rows.len());
                         self.results = rows;
                     }
-                    Err(e) => self.error = Some(cx.store_error("cannot search bindings", &e)),
+                    Err(e) => {
+                        let what = tr!(cx.tr, "console-bindings-search-failed");
+                        self.error = Some(cx.store_error(&what, &e))
+                    }
                 }
             }
             Msg::Account { generation, result } => {
@@ -306,10 +309,11 @@ impl BindingsView {
                     }
                     Ok(None) => {
                         self.account = None;
-                        self.account_error = Some("no such account".into());
+                        self.account_error = Some(tr!(cx.tr, "console-bindings-no-such-account"));
                     }
                     Err(e) => {
-                        self.account_error = Some(cx.store_error("cannot load the account", &e))
+                        let what = tr!(cx.tr, "console-bindings-account-failed");
+                        self.account_error = Some(cx.store_error(&what, &e))
                     }
                 }
             }
@@ -335,7 +339,10 @@ impl BindingsView {
                             h.load_ahead(id, cx);
                         }
                     }
-                    Err(e) => h.error = Some(cx.store_error("cannot load the history", &e)),
+                    Err(e) => {
+                        let what = tr!(cx.tr, "console-bindings-history-failed");
+                        h.error = Some(cx.store_error(&what, &e))
+                    }
                 }
             }
         }
@@ -355,19 +362,20 @@ impl BindingsView {
     fn ask_password(&mut self, cx: &mut Cx) {
         self.new_password = None;
         if self.reset_target().is_none() {
-            return cx.info("no account selected");
+            return cx.info(tr!(cx.tr, "console-bindings-no-account-selected"));
         }
         cx.prompt(
             Prompt::new(
                 PromptKind::NewPassword,
-                "new password (masked): ",
+                format!("{}: ", tr!(cx.tr, "console-password-prompt")),
                 TextInput::masked(),
             )
-            .with_hint(format!(
-                "type the new password ({}-{} characters); {} cancels",
-                crate::present::limits::MIN_PASSWORD_CHARS,
-                crate::present::limits::MAX_PASSWORD_CHARS,
-                key(Scope::Prompt, Action::Cancel)
+            .with_hint(tr!(
+                cx.tr,
+                "console-password-prompt-hint",
+                min = crate::present::limits::MIN_PASSWORD_CHARS,
+                max = crate::present::limits::MAX_PASSWORD_CHARS,
+                key = key(Scope::Prompt, Action::Cancel)
             )),
         );
     }
@@ -377,7 +385,7 @@ impl BindingsView {
     fn password_entered(&mut self, input: &mut TextInput, cx: &mut Cx) {
         let Some((account_id, username)) = self.reset_target() else {
             self.new_password = None;
-            return cx.info("no account selected");
+            return cx.info(tr!(cx.tr, "console-bindings-no-account-selected"));
         };
         let entered = crate::secret::Secret::new(input.value());
         input.clear();
@@ -388,41 +396,47 @@ impl BindingsView {
                 crate::present::limits::MAX_PASSWORD_CHARS,
             );
             if n < min || n > max {
-                return cx.error(format!(
-                    "the password must have {min} to {max} characters (it has {n}); nothing was changed"
+                return cx.error(tr!(
+                    cx.tr,
+                    "console-password-length",
+                    min = min,
+                    max = max,
+                    n = n
                 ));
             }
             self.new_password = Some((account_id, entered));
             return cx.prompt(
                 Prompt::new(
                     PromptKind::NewPassword,
-                    "repeat the new password (masked): ",
+                    format!("{}: ", tr!(cx.tr, "console-password-repeat")),
                     TextInput::masked(),
                 )
-                .with_hint(format!(
-                    "type it again; {} cancels",
-                    key(Scope::Prompt, Action::Cancel)
+                .with_hint(tr!(
+                    cx.tr,
+                    "console-password-repeat-hint",
+                    key = key(Scope::Prompt, Action::Cancel)
                 )),
             );
         };
         if first_for != account_id || first.expose() != entered.expose() {
-            return cx.error("the two passwords differ; nothing was changed");
+            return cx.error(tr!(cx.tr, "console-password-differ"));
         }
+        let tr = cx.tr;
         cx.push(Effect::Confirm(Request {
             op: Operation::SetPassword {
                 account_id,
                 password: entered,
                 unbind_all: false,
             },
-            title: "Set a new password".into(),
+            title: tr!(tr, "console-password-title"),
             subject: vec![
                 (
-                    "account".into(),
+                    tr!(tr, "console-field-account"),
                     format!("{} (#{account_id})", widgets::clean(&username, 40)),
                 ),
                 (
-                    "after".into(),
-                    "the old password stops working; logged-in phones must log in again".into(),
+                    tr!(tr, "console-field-after"),
+                    tr!(tr, "console-password-after"),
                 ),
             ],
             count: None,
@@ -433,25 +447,26 @@ impl BindingsView {
 
     fn unbind(&self, cx: &mut Cx) {
         let Some(b) = self.target() else {
-            return cx.info("no binding selected");
+            return cx.info(tr!(cx.tr, "console-bindings-no-binding-selected"));
         };
+        let tr = cx.tr;
         cx.push(Effect::Confirm(Request {
             op: Operation::Unbind {
                 appid: b.appid.clone(),
                 openid: b.openid.clone(),
             },
-            title: "Unbind WeChat identity".into(),
+            title: tr!(tr, "console-unbind-title"),
             subject: vec![
                 ("appid".into(), widgets::clean(&b.appid, 64)),
                 ("openid".into(), widgets::clean(&b.openid, 64)),
                 ("unionid".into(), widgets::clean_opt(&b.unionid, 64)),
                 (
-                    "account".into(),
+                    tr!(tr, "console-field-account"),
                     format!("{} (#{})", widgets::clean(&b.username, 40), b.account_id),
                 ),
                 (
-                    "after".into(),
-                    "the next login from this WeChat user asks for username and password".into(),
+                    tr!(tr, "console-field-after"),
+                    tr!(tr, "console-unbind-after"),
                 ),
             ],
             count: None,
@@ -482,12 +497,12 @@ impl Component for BindingsView {
             // A new search each time (a search is a word, not a filter to refine).
             Action::Filter => cx.prompt(Prompt::new(
                 PromptKind::Filter,
-                "search (openid, unionid, username, account id): ",
+                format!("{}: ", tr!(cx.tr, "console-bindings-search-prompt")),
                 TextInput::new(),
             )),
             Action::Refresh => {
                 self.reload_here(cx);
-                cx.info("refreshed");
+                cx.info(tr!(cx.tr, "console-refreshed"));
             }
             Action::Open => {
                 if !self.detail
@@ -522,7 +537,7 @@ impl Component for BindingsView {
                 if self.detail {
                     self.history.focused = !self.history.focused;
                 } else {
-                    cx.info("open an account first");
+                    cx.info(tr!(cx.tr, "console-bindings-open-account-first"));
                 }
             }
             // Keys of other scopes never reach this view (the key table is looked up by scope).
@@ -532,7 +547,7 @@ impl Component for BindingsView {
 
     fn accept(&mut self, kind: PromptKind, input: &mut TextInput, cx: &mut Cx) {
         match kind {
-            PromptKind::Filter => match filter::parse_binding_search(input.value()) {
+            PromptKind::Filter => match filter::parse_binding_search(cx.tr, input.value()) {
                 Ok(s) => self.search(s, cx),
                 Err(e) => cx.error(e),
             },
@@ -774,12 +789,22 @@ impl BindingsView {
         let t = paint.theme;
         let tr = paint.tr;
         let Some(acc) = &self.account else {
-            let block =
-                widgets::view_block(t, Line::from(Span::styled(" Account ", t.title)), None);
+            let block = widgets::view_block(
+                t,
+                Line::from(Span::styled(
+                    format!(" {} ", tr!(tr, "console-bindings-account-title")),
+                    t.title,
+                )),
+                None,
+            );
             let text = match &self.account_error {
                 Some(e) => Span::styled(widgets::clean(e, 300), t.error),
                 None => Span::styled(
-                    format!("{} loading the account…", widgets::spinner(paint.spinner)),
+                    format!(
+                        "{} {}",
+                        widgets::spinner(paint.spinner),
+                        tr!(tr, "console-bindings-loading-account")
+                    ),
                     t.muted,
                 ),
             };
@@ -794,10 +819,14 @@ impl BindingsView {
             Layout::vertical([Constraint::Length(card_h), Constraint::Min(3)]).areas(area);
         let disabled = match a.disabled_at {
             Some(d) => (
-                format!("yes, since {}", widgets::full_datetime(d)),
+                tr!(
+                    tr,
+                    "console-bindings-disabled-since",
+                    when = widgets::full_datetime(d)
+                ),
                 Some(t.error),
             ),
-            None => ("no".to_owned(), Some(t.ok)),
+            None => (tr!(tr, "common-no"), Some(t.ok)),
         };
         let lines = vec![
             widgets::field(
@@ -834,15 +863,20 @@ impl BindingsView {
         let mut lines = lines;
         for (appid, n) in extra.iter().take(2) {
             lines.push(Line::from(Span::styled(
-                format!(
-                    "account has {n} bindings in {}: a second person may be using the password",
-                    widgets::shorten_id(appid, 20)
+                tr!(
+                    tr,
+                    "console-bindings-extra",
+                    n = n.to_string(),
+                    appid = widgets::shorten_id(appid, 20)
                 ),
                 t.warn,
             )));
         }
         let title = Line::from(vec![
-            Span::styled(" Account ", t.title),
+            Span::styled(
+                format!(" {} ", tr!(tr, "console-bindings-account-title")),
+                t.title,
+            ),
             Span::styled(format!("{} ", widgets::clean(&a.username, 40)), t.value),
         ]);
         frame.render_widget(
@@ -850,13 +884,20 @@ impl BindingsView {
             card,
         );
         let title = Line::from(vec![
-            Span::styled(" Bindings of this account ", t.title),
+            Span::styled(
+                format!(" {} ", tr!(tr, "console-bindings-of-account")),
+                t.title,
+            ),
             Span::styled(
                 format!(
-                    "({} in {} apps, {} live sessions) ",
-                    acc.bindings.len(),
-                    distinct_apps(acc),
-                    live
+                    "({}) ",
+                    tr!(
+                        tr,
+                        "console-bindings-of-account-counts",
+                        bindings = acc.bindings.len(),
+                        apps = distinct_apps(acc),
+                        live = live
+                    )
                 ),
                 t.label,
             ),
@@ -870,7 +911,7 @@ impl BindingsView {
         frame.render_widget(block, list);
         if acc.bindings.is_empty() {
             frame.render_widget(
-                widgets::empty_message(t, "no WeChat identity is bound to this account"),
+                widgets::empty_message(t, &tr!(tr, "console-bindings-none-bound")),
                 inner,
             );
         } else {

@@ -27,7 +27,7 @@ use crate::ops;
 use crate::secret::Secret;
 use crate::store::{BindingQuery, BindingView, Store, StoreError, Ts};
 use crate::tr;
-use crate::wechat::{TokenState, WechatClient, WechatConfig};
+use crate::wechat::{ApiError, TokenState, WechatClient, WechatConfig, WechatError};
 use chrono::{DateTime, Utc};
 
 /// Exchanges kept in this run's history.
@@ -44,11 +44,44 @@ pub struct ExchangeSetup {
     /// The base URL is the built-in emulator on loopback: test codes can be minted.
     pub emulator: bool,
     /// Why exchanges are unavailable (no app configured, bad config), if so.
-    pub unavailable: Option<String>,
+    pub unavailable: Option<Unavailable>,
     /// The key the stored session_keys are encrypted with (checkSessionKey and
     /// resetUserSessionKey need the stored key), or why there is none.
     pub data_key: Option<Arc<DataKey>>,
-    pub data_key_problem: Option<String>,
+    pub data_key_problem: Option<Unavailable>,
+}
+
+/// Why exchanges or the session_key tools cannot be used here. The setup is read once, before
+/// any console; each console words the reason in its operator's language ([`Unavailable::text`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unavailable {
+    /// The WeChat settings are wrong (the configuration's own error text).
+    Config(String),
+    /// No mini program is configured.
+    NoApp,
+    /// The WeChat client cannot be built (its error text).
+    Client(String),
+    /// No data key is configured.
+    NoDataKey,
+    /// The data key is configured but cannot be used (its error text).
+    DataKey(String),
+    /// Neither the client nor the data key.
+    KeyTools,
+}
+
+impl Unavailable {
+    pub fn text(&self, tr: &Tr) -> String {
+        match self {
+            Unavailable::Config(e) => tr!(tr, "console-exchange-config-error", error = e.as_str()),
+            Unavailable::NoApp => tr!(tr, "console-exchange-no-app"),
+            Unavailable::Client(e) => tr!(tr, "console-exchange-client-error", error = e.as_str()),
+            Unavailable::NoDataKey => tr!(tr, "console-exchange-no-data-key"),
+            Unavailable::DataKey(e) => {
+                tr!(tr, "console-exchange-data-key-error", error = e.as_str())
+            }
+            Unavailable::KeyTools => tr!(tr, "console-exchange-key-tools-need"),
+        }
+    }
 }
 
 impl ExchangeSetup {
@@ -58,18 +91,18 @@ impl ExchangeSetup {
         let setup = match WechatConfig::resolve(file) {
             Ok(cfg) => Self::from_wechat(cfg),
             Err(e) => ExchangeSetup {
-                unavailable: Some(format!("WeChat is not configured: {e}")),
+                unavailable: Some(Unavailable::Config(e.to_string())),
                 ..Default::default()
             },
         };
         match crate::config::data_key(file) {
             Ok(Some(key)) => setup.with_data_key(key),
             Ok(None) => ExchangeSetup {
-                data_key_problem: Some(NO_DATA_KEY.into()),
+                data_key_problem: Some(Unavailable::NoDataKey),
                 ..setup
             },
             Err(e) => ExchangeSetup {
-                data_key_problem: Some(format!("the data key cannot be used: {e}")),
+                data_key_problem: Some(Unavailable::DataKey(e.to_string())),
                 ..setup
             },
         }
@@ -91,7 +124,7 @@ impl ExchangeSetup {
                 .unavailable
                 .clone()
                 .or_else(|| self.data_key_problem.clone())
-                .or_else(|| self.data_key.is_none().then(|| NO_DATA_KEY.to_owned())),
+                .or_else(|| self.data_key.is_none().then_some(Unavailable::NoDataKey)),
         }
     }
 
@@ -110,20 +143,16 @@ impl ExchangeSetup {
             ..Default::default()
         };
         if setup.apps.is_empty() {
-            setup.unavailable = Some(
-                "no WeChat app is configured: set WXLOGIN_APPID and WXLOGIN_APP_SECRET_FILE, or [[apps]] in the config file".into(),
-            );
+            setup.unavailable = Some(Unavailable::NoApp);
             return setup;
         }
         match WechatClient::new(cfg) {
             Ok(c) => setup.client = Some(c),
-            Err(e) => setup.unavailable = Some(format!("cannot use the WeChat API: {e}")),
+            Err(e) => setup.unavailable = Some(Unavailable::Client(e.to_string())),
         }
         setup
     }
 }
-
-const NO_DATA_KEY: &str = "no data key: the stored session_keys are encrypted with it; set WXLOGIN_DATA_KEY_FILE (or data_key_file in the config file) to the service's key";
 
 /// The WeChat client and the data key, for the session_key checks and resets of the Sessions
 /// view and the confirmation dialog. `Debug` names neither.
@@ -131,7 +160,7 @@ const NO_DATA_KEY: &str = "no data key: the stored session_keys are encrypted wi
 pub struct KeyTools {
     client: Option<WechatClient>,
     data_key: Option<Arc<DataKey>>,
-    unavailable: Option<String>,
+    unavailable: Option<Unavailable>,
 }
 
 impl std::fmt::Debug for KeyTools {
@@ -144,12 +173,10 @@ impl std::fmt::Debug for KeyTools {
 
 impl KeyTools {
     /// The client and the data key, or why they cannot be used.
-    pub fn ready(&self) -> Result<(WechatClient, Arc<DataKey>), String> {
+    pub fn ready(&self) -> Result<(WechatClient, Arc<DataKey>), Unavailable> {
         match (&self.client, &self.data_key) {
             (Some(c), Some(k)) => Ok((c.clone(), k.clone())),
-            _ => Err(self.unavailable.clone().unwrap_or_else(|| {
-                "checking session_keys needs a configured WeChat app and the data key".to_owned()
-            })),
+            _ => Err(self.unavailable.clone().unwrap_or(Unavailable::KeyTools)),
         }
     }
 }
@@ -306,29 +333,29 @@ impl ExchangeView {
     fn code_prompt(&self, cx: &mut Cx) {
         cx.prompt(Prompt::new(
             PromptKind::Code,
-            "login code (masked): ",
+            format!("{}: ", tr!(cx.tr, "console-exchange-code-prompt")),
             TextInput::masked(),
         ));
     }
 
     /// The client and the appid to use, or why there is none.
-    fn target(&self) -> Result<(WechatClient, String), &'static str> {
+    fn target(&self) -> Result<(WechatClient, String), Unavailable> {
         match (self.setup.client.clone(), self.appid()) {
             (Some(client), Some(appid)) => Ok((client, appid.to_owned())),
-            _ => Err("no WeChat app is configured"),
+            _ => Err(Unavailable::NoApp),
         }
     }
 
     fn start(&mut self, cx: &mut Cx) {
         if self.running {
-            return cx.info("an exchange is already running");
+            return cx.info(tr!(cx.tr, "console-exchange-running"));
         }
         if let Some(why) = &self.setup.unavailable {
-            return cx.error(why.clone());
+            return cx.error(why.text(cx.tr));
         }
         let (client, appid) = match self.target() {
             Ok(t) => t,
-            Err(e) => return cx.error(e),
+            Err(e) => return cx.error(e.text(cx.tr)),
         };
         // The code leaves the input (which is wiped) for a Secret (wiped when dropped).
         let code = Secret::new(self.code.consume(|c| c.trim().to_owned()));
@@ -338,24 +365,26 @@ impl ExchangeView {
         let (seq, at) = (self.seq, cx.now);
         let store = cx.store.clone();
         let actor = cx.actor.clone();
-        cx.info(format!(
-            "exchanging the code with {}…",
-            widgets::clean(&self.setup.base_url, 80)
+        cx.info(tr!(
+            cx.tr,
+            "console-exchange-exchanging-with",
+            url = widgets::clean(&self.setup.base_url, 80)
         ));
+        let tr = cx.tr.clone();
         cx.spawn(async move {
-            let r = exchange(&store, &client, &actor, appid, code, user).await;
+            let r = exchange(&store, &client, &actor, &tr, appid, code, user).await;
             Msg::Exchanged(Box::new(ExchangeResult { seq, at, ..r }))
         });
     }
 
     fn mint(&mut self, user: String, cx: &mut Cx) {
         if user.is_empty() {
-            return cx.info("no test user given");
+            return cx.info(tr!(cx.tr, "console-exchange-no-user"));
         }
         self.last_user = user.clone();
         let (client, appid) = match self.target() {
             Ok(t) => t,
-            Err(e) => return cx.error(e),
+            Err(e) => return cx.error(e.text(cx.tr)),
         };
         let base = self.setup.base_url.clone();
         self.minting = true;
@@ -373,12 +402,17 @@ impl ExchangeView {
             Msg::Exchanged(r) => {
                 self.running = false;
                 let text = match &r.outcome {
-                    Ok(ok) => format!(
-                        "exchanged in {}: openid {}",
-                        latency_text(r.latency),
-                        widgets::clean(&ok.openid, 64)
+                    Ok(ok) => tr!(
+                        cx.tr,
+                        "console-exchange-done",
+                        latency = latency_text(r.latency),
+                        openid = widgets::clean(&ok.openid, 64)
                     ),
-                    Err(f) => format!("exchange failed: {}", widgets::clean(&f.message, 200)),
+                    Err(f) => tr!(
+                        cx.tr,
+                        "console-exchange-failed",
+                        error = widgets::clean(&f.message, 200)
+                    ),
                 };
                 let failed = r.outcome.is_err();
                 let audit_error = r.audit_error.clone();
@@ -387,9 +421,11 @@ impl ExchangeView {
                 self.pos = Selection::default();
                 cx.push(Effect::Audited);
                 match audit_error {
-                    Some(e) => cx.error(format!(
-                        "{text}; the audit row was NOT written: {}",
-                        widgets::clean(&e, 200)
+                    Some(e) => cx.error(tr!(
+                        cx.tr,
+                        "console-exchange-not-audited",
+                        text = text,
+                        error = widgets::clean(&e, 200)
                     )),
                     None if failed => cx.error(text),
                     None => cx.ok(text),
@@ -402,13 +438,18 @@ impl ExchangeView {
                         self.code.clear();
                         self.code.insert_str(code.expose());
                         self.minted_for = Some(user.clone());
-                        cx.ok(format!(
-                            "minted a test code for {}: {} exchanges it",
-                            widgets::clean(&user, 40),
-                            key(Scope::Exchange, Action::RunExchange)
+                        cx.ok(tr!(
+                            cx.tr,
+                            "console-exchange-minted",
+                            user = widgets::clean(&user, 40),
+                            key = key(Scope::Exchange, Action::RunExchange)
                         ));
                     }
-                    Err(e) => cx.error(format!("cannot mint a code: {}", widgets::clean(&e, 200))),
+                    Err(e) => cx.error(tr!(
+                        cx.tr,
+                        "console-exchange-mint-failed",
+                        error = widgets::clean(&e, 200)
+                    )),
                 }
             }
             Msg::Tokens { as_of, states } => {
@@ -420,10 +461,10 @@ impl ExchangeView {
 
     fn jump_to_binding(&self, cx: &mut Cx) {
         let Some(r) = self.history.get(self.pos.selected) else {
-            return cx.info("no exchange yet");
+            return cx.info(tr!(cx.tr, "console-exchange-none-yet"));
         };
         let Ok(ok) = &r.outcome else {
-            return cx.info("that exchange failed: there is no openid to look up");
+            return cx.info(tr!(cx.tr, "console-exchange-failed-no-openid"));
         };
         cx.goto(Goto::Binding {
             search: BindingSearch::Exact(BindingQuery::OpenId {
@@ -444,6 +485,7 @@ async fn exchange(
     store: &Store,
     client: &WechatClient,
     actor: &Actor,
+    tr: &Tr,
     appid: String,
     code: Secret,
     user: Option<String>,
@@ -460,8 +502,8 @@ async fn exchange(
                 })
                 .map_err(|e| ExchangeFailure {
                     errcode: e.errcode(),
-                    meaning: e.meaning().to_owned(),
-                    action: e.action().to_owned(),
+                    meaning: e.meaning_in(tr),
+                    action: e.action_in(tr),
                     rid: e.rid().map(str::to_owned),
                     message: e.to_string(),
                 });
@@ -472,18 +514,21 @@ async fn exchange(
             (r.latency, outcome, binding, None)
         }
         // Refused, or ran without an audit row: nothing of the answer is shown.
-        Err(e) => (
-            Duration::ZERO,
-            Err(ExchangeFailure {
-                errcode: None,
-                meaning: String::new(),
-                action: String::new(),
-                rid: None,
-                message: e.to_string(),
-            }),
-            BindingStatus::NotApplicable,
-            Some(e.to_string()),
-        ),
+        Err(e) => {
+            let said = crate::present::refusal::ops_error(tr, &e);
+            (
+                Duration::ZERO,
+                Err(ExchangeFailure {
+                    errcode: None,
+                    meaning: String::new(),
+                    action: String::new(),
+                    rid: None,
+                    message: said.clone(),
+                }),
+                BindingStatus::NotApplicable,
+                Some(said),
+            )
+        }
     };
     ExchangeResult {
         seq: 0,
@@ -505,7 +550,7 @@ impl Component for ExchangeView {
         match action {
             Action::NextApp => {
                 if self.setup.apps.is_empty() {
-                    return cx.error(NOT_CONFIGURED);
+                    return cx.error(Unavailable::NoApp.text(cx.tr));
                 }
                 self.app_index = (self.app_index + 1) % self.setup.apps.len();
                 let appid = widgets::clean(&self.setup.apps[self.app_index].0, 64);
@@ -516,14 +561,15 @@ impl Component for ExchangeView {
             Action::RunExchange => self.start(cx),
             Action::MintCode => {
                 if !self.setup.emulator {
-                    return cx.error(format!(
-                        "minting test codes works only against the built-in emulator (`wxlogin mock-wechat` on loopback); this console talks to {}",
-                        widgets::clean(&self.setup.base_url, 80)
+                    return cx.error(tr!(
+                        cx.tr,
+                        "console-exchange-mint-needs-emulator",
+                        url = widgets::clean(&self.setup.base_url, 80)
                     ));
                 }
                 cx.prompt(Prompt::new(
                     PromptKind::MintUser,
-                    "emulator test user: ",
+                    format!("{}: ", tr!(cx.tr, "console-exchange-mint-prompt")),
                     TextInput::suggested(self.last_user.clone()),
                 ));
             }
@@ -531,7 +577,7 @@ impl Component for ExchangeView {
             Action::Back if !self.code.is_empty() => {
                 self.code.clear();
                 self.minted_for = None;
-                cx.info("code cleared");
+                cx.info(tr!(cx.tr, "console-exchange-code-cleared"));
             }
             // Keys of other scopes never reach this view (the key table is looked up by scope).
             _ => {}
@@ -543,7 +589,7 @@ impl Component for ExchangeView {
             // The code prompt was accepted: take its text as the code and exchange it.
             PromptKind::Code => {
                 if input.value().trim().is_empty() {
-                    return cx.info("no code given");
+                    return cx.info(tr!(cx.tr, "console-exchange-no-code"));
                 }
                 self.code.clear();
                 std::mem::swap(&mut self.code, input);
@@ -602,21 +648,23 @@ impl Component for ExchangeView {
                 t.muted,
             ))],
             None if self.setup.unavailable.is_some() => vec![Line::from(Span::styled(
-                "exchanges need a configured WeChat app (see above)",
+                tr!(tr, "console-exchange-needs-app"),
                 t.muted,
             ))],
             None => vec![Line::from(Span::styled(
                 if self.setup.emulator {
-                    format!(
-                        "{} mints a test code for an emulator user; {} exchanges it",
-                        k(Action::MintCode),
-                        k(Action::RunExchange)
+                    tr!(
+                        tr,
+                        "console-exchange-hint-emulator",
+                        mint = k(Action::MintCode),
+                        run = k(Action::RunExchange)
                     )
                 } else {
-                    format!(
-                        "{} pastes a code from wx.login(); {} exchanges it",
-                        k(Action::EnterCode),
-                        k(Action::RunExchange)
+                    tr!(
+                        tr,
+                        "console-exchange-hint-paste",
+                        paste = k(Action::EnterCode),
+                        run = k(Action::RunExchange)
                     )
                 },
                 t.muted,
@@ -642,7 +690,7 @@ impl Component for ExchangeView {
         self.draw_form(frame, form, paint);
         if tokens_h > 0 {
             let title = Line::from(Span::styled(
-                " Access tokens (for checkSessionKey, resetUserSessionKey) ",
+                format!(" {} ", tr!(tr, "console-exchange-tokens-title")),
                 t.title,
             ));
             frame.render_widget(
@@ -653,7 +701,10 @@ impl Component for ExchangeView {
             );
         }
 
-        let title = Line::from(Span::styled(" Result ", t.title));
+        let title = Line::from(Span::styled(
+            format!(" {} ", tr!(tr, "console-exchange-result-title")),
+            t.title,
+        ));
         frame.render_widget(
             Paragraph::new(shown)
                 .block(widgets::view_block(t, title, None))
@@ -690,51 +741,79 @@ impl ExchangeView {
         let mut lines = Vec::new();
         for st in states {
             let label = Span::styled(
-                format!(
-                    "{:<w$}",
-                    widgets::shorten_id(&st.appid, TOKEN_APPID_W - 2),
-                    w = TOKEN_APPID_W
+                widgets::pad_to(
+                    &widgets::shorten_id(&st.appid, TOKEN_APPID_W - 2),
+                    TOKEN_APPID_W,
                 ),
                 t.label,
             );
-            let forced = format!(
-                "forced refreshes today: {} of {}",
-                st.forced_last_24h, st.forced_limit
+            let forced = tr!(
+                tr,
+                "console-exchange-forced-today",
+                used = st.forced_last_24h,
+                limit = st.forced_limit
             );
             let (state, style) = match st.cached_until {
                 Some(until) => (
-                    format!(
-                        "cached until {} (expires in {})",
-                        until.format("%H:%M:%S"),
-                        remaining_text((until - *as_of).num_seconds())
+                    tr!(
+                        tr,
+                        "console-exchange-token-cached",
+                        until = until.format("%H:%M:%S").to_string(),
+                        left = remaining_text(tr, (until - *as_of).num_seconds())
                     ),
                     t.ok,
                 ),
-                None if st.last_error.is_some() => ("not cached".to_owned(), t.error),
-                None => ("not fetched yet (fetched on first use)".to_owned(), t.muted),
+                None if st.last_error.is_some() => {
+                    (tr!(tr, "console-exchange-token-not-cached"), t.error)
+                }
+                None => (tr!(tr, "console-exchange-token-not-fetched"), t.muted),
             };
             let indent = || Span::raw(" ".repeat(TOKEN_APPID_W));
             // The forced refreshes follow on the same line when it fits, else on their own.
             let joined = format!("{state} · {forced}");
-            if TOKEN_APPID_W + joined.chars().count() <= width as usize {
+            if TOKEN_APPID_W + widgets::width(&joined) <= width as usize {
                 lines.push(Line::from(vec![label, Span::styled(joined, style)]));
             } else {
                 lines.push(Line::from(vec![label, Span::styled(state, style)]));
                 lines.push(Line::from(vec![indent(), Span::styled(forced, t.value)]));
             }
             if let Some(e) = &st.last_error {
-                let text = match (st.last_errcode, st.last_error_meaning) {
-                    (Some(code), Some(meaning)) => format!("last error: errcode {code}: {meaning}"),
-                    (None, Some(meaning)) => {
-                        format!("last error: {meaning} ({})", widgets::clean(e, 200))
-                    }
-                    _ => format!("last error: {}", widgets::clean(e, 200)),
+                // An errcode is worded from the errcode table in the operator's language; an
+                // error without one (timeout, refused connection) keeps the client's sentence.
+                let known = st
+                    .last_errcode
+                    .map(|code| (code, WechatError::from_errcode(code, ApiError::new("", ""))));
+                let text = match (&known, st.last_error_meaning) {
+                    (Some((code, we)), _) => tr!(
+                        tr,
+                        "console-exchange-last-errcode",
+                        code = code.to_string(),
+                        meaning = we.meaning_in(tr)
+                    ),
+                    (None, Some(meaning)) => tr!(
+                        tr,
+                        "console-exchange-last-error-meaning",
+                        meaning = meaning,
+                        error = widgets::clean(e, 200)
+                    ),
+                    _ => tr!(
+                        tr,
+                        "console-exchange-last-error",
+                        error = widgets::clean(e, 200)
+                    ),
                 };
                 lines.push(Line::from(vec![indent(), Span::styled(text, t.error)]));
-                if let Some(action) = st.last_error_action {
+                let action = match &known {
+                    Some((_, we)) => Some(we.action_in(tr)),
+                    None => st.last_error_action.map(str::to_owned),
+                };
+                if let Some(action) = action {
                     lines.push(Line::from(vec![
                         indent(),
-                        Span::styled(format!("what to do: {action}"), t.warn),
+                        Span::styled(
+                            tr!(tr, "console-exchange-what-to-do", action = action),
+                            t.warn,
+                        ),
                     ]));
                 }
             }
@@ -743,10 +822,10 @@ impl ExchangeView {
     }
 }
 
-/// `1h 55m`, `4m 10s`, `now`.
-fn remaining_text(secs: i64) -> String {
+/// `1h 55m`, `4m 10s`, `now` (刚刚).
+fn remaining_text(tr: &Tr, secs: i64) -> String {
     match secs {
-        s if s <= 0 => "now".to_owned(),
+        s if s <= 0 => tr!(tr, "console-exchange-now"),
         s if s < 60 => format!("{s}s"),
         s if s < 3600 => format!("{}m {:02}s", s / 60, s % 60),
         // Minutes rounded up: a token fetched just now "expires in 1h 55m", not 1h 54m.
@@ -756,8 +835,6 @@ fn remaining_text(secs: i64) -> String {
         }
     }
 }
-
-const NOT_CONFIGURED: &str = "no WeChat app is configured: set WXLOGIN_APPID and WXLOGIN_APP_SECRET_FILE, or [[apps]] in the config file";
 
 // ---- drawing ----------------------------------------------------------------------------------
 
@@ -783,7 +860,7 @@ fn columns(wide: bool) -> Vec<(Col, Field)> {
     ]
 }
 
-fn cell(r: &ExchangeResult, f: Field, wide: bool) -> Cell<'static> {
+fn cell(tr: &Tr, r: &ExchangeResult, f: Field, wide: bool) -> Cell<'static> {
     Cell::from(match f {
         Field::When => r.at.0.format("%H:%M:%S").to_string(),
         Field::Appid => widgets::clean(&r.appid, 20),
@@ -802,7 +879,12 @@ fn cell(r: &ExchangeResult, f: Field, wide: bool) -> Cell<'static> {
                 }
             ),
             Err(f) => match f.errcode {
-                Some(c) => format!("errcode {c}: {}", widgets::clean(&f.meaning, 80)),
+                Some(c) => tr!(
+                    tr,
+                    "console-overview-errcode",
+                    code = c,
+                    meaning = widgets::clean(&f.meaning, 80)
+                ),
                 None => widgets::clean(&f.message, 120),
             },
         },
@@ -826,34 +908,45 @@ impl ExchangeView {
                 }
                 s
             }
-            None => "none configured".into(),
+            None => tr!(tr, "console-exchange-none-configured"),
         };
         let endpoint = format!(
             "{}{}",
             widgets::clean(&self.setup.base_url, 60),
             if self.setup.emulator {
-                "  (emulator)"
+                format!("  ({})", tr!(tr, "console-exchange-emulator"))
             } else {
-                ""
+                String::new()
             }
         );
         let code = if self.code.is_empty() {
             Span::styled(
-                format!(
-                    "none: {} pastes one",
-                    key(Scope::Exchange, Action::EnterCode)
+                tr!(
+                    tr,
+                    "console-exchange-no-code-yet",
+                    key = key(Scope::Exchange, Action::EnterCode)
                 ),
                 t.muted,
             )
         } else {
             let mut s = self.code.display(paint.tr);
             if let Some(u) = &self.minted_for {
-                s.push_str(&format!("  minted for {}", widgets::clean(u, 30)));
+                s.push_str(&format!(
+                    "  {}",
+                    tr!(
+                        tr,
+                        "console-exchange-minted-for",
+                        user = widgets::clean(u, 30)
+                    )
+                ));
             }
             Span::styled(s, t.value)
         };
         let lines = match &self.setup.unavailable {
-            Some(why) => vec![Line::from(Span::styled(widgets::clean(why, 300), t.error))],
+            Some(why) => vec![Line::from(Span::styled(
+                widgets::clean(&why.text(tr), 300),
+                t.error,
+            ))],
             None => vec![
                 widgets::field(t, "appid", app_text, None),
                 widgets::field(t, &tr!(tr, "console-field-wechat-api"), endpoint, None),
@@ -863,7 +956,10 @@ impl ExchangeView {
                 ]),
             ],
         };
-        let title = Line::from(Span::styled(" Test a login code (code2Session) ", t.title));
+        let title = Line::from(Span::styled(
+            format!(" {} ", tr!(tr, "console-exchange-form-title")),
+            t.title,
+        ));
         frame.render_widget(
             Paragraph::new(lines)
                 .block(widgets::view_block(t, title, None))
@@ -886,7 +982,10 @@ impl ExchangeView {
         let inner = block.inner(area);
         frame.render_widget(block, area);
         if self.history.is_empty() {
-            frame.render_widget(widgets::empty_message(t, "none yet"), inner);
+            frame.render_widget(
+                widgets::empty_message(t, &tr!(tr, "console-exchange-history-empty")),
+                inner,
+            );
             return;
         }
         let wide = inner.width >= WIDE - 2;
@@ -907,7 +1006,7 @@ impl ExchangeView {
                     t.value
                 }
             },
-            |r, f, _| cell(r, f, wide),
+            |r, f, _| cell(tr, r, f, wide),
         );
         frame.render_widget(table, inner);
     }
@@ -924,25 +1023,33 @@ fn result_lines(paint: &Paint, r: &ExchangeResult) -> Vec<Line<'static>> {
                     account_id,
                     username,
                 } => (
-                    format!(
-                        "bound to {} (#{account_id}): {} opens it in Bindings",
-                        widgets::clean(username, 40),
-                        key(Scope::Exchange, Action::JumpToBindings)
+                    tr!(
+                        tr,
+                        "console-exchange-bound-to",
+                        username = widgets::clean(username, 40),
+                        id = account_id.to_string(),
+                        key = key(Scope::Exchange, Action::JumpToBindings)
                     ),
                     t.ok,
                 ),
-                BindingStatus::NotBound => (
-                    "not bound: the first login asks for username and password".to_owned(),
-                    t.warn,
-                ),
+                BindingStatus::NotBound => (tr!(tr, "console-exchange-not-bound"), t.warn),
                 BindingStatus::Error(e) => (
-                    format!("cannot look it up: {}", widgets::clean(e, 200)),
+                    tr!(
+                        tr,
+                        "console-exchange-lookup-failed",
+                        error = widgets::clean(e, 200)
+                    ),
                     t.error,
                 ),
                 BindingStatus::NotApplicable => ("-".to_owned(), t.muted),
             };
             vec![
-                widgets::field(t, &tr!(tr, "console-field-result"), "ok", Some(t.ok)),
+                widgets::field(
+                    t,
+                    &tr!(tr, "console-field-result"),
+                    tr!(tr, "console-exchange-result-ok"),
+                    Some(t.ok),
+                ),
                 widgets::field(t, "openid", widgets::clean(&ok.openid, 128), Some(t.title)),
                 widgets::field(t, "unionid", widgets::clean_opt(&ok.unionid, 128), None),
                 widgets::field(t, "session_key", ok.session_key_masked.clone(), None),
@@ -960,8 +1067,8 @@ fn result_lines(paint: &Paint, r: &ExchangeResult) -> Vec<Line<'static>> {
                 t,
                 &tr!(tr, "console-field-result"),
                 match f.errcode {
-                    Some(c) => format!("errcode {c}"),
-                    None => "failed".into(),
+                    Some(c) => tr!(tr, "console-exchange-errcode", code = c),
+                    None => tr!(tr, "console-exchange-result-failed"),
                 },
                 Some(t.error),
             ),
@@ -997,7 +1104,11 @@ fn result_lines(paint: &Paint, r: &ExchangeResult) -> Vec<Line<'static>> {
         lines.push(widgets::field(
             t,
             &tr!(tr, "console-field-audit"),
-            format!("not recorded: {}", widgets::clean(e, 200)),
+            tr!(
+                tr,
+                "console-exchange-not-recorded",
+                error = widgets::clean(e, 200)
+            ),
             Some(t.error),
         ));
     }
@@ -1016,14 +1127,15 @@ fn latency_text(d: Duration) -> String {
 #[cfg(test)]
 mod token_tests {
     use super::remaining_text;
+    use crate::i18n::Tr;
 
     #[test]
     fn a_token_s_remaining_life_reads_in_hours_and_minutes_rounded_up() {
-        assert_eq!(remaining_text(6899), "1h 55m");
-        assert_eq!(remaining_text(3600), "1h 00m");
-        assert_eq!(remaining_text(250), "4m 10s");
-        assert_eq!(remaining_text(9), "9s");
-        assert_eq!(remaining_text(0), "now");
-        assert_eq!(remaining_text(-5), "now");
+        assert_eq!(remaining_text(&Tr::default(), 6899), "1h 55m");
+        assert_eq!(remaining_text(&Tr::default(), 3600), "1h 00m");
+        assert_eq!(remaining_text(&Tr::default(), 250), "4m 10s");
+        assert_eq!(remaining_text(&Tr::default(), 9), "9s");
+        assert_eq!(remaining_text(&Tr::default(), 0), "now");
+        assert_eq!(remaining_text(&Tr::default(), -5), "now");
     }
 }

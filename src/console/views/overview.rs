@@ -25,7 +25,7 @@ use crate::console::prompt::PromptKind;
 use crate::console::theme::Theme;
 use crate::console::widgets::{self, Paint};
 use crate::i18n::Tr;
-use crate::present::state::instance_state;
+use crate::present::state::{instance_state, instance_state_name};
 use crate::store::stats::{
     FailingAddress, InstanceRow, LiveSessions, LoginBucket, RevocationBucket,
 };
@@ -159,7 +159,10 @@ impl OverviewView {
                         self.data = Some(s);
                         self.error = None;
                     }
-                    Err(e) => self.error = Some(cx.store_error("loading the overview", &e)),
+                    Err(e) => {
+                        let what = tr!(cx.tr, "console-overview-load-failed");
+                        self.error = Some(cx.store_error(&what, &e))
+                    }
                 }
             }
         }
@@ -178,22 +181,31 @@ impl OverviewView {
 
     fn revoke_from_address(&self, cx: &mut Cx) {
         let Some(a) = self.selected_address() else {
-            return cx.info("no failing address selected");
+            return cx.info(tr!(cx.tr, "console-overview-no-address"));
         };
+        let tr = cx.tr;
         cx.push(Effect::Confirm(Request {
             op: Operation::RevokeMatching {
                 filter: Self::address_filter(&a.address),
             },
-            title: "Revoke every session from an address".into(),
+            title: tr!(tr, "console-overview-revoke-title"),
             subject: vec![
-                ("address".into(), widgets::clean(&a.address, 64)),
                 (
-                    "failures".into(),
-                    format!("{} in the last {RECENT_MINUTES} min", a.count),
+                    tr!(tr, "console-overview-field-address"),
+                    widgets::clean(&a.address, 64),
                 ),
                 (
-                    "scope".into(),
-                    "every live session logged in from this address".into(),
+                    tr!(tr, "console-overview-field-failures"),
+                    tr!(
+                        tr,
+                        "console-overview-failures-recent",
+                        count = a.count,
+                        minutes = RECENT_MINUTES
+                    ),
+                ),
+                (
+                    tr!(tr, "console-overview-field-scope"),
+                    tr!(tr, "console-overview-scope-address"),
                 ),
             ],
             count: None,
@@ -213,11 +225,11 @@ impl Component for OverviewView {
             Action::Bottom | Action::PageDown => self.selected = n.saturating_sub(1),
             Action::Refresh => {
                 self.reload(cx);
-                cx.info("refreshed");
+                cx.info(tr!(cx.tr, "console-refreshed"));
             }
             Action::JumpToSessions => match self.selected_address() {
                 Some(a) => cx.goto(Goto::Sessions(Self::address_filter(&a.address))),
-                None => cx.info("no failing address selected"),
+                None => cx.info(tr!(cx.tr, "console-overview-no-address")),
             },
             Action::RevokeFromAddress => self.revoke_from_address(cx),
             // Keys of other scopes never reach this view (the key table is looked up by scope).
@@ -258,17 +270,31 @@ impl Component for OverviewView {
         let tr = paint.tr;
         let right = self.data.as_ref().map(|d| {
             Line::from(Span::styled(
-                format!(" as of {} ", widgets::datetime(d.at)),
+                format!(
+                    " {} ",
+                    tr!(tr, "console-overview-as-of", when = widgets::datetime(d.at))
+                ),
                 t.muted,
             ))
         });
-        let block = widgets::view_block(t, Line::from(Span::styled(" Overview ", t.title)), right);
+        let block = widgets::view_block(
+            t,
+            Line::from(Span::styled(
+                format!(" {} ", tr!(tr, "console-tab-overview")),
+                t.title,
+            )),
+            right,
+        );
         let inner = block.inner(area);
         frame.render_widget(block, area);
         let Some(d) = &self.data else {
             let msg = match &self.error {
                 Some(e) => widgets::clean(e, 300),
-                None => format!("{} loading…", widgets::spinner(paint.spinner)),
+                None => format!(
+                    "{} {}",
+                    widgets::spinner(paint.spinner),
+                    tr!(tr, "console-loading")
+                ),
             };
             return widgets::empty_list(frame, inner, t, &msg);
         };
@@ -279,10 +305,10 @@ impl Component for OverviewView {
         } else {
             30
         };
-        let mut head = vec![live_line(t, d.live, self.error.as_deref())];
-        head.extend(self.spark_lines(t, d, spark_w));
-        let addresses = self.address_lines(t, d);
-        let outcomes = outcome_lines(t, d, wide);
+        let mut head = vec![live_line(t, tr, d.live, self.error.as_deref())];
+        head.extend(self.spark_lines(t, tr, d, spark_w));
+        let addresses = self.address_lines(t, tr, d);
+        let outcomes = outcome_lines(t, tr, d, wide);
         let mut instances = instance_lines(t, tr, d);
         instances.push(Line::from(""));
         instances.extend(retention_lines(t, tr, d));
@@ -311,24 +337,37 @@ impl Component for OverviewView {
 
 // ---- drawing ----------------------------------------------------------------------------------
 
-fn live_line(t: &Theme, live: LiveSessions, error: Option<&str>) -> Line<'static> {
+fn live_line(t: &Theme, tr: &Tr, live: LiveSessions, error: Option<&str>) -> Line<'static> {
     let n = widgets::thousands(live.count.max(0) as u64);
     let mut spans = vec![
-        Span::styled(format!("{:<20}", "live sessions"), t.label),
+        Span::styled(
+            widgets::pad_to(&tr!(tr, "console-overview-live"), LABEL_W),
+            t.label,
+        ),
         if live.exact {
             Span::styled(n, t.value)
         } else {
-            Span::styled(format!("~{n} (estimate)"), t.value)
+            Span::styled(tr!(tr, "console-overview-estimate", count = n), t.value)
         },
     ];
     if let Some(e) = error {
         spans.push(Span::styled(
-            format!("  last refresh failed: {}", widgets::clean(e, 80)),
+            format!(
+                "  {}",
+                tr!(
+                    tr,
+                    "console-overview-refresh-failed",
+                    error = widgets::clean(e, 80)
+                )
+            ),
             t.error,
         ));
     }
     Line::from(spans)
 }
+
+/// Cells of a sparkline's label (and of the live-sessions label above them).
+const LABEL_W: usize = 20;
 
 /// Outcomes that are a successful login.
 fn is_success(outcome: &str) -> bool {
@@ -410,23 +449,45 @@ pub fn sparkline(values: &[u64], width: usize, style: SparkStyle) -> String {
 }
 
 impl OverviewView {
-    fn spark_line(&self, t: &Theme, label: &str, values: &[u64], width: usize) -> Line<'static> {
+    fn spark_line(
+        &self,
+        t: &Theme,
+        tr: &Tr,
+        label: &str,
+        values: &[u64],
+        width: usize,
+    ) -> Line<'static> {
         let now = values.last().copied().unwrap_or(0);
         let max = values.iter().copied().max().unwrap_or(0);
         let total: u64 = values.iter().sum();
         let line = sparkline(values, width, self.spark);
         let pad = width.saturating_sub(line.chars().count());
         Line::from(vec![
-            Span::styled(format!("{:<20}", widgets::clean(label, 19)), t.label),
+            Span::styled(
+                widgets::pad_to(
+                    &widgets::truncate_to(&widgets::clean(label, 19), 19),
+                    LABEL_W,
+                ),
+                t.label,
+            ),
             Span::styled(format!("{line}{}", " ".repeat(pad)), t.value),
             Span::styled(
-                format!(" now {now} max {max} sum {}", widgets::thousands(total)),
+                format!(
+                    " {}",
+                    tr!(
+                        tr,
+                        "console-overview-spark-numbers",
+                        now = now,
+                        max = max,
+                        sum = widgets::thousands(total)
+                    )
+                ),
                 t.muted,
             ),
         ])
     }
 
-    fn spark_lines(&self, t: &Theme, d: &Snapshot, width: usize) -> Vec<Line<'static>> {
+    fn spark_lines(&self, t: &Theme, tr: &Tr, d: &Snapshot, width: usize) -> Vec<Line<'static>> {
         let m = HISTORY_MINUTES as usize;
         let ok = per_minute(d.buckets.iter().filter(|b| is_success(&b.outcome)), d.at, m);
         let failed = per_minute(
@@ -437,10 +498,10 @@ impl OverviewView {
             m,
         );
         let mut lines = vec![Line::from(Span::styled(
-            format!("per minute, last {HISTORY_MINUTES} min"),
+            tr!(tr, "console-overview-per-minute", minutes = HISTORY_MINUTES),
             t.title,
         ))];
-        lines.push(self.spark_line(t, "logins", &ok, width));
+        lines.push(self.spark_line(t, tr, &tr!(tr, "console-overview-logins"), &ok, width));
         // The busiest appids, each with its own line.
         let mut by_app: BTreeMap<&str, u64> = BTreeMap::new();
         for b in d.buckets.iter().filter(|b| is_success(&b.outcome)) {
@@ -457,41 +518,58 @@ impl OverviewView {
                     d.at,
                     m,
                 );
-                lines.push(self.spark_line(t, &format!(" {appid}"), &v, width));
+                lines.push(self.spark_line(t, tr, &format!(" {appid}"), &v, width));
             }
         }
-        lines.push(self.spark_line(t, "failures", &failed, width));
+        lines.push(self.spark_line(t, tr, &tr!(tr, "console-overview-failures"), &failed, width));
         let revoked = counts_per_minute(d.revocations.iter().map(|r| (r.minute, r.count)), d.at, m);
-        lines.push(self.spark_line(t, "revocations", &revoked, width));
+        lines.push(self.spark_line(
+            t,
+            tr,
+            &tr!(tr, "console-overview-revocations"),
+            &revoked,
+            width,
+        ));
         lines
     }
 
-    fn address_lines(&self, t: &Theme, d: &Snapshot) -> Vec<Line<'static>> {
+    fn address_lines(&self, t: &Theme, tr: &Tr, d: &Snapshot) -> Vec<Line<'static>> {
         let mut lines = vec![Line::from(vec![
             Span::styled(
-                format!("failing addresses, last {RECENT_MINUTES} min"),
+                tr!(tr, "console-overview-addresses", minutes = RECENT_MINUTES),
                 t.title,
             ),
             Span::styled(
                 format!(
-                    "  {} sessions  {} revoke all",
-                    key(Scope::Overview, Action::JumpToSessions),
-                    key(Scope::Overview, Action::RevokeFromAddress)
+                    "  {}",
+                    tr!(
+                        tr,
+                        "console-overview-address-keys",
+                        sessions = key(Scope::Overview, Action::JumpToSessions),
+                        revoke = key(Scope::Overview, Action::RevokeFromAddress)
+                    )
                 ),
                 t.muted,
             ),
         ])];
         if d.addresses.is_empty() {
-            lines.push(Line::from(Span::styled("  none", t.muted)));
+            lines.push(Line::from(Span::styled(
+                format!("  {}", tr!(tr, "console-overview-none")),
+                t.muted,
+            )));
         }
         for (i, a) in d.addresses.iter().enumerate() {
             let sel = i == self.selected;
             lines.push(Line::from(vec![Span::styled(
                 format!(
-                    "{} {:<40} {:>7} failed",
+                    "{} {:<40} {}",
                     if sel { '>' } else { ' ' },
                     widgets::clean(&a.address, 40),
-                    widgets::thousands(a.count.max(0) as u64)
+                    tr!(
+                        tr,
+                        "console-overview-address-failed",
+                        count = widgets::pad_left_to(&widgets::thousands(a.count.max(0) as u64), 7)
+                    )
                 ),
                 if sel { t.selected } else { t.value },
             )]));
@@ -500,47 +578,55 @@ impl OverviewView {
     }
 }
 
-/// What an outcome means and what to do: WeChat errcodes from the errcode table.
-fn explain(outcome: &str) -> (String, &'static str) {
+/// What an outcome means and what to do, in `tr`'s language: WeChat errcodes from the errcode
+/// table; the outcome names themselves are machine values, shown as they are.
+fn explain(tr: &Tr, outcome: &str) -> (String, String) {
     if let Some(code) = outcome
         .strip_prefix("wechat_")
         .and_then(|c| c.parse::<i64>().ok())
     {
         let e = WechatError::from_errcode(code, ApiError::new("", ""));
-        return (format!("errcode {code}: {}", e.meaning()), e.action());
+        let meaning = e.meaning_in(tr);
+        return (
+            tr!(
+                tr,
+                "console-overview-errcode",
+                code = code,
+                meaning = meaning
+            ),
+            e.action_in(tr),
+        );
     }
     let meaning = match outcome {
-        "silent" => "logged in (already bound)",
-        "bound" => "logged in and bound a WeChat user to an account",
-        "binding_required" => "asked for account credentials to bind (normal first login)",
-        "binding_conflict" => "the WeChat user or the account is bound elsewhere",
-        "binding_limit" => "the account holds max_bindings_per_app bindings in this mini program",
-        "invalid_credentials" => "wrong username or password at binding",
-        "account_locked" => "the account is locked after failed passwords",
-        "account_disabled" => "the account is disabled",
-        "rate_limited" => "refused by this service's login limiter",
-        "bad_request" => "the client sent a malformed request",
-        "wechat_other" => "WeChat answered an errcode this program does not know",
-        "wechat_unreachable" => "WeChat did not answer (timeout, connection, bad reply)",
-        "error" => "an internal error (see the service log)",
-        _ => "an outcome this console does not know (shown as other)",
+        "silent" => tr!(tr, "console-outcome-silent"),
+        "bound" => tr!(tr, "console-outcome-bound"),
+        "binding_required" => tr!(tr, "console-outcome-binding-required"),
+        "binding_conflict" => tr!(tr, "console-outcome-binding-conflict"),
+        "binding_limit" => tr!(tr, "console-outcome-binding-limit"),
+        "invalid_credentials" => tr!(tr, "console-outcome-invalid-credentials"),
+        "account_locked" => tr!(tr, "console-outcome-account-locked"),
+        "account_disabled" => tr!(tr, "console-outcome-account-disabled"),
+        "rate_limited" => tr!(tr, "console-outcome-rate-limited"),
+        "bad_request" => tr!(tr, "console-outcome-bad-request"),
+        "wechat_other" => tr!(tr, "console-outcome-wechat-other"),
+        "wechat_unreachable" => tr!(tr, "console-outcome-wechat-unreachable"),
+        "error" => tr!(tr, "console-outcome-error"),
+        _ => tr!(tr, "console-outcome-unknown"),
     };
     let action = match outcome {
-        "account_locked" => "unlock the account if the owner asks (Bindings or wxlogin accounts)",
-        "rate_limited" | "invalid_credentials" => {
-            "if one address dominates below, look at its sessions"
-        }
-        "wechat_unreachable" => "check the network path to WeChat and the instances' logs",
-        "error" => "read the service log around these minutes",
-        _ => "",
+        "account_locked" => tr!(tr, "console-outcome-do-account-locked"),
+        "rate_limited" | "invalid_credentials" => tr!(tr, "console-outcome-do-look-at-address"),
+        "wechat_unreachable" => tr!(tr, "console-outcome-do-wechat-unreachable"),
+        "error" => tr!(tr, "console-outcome-do-error"),
+        _ => String::new(),
     };
-    (meaning.to_owned(), action)
+    (meaning, action)
 }
 
 /// Width of an outcome line's count and name.
 const OUTCOME_W: usize = 29;
 
-fn outcome_lines(t: &Theme, d: &Snapshot, wide: bool) -> Vec<Line<'static>> {
+fn outcome_lines(t: &Theme, tr: &Tr, d: &Snapshot, wide: bool) -> Vec<Line<'static>> {
     let since = crate::store::stats::minute_of(
         Ts::from_micros(d.at.micros() - (RECENT_MINUTES - 1) * MINUTE_US).unwrap_or(d.at),
     );
@@ -551,11 +637,14 @@ fn outcome_lines(t: &Theme, d: &Snapshot, wide: bool) -> Vec<Line<'static>> {
     let mut totals: Vec<(&str, u64)> = totals.into_iter().filter(|(_, n)| *n > 0).collect();
     totals.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
     let mut lines = vec![Line::from(Span::styled(
-        format!("outcomes, last {RECENT_MINUTES} min"),
+        tr!(tr, "console-overview-outcomes", minutes = RECENT_MINUTES),
         t.title,
     ))];
     if totals.is_empty() {
-        lines.push(Line::from(Span::styled("  no login recorded", t.muted)));
+        lines.push(Line::from(Span::styled(
+            format!("  {}", tr!(tr, "console-overview-no-login")),
+            t.muted,
+        )));
     }
     for (outcome, n) in totals {
         let style = if is_success(outcome) || is_pending(outcome) {
@@ -563,7 +652,7 @@ fn outcome_lines(t: &Theme, d: &Snapshot, wide: bool) -> Vec<Line<'static>> {
         } else {
             t.warn
         };
-        let (meaning, action) = explain(outcome);
+        let (meaning, action) = explain(tr, outcome);
         // Two spans, the first OUTCOME_W wide: long texts hang under the meaning.
         lines.push(Line::from(vec![
             Span::styled(
@@ -594,11 +683,12 @@ fn instance_lines(t: &Theme, tr: &Tr, d: &Snapshot) -> Vec<Line<'static>> {
         .collect();
     let count = |s: &str| states.iter().filter(|x| **x == s).count();
     let mut lines = vec![Line::from(Span::styled(
-        format!(
-            "instances: {} up, {} stale, {} stopped",
-            count("up"),
-            count("stale"),
-            count("stopped")
+        tr!(
+            tr,
+            "console-overview-instances",
+            up = count("up"),
+            stale = count("stale"),
+            stopped = count("stopped")
         ),
         t.title,
     ))];
@@ -608,8 +698,9 @@ fn instance_lines(t: &Theme, tr: &Tr, d: &Snapshot) -> Vec<Line<'static>> {
             "stale" => t.error,
             _ => t.muted,
         };
+        let label = instance_state_name(tr, state);
         lines.push(Line::from(vec![
-            Span::styled(format!("  {state:<8}"), style),
+            Span::styled(format!("  {}", widgets::pad_to(&label, 8)), style),
             Span::styled(
                 format!(
                     "{:<28} {:<10} {}",
@@ -702,10 +793,10 @@ mod tests {
     #[test]
     fn unknown_outcomes_are_explained_as_other_and_errcodes_from_the_table() {
         assert!(
-            explain("wechat_40029")
+            explain(&Tr::default(), "wechat_40029")
                 .0
                 .starts_with("errcode 40029: WeChat rejected")
         );
-        assert!(explain("other").0.contains("other"));
+        assert!(explain(&Tr::default(), "other").0.contains("other"));
     }
 }

@@ -198,9 +198,9 @@ impl SessionsView {
             ));
         }
         if let Err(denied) = ops::check(cx.actor, &ops::Operation::ExportSessions) {
-            return cx.error(denied.to_string());
+            return cx.error(crate::present::refusal::refusal(cx.tr, &denied));
         }
-        if let Err(e) = export::precheck(&req) {
+        if let Err(e) = export::precheck(cx.tr, &req) {
             return cx.error(e);
         }
         self.export_seq += 1;
@@ -217,10 +217,11 @@ impl SessionsView {
         let actor = cx.actor.clone();
         let filter = self.list.filter.clone();
         let reporter = cx.tasks().reporter();
+        let tr = cx.tr.clone();
         cx.spawn(async move {
             let progress =
                 move |rows| reporter.send(Msg::Export(export::Msg::Progress { id, rows }));
-            let outcome = export::run(store, actor, filter, req, cancel, progress).await;
+            let outcome = export::run(tr, store, actor, filter, req, cancel, progress).await;
             Msg::Export(export::Msg::Done { id, outcome })
         });
     }
@@ -566,7 +567,7 @@ impl Component for SessionsView {
 
     fn accept(&mut self, kind: PromptKind, input: &mut TextInput, cx: &mut Cx) {
         match kind {
-            PromptKind::Filter => match filter::parse_session_filter(input.value()) {
+            PromptKind::Filter => match filter::parse_session_filter(cx.tr, input.value()) {
                 Ok(f) => self.set_filter(f, cx),
                 Err(e) => cx.error(e),
             },
@@ -1048,13 +1049,13 @@ impl KeyOutcome {
         }
     }
 
-    fn refused(what: &'static str, e: &OpsError) -> Self {
+    fn refused(tr: &Tr, what: &'static str, e: &OpsError) -> Self {
         KeyOutcome::Failed {
             what,
             errcode: None,
             meaning: String::new(),
             action: String::new(),
-            message: e.to_string(),
+            message: crate::present::refusal::ops_error(tr, e),
         }
     }
 }
@@ -1082,7 +1083,10 @@ impl KeyResult {
                     Err(e) => KeyOutcome::failed(tr, "console-key-check-failed", &e),
                 },
             ),
-            Err(e) => (None, KeyOutcome::refused("console-key-check-failed", &e)),
+            Err(e) => (
+                None,
+                KeyOutcome::refused(tr, "console-key-check-failed", &e),
+            ),
         };
         KeyResult {
             public_id: public_id.to_owned(),
@@ -1110,7 +1114,10 @@ impl KeyResult {
                     Err(e) => KeyOutcome::failed(tr, "console-key-reset-failed", &e),
                 },
             ),
-            Err(e) => (None, KeyOutcome::refused("console-key-reset-failed", &e)),
+            Err(e) => (
+                None,
+                KeyOutcome::refused(tr, "console-key-reset-failed", &e),
+            ),
         };
         KeyResult {
             public_id: public_id.to_owned(),
@@ -1194,7 +1201,7 @@ impl SessionsView {
         }
         let (client, data_key) = match self.keys.ready() {
             Ok(t) => t,
-            Err(why) => return cx.error(widgets::clean(&why, 300)),
+            Err(why) => return cx.error(widgets::clean(&why.text(cx.tr), 300)),
         };
         let public_id = row.public_id.clone();
         self.key_checking = Some(public_id.clone());
@@ -1219,7 +1226,7 @@ impl SessionsView {
             return cx.info(tr!(cx.tr, "console-no-session-selected"));
         };
         if let Err(why) = self.keys.ready() {
-            return cx.error(widgets::clean(&why, 300));
+            return cx.error(widgets::clean(&why.text(cx.tr), 300));
         }
         if self.key_checking.as_deref() == Some(row.public_id.as_str()) {
             return cx.info(tr!(cx.tr, "console-key-wait-check"));
