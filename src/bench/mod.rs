@@ -215,7 +215,7 @@ pub async fn run(global: &GlobalOpts, file: &ConfigFile, args: &BenchArgs) -> Re
         println!("Database: {v}");
     }
     println!(
-        "Data: {} sessions on PostgreSQL and MariaDB, {} on SQLite (wxlogin seed-synthetic shape)\n",
+        "Data: {} sessions on each database server (PostgreSQL, MariaDB), {} on SQLite (wxlogin seed-synthetic shape)\n",
         args.server_sessions(),
         args.sqlite_sessions()
     );
