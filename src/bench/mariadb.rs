@@ -354,3 +354,26 @@ pub fn client_name() -> &'static str {
         "mysql -N -B -e"
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_mysql_url_gives_the_clients_its_decoded_parts_and_defaults() {
+        let t = Target::parse("mysql://bench%40ops:p%25ss@db.local/wx%5Fbench").unwrap();
+        assert_eq!(t.host, "db.local");
+        assert_eq!(t.port, 3306);
+        assert_eq!(t.user, "bench@ops");
+        assert_eq!(t.password.as_deref(), Some("p%ss"));
+        assert_eq!(t.database, "wx_bench");
+        let t = Target::parse("mysql://127.0.0.1:33079/mysql").unwrap();
+        assert_eq!((t.user.as_str(), t.port, t.password), ("root", 33079, None));
+    }
+
+    #[test]
+    fn a_stray_percent_sign_is_kept_as_it_is() {
+        assert_eq!(decode("100%"), "100%");
+        assert_eq!(decode("a%zzb"), "a%zzb");
+    }
+}
