@@ -49,9 +49,14 @@ pub fn of_self() -> (Duration, Duration) {
         .unwrap_or_default()
 }
 
-/// CPU time of every PostgreSQL process on the machine, including backends that have exited
-/// (the postmaster collects their time when it reaps them).
-pub fn of_postgres() -> Duration {
+/// Process names of the database servers the harness measures: PostgreSQL's processes, and
+/// MariaDB's single server process (MySQL's under its older name).
+const DB_SERVERS: [&str; 3] = ["postgres", "mariadbd", "mysqld"];
+
+/// CPU time of every database server process on the machine (see [`DB_SERVERS`]), including
+/// PostgreSQL backends that have exited (the postmaster collects their time when it reaps
+/// them). The harness runs one server at a time, so this is the server under test.
+pub fn of_db_server() -> Duration {
     let Ok(dir) = std::fs::read_dir("/proc") else {
         return Duration::ZERO;
     };
@@ -59,17 +64,17 @@ pub fn of_postgres() -> Duration {
         .filter_map(|e| e.file_name().to_str().map(str::to_owned))
         .filter(|name| name.bytes().all(|b| b.is_ascii_digit()))
         .filter_map(|pid| stat_fields(&pid))
-        .filter(|(comm, f)| comm == "postgres" && f.len() > CSTIME)
+        .filter(|(comm, f)| DB_SERVERS.contains(&comm.as_str()) && f.len() > CSTIME)
         .map(|(_, f)| ticks(f[UTIME] + f[STIME] + f[CUTIME] + f[CSTIME]))
         .sum()
 }
 
-/// CPU used by the service under test, by PostgreSQL, and by this process (the load
+/// CPU used by the service under test, by the database server, and by this process (the load
 /// generator, and for POST /login also the WeChat emulator).
 #[derive(Debug, Clone, Copy)]
 pub struct Split {
     service: Duration,
-    postgres: Duration,
+    db: Duration,
     this: Duration,
 }
 
@@ -77,7 +82,7 @@ impl Split {
     pub fn now(service_pid: u32) -> Self {
         Split {
             service: of_process(service_pid),
-            postgres: of_postgres(),
+            db: of_db_server(),
             this: of_self().0,
         }
     }
@@ -87,15 +92,16 @@ impl Split {
         let now = Split::now(service_pid);
         Split {
             service: now.service.saturating_sub(self.service),
-            postgres: now.postgres.saturating_sub(self.postgres),
+            db: now.db.saturating_sub(self.db),
             this: now.this.saturating_sub(self.this),
         }
     }
 
-    /// "service X µs, PostgreSQL Y µs, <this_name> Z µs" per operation.
-    pub fn describe(&self, ops: f64, postgres: bool, this_name: &str) -> String {
-        let db = if postgres {
-            format!(", PostgreSQL {:.0} µs", per_op(self.postgres, ops))
+    /// "service X µs, <server> Y µs, <this_name> Z µs" per operation; `server` is the database
+    /// server's name, or None for SQLite (inside the service).
+    pub fn describe(&self, ops: f64, server: Option<&str>, this_name: &str) -> String {
+        let db = if let Some(server) = server {
+            format!(", {server} {:.0} µs", per_op(self.db, ops))
         } else {
             " (SQLite runs inside it)".to_owned()
         };

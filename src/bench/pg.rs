@@ -28,7 +28,7 @@ fn pg_bindir() -> Result<PathBuf> {
     found.ok_or_else(|| anyhow!("no pg_ctl under /usr/lib/postgresql/*/bin"))
 }
 
-fn is_root() -> bool {
+pub(super) fn is_root() -> bool {
     // The real uid is the first number on the "Uid:" line of /proc/self/status.
     std::fs::read_to_string("/proc/self/status")
         .ok()
@@ -55,7 +55,7 @@ fn as_pg(program: &Path) -> Command {
 /// (between 512 MB and 8 GB): the 10M-session set (about 10 GB) then keeps its hot pages in
 /// PostgreSQL's own cache, as a production server sized for it would, instead of copying each
 /// from the kernel's page cache on every visit.
-fn shared_buffers_mb() -> u64 {
+pub(super) fn shared_buffers_mb() -> u64 {
     let total_kb = std::fs::read_to_string("/proc/meminfo")
         .ok()
         .and_then(|m| {
@@ -173,24 +173,60 @@ pub async fn drop_database(admin: &str, url: &str) -> Result<()> {
     Ok(())
 }
 
-/// `pgbench -S` (one indexed SELECT per transaction) against `url` with `clients` connections
-/// for `secs` seconds; returns the transactions per second. Initializes its tables first.
-/// What one `pgbench -S` run achieved and what it cost.
+/// What one reference run (`pgbench`, `sysbench`) achieved and what it cost.
 #[derive(Debug, Clone, Copy)]
-pub struct PgbenchRun {
+pub struct RefRun {
     pub tps: f64,
-    /// CPU of every PostgreSQL process during the run, per transaction (µs).
+    /// CPU of the database server during the run, per transaction (µs).
     pub server_us: f64,
-    /// CPU of pgbench itself per transaction (µs).
+    /// CPU of the reference client itself per transaction (µs).
     pub client_us: f64,
 }
 
-pub fn pgbench_select_tps(
-    url: &str,
-    clients: u32,
+/// Runs `cmd` (a reference client, a child of this process) and returns its stdout with the
+/// CPU it and the database server used, per transaction: `tps_of` reads the rate from the
+/// output.
+pub fn run_reference(
+    mut cmd: Command,
+    name: &str,
     secs: u32,
-    prepared: bool,
-) -> Result<PgbenchRun> {
+    tps_of: impl Fn(&str) -> Option<f64>,
+) -> Result<RefRun> {
+    let (db_before, (_, children_before)) = (super::cpu::of_db_server(), super::cpu::of_self());
+    let out = cmd
+        .stdin(Stdio::null())
+        .output()
+        .with_context(|| format!("cannot run {name}"))?;
+    let (db_after, (_, children_after)) = (super::cpu::of_db_server(), super::cpu::of_self());
+    if !out.status.success() {
+        bail!(
+            "{name} failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let tps = tps_of(&text).ok_or_else(|| anyhow!("no rate in the output of {name}: {text}"))?;
+    let transactions = tps * f64::from(secs);
+    Ok(RefRun {
+        tps,
+        server_us: super::cpu::per_op(db_after.saturating_sub(db_before), transactions),
+        client_us: super::cpu::per_op(children_after.saturating_sub(children_before), transactions),
+    })
+}
+
+/// Which of pgbench's built-in transactions a reference run uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pgbench {
+    /// `-S`: one indexed SELECT per transaction (GET /me's reference).
+    SelectOnly,
+    /// The default TPC-B-like transaction: three UPDATEs, a SELECT and an INSERT in one
+    /// transaction (POST /login's reference).
+    TpcB,
+}
+
+/// `pgbench` against `url` with `clients` connections for `secs` seconds, after initializing
+/// its tables (scale 10); returns the transactions per second and their CPU.
+pub fn pgbench(url: &str, which: Pgbench, clients: u32, secs: u32) -> Result<RefRun> {
     let init = Command::new("pgbench")
         .args(["-i", "-q", "-s", "10", "--no-vacuum"])
         .arg(url)
@@ -203,35 +239,19 @@ pub fn pgbench_select_tps(
         );
     }
     let mut cmd = Command::new("pgbench");
-    cmd.args(["-S", "-n", "-j", "2"])
-        .args(["-c", &clients.to_string(), "-T", &secs.to_string()]);
-    if prepared {
-        cmd.args(["-M", "prepared"]);
+    if which == Pgbench::SelectOnly {
+        cmd.arg("-S");
     }
-    let (pg_before, (_, children_before)) = (super::cpu::of_postgres(), super::cpu::of_self());
-    let out = cmd.arg(url).output()?;
-    let (pg_after, (_, children_after)) = (super::cpu::of_postgres(), super::cpu::of_self());
-    if !out.status.success() {
-        bail!(
-            "pgbench -S failed: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
-    }
-    let text = String::from_utf8_lossy(&out.stdout);
-    let tps = text
-        .lines()
-        .find_map(|l| {
-            let l = l.trim();
-            l.strip_prefix("tps = ")
+    cmd.args(["-n", "-j", "2"])
+        .args(["-c", &clients.to_string(), "-T", &secs.to_string()])
+        .arg(url);
+    run_reference(cmd, "pgbench", secs, |text| {
+        text.lines().find_map(|l| {
+            l.trim()
+                .strip_prefix("tps = ")
                 .and_then(|r| r.split_whitespace().next())
                 .and_then(|v| v.parse::<f64>().ok())
         })
-        .ok_or_else(|| anyhow!("no tps line in pgbench output"))?;
-    let transactions = tps * f64::from(secs);
-    Ok(PgbenchRun {
-        tps,
-        server_us: super::cpu::per_op(pg_after.saturating_sub(pg_before), transactions),
-        client_us: super::cpu::per_op(children_after.saturating_sub(children_before), transactions),
     })
 }
 

@@ -11,9 +11,10 @@ use chrono::{DateTime, Utc};
 
 use super::load::{self, LoadResult};
 use super::report::{Row, ScratchDir, fmt_ms};
+use super::server::Server;
 use super::service::{self, Limiter, World};
 use super::synth::{EndedLongAgo, Shape};
-use super::{Ctx, bench_actor, pg, run_self, seed};
+use super::{Ctx, bench_actor, run_self, seed};
 use crate::crypto::DataKey;
 use crate::mock_wechat::openid as emulator_openid;
 use crate::ops::{PurgeProgress, PurgeRequest};
@@ -38,7 +39,7 @@ struct Db {
     url: String,
     key: DataKey,
     _dir: Option<ScratchDir>,
-    admin: Option<String>,
+    server: Option<Server>,
 }
 
 pub(super) async fn rows(ctx: &Ctx<'_>) -> Vec<Row> {
@@ -54,9 +55,9 @@ pub(super) async fn rows(ctx: &Ctx<'_>) -> Vec<Row> {
 }
 
 async fn open_db(ctx: &Ctx<'_>) -> anyhow::Result<Db> {
-    match &ctx.admin_url {
-        Some(admin) => {
-            let url = pg::create_database(admin, "wxbench_retention").await?;
+    match &ctx.server {
+        Some(server) => {
+            let url = server.create_database("wxbench_retention").await?;
             let store = Store::connect(&url, Default::default()).await?;
             crate::ops::migrate(&store, &bench_actor()).await?;
             Ok(Db {
@@ -64,7 +65,7 @@ async fn open_db(ctx: &Ctx<'_>) -> anyhow::Result<Db> {
                 url,
                 key: DataKey::generate(),
                 _dir: None,
-                admin: Some(admin.clone()),
+                server: Some(server.clone()),
             })
         }
         None => {
@@ -76,7 +77,7 @@ async fn open_db(ctx: &Ctx<'_>) -> anyhow::Result<Db> {
                 url,
                 key: DataKey::generate(),
                 _dir: Some(dir),
-                admin: None,
+                server: None,
             })
         }
     }
@@ -149,14 +150,14 @@ async fn run(ctx: &Ctx<'_>) -> anyhow::Result<Vec<Row>> {
     }
 
     db.store.close().await;
-    if let Some(admin) = &db.admin {
+    if let Some(server) = &db.server {
         if ctx.args.keep {
             eprintln!(
                 "kept the retention benchmark database: {}",
                 crate::store::redact_database_url(&db.url)
             );
         } else {
-            pg::drop_database(admin, &db.url).await?;
+            server.drop_database(&db.url).await?;
         }
     }
     Ok(rows)

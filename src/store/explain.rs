@@ -58,6 +58,21 @@ impl QueryText {
     }
 }
 
+impl QueryText {
+    /// The same statement with the arguments written in as MariaDB/MySQL literals (for the
+    /// `mariadb` client): times as DATETIME(6) text in UTC (the columns' type; sqlx's session
+    /// time zone is UTC), bytes as hex literals, and backslashes doubled in strings (MariaDB
+    /// reads `\` as an escape inside quotes by default).
+    pub fn to_mysql_literal_sql(&self) -> String {
+        splice(&self.sql, &self.args, |a| match a {
+            Arg::I64(v) => v.to_string(),
+            Arg::Text(v) => format!("'{}'", v.replace('\\', "\\\\").replace('\'', "''")),
+            Arg::Ts(t) => format!("'{}'", t.0.format("%Y-%m-%d %H:%M:%S%.6f")),
+            Arg::Bytes(b) => format!("X'{}'", hex::encode(b)),
+        })
+    }
+}
+
 /// Replaces each `$N` placeholder of `sql` with `lit(args[N-1])` in one pass over the
 /// statement's own text: a value is never scanned again, so a value that contains `$1` (or a
 /// quote) stays inside its literal. The store's SQL text is static (see `Sql::push`), so a `$`
