@@ -90,7 +90,16 @@ store_test!(
         assert_eq!(closed, 500, "stalled connections are held open");
         // Not before the timeout: the server gave each its full time.
         assert!(started.elapsed() >= TIMEOUT, "{:?}", started.elapsed());
-        let m = w.metrics().await;
+        // The gauge drops as each connection's task ends, which may be a moment after the
+        // client saw its socket closed: wait for it (5 s at most) rather than read it once.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let m = loop {
+            let m = w.metrics().await;
+            if metric(&m, "wxlogin_http_connections_open") <= 2 || Instant::now() > deadline {
+                break m;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
         assert!(
             metric(&m, "wxlogin_http_header_timeouts_total") >= 500,
             "{m}"
