@@ -636,14 +636,25 @@ impl Store {
         match &self.db {
             // A Galera node that is joining, or has lost the cluster's quorum, still answers
             // `SELECT 1` (no table) while it refuses every query that reads one (error 1047):
-            // the ping asks for its readiness instead. A single MariaDB/MySQL server has no
-            // `wsrep_ready` and answers with no row.
+            // the ping asks for its readiness instead.
             Db::MySql(pool) => {
-                let ready: Option<(String, String)> =
-                    sqlx::query_as("SHOW GLOBAL STATUS LIKE 'wsrep_ready'")
-                        .fetch_optional(pool)
-                        .await?;
-                if let Some((_, v)) = ready
+                use sqlx::{Executor, Row};
+                // Plain text, as at connect. A MariaDB built with Galera support lists
+                // `wsrep_ready` OFF on a single server too, so it counts only where wsrep is on.
+                let rows = pool
+                    .fetch_all(
+                        "SHOW GLOBAL VARIABLES WHERE Variable_name = 'wsrep_on' AND Value = 'ON'",
+                    )
+                    .await?;
+                let ready = if rows.is_empty() {
+                    None
+                } else {
+                    pool.fetch_optional("SHOW GLOBAL STATUS WHERE Variable_name = 'wsrep_ready'")
+                        .await?
+                        .map(|r| r.try_get::<String, _>(1))
+                        .transpose()?
+                };
+                if let Some(v) = ready
                     && !v.eq_ignore_ascii_case("ON")
                 {
                     return Err(StoreError::ConnectionLost(
