@@ -1015,3 +1015,38 @@ store_test!(usernames_are_case_sensitive_on_every_backend, |db| {
     let by_name = db.account_by_username("Alice").await.unwrap().unwrap();
     assert_eq!(by_name.id, a.id);
 });
+
+// GET /me's lookups of concurrent requests go to the database in one query (PostgreSQL's
+// array, MariaDB's IN list; SQLite one by one): each hash gets its own session back, a revoked
+// one says so, and an unknown hash gets nothing.
+store_test!(
+    several_sessionids_looked_up_at_once_each_find_their_own_session,
+    |db| {
+        let acc = account(&db, "lena").await;
+        let a = login(&db, acc.id, Login::new("wx1", "o_lena_a")).await;
+        let b = login(&db, acc.id, Login::new("wx1", "o_lena_b")).await;
+        let c = login(&db, acc.id, Login::new("wx2", "o_lena_c")).await;
+        ops::revoke_sessions(
+            &db,
+            &operator("oncall-amy"),
+            std::slice::from_ref(&b.public_id),
+            "t",
+        )
+        .await
+        .unwrap();
+        let unknown = SessionToken::generate().hash();
+        let asked = [a.token.hash(), b.token.hash(), unknown, c.token.hash()];
+        let found = db.validate_tokens(&asked).await.unwrap();
+        assert_eq!(found.len(), 3, "{found:?}");
+        for (s, revoked) in [(&a, false), (&b, true), (&c, false)] {
+            let (_, v) = found
+                .iter()
+                .find(|(h, _)| *h == s.token.hash())
+                .unwrap_or_else(|| panic!("{} not found", s.public_id));
+            assert_eq!(v.public_id, s.public_id);
+            assert_eq!(v.revoked, revoked, "{}", s.public_id);
+            assert_eq!(v.username, "lena");
+        }
+        assert!(found.iter().all(|(h, _)| *h != unknown));
+    }
+);

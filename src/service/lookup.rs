@@ -1,7 +1,7 @@
 //! Coalesces the session lookups of concurrent requests into one query.
 //!
 //! Every GET /me and POST /logout looks its SessionId up by hash. Alone, each is one round
-//! trip to PostgreSQL, and under load the round trips (a backend wake-up, a parse of the
+//! trip to the database server (PostgreSQL, MariaDB), and under load the round trips (a backend wake-up, a parse of the
 //! protocol, a reply, on both sides) cost more than the index lookup itself. So the service
 //! keeps at most a few lookup queries running ([`DEFAULT_IN_FLIGHT`] unless configured); a request that arrives while they all
 //! are waits for the next one to free its slot and goes in the same query as every other
@@ -54,7 +54,8 @@ pub struct TokenLookups {
 impl TokenLookups {
     /// `in_flight` 0: no coalescing, one query per request.
     pub fn new(store: Store, in_flight: usize, queries: Arc<AtomicU64>) -> Self {
-        let queue = (in_flight > 0 && store.backend() == crate::store::Backend::Postgres)
+        // SQLite runs in this process: a lookup there has no round trip to save.
+        let queue = (in_flight > 0 && store.backend() != crate::store::Backend::Sqlite)
             .then(tokio::runtime::Handle::try_current)
             .and_then(Result::ok)
             .map(|rt| {

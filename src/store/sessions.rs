@@ -644,8 +644,8 @@ impl Store {
 
     /// [`Store::validate_token`] for several SessionIds in one query (the service coalesces
     /// the lookups of concurrent requests): each found session with the hash it was found by,
-    /// in no particular order. PostgreSQL only, where a round trip costs more than the lookup;
-    /// on SQLite each hash is looked up alone.
+    /// in no particular order. One query on PostgreSQL and MariaDB/MySQL, where a round trip
+    /// costs more than the lookup; on SQLite (in process, no round trip) each hash alone.
     pub async fn validate_tokens(
         &self,
         hashes: &[TokenHash],
@@ -658,7 +658,19 @@ impl Store {
                     .fetch_all(pool)
                     .await?
             }
-            super::Db::Sqlite(_) | super::Db::MySql(_) => {
+            // MySQL has no array parameter: one `?` per hash (at most the lookup queue's
+            // batch), each still found through the token-hash index.
+            super::Db::MySql(pool) => {
+                let marks = vec!["?"; hashes.len()].join(", ");
+                let sql =
+                    VALIDATE_TOKENS_SQL.replace("= ANY($1::bytea[])", &format!("IN ({marks})"));
+                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+                for h in hashes {
+                    q = q.bind(&h.0[..]);
+                }
+                q.fetch_all(pool).await?
+            }
+            super::Db::Sqlite(_) => {
                 let mut out = Vec::with_capacity(hashes.len());
                 for h in hashes {
                     if let Some(v) = self.validate_token(h).await? {
