@@ -69,18 +69,7 @@ async fn start_haproxy(bin: &str, backends: &[u16]) -> Haproxy {
          frontend fe\n    bind 127.0.0.1:{port}\n    option forwardfor\n    default_backend be\n\
          backend be\n    balance roundrobin\n    option httpchk GET /healthz\n    http-check expect status 200\n    default-server inter 100ms fall 2 rise 1\n{servers}"
     );
-    let path = dir.path().join("haproxy.cfg");
-    std::fs::write(&path, cfg).unwrap();
-    let child = tokio::process::Command::new(bin)
-        .arg("-db")
-        .arg("-f")
-        .arg(&path)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("start haproxy");
+    let child = fleet_support::spawn_haproxy(bin, &dir, &cfg);
     let h = Haproxy {
         _child: child,
         base: format!("http://127.0.0.1:{port}"),

@@ -622,18 +622,7 @@ async fn start_haproxy(bin: &str, cluster: &Cluster) -> Haproxy {
          listen galera\n    bind 127.0.0.1:{port}\n    balance roundrobin\n    option mysql-check user haproxy_check\n    \
          default-server inter 200ms fall 2 rise 2 on-marked-down shutdown-sessions\n{servers}"
     );
-    let path = dir.path().join("haproxy.cfg");
-    std::fs::write(&path, cfg).unwrap();
-    let child = tokio::process::Command::new(bin)
-        .arg("-db")
-        .arg("-f")
-        .arg(&path)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("start haproxy");
+    let child = fleet_support::spawn_haproxy(bin, &dir, &cfg);
     let deadline = Instant::now() + Duration::from_secs(20);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(Instant::now() < deadline, "haproxy did not come up");

@@ -163,7 +163,7 @@ fn quote_ident(name: &str) -> String {
 
 /// Creates an empty `utf8mb4_bin` database named `prefix_<random>` and returns its URL.
 pub async fn create_database(admin: &str, prefix: &str) -> Result<String> {
-    let name = format!("{prefix}_{}", hex::encode(rand::random::<[u8; 4]>()));
+    let (name, url) = super::pg::new_database_url(admin, prefix)?;
     let mut conn = sqlx::MySqlConnection::connect(admin)
         .await
         .context("connect to the MariaDB admin URL")?;
@@ -173,16 +173,11 @@ pub async fn create_database(admin: &str, prefix: &str) -> Result<String> {
     )))
     .execute(&mut conn)
     .await?;
-    let mut u = url::Url::parse(admin)?;
-    u.set_path(&format!("/{name}"));
-    Ok(u.to_string())
+    Ok(url)
 }
 
 pub async fn drop_database(admin: &str, url: &str) -> Result<()> {
-    let name = url::Url::parse(url)?
-        .path()
-        .trim_start_matches('/')
-        .to_owned();
+    let name = super::pg::database_name(url)?;
     let mut conn = sqlx::MySqlConnection::connect(admin).await?;
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "DROP DATABASE IF EXISTS {}",

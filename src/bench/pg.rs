@@ -143,7 +143,7 @@ fn quote_ident(name: &str) -> String {
 
 /// Creates an empty database named `prefix_<random>` and returns its URL.
 pub async fn create_database(admin: &str, prefix: &str) -> Result<String> {
-    let name = format!("{prefix}_{}", hex::encode(rand::random::<[u8; 4]>()));
+    let (name, url) = new_database_url(admin, prefix)?;
     let mut conn = sqlx::PgConnection::connect(admin)
         .await
         .context("connect to the PostgreSQL admin URL")?;
@@ -153,16 +153,28 @@ pub async fn create_database(admin: &str, prefix: &str) -> Result<String> {
     )))
     .execute(&mut conn)
     .await?;
+    Ok(url)
+}
+
+/// A fresh database name (`prefix_` and 8 hex digits) and `admin` pointed at it; the same
+/// for every server backend.
+pub(super) fn new_database_url(admin: &str, prefix: &str) -> Result<(String, String)> {
+    let name = format!("{prefix}_{}", hex::encode(rand::random::<[u8; 4]>()));
     let mut u = url::Url::parse(admin)?;
     u.set_path(&format!("/{name}"));
-    Ok(u.to_string())
+    Ok((name, u.to_string()))
+}
+
+/// The database a URL names (its path without the slash).
+pub(super) fn database_name(url: &str) -> Result<String> {
+    Ok(url::Url::parse(url)?
+        .path()
+        .trim_start_matches('/')
+        .to_owned())
 }
 
 pub async fn drop_database(admin: &str, url: &str) -> Result<()> {
-    let name = url::Url::parse(url)?
-        .path()
-        .trim_start_matches('/')
-        .to_owned();
+    let name = database_name(url)?;
     let mut conn = sqlx::PgConnection::connect(admin).await?;
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "DROP DATABASE IF EXISTS {} WITH (FORCE)",

@@ -252,6 +252,14 @@ impl Phases<'_> {
     }
 }
 
+/// The detail of the `synthetic.seed` audit row that records a load.
+fn seed_record(shape: &Shape, bindings: u64, n_audit: u64) -> serde_json::Value {
+    serde_json::json!({
+        "accounts": shape.accounts, "bindings": bindings, "sessions": shape.sessions,
+        "audit_rows": n_audit, "seed": shape.seed,
+    })
+}
+
 /// One Argon2id hash for every synthetic account, of a random password nobody knows.
 fn unusable_password_hash() -> String {
     let pw = hex::encode(rand::random::<[u8; 24]>());
@@ -474,10 +482,7 @@ async fn seed_pg(
     // Audit history, then the record of this load.
     let n_audit = audit_rows(&shape);
     copy_audit_pg(&mut tx, &shape, now, n_audit).await?;
-    let detail = serde_json::json!({
-        "accounts": shape.accounts, "bindings": bindings, "sessions": shape.sessions,
-        "audit_rows": n_audit, "seed": shape.seed,
-    });
+    let detail = seed_record(&shape, bindings, n_audit);
     write_audit!(
         &mut *tx,
         Ts::from(now),
@@ -899,10 +904,7 @@ async fn seed_sqlite(
 
     let n_audit = audit_rows(&shape);
     insert_audit_sqlite(&mut tx, &shape, now, n_audit).await?;
-    let detail = serde_json::json!({
-        "accounts": shape.accounts, "bindings": ph.report.bindings, "sessions": shape.sessions,
-        "audit_rows": n_audit, "seed": shape.seed,
-    });
+    let detail = seed_record(&shape, ph.report.bindings, n_audit);
     write_audit!(
         &mut *tx,
         Ts::from(now),
@@ -1377,10 +1379,7 @@ async fn seed_mysql(
         ));
         let n_audit = audit_rows(&shape);
         my.audit(&shape, now, n_audit).await?;
-        let detail = serde_json::json!({
-            "accounts": shape.accounts, "bindings": ph.report.bindings, "sessions": shape.sessions,
-            "audit_rows": n_audit, "seed": shape.seed,
-        });
+        let detail = seed_record(&shape, ph.report.bindings, n_audit);
         {
             // write_audit!'s `$N` placeholders, rewritten for MariaDB as in the store.
             use crate::store::mysql::sqlx_on_mysql as sqlx;

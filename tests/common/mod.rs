@@ -87,7 +87,7 @@ pub async fn pg_db() -> Option<TestDb> {
 /// Creates an empty database on the admin server and returns its URL.
 pub async fn create_pg_database(admin: &str) -> String {
     use sqlx::Connection;
-    let name = format!("wxt_{}", hex::encode(rand::random::<[u8; 6]>()));
+    let (name, url) = new_database_url(admin);
     let mut conn = sqlx::PgConnection::connect(admin)
         .await
         .expect("connect to the PostgreSQL admin URL");
@@ -95,9 +95,15 @@ pub async fn create_pg_database(admin: &str) -> String {
         .execute(&mut conn)
         .await
         .expect("create database");
+    url
+}
+
+/// A fresh database name (`wxt_` and 12 hex digits) and the admin URL pointed at it.
+fn new_database_url(admin: &str) -> (String, String) {
+    let name = format!("wxt_{}", hex::encode(rand::random::<[u8; 6]>()));
     let mut u = url::Url::parse(admin).expect("admin url");
     u.set_path(&format!("/{name}"));
-    u.to_string()
+    (name, u.to_string())
 }
 
 /// The admin URL of the test MariaDB/MySQL server, if one is configured
@@ -115,7 +121,7 @@ pub async fn mysql_db() -> Option<TestDb> {
 /// Creates an empty utf8mb4 database on the admin server and returns its URL.
 pub async fn create_mysql_database(admin: &str) -> String {
     use sqlx::Connection;
-    let name = format!("wxt_{}", hex::encode(rand::random::<[u8; 6]>()));
+    let (name, url) = new_database_url(admin);
     let mut conn = sqlx::MySqlConnection::connect(admin)
         .await
         .expect("connect to the MariaDB admin URL");
@@ -125,9 +131,7 @@ pub async fn create_mysql_database(admin: &str) -> String {
     .execute(&mut conn)
     .await
     .expect("create database");
-    let mut u = url::Url::parse(admin).expect("admin url");
-    u.set_path(&format!("/{name}"));
-    u.to_string()
+    url
 }
 
 /// A fresh database on `backend` (SQLite, or the configured server); `None` when the server is

@@ -9,6 +9,22 @@ use std::time::{Duration, Instant};
 
 use wxlogin::mock_wechat::{DEMO_APPID, DEMO_SECRET};
 
+/// A haproxy running `cfg` from a file in `dir` (kept alive with it), killed on drop.
+pub fn spawn_haproxy(bin: &str, dir: &tempfile::TempDir, cfg: &str) -> tokio::process::Child {
+    let path = dir.path().join("haproxy.cfg");
+    std::fs::write(&path, cfg).unwrap();
+    tokio::process::Command::new(bin)
+        .arg("-db")
+        .arg("-f")
+        .arg(&path)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start haproxy")
+}
+
 /// A free loopback port (bound, then released).
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
