@@ -32,7 +32,10 @@ pub(super) async fn rows(ctx: &Ctx<'_>) -> Vec<Row> {
 }
 
 const LOGIN_OP: &str = "POST /login, returning users, shared limiter vs limiter off";
-const LOGIN_TARGET: &str = "≥ 2,000/s and ≥ 0.8× limiter off (same run)";
+/// Relative only: an absolute rate (it was ≥ 2,000/s) says more about the machine than about
+/// the limiter; the service part compares POST /login's rate with the server's own same-run
+/// write reference (pgbench / sysbench oltp_write_only).
+const LOGIN_TARGET: &str = "≥ 0.8× limiter off (same run)";
 const STATS_OP: &str = "statistics writes during the shared-limiter POST /login load";
 const STATS_TARGET: &str = "≤ 1 UPSERT per instance per (minute, appid, outcome) per flush";
 
@@ -204,7 +207,7 @@ async fn login_rows_inner(ctx: &Ctx<'_>) -> anyhow::Result<Vec<Row>> {
             list(&off_rates),
             fmt_ms(p99)
         ),
-        on_mean >= 2000.0 && ratio >= 0.8 && all_ok,
+        ratio >= 0.8 && all_ok,
     )];
     rows.extend(stats_row);
     Ok(rows)
