@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use sqlx::Connection;
 
 use super::load::{self, LoadResult};
 use super::report::{Row, Stats, fmt_ms};
@@ -90,16 +89,22 @@ async fn flush_counters(base: &str) -> anyhow::Result<(u64, u64)> {
 }
 
 /// Rows this instance (found by its pid) has in `login_stats`, and the logins they count.
-async fn instance_stats_rows(url: &str, pid: u32) -> anyhow::Result<(i64, i64)> {
-    let mut conn = sqlx::PgConnection::connect(url).await?;
-    let r: (i64, Option<i64>) = sqlx::query_as(
-        "SELECT COUNT(*), CAST(SUM(s.count) AS BIGINT) FROM login_stats s \
-         JOIN service_instances i ON i.id = s.instance_id WHERE i.pid = $1",
-    )
-    .bind(i64::from(pid))
-    .fetch_one(&mut conn)
-    .await?;
-    conn.close().await?;
+async fn instance_stats_rows(store: &crate::store::Store, pid: u32) -> anyhow::Result<(i64, i64)> {
+    use crate::store::mysql::sqlx_on_mysql as on_mysql;
+    const SQL: &str = "SELECT COUNT(*), CAST(SUM(s.count) AS BIGINT) FROM login_stats s \
+         JOIN service_instances i ON i.id = s.instance_id WHERE i.pid = $1";
+    let pid = i64::from(pid);
+    let r: (i64, Option<i64>) = if let Some(p) = store.pg_pool() {
+        sqlx::query_as(SQL).bind(pid).fetch_one(p).await?
+    } else if let Some(p) = store.mysql_pool() {
+        // MySQL's CAST has no BIGINT target: SIGNED is its 64-bit integer.
+        on_mysql::query_as(sqlx::AssertSqlSafe(SQL.replace("AS BIGINT", "AS SIGNED")))
+            .bind(pid)
+            .fetch_one(p)
+            .await?
+    } else {
+        anyhow::bail!("the fleet rows need a database server");
+    };
     Ok((r.0, r.1.unwrap_or(0)))
 }
 
@@ -150,7 +155,7 @@ async fn login_rows_inner(ctx: &Ctx<'_>) -> anyhow::Result<Vec<Row>> {
                 tokio::time::sleep(WAIT_FOR_FLUSH).await;
                 let (flushes1, upserts1) = flush_counters(&base).await?;
                 let (rows_changed, counted) =
-                    instance_stats_rows(&ctx.url, world.service.pid()).await?;
+                    instance_stats_rows(&ctx.store, world.service.pid()).await?;
                 let flushes = flushes1 - flushes0;
                 let upserts = upserts1 - upserts0;
                 let logins = r.ok + r.errors;

@@ -20,6 +20,7 @@ use crate::mock_wechat::openid as emulator_openid;
 use crate::ops::{PurgeProgress, PurgeRequest};
 use crate::secret::Secret;
 use crate::service::retention::RetentionConfig;
+use crate::store::mysql::sqlx_on_mysql as on_mysql;
 use crate::store::{Backend, LoginOutcome, NewSession, Store, Ts};
 
 /// The purge target on PostgreSQL.
@@ -339,7 +340,10 @@ async fn scalar(store: &Store, sql: &str) -> anyhow::Result<i64> {
     Ok(match (store.pg_pool(), store.sqlite_pool()) {
         (Some(p), _) => sqlx::query_scalar(sql).fetch_one(p).await?,
         (_, Some(p)) => sqlx::query_scalar(sql).fetch_one(p).await?,
-        _ => anyhow::bail!("no database"),
+        _ => match store.mysql_pool() {
+            Some(p) => on_mysql::query_scalar(sql).fetch_one(p).await?,
+            None => anyhow::bail!("no database"),
+        },
     })
 }
 
@@ -359,7 +363,15 @@ async fn scalar_at(store: &Store, sql: &str, at: DateTime<Utc>) -> anyhow::Resul
                 .fetch_one(p)
                 .await?
         }
-        _ => anyhow::bail!("no database"),
+        _ => match store.mysql_pool() {
+            Some(p) => {
+                on_mysql::query_scalar(sql)
+                    .bind(Ts::from(at))
+                    .fetch_one(p)
+                    .await?
+            }
+            None => anyhow::bail!("no database"),
+        },
     })
 }
 
