@@ -316,12 +316,10 @@ pub struct ChangeOpts {
 
 impl ChangeOpts {
     /// The reason, trimmed; a blank one is a usage error.
-    pub fn reason(&self) -> Result<String, Failure> {
+    pub fn reason(&self, tr: &Tr) -> Result<String, Failure> {
         let r = self.reason.trim();
         if r.is_empty() {
-            return Err(Failure::usage(
-                "--reason must say why; it is written in the audit log",
-            ));
+            return Err(Failure::usage(tr!(tr, "cli-err-reason-blank")));
         }
         Ok(r.to_owned())
     }
@@ -338,6 +336,9 @@ pub struct WechatErrorJson {
     pub rid: Option<String>,
     /// The one-line description (no secret, no URL query).
     pub message: String,
+    /// The error itself, for the words people read in their language (not in the JSON).
+    #[serde(skip)]
+    source: crate::wechat::WechatError,
 }
 
 fn kind_name(k: crate::wechat::ErrorKind) -> &'static str {
@@ -362,6 +363,7 @@ impl From<&crate::wechat::WechatError> for WechatErrorJson {
             action: e.action(),
             rid: e.rid().map(str::to_owned),
             message: e.to_string(),
+            source: e.clone(),
         }
     }
 }
@@ -381,20 +383,11 @@ impl WechatErrorJson {
         line("rid", cell_opt(ctx, self.rid.as_deref(), 128))
     }
 
-    /// The meaning and what to do as the operator reads them: from the errcode table in their
-    /// language when WeChat answered an errcode, else the English sentences. The JSON fields
-    /// keep the English, whatever the language.
+    /// The meaning and what to do as the operator reads them, in their language (an error
+    /// without an errcode too: a timeout, a refused connection). The JSON fields keep the
+    /// English, whatever the language.
     pub fn said(&self, tr: &Tr) -> (String, String) {
-        match self.errcode {
-            Some(code) => {
-                let e = crate::wechat::WechatError::from_errcode(
-                    code,
-                    crate::wechat::ApiError::new("", ""),
-                );
-                (e.meaning_in(tr), e.action_in(tr))
-            }
-            None => (self.meaning.to_owned(), self.action.to_owned()),
-        }
+        (self.source.meaning_in(tr), self.source.action_in(tr))
     }
 }
 
@@ -528,13 +521,11 @@ pub fn read_secret_line(
 }
 
 /// Parses `--after` (a cursor printed by an earlier page).
-pub fn parse_cursor(text: Option<&str>) -> Result<Option<crate::store::Cursor>, Failure> {
+pub fn parse_cursor(tr: &Tr, text: Option<&str>) -> Result<Option<crate::store::Cursor>, Failure> {
     match text {
         None => Ok(None),
-        Some(t) => crate::store::Cursor::decode(t).map(Some).ok_or_else(|| {
-            Failure::usage(
-                "--after is not a cursor printed by this command; copy next_cursor from the previous page",
-            )
-        }),
+        Some(t) => crate::store::Cursor::decode(t)
+            .map(Some)
+            .ok_or_else(|| Failure::usage(tr!(tr, "cli-err-bad-cursor"))),
     }
 }
