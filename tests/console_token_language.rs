@@ -1,0 +1,71 @@
+//! The access-token state of the Exchange view in the operator's language when the last fetch
+//! failed without an errcode (WeChat unreachable): what it means and what to do are said in
+//! Chinese from the catalogue, the host stays as it is, and no English sentence of the error
+//! is left on the screen. Against a closed port, so no WeChat (real or emulated) answers.
+
+mod common;
+mod console_support;
+
+use common::{data_key, real_login, start_emulator};
+use console_support::*;
+use wxlogin::console::theme::Theme;
+use wxlogin::console::views::exchange::ExchangeSetup;
+use wxlogin::console::{App, ConsoleContext};
+use wxlogin::i18n::Lang;
+use wxlogin::mock_wechat::demo_app;
+use wxlogin::operator::{Actor, Role};
+use wxlogin::store::Store;
+use wxlogin::wechat::{WechatConfig, WechatError};
+
+/// Nothing listens here: every connection is refused at once.
+const CLOSED: &str = "http://127.0.0.1:9";
+
+fn console(store: &Store, lang: Lang, size: (u16, u16)) -> App {
+    let actor = Actor::new("support-op", Role::Support, None);
+    let mut ctx = ConsoleContext::new(store.clone(), actor);
+    ctx.theme = Theme::plain();
+    ctx.tr = lang.tr();
+    ctx.size = size;
+    ctx.exchange = ExchangeSetup::from_wechat(WechatConfig::new(CLOSED, vec![demo_app()]))
+        .with_data_key(data_key());
+    let mut app = App::new(ctx);
+    app.resize(size.0, size.1);
+    app
+}
+
+/// The screen of the Exchange view after a key check of the selected session.
+async fn exchange_after_a_failed_fetch(store: &Store, lang: Lang) -> String {
+    let mut app = console(store, lang, (160, 40));
+    app.settle().await;
+    press(&mut app, "<Enter>c").await;
+    press(&mut app, "<Esc>3").await;
+    render(&mut app, 160, 40)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_wechat_is_explained_in_chinese_on_the_exchange_view() {
+    let db = common::sqlite_db().await;
+    let wx = start_emulator().await;
+    real_login(&db.store, &wx, "zoe").await;
+    let connect = WechatError::Connect {
+        host: String::new(),
+        detail: String::new(),
+    };
+    let zh = Lang::ZhCn.tr();
+    let screen = exchange_after_a_failed_fetch(&db.store, Lang::ZhCn).await;
+    assert!(
+        screen.contains(&format!("上次错误：{}", connect.meaning_in(&zh))),
+        "{screen}"
+    );
+    assert!(screen.contains("处理建议"), "{screen}");
+    assert!(screen.contains("127.0.0.1:9"), "the host is kept: {screen}");
+    assert!(!screen.contains(connect.meaning()), "{screen}");
+    assert!(
+        !screen.contains("check WXLOGIN_WECHAT_BASE_URL"),
+        "{screen}"
+    );
+    // The same failure in English keeps the English sentences.
+    let screen = exchange_after_a_failed_fetch(&db.store, Lang::En).await;
+    assert!(screen.contains(connect.meaning()), "{screen}");
+    wx.shutdown().await;
+}
