@@ -1157,3 +1157,34 @@ store_test!(
         assert_chinese_only("purge", &out.stdout);
     }
 );
+
+store_test!(
+    migrate_says_it_is_done_and_refuses_a_viewer_in_the_operators_language,
+    |db| {
+        let zh = wx_in(&CHINESE[0], &db.url, &["migrate"], None)
+            .await
+            .expect(0);
+        assert!(
+            zh.stdout.trim_end().ends_with("：数据库结构已是最新"),
+            "{}",
+            zh.stdout
+        );
+        let en = wx_in(&ENGLISH, &db.url, &["migrate"], None).await.expect(0);
+        assert!(
+            en.stdout.trim_end().ends_with(": schema is up to date"),
+            "{}",
+            en.stdout
+        );
+        let refused = wx_in(&CHINESE[1], &db.url, &["--read-only", "migrate"], None)
+            .await
+            .expect(4);
+        assert!(
+            refused.stderr.contains("迁移数据库") && refused.stderr.contains("值班"),
+            "{}",
+            refused.stderr
+        );
+        wx_in(&ENGLISH, &db.url, &["--read-only", "migrate"], None)
+            .await
+            .expect(4);
+    }
+);

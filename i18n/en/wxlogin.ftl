@@ -1094,3 +1094,4 @@ present-err-archive-partial = { $file }.partial exists (an archive that did not 
 present-err-archive-none = no audit row before { $before }; nothing to archive
 present-err-archive-stopped = interrupted: { $file } is complete and verified; no audit row was deleted
 present-err-archive-stopped-deleting = interrupted after deleting { $deleted } of { $count } rows; every row is in { $file } (verified); run again with a new file for the rest
+cli-migrate-done = { $url }: schema is up to date

@@ -991,3 +991,4 @@ present-err-archive-partial = { $file }.partial 已存在（上次归档没有�
 present-err-archive-none = { $before } 之前没有审计记录；无需归档
 present-err-archive-stopped = 已中断：{ $file } 已完整写入并校验；没有删除任何审计记录
 present-err-archive-stopped-deleting = 已在删除 { $count } 条记录中的 { $deleted } 条后中断；全部记录都在 { $file } 中（已校验）；请用新文件名再次运行以归档其余记录
+cli-migrate-done = { $url }：数据库结构已是最新

@@ -16,6 +16,7 @@ pub mod bindings;
 pub mod completions;
 pub mod exchange;
 pub mod help;
+pub mod migrate;
 pub mod session_keys;
 pub mod sessions;
 pub mod stats;
