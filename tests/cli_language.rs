@@ -1188,3 +1188,28 @@ store_test!(
             .expect(4);
     }
 );
+
+store_test!(
+    a_bad_line_on_stdin_is_refused_in_the_operators_language,
+    |db| {
+        let long = "A".repeat(5000) + "\n";
+        let args = ["sessions", "show", "--token-stdin"];
+        let zh = wx_in(&CHINESE[0], &db.url, &args, Some(&long))
+            .await
+            .expect(2);
+        assert!(
+            zh.stderr.contains("标准输入中的SessionId超过 4096 字节"),
+            "{}",
+            zh.stderr
+        );
+        assert!(!zh.stderr.contains("AAAA"), "never echoed: {}", zh.stderr);
+        assert_chinese_only("stdin bound", &zh.stderr);
+        let en = wx_in(&ENGLISH, &db.url, &args, Some(&long)).await.expect(2);
+        assert!(
+            en.stderr
+                .contains("the SessionId on stdin is longer than 4096 bytes"),
+            "{}",
+            en.stderr
+        );
+    }
+);

@@ -146,47 +146,52 @@ const CLI_EXCEPTIONS: &[(&str, &str, &str)] = &[
         "`accounts history ",
         "inside clap's English error",
     ),
-    // What stdin's bounds and crate::text::check name in their (English) errors about a
-    // line read from stdin; the sentence around the name is English too.
+    // The English names of lines read from stdin: field_name() words them in the operator's
+    // language; crate::text::check names them in its own (English) errors.
     (
         "src/cli/accounts.rs",
         "the password",
-        "field name in an English stdin error",
+        "field name, worded by field_name()",
     ),
     (
         "src/cli/accounts.rs",
         "the repeated password",
-        "field name in an English stdin error",
+        "field name, worded by field_name()",
     ),
     (
         "src/cli/exchange.rs",
         "the code",
-        "field name in an English stdin error",
+        "field name, worded by field_name()",
     ),
     (
         "src/cli/sessions.rs",
         "the SessionId",
-        "field name in an English stdin error",
+        "field name, worded by field_name()",
     ),
     (
         "src/cli/mod.rs",
         "the answer",
-        "field name in an English stdin error",
+        "field name, worded by field_name()",
     ),
     (
         "src/cli/mod.rs",
-        "on stdin",
-        "field name in an English stdin error",
+        "the password",
+        "field name, worded by field_name()",
     ),
     (
         "src/cli/mod.rs",
-        "is longer than",
-        "stdin bound error (English)",
+        "the repeated password",
+        "field name, worded by field_name()",
     ),
     (
         "src/cli/mod.rs",
-        "is not UTF-8 text",
-        "stdin error (English)",
+        "the code",
+        "field name, worded by field_name()",
+    ),
+    (
+        "src/cli/mod.rs",
+        "the SessionId",
+        "field name, worded by field_name()",
     ),
     // Failures of the machine itself, with the OS's own (English) text after them.
     (

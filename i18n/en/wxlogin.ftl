@@ -1095,3 +1095,14 @@ present-err-archive-none = no audit row before { $before }; nothing to archive
 present-err-archive-stopped = interrupted: { $file } is complete and verified; no audit row was deleted
 present-err-archive-stopped-deleting = interrupted after deleting { $deleted } of { $count } rows; every row is in { $file } (verified); run again with a new file for the rest
 cli-migrate-done = { $url }: schema is up to date
+
+# Lines read from stdin: what they are, and what is wrong with one
+cli-field-password = the password
+cli-field-password-repeat = the repeated password
+cli-field-code = the code
+cli-field-session-id = the SessionId
+cli-field-answer = the answer
+cli-field-on-stdin = { $field } on stdin
+cli-stdin-too-long = { $what } is longer than { $max } bytes (the longest line read from stdin); nothing was changed and the rest of stdin was not read
+cli-stdin-not-utf8 = { $what } is not UTF-8 text
+cli-secret-too-long = { $field } is longer than { $max } bytes (the longest line read from stdin)

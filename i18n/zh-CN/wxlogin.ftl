@@ -992,3 +992,14 @@ present-err-archive-none = { $before } 之前没有审计记录；无需归档
 present-err-archive-stopped = 已中断：{ $file } 已完整写入并校验；没有删除任何审计记录
 present-err-archive-stopped-deleting = 已在删除 { $count } 条记录中的 { $deleted } 条后中断；全部记录都在 { $file } 中（已校验）；请用新文件名再次运行以归档其余记录
 cli-migrate-done = { $url }：数据库结构已是最新
+
+# 从标准输入读取的一行：它是什么，以及它有什么问题
+cli-field-password = 密码
+cli-field-password-repeat = 再次输入的密码
+cli-field-code = code
+cli-field-session-id = SessionId
+cli-field-answer = 回答
+cli-field-on-stdin = 标准输入中的{ $field }
+cli-stdin-too-long = { $what }超过 { $max } 字节（从标准输入读取一行的上限）；没有做任何更改，标准输入的其余部分未被读取
+cli-stdin-not-utf8 = { $what }不是 UTF-8 文本
+cli-secret-too-long = { $field }超过 { $max } 字节（从标准输入读取一行的上限）
