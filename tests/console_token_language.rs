@@ -57,6 +57,19 @@ async fn an_unreachable_wechat_is_explained_in_chinese_on_the_exchange_view() {
         screen.contains(&format!("上次错误：{}", connect.meaning_in(&zh))),
         "{screen}"
     );
+    // The meaning, then the host and the transport's text; what to do on its own line.
+    assert!(
+        screen.contains(&format!("{}（127.0.0.1:9", connect.meaning_in(&zh))),
+        "{screen}"
+    );
+    let last_error = screen
+        .lines()
+        .find(|l| l.contains("上次错误"))
+        .unwrap_or_default();
+    assert!(
+        !last_error.contains(&connect.action_in(&zh)),
+        "what to do is on its own line: {screen}"
+    );
     assert!(screen.contains("处理建议"), "{screen}");
     assert!(screen.contains("127.0.0.1:9"), "the host is kept: {screen}");
     assert!(!screen.contains(connect.meaning()), "{screen}");

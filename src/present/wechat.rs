@@ -171,6 +171,30 @@ pub fn error_line(tr: &Tr, e: &WechatError) -> String {
     }
 }
 
+/// What [`error_line`] says besides the meaning and what to do: the errcode, rid, host and the
+/// transport's own text (`127.0.0.1:9（tcp connect error: …）`), for a face that shows the
+/// meaning and the action on lines of their own.
+pub fn details(tr: &Tr, e: &WechatError) -> String {
+    let line = error_line(tr, e);
+    let (meaning, action) = (e.meaning_in(tr), e.action_in(tr));
+    let middle = line
+        .strip_prefix(meaning.as_str())
+        .and_then(|rest| rest.strip_suffix(action.as_str()))
+        .unwrap_or(&line);
+    let middle = middle.trim_matches([' ', ':', '：']);
+    // One group in parentheses around the whole middle loses them (the face adds its own).
+    for (open, close) in [('(', ')'), ('（', '）')] {
+        if let Some(inner) = middle
+            .strip_prefix(open)
+            .and_then(|m| m.strip_suffix(close))
+            .filter(|inner| !inner.contains([open, close]))
+        {
+            return inner.to_owned();
+        }
+    }
+    middle.to_owned()
+}
+
 /// The two reasons the access-token cache gives for not sending a forced refresh
 /// (`crate::wechat::token`), said again in `tr`'s language with their numbers; `None` for
 /// any other text.
@@ -271,6 +295,30 @@ mod tests {
                 && line.contains("api.weixin.qq.com"),
             "{line}"
         );
+    }
+
+    #[test]
+    fn the_details_are_what_the_line_says_besides_its_meaning_and_action() {
+        let e = WechatError::Connect {
+            host: "127.0.0.1:9".into(),
+            detail: "tcp connect error: Connection refused (os error 111)".into(),
+        };
+        for lang in Lang::ALL {
+            let tr = lang.tr();
+            let d = details(&tr, &e);
+            assert!(
+                d.contains("127.0.0.1:9") && d.contains("(os error 111)"),
+                "{lang}: {d}"
+            );
+            assert!(!d.contains(&e.meaning_in(&tr)), "{lang}: {d}");
+            assert!(!d.contains(&e.action_in(&tr)), "{lang}: {d}");
+        }
+        let api = WechatError::from_errcode(
+            40125,
+            ApiError::new("api.weixin.qq.com", "invalid appsecret, rid: 65ab-02"),
+        );
+        let d = details(&Lang::ZhCn.tr(), &api);
+        assert_eq!(d, "errcode 40125，rid 65ab-02，来自 api.weixin.qq.com");
     }
 
     #[test]

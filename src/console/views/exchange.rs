@@ -780,7 +780,8 @@ impl ExchangeView {
             if let Some(e) = &st.last_error {
                 // An errcode is worded from the errcode table in the operator's language; an
                 // error without one (timeout, refused connection) is worded in that language
-                // too, with its host and the transport's own text kept.
+                // too: its meaning, then its host and the transport's own text in brackets (what
+                // to do follows on a line of its own).
                 let known = st
                     .last_errcode
                     .map(|code| (code, WechatError::from_errcode(code, ApiError::new("", ""))));
@@ -795,8 +796,7 @@ impl ExchangeView {
                         tr,
                         "console-exchange-last-error-meaning",
                         meaning = failure.meaning_in(tr),
-                        error =
-                            widgets::clean(&crate::present::wechat::error_line(tr, failure), 200)
+                        error = widgets::clean(&crate::present::wechat::details(tr, failure), 200)
                     ),
                     _ => tr!(
                         tr,
