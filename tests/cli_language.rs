@@ -100,6 +100,8 @@ store_test!(
             &["audit", "--json"],
             &["bindings", "show", "--username", "张三丰", "--json"],
             &["accounts", "show", "张三丰", "--json"],
+            &["audit", "--operator", "nobody", "--json"],
+            &["accounts", "history", "alice", "--json"],
         ];
         for args in outputs {
             let en = wx_in(&ENGLISH, &db.url, args, None).await.expect(0);
