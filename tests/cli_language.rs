@@ -697,6 +697,14 @@ fn assert_chinese_only(what: &str, text: &str) {
     assert!(runs.is_empty(), "{what}: English left {runs:?} in:\n{text}");
 }
 
+/// An address where nothing listens (a port just freed): every connection is refused.
+fn closed_url() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    format!("http://{addr}")
+}
+
 /// The demo app on a fresh emulator, and the test data key, as environment.
 fn wechat_env(base: &str) -> Vec<(&'static str, String)> {
     use wxlogin::mock_wechat::{DEMO_APPID, DEMO_SECRET};
@@ -831,7 +839,7 @@ store_test!(
 
         // WeChat unreachable: an error with no errcode is worded in Chinese too; the host and
         // the exit code stay.
-        let closed = wechat_env("http://127.0.0.1:9");
+        let closed = wechat_env(&closed_url());
         let out = wx_wechat(zh, &db.url, &["sessions", "check-key", &id], &closed)
             .await
             .expect(1);
@@ -1016,7 +1024,7 @@ store_test!(
             en.stderr
         );
         // WeChat unreachable: no errcode, still Chinese; the exit code is the runtime one.
-        let closed = wechat_env("http://127.0.0.1:9");
+        let closed = wechat_env(&closed_url());
         let code = wx.mint(DEMO_APPID, "carol-phone").unwrap();
         let out = wx_wechat(&CHINESE[0], &db.url, &["exchange", &code], &closed)
             .await

@@ -1,7 +1,7 @@
 //! The access-token state of the Exchange view in the operator's language when the last fetch
 //! failed without an errcode (WeChat unreachable): what it means and what to do are said in
 //! Chinese from the catalogue, the host stays as it is, and no English sentence of the error
-//! is left on the screen. Against a closed port, so no WeChat (real or emulated) answers.
+//! is left on the screen. Against a port nobody listens on, so no WeChat (real or emulated) answers.
 
 mod common;
 mod console_support;
@@ -17,25 +17,37 @@ use wxlogin::operator::{Actor, Role};
 use wxlogin::store::Store;
 use wxlogin::wechat::{WechatConfig, WechatError};
 
-/// Nothing listens here: every connection is refused at once.
-const CLOSED: &str = "http://127.0.0.1:9";
+/// An address where nothing listens (a port just freed): every connection is refused at once.
+fn closed() -> std::net::SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    addr
+}
 
-fn console(store: &Store, lang: Lang, size: (u16, u16)) -> App {
+fn console(store: &Store, lang: Lang, closed: std::net::SocketAddr, size: (u16, u16)) -> App {
     let actor = Actor::new("support-op", Role::Support, None);
     let mut ctx = ConsoleContext::new(store.clone(), actor);
     ctx.theme = Theme::plain();
     ctx.tr = lang.tr();
     ctx.size = size;
-    ctx.exchange = ExchangeSetup::from_wechat(WechatConfig::new(CLOSED, vec![demo_app()]))
-        .with_data_key(data_key());
+    ctx.exchange = ExchangeSetup::from_wechat(WechatConfig::new(
+        format!("http://{closed}"),
+        vec![demo_app()],
+    ))
+    .with_data_key(data_key());
     let mut app = App::new(ctx);
     app.resize(size.0, size.1);
     app
 }
 
 /// The screen of the Exchange view after a key check of the selected session.
-async fn exchange_after_a_failed_fetch(store: &Store, lang: Lang) -> String {
-    let mut app = console(store, lang, (160, 40));
+async fn exchange_after_a_failed_fetch(
+    store: &Store,
+    lang: Lang,
+    closed: std::net::SocketAddr,
+) -> String {
+    let mut app = console(store, lang, closed, (160, 40));
     app.settle().await;
     press(&mut app, "<Enter>c").await;
     press(&mut app, "<Esc>3").await;
@@ -52,14 +64,15 @@ async fn an_unreachable_wechat_is_explained_in_chinese_on_the_exchange_view() {
         detail: String::new(),
     };
     let zh = Lang::ZhCn.tr();
-    let screen = exchange_after_a_failed_fetch(&db.store, Lang::ZhCn).await;
+    let addr = closed();
+    let screen = exchange_after_a_failed_fetch(&db.store, Lang::ZhCn, addr).await;
     assert!(
         screen.contains(&format!("上次错误：{}", connect.meaning_in(&zh))),
         "{screen}"
     );
     // The meaning, then the host and the transport's text; what to do on its own line.
     assert!(
-        screen.contains(&format!("{}（127.0.0.1:9", connect.meaning_in(&zh))),
+        screen.contains(&format!("{}（{addr}", connect.meaning_in(&zh))),
         "{screen}"
     );
     let last_error = screen
@@ -71,14 +84,17 @@ async fn an_unreachable_wechat_is_explained_in_chinese_on_the_exchange_view() {
         "what to do is on its own line: {screen}"
     );
     assert!(screen.contains("处理建议"), "{screen}");
-    assert!(screen.contains("127.0.0.1:9"), "the host is kept: {screen}");
+    assert!(
+        screen.contains(&addr.to_string()),
+        "the host is kept: {screen}"
+    );
     assert!(!screen.contains(connect.meaning()), "{screen}");
     assert!(
         !screen.contains("check WXLOGIN_WECHAT_BASE_URL"),
         "{screen}"
     );
     // The same failure in English keeps the English sentences.
-    let screen = exchange_after_a_failed_fetch(&db.store, Lang::En).await;
+    let screen = exchange_after_a_failed_fetch(&db.store, Lang::En, addr).await;
     assert!(screen.contains(connect.meaning()), "{screen}");
     wx.shutdown().await;
 }
