@@ -5,9 +5,8 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use wxlogin::cli;
-use wxlogin::config::{self, ConfigFile, GlobalOpts};
+use wxlogin::config::{ConfigFile, GlobalOpts};
 use wxlogin::exit::Failure;
-use wxlogin::store::Store;
 
 const EXIT_CODES: &str = cli::EXIT_CODES_HELP;
 
@@ -195,14 +194,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     let file = ConfigFile::from_opts(&cli.global)?;
     match cli.command {
         Command::Migrate => {
-            let url = config::database_url(&cli.global, &file)?;
-            let actor = config::resolve_actor(&cli.global, &file)?;
-            // Refuse a viewer before touching the database.
-            wxlogin::ops::check(&actor, &wxlogin::ops::Operation::Migrate)?;
-            let store = Store::connect(&url, Default::default()).await?;
-            wxlogin::ops::migrate(&store, &actor).await?;
-            println!("{}: schema is up to date", store.redacted_url());
-            Ok(())
+            let ctx = cli::Context::new(&cli.global, file)?;
+            cli::migrate::run(&ctx).await.map_err(|f| ctx.localize(f))
         }
         Command::Sessions(a) => {
             let ctx = cli::Context::new(&cli.global, file)?;

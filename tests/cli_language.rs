@@ -100,6 +100,8 @@ store_test!(
             &["audit", "--json"],
             &["bindings", "show", "--username", "张三丰", "--json"],
             &["accounts", "show", "张三丰", "--json"],
+            &["audit", "--operator", "nobody", "--json"],
+            &["accounts", "history", "alice", "--json"],
         ];
         for args in outputs {
             let en = wx_in(&ENGLISH, &db.url, args, None).await.expect(0);
@@ -659,3 +661,565 @@ store_test!(purge_prose_follows_the_language, |db| {
         zh.stdout
     );
 });
+
+/// Runs of three or more English words in `text` outside backticks (a command to type, such as
+/// `wxlogin sessions list`, stays as it is): what a Chinese reader should not meet.
+fn english_runs(text: &str) -> Vec<String> {
+    let mut outside = String::new();
+    for (i, part) in text.split('`').enumerate() {
+        if i % 2 == 0 {
+            outside.push_str(part);
+            outside.push(' ');
+        }
+    }
+    let mut runs = Vec::new();
+    let mut run: Vec<&str> = Vec::new();
+    for word in outside.split(|c: char| c.is_whitespace() || c == ',' || c == ';') {
+        let plain = word.len() >= 2 && word.chars().all(|c| c.is_ascii_lowercase());
+        if plain {
+            run.push(word);
+        } else {
+            if run.len() >= 3 {
+                runs.push(run.join(" "));
+            }
+            run.clear();
+        }
+    }
+    if run.len() >= 3 {
+        runs.push(run.join(" "));
+    }
+    runs
+}
+
+/// Asserts that `text` (a command's stdout or stderr in zh-CN) holds no English sentence.
+fn assert_chinese_only(what: &str, text: &str) {
+    let runs = english_runs(text);
+    assert!(runs.is_empty(), "{what}: English left {runs:?} in:\n{text}");
+}
+
+/// An address where nothing listens (a port just freed): every connection is refused.
+fn closed_url() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    format!("http://{addr}")
+}
+
+/// The demo app on a fresh emulator, and the test data key, as environment.
+fn wechat_env(base: &str) -> Vec<(&'static str, String)> {
+    use wxlogin::mock_wechat::{DEMO_APPID, DEMO_SECRET};
+    vec![
+        ("WXLOGIN_WECHAT_BASE_URL", base.to_owned()),
+        ("WXLOGIN_APPID", DEMO_APPID.to_owned()),
+        ("WXLOGIN_APP_SECRET", DEMO_SECRET.to_owned()),
+        ("WXLOGIN_DATA_KEY", common::data_key().to_base64()),
+    ]
+}
+
+async fn wx_wechat(v: &Variant, url: &str, args: &[&str], env: &[(&'static str, String)]) -> Run {
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    wx_in_env(v, url, args, None, &env).await
+}
+
+store_test!(
+    session_key_commands_speak_chinese_and_their_json_and_exit_codes_do_not_change,
+    |db| {
+        use wxlogin::mock_wechat::DEMO_APPID;
+        let wx = common::start_emulator().await;
+        let env = wechat_env(&wx.base_url());
+        let zh = &CHINESE[0];
+        let (id, openid, _) = common::real_login(&db, &wx, "alice").await;
+        // Another session of alice's holds a key WeChat no longer knows: stale (87009).
+        let old_key = wxlogin::secret::Secret::new("b2xkZXJrZXlvbGRlcmtleQ==");
+        let l = Login::new(DEMO_APPID, &openid);
+        let other = common::new_session(&l, &old_key);
+        let wxlogin::store::LoginOutcome::Issued(stale) =
+            db.login_bound(&common::data_key(), &other).await.unwrap()
+        else {
+            panic!("alice is bound");
+        };
+
+        // check-key: valid. The JSON is the same in both languages (latency pinned).
+        let json = ["sessions", "check-key", id.as_str(), "--json"];
+        let en = wx_wechat(&ENGLISH, &db.url, &json, &env).await.expect(0);
+        for v in CHINESE {
+            let same = wx_wechat(v, &db.url, &json, &env).await.expect(0);
+            assert_eq!(pinned(&same.stdout), pinned(&en.stdout), "{}", v.name);
+        }
+        let human = wx_wechat(zh, &db.url, &["sessions", "check-key", &id], &env)
+            .await
+            .expect(0);
+        for text in [
+            "会话",
+            "过期时间",
+            "结果",
+            "有效：微信确认这是该用户当前的密钥",
+        ] {
+            assert!(human.stdout.contains(text), "{text} in {}", human.stdout);
+        }
+        assert_chinese_only("check-key", &human.stdout);
+        let english = wx_wechat(&ENGLISH, &db.url, &["sessions", "check-key", &id], &env)
+            .await
+            .expect(0);
+        assert!(
+            english
+                .stdout
+                .contains("valid: WeChat holds this key for the user"),
+            "{}",
+            english.stdout
+        );
+
+        // check-key of the stale one: exit 3 in both; the meaning from the errcode table.
+        let stale_args = ["sessions", "check-key", stale.public_id.as_str()];
+        wx_wechat(&ENGLISH, &db.url, &stale_args, &env)
+            .await
+            .expect(3);
+        let out = wx_wechat(zh, &db.url, &stale_args, &env).await.expect(3);
+        let e = wxlogin::wechat::WechatError::from_errcode(
+            87009,
+            wxlogin::wechat::ApiError::new("", ""),
+        );
+        let zh_tr = wxlogin::i18n::Lang::ZhCn.tr();
+        assert!(
+            out.stdout
+                .contains(&format!("已失效：{}", e.meaning_in(&zh_tr))),
+            "{}",
+            out.stdout
+        );
+        assert!(out.stdout.contains("处理办法"), "{}", out.stdout);
+        assert!(
+            out.stderr.contains("保存的 session_key 已失效（87009）"),
+            "{}",
+            out.stderr
+        );
+        assert_chinese_only("check-key stale", &out.stdout);
+        assert_chinese_only("check-key stale", &out.stderr);
+
+        // reset-key of the stale one: WeChat refuses (87009), exit 3 in both languages.
+        let reset_stale = [
+            "sessions",
+            "reset-key",
+            stale.public_id.as_str(),
+            "--reason",
+            "解密失败",
+            "--yes",
+        ];
+        let out = wx_wechat(zh, &db.url, &reset_stale, &env).await.expect(3);
+        assert!(out.stdout.contains("失败："), "{}", out.stdout);
+        assert!(
+            out.stderr.contains("微信拒绝重置（87009）"),
+            "{}",
+            out.stderr
+        );
+        assert_chinese_only("reset-key stale", &out.stdout);
+        assert_chinese_only("reset-key stale", &out.stderr);
+
+        // reset-key: labels, the count of sessions it was stored on, the result.
+        let reset = [
+            "sessions",
+            "reset-key",
+            id.as_str(),
+            "--reason",
+            "解密失败",
+            "--yes",
+        ];
+        let out = wx_wechat(zh, &db.url, &reset, &env).await.expect(0);
+        for text in ["旧密钥", "新密钥", "已保存到", "1 个会话：", "已重置，用时"]
+        {
+            assert!(out.stdout.contains(text), "{text} in {}", out.stdout);
+        }
+        assert!(out.stdout.contains(&id), "{}", out.stdout);
+        assert_chinese_only("reset-key", &out.stdout);
+        let out = wx_wechat(&ENGLISH, &db.url, &reset, &env).await.expect(0);
+        assert!(
+            out.stdout.contains("stored on    1 session: "),
+            "{}",
+            out.stdout
+        );
+
+        // WeChat unreachable: an error with no errcode is worded in Chinese too; the host and
+        // the exit code stay.
+        let closed = wechat_env(&closed_url());
+        let out = wx_wechat(zh, &db.url, &["sessions", "check-key", &id], &closed)
+            .await
+            .expect(1);
+        let connect = wxlogin::wechat::WechatError::Connect {
+            host: String::new(),
+            detail: String::new(),
+        };
+        assert!(
+            out.stdout
+                .contains(&format!("出错：{}", connect.meaning_in(&zh_tr))),
+            "{}",
+            out.stdout
+        );
+        assert!(
+            out.stdout.contains(&connect.action_in(&zh_tr)),
+            "{}",
+            out.stdout
+        );
+        assert!(
+            out.stderr.contains("checkSessionKey 调用失败：") && out.stderr.contains("127.0.0.1"),
+            "{}",
+            out.stderr
+        );
+        // (The log line of the token cache on stderr stays English, as every log line does.)
+        let said: String = out
+            .stderr
+            .lines()
+            .filter(|l| l.starts_with("wxlogin:"))
+            .collect();
+        assert!(!said.contains(connect.meaning()), "{said}");
+        assert!(!out.stdout.contains(connect.meaning()), "{}", out.stdout);
+        wx_wechat(&ENGLISH, &db.url, &["sessions", "check-key", &id], &closed)
+            .await
+            .expect(1);
+
+        // No data key: a usage error, in Chinese.
+        let out = wx_in(zh, &db.url, &["sessions", "check-key", &id], None)
+            .await
+            .expect(2);
+        assert!(out.stderr.contains("没有数据密钥"), "{}", out.stderr);
+    }
+);
+
+store_test!(
+    audit_and_its_archive_speak_chinese_with_the_same_exit_codes,
+    |db| {
+        seed(&db, &db.url).await;
+        let zh = &CHINESE[0];
+        let none = wx_in(zh, &db.url, &["audit", "--operator", "nobody"], None)
+            .await
+            .expect(0);
+        assert_eq!(none.stdout.trim_end(), "没有匹配的审计记录");
+        let listed = wx_in(zh, &db.url, &["audit"], None).await.expect(0);
+        assert!(
+            listed.stdout.starts_with("时间") && listed.stdout.contains("操作人"),
+            "{}",
+            listed.stdout
+        );
+        let bad = wx_in(zh, &db.url, &["audit", "--since", "yesterday"], None)
+            .await
+            .expect(2);
+        assert!(
+            bad.stderr.contains("--since \"yesterday\" 不是时间"),
+            "{}",
+            bad.stderr
+        );
+        wx_in(&ENGLISH, &db.url, &["audit", "--since", "yesterday"], None)
+            .await
+            .expect(2);
+        let cursor = wx_in(zh, &db.url, &["audit", "--after", "zzz"], None)
+            .await
+            .expect(2);
+        assert!(
+            cursor.stderr.contains("不是本命令输出的游标"),
+            "{}",
+            cursor.stderr
+        );
+
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("audit.jsonl");
+        let file = file.to_str().unwrap();
+        // Every row written so far (an age of zero: now).
+        let cutoff = "0s";
+        // No terminal and no --yes: refused (4), nothing written.
+        let refused = wx_in(
+            zh,
+            &db.url,
+            &["audit", "archive", "--before", cutoff, "--to", file],
+            None,
+        )
+        .await
+        .expect(4);
+        assert!(refused.stderr.contains("未确认"), "{}", refused.stderr);
+        let bad_before = wx_in(
+            zh,
+            &db.url,
+            &[
+                "audit", "archive", "--before", "soon", "--to", file, "--yes",
+            ],
+            None,
+        )
+        .await
+        .expect(2);
+        assert!(
+            bad_before.stderr.contains("--before \"soon\" 不是时间"),
+            "{}",
+            bad_before.stderr
+        );
+        let done = wx_in(
+            zh,
+            &db.url,
+            &[
+                "audit", "archive", "--before", cutoff, "--to", file, "--yes",
+            ],
+            None,
+        )
+        .await
+        .expect(0);
+        for text in ["已写入", "条审计记录", "文件已校验", "已删除"] {
+            assert!(done.stderr.contains(text), "{text} in {}", done.stderr);
+        }
+        assert!(
+            done.stdout.contains("之前的") && done.stdout.contains("条审计记录归档到"),
+            "{}",
+            done.stdout
+        );
+        assert_chinese_only("audit archive", &done.stdout);
+        assert_chinese_only("audit archive", &done.stderr);
+        // The file exists now: never overwritten, a usage error in both languages.
+        let again = [
+            "audit", "archive", "--before", cutoff, "--to", file, "--yes",
+        ];
+        let exists = wx_in(zh, &db.url, &again, None).await.expect(2);
+        assert!(exists.stderr.contains("已存在"), "{}", exists.stderr);
+        let exists = wx_in(&ENGLISH, &db.url, &again, None).await.expect(2);
+        assert!(
+            exists
+                .stderr
+                .contains("the archive never overwrites a file"),
+            "{}",
+            exists.stderr
+        );
+    }
+);
+
+store_test!(
+    a_failed_exchange_ends_with_a_chinese_line_and_the_same_exit_code,
+    |db| {
+        use wxlogin::mock_wechat::DEMO_APPID;
+        let wx = common::start_emulator().await;
+        let env = wechat_env(&wx.base_url());
+        let code = wx.mint(DEMO_APPID, "carol-phone").unwrap();
+        wx_wechat(&ENGLISH, &db.url, &["exchange", &code], &env)
+            .await
+            .expect(0);
+        let zh_tr = wxlogin::i18n::Lang::ZhCn.tr();
+        let used = wxlogin::wechat::WechatError::from_errcode(
+            40163,
+            wxlogin::wechat::ApiError::new("", ""),
+        );
+        let out = wx_wechat(&CHINESE[0], &db.url, &["exchange", &code], &env)
+            .await
+            .expect(1);
+        assert!(
+            out.stderr.contains("code2Session 调用失败：")
+                && out.stderr.contains(&used.meaning_in(&zh_tr))
+                && out.stderr.contains("errcode 40163"),
+            "{}",
+            out.stderr
+        );
+        assert!(
+            !out.stderr.contains("code2Session failed"),
+            "{}",
+            out.stderr
+        );
+        let en = wx_wechat(&ENGLISH, &db.url, &["exchange", &code], &env)
+            .await
+            .expect(1);
+        assert!(
+            en.stderr.contains("code2Session failed: ") && en.stderr.contains(used.meaning()),
+            "{}",
+            en.stderr
+        );
+        // WeChat unreachable: no errcode, still Chinese; the exit code is the runtime one.
+        let closed = wechat_env(&closed_url());
+        let code = wx.mint(DEMO_APPID, "carol-phone").unwrap();
+        let out = wx_wechat(&CHINESE[0], &db.url, &["exchange", &code], &closed)
+            .await
+            .expect(1);
+        let connect = wxlogin::wechat::WechatError::Connect {
+            host: String::new(),
+            detail: String::new(),
+        };
+        assert!(
+            out.stdout.contains(&connect.meaning_in(&zh_tr)),
+            "{}",
+            out.stdout
+        );
+        assert!(!out.stdout.contains(connect.meaning()), "{}", out.stdout);
+        assert!(
+            out.stderr.contains("code2Session 调用失败：") && out.stderr.contains("127.0.0.1"),
+            "{}",
+            out.stderr
+        );
+        // Input errors before any call.
+        let empty = wx_wechat(&CHINESE[0], &db.url, &["exchange", "  "], &env)
+            .await
+            .expect(2);
+        assert!(empty.stderr.contains("未输入 code"), "{}", empty.stderr);
+    }
+);
+
+store_test!(
+    the_commands_own_refusals_read_in_chinese_with_their_exit_codes_kept,
+    |db| {
+        seed(&db, &db.url).await;
+        let zh = &CHINESE[0];
+        let live = wx(&db.url, &["sessions", "list", "--json"])
+            .await
+            .expect(0)
+            .json();
+        let id = live["sessions"][0]["public_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let revoke = |ids: Vec<String>| {
+            let mut a: Vec<String> = vec!["sessions".into(), "revoke".into()];
+            a.extend(ids);
+            a.extend(["--reason".into(), "测试".into(), "--yes".into()]);
+            a
+        };
+        // (arguments, exit code, what the Chinese says)
+        let cases: Vec<(Vec<String>, i32, &str)> = vec![
+            (
+                revoke(vec!["ses_nope1".into(), "ses_nope2".into()]),
+                3,
+                "没有会话使用给出的公开 ID",
+            ),
+            (
+                vec![
+                    "sessions".into(),
+                    "revoke".into(),
+                    id.clone(),
+                    "--reason".into(),
+                    "   ".into(),
+                    "--yes".into(),
+                ],
+                2,
+                "--reason 必须说明原因",
+            ),
+            (
+                vec![
+                    "sessions".into(),
+                    "revoke".into(),
+                    "--username".into(),
+                    "无此人".into(),
+                    "--reason".into(),
+                    "x".into(),
+                    "--yes".into(),
+                ],
+                3,
+                "没有名为 无此人 的账号",
+            ),
+            (
+                vec![
+                    "bindings".into(),
+                    "show".into(),
+                    "--openid".into(),
+                    "o-nobody".into(),
+                ],
+                3,
+                "openid o-nobody 没有绑定",
+            ),
+            (
+                vec![
+                    "accounts".into(),
+                    "history".into(),
+                    "--account".into(),
+                    "987654".into(),
+                ],
+                3,
+                "没有 ID 为 987654 的账号",
+            ),
+            (
+                vec!["sessions".into(), "show".into(), "ses_nope".into()],
+                3,
+                "没有公开 ID 为 ses_nope 的会话",
+            ),
+        ];
+        for (args, code, says) in &cases {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let en = wx_in(&ENGLISH, &db.url, &args, None).await;
+            assert_eq!(en.code, *code, "{args:?}: {}", en.stderr);
+            let out = wx_in(zh, &db.url, &args, None).await;
+            assert_eq!(out.code, *code, "{args:?}: {}", out.stderr);
+            assert!(out.stderr.contains(says), "{says} in {}", out.stderr);
+            assert_chinese_only(&format!("{args:?}"), &out.stderr);
+        }
+        // The revoke of a session that is no longer live: "none of the given sessions is live".
+        let once = revoke(vec![id.clone()]);
+        let once: Vec<&str> = once.iter().map(String::as_str).collect();
+        wx_in(zh, &db.url, &once, None).await.expect(0);
+        let again = wx_in(zh, &db.url, &once, None).await.expect(3);
+        assert!(
+            again
+                .stderr
+                .contains("给出的会话都不在线（0 个不存在，1 个已撤销或已过期）"),
+            "{}",
+            again.stderr
+        );
+        let again = wx_in(&ENGLISH, &db.url, &once, None).await.expect(3);
+        assert!(
+            again.stderr.contains("none of the given sessions is live"),
+            "{}",
+            again.stderr
+        );
+        // A purge's result line, with its counts.
+        let purge = ["sessions", "purge", "--older-than", "1d", "--yes"];
+        let out = wx_in(zh, &db.url, &purge, None).await.expect(0);
+        assert!(
+            out.stdout.contains("批清理") && out.stdout.contains("个会话"),
+            "{}",
+            out.stdout
+        );
+        assert_chinese_only("purge", &out.stdout);
+    }
+);
+
+store_test!(
+    migrate_says_it_is_done_and_refuses_a_viewer_in_the_operators_language,
+    |db| {
+        let zh = wx_in(&CHINESE[0], &db.url, &["migrate"], None)
+            .await
+            .expect(0);
+        assert!(
+            zh.stdout.trim_end().ends_with("：数据库结构已是最新"),
+            "{}",
+            zh.stdout
+        );
+        let en = wx_in(&ENGLISH, &db.url, &["migrate"], None).await.expect(0);
+        assert!(
+            en.stdout.trim_end().ends_with(": schema is up to date"),
+            "{}",
+            en.stdout
+        );
+        let refused = wx_in(&CHINESE[1], &db.url, &["--read-only", "migrate"], None)
+            .await
+            .expect(4);
+        assert!(
+            refused.stderr.contains("迁移数据库") && refused.stderr.contains("值班"),
+            "{}",
+            refused.stderr
+        );
+        wx_in(&ENGLISH, &db.url, &["--read-only", "migrate"], None)
+            .await
+            .expect(4);
+    }
+);
+
+store_test!(
+    a_bad_line_on_stdin_is_refused_in_the_operators_language,
+    |db| {
+        let long = "A".repeat(5000) + "\n";
+        let args = ["sessions", "show", "--token-stdin"];
+        let zh = wx_in(&CHINESE[0], &db.url, &args, Some(&long))
+            .await
+            .expect(2);
+        assert!(
+            zh.stderr.contains("标准输入中的SessionId超过 4096 字节"),
+            "{}",
+            zh.stderr
+        );
+        assert!(!zh.stderr.contains("AAAA"), "never echoed: {}", zh.stderr);
+        assert_chinese_only("stdin bound", &zh.stderr);
+        let en = wx_in(&ENGLISH, &db.url, &args, Some(&long)).await.expect(2);
+        assert!(
+            en.stderr
+                .contains("the SessionId on stdin is longer than 4096 bytes"),
+            "{}",
+            en.stderr
+        );
+    }
+);

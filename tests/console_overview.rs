@@ -300,7 +300,7 @@ store_test!(
         let mut app = overview(&fx.store, Role::Oncall, SparkStyle::Braille).await;
         app.ctx.tr = wxlogin::i18n::Lang::ZhCn.tr();
         if app.ctx.store.backend() == wxlogin::store::Backend::Sqlite {
-            for (w, h) in [(80, 24), (160, 40)] {
+            for (w, h) in [(80, 24), (120, 30), (160, 40)] {
                 let screen = render(&mut app, w, h);
                 insta::with_settings!({ filters => filters(), prepend_module_to_snapshot => false }, {
                     insta::assert_snapshot!(format!("zh_overview_busy_{w}x{h}"), screen);
@@ -328,6 +328,27 @@ store_test!(
         );
         assert!(screen.contains("wechat_40029"), "{screen}");
         assert!(!screen.contains("logged in"), "{screen}");
+        // At 120 columns (one column of panels) the meaning is whole: it hangs under itself
+        // instead of being cut at the border.
+        let narrow = render(&mut app, 120, 30);
+        let tail: String = {
+            let mut t: Vec<char> = meaning.chars().rev().take(3).collect();
+            t.reverse();
+            t.into_iter().collect()
+        };
+        let hung = narrow
+            .lines()
+            .skip_while(|l| !l.contains("wechat_40029"))
+            .nth(1)
+            .unwrap_or_default();
+        assert!(
+            hung.contains(&tail),
+            "{tail} under the 40029 line in {narrow}"
+        );
+        assert!(
+            !narrow.contains('…'),
+            "nothing shortened at 120x30: {narrow}"
+        );
         // The address dialog is Chinese too.
         press(&mut app, "jD").await;
         let screen = render(&mut app, 80, 24);

@@ -890,3 +890,116 @@ cli-stats-addresses = 登录失败的客户端地址（失败次数）：
 cli-revoke-token-question = 撤销这个 SessionId 的会话？
 cli-purge-dry-run = 试运行：{ $cutoff } 之前结束（已过期或已撤销）的会话有 { $n } 个；未做任何更改
 cli-purge-question = 删除 { $cutoff } 之前已过期或已撤销的全部会话？在线会话会保留。
+
+# `wxlogin sessions check-key | reset-key` 的可读输出（--json 保持英文）
+cli-key-label-session = 会话
+cli-key-label-expires = 过期时间
+cli-key-label-old-key = 旧密钥
+cli-key-label-new-key = 新密钥
+cli-key-label-stored-on = 已保存到
+cli-key-session-revoked = （会话已撤销）
+cli-key-session-expired = （会话已过期）
+cli-key-valid = 有效：微信确认这是该用户当前的密钥（{ $ms } ms）
+cli-key-check-stale = 已失效：{ $meaning }（{ $ms } ms）
+cli-key-check-error = 出错：{ $meaning }（{ $ms } ms）
+cli-key-stored-on = { $count } 个会话：{ $ids }
+cli-key-reset-done = 已重置，用时 { $ms } ms；旧密钥在微信侧已失效
+cli-key-reset-failed = 失败：{ $meaning }（{ $ms } ms）
+cli-key-no-data-key = 没有数据密钥：保存的 session_key 用它加密；请把 WXLOGIN_DATA_KEY_FILE（或 WXLOGIN_DATA_KEY，或配置文件中的 data_key_file）设为登录服务使用的密钥
+cli-key-session-gone = 该会话在此期间已不存在
+cli-key-stale = 保存的 session_key 已失效（87009）：用户重新登录过，或密钥已过期；用它解密用户数据会失败。请让用户重新登录
+cli-key-check-failed = checkSessionKey 调用失败：{ $error }
+cli-key-reset-stale = 微信拒绝重置（87009）：保存的密钥已失效，无法为请求签名；只有用户重新登录才能解决
+cli-key-reset-call-failed = resetUserSessionKey 调用失败：{ $error }
+
+# `wxlogin audit` 和 `audit archive` 的可读输出（--json 保持英文）
+cli-audit-none = 没有匹配的审计记录
+cli-since-bad = { $flag } { $text } 不是时间；请用 RFC 3339（2026-11-21T09:00:00Z）、日期（2026-11-21）或时长（30m、12h、7d）
+cli-archive-exists = { $file } 已存在；归档从不覆盖文件：请换一个文件名
+cli-archive-question = 把 { $before } 之前的审计记录写入 { $file }，然后从数据库中删除？
+cli-archive-written = wxlogin: 已写入 { $n } 条审计记录
+cli-archive-verified = wxlogin: 文件已校验（{ $n } 条记录）；正在从数据库删除
+cli-archive-deleted = wxlogin: 已删除 { $n } 条记录
+cli-archive-done = 已把 { $before } 之前的 { $n } 条审计记录归档到 { $file }（{ $bytes } 字节，SHA-256 { $sha256 }）
+
+# `wxlogin exchange`：换取失败时的结尾一行，以及输入错误
+cli-exchange-call-failed = code2Session 调用失败：{ $error }
+cli-exchange-code-prompt = code（不回显）：
+cli-exchange-no-code = 未输入 code；请把 wx.login() 得到的 code 作为参数给出，或加 --code-stdin 从标准输入传入
+
+# 命令自身的错误（退出码不变）
+cli-err-no-session-id = 标准输入中没有 SessionId；请用管道传入，例如 `wxlogin sessions show --token-stdin < token.txt`
+cli-err-session-id-prompt = SessionId（不回显）：
+cli-err-too-many-ids = 一次最多 { $max } 个公开 ID；请改用 --account、--openid 或 --appid --all 撤销
+cli-err-no-such-public-ids = 没有会话使用给出的公开 ID；请用 `wxlogin sessions list` 列出会话
+cli-err-none-live = 给出的会话都不在线（{ $unknown } 个不存在，{ $inactive } 个已撤销或已过期）；无需撤销
+cli-err-revoked-meanwhile = 这些会话已被其他人同时撤销；没有剩下需要撤销的
+cli-err-no-account-named = 没有名为 { $username } 的账号；请用 `wxlogin accounts show` 核对拼写
+cli-err-no-account-id = 没有 ID 为 { $id } 的账号；请用 `wxlogin bindings show` 查找
+cli-err-no-account-id-history = 没有 ID 为 { $id } 的账号；`wxlogin bindings show --openid O` 或 `accounts show USERNAME` 会显示账号的 ID
+cli-err-history-whose = 请指定查看谁的记录：USERNAME 或 --account ID
+cli-err-revoke-interrupted = 已在第 { $batches } 批后中断：撤销了 { $revoked } 个会话，其余仍在线；再次运行同一命令即可完成
+cli-err-purge-busy = 另一个清理正在运行（{ $holder }）；未做任何更改；请在它结束后重试
+cli-err-purge-interrupted = 已中断：已完成的批次已删除，其余仍保留；再次运行同一命令即可完成
+cli-err-reason-blank = --reason 必须说明原因；它会写入审计日志
+cli-err-bad-cursor = --after 不是本命令输出的游标；请从上一页复制 next_cursor
+cli-err-bindings-whose = 请指定查看谁的绑定：--openid、--unionid、--username 或 --account
+cli-err-no-binding-for = { $what } 没有绑定；该用户尚未用用户名和密码完成首次登录
+cli-bindings-what-openid-in = 小程序 { $appid } 中的 openid { $openid }
+cli-bindings-what-openid = openid { $openid }
+cli-bindings-what-unionid = unionid { $unionid }
+cli-bindings-what-username = 用户名 { $username }
+cli-bindings-what-account = 账号 { $id }
+
+# `wxlogin sessions purge`：进度和结果
+cli-purge-progress = wxlogin: 已清理 { $n } 个会话（第 { $batch } 批）
+cli-purge-bar-batch = 第 { $batch } 批
+cli-purge-resumed = 先完成了上次中断的清理：{ $n } 个会话
+cli-purge-done = 已分 { $batches } 批清理 { $cutoff } 之前结束的 { $n } 个会话（{ $secs } 秒）
+cli-purge-done-interrupted = 已中断：已分 { $batches } 批清理 { $cutoff } 之前结束的 { $n } 个会话（{ $secs } 秒）
+cli-purge-bar-purged = 个会话已清理
+cli-purge-bar-stop = 按 Ctrl-C 会在本批结束后停止
+cli-revoke-bar-revoked = 个会话已撤销
+cli-bar-eta = 预计剩余
+
+# 一次失败的微信调用，写成一行（src/present/wechat.rs）；errcode、rid、主机名和微信的 errmsg 原样保留
+present-wechat-rid = rid { $rid }
+present-wechat-no-rid = 无 rid
+present-wechat-none = 无
+present-wechat-unlabelled = 未标明类型的内容
+present-wechat-line-errcode = { $meaning }（errcode { $code }，{ $rid }，来自 { $host }）：{ $action }
+present-wechat-line-busy = { $meaning }（errcode -1，{ $rid }）已尝试 { $attempts } 次，来自 { $host }：{ $action }
+present-wechat-line-other = { $meaning }：errcode { $code }，errmsg "{ $errmsg }"（{ $rid }，来自 { $host }）：{ $action }
+present-wechat-line-timeout = { $meaning }：{ $host } 在 { $ms } ms 内没有应答：{ $action }
+present-wechat-line-detail = { $meaning }：{ $host }（{ $detail }）：{ $action }
+present-wechat-line-http-status = { $meaning }：{ $host } 返回 HTTP { $status }：{ $action }
+present-wechat-line-not-json = { $meaning }：{ $host } 返回 HTTP 200 和 { $bytes } 字节的 { $kind }：{ $action }
+present-wechat-line-unexpected-json = { $meaning }（{ $problem }，来自 { $host }）：{ $action }
+present-wechat-line-plain = { $meaning }：{ $action }
+present-wechat-line-unknown-app = { $meaning }（请求的是 { $appid }，已配置：{ $known }）：{ $action }
+present-wechat-line-ambiguous-app = { $meaning }（已配置：{ $known }）：{ $action }
+present-wechat-line-setup = { $meaning }：{ $detail }：{ $action }
+present-wechat-line-force-refresh = { $meaning }（appid { $appid }：{ $reason }）：{ $action }
+present-wechat-line-mock = { $meaning }：{ $host }（HTTP { $status }：{ $message }）：{ $action }
+present-wechat-force-gap = 上次强制刷新在 { $since } 秒前，微信要求两次之间至少间隔 { $gap } 秒；请在 { $wait } 秒后重试
+present-wechat-force-daily = 过去 24 小时已强制刷新 { $n } 次，达到微信的每日上限；下一次可在 { $wait } 分钟后进行
+cli-err-appid-alone-here = --appid 用于缩小 --openid 的范围，或与 --all 一起选中整个小程序；不能与这种选择方式同时使用
+cli-err-all-needs-appid = --all 需要 --appid：请指定要撤销哪个小程序的会话
+cli-err-retention-off = [retention] sessions_after_days = 0 表示永久保留会话；如仍要清理，请给出 --older-than
+present-err-archive-future = --before 是将来的时间：只能归档已经写入的记录
+present-err-archive-partial = { $file }.partial 已存在（上次归档没有完成；其中的记录仍在数据库中）：请删除它或换一个文件名
+present-err-archive-none = { $before } 之前没有审计记录；无需归档
+present-err-archive-stopped = 已中断：{ $file } 已完整写入并校验；没有删除任何审计记录
+present-err-archive-stopped-deleting = 已在删除 { $count } 条记录中的 { $deleted } 条后中断；全部记录都在 { $file } 中（已校验）；请用新文件名再次运行以归档其余记录
+cli-migrate-done = { $url }：数据库结构已是最新
+
+# 从标准输入读取的一行：它是什么，以及它有什么问题
+cli-field-password = 密码
+cli-field-password-repeat = 再次输入的密码
+cli-field-code = code
+cli-field-session-id = SessionId
+cli-field-answer = 回答
+cli-field-on-stdin = 标准输入中的{ $field }
+cli-stdin-too-long = { $what }超过 { $max } 字节（从标准输入读取一行的上限）；没有做任何更改，标准输入的其余部分未被读取
+cli-stdin-not-utf8 = { $what }不是 UTF-8 文本
+cli-secret-too-long = { $field }超过 { $max } 字节（从标准输入读取一行的上限）

@@ -357,14 +357,10 @@ async fn history(ctx: &Context, a: HistoryArgs) -> Result<(), Failure> {
             .await?
             .ok_or_else(|| not_found(&ctx.tr, name))?,
         (None, Some(id)) => store.account_by_id(id).await?.ok_or_else(|| {
-            Failure::nothing_matched(format!(
-                "no account with id {id}; `wxlogin bindings show --openid O` or `accounts show USERNAME` show an account's id"
-            ))
+            Failure::nothing_matched(tr!(ctx.tr, "cli-err-no-account-id-history", id = id))
         })?,
         (None, None) => {
-            return Err(Failure::usage(
-                "say whose history: USERNAME or --account ID",
-            ));
+            return Err(Failure::usage(tr!(ctx.tr, "cli-err-history-whose")));
         }
     };
     // Page by page with the same keyset store function as the console.
@@ -427,7 +423,7 @@ struct DisableJson {
 }
 
 async fn unlock(ctx: &Context, a: UnlockArgs) -> Result<(), Failure> {
-    let reason = a.change.reason()?;
+    let reason = a.change.reason(&ctx.tr)?;
     ctx.check(&Operation::UnlockAccount)?;
     let store = ctx.store().await?;
     let Some(acc) = store.account_by_username(&a.username).await? else {
@@ -458,7 +454,7 @@ async fn unlock(ctx: &Context, a: UnlockArgs) -> Result<(), Failure> {
 }
 
 async fn disable(ctx: &Context, a: DisableArgs) -> Result<(), Failure> {
-    let reason = a.change.reason()?;
+    let reason = a.change.reason(&ctx.tr)?;
     let reason = reason.as_str();
     ctx.check(&Operation::DisableAccount)?;
     let store = ctx.store().await?;
@@ -513,7 +509,7 @@ async fn disable(ctx: &Context, a: DisableArgs) -> Result<(), Failure> {
 }
 
 async fn set_password(ctx: &Context, a: SetPasswordArgs) -> Result<(), Failure> {
-    let reason = a.change.reason()?;
+    let reason = a.change.reason(&ctx.tr)?;
     ctx.check(&Operation::SetPassword {
         keep_bindings: !a.unbind_all,
     })?;

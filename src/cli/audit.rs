@@ -8,8 +8,10 @@ use serde::Serialize;
 
 use super::{Context, Table, cell, cell_opt, ts};
 use crate::exit::Failure;
+use crate::i18n::Tr;
 use crate::present::json::AuditJson;
 use crate::store::{AuditFilter, Ts};
+use crate::tr;
 
 #[derive(Debug, Args)]
 #[command(after_help = super::EXIT_CODES_HELP, next_help_heading = "Command options")]
@@ -104,6 +106,12 @@ struct ListJson {
 
 /// Parses `--since`: RFC 3339, a bare date (midnight UTC), or an age before `now`.
 pub fn parse_since(text: &str, now: DateTime<Utc>) -> Result<Ts, Failure> {
+    parse_time(&Tr::default(), "--since", text, now)
+}
+
+/// Parses the time given to `flag` (`--since`, `--before`): RFC 3339, a bare date (midnight
+/// UTC), or an age before `now`; a usage error naming `flag` in `tr`'s language.
+pub fn parse_time(tr: &Tr, flag: &str, text: &str, now: DateTime<Utc>) -> Result<Ts, Failure> {
     let t = text.trim();
     if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
         return Ok(Ts::from(dt.with_timezone(&Utc)));
@@ -114,9 +122,11 @@ pub fn parse_since(text: &str, now: DateTime<Utc>) -> Result<Ts, Failure> {
         return Ok(Ts::from(dt.and_utc()));
     }
     let bad = || {
-        Failure::usage(format!(
-            "--since {:?} is not a time; use RFC 3339 (2026-11-21T09:00:00Z), a date (2026-11-21) or an age (30m, 12h, 7d)",
-            crate::sanitize::for_terminal(t)
+        Failure::usage(tr!(
+            tr,
+            "cli-since-bad",
+            flag = flag,
+            text = format!("{:?}", crate::sanitize::for_terminal(t))
         ))
     };
     let split = t.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
@@ -142,9 +152,9 @@ pub async fn run(ctx: &Context, args: AuditArgs) -> Result<(), Failure> {
         return archive(ctx, a).await;
     }
     let a = args.opts;
-    let after = super::parse_cursor(a.after.as_deref())?;
+    let after = super::parse_cursor(&ctx.tr, a.after.as_deref())?;
     let since = match &a.since {
-        Some(s) => Some(parse_since(s, Utc::now())?),
+        Some(s) => Some(parse_time(&ctx.tr, "--since", s, Utc::now())?),
         None => None,
     };
     let filter = AuditFilter {
@@ -162,8 +172,9 @@ pub async fn run(ctx: &Context, args: AuditArgs) -> Result<(), Failure> {
             next_cursor: next,
         });
     }
+    let tr = &ctx.tr;
     if page.rows.is_empty() {
-        return ctx.say("no audit entries match");
+        return ctx.say(tr!(tr, "cli-audit-none"));
     }
     let mut t = Table::new(&[
         "AT", "OPERATOR", "ORIGIN", "ACTION", "TARGET", "REASON", "DETAIL",
@@ -181,7 +192,7 @@ pub async fn run(ctx: &Context, args: AuditArgs) -> Result<(), Failure> {
     }
     t.print(ctx)?;
     if let Some(c) = next {
-        ctx.say(format!("more: add --after {c}"))?;
+        ctx.say(tr!(tr, "cli-more-after", cursor = c))?;
     }
     Ok(())
 }
@@ -217,20 +228,19 @@ pub struct ArchiveArgs {
 
 async fn archive(ctx: &Context, a: ArchiveArgs) -> Result<(), Failure> {
     ctx.check(&crate::ops::Operation::ArchiveAudit)?;
-    let before = parse_since(&a.before, Utc::now())
-        .map_err(|f| Failure::usage(f.message.replacen("--since", "--before", 1)))?;
+    let tr = &ctx.tr;
+    let before = parse_time(tr, "--before", &a.before, Utc::now())?;
+    let file = crate::sanitize::for_terminal(&a.to.display().to_string()).into_owned();
     if a.to.exists() {
-        return Err(Failure::usage(format!(
-            "{} exists; the archive never overwrites a file: choose another name",
-            crate::sanitize::for_terminal(&a.to.display().to_string())
-        )));
+        return Err(Failure::usage(tr!(tr, "cli-archive-exists", file = file)));
     }
     let store = ctx.store().await?;
     ctx.confirm(
-        &format!(
-            "Write the audit rows before {} to {} and then delete them from the database?",
-            before.rfc3339(),
-            crate::sanitize::for_terminal(&a.to.display().to_string())
+        &tr!(
+            tr,
+            "cli-archive-question",
+            before = before.rfc3339(),
+            file = file
         ),
         a.yes,
     )?;
@@ -243,11 +253,9 @@ async fn archive(ctx: &Context, a: ArchiveArgs) -> Result<(), Failure> {
     let mut progress = |s: crate::ops::ArchiveStep| {
         if !quiet {
             let line = match s {
-                crate::ops::ArchiveStep::Written(n) => format!("wxlogin: wrote {n} audit rows"),
-                crate::ops::ArchiveStep::Verified(n) => {
-                    format!("wxlogin: file verified ({n} rows); deleting them")
-                }
-                crate::ops::ArchiveStep::Deleted(n) => format!("wxlogin: deleted {n} rows"),
+                crate::ops::ArchiveStep::Written(n) => tr!(tr, "cli-archive-written", n = n),
+                crate::ops::ArchiveStep::Verified(n) => tr!(tr, "cli-archive-verified", n = n),
+                crate::ops::ArchiveStep::Deleted(n) => tr!(tr, "cli-archive-deleted", n = n),
             };
             let _ = writeln!(ctx.err(), "{line}");
         }
@@ -268,13 +276,14 @@ async fn archive(ctx: &Context, a: ArchiveArgs) -> Result<(), Failure> {
     if a.json {
         return ctx.print_json(&out);
     }
-    ctx.say(format!(
-        "archived {} audit rows before {} to {} ({} bytes, SHA-256 {})",
-        out.count,
-        out.before,
-        crate::sanitize::for_terminal(&out.file),
-        out.bytes,
-        out.sha256
+    ctx.say(tr!(
+        tr,
+        "cli-archive-done",
+        n = out.count,
+        before = out.before.clone(),
+        file = crate::sanitize::for_terminal(&out.file).into_owned(),
+        bytes = out.bytes.to_string(),
+        sha256 = out.sha256.clone()
     ))
 }
 

@@ -6,6 +6,7 @@ use serde::Serialize;
 use super::{Context, Table, cell, cell_opt, ts, ts_opt};
 use crate::exit::Failure;
 use crate::store::{BindingQuery, BindingView, UnbindOutcome};
+use crate::tr;
 
 #[derive(Debug, Args)]
 pub struct BindingsArgs {
@@ -135,10 +136,16 @@ pub fn bindings_table(ctx: &Context, rows: &[BindingView]) -> Table {
 }
 
 async fn show(ctx: &Context, a: ShowArgs) -> Result<(), Failure> {
+    let tr = &ctx.tr;
     let (query, what) = if let Some(openid) = a.openid {
         let what = match &a.appid {
-            Some(app) => format!("openid {openid} in {app}"),
-            None => format!("openid {openid}"),
+            Some(app) => tr!(
+                tr,
+                "cli-bindings-what-openid-in",
+                openid = openid.as_str(),
+                appid = app.as_str()
+            ),
+            None => tr!(tr, "cli-bindings-what-openid", openid = openid.as_str()),
         };
         (
             BindingQuery::OpenId {
@@ -148,24 +155,26 @@ async fn show(ctx: &Context, a: ShowArgs) -> Result<(), Failure> {
             what,
         )
     } else if let Some(u) = a.unionid {
-        let what = format!("unionid {u}");
+        let what = tr!(tr, "cli-bindings-what-unionid", unionid = u.as_str());
         (BindingQuery::UnionId(u), what)
     } else if let Some(u) = a.who.username {
-        let what = format!("username {u}");
+        let what = tr!(tr, "cli-bindings-what-username", username = u.as_str());
         (BindingQuery::Username(u), what)
     } else if let Some(id) = a.who.account {
-        (BindingQuery::AccountId(id), format!("account {id}"))
+        (
+            BindingQuery::AccountId(id),
+            tr!(tr, "cli-bindings-what-account", id = id),
+        )
     } else {
-        return Err(Failure::usage(
-            "say whose bindings to show: --openid, --unionid, --username or --account",
-        ));
+        return Err(Failure::usage(tr!(tr, "cli-err-bindings-whose")));
     };
     let store = ctx.store().await?;
     let rows = store.find_bindings(&query).await?;
     if rows.is_empty() {
-        return Err(Failure::nothing_matched(format!(
-            "no binding for {}; the user has not completed a first login with username and password",
-            crate::sanitize::for_terminal(&what)
+        return Err(Failure::nothing_matched(tr!(
+            tr,
+            "cli-err-no-binding-for",
+            what = crate::sanitize::for_terminal(&what).into_owned()
         )));
     }
     if a.json {
@@ -198,7 +207,7 @@ impl From<UnbindOutcome> for UnbindJson {
 }
 
 async fn unbind(ctx: &Context, a: UnbindArgs) -> Result<(), Failure> {
-    let reason = a.change.reason()?;
+    let reason = a.change.reason(&ctx.tr)?;
     let reason = reason.as_str();
     ctx.check(&crate::ops::Operation::Unbind)?;
     let store = ctx.store().await?;

@@ -52,26 +52,24 @@ struct ExchangeJson {
 
 fn read_code(ctx: &Context, a: &ExchangeArgs) -> Result<Secret, Failure> {
     let code = if a.code_stdin {
-        read_secret_line(ctx, "code (not echoed): ", "the code")?
+        read_secret_line(ctx, &tr!(ctx.tr, "cli-exchange-code-prompt"), "the code")?
     } else {
         Secret::new(a.code.clone().unwrap_or_default())
     };
     let trimmed = Secret::new(code.expose().trim());
     if trimmed.is_empty() {
-        return Err(Failure::usage(
-            "no code given; pass the code from wx.login() as an argument or on stdin with --code-stdin",
-        ));
+        return Err(Failure::usage(tr!(ctx.tr, "cli-exchange-no-code")));
     }
     Ok(trimmed)
 }
 
-/// A configuration problem found before any request: which exit code it gets.
-fn config_failure(e: &WechatError) -> Failure {
+/// A configuration problem found before any request: which exit code it gets, said in the
+/// operator's language.
+fn config_failure(ctx: &Context, e: &WechatError) -> Failure {
+    let said = crate::present::wechat::error_line(&ctx.tr, e);
     match e {
-        WechatError::UnknownApp { .. } | WechatError::AmbiguousApp { .. } => {
-            Failure::usage(e.to_string())
-        }
-        _ => Failure::runtime(e.to_string()),
+        WechatError::UnknownApp { .. } | WechatError::AmbiguousApp { .. } => Failure::usage(said),
+        _ => Failure::runtime(said),
     }
 }
 
@@ -81,10 +79,10 @@ pub async fn run(ctx: &Context, a: ExchangeArgs) -> Result<(), Failure> {
     let config = WechatConfig::resolve(&ctx.file)?;
     let appid = config
         .app(a.appid.as_deref())
-        .map_err(|e| config_failure(&e))?
+        .map_err(|e| config_failure(ctx, &e))?
         .appid
         .clone();
-    let client = WechatClient::new(config).map_err(|e| config_failure(&e))?;
+    let client = WechatClient::new(config).map_err(|e| config_failure(ctx, &e))?;
     let store = ctx.store().await?;
 
     let report = ops::test_exchange(&store, &client, &ctx.actor, &appid, code, None).await?;
@@ -120,9 +118,10 @@ pub async fn run(ctx: &Context, a: ExchangeArgs) -> Result<(), Failure> {
     }
     match report.answer {
         Ok(_) => Ok(()),
-        Err(e) => Err(Failure::runtime(format!(
-            "code2Session failed: {}",
-            crate::sanitize::for_terminal(&e.to_string())
+        Err(e) => Err(Failure::runtime(tr!(
+            ctx.tr,
+            "cli-exchange-call-failed",
+            error = crate::present::wechat::error_line(&ctx.tr, &e)
         ))),
     }
 }

@@ -16,6 +16,7 @@ pub mod bindings;
 pub mod completions;
 pub mod exchange;
 pub mod help;
+pub mod migrate;
 pub mod session_keys;
 pub mod sessions;
 pub mod stats;
@@ -184,7 +185,7 @@ impl Context {
     /// closed for the rest of the command.
     pub fn read_line(&self, what: &str) -> Result<Option<String>, Failure> {
         let mut input = self.input.lock().unwrap_or_else(|e| e.into_inner());
-        let line = read_bounded_line(&mut **input, MAX_STDIN_LINE, what);
+        let line = read_bounded_line(&mut **input, MAX_STDIN_LINE, what, &self.tr);
         if line.is_err() {
             // Refused input is closed, not left waiting: through the door the sender then stops
             // queueing the rest for a reader that will never come (and holding its connection).
@@ -264,7 +265,9 @@ impl Context {
         write!(err, "{question} [y/N] ")?;
         err.flush()?;
         drop(err);
-        let answer = self.read_line("the answer")?.unwrap_or_default();
+        let answer = self
+            .read_line(&field_name(&self.tr, "the answer"))?
+            .unwrap_or_default();
         match answer.trim().to_ascii_lowercase().as_str() {
             "y" | "yes" => Ok(()),
             _ => Err(Failure::refused(tr!(self.tr, "cli-confirm-declined"))),
@@ -316,12 +319,10 @@ pub struct ChangeOpts {
 
 impl ChangeOpts {
     /// The reason, trimmed; a blank one is a usage error.
-    pub fn reason(&self) -> Result<String, Failure> {
+    pub fn reason(&self, tr: &Tr) -> Result<String, Failure> {
         let r = self.reason.trim();
         if r.is_empty() {
-            return Err(Failure::usage(
-                "--reason must say why; it is written in the audit log",
-            ));
+            return Err(Failure::usage(tr!(tr, "cli-err-reason-blank")));
         }
         Ok(r.to_owned())
     }
@@ -338,6 +339,9 @@ pub struct WechatErrorJson {
     pub rid: Option<String>,
     /// The one-line description (no secret, no URL query).
     pub message: String,
+    /// The error itself, for the words people read in their language (not in the JSON).
+    #[serde(skip)]
+    source: crate::wechat::WechatError,
 }
 
 fn kind_name(k: crate::wechat::ErrorKind) -> &'static str {
@@ -362,6 +366,7 @@ impl From<&crate::wechat::WechatError> for WechatErrorJson {
             action: e.action(),
             rid: e.rid().map(str::to_owned),
             message: e.to_string(),
+            source: e.clone(),
         }
     }
 }
@@ -381,20 +386,11 @@ impl WechatErrorJson {
         line("rid", cell_opt(ctx, self.rid.as_deref(), 128))
     }
 
-    /// The meaning and what to do as the operator reads them: from the errcode table in their
-    /// language when WeChat answered an errcode, else the English sentences. The JSON fields
-    /// keep the English, whatever the language.
+    /// The meaning and what to do as the operator reads them, in their language (an error
+    /// without an errcode too: a timeout, a refused connection). The JSON fields keep the
+    /// English, whatever the language.
     pub fn said(&self, tr: &Tr) -> (String, String) {
-        match self.errcode {
-            Some(code) => {
-                let e = crate::wechat::WechatError::from_errcode(
-                    code,
-                    crate::wechat::ApiError::new("", ""),
-                );
-                (e.meaning_in(tr), e.action_in(tr))
-            }
-            None => (self.meaning.to_owned(), self.action.to_owned()),
-        }
+        (self.source.meaning_in(tr), self.source.action_in(tr))
     }
 }
 
@@ -436,13 +432,16 @@ pub fn read_bounded_line(
     input: &mut dyn BufRead,
     max: usize,
     what: &str,
+    tr: &Tr,
 ) -> Result<Option<String>, Failure> {
     use zeroize::Zeroize;
     let too_long = |line: &mut Vec<u8>| {
         line.zeroize();
-        Failure::usage(format!(
-            "{what} is longer than {max} bytes (the longest line read from stdin); \
-             nothing was changed and the rest of stdin was not read"
+        Failure::usage(tr!(
+            tr,
+            "cli-stdin-too-long",
+            what = what,
+            max = max.to_string()
         ))
     };
     let mut line: Vec<u8> = Vec::new();
@@ -491,8 +490,24 @@ pub fn read_bounded_line(
         Err(e) => {
             let mut bytes = e.into_bytes();
             bytes.zeroize();
-            Err(Failure::usage(format!("{what} is not UTF-8 text")))
+            Err(Failure::usage(tr!(tr, "cli-stdin-not-utf8", what = what)))
         }
+    }
+}
+
+/// What a line read from stdin is, as the operator reads it in errors about it. The English
+/// name is the caller's own (and what `crate::text::check` names in its English errors).
+fn field_name(tr: &Tr, english: &str) -> String {
+    if tr.lang() == Lang::En {
+        return english.to_owned();
+    }
+    match english {
+        "the password" => tr!(tr, "cli-field-password"),
+        "the repeated password" => tr!(tr, "cli-field-password-repeat"),
+        "the code" => tr!(tr, "cli-field-code"),
+        "the SessionId" => tr!(tr, "cli-field-session-id"),
+        "the answer" => tr!(tr, "cli-field-answer"),
+        other => other.to_owned(),
     }
 }
 
@@ -513,13 +528,20 @@ pub fn read_secret_line(
         drop(crate::secret::Secret::new(raw));
         let secret = crate::secret::Secret::new(trimmed);
         if secret.expose().len() > MAX_STDIN_LINE {
-            return Err(Failure::usage(format!(
-                "{field} is longer than {MAX_STDIN_LINE} bytes (the longest line read from stdin)"
+            return Err(Failure::usage(tr!(
+                ctx.tr,
+                "cli-secret-too-long",
+                field = field_name(&ctx.tr, field),
+                max = MAX_STDIN_LINE.to_string()
             )));
         }
         secret
     } else {
-        let what = format!("{field} on stdin");
+        let what = tr!(
+            ctx.tr,
+            "cli-field-on-stdin",
+            field = field_name(&ctx.tr, field)
+        );
         crate::secret::Secret::new(ctx.read_line(&what)?.unwrap_or_default())
     };
     crate::text::check(field, secret.expose(), crate::text::TextKind::Secret)
@@ -528,13 +550,11 @@ pub fn read_secret_line(
 }
 
 /// Parses `--after` (a cursor printed by an earlier page).
-pub fn parse_cursor(text: Option<&str>) -> Result<Option<crate::store::Cursor>, Failure> {
+pub fn parse_cursor(tr: &Tr, text: Option<&str>) -> Result<Option<crate::store::Cursor>, Failure> {
     match text {
         None => Ok(None),
-        Some(t) => crate::store::Cursor::decode(t).map(Some).ok_or_else(|| {
-            Failure::usage(
-                "--after is not a cursor printed by this command; copy next_cursor from the previous page",
-            )
-        }),
+        Some(t) => crate::store::Cursor::decode(t)
+            .map(Some)
+            .ok_or_else(|| Failure::usage(tr!(tr, "cli-err-bad-cursor"))),
     }
 }

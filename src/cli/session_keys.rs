@@ -17,7 +17,9 @@ use super::{Context, WechatErrorJson, cell, ts};
 use crate::crypto::DataKey;
 use crate::exit::{Code, Failure};
 use crate::ops;
+use crate::present::wechat::error_line;
 use crate::store::{Store, Ts};
+use crate::tr;
 use crate::wechat::{KeyCheck, WechatClient, WechatConfig, WechatError};
 
 #[derive(Debug, Args)]
@@ -85,11 +87,8 @@ struct ResetJson {
 }
 
 fn data_key(ctx: &Context) -> Result<DataKey, Failure> {
-    crate::config::data_key(&ctx.file)?.ok_or_else(|| {
-        Failure::usage(
-            "no data key: the stored session_keys are encrypted with it; set WXLOGIN_DATA_KEY_FILE (or WXLOGIN_DATA_KEY, or data_key_file in the config file) to the service's key",
-        )
-    })
+    crate::config::data_key(&ctx.file)?
+        .ok_or_else(|| Failure::usage(tr!(ctx.tr, "cli-key-no-data-key")))
 }
 
 /// The WeChat client for the app a session belongs to.
@@ -99,16 +98,16 @@ async fn client_for(
     public_id: &str,
 ) -> Result<WechatClient, Failure> {
     let Some(s) = store.session_by_public_id(public_id).await? else {
-        return Err(Failure::nothing_matched(format!(
-            "no session with public id {}; list them with `wxlogin sessions list`",
-            crate::sanitize::for_terminal(public_id)
+        return Err(Failure::nothing_matched(tr!(
+            ctx.tr,
+            "present-err-no-public-id",
+            id = crate::sanitize::for_terminal(public_id).into_owned()
         )));
     };
     let config = WechatConfig::resolve(&ctx.file)?;
-    config
-        .app(Some(&s.appid))
-        .map_err(|e| Failure::runtime(e.to_string()))?;
-    WechatClient::new(config).map_err(|e| Failure::runtime(e.to_string()))
+    let said = |e: WechatError| Failure::runtime(error_line(&ctx.tr, &e));
+    config.app(Some(&s.appid)).map_err(said)?;
+    WechatClient::new(config).map_err(said)
 }
 
 pub async fn check_key(ctx: &Context, a: CheckKeyArgs) -> Result<(), Failure> {
@@ -148,40 +147,58 @@ pub async fn check_key(ctx: &Context, a: CheckKeyArgs) -> Result<(), Failure> {
         Ok(KeyCheck::Valid) => Ok(()),
         Ok(KeyCheck::Stale(_)) => Err(Failure::new(
             Code::NothingMatched,
-            "the stored session_key is stale (87009): the user logged in again or the key expired; decrypting their data with it fails. Have the user log in again",
+            tr!(ctx.tr, "cli-key-stale"),
         )),
-        Err(e) => Err(Failure::runtime(format!(
-            "checkSessionKey failed: {}",
-            crate::sanitize::for_terminal(&e.to_string())
+        Err(e) => Err(Failure::runtime(tr!(
+            ctx.tr,
+            "cli-key-check-failed",
+            error = error_line(&ctx.tr, &e)
         ))),
     }
 }
 
+/// One `label value` line, the label padded to 12 terminal columns (a CJK character takes two).
+fn line(ctx: &Context, label: &str, value: String) -> Result<(), Failure> {
+    ctx.say(format!("{} {value}", super::pad(label, 12)))
+}
+
+/// The lines both commands start with: which session of which user.
+fn print_session(ctx: &Context, public_id: &str, appid: &str, openid: &str) -> Result<(), Failure> {
+    line(
+        ctx,
+        &tr!(ctx.tr, "cli-key-label-session"),
+        cell(ctx, public_id, 64),
+    )?;
+    line(ctx, "appid", cell(ctx, appid, 64))?;
+    line(ctx, "openid", cell(ctx, openid, 128))
+}
+
 fn print_check(ctx: &Context, out: &CheckJson, expired: bool) -> Result<(), Failure> {
-    let line = |k: &str, v: String| ctx.say(format!("{k:<12} {v}"));
-    line("session", cell(ctx, &out.public_id, 64))?;
-    line("appid", cell(ctx, &out.appid, 64))?;
-    line("openid", cell(ctx, &out.openid, 128))?;
-    line("session_key", out.session_key_masked.clone())?;
+    let tr = &ctx.tr;
+    let ms = out.latency_ms.to_string();
+    print_session(ctx, &out.public_id, &out.appid, &out.openid)?;
+    line(ctx, "session_key", out.session_key_masked.clone())?;
     let state = match (out.session_revoked, expired) {
-        (true, _) => " (session revoked)",
-        (false, true) => " (session expired)",
-        _ => "",
+        (true, _) => tr!(tr, "cli-key-session-revoked"),
+        (false, true) => tr!(tr, "cli-key-session-expired"),
+        _ => String::new(),
     };
-    line("expires", format!("{}{state}", out.session_expires_at))?;
-    match (&out.error, out.status) {
-        (None, _) => line(
-            "result",
-            format!(
-                "valid: WeChat holds this key for the user ({} ms)",
-                out.latency_ms
-            ),
-        )?,
-        (Some(e), status) => {
-            line(
-                "result",
-                format!("{}: {} ({} ms)", status, e.said(&ctx.tr).0, out.latency_ms),
-            )?;
+    line(
+        ctx,
+        &tr!(tr, "cli-key-label-expires"),
+        format!("{}{state}", out.session_expires_at),
+    )?;
+    let result = tr!(tr, "cli-label-result");
+    match &out.error {
+        None => line(ctx, &result, tr!(tr, "cli-key-valid", ms = ms))?,
+        Some(e) => {
+            let meaning = e.said(tr).0;
+            let text = if out.status == "stale" {
+                tr!(tr, "cli-key-check-stale", meaning = meaning, ms = ms)
+            } else {
+                tr!(tr, "cli-key-check-error", meaning = meaning, ms = ms)
+            };
+            line(ctx, &result, text)?;
             e.print_details(ctx)?;
         }
     }
@@ -190,14 +207,15 @@ fn print_check(ctx: &Context, out: &CheckJson, expired: bool) -> Result<(), Fail
 
 pub async fn reset_key(ctx: &Context, a: ResetKeyArgs) -> Result<(), Failure> {
     ctx.check(&ops::Operation::ResetSessionKey)?;
-    let reason = a.change.reason()?;
+    let reason = a.change.reason(&ctx.tr)?;
     let key = data_key(ctx)?;
     let store = ctx.store().await?;
     let client = client_for(ctx, &store, &a.public_id).await?;
     let Some(s) = store.session_by_public_id(&a.public_id).await? else {
-        return Err(Failure::nothing_matched(
-            "the session disappeared meanwhile",
-        ));
+        return Err(Failure::nothing_matched(tr!(
+            ctx.tr,
+            "cli-key-session-gone"
+        )));
     };
     ctx.confirm(
         &crate::tr!(
@@ -238,51 +256,55 @@ pub async fn reset_key(ctx: &Context, a: ResetKeyArgs) -> Result<(), Failure> {
         Ok(_) => Ok(()),
         Err(WechatError::StaleSessionKey(_)) => Err(Failure::new(
             Code::NothingMatched,
-            "WeChat refused the reset (87009): the stored key is already stale, so it cannot sign the request; only the user logging in again helps",
+            tr!(ctx.tr, "cli-key-reset-stale"),
         )),
-        Err(e) => Err(Failure::runtime(format!(
-            "resetUserSessionKey failed: {}",
-            crate::sanitize::for_terminal(&e.to_string())
+        Err(e) => Err(Failure::runtime(tr!(
+            ctx.tr,
+            "cli-key-reset-call-failed",
+            error = error_line(&ctx.tr, &e)
         ))),
     }
 }
 
 fn print_reset(ctx: &Context, out: &ResetJson) -> Result<(), Failure> {
-    let line = |k: &str, v: String| ctx.say(format!("{k:<12} {v}"));
-    line("session", cell(ctx, &out.public_id, 64))?;
-    line("appid", cell(ctx, &out.appid, 64))?;
-    line("openid", cell(ctx, &out.openid, 128))?;
-    line("old key", out.old_session_key_masked.clone())?;
+    let tr = &ctx.tr;
+    let ms = out.latency_ms.to_string();
+    print_session(ctx, &out.public_id, &out.appid, &out.openid)?;
+    line(
+        ctx,
+        &tr!(tr, "cli-key-label-old-key"),
+        out.old_session_key_masked.clone(),
+    )?;
+    let result = tr!(tr, "cli-label-result");
     match &out.error {
         None => {
             line(
-                "new key",
+                ctx,
+                &tr!(tr, "cli-key-label-new-key"),
                 out.new_session_key_masked.clone().unwrap_or_default(),
             )?;
             line(
-                "stored on",
-                format!(
-                    "{} session(s): {}",
-                    out.sessions_updated.len(),
-                    out.sessions_updated
+                ctx,
+                &tr!(tr, "cli-key-label-stored-on"),
+                tr!(
+                    tr,
+                    "cli-key-stored-on",
+                    count = out.sessions_updated.len(),
+                    ids = out
+                        .sessions_updated
                         .iter()
                         .map(|p| cell(ctx, p, 64))
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),
             )?;
-            line(
-                "result",
-                format!(
-                    "reset in {} ms; the old key no longer works at WeChat",
-                    out.latency_ms
-                ),
-            )?;
+            line(ctx, &result, tr!(tr, "cli-key-reset-done", ms = ms))?;
         }
         Some(e) => {
             line(
-                "result",
-                format!("failed: {} ({} ms)", e.said(&ctx.tr).0, out.latency_ms),
+                ctx,
+                &result,
+                tr!(tr, "cli-key-reset-failed", meaning = e.said(tr).0, ms = ms),
             )?;
             e.print_details(ctx)?;
         }

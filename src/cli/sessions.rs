@@ -169,7 +169,7 @@ pub async fn run(ctx: &Context, args: SessionsArgs) -> Result<(), Failure> {
 const ALL_PAGE: i64 = 1000;
 
 async fn list(ctx: &Context, a: ListArgs) -> Result<(), Failure> {
-    let mut after = super::parse_cursor(a.after.as_deref())?;
+    let mut after = super::parse_cursor(&ctx.tr, a.after.as_deref())?;
     let format = if a.json { ListFormat::Json } else { a.format };
     let limit = a.limit.unwrap_or(if a.all { ALL_PAGE } else { 50 });
     let filter = SessionFilter {
@@ -349,12 +349,14 @@ struct ShowJson {
 
 /// Reads a SessionId from stdin and hashes it; the raw value is dropped (and zeroed) here.
 fn token_from_stdin(ctx: &Context) -> Result<crate::crypto::TokenHash, Failure> {
-    let raw = super::read_secret_line(ctx, "SessionId (not echoed): ", "the SessionId")?;
+    let raw = super::read_secret_line(
+        ctx,
+        &tr!(ctx.tr, "cli-err-session-id-prompt"),
+        "the SessionId",
+    )?;
     let token = SessionToken::from_raw(raw.expose());
     if token.expose().is_empty() {
-        return Err(Failure::usage(
-            "no SessionId on stdin; pipe it in, e.g. `wxlogin sessions show --token-stdin < token.txt`",
-        ));
+        return Err(Failure::usage(tr!(ctx.tr, "cli-err-no-session-id")));
     }
     Ok(token.hash())
 }
@@ -364,9 +366,10 @@ async fn show(ctx: &Context, a: ShowArgs) -> Result<(), Failure> {
         let hash = token_from_stdin(ctx)?;
         let store = ctx.store().await?;
         let Some(found) = store.session_by_token(&hash).await? else {
-            return Err(Failure::nothing_matched(
-                "no session has this SessionId; check that the whole token was given",
-            ));
+            return Err(Failure::nothing_matched(tr!(
+                ctx.tr,
+                "present-err-no-session-token"
+            )));
         };
         let now = Ts::from(store.now());
         (
@@ -377,9 +380,10 @@ async fn show(ctx: &Context, a: ShowArgs) -> Result<(), Failure> {
         let id = a.public_id.unwrap_or_default();
         let store = ctx.store().await?;
         let Some(s) = store.session_by_public_id(&id).await? else {
-            return Err(Failure::nothing_matched(format!(
-                "no session with public id {}; list them with `wxlogin sessions list`",
-                crate::sanitize::for_terminal(&id)
+            return Err(Failure::nothing_matched(tr!(
+                ctx.tr,
+                "present-err-no-public-id",
+                id = crate::sanitize::for_terminal(&id).into_owned()
             )));
         };
         let disabled = store
@@ -501,14 +505,10 @@ fn selector(tr: &crate::i18n::Tr, a: &RevokeArgs) -> Result<Selector, Failure> {
         )));
     }
     if a.appid.is_some() && a.openid.is_none() && !a.all {
-        return Err(Failure::usage(
-            "--appid narrows --openid or, with --all, selects a whole mini program; it cannot be combined with this selector",
-        ));
+        return Err(Failure::usage(tr!(tr, "cli-err-appid-alone-here")));
     }
     if a.all && a.appid.is_none() {
-        return Err(Failure::usage(
-            "--all needs --appid: name the mini program whose sessions to revoke",
-        ));
+        return Err(Failure::usage(tr!(tr, "cli-err-all-needs-appid")));
     }
     if !a.public_ids.is_empty() {
         let ids: BTreeSet<String> = a.public_ids.iter().cloned().collect();
@@ -543,7 +543,7 @@ struct RevokeJson {
 
 async fn revoke(ctx: &Context, a: RevokeArgs) -> Result<(), Failure> {
     let sel = selector(&ctx.tr, &a)?;
-    let reason = a.change.reason()?;
+    let reason = a.change.reason(&ctx.tr)?;
     if !a.dry_run {
         // Refuse before reading a token or asking anything; the ops function asks again.
         let op = match &sel {
@@ -565,9 +565,10 @@ async fn revoke(ctx: &Context, a: RevokeArgs) -> Result<(), Failure> {
             let hash = token_hash.expect("read above");
             if a.dry_run {
                 let Some(found) = store.session_by_token(&hash).await? else {
-                    return Err(Failure::nothing_matched(
-                        "no session has this SessionId; check that the whole token was given",
-                    ));
+                    return Err(Failure::nothing_matched(tr!(
+                        ctx.tr,
+                        "present-err-no-session-token"
+                    )));
                 };
                 return revoke_ids(ctx, &a, &store, vec![found.session.public_id], &reason).await;
             }
@@ -603,8 +604,10 @@ async fn revoke_ids(
     reason: &str,
 ) -> Result<(), Failure> {
     if ids.len() > MAX_REVOKE_IDS {
-        return Err(Failure::usage(format!(
-            "at most {MAX_REVOKE_IDS} public ids at once; revoke by --account, --openid or --appid --all instead"
+        return Err(Failure::usage(tr!(
+            ctx.tr,
+            "cli-err-too-many-ids",
+            max = MAX_REVOKE_IDS
         )));
     }
     // One query says which ids are live (for the question and for "nothing to revoke"); the
@@ -618,12 +621,13 @@ async fn revoke_ids(
     if live.is_empty() {
         return Err(Failure::nothing_matched(
             if census.unknown == ids.len() as u64 {
-                "no session has the given public id; list them with `wxlogin sessions list`"
-                    .to_owned()
+                tr!(ctx.tr, "cli-err-no-such-public-ids")
             } else {
-                format!(
-                    "none of the given sessions is live ({} unknown, {} already revoked or expired); nothing to revoke",
-                    census.unknown, census.inactive
+                tr!(
+                    ctx.tr,
+                    "cli-err-none-live",
+                    unknown = census.unknown,
+                    inactive = census.inactive
                 )
             },
         ));
@@ -652,9 +656,10 @@ async fn revoke_ids(
     ctx.confirm(&question, a.change.yes)?;
     let out = ops::revoke_sessions(store, &ctx.actor, &ids, reason).await?;
     if out.revoked.is_empty() {
-        return Err(Failure::nothing_matched(
-            "the sessions were revoked by someone else meanwhile; nothing left to revoke",
-        ));
+        return Err(Failure::nothing_matched(tr!(
+            ctx.tr,
+            "cli-err-revoked-meanwhile"
+        )));
     }
     report(
         ctx,
@@ -681,16 +686,19 @@ async fn revoke_filter(
     if let Some(u) = &filter.username
         && store.account_by_username(u).await?.is_none()
     {
-        return Err(Failure::nothing_matched(format!(
-            "no account named {}; check the spelling with `wxlogin accounts show`",
-            crate::sanitize::for_terminal(u)
+        return Err(Failure::nothing_matched(tr!(
+            ctx.tr,
+            "cli-err-no-account-named",
+            username = crate::sanitize::for_terminal(u).into_owned()
         )));
     }
     if let Some(id) = filter.account_id
         && store.account_by_id(id).await?.is_none()
     {
-        return Err(Failure::nothing_matched(format!(
-            "no account with id {id}; look it up with `wxlogin bindings show`"
+        return Err(Failure::nothing_matched(tr!(
+            ctx.tr,
+            "cli-err-no-account-id",
+            id = id
         )));
     }
     let selector = filter.describe();
@@ -738,9 +746,12 @@ async fn revoke_filter(
             Some(matched),
             indicatif::ProgressDrawTarget::stderr(),
         );
-        if let Ok(style) = indicatif::ProgressStyle::with_template(
-            "{bar:40} {pos}/{len} sessions revoked  {per_sec}  eta {eta}  (Ctrl-C stops after this batch)",
-        ) {
+        if let Ok(style) = indicatif::ProgressStyle::with_template(&format!(
+            "{{bar:40}} {{pos}}/{{len}} {}  {{per_sec}}  {} {{eta}}  ({})",
+            tr!(ctx.tr, "cli-revoke-bar-revoked"),
+            tr!(ctx.tr, "cli-bar-eta"),
+            tr!(ctx.tr, "cli-purge-bar-stop")
+        )) {
             bar.set_style(style);
         }
         Some(bar)
@@ -805,9 +816,11 @@ async fn revoke_filter(
         },
     )?;
     if outcome.cancelled {
-        return Err(Failure::runtime(format!(
-            "interrupted after {} batches: {} sessions revoked, the rest are still live; run the same command again to finish",
-            outcome.batches, outcome.revoked
+        return Err(Failure::runtime(tr!(
+            ctx.tr,
+            "cli-err-revoke-interrupted",
+            batches = outcome.batches,
+            revoked = outcome.revoked
         )));
     }
     Ok(())
@@ -939,9 +952,7 @@ async fn purge(ctx: &Context, a: PurgeArgs) -> Result<(), Failure> {
         Some(d) => d,
         None => match ctx.file.retention.sessions_after_days {
             Some(0) => {
-                return Err(Failure::usage(
-                    "[retention] sessions_after_days = 0 keeps sessions forever; give --older-than to purge anyway",
-                ));
+                return Err(Failure::usage(tr!(ctx.tr, "cli-err-retention-off")));
             }
             Some(days) => Duration::from_secs(days.saturating_mul(86_400)),
             None => {
@@ -984,9 +995,11 @@ async fn purge(ctx: &Context, a: PurgeArgs) -> Result<(), Failure> {
     let bar = ctx.stderr_tty.then(|| {
         let bar =
             indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
-        if let Ok(style) = indicatif::ProgressStyle::with_template(
-            "{spinner} {pos} sessions purged  {per_sec}  {msg}  (Ctrl-C stops after this batch)",
-        ) {
+        if let Ok(style) = indicatif::ProgressStyle::with_template(&format!(
+            "{{spinner}} {{pos}} {}  {{per_sec}}  {{msg}}  ({})",
+            tr!(ctx.tr, "cli-purge-bar-purged"),
+            tr!(ctx.tr, "cli-purge-bar-stop")
+        )) {
             bar.set_style(style);
         }
         bar
@@ -998,14 +1011,18 @@ async fn purge(ctx: &Context, a: PurgeArgs) -> Result<(), Failure> {
         match &progress_bar {
             Some(b) => {
                 b.set_position(p.removed);
-                b.set_message(format!("batch {}", p.batches));
+                b.set_message(tr!(ctx.tr, "cli-purge-bar-batch", batch = p.batches));
             }
             None if !a.json => {
                 let _ = writeln!(
                     ctx.err(),
-                    "wxlogin: purged {} sessions (batch {})",
-                    p.removed,
-                    p.batches
+                    "{}",
+                    tr!(
+                        ctx.tr,
+                        "cli-purge-progress",
+                        n = p.removed,
+                        batch = p.batches
+                    )
                 );
             }
             None => {}
@@ -1041,9 +1058,10 @@ async fn purge(ctx: &Context, a: PurgeArgs) -> Result<(), Failure> {
         && out.batches == 0
         && out.resumed_removed == 0
     {
-        return Err(Failure::runtime(format!(
-            "another purge is running ({}); nothing was changed; try again when it is done",
-            crate::sanitize::for_terminal(busy)
+        return Err(Failure::runtime(tr!(
+            ctx.tr,
+            "cli-err-purge-busy",
+            holder = crate::sanitize::for_terminal(busy).into_owned()
         )));
     }
     let (removed, batches, ms, stopped) =
@@ -1058,27 +1076,32 @@ async fn purge(ctx: &Context, a: PurgeArgs) -> Result<(), Failure> {
         })?;
     } else {
         if resumed > 0 {
-            ctx.say(format!(
-                "finished an interrupted purge first: {resumed} sessions"
-            ))?;
+            ctx.say(tr!(ctx.tr, "cli-purge-resumed", n = resumed))?;
         }
-        ctx.say(format!(
-            "{} {removed} session{} that ended before {} in {batches} batch{} ({:.1} s)",
-            if stopped {
-                "interrupted: purged"
-            } else {
-                "purged"
-            },
-            if removed == 1 { "" } else { "s" },
-            cutoff.rfc3339(),
-            if batches == 1 { "" } else { "es" },
-            ms as f64 / 1000.0
-        ))?;
+        let secs = format!("{:.1}", ms as f64 / 1000.0);
+        let cutoff = cutoff.rfc3339();
+        ctx.say(if stopped {
+            tr!(
+                ctx.tr,
+                "cli-purge-done-interrupted",
+                n = removed,
+                cutoff = cutoff,
+                batches = batches,
+                secs = secs
+            )
+        } else {
+            tr!(
+                ctx.tr,
+                "cli-purge-done",
+                n = removed,
+                cutoff = cutoff,
+                batches = batches,
+                secs = secs
+            )
+        })?;
     }
     if stopped {
-        return Err(Failure::runtime(
-            "interrupted: the batches done are gone, the rest are still there; run the same command again to finish",
-        ));
+        return Err(Failure::runtime(tr!(ctx.tr, "cli-err-purge-interrupted")));
     }
     Ok(())
 }

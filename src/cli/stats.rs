@@ -109,7 +109,7 @@ struct BacklogJson {
 pub async fn run(ctx: &Context, args: StatsArgs) -> Result<(), Failure> {
     let store = ctx.store().await?;
     let now = store.now();
-    let since = super::audit::parse_since(&args.since, now)?;
+    let since = super::audit::parse_time(&ctx.tr, "--since", &args.since, now)?;
     let live = store.live_sessions().await?;
     let now_ts = Ts::from(now);
     // Stopped and stale instances seen within the window are shown too.

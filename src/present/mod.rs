@@ -12,6 +12,7 @@ pub mod json;
 pub mod limits;
 pub mod refusal;
 pub mod state;
+pub mod wechat;
 
 /// How sparklines are drawn (`[console] sparkline = "braille" | "blocks"`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]

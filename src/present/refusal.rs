@@ -122,7 +122,80 @@ const SHAPES: &[(&str, &str)] = &[
     ),
 ];
 
+/// `audit archive`'s sentences (src/ops/archive.rs): (fixed head, fixed tail), and the pieces
+/// between the numbers of the last one.
+const ARCHIVE_SHAPES: &[(&str, &str)] = &[
+    (
+        "--before is in the future: only rows already written can be archived",
+        "",
+    ),
+    (
+        "",
+        " exists; the archive never overwrites a file: choose another name",
+    ),
+    (
+        "",
+        ".partial exists (an archive that did not finish; its rows are still in the table): remove it or choose another name",
+    ),
+    ("no audit row before ", "; nothing to archive"),
+    (
+        "interrupted: ",
+        " is complete and verified; no audit row was deleted",
+    ),
+    (
+        "interrupted after deleting ",
+        " (verified); run again with a new file for the rest",
+    ),
+    (" of ", " rows; every row is in "),
+];
+
+fn said_archive(tr: &Tr, text: &str) -> Option<String> {
+    let [
+        future,
+        exists,
+        partial,
+        none,
+        stopped,
+        stopped_deleting,
+        counts,
+    ] = ARCHIVE_SHAPES
+    else {
+        unreachable!("seven shapes")
+    };
+    let m = |shape: &(&str, &str)| between(text, shape.0, shape.1);
+    if m(future).is_some() {
+        return Some(tr!(tr, "present-err-archive-future"));
+    }
+    if let Some(file) = m(partial) {
+        return Some(tr!(tr, "present-err-archive-partial", file = file));
+    }
+    if let Some(file) = m(exists) {
+        return Some(tr!(tr, "cli-archive-exists", file = file));
+    }
+    if let Some(before) = m(none) {
+        return Some(tr!(tr, "present-err-archive-none", before = before));
+    }
+    if let Some(rest) = m(stopped_deleting) {
+        let (deleted, rest) = rest.split_once(counts.0)?;
+        let (count, file) = rest.split_once(counts.1)?;
+        return Some(tr!(
+            tr,
+            "present-err-archive-stopped-deleting",
+            deleted = deleted,
+            count = count,
+            file = file
+        ));
+    }
+    if let Some(file) = m(stopped) {
+        return Some(tr!(tr, "present-err-archive-stopped", file = file));
+    }
+    None
+}
+
 fn said(tr: &Tr, text: &str) -> Option<String> {
+    if let Some(s) = said_archive(tr, text) {
+        return Some(s);
+    }
     let [
         reason,
         no_code,
@@ -233,7 +306,7 @@ mod tests {
         }
         // Sources wrap long literals; compare without the line breaks between pieces.
         let ops = ops.replace("\"\n", "\"");
-        for (head, tail) in SHAPES {
+        for (head, tail) in SHAPES.iter().chain(ARCHIVE_SHAPES) {
             for piece in [head, tail] {
                 let piece = piece.trim();
                 assert!(ops.contains(piece), "{piece:?} is no longer in src/ops");
@@ -271,6 +344,20 @@ mod tests {
         // A refusal names the roles in Chinese; a sentence the table does not know stays as it is.
         let d = OpsError::Denied(denied(Role::Oncall, Role::Support));
         assert!(ops_error(&zh, &d).contains("值班"));
+        let stopped = OpsError::Runtime(
+            "interrupted after deleting 500 of 1200 rows; every row is in /tmp/a.jsonl (verified); run again with a new file for the rest".into(),
+        );
+        let text = ops_error(&zh, &stopped);
+        assert!(
+            text.contains("500") && text.contains("1200") && text.contains("/tmp/a.jsonl"),
+            "{text}"
+        );
+        assert!(!text.contains("interrupted"), "{text}");
+        let future = OpsError::Invalid(
+            "--before is in the future: only rows already written can be archived".into(),
+        );
+        assert!(ops_error(&zh, &future).contains("--before"));
+        assert!(!ops_error(&zh, &future).contains("future"));
         let other = OpsError::Runtime("disk full".into());
         assert_eq!(ops_error(&zh, &other), "disk full");
     }

@@ -89,6 +89,10 @@ pub struct TokenState {
     pub last_errcode: Option<i64>,
     pub last_error_meaning: Option<&'static str>,
     pub last_error_action: Option<&'static str>,
+    /// The last failed fetch itself, so that a face can word it in its operator's language
+    /// (with or without an errcode); not serialised.
+    #[serde(skip)]
+    pub last_failure: Option<WechatError>,
     /// Requests to `/cgi-bin/stable_token` this process made for this app.
     pub fetches: u64,
     /// Forced refreshes in the last 24 hours, and the limit.
@@ -107,7 +111,7 @@ struct Cached {
 struct SlotState {
     token: Option<Cached>,
     last_error: Option<String>,
-    last_failure: Option<(Option<i64>, &'static str, &'static str)>,
+    last_failure: Option<WechatError>,
     fetches: u64,
     /// When forced refreshes were sent, oldest first, within the last 24 hours.
     forced: VecDeque<Instant>,
@@ -117,7 +121,7 @@ impl SlotState {
     /// Remembers a failed fetch: its one line and its errcode, meaning and what to do.
     fn note_error(&mut self, err: &WechatError) {
         self.last_error = Some(err.to_string());
-        self.last_failure = Some((err.errcode(), err.meaning(), err.action()));
+        self.last_failure = Some(err.clone());
     }
 }
 
@@ -277,9 +281,10 @@ impl WechatClient {
                     cached_until: live.map(|c| c.refresh_at_wall),
                     fetched_at: live.map(|c| c.fetched_at_wall),
                     last_error: st.last_error.clone(),
-                    last_errcode: st.last_failure.and_then(|f| f.0),
-                    last_error_meaning: st.last_failure.map(|f| f.1),
-                    last_error_action: st.last_failure.map(|f| f.2),
+                    last_errcode: st.last_failure.as_ref().and_then(WechatError::errcode),
+                    last_error_meaning: st.last_failure.as_ref().map(WechatError::meaning),
+                    last_error_action: st.last_failure.as_ref().map(WechatError::action),
+                    last_failure: st.last_failure.clone(),
                     fetches: st.fetches,
                     forced_last_24h: st.forced.len() as u32,
                     forced_limit: limits.per_day,

@@ -779,22 +779,24 @@ impl ExchangeView {
             }
             if let Some(e) = &st.last_error {
                 // An errcode is worded from the errcode table in the operator's language; an
-                // error without one (timeout, refused connection) keeps the client's sentence.
+                // error without one (timeout, refused connection) is worded in that language
+                // too: its meaning, then its host and the transport's own text in brackets (what
+                // to do follows on a line of its own).
                 let known = st
                     .last_errcode
                     .map(|code| (code, WechatError::from_errcode(code, ApiError::new("", ""))));
-                let text = match (&known, st.last_error_meaning) {
+                let text = match (&known, &st.last_failure) {
                     (Some((code, we)), _) => tr!(
                         tr,
                         "console-exchange-last-errcode",
                         code = code.to_string(),
                         meaning = we.meaning_in(tr)
                     ),
-                    (None, Some(meaning)) => tr!(
+                    (None, Some(failure)) => tr!(
                         tr,
                         "console-exchange-last-error-meaning",
-                        meaning = meaning,
-                        error = widgets::clean(e, 200)
+                        meaning = failure.meaning_in(tr),
+                        error = widgets::clean(&crate::present::wechat::details(tr, failure), 200)
                     ),
                     _ => tr!(
                         tr,
@@ -805,7 +807,7 @@ impl ExchangeView {
                 lines.push(Line::from(vec![indent(), Span::styled(text, t.error)]));
                 let action = match &known {
                     Some((_, we)) => Some(we.action_in(tr)),
-                    None => st.last_error_action.map(str::to_owned),
+                    None => st.last_failure.as_ref().map(|f| f.action_in(tr)),
                 };
                 if let Some(action) = action {
                     lines.push(Line::from(vec![

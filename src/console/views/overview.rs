@@ -308,7 +308,14 @@ impl Component for OverviewView {
         let mut head = vec![live_line(t, tr, d.live, self.error.as_deref())];
         head.extend(self.spark_lines(t, tr, d, spark_w));
         let addresses = self.address_lines(t, tr, d);
-        let outcomes = outcome_lines(t, tr, d, wide);
+        // Under one column of panels a long meaning takes a second line when the screen has
+        // rows to spare; on a short one it ends with `…` so the instances stay in view.
+        let meaning_lines = if inner.height >= NARROW_TALL {
+            NARROW_MEANING_LINES
+        } else {
+            1
+        };
+        let outcomes = outcome_lines(t, tr, d, wide, inner.width as usize, meaning_lines);
         let mut instances = instance_lines(t, tr, d);
         instances.push(Line::from(""));
         instances.extend(retention_lines(t, tr, d));
@@ -626,7 +633,79 @@ fn explain(tr: &Tr, outcome: &str) -> (String, String) {
 /// Width of an outcome line's count and name.
 const OUTCOME_W: usize = 29;
 
-fn outcome_lines(t: &Theme, tr: &Tr, d: &Snapshot, wide: bool) -> Vec<Line<'static>> {
+/// Lines a meaning takes under one column of panels (narrow screens) with at least
+/// [`NARROW_TALL`] rows inside the frame: the rest hangs under the first line, and a meaning
+/// longer still ends with `…`.
+const NARROW_MEANING_LINES: usize = 2;
+
+/// Rows inside the frame from which a narrow screen gives a long meaning its second line.
+const NARROW_TALL: u16 = 22;
+
+/// `text` in at most `lines` pieces of at most `max` cells each, broken at a space where one
+/// is near the end of the piece, else between two characters but not inside a Latin word or
+/// number (`code`, `40029`), never inside a wide character; the last piece ends with `…` when
+/// the text does not fit.
+fn fit_lines(text: &str, max: usize, lines: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = text.trim();
+    while !rest.is_empty() && out.len() < lines && max > 1 {
+        if widgets::width(rest) <= max {
+            out.push(rest.to_owned());
+            return out;
+        }
+        let last = out.len() + 1 == lines;
+        let room = if last { max - 1 } else { max };
+        // The longest head within `room` cells.
+        let mut used = 0;
+        let mut end = 0;
+        for (i, c) in rest.char_indices() {
+            let w = widgets::width(c.encode_utf8(&mut [0; 4]));
+            if used + w > room {
+                break;
+            }
+            used += w;
+            end = i + c.len_utf8();
+        }
+        if last {
+            out.push(format!("{}…", rest[..end].trim_end()));
+            return out;
+        }
+        let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+        let mut cut = end;
+        let next = rest[end..].chars().next();
+        if next.is_some_and(word) {
+            // Back to the start of the Latin word or number the cut would split.
+            let start = rest[..end]
+                .char_indices()
+                .rev()
+                .take_while(|(_, c)| word(*c))
+                .last()
+                .map_or(end, |(i, _)| i);
+            if start > 0 {
+                cut = start;
+            }
+        }
+        // A space near the end is a better place than between two characters.
+        if let Some(sp) = rest[..cut].rfind(' ')
+            && widgets::width(&rest[sp..cut]) <= 12
+            && sp > 0
+        {
+            cut = sp;
+        }
+        out.push(rest[..cut].trim_end().to_owned());
+        rest = rest[cut..].trim_start();
+    }
+    out
+}
+
+fn outcome_lines(
+    t: &Theme,
+    tr: &Tr,
+    d: &Snapshot,
+    wide: bool,
+    width: usize,
+    meaning_lines: usize,
+) -> Vec<Line<'static>> {
     let since = crate::store::stats::minute_of(
         Ts::from_micros(d.at.micros() - (RECENT_MINUTES - 1) * MINUTE_US).unwrap_or(d.at),
     );
@@ -653,18 +732,31 @@ fn outcome_lines(t: &Theme, tr: &Tr, d: &Snapshot, wide: bool) -> Vec<Line<'stat
             t.warn
         };
         let (meaning, action) = explain(tr, outcome);
-        // Two spans, the first OUTCOME_W wide: long texts hang under the meaning.
-        lines.push(Line::from(vec![
-            Span::styled(
-                format!(
-                    "{:>7} {:<20} ",
-                    widgets::thousands(n),
-                    widgets::clean(outcome, 20)
-                ),
-                style,
+        let head = Span::styled(
+            format!(
+                "{:>7} {:<20} ",
+                widgets::thousands(n),
+                widgets::clean(outcome, 20)
             ),
-            Span::styled(meaning, t.muted),
-        ]));
+            style,
+        );
+        if wide {
+            // Two spans, the first OUTCOME_W wide: long texts hang under the meaning (the
+            // caller's hang_at).
+            lines.push(Line::from(vec![head, Span::styled(meaning, t.muted)]));
+        } else {
+            // One column of panels: a meaning longer than the line (an errcode's) hangs under
+            // itself instead of being cut at the border (or ends with `…`).
+            let pieces = fit_lines(&meaning, width.saturating_sub(OUTCOME_W), meaning_lines);
+            for (i, piece) in pieces.into_iter().enumerate() {
+                let first = if i == 0 {
+                    head.clone()
+                } else {
+                    Span::raw(" ".repeat(OUTCOME_W))
+                };
+                lines.push(Line::from(vec![first, Span::styled(piece, t.muted)]));
+            }
+        }
         if wide && !action.is_empty() {
             lines.push(Line::from(vec![
                 Span::raw(" ".repeat(OUTCOME_W)),
@@ -788,6 +880,25 @@ mod tests {
         let s = sparkline(&[9, 0, 0, 0, 4], 2, SparkStyle::Braille);
         assert_eq!(s.chars().count(), 2);
         assert_eq!(s, "\u{2800}\u{28B8}");
+    }
+
+    #[test]
+    fn a_long_meaning_fits_in_two_lines_without_splitting_a_word_or_a_wide_character() {
+        let zh = "错误码 40029：不合法或已过期的code（js_code无效）：code 错误、超过 5 分钟，或属于另一个小程序";
+        for max in [20, 49, 89] {
+            let pieces = fit_lines(zh, max, 2);
+            assert!(pieces.len() <= 2, "{pieces:?}");
+            for p in &pieces {
+                assert!(widgets::width(p) <= max, "{max}: {p:?}");
+                assert!(!p.starts_with('e') && !p.ends_with("cod"), "{max}: {p:?}");
+            }
+        }
+        // Wide enough for two lines: nothing is lost.
+        let whole = fit_lines(zh, 89, 2).concat();
+        assert_eq!(whole.replace(' ', ""), zh.replace(' ', ""));
+        // Too narrow: the end says so.
+        assert!(fit_lines(zh, 20, 2)[1].ends_with('…'));
+        assert_eq!(fit_lines("short", 20, 2), vec!["short".to_owned()]);
     }
 
     #[test]

@@ -1045,7 +1045,7 @@ impl KeyOutcome {
             errcode: e.errcode(),
             meaning: e.meaning_in(tr),
             action: e.action_in(tr),
-            message: e.to_string(),
+            message: crate::present::wechat::error_line(tr, e),
         }
     }
 
