@@ -75,17 +75,9 @@ fn haproxy_binary() -> String {
     panic!("WXLOGIN_TEST_GALERA=1 but haproxy is not installed: apt-get install haproxy");
 }
 
-/// A base port whose twelve cluster ports (BASE+1..3 SQL, +11..13 group communication,
-/// +21..23 IST, +31..33 SST) are all free now.
+/// A base port whose twelve cluster ports are all free now (shared with `wxlogin bench`).
 fn free_base_port() -> u16 {
-    let start = 34_000 + (std::process::id() % 40) as u16 * 100;
-    (0..40u16)
-        .map(|i| 34_000 + (start - 34_000 + i * 100) % 4_000)
-        .find(|base| {
-            [1, 2, 3, 11, 12, 13, 21, 22, 23, 31, 32, 33]
-                .iter()
-                .all(|off| std::net::TcpListener::bind(("127.0.0.1", base + off)).is_ok())
-        })
+    wxlogin::bench::galera::free_base_port()
         .expect("no free block of ports for the Galera cluster in 34000..38000")
 }
 
@@ -261,6 +253,8 @@ async fn galera_cluster_serves_logins_revokes_paging_and_survives_a_node_crash()
         "a connection to a Galera node reads causally"
     );
 
+    causal_reads_are_on_unless_switched_off_for_measurement(&urls[1]).await;
+
     let emu = Arc::new(
         emulator::spawn(
             EmulatorConfig::default().rate_limit_per_minute(0),
@@ -318,6 +312,70 @@ async fn sync_wait(store: &Store) -> u64 {
         .fetch_one(store.mysql_pool().expect("a MariaDB store"))
         .await
         .unwrap()
+}
+
+/// The name of the probe below, which the test runs as a child process of this test binary.
+const PROBE: &str = "causal_read_probe_in_a_process_of_its_own";
+
+/// `WXLOGIN_GALERA_CAUSAL_READS` is read once per process, so each setting is tried in a
+/// process of its own: this test binary run again for [`PROBE`] alone, which connects a store
+/// to node 2 and prints its connection's `@@wsrep_sync_wait`. Off (for `wxlogin bench`'s
+/// "without causal reads" rows) it is 0; unset or `on`, 1.
+async fn causal_reads_are_on_unless_switched_off_for_measurement(node_url: &str) {
+    for (setting, want) in [(None, 1), (Some("on"), 1), (Some("off"), 0)] {
+        let mut cmd = tokio::process::Command::new(std::env::current_exe().unwrap());
+        cmd.args(["--exact", PROBE, "--nocapture", "--test-threads", "1"])
+            .env("WXLOGIN_TEST_PROBE_URL", node_url)
+            .env_remove("WXLOGIN_GALERA_CAUSAL_READS")
+            .stdin(Stdio::null());
+        if let Some(v) = setting {
+            cmd.env("WXLOGIN_GALERA_CAUSAL_READS", v);
+        }
+        let out = cmd.output().await.unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "probe ({setting:?}): {text}");
+        let seen = text
+            .lines()
+            .find_map(|l| Some(l.split_once("wsrep_sync_wait=")?.1.trim()))
+            .unwrap_or_else(|| panic!("probe ({setting:?}) printed no value: {text}"));
+        assert_eq!(
+            seen,
+            want.to_string(),
+            "WXLOGIN_GALERA_CAUSAL_READS={setting:?}"
+        );
+    }
+    // Anything but on/off is refused when the store connects, naming the variable.
+    let mut cmd = tokio::process::Command::new(std::env::current_exe().unwrap());
+    let out = cmd
+        .args(["--exact", PROBE, "--nocapture", "--test-threads", "1"])
+        .env("WXLOGIN_TEST_PROBE_URL", node_url)
+        .env("WXLOGIN_GALERA_CAUSAL_READS", "maybe")
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("refused: ")
+            && text.contains("WXLOGIN_GALERA_CAUSAL_READS must be `on` or `off`"),
+        "{text}"
+    );
+}
+
+/// The child side of [`causal_reads_are_on_unless_switched_off_for_measurement`]: does nothing
+/// unless that test started it (with WXLOGIN_TEST_PROBE_URL).
+#[tokio::test]
+async fn causal_read_probe_in_a_process_of_its_own() {
+    let Ok(url) = std::env::var("WXLOGIN_TEST_PROBE_URL") else {
+        return;
+    };
+    match Store::connect(&url, Default::default()).await {
+        Ok(store) => {
+            println!("wsrep_sync_wait={}", sync_wait(&store).await);
+            store.close().await;
+        }
+        Err(e) => println!("refused: {e}"),
+    }
 }
 
 /// On a single MariaDB server (the one `scripts/test` starts with WXLOGIN_TEST_MARIADB=1)
@@ -606,22 +664,10 @@ struct Haproxy {
 async fn start_haproxy(bin: &str, cluster: &Cluster) -> Haproxy {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let servers: String = (1..=3)
-        .map(|n| {
-            format!(
-                "    server node{n} 127.0.0.1:{} check\n",
-                cluster.sql_port(n)
-            )
-        })
-        .collect();
-    // Checks every 200 ms, down after two failures; a connection to a server marked down is
-    // cut (`on-marked-down shutdown-sessions`), and a failed connect is sent to another server.
-    let cfg = format!(
-        "global\n    maxconn 512\n\
-         defaults\n    mode tcp\n    timeout connect 1s\n    timeout client 1h\n    timeout server 1h\n    timeout check 1s\n    retries 2\n    option redispatch\n\
-         listen galera\n    bind 127.0.0.1:{port}\n    balance roundrobin\n    option mysql-check user haproxy_check\n    \
-         default-server inter 200ms fall 2 rise 2 on-marked-down shutdown-sessions\n{servers}"
-    );
+    // The bench's config (TCP mode, `option mysql-check`, checks every 200 ms, down after
+    // two failures, a down node's connections cut, a failed connect sent to another node).
+    let nodes: Vec<u16> = (1..=3).map(|n| cluster.sql_port(n)).collect();
+    let cfg = wxlogin::bench::galera::haproxy_config(port, &nodes);
     let child = fleet_support::spawn_haproxy(bin, &dir, &cfg);
     let deadline = Instant::now() + Duration::from_secs(20);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {

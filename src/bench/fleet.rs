@@ -108,17 +108,6 @@ async fn instance_stats_rows(store: &crate::store::Store, pid: u32) -> anyhow::R
     Ok((r.0, r.1.unwrap_or(0)))
 }
 
-fn errors_text(r: &LoadResult) -> String {
-    if r.errors == 0 {
-        return String::new();
-    }
-    format!(
-        ", {} errors (first: {})",
-        r.errors,
-        r.first_error.clone().unwrap_or_default()
-    )
-}
-
 async fn login_rows(ctx: &Ctx<'_>) -> Vec<Row> {
     match login_rows_inner(ctx).await {
         Ok(rows) => rows,
@@ -148,7 +137,7 @@ async fn login_rows_inner(ctx: &Ctx<'_>) -> anyhow::Result<Vec<Row>> {
             };
             let r = login_load(ctx, &world, limiter).await?;
             if r.errors > 0 && errors.is_empty() {
-                errors = format!(" ({limiter:?}{})", errors_text(&r));
+                errors = format!(" ({limiter:?}{})", r.errors_text());
             }
             if let Some((flushes0, upserts0)) = before {
                 // Every count of the load reaches the database at the next flush.

@@ -38,6 +38,18 @@ impl LoadResult {
     pub fn per_second(&self) -> f64 {
         self.ok as f64 / self.elapsed.as_secs_f64().max(1e-9)
     }
+
+    /// ", N errors (first: …)" for a table cell, or nothing when there were none.
+    pub fn errors_text(&self) -> String {
+        if self.errors == 0 {
+            return String::new();
+        }
+        format!(
+            ", {} errors (first: {})",
+            self.errors,
+            self.first_error.clone().unwrap_or_default()
+        )
+    }
 }
 
 /// Refuses anything but a loopback base URL: this tool must never load someone else's server.
@@ -119,19 +131,41 @@ pub async fn run_until<F>(
 where
     F: Fn(u64) -> LoadRequest + Send + Sync + 'static,
 {
-    check_loopback(base_url)?;
-    let u = url::Url::parse(base_url)?;
-    let addr = u
-        .socket_addrs(|| Some(80))?
-        .into_iter()
-        .next()
-        .context("the base URL names no address")?;
+    run_spread(&[base_url], clients, duration, max_requests, stop, request).await
+}
+
+/// [`run_until`] over several instances: client `i` sends its requests to
+/// `base_urls[i % base_urls.len()]`, so the load is spread evenly over them.
+pub async fn run_spread<F>(
+    base_urls: &[&str],
+    clients: u32,
+    duration: Duration,
+    max_requests: u64,
+    stop: Arc<AtomicBool>,
+    request: F,
+) -> anyhow::Result<LoadResult>
+where
+    F: Fn(u64) -> LoadRequest + Send + Sync + 'static,
+{
+    let mut addrs = Vec::with_capacity(base_urls.len());
+    for base_url in base_urls {
+        check_loopback(base_url)?;
+        let u = url::Url::parse(base_url)?;
+        addrs.push(
+            u.socket_addrs(|| Some(80))?
+                .into_iter()
+                .next()
+                .context("the base URL names no address")?,
+        );
+    }
+    anyhow::ensure!(!addrs.is_empty(), "no instance to send the load to");
     let request = Arc::new(request);
     let next = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
     let deadline = started + duration;
     let mut tasks = Vec::new();
-    for _ in 0..clients {
+    for i in 0..clients {
+        let addr = addrs[i as usize % addrs.len()];
         let request = request.clone();
         let next = next.clone();
         let stop = stop.clone();

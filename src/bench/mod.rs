@@ -11,6 +11,7 @@ mod console;
 mod copy;
 mod cpu;
 mod fleet;
+pub mod galera;
 mod load;
 mod mariadb;
 mod pg;
@@ -64,7 +65,17 @@ pub struct BenchArgs {
     /// Port of the throwaway MariaDB server.
     #[arg(long, default_value_t = 33079)]
     pub mariadb_port: u16,
-    /// Sessions in the PostgreSQL and MariaDB data sets.
+    /// Start a throwaway three-node MariaDB Galera cluster with the source tree's
+    /// `scripts/galera-temp` (needs mariadb-server, galera-4, rsync and haproxy) for the
+    /// `galera` part, which runs only when asked for (`--only galera`).
+    #[arg(long, conflicts_with = "galera_urls")]
+    pub start_galera: bool,
+    /// The `galera` part on an existing cluster: each node's admin URL
+    /// (`mysql://root@host:port/mysql`), comma-separated. The node-kill run needs
+    /// --start-galera (it kills a node).
+    #[arg(long, value_delimiter = ',', value_name = "U1,U2,U3")]
+    pub galera_urls: Vec<String>,
+    /// Sessions in the PostgreSQL, MariaDB and Galera data sets.
     #[arg(long, default_value_t = 1_000_000)]
     pub sessions: u64,
     /// Sessions in the SQLite data set.
@@ -138,11 +149,20 @@ pub enum Part {
     /// Issue 24, on a data set of its own: the purge beside GET /me and POST /login, three
     /// simulated months, audit rows per first login, `audit archive` of a million rows.
     Retention,
+    /// Issue 25, on a three-node Galera cluster of its own (--start-galera or --galera-urls):
+    /// GET /me with and without causal reads, POST /login over three nodes, a node killed and
+    /// restarted behind haproxy. Only when named: the default run needs no Galera.
+    Galera,
 }
 
 impl BenchArgs {
     fn wants(&self, part: Part) -> bool {
         self.only.is_empty() || self.only.contains(&part)
+    }
+    /// Whether any part measured on the single servers (PostgreSQL, MariaDB, SQLite) is
+    /// wanted: not when only the Galera part is.
+    fn wants_single_servers(&self) -> bool {
+        self.only.is_empty() || self.only.iter().any(|p| *p != Part::Galera)
     }
     fn server_sessions(&self) -> u64 {
         if self.quick {
@@ -193,12 +213,20 @@ pub async fn run(global: &GlobalOpts, file: &ConfigFile, args: &BenchArgs) -> Re
 
     // The server backends, one after the other (each throwaway server is stopped before the
     // next starts, so that the CPU counted for "the database server" is the one under test).
+    let single = args.wants_single_servers();
     for kind in [server::Kind::Postgres, server::Kind::MariaDb] {
-        rows.extend(bench_server_kind(args, kind, &mut versions).await?);
+        if single {
+            rows.extend(bench_server_kind(args, kind, &mut versions).await?);
+        }
+    }
+
+    // Galera, only when named (it needs a cluster).
+    if args.only.contains(&Part::Galera) {
+        rows.extend(galera::rows(args, &mut versions).await?);
     }
 
     // SQLite
-    if !args.skip_sqlite {
+    if single && !args.skip_sqlite {
         match bench_sqlite(args, &mut versions).await {
             Ok(mut r) => rows.append(&mut r),
             Err(e) => rows.push(Row::not_measured(
@@ -214,11 +242,19 @@ pub async fn run(global: &GlobalOpts, file: &ConfigFile, args: &BenchArgs) -> Re
     for v in &versions {
         println!("Database: {v}");
     }
-    println!(
-        "Data: {} sessions on each database server (PostgreSQL, MariaDB), {} on SQLite (wxlogin seed-synthetic shape)\n",
-        args.server_sessions(),
-        args.sqlite_sessions()
-    );
+    if single {
+        println!(
+            "Data: {} sessions on each database server (PostgreSQL, MariaDB), {} on SQLite (wxlogin seed-synthetic shape)\n",
+            args.server_sessions(),
+            args.sqlite_sessions()
+        );
+    }
+    if args.only.contains(&Part::Galera) {
+        println!(
+            "Galera: {} sessions, seeded through node 1 of three\n",
+            args.server_sessions()
+        );
+    }
     print!("{}", markdown_table(&rows));
     let failed = rows.iter().filter(|r| r.verdict == Verdict::Fail).count();
     let unmeasured = rows
@@ -411,7 +447,12 @@ async fn bench_backend(ctx: &Ctx<'_>) -> anyhow::Result<Vec<Row>> {
     let store = &ctx.store;
 
     // The retention part seeds a data set of its own.
-    if ctx.args.only == [Part::Retention] {
+    let only = &ctx.args.only;
+    if only.contains(&Part::Retention)
+        && only
+            .iter()
+            .all(|p| matches!(p, Part::Retention | Part::Galera))
+    {
         return Ok(retention::rows(ctx).await);
     }
     // The data set.

@@ -48,9 +48,20 @@ pub struct World {
     pub users: Vec<String>,
     pub tokens: Vec<String>,
     pub appid: &'static str,
+    /// The config file every instance of this world runs with (in the first one's directory).
+    config_file: std::path::PathBuf,
+    key: String,
+    /// Holds the config file and the apps' secret files; dropped last (after the instances).
+    _config_dir: ScratchDir,
 }
 
 impl World {
+    /// Starts one more `wxlogin serve` with this world's config on `url` (another database
+    /// node, or a proxy), with `env` added to its environment.
+    pub async fn spawn(&self, url: &str, env: &[(&str, &str)]) -> anyhow::Result<ServiceProcess> {
+        spawn_serve(&self.config_file, url, &self.key, env).await
+    }
+
     /// `n` login codes of the returning users in turn, minted in memory (no HTTP).
     pub fn mint_codes(&self, n: usize) -> anyhow::Result<Vec<String>> {
         (0..n)
@@ -192,12 +203,35 @@ pub async fn start_configured(
         }
     }
 
+    let key = key.to_base64();
+    let service = spawn_serve(&config_file, url, &key, &[]).await?;
+    Ok(World {
+        emulator: Arc::new(emu),
+        service,
+        users: names,
+        tokens,
+        appid,
+        config_file,
+        key,
+        _config_dir: dir,
+    })
+}
+
+/// Starts `wxlogin serve` with `config_file` on `url` and a free loopback port, and waits until
+/// it answers `/healthz` (at most 20 s). Its log is in a scratch directory of its own.
+async fn spawn_serve(
+    config_file: &std::path::Path,
+    url: &str,
+    key: &str,
+    env: &[(&str, &str)],
+) -> anyhow::Result<ServiceProcess> {
+    let dir = ScratchDir::new("wxlogin-bench-serve.")?;
     let port = free_port()?;
     let log_path = dir.path().join("serve.log");
     let log = std::fs::File::create(&log_path)?;
     let child = Command::new(std::env::current_exe()?)
         .args(["--config"])
-        .arg(&config_file)
+        .arg(config_file)
         .args([
             "serve",
             "--allow-insecure-wechat",
@@ -205,8 +239,9 @@ pub async fn start_configured(
             &format!("127.0.0.1:{port}"),
         ])
         .env("DATABASE_URL", url)
-        .env("WXLOGIN_DATA_KEY", key.to_base64())
+        .env("WXLOGIN_DATA_KEY", key)
         .env("RUST_LOG", "error")
+        .envs(env.iter().copied())
         .env_remove("WXLOGIN_APPID")
         .env_remove("WXLOGIN_APP_SECRET")
         .env_remove("WXLOGIN_APP_SECRET_FILE")
@@ -242,11 +277,5 @@ pub async fn start_configured(
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    Ok(World {
-        emulator: Arc::new(emu),
-        service,
-        users: names,
-        tokens,
-        appid,
-    })
+    Ok(service)
 }

@@ -390,6 +390,16 @@ impl Metrics {
         }
         writeln!(
             o,
+            "# HELP wxlogin_db_conflict_retries_total Database transactions run again, whole, after the database ended them in a conflict (deadlock, serialization failure; on Galera a certification failure between nodes, error 1213)."
+        )?;
+        writeln!(o, "# TYPE wxlogin_db_conflict_retries_total counter")?;
+        writeln!(
+            o,
+            "wxlogin_db_conflict_retries_total {}",
+            crate::store::conflict_retries()
+        )?;
+        writeln!(
+            o,
             "# HELP wxlogin_http_connections_open HTTP connections open now (at most max_connections)."
         )?;
         writeln!(o, "# TYPE wxlogin_http_connections_open gauge")?;
@@ -454,6 +464,7 @@ mod tests {
         assert!(text.contains("wxlogin_logins_total{outcome=\"silent\"} 2\n"));
         assert!(text.contains("wxlogin_logins_total{outcome=\"bound\"} 0\n"));
         assert!(text.contains("wxlogin_revocations_felt_total 1\n"));
+        assert!(text.contains("# TYPE wxlogin_db_conflict_retries_total counter\n"));
         assert!(text.contains("wxlogin_wechat_errors_total{errcode=\"40163\"} 1\n"));
         assert!(text.contains("wxlogin_wechat_errors_total{errcode=\"none\"} 1\n"));
         assert!(

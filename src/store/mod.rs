@@ -295,6 +295,16 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// How many times a transaction that ended in [`StoreError::TxConflict`] runs in all.
 pub const TX_CONFLICT_ATTEMPTS: u32 = 5;
 
+/// Transactions this process ran again after a conflict ([`Store::retry_conflicts`]), for
+/// the service's `wxlogin_db_conflict_retries_total`: on a Galera cluster mostly certification
+/// failures between nodes.
+static CONFLICT_RETRIES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// How many transactions this process has run again after a conflict (see [`Store::retry_conflicts`]).
+pub fn conflict_retries() -> u64 {
+    CONFLICT_RETRIES.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 impl Store {
     /// Runs the transaction `attempt` again, whole, while the database ends it in a conflict
     /// with a concurrent one ([`StoreError::TxConflict`]): at most [`TX_CONFLICT_ATTEMPTS`]
@@ -310,6 +320,7 @@ impl Store {
         loop {
             match attempt().await {
                 Err(StoreError::TxConflict(msg)) if run < TX_CONFLICT_ATTEMPTS => {
+                    CONFLICT_RETRIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     tracing::debug!(attempt = run, error = %msg, "transaction conflict; retrying");
                     let base = 4u64 << run;
                     let pause = base + rand::random::<u64>() % base;
@@ -365,6 +376,9 @@ fn ping_when_idle<'c, C: sqlx::Connection>(
 /// instead of serving stale rows, which is the answer wanted there. A single MariaDB/MySQL
 /// server (`wsrep_on` OFF or no wsrep provider, or a server without Galera at all, such as
 /// MySQL 8) gets only ANSI_QUOTES: the variable means nothing there.
+///
+/// For measurement only, `WXLOGIN_GALERA_CAUSAL_READS=off` leaves the setting at the server's
+/// default (see [`galera_causal_reads`]); `wxlogin bench` uses it to measure what the wait costs.
 async fn prepare_mysql_session(conn: &mut sqlx::MySqlConnection) -> Result<(), sqlx::Error> {
     use sqlx::{Executor, Row};
     // Plain text, not a prepared statement: SHOW works on every MySQL-family server, and lists
@@ -382,13 +396,55 @@ async fn prepare_mysql_session(conn: &mut sqlx::MySqlConnection) -> Result<(), s
     };
     let galera = var("wsrep_on").is_some_and(|v| v.eq_ignore_ascii_case("ON"))
         && var("wsrep_provider").is_some_and(|v| !v.is_empty() && !v.eq_ignore_ascii_case("none"));
-    conn.execute(if galera {
+    conn.execute(if galera && causal_reads_setting() != Ok(false) {
         "SET SESSION sql_mode = CONCAT(@@sql_mode, ',ANSI_QUOTES'), SESSION wsrep_sync_wait = 1"
     } else {
         "SET SESSION sql_mode = CONCAT(@@sql_mode, ',ANSI_QUOTES')"
     })
     .await?;
     Ok(())
+}
+
+/// The environment variable that turns Galera's causal reads off, for measurement only.
+pub const CAUSAL_READS_ENV: &str = "WXLOGIN_GALERA_CAUSAL_READS";
+
+/// `WXLOGIN_GALERA_CAUSAL_READS`, read once per process: `on` (the default, also when unset)
+/// or `off`; anything else is an error naming the variable.
+fn causal_reads_setting() -> Result<bool, String> {
+    static SETTING: std::sync::LazyLock<Result<bool, String>> =
+        std::sync::LazyLock::new(|| match std::env::var(CAUSAL_READS_ENV) {
+            Err(std::env::VarError::NotPresent) => Ok(true),
+            Ok(v) if v.eq_ignore_ascii_case("on") => Ok(true),
+            Ok(v) if v.eq_ignore_ascii_case("off") => Ok(false),
+            Ok(v) => Err(format!(
+                "{CAUSAL_READS_ENV} must be `on` or `off`, not `{}`",
+                crate::sanitize::for_terminal_truncated(&v, 40)
+            )),
+            Err(std::env::VarError::NotUnicode(_)) => Err(format!(
+                "{CAUSAL_READS_ENV} must be `on` or `off` (it is not valid UTF-8)"
+            )),
+        });
+    SETTING.clone()
+}
+
+/// Whether this process's connections to a Galera node read causally (`wsrep_sync_wait = 1`,
+/// see [`prepare_mysql_session`]): yes unless `WXLOGIN_GALERA_CAUSAL_READS=off`, a switch for
+/// measuring what the wait costs and nothing else. Checked when a MariaDB/MySQL store
+/// connects: an unreadable value is refused there, and `off` is logged loudly once.
+pub fn galera_causal_reads() -> Result<bool, String> {
+    static WARNED: std::sync::Once = std::sync::Once::new();
+    let on = causal_reads_setting()?;
+    if !on {
+        WARNED.call_once(|| {
+            tracing::warn!(
+                "{CAUSAL_READS_ENV}=off: reads on a Galera node no longer wait for the cluster \
+                 (wsrep_sync_wait stays 0). A session revoked through one node may still be \
+                 accepted by the next request through another. For measurement only: never in \
+                 production"
+            );
+        });
+    }
+    Ok(on)
 }
 
 /// The store: cheap to clone, shareable across tasks.
@@ -498,6 +554,10 @@ impl Store {
             // sqlx sets time_zone '+00:00' (DATETIME(6) columns hold UTC), NAMES utf8mb4 and
             // PIPES_AS_CONCAT; the rest (ANSI_QUOTES, Galera's causal reads) is set by
             // `prepare_mysql_session` on each new connection.
+            galera_causal_reads().map_err(|message| StoreError::Connect {
+                url: redacted_url.clone(),
+                message,
+            })?;
             let o = MySqlConnectOptions::from_str(url).map_err(connect_err)?;
             let pool = MySqlPoolOptions::new()
                 .max_connections(opts.max_connections)
