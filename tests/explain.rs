@@ -20,7 +20,8 @@ use sqlx::Executor;
 use wxlogin::bench::synth::{APPIDS, Shape};
 use wxlogin::operator::{Actor, Role};
 use wxlogin::store::{
-    AuditFilter, BindingQuery, DEFAULT_REVOKE_BATCH, PlanMode, QueryText, SessionFilter, Store, Ts,
+    AuditFilter, BindingQuery, Cursor, DEFAULT_REVOKE_BATCH, PlanMode, QueryText, SessionFilter,
+    Store, Ts,
 };
 
 /// The queries to check: (name, the index the sessions part must use (any of), query).
@@ -228,6 +229,28 @@ async fn main_queries(store: &Store) -> Vec<(&'static str, &'static [&'static st
             delete,
         ),
     ]);
+    // `audit archive` (issue 24): the DELETE of one batch, the middle half of the oldest rows.
+    // It must walk audit_log_newest over the batch's (at, id) range, not the primary key from
+    // the oldest id (MariaDB did, with row comparisons alone: every batch read all older ids).
+    let before = Ts::from(store.now());
+    let oldest = store
+        .audit_rows_before(before, None, 1_000)
+        .await
+        .expect("audit rows");
+    let n = oldest.len();
+    assert!(n >= 100, "the seeded audit log has {n} rows");
+    let batch = &oldest[n / 4..n / 2];
+    let cursor = |e: &wxlogin::store::AuditEntry| Cursor { at: e.at, id: e.id };
+    queries.push((
+        "audit archive: the DELETE of a batch",
+        &["audit_log_newest"][..],
+        store.explain_archive_delete_sql(
+            before,
+            cursor(&batch[0]),
+            cursor(&batch[batch.len() - 1]),
+            batch.iter().map(|e| e.id).max().unwrap_or(0),
+        ),
+    ));
     if store.backend() == wxlogin::store::Backend::Postgres {
         // GET /me's lookups, coalesced under load (PostgreSQL only).
         let hashes: Vec<_> = samples.iter().map(|s| s.token_hash).collect();

@@ -20,6 +20,15 @@ pub struct ArchivedBatch {
     pub max_id: i64,
 }
 
+/// The DELETE of one archived batch: the rows from `first` to `last` in (at, id) order, none
+/// newer than the file's largest id. The plain bounds on `at` ($2, $3) say the same as the row
+/// comparisons; they are there for MariaDB, which does not turn a row comparison into a range
+/// of `audit_log_newest`: without them it walked the primary key from the oldest id on every
+/// batch (1M rows archived in 409 s against 55 s on PostgreSQL). `tests/explain.rs` checks the
+/// plan on every backend.
+pub(crate) const ARCHIVED_BATCH_DELETE_SQL: &str = "DELETE FROM audit_log WHERE at < $1 \
+     AND at >= $2 AND at <= $3 AND (at, id) >= ($4, $5) AND (at, id) <= ($6, $7) AND id <= $8";
+
 impl Store {
     /// Up to `limit` audit rows before `before`, oldest first, after `after`.
     pub async fn audit_rows_before(
@@ -57,8 +66,6 @@ impl Store {
     ) -> Result<()> {
         let now = self.now_ts();
         let actor = grant.actor();
-        let del = "DELETE FROM audit_log WHERE at < $1 AND (at, id) >= ($2, $3) \
-                   AND (at, id) <= ($4, $5) AND id <= $6";
         let n = on_db!(self, |pool, d| {
             let _turn = self.write_turn().await;
             let mut tx = pool.begin_with(d.begin_write()).await?;
@@ -76,8 +83,10 @@ impl Store {
                         .await?;
                 }
             }
-            let n = sqlx::query(del)
+            let n = sqlx::query(ARCHIVED_BATCH_DELETE_SQL)
                 .bind(before)
+                .bind(batch.first.at)
+                .bind(batch.last.at)
                 .bind(batch.first.at)
                 .bind(batch.first.id)
                 .bind(batch.last.at)

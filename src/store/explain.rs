@@ -396,6 +396,30 @@ impl Store {
         ]
     }
 
+    /// The DELETE of one batch of `audit archive` (see [`super::audit_archive`]): the rows from
+    /// `first` to `last`, before `before`, none with an id above `max_id`.
+    pub fn explain_archive_delete_sql(
+        &self,
+        before: Ts,
+        first: Cursor,
+        last: Cursor,
+        max_id: i64,
+    ) -> QueryText {
+        QueryText {
+            sql: super::audit_archive::ARCHIVED_BATCH_DELETE_SQL.to_owned(),
+            args: vec![
+                Arg::Ts(before),
+                Arg::Ts(first.at),
+                Arg::Ts(last.at),
+                Arg::Ts(first.at),
+                Arg::I64(first.id),
+                Arg::Ts(last.at),
+                Arg::I64(last.id),
+                Arg::I64(max_id),
+            ],
+        }
+    }
+
     /// Two consecutive positions of the purge walk with `cutoff`, `batch` rows apart, a
     /// `skip` rows in (for the EXPLAIN checks): `None` when there are not that many rows.
     pub async fn bench_purge_walk_cursors(
