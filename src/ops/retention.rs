@@ -16,52 +16,61 @@ pub const DEFAULT_PURGE_BATCH: i64 = 2_000;
 /// How long the lease lasts without a batch renewing it: a holder that died frees it after this.
 pub const PURGE_LEASE_TTL: Duration = Duration::from_secs(60);
 
-/// SQLite has one writer: while a purge batch commits, every login waits. There a batch is
-/// sized to hold the writer about this long (it starts at [`SQLITE_FIRST_BATCH`] rows and
-/// follows what the last batch took) ...
-const SQLITE_BATCH_HOLD: Duration = Duration::from_millis(10);
-/// ... and rests at least this many times as long as it ran, so that the purge takes at most a
-/// fifth of the writer's time. PostgreSQL and MariaDB lock rows, not the database: there the
-/// batch is as configured; PostgreSQL pauses `pause`, MariaDB at least [`MYSQL_REST_FACTOR`]
-/// times the batch.
-const SQLITE_REST_FACTOR: u32 = 4;
-/// MariaDB/MySQL: a batch is as configured, but rests at least this many times as long as it
-/// ran. InnoDB's DELETE of a batch is several times dearer than PostgreSQL's (each row leaves a
-/// delete mark in eight indexes and undo records that InnoDB's purge threads clean up after
-/// the commit): with only `pause` between batches, the purge of 600,000 rows at 1M sessions took
-/// three quarters of the time and halved GET /me on a 2-core machine (p99 3.4×). With the rest
-/// it takes at most a fifth, whatever the machine.
-const MYSQL_REST_FACTOR: u32 = 4;
-const SQLITE_FIRST_BATCH: i64 = 200;
-const SQLITE_MIN_BATCH: i64 = 20;
+/// How a backend paces the purge: batches sized to hold the database about `hold` (starting at
+/// `first` rows, never below `min`, following what the last batch took), each followed by a rest
+/// of at least `rest_factor` times what it took, so that the purge takes at most a fifth of the
+/// database's time. `None` on PostgreSQL: there the batch is as configured and the rest is
+/// `pause` (its DELETE of 2,000 rows takes ~30 ms and met every target at 10M sessions).
+#[derive(Debug, Clone, Copy)]
+struct Pacing {
+    hold: Duration,
+    first: i64,
+    min: i64,
+    rest_factor: u32,
+}
+
+/// SQLite has one writer: while a purge batch commits, every login waits for it. A batch holds
+/// the writer about 10 ms.
+const SQLITE_PACING: Pacing = Pacing {
+    hold: Duration::from_millis(10),
+    first: 200,
+    min: 20,
+    rest_factor: 4,
+};
+
+/// MariaDB/MySQL: InnoDB's DELETE is several times dearer than PostgreSQL's (a delete mark in
+/// each of eight indexes, next-key locks on them, undo that its purge threads clean up after
+/// the commit). With batches of 2,000 rows and only the 50 ms pause the purge at 1M sessions
+/// held MariaDB three quarters of the time and halved GET /me on a 2-core machine (p99 3.4×);
+/// with the rest alone (batches of ~70 ms) GET /me's p99 was still 2.0×. A batch holds it
+/// about 20 ms.
+const MYSQL_PACING: Pacing = Pacing {
+    hold: Duration::from_millis(20),
+    first: 500,
+    min: 50,
+    rest_factor: 4,
+};
 
 /// The size of the next batch and the rest after it.
 struct Pacer {
     batch: i64,
     max: i64,
     pause: Duration,
-    single_writer: bool,
-    /// The least rest after a batch, as a multiple of what the batch took (0: `pause` only).
-    rest_factor: u32,
+    pacing: Option<Pacing>,
 }
 
 impl Pacer {
     fn new(backend: crate::store::Backend, req: &PurgeRequest) -> Pacer {
-        let single_writer = backend == crate::store::Backend::Sqlite;
+        let pacing = match backend {
+            crate::store::Backend::Sqlite => Some(SQLITE_PACING),
+            crate::store::Backend::MySql => Some(MYSQL_PACING),
+            crate::store::Backend::Postgres => None,
+        };
         Pacer {
-            batch: if single_writer {
-                req.batch.min(SQLITE_FIRST_BATCH)
-            } else {
-                req.batch
-            },
+            batch: pacing.map_or(req.batch, |p| req.batch.min(p.first)),
             max: req.batch,
             pause: req.pause,
-            single_writer,
-            rest_factor: match backend {
-                crate::store::Backend::Sqlite => SQLITE_REST_FACTOR,
-                crate::store::Backend::MySql => MYSQL_REST_FACTOR,
-                crate::store::Backend::Postgres => 0,
-            },
+            pacing,
         }
     }
 
@@ -72,12 +81,13 @@ impl Pacer {
     /// After a batch that held the database for `took` (BEGIN to COMMIT, not the wait for its
     /// turn): how long to rest (and the next batch's size).
     fn after(&mut self, took: Duration) -> Duration {
-        if self.single_writer {
-            let scale = SQLITE_BATCH_HOLD.as_secs_f64() / took.as_secs_f64().max(1e-4);
-            let next = (self.batch as f64 * scale.min(2.0)) as i64;
-            self.batch = next.clamp(SQLITE_MIN_BATCH.min(self.max), self.max);
-        }
-        self.pause.max(took * self.rest_factor)
+        let Some(p) = self.pacing else {
+            return self.pause;
+        };
+        let scale = p.hold.as_secs_f64() / took.as_secs_f64().max(1e-4);
+        let next = (self.batch as f64 * scale.min(2.0)) as i64;
+        self.batch = next.clamp(p.min.min(self.max), self.max);
+        self.pause.max(took * p.rest_factor)
     }
 }
 
@@ -86,11 +96,11 @@ impl Pacer {
 pub struct PurgeRequest {
     /// Sessions that ended (expired or were revoked) before this go.
     pub cutoff: Ts,
-    /// Rows walked per batch (at most this many deleted per transaction); on SQLite the most
-    /// a batch walks, which is sized to hold the one writer about 10 ms.
+    /// Rows walked per batch (at most this many deleted per transaction); on SQLite and
+    /// MariaDB the most a batch walks, which is sized by time (see [`Pacing`]).
     pub batch: i64,
-    /// Sleep between batches, so that logins and GET /me are not slowed; on SQLite at least
-    /// four times what the batch took.
+    /// Sleep between batches, so that logins and GET /me are not slowed; on SQLite and
+    /// MariaDB at least four times what the batch took.
     pub pause: Duration,
     /// Who holds the lease while this runs (an instance id, or `cli:OPERATOR:PID`).
     pub holder: String,
@@ -283,40 +293,51 @@ mod pacing {
 
     #[test]
     fn on_sqlite_a_slow_batch_makes_the_next_smaller_and_rests_longer_than_it_ran() {
-        let mut p = Pacer::new(Backend::Sqlite, &req(2_000, 50));
-        assert_eq!(p.batch(), SQLITE_FIRST_BATCH);
+        let p = SQLITE_PACING;
+        let mut pacer = Pacer::new(Backend::Sqlite, &req(2_000, 50));
+        assert_eq!(pacer.batch(), p.first);
         // The first batch took four times the hold: the next is a quarter, and the rest is
         // the factor times what it took.
-        let took = SQLITE_BATCH_HOLD * 4;
-        assert_eq!(p.after(took), took * SQLITE_REST_FACTOR);
-        assert_eq!(p.batch(), SQLITE_FIRST_BATCH / 4);
+        let took = p.hold * 4;
+        assert_eq!(pacer.after(took), took * p.rest_factor);
+        assert_eq!(pacer.batch(), p.first / 4);
         // Fast batches grow at most twofold a step, never past the configured batch.
         for _ in 0..20 {
-            assert_eq!(p.after(Duration::from_millis(1)), Duration::from_millis(50));
+            assert_eq!(
+                pacer.after(Duration::from_millis(1)),
+                Duration::from_millis(50)
+            );
         }
-        assert_eq!(p.batch(), 2_000);
+        assert_eq!(pacer.batch(), 2_000);
         // Very slow: never below the floor.
-        p.after(Duration::from_secs(10));
-        assert_eq!(p.batch(), SQLITE_MIN_BATCH);
+        pacer.after(Duration::from_secs(10));
+        assert_eq!(pacer.batch(), p.min);
+    }
+
+    #[test]
+    fn on_mariadb_batches_are_sized_to_hold_it_20_ms_and_rest_four_times_what_they_took() {
+        let p = MYSQL_PACING;
+        let mut pacer = Pacer::new(Backend::MySql, &req(2_000, 50));
+        assert_eq!(pacer.batch(), p.first);
+        // 500 rows took 70 ms: the next batch is sized to 20 ms, the rest is 4 × 70 ms.
+        let took = Duration::from_millis(70);
+        assert_eq!(pacer.after(took), took * p.rest_factor);
+        assert_eq!(pacer.batch(), 142);
+        // A fast batch: the configured pause is the floor of the rest.
+        assert_eq!(
+            pacer.after(Duration::from_millis(5)),
+            Duration::from_millis(50)
+        );
     }
 
     #[test]
     fn on_postgres_batches_and_pauses_are_as_configured() {
-        let mut p = Pacer::new(Backend::Postgres, &req(2_000, 50));
-        assert_eq!(p.batch(), 2_000);
-        assert_eq!(p.after(Duration::from_secs(2)), Duration::from_millis(50));
-        assert_eq!(p.batch(), 2_000);
-    }
-
-    #[test]
-    fn on_mariadb_batches_are_as_configured_and_rest_four_times_what_they_took() {
-        let mut p = Pacer::new(Backend::MySql, &req(2_000, 50));
-        assert_eq!(p.batch(), 2_000);
-        // A slow batch: rest the factor times what it took.
-        let took = Duration::from_millis(170);
-        assert_eq!(p.after(took), took * MYSQL_REST_FACTOR);
-        assert_eq!(p.batch(), 2_000);
-        // A fast one: the configured pause is the floor.
-        assert_eq!(p.after(Duration::from_millis(5)), Duration::from_millis(50));
+        let mut pacer = Pacer::new(Backend::Postgres, &req(2_000, 50));
+        assert_eq!(pacer.batch(), 2_000);
+        assert_eq!(
+            pacer.after(Duration::from_secs(2)),
+            Duration::from_millis(50)
+        );
+        assert_eq!(pacer.batch(), 2_000);
     }
 }
