@@ -10,7 +10,6 @@ mod cli_support;
 mod common;
 mod fleet_support;
 
-use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -25,16 +24,8 @@ const PASSWORD: &str = "password123";
 
 /// `haproxy` on PATH (or in /usr/sbin), or `None` when the test may be skipped.
 fn haproxy() -> Option<String> {
-    for p in ["haproxy", "/usr/sbin/haproxy", "/usr/local/sbin/haproxy"] {
-        if std::process::Command::new(p)
-            .arg("-v")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-        {
-            return Some(p.to_owned());
-        }
+    if let Some(p) = wxlogin::bench::galera::haproxy_binary() {
+        return Some(p.to_owned());
     }
     if std::env::var("WXLOGIN_REQUIRE_PG").is_ok_and(|v| v == "1") {
         panic!("haproxy is not installed and WXLOGIN_REQUIRE_PG=1: apt-get install haproxy");

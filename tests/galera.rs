@@ -61,16 +61,8 @@ fn enabled() -> bool {
 }
 
 fn haproxy_binary() -> String {
-    for p in ["haproxy", "/usr/sbin/haproxy", "/usr/local/sbin/haproxy"] {
-        if std::process::Command::new(p)
-            .arg("-v")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-        {
-            return p.to_owned();
-        }
+    if let Some(p) = wxlogin::bench::galera::haproxy_binary() {
+        return p.to_owned();
     }
     panic!("WXLOGIN_TEST_GALERA=1 but haproxy is not installed: apt-get install haproxy");
 }

@@ -52,8 +52,9 @@ fn script_path() -> Result<PathBuf> {
     })
 }
 
-/// The haproxy binary, if installed.
-fn haproxy_binary() -> Option<&'static str> {
+/// The haproxy binary, if installed (on PATH, or in /usr/sbin or /usr/local/sbin); the
+/// fleet and Galera tests find theirs here too.
+pub fn haproxy_binary() -> Option<&'static str> {
     ["haproxy", "/usr/sbin/haproxy", "/usr/local/sbin/haproxy"]
         .into_iter()
         .find(|p| {
