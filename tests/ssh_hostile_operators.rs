@@ -53,15 +53,19 @@ fn start_with(db_url: &str, operators: &str, mode: u32) -> (Option<i32>, String)
 
 /// Sends SIGHUP and waits for the door to reject the file; the log line that says why.
 fn reload_rejected(door: &Door) -> String {
-    let before = door.log().matches("operators file rejected").count();
+    // The door's own line, one per rejection. Its tracing event says "operators file rejected"
+    // too, and reaches the log first: counting both let a reload return on the tracing event
+    // and the next reload return on the previous rejection's late line.
+    const REJECTED: &str = "wxlogin ssh-server: operators file rejected";
+    let before = door.log().matches(REJECTED).count();
     door.signal("HUP");
     let deadline = Instant::now() + WAIT;
     loop {
         let log = door.log();
-        if log.matches("operators file rejected").count() > before {
+        if log.matches(REJECTED).count() > before {
             return log
                 .lines()
-                .rfind(|l| l.contains("operators file rejected"))
+                .rfind(|l| l.contains(REJECTED))
                 .expect("line")
                 .to_owned();
         }
